@@ -1,0 +1,5 @@
+//! Regula's shared core: everything both the native trainer and the browser predictor need,
+//! with no runtime (ORT or tract) in it, so it compiles for `wasm32-unknown-unknown`.
+
+pub mod encode;
+pub mod motif;

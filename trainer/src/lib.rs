@@ -1,0 +1,1 @@
+//! Regula's training engine (being written).

@@ -1,0 +1,1 @@
+//! Regula in the browser (being written).
