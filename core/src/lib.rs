@@ -2,4 +2,5 @@
 //! with no runtime (ORT or tract) in it, so it compiles for `wasm32-unknown-unknown`.
 
 pub mod encode;
+pub mod sequence;
 pub mod motif;
