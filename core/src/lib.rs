@@ -2,5 +2,8 @@
 //! with no runtime (ORT or tract) in it, so it compiles for `wasm32-unknown-unknown`.
 
 pub mod encode;
+pub mod length;
+pub mod manifest;
 pub mod sequence;
+pub mod variant;
 pub mod motif;

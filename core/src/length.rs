@@ -1,0 +1,190 @@
+//! Fitting a sequence to a model's fixed input length — always by an explicit policy.
+//!
+//! A model sees exactly `L` bases. A shorter sequence is padded (with `N`, or with the flanking
+//! adapters the model was trained with, taken from its manifest), a longer one is cropped around
+//! its centre or cut into overlapping tiles. Nothing happens silently: [`fit`] reports what it did.
+
+use serde::{Deserialize, Serialize};
+
+/// What to pad a short sequence with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Padding {
+    /// `N` on both sides (encoded as 0.25 in every channel).
+    N,
+    /// The model's own flanks: the end of `left` before the sequence, the start of `right` after
+    /// it (an MPRA construct's adapters, say); `N` beyond them if they run out.
+    Flanks { left: String, right: String },
+}
+
+/// How to treat a sequence whose length differs from the model's input length.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "policy")]
+pub enum LengthPolicy {
+    /// Refuse any other length.
+    Exact,
+    /// Pad a short sequence on both sides around its centre; refuse a long one.
+    Pad { padding: Padding },
+    /// Crop a long sequence around its centre; refuse a short one.
+    Crop,
+    /// Pad a short sequence, crop a long one.
+    PadOrCrop { padding: Padding },
+    /// Cut a long sequence into windows `stride` apart, the last one flush with the end so every
+    /// base is seen; pad a short one.
+    Tile { stride: usize, padding: Padding },
+}
+
+/// One model-length window of the input, with its place in the original sequence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Exactly the model's input length.
+    pub bases: Vec<u8>,
+    /// 0-based position in the original sequence of `bases[0]`; negative where padding precedes it.
+    pub start: isize,
+}
+
+/// What [`fit`] did, to show the user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Fitting {
+    Unchanged,
+    Padded { left: usize, right: usize },
+    Cropped { left: usize, right: usize },
+    Tiled { windows: usize, stride: usize },
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LengthError {
+    #[error("the sequence is {actual} bp but the model reads exactly {expected} bp; choose a policy to pad, crop or tile")]
+    Mismatch { actual: usize, expected: usize },
+    #[error("the sequence is {actual} bp, longer than the model's {expected} bp input; crop or tile it instead of padding")]
+    TooLongToPad { actual: usize, expected: usize },
+    #[error("the sequence is {actual} bp, shorter than the model's {expected} bp input; pad it instead of cropping")]
+    TooShortToCrop { actual: usize, expected: usize },
+    #[error("tiling needs a stride of at least 1 bp")]
+    ZeroStride,
+    #[error("the model's input length is 0")]
+    ZeroLength,
+}
+
+/// Fits `seq` to `model_len` bases under `policy`.
+pub fn fit(seq: &[u8], model_len: usize, policy: &LengthPolicy) -> Result<(Vec<Window>, Fitting), LengthError> {
+    use std::cmp::Ordering::*;
+    if model_len == 0 {
+        return Err(LengthError::ZeroLength);
+    }
+    let (actual, expected) = (seq.len(), model_len);
+    match (actual.cmp(&model_len), policy) {
+        (Equal, _) => Ok((vec![Window { bases: seq.to_vec(), start: 0 }], Fitting::Unchanged)),
+        (_, LengthPolicy::Exact) => Err(LengthError::Mismatch { actual, expected }),
+        (Less, LengthPolicy::Pad { padding } | LengthPolicy::PadOrCrop { padding } | LengthPolicy::Tile { padding, .. }) => {
+            Ok(pad(seq, model_len, padding))
+        }
+        (Less, LengthPolicy::Crop) => Err(LengthError::TooShortToCrop { actual, expected }),
+        (Greater, LengthPolicy::Pad { .. }) => Err(LengthError::TooLongToPad { actual, expected }),
+        (Greater, LengthPolicy::Crop | LengthPolicy::PadOrCrop { .. }) => Ok(crop(seq, model_len)),
+        (Greater, LengthPolicy::Tile { stride, .. }) => tile(seq, model_len, *stride),
+    }
+}
+
+fn pad(seq: &[u8], model_len: usize, padding: &Padding) -> (Vec<Window>, Fitting) {
+    let missing = model_len - seq.len();
+    let (left, right) = (missing / 2, missing - missing / 2);
+    let (left_flank, right_flank) = match padding {
+        Padding::N => ("", ""),
+        Padding::Flanks { left, right } => (left.as_str(), right.as_str()),
+    };
+    let mut bases = Vec::with_capacity(model_len);
+    // The bases nearest the sequence come from the adjoining end of each flank.
+    let from_flank = left.min(left_flank.len());
+    bases.extend(std::iter::repeat_n(b'N', left - from_flank));
+    bases.extend_from_slice(&left_flank.as_bytes()[left_flank.len() - from_flank..]);
+    bases.extend_from_slice(seq);
+    let from_flank = right.min(right_flank.len());
+    bases.extend_from_slice(&right_flank.as_bytes()[..from_flank]);
+    bases.extend(std::iter::repeat_n(b'N', right - from_flank));
+    (vec![Window { bases, start: -(left as isize) }], Fitting::Padded { left, right })
+}
+
+fn crop(seq: &[u8], model_len: usize) -> (Vec<Window>, Fitting) {
+    let extra = seq.len() - model_len;
+    let left = extra / 2;
+    let window = Window { bases: seq[left..left + model_len].to_vec(), start: left as isize };
+    (vec![window], Fitting::Cropped { left, right: extra - left })
+}
+
+fn tile(seq: &[u8], model_len: usize, stride: usize) -> Result<(Vec<Window>, Fitting), LengthError> {
+    if stride == 0 {
+        return Err(LengthError::ZeroStride);
+    }
+    let last = seq.len() - model_len;
+    let mut starts: Vec<usize> = (0..=last).step_by(stride).collect();
+    if starts.last() != Some(&last) {
+        starts.push(last);
+    }
+    let windows = starts
+        .iter()
+        .map(|&s| Window { bases: seq[s..s + model_len].to_vec(), start: s as isize })
+        .collect::<Vec<_>>();
+    let fitting = Fitting::Tiled { windows: windows.len(), stride };
+    Ok((windows, fitting))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_refuses_other_lengths_with_a_hint() {
+        let e = fit(b"ACG", 4, &LengthPolicy::Exact).unwrap_err();
+        assert_eq!(e.to_string(), "the sequence is 3 bp but the model reads exactly 4 bp; choose a policy to pad, crop or tile");
+        assert_eq!(fit(b"ACGT", 4, &LengthPolicy::Exact).unwrap().1, Fitting::Unchanged);
+    }
+
+    #[test]
+    fn pads_with_n_around_the_centre() {
+        let (w, f) = fit(b"ACG", 6, &LengthPolicy::Pad { padding: Padding::N }).unwrap();
+        assert_eq!(w[0].bases, b"NACGNN");
+        assert_eq!(w[0].start, -1);
+        assert_eq!(f, Fitting::Padded { left: 1, right: 2 });
+    }
+
+    #[test]
+    fn pads_with_the_adjoining_ends_of_the_flanks_then_n() {
+        let padding = Padding::Flanks { left: "xxAB".into(), right: "CDyy".into() };
+        let (w, _) = fit(b"acgt", 8, &LengthPolicy::Pad { padding: padding.clone() }).unwrap();
+        assert_eq!(w[0].bases, b"ABacgtCD");
+        let short = Padding::Flanks { left: "B".into(), right: "C".into() };
+        let (w, _) = fit(b"acgt", 8, &LengthPolicy::Pad { padding: short }).unwrap();
+        assert_eq!(w[0].bases, b"NBacgtCN");
+    }
+
+    #[test]
+    fn crops_around_the_centre() {
+        let (w, f) = fit(b"AACCGGT", 4, &LengthPolicy::Crop).unwrap();
+        assert_eq!(w[0].bases, b"ACCG");
+        assert_eq!(f, Fitting::Cropped { left: 1, right: 2 });
+        assert_eq!(
+            fit(b"AC", 4, &LengthPolicy::Crop).unwrap_err().to_string(),
+            "the sequence is 2 bp, shorter than the model's 4 bp input; pad it instead of cropping"
+        );
+    }
+
+    #[test]
+    fn tiles_cover_every_base_with_the_last_window_flush() {
+        let policy = LengthPolicy::Tile { stride: 3, padding: Padding::N };
+        let (w, f) = fit(b"ACGTACGTAC", 4, &policy).unwrap();
+        let starts: Vec<isize> = w.iter().map(|w| w.start).collect();
+        assert_eq!(starts, vec![0, 3, 6]);
+        assert_eq!(f, Fitting::Tiled { windows: 3, stride: 3 });
+        let (w, _) = fit(b"ACGTACGTA", 4, &policy).unwrap();
+        assert_eq!(w.iter().map(|w| w.start).collect::<Vec<_>>(), vec![0, 3, 5]);
+        assert_eq!(w[2].bases, b"CGTA");
+    }
+
+    #[test]
+    fn pad_refuses_long_sequences() {
+        let e = fit(b"ACGTA", 4, &LengthPolicy::Pad { padding: Padding::N }).unwrap_err();
+        assert_eq!(e, LengthError::TooLongToPad { actual: 5, expected: 4 });
+    }
+}

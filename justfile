@@ -1,0 +1,58 @@
+# Regula's tasks. Run through ./just on a fresh machine: it installs `just` first.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+export ORT_DYLIB_PATH := justfile_directory() / ".cache/onnxruntime/cpu-1.31.1/libonnxruntime.so"
+wasm_bindgen_version := `grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p'`
+port := env_var_or_default("REGULA_PORT", "8080")
+
+# List the recipes.
+default:
+    @just --list
+
+# Set up what is missing, build the browser app and serve it on localhost.
+serve: setup-web web
+    @scripts/check-models.sh
+    @echo "Serving web/ on http://localhost:{{port}}/ (Ctrl-C to stop)"
+    cd web && python3 -m http.server {{port}} --bind 127.0.0.1
+
+# Run every test: Rust unit and integration tests, and the core crate's wasm32 build.
+test: setup-test
+    cargo test --workspace --all-targets
+    cargo build -p regula-core --target wasm32-unknown-unknown
+    @echo "All test suites passed."
+
+# What the tests need: the ONNX Runtime library and the wasm32 target.
+setup-test: ort wasm-target
+
+# What the web app needs: the wasm32 target and wasm-bindgen at the Cargo.lock version.
+setup-web: wasm-target wasm-bindgen-cli
+
+# ONNX Runtime shared library from the official PyPI wheel (ort loads it at run time).
+ort:
+    @scripts/provision-ort.sh cpu >/dev/null
+
+# Same, with the CUDA provider (onnxruntime-gpu wheel, 255 MB).
+ort-gpu:
+    @scripts/provision-ort.sh gpu
+
+wasm-target:
+    @rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly.
+wasm-bindgen-cli:
+    @if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen {{wasm_bindgen_version}}" ]; then \
+        echo "Installing wasm-bindgen-cli {{wasm_bindgen_version}} (once, about 5 minutes)..."; \
+        cargo install --locked --quiet wasm-bindgen-cli --version {{wasm_bindgen_version}}; \
+    fi
+
+# Build the wasm package into web/pkg.
+web:
+    cargo build -p regula-wasm --target wasm32-unknown-unknown --profile wasm-release
+    wasm-bindgen --target web --out-dir web/pkg target/wasm32-unknown-unknown/wasm-release/regula_wasm.wasm
+
+# Run each fuzz target for a while (needs cargo-fuzz; nightly features via RUSTC_BOOTSTRAP).
+fuzz seconds="60":
+    @command -v cargo-fuzz >/dev/null || cargo install --locked --quiet cargo-fuzz
+    cd core/fuzz && for t in $(RUSTC_BOOTSTRAP=1 cargo fuzz list); do \
+        RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" -- -max_total_time={{seconds}} -rss_limit_mb=2048 2>&1 | tail -n 3; \
+    done
