@@ -38,11 +38,13 @@ ort-gpu:
 wasm-target:
     @rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
-# wasm-bindgen-cli must match the wasm-bindgen crate exactly.
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly. Its own lockfile has pinned a crate
+# that was later yanked, so an unlocked install (same exact version) is the fallback.
 wasm-bindgen-cli:
     @if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen {{wasm_bindgen_version}}" ]; then \
         echo "Installing wasm-bindgen-cli {{wasm_bindgen_version}} (once, about 5 minutes)..."; \
-        cargo install --locked --quiet wasm-bindgen-cli --version {{wasm_bindgen_version}}; \
+        cargo install --locked --quiet wasm-bindgen-cli --version {{wasm_bindgen_version}} \
+          || cargo install --quiet wasm-bindgen-cli --version {{wasm_bindgen_version}}; \
     fi
 
 # Build the wasm package into web/pkg.
@@ -52,7 +54,8 @@ web:
 
 # Run each fuzz target for a while (needs cargo-fuzz; nightly features via RUSTC_BOOTSTRAP).
 fuzz seconds="60":
-    @command -v cargo-fuzz >/dev/null || cargo install --locked --quiet cargo-fuzz
+    @command -v cargo-fuzz >/dev/null || cargo install --locked --quiet cargo-fuzz || cargo install --quiet cargo-fuzz
     cd core/fuzz && for t in $(RUSTC_BOOTSTRAP=1 cargo fuzz list); do \
-        RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" -- -max_total_time={{seconds}} -rss_limit_mb=2048 2>&1 | tail -n 3; \
+        mkdir -p "corpus/$t" "corpus-seed/$t"; \
+        RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" "corpus-seed/$t" -- -max_total_time={{seconds}} -rss_limit_mb=2048 2>&1 | grep -E '^(Done|#[0-9]+ +DONE)|ERROR|panicked' ; \
     done

@@ -1,0 +1,7 @@
+//! JASPAR count-matrix format: any bytes.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = regula_core::motif::jaspar::parse_bytes(data);
+});
