@@ -1,1 +1,17 @@
-//! Regula's training engine (being written).
+//! Regula's training engine: models are built as ONNX graphs, their gradients derived as ONNX
+//! graphs, and every train step is one ONNX Runtime session run.
+//!
+//! - [`graph::GraphBuilder`] builds typed, shape-checked graphs; the ops in [`ops`] each carry a
+//!   backward rule in standard ONNX ops, and [`autodiff::gradients`] chains them.
+//! - [`train::Trainer`] builds the train-step graph (forward, loss, backward, optimizer update)
+//!   for a [`model::Model`] and runs it on CPU or CUDA ([`runtime`]).
+//! - [`export`] writes the inference graph and the input-attribution graph of the trained model.
+
+pub mod autodiff;
+pub mod error;
+pub mod graph;
+pub mod loss;
+pub mod onnx;
+pub mod ops;
+
+pub use error::{Error, Result};

@@ -1,0 +1,3 @@
+//! Evaluation: metrics per task and overall, for regression and binary classification.
+
+pub mod metrics;

@@ -1,0 +1,62 @@
+//! ONNX protobuf messages and small constructors for attributes and tensors.
+
+pub mod proto;
+
+use proto::{AttributeProto, TensorProto, attribute_type, data_type};
+
+/// The ONNX opset the trainer targets: Gelu (20) and LayerNormalization (17) are native ops, and
+/// reductions take their axes as an input (18+).
+pub const OPSET: i64 = 20;
+/// IR version matching [`OPSET`] 20.
+pub const IR_VERSION: i64 = 9;
+
+pub fn attr_int(name: &str, i: i64) -> AttributeProto {
+    AttributeProto { name: name.into(), r#type: attribute_type::INT, i, ..Default::default() }
+}
+
+pub fn attr_ints(name: &str, ints: &[i64]) -> AttributeProto {
+    AttributeProto { name: name.into(), r#type: attribute_type::INTS, ints: ints.to_vec(), ..Default::default() }
+}
+
+pub fn attr_float(name: &str, f: f32) -> AttributeProto {
+    AttributeProto { name: name.into(), r#type: attribute_type::FLOAT, f, ..Default::default() }
+}
+
+pub fn attr_string(name: &str, s: &str) -> AttributeProto {
+    AttributeProto { name: name.into(), r#type: attribute_type::STRING, s: s.as_bytes().to_vec(), ..Default::default() }
+}
+
+pub fn attr_tensor(name: &str, t: TensorProto) -> AttributeProto {
+    AttributeProto { name: name.into(), r#type: attribute_type::TENSOR, t: Some(t), ..Default::default() }
+}
+
+/// A tensor stored as little-endian `raw_data`, which every ONNX reader accepts.
+pub fn tensor_f32(name: &str, dims: &[i64], data: &[f32]) -> TensorProto {
+    TensorProto {
+        name: name.into(),
+        dims: dims.to_vec(),
+        data_type: data_type::FLOAT,
+        raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ..Default::default()
+    }
+}
+
+pub fn tensor_f64(name: &str, dims: &[i64], data: &[f64]) -> TensorProto {
+    TensorProto {
+        name: name.into(),
+        dims: dims.to_vec(),
+        data_type: data_type::DOUBLE,
+        raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ..Default::default()
+    }
+}
+
+pub fn tensor_i64(name: &str, dims: &[i64], data: &[i64]) -> TensorProto {
+    TensorProto {
+        name: name.into(),
+        dims: dims.to_vec(),
+        data_type: data_type::INT64,
+        raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,140 @@
+//! Elementwise activations. Each backward rule is `dy * f'(x)`, with `f'` written from whichever
+//! of `x` and `y = f(x)` gives the cheaper expression.
+
+use std::f64::consts::{FRAC_1_SQRT_2, PI};
+
+use super::{GradCtx, Op, check_arity, check_float};
+use crate::error::Result;
+use crate::graph::{GraphBuilder, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    Relu,
+    /// Exact (erf) GELU, the native `Gelu` op of opset 20.
+    Gelu,
+    Softplus,
+    Sigmoid,
+    Exp,
+    Tanh,
+    Sqrt,
+    Neg,
+}
+
+impl Activation {
+    fn op_type(self) -> &'static str {
+        match self {
+            Activation::Relu => "Relu",
+            Activation::Gelu => "Gelu",
+            Activation::Softplus => "Softplus",
+            Activation::Sigmoid => "Sigmoid",
+            Activation::Exp => "Exp",
+            Activation::Tanh => "Tanh",
+            Activation::Sqrt => "Sqrt",
+            Activation::Neg => "Neg",
+        }
+    }
+
+    /// `f'(x)` as a graph value.
+    fn derivative(self, g: &mut GraphBuilder, x: Value, y: Value) -> Result<Value> {
+        Ok(match self {
+            Activation::Relu => {
+                let zero = g.scalar(0.0);
+                let pos = g.raw_binary("Greater", x, zero)?;
+                g.raw_cast(pos, g.float())
+            }
+            Activation::Gelu => {
+                // Φ(x) + x·φ(x)
+                let s = g.raw_scale(x, FRAC_1_SQRT_2)?;
+                let erf = g.raw_unary("Erf", s);
+                let one = g.scalar(1.0);
+                let cdf = g.raw_add(erf, one)?;
+                let cdf = g.raw_scale(cdf, 0.5)?;
+                let x2 = g.raw_mul(x, x)?;
+                let e = g.raw_scale(x2, -0.5)?;
+                let e = g.raw_unary("Exp", e);
+                let pdf = g.raw_scale(e, 1.0 / (2.0 * PI).sqrt())?;
+                let xpdf = g.raw_mul(x, pdf)?;
+                g.raw_add(cdf, xpdf)?
+            }
+            Activation::Softplus => g.raw_unary("Sigmoid", x),
+            Activation::Sigmoid => {
+                let one = g.scalar(1.0);
+                let omy = g.raw_binary("Sub", one, y)?;
+                g.raw_mul(y, omy)?
+            }
+            Activation::Exp => y,
+            Activation::Tanh => {
+                let one = g.scalar(1.0);
+                let y2 = g.raw_mul(y, y)?;
+                g.raw_binary("Sub", one, y2)?
+            }
+            Activation::Sqrt => {
+                let half = g.scalar(0.5);
+                g.raw_binary("Div", half, y)?
+            }
+            Activation::Neg => {
+                let m = g.scalar(-1.0);
+                g.raw_expand_like(m, x)
+            }
+        })
+    }
+}
+
+impl Op for Activation {
+    fn name(&self) -> String {
+        self.op_type().to_string()
+    }
+
+    fn forward(&self, g: &mut GraphBuilder, x: &[Value]) -> Result<Vec<Value>> {
+        check_arity(self, x, 1..=1)?;
+        check_float(g, self, x)?;
+        Ok(vec![g.raw_unary(self.op_type(), x[0])])
+    }
+
+    fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
+        if *self == Activation::Neg {
+            return Ok(vec![Some(g.raw_unary("Neg", c.dy()))]);
+        }
+        let d = self.derivative(g, c.inputs[0], c.outputs[0])?;
+        Ok(vec![Some(g.raw_mul(c.dy(), d)?)])
+    }
+}
+
+impl GraphBuilder {
+    pub fn activation(&mut self, act: Activation, x: Value) -> Result<Value> {
+        self.apply1(act, &[x])
+    }
+
+    pub fn relu(&mut self, x: Value) -> Result<Value> {
+        self.apply1(Activation::Relu, &[x])
+    }
+
+    pub fn gelu(&mut self, x: Value) -> Result<Value> {
+        self.apply1(Activation::Gelu, &[x])
+    }
+
+    pub fn softplus(&mut self, x: Value) -> Result<Value> {
+        self.apply1(Activation::Softplus, &[x])
+    }
+
+    pub fn sigmoid(&mut self, x: Value) -> Result<Value> {
+        self.apply1(Activation::Sigmoid, &[x])
+    }
+
+    pub fn exp(&mut self, x: Value) -> Result<Value> {
+        self.apply1(Activation::Exp, &[x])
+    }
+
+    pub fn tanh(&mut self, x: Value) -> Result<Value> {
+        self.apply1(Activation::Tanh, &[x])
+    }
+
+    pub fn sqrt(&mut self, x: Value) -> Result<Value> {
+        self.apply1(Activation::Sqrt, &[x])
+    }
+
+    pub fn neg(&mut self, x: Value) -> Result<Value> {
+        self.apply1(Activation::Neg, &[x])
+    }
+
+}

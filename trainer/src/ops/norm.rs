@@ -1,0 +1,207 @@
+//! Batch and layer normalization.
+//!
+//! Training-mode batch norm is composed from recorded elementary ops (so autodiff derives its
+//! gradient) plus the running-statistics update; the inference graph uses the native
+//! `BatchNormalization` node with those running statistics. Layer norm is the native
+//! `LayerNormalization` node in both, with its backward rule written out.
+
+use super::{GradCtx, Op, check_arity, check_float};
+use crate::error::{Result, graph_err};
+use crate::graph::{DType, Dim, GraphBuilder, Value, shape::show};
+use crate::onnx::{attr_float, attr_int};
+
+/// Axes a per-channel statistic reduces over for `[N, C, ...]`, and the shape `[1, C, 1, ...]`
+/// a `[C]` parameter is viewed as.
+fn channel_layout(g: &GraphBuilder, op: &str, x: Value, param: Value) -> Result<(Vec<i64>, Vec<i64>)> {
+    let s = g.shape(x);
+    let c = s.get(1).and_then(Dim::fixed).filter(|_| s.len() >= 2);
+    let Some(c) = c else {
+        return Err(graph_err(op, format!("input `{}` must be [N, C, ...] with known C, is {}", g.name(x), show(s))));
+    };
+    if g.shape(param) != &vec![Dim::Fixed(c)] {
+        return Err(graph_err(op, format!("`{}` must have shape [{c}], has {}", g.name(param), show(g.shape(param)))));
+    }
+    let axes = (0..s.len() as i64).filter(|&a| a != 1).collect();
+    let mut view = vec![1; s.len()];
+    view[1] = c;
+    Ok((axes, view))
+}
+
+/// Inference-mode batch norm, inputs `x, scale, bias, running_mean, running_var`.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchNormInference {
+    pub epsilon: f32,
+}
+
+impl Op for BatchNormInference {
+    fn name(&self) -> String {
+        format!("BatchNormalization(epsilon={})", self.epsilon)
+    }
+
+    fn forward(&self, g: &mut GraphBuilder, x: &[Value]) -> Result<Vec<Value>> {
+        check_arity(self, x, 5..=5)?;
+        check_float(g, self, x)?;
+        for &p in &x[1..] {
+            channel_layout(g, &self.name(), x[0], p)?;
+        }
+        let shape = g.shape(x[0]).clone();
+        Ok(vec![g.emit1("BatchNormalization", x, vec![attr_float("epsilon", self.epsilon)], g.float(), shape)])
+    }
+
+    fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
+        let [x, scale, _, mean, var] = c.inputs[..] else { unreachable!("arity checked") };
+        let dy = c.dy();
+        let (axes, view) = channel_layout(g, &self.name(), x, scale)?;
+        let eps = g.scalar(self.epsilon as f64);
+        let ve = g.raw_add(var, eps)?;
+        let sd = g.raw_unary("Sqrt", ve);
+        let one = g.scalar(1.0);
+        let inv = g.raw_binary("Div", one, sd)?;
+        let mut grads = vec![None; 5];
+        if c.wants(0) {
+            let a = g.raw_mul(scale, inv)?;
+            let a = g.raw_reshape(a, &view)?;
+            grads[0] = Some(g.raw_mul(dy, a)?);
+        }
+        if c.wants(1) {
+            let m = g.raw_reshape(mean, &view)?;
+            let inv_v = g.raw_reshape(inv, &view)?;
+            let xc = g.raw_binary("Sub", x, m)?;
+            let xhat = g.raw_mul(xc, inv_v)?;
+            let p = g.raw_mul(dy, xhat)?;
+            grads[1] = Some(g.raw_reduce("ReduceSum", p, &axes, false)?);
+        }
+        if c.wants(2) {
+            grads[2] = Some(g.raw_reduce("ReduceSum", dy, &axes, false)?);
+        }
+        Ok(grads)
+    }
+}
+
+/// Layer normalization over the last axis, inputs `x, scale, bias` (`scale`, `bias`: `[D]`).
+#[derive(Clone, Copy, Debug)]
+pub struct LayerNorm {
+    pub epsilon: f32,
+}
+
+impl Op for LayerNorm {
+    fn name(&self) -> String {
+        format!("LayerNormalization(epsilon={})", self.epsilon)
+    }
+
+    fn forward(&self, g: &mut GraphBuilder, x: &[Value]) -> Result<Vec<Value>> {
+        check_arity(self, x, 3..=3)?;
+        check_float(g, self, x)?;
+        let d = g.shape(x[0]).last().cloned();
+        for &p in &x[1..] {
+            if g.shape(p).len() != 1 || g.shape(p).first() != d.as_ref() {
+                return Err(graph_err(self.name(), format!("`{}` must be [D] for input {}", g.name(p), show(g.shape(x[0])))));
+            }
+        }
+        let shape = g.shape(x[0]).clone();
+        let attrs = vec![attr_int("axis", -1), attr_float("epsilon", self.epsilon)];
+        Ok(vec![g.emit1("LayerNormalization", x, attrs, g.float(), shape)])
+    }
+
+    fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
+        let [x, scale, _] = c.inputs[..] else { unreachable!("arity checked") };
+        let dy = c.dy();
+        let mean = g.raw_reduce("ReduceMean", x, &[-1], true)?;
+        let xc = g.raw_binary("Sub", x, mean)?;
+        let sq = g.raw_mul(xc, xc)?;
+        let var = g.raw_reduce("ReduceMean", sq, &[-1], true)?;
+        let eps = g.scalar(self.epsilon as f64);
+        let ve = g.raw_add(var, eps)?;
+        let sd = g.raw_unary("Sqrt", ve);
+        let xhat = g.raw_binary("Div", xc, sd)?;
+        let mut grads = vec![None; 3];
+        if c.wants(0) {
+            // dx = (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) / σ with ĝ = dy·scale.
+            let gh = g.raw_mul(dy, scale)?;
+            let m1 = g.raw_reduce("ReduceMean", gh, &[-1], true)?;
+            let gx = g.raw_mul(gh, xhat)?;
+            let m2 = g.raw_reduce("ReduceMean", gx, &[-1], true)?;
+            let t = g.raw_mul(xhat, m2)?;
+            let d = g.raw_binary("Sub", gh, m1)?;
+            let d = g.raw_binary("Sub", d, t)?;
+            grads[0] = Some(g.raw_binary("Div", d, sd)?);
+        }
+        if c.wants(1) {
+            let p = g.raw_mul(dy, xhat)?;
+            let s = g.shape(scale).clone();
+            grads[1] = Some(g.reduce_to_shape(p, &s)?);
+        }
+        if c.wants(2) {
+            let s = g.shape(c.inputs[2]).clone();
+            grads[2] = Some(g.reduce_to_shape(dy, &s)?);
+        }
+        Ok(grads)
+    }
+}
+
+/// Outputs of a training-mode batch norm.
+pub struct BatchNormTrain {
+    pub y: Value,
+    pub running_mean: Value,
+    pub running_var: Value,
+}
+
+impl GraphBuilder {
+    /// Inference batch norm with running statistics.
+    pub fn batch_norm(&mut self, x: Value, scale: Value, bias: Value, mean: Value, var: Value, epsilon: f32) -> Result<Value> {
+        self.apply1(BatchNormInference { epsilon }, &[x, scale, bias, mean, var])
+    }
+
+    /// Training batch norm: normalise by the batch statistics and return the updated running
+    /// statistics (`momentum` weighs the new batch, as in PyTorch; the running variance is the
+    /// unbiased one).
+    pub fn batch_norm_train(
+        &mut self,
+        x: Value,
+        scale: Value,
+        bias: Value,
+        running: (Value, Value),
+        momentum: f64,
+        epsilon: f32,
+    ) -> Result<BatchNormTrain> {
+        let (axes, view) = channel_layout(self, "BatchNormalization(train)", x, scale)?;
+        for p in [bias, running.0, running.1] {
+            channel_layout(self, "BatchNormalization(train)", x, p)?;
+        }
+        let mean = self.reduce_mean(x, &axes, true)?;
+        let xc = self.sub(x, mean)?;
+        let sq = self.mul(xc, xc)?;
+        let var = self.reduce_mean(sq, &axes, true)?;
+        let eps = self.scalar(epsilon as f64);
+        let ve = self.add(var, eps)?;
+        let sd = self.sqrt(ve)?;
+        let xhat = self.div(xc, sd)?;
+        let s = self.reshape(scale, &view)?;
+        let b = self.reshape(bias, &view)?;
+        let y = self.mul(xhat, s)?;
+        let y = self.add(y, b)?;
+
+        let c = view[1];
+        let mean_c = self.raw_reshape(mean, &[c])?;
+        let var_c = self.raw_reshape(var, &[c])?;
+        let size = self.emit1("Size", &[x], vec![], DType::I64, vec![]);
+        let n = self.raw_cast(size, self.float());
+        let n = self.raw_scale(n, 1.0 / c as f64)?;
+        let one = self.scalar(1.0);
+        let nm1 = self.raw_binary("Sub", n, one)?;
+        let bessel = self.raw_binary("Div", n, nm1)?;
+        let var_unbiased = self.raw_mul(var_c, bessel)?;
+        let update = |g: &mut Self, old: Value, new: Value| -> Result<Value> {
+            let a = g.raw_scale(old, 1.0 - momentum)?;
+            let b = g.raw_scale(new, momentum)?;
+            g.raw_add(a, b)
+        };
+        let running_mean = update(self, running.0, mean_c)?;
+        let running_var = update(self, running.1, var_unbiased)?;
+        Ok(BatchNormTrain { y, running_mean, running_var })
+    }
+
+    pub fn layer_norm(&mut self, x: Value, scale: Value, bias: Value, epsilon: f32) -> Result<Value> {
+        self.apply1(LayerNorm { epsilon }, &[x, scale, bias])
+    }
+}

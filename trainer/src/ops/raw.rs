@@ -1,0 +1,119 @@
+//! Unrecorded node helpers with shape inference, for backward rules and optimizer updates.
+
+use crate::error::Result;
+use crate::graph::{DType, Dim, GraphBuilder, Shape, Value, broadcast_shapes, normalize_axis};
+use crate::onnx::{attr_int, attr_ints};
+
+impl GraphBuilder {
+    /// Broadcasting binary op (`Add`, `Sub`, `Mul`, `Div`, `Pow`), not recorded.
+    pub fn raw_binary(&mut self, op_type: &str, a: Value, b: Value) -> Result<Value> {
+        let shape = broadcast_shapes(op_type, self.shape(a), self.shape(b))?;
+        let dtype = self.dtype(a);
+        Ok(self.emit1(op_type, &[a, b], vec![], dtype, shape))
+    }
+
+    /// Shape-preserving unary op, not recorded.
+    pub fn raw_unary(&mut self, op_type: &str, x: Value) -> Value {
+        let (dtype, shape) = (self.dtype(x), self.shape(x).clone());
+        self.emit1(op_type, &[x], vec![], dtype, shape)
+    }
+
+    pub fn raw_add(&mut self, a: Value, b: Value) -> Result<Value> {
+        self.raw_binary("Add", a, b)
+    }
+
+    pub fn raw_mul(&mut self, a: Value, b: Value) -> Result<Value> {
+        self.raw_binary("Mul", a, b)
+    }
+
+    pub fn raw_scale(&mut self, x: Value, s: f64) -> Result<Value> {
+        let c = self.scalar(s);
+        self.raw_binary("Mul", x, c)
+    }
+
+    /// `Shape(x)` as an int64 vector.
+    pub fn raw_shape_of(&mut self, x: Value) -> Value {
+        let r = self.rank(x) as i64;
+        self.emit1("Shape", &[x], vec![], DType::I64, vec![Dim::Fixed(r)])
+    }
+
+    /// `x` reshaped to the runtime shape of `like`.
+    pub fn raw_reshape_like(&mut self, x: Value, like: Value) -> Value {
+        let s = self.raw_shape_of(like);
+        let (dtype, shape) = (self.dtype(x), self.shape(like).clone());
+        self.emit1("Reshape", &[x, s], vec![], dtype, shape)
+    }
+
+    /// `x` broadcast to the runtime shape of `like`.
+    pub fn raw_expand_like(&mut self, x: Value, like: Value) -> Value {
+        let s = self.raw_shape_of(like);
+        let (dtype, shape) = (self.dtype(x), self.shape(like).clone());
+        self.emit1("Expand", &[x, s], vec![], dtype, shape)
+    }
+
+    /// Reshape to a static target (0 copies the input dimension, as in ONNX).
+    pub fn raw_reshape(&mut self, x: Value, target: &[i64]) -> Result<Value> {
+        let shape = crate::ops::shape::reshape_shape("Reshape", self.shape(x), target)?;
+        let t = self.const_i64(target);
+        let dtype = self.dtype(x);
+        Ok(self.emit1("Reshape", &[x, t], vec![], dtype, shape))
+    }
+
+    pub fn raw_transpose(&mut self, x: Value, perm: &[i64]) -> Value {
+        let shape: Shape = perm.iter().map(|&p| self.shape(x)[p as usize].clone()).collect();
+        let dtype = self.dtype(x);
+        self.emit1("Transpose", &[x], vec![attr_ints("perm", perm)], dtype, shape)
+    }
+
+    /// `ReduceSum`/`ReduceMean`/... over `axes`, not recorded.
+    pub fn raw_reduce(&mut self, op_type: &str, x: Value, axes: &[i64], keepdims: bool) -> Result<Value> {
+        let rank = self.rank(x);
+        let axes: Vec<usize> = axes.iter().map(|&a| normalize_axis(op_type, a, rank)).collect::<Result<_>>()?;
+        let shape = reduced_shape(self.shape(x), &axes, keepdims);
+        let ax = self.const_i64(&axes.iter().map(|&a| a as i64).collect::<Vec<_>>());
+        let dtype = self.dtype(x);
+        Ok(self.emit1(op_type, &[x, ax], vec![attr_int("keepdims", keepdims as i64)], dtype, shape))
+    }
+
+    pub fn raw_cast(&mut self, x: Value, to: DType) -> Value {
+        let shape = self.shape(x).clone();
+        self.emit1("Cast", &[x], vec![attr_int("to", to.onnx() as i64)], to, shape)
+    }
+
+    /// Sum `dy` over the axes along which a value of shape `target` was broadcast to `dy`'s shape.
+    pub fn reduce_to_shape(&mut self, dy: Value, target: &Shape) -> Result<Value> {
+        let ys = self.shape(dy).clone();
+        if &ys == target {
+            return Ok(dy);
+        }
+        let lead = ys.len() - target.len();
+        let mut v = dy;
+        if lead > 0 {
+            v = self.raw_reduce("ReduceSum", v, &(0..lead as i64).collect::<Vec<_>>(), false)?;
+        }
+        let cur = self.shape(v).clone();
+        let axes: Vec<i64> = target
+            .iter()
+            .zip(&cur)
+            .enumerate()
+            .filter(|(_, (t, c))| **t == Dim::Fixed(1) && **c != Dim::Fixed(1))
+            .map(|(i, _)| i as i64)
+            .collect();
+        if !axes.is_empty() {
+            v = self.raw_reduce("ReduceSum", v, &axes, true)?;
+        }
+        Ok(v)
+    }
+}
+
+pub(crate) fn reduced_shape(shape: &[Dim], axes: &[usize], keepdims: bool) -> Shape {
+    shape
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| match (axes.contains(&i), keepdims) {
+            (false, _) => Some(d.clone()),
+            (true, true) => Some(Dim::Fixed(1)),
+            (true, false) => None,
+        })
+        .collect()
+}
