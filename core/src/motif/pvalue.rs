@@ -173,13 +173,14 @@ impl ScoreDistribution {
         self.int_score(window).map(|k| self.pvalue_int(k as i64))
     }
 
-    /// Smallest integer score whose p-value is `<= p`; `None` if even the best window's p-value
-    /// is above `p`. A window passes a p-value threshold `p` exactly when its integer score is at
-    /// least this.
+    /// Smallest *attainable* integer score whose p-value is `<= p`; `None` if even the best
+    /// window's p-value is above `p`. A window passes a p-value threshold `p` exactly when its
+    /// integer score is at least this.
     pub fn int_threshold(&self, p: f64) -> Option<u64> {
-        // sf is non-increasing: binary search for the first k with sf[k] <= p.
+        // sf is non-increasing: binary search for the first k with sf[k] <= p, then move up to
+        // the first score that some window actually has.
         let idx = self.sf.partition_point(|&v| v > p);
-        (idx < self.sf.len() && self.sf[idx] > 0.0).then_some(idx as u64)
+        (idx..self.pdf.len()).find(|&k| self.pdf[k] > 0.0).map(|k| k as u64)
     }
 
     /// [`int_threshold`](Self::int_threshold) in bits.
