@@ -109,7 +109,7 @@ pub fn auprc(scores: &[f64], labels: &[bool]) -> f64 {
 /// Matthews correlation coefficient of `score >= threshold` against the labels.
 pub fn mcc(scores: &[f64], labels: &[bool], threshold: f64) -> f64 {
     assert_eq!(scores.len(), labels.len());
-    let (mut tp, mut tn, mut fp, mut fn_) = (0.0, 0.0, 0.0, 0.0);
+    let (mut tp, mut tn, mut fp, mut fn_) = (0.0f64, 0.0, 0.0, 0.0);
     for (s, &l) in scores.iter().zip(labels) {
         match (*s >= threshold, l) {
             (true, true) => tp += 1.0,
@@ -118,7 +118,7 @@ pub fn mcc(scores: &[f64], labels: &[bool], threshold: f64) -> f64 {
             (false, true) => fn_ += 1.0,
         }
     }
-    let denominator = ((tp + fp) * (tp + fn_) * (tn + fp) * (tn + fn_)) as f64;
+    let denominator = (tp + fp) * (tp + fn_) * (tn + fp) * (tn + fn_);
     if denominator == 0.0 { f64::NAN } else { (tp * tn - fp * fn_) / denominator.sqrt() }
 }
 

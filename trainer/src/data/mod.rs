@@ -1,0 +1,3 @@
+//! Training data: reading rows, transforming targets, splitting.
+
+pub mod split;
