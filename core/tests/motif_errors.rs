@@ -53,6 +53,13 @@ fn meme_error_catalogue() {
             "line 11: motif big: matrix declares w= 999999999 but has 1 rows",
         ),
         ("MOTIF big\nletter-probability matrix: alength= 4 w= 99999999999999999999999\n", "line 11: motif big: cannot parse w= '99999999999999999999999'"),
+        // 16. two matrices for one motif
+        (
+            "MOTIF X\nletter-probability matrix: w= 1\n1 0 0 0\nletter-probability matrix: w= 1\n1 0 0 0\n",
+            "line 13: motif X: second letter-probability matrix for the same motif",
+        ),
+        // 17. nsites must be a finite number >= 0
+        ("MOTIF X\nletter-probability matrix: w= 1 nsites= -5\n1 0 0 0\n", "line 11: motif X: cannot parse nsites= '-5'"),
     ];
     for (body, expected) in cases {
         assert_eq!(&meme_err(body), expected, "input:\n{body}");

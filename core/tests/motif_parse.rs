@@ -57,7 +57,7 @@ fn first_motif_matches_file_text() {
     assert!((ic[0] - (2.0 - h)).abs() < 1e-12);
 
     let last = set.motifs.last().unwrap();
-    let last_header = VERTEBRATES.lines().filter(|l| l.starts_with("MOTIF ")).last().unwrap();
+    let last_header = VERTEBRATES.lines().rfind(|l| l.starts_with("MOTIF ")).unwrap();
     assert_eq!(last_header, format!("MOTIF {} {}", last.id, last.name.as_deref().unwrap()));
 }
 

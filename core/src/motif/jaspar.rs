@@ -88,10 +88,9 @@ pub fn parse(text: &str) -> Result<MotifSet, MotifError> {
         for tok in toks {
             counts.push(parse_value(tok, row_no).map_err(err)?);
         }
-        if let Some((_, _, first)) = p.rows.first() {
-            if counts.len() != first.len() {
-                return Err(err(K::WrongValueCount { row: row_no, found: counts.len(), expected: first.len() }));
-            }
+        let expected = p.rows.first().map_or(counts.len(), |r| r.2.len());
+        if counts.len() != expected {
+            return Err(err(K::WrongValueCount { row: row_no, found: counts.len(), expected }));
         }
         p.rows.push((letter, ln, counts));
     }
@@ -141,7 +140,7 @@ fn finish(p: Pending) -> Result<Motif, MotifError> {
     let mut nsites: f64 = 0.0;
     for (pos, col) in counts.iter().enumerate() {
         let total: f64 = col.iter().sum();
-        if !(total > 0.0) || !total.is_finite() {
+        if total.is_nan() || total <= 0.0 || total.is_infinite() {
             return Err(err(K::ZeroColumn { column: pos + 1 }));
         }
         nsites = nsites.max(total);

@@ -41,7 +41,7 @@ struct Pending {
     id: String,
     name: Option<String>,
     line: usize,
-    matrix: Option<(Vec<[f64; 4]>, Option<f64>, Option<f64>)>,
+    matrix: Option<Matrix>,
 }
 
 impl Pending {
@@ -67,8 +67,8 @@ pub fn parse(text: &str) -> Result<MotifSet, MotifError> {
         if line.is_empty() {
             continue;
         }
-        let ctx = pending.as_ref().map(Pending::label);
-        let err = |kind| MotifError::at(ln, ctx.as_deref(), kind);
+        // The motif label is only built when an error is returned (it can be long).
+        let err = |pending: &Option<Pending>, kind| MotifError::at(ln, pending.as_ref().map(Pending::label).as_deref(), kind);
 
         if let Some(rest) = line.strip_prefix("MEME version") {
             version = Some(rest.split_whitespace().next().unwrap_or("").to_owned());
@@ -77,7 +77,7 @@ pub fn parse(text: &str) -> Result<MotifSet, MotifError> {
             if let Some(value) = rest.strip_prefix('=') {
                 let value = value.trim();
                 if !value.eq_ignore_ascii_case("ACGT") {
-                    return Err(err(K::UnsupportedAlphabet(truncate(value))));
+                    return Err(err(&pending, K::UnsupportedAlphabet(truncate(value))));
                 }
             } else {
                 i = alphabet_block(&lines, i, ln, rest)?;
@@ -88,7 +88,7 @@ pub fn parse(text: &str) -> Result<MotifSet, MotifError> {
                 ["+", "-"] | ["-", "+"] => Strands::Both,
                 ["+"] => Strands::Forward,
                 ["-"] => Strands::Reverse,
-                _ => return Err(err(K::BadStrands(truncate(rest.trim())))),
+                _ => return Err(err(&pending, K::BadStrands(truncate(rest.trim())))),
             };
         } else if line.starts_with("Background letter frequencies") {
             let (bg, next) = background_block(&lines, i, ln)?;
@@ -99,19 +99,18 @@ pub fn parse(text: &str) -> Result<MotifSet, MotifError> {
                 motifs.push(finish(p)?);
             }
             if version.is_none() {
-                return Err(err(K::MissingVersion));
+                return Err(err(&pending, K::MissingVersion));
             }
             let mut toks = line.split_whitespace().skip(1);
-            let id = toks.next().ok_or_else(|| err(K::MissingId))?.to_owned();
+            let id = toks.next().ok_or_else(|| err(&None, K::MissingId))?.to_owned();
             let name = toks.next().map(str::to_owned);
             pending = Some(Pending { id, name, line: ln, matrix: None });
         } else if let Some(rest) = line.strip_prefix("letter-probability matrix") {
-            let Some(p) = pending.as_mut() else {
-                return Err(err(K::MatrixOutsideMotif));
-            };
-            if p.matrix.is_some() {
-                return Err(err(K::DuplicateMatrix));
+            if pending.as_ref().is_none_or(|p| p.matrix.is_some()) {
+                let kind = if pending.is_none() { K::MatrixOutsideMotif } else { K::DuplicateMatrix };
+                return Err(err(&pending, kind));
             }
+            let Some(p) = pending.as_mut() else { continue };
             let ctx = p.label();
             let (matrix, next) = matrix_block(&lines, i, ln, rest.trim_start_matches(':'), &ctx)?;
             p.matrix = Some(matrix);
@@ -122,7 +121,7 @@ pub fn parse(text: &str) -> Result<MotifSet, MotifError> {
                 i += 1;
             }
         } else if is_number_row(line) {
-            return Err(err(K::UnexpectedRow));
+            return Err(err(&pending, K::UnexpectedRow));
         }
         // Anything else (URL lines, free text) is tolerated and ignored.
     }
@@ -214,7 +213,7 @@ fn background_block(lines: &[(usize, &str)], start: usize, header_ln: usize) -> 
             break; // not a letter/frequency line
         }
         let bad = |why: String| MotifError::at(ln, None, K::BadBackground(why));
-        if toks.len() % 2 != 0 {
+        if toks.len() & 1 == 1 {
             return Err(bad("expected letter/frequency pairs".into()));
         }
         for pair in toks.chunks(2) {
@@ -255,6 +254,7 @@ fn background_block(lines: &[(usize, &str)], start: usize, header_ln: usize) -> 
     Ok((bg, i))
 }
 
+/// Rows, `nsites=`, `E=`.
 type Matrix = (Vec<[f64; 4]>, Option<f64>, Option<f64>);
 
 /// Reads a `letter-probability matrix:` header (fields in `fields`) and its rows from `start` on.
@@ -348,10 +348,11 @@ fn matrix_block(
     if rows.is_empty() {
         return Err(err(header_ln, K::EmptyMatrix));
     }
-    if let Some(w) = declared_w {
-        if rows.len() != w {
+    match declared_w {
+        Some(w) if rows.len() != w => {
             return Err(err(header_ln, K::WidthMismatch { declared: w, found: rows.len() }));
         }
+        _ => {}
     }
     Ok(((rows, nsites, evalue), i))
 }
