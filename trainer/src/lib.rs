@@ -9,9 +9,15 @@
 
 pub mod autodiff;
 pub mod error;
+pub mod export;
 pub mod graph;
 pub mod loss;
+pub mod model;
 pub mod onnx;
 pub mod ops;
+pub mod optim;
+pub mod params;
+pub mod runtime;
+pub mod train;
 
 pub use error::{Error, Result};

@@ -1,0 +1,263 @@
+//! The train step: one graph computing forward, loss, backward and the optimizer update, run
+//! once per mini-batch. Parameters, buffers and optimizer state are graph inputs whose updated
+//! values are graph outputs; the trainer feeds each step's outputs to the next step's inputs
+//! through an IoBinding whose outputs are allocated on the session's device, so on CUDA they
+//! never leave the GPU.
+
+use ort::session::Session;
+use ort::value::DynValue;
+
+use crate::autodiff::gradients;
+use crate::error::{Error, OrtContext, Result};
+use crate::export::{self, Predictor};
+use crate::graph::{DType, Dim, GraphBuilder, Value};
+use crate::loss::Loss;
+use crate::model::Model;
+use crate::onnx::proto::ModelProto;
+use crate::optim::Optimizer;
+use crate::params::{HostTensor, Mode, ParamStore, Params};
+use crate::runtime::{self, RuntimeConfig};
+
+/// Input names of the train-step graph besides the state.
+pub const TARGET: &str = "y";
+pub const WEIGHT: &str = "weight";
+pub const LOSS: &str = "loss";
+
+#[derive(Clone, Copy, Debug)]
+pub struct TrainConfig {
+    pub loss: Loss,
+    pub optimizer: Optimizer,
+    pub runtime: RuntimeConfig,
+    /// Seed of the parameter initialisation.
+    pub seed: u64,
+}
+
+/// One mini-batch on the host, row-major: `x` `[n, ..input_shape]`, `y` and the optional
+/// `weight` `[n, outputs]`.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'a> {
+    pub x: &'a [f32],
+    pub y: &'a [f32],
+    pub weight: Option<&'a [f32]>,
+    pub n: usize,
+}
+
+/// What kind of state tensor a slot of the train-step graph carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StateKind {
+    Param,
+    Buffer,
+    OptimizerSlot,
+}
+
+/// A tensor that is both an input and (updated) an output of the train-step graph.
+#[derive(Clone, Debug)]
+pub struct StateSlot {
+    pub name: String,
+    pub kind: StateKind,
+    pub shape: Vec<usize>,
+    pub output: String,
+}
+
+/// The train-step graph and the names of its state.
+#[derive(Clone, Debug)]
+pub struct StepGraph {
+    pub model: ModelProto,
+    pub state: Vec<StateSlot>,
+    pub hyper: Vec<String>,
+}
+
+/// Build the train-step graph of `model`, initialising missing parameters in `store`.
+pub fn build_step_graph(model: &dyn Model, store: &mut ParamStore, config: &TrainConfig) -> Result<StepGraph> {
+    let mut g = GraphBuilder::new(DType::F32);
+    let x = g.input(export::INPUT, DType::F32, export::input_shape(model))?;
+    let out_shape = vec![Dim::Sym(export::BATCH.into()), Dim::Fixed(model.outputs() as i64)];
+    let y = g.input(TARGET, DType::F32, out_shape.clone())?;
+    let w = g.input(WEIGHT, DType::F32, out_shape)?;
+
+    let mut p = Params::new(Mode::Train, store, config.seed);
+    let pred = model.forward(&mut g, &mut p, x)?;
+    let loss = config.loss.build(&mut g, pred, y, Some(w))?;
+    let trainable: Vec<(String, Value)> = p.trainable().to_vec();
+    let buffers = p.buffers().to_vec();
+    drop(p);
+
+    let wrt: Vec<Value> = trainable.iter().map(|(_, v)| *v).collect();
+    let grads = gradients(&mut g, loss, None, &wrt)?;
+
+    let opt = config.optimizer;
+    let hyper: Vec<Value> =
+        opt.hyper_inputs().iter().map(|name| g.input(name, DType::F32, vec![])).collect::<Result<_>>()?;
+
+    let mut state = Vec::new();
+    let mut outputs: Vec<(String, Value)> = vec![(LOSS.into(), loss), (export::OUTPUT.into(), pred)];
+    let shape_of = |store: &ParamStore, name: &str| store.get(name).expect("declared").shape.clone();
+    for ((name, param), grad) in trainable.iter().zip(grads) {
+        let grad = grad.ok_or_else(|| Error::Invalid(format!("the loss does not depend on parameter `{name}`")))?;
+        let shape = shape_of(store, name);
+        let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+        let mut slots = Vec::new();
+        for slot in opt.slots() {
+            let slot_name = format!("{slot}/{name}");
+            slots.push(g.input(&slot_name, DType::F32, crate::graph::fixed(&dims))?);
+            state.push(StateSlot {
+                name: slot_name.clone(),
+                kind: StateKind::OptimizerSlot,
+                shape: shape.clone(),
+                output: format!("{slot_name}.next"),
+            });
+        }
+        let (new_param, new_slots) = opt.update(&mut g, &hyper, *param, grad, &slots)?;
+        outputs.push((format!("{name}.next"), new_param));
+        state.push(StateSlot { name: name.clone(), kind: StateKind::Param, shape, output: format!("{name}.next") });
+        for (slot, v) in opt.slots().iter().zip(new_slots) {
+            outputs.push((format!("{slot}/{name}.next"), v));
+        }
+    }
+    for b in &buffers {
+        let updated = b.updated.ok_or_else(|| Error::Invalid(format!("buffer `{}` is never updated", b.name)))?;
+        outputs.push((format!("{}.next", b.name), updated));
+        state.push(StateSlot {
+            name: b.name.clone(),
+            kind: StateKind::Buffer,
+            shape: shape_of(store, &b.name),
+            output: format!("{}.next", b.name),
+        });
+    }
+    let named: Vec<(&str, Value)> = outputs.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+    Ok(StepGraph { model: g.model(&named)?, state, hyper: opt.hyper_inputs().iter().map(|s| s.to_string()).collect() })
+}
+
+/// Trains a model: owns its train-step session and its state between steps.
+pub struct Trainer<M: Model> {
+    model: M,
+    config: TrainConfig,
+    store: ParamStore,
+    store_current: bool,
+    graph: StepGraph,
+    session: Session,
+    state: Vec<DynValue>,
+    steps: u64,
+}
+
+impl<M: Model> Trainer<M> {
+    /// A trainer with freshly initialised parameters.
+    pub fn new(model: M, config: TrainConfig) -> Result<Self> {
+        Self::with_params(model, ParamStore::new(), config)
+    }
+
+    /// A trainer starting from `store` (missing entries are initialised).
+    pub fn with_params(model: M, mut store: ParamStore, config: TrainConfig) -> Result<Self> {
+        let graph = build_step_graph(&model, &mut store, &config)?;
+        let session = runtime::session(&graph.model, &config.runtime)?;
+        let state = graph
+            .state
+            .iter()
+            .map(|s| {
+                let data = match s.kind {
+                    StateKind::OptimizerSlot => vec![0.0; s.shape.iter().product()],
+                    _ => store.get(&s.name).expect("declared while building").data.clone(),
+                };
+                runtime::tensor_f32(&s.shape, data)
+            })
+            .collect::<Result<_>>()?;
+        Ok(Trainer { model, config, store, store_current: true, graph, session, state, steps: 0 })
+    }
+
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The train-step graph (forward, loss, backward, update).
+    pub fn step_graph(&self) -> &StepGraph {
+        &self.graph
+    }
+
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// One optimizer step at the configured learning rate; returns the batch loss before the
+    /// update.
+    pub fn step(&mut self, batch: &Batch) -> Result<f32> {
+        self.step_with_lr(batch, self.config.optimizer.lr())
+    }
+
+    /// One optimizer step at learning rate `lr` (for schedules).
+    pub fn step_with_lr(&mut self, batch: &Batch, lr: f32) -> Result<f32> {
+        let n = batch.n;
+        let mut xshape = vec![n];
+        xshape.extend(self.model.input_shape());
+        let yshape = vec![n, self.model.outputs()];
+        let ylen = n * self.model.outputs();
+        if batch.x.len() != xshape.iter().product::<usize>() || batch.y.len() != ylen || batch.weight.is_some_and(|w| w.len() != ylen) {
+            return Err(Error::Invalid(format!("batch of {n}: x must be {xshape:?}, y and weight {yshape:?}")));
+        }
+        let x = runtime::tensor_f32(&xshape, batch.x.to_vec())?;
+        let y = runtime::tensor_f32(&yshape, batch.y.to_vec())?;
+        let w = runtime::tensor_f32(&yshape, batch.weight.map_or_else(|| vec![1.0; ylen], <[f32]>::to_vec))?;
+        let hyper = self.config.optimizer.hyper_values(self.steps + 1, lr);
+
+        let ctx = || "binding train-step inputs".to_string();
+        let mut binding = self.session.create_binding().ctx(ctx)?;
+        binding.bind_input(export::INPUT, &x).ctx(ctx)?;
+        binding.bind_input(TARGET, &y).ctx(ctx)?;
+        binding.bind_input(WEIGHT, &w).ctx(ctx)?;
+        for (name, &v) in self.graph.hyper.iter().zip(&hyper) {
+            binding.bind_input(name, &runtime::tensor_f32(&[], vec![v])?).ctx(ctx)?;
+        }
+        for (slot, value) in self.graph.state.iter().zip(&self.state) {
+            binding.bind_input(&slot.name, value).ctx(ctx)?;
+        }
+        let device = self.config.runtime.device.memory_info()?;
+        let host = runtime::Device::Cpu.memory_info()?;
+        binding.bind_output_to_device(LOSS, &host).ctx(ctx)?;
+        for slot in &self.graph.state {
+            binding.bind_output_to_device(&slot.output, &device).ctx(ctx)?;
+        }
+        let mut outputs = self.session.run_binding(&binding).ctx(|| format!("train step {}", self.steps + 1))?;
+        let loss = runtime::to_host_f32(&outputs[LOSS])?.1[0];
+        for (slot, value) in self.graph.state.iter().zip(self.state.iter_mut()) {
+            *value = outputs.remove(&slot.output).ok_or_else(|| Error::Invalid(format!("no output `{}`", slot.output)))?;
+        }
+        self.steps += 1;
+        self.store_current = false;
+        Ok(loss)
+    }
+
+    /// Current parameters and buffers, copied from the session's device.
+    pub fn params(&mut self) -> Result<&ParamStore> {
+        if !self.store_current {
+            for (slot, value) in self.graph.state.iter().zip(&self.state) {
+                if slot.kind != StateKind::OptimizerSlot {
+                    let (_, data) = runtime::to_host_f32(value)?;
+                    self.store.insert(&slot.name, HostTensor { shape: slot.shape.clone(), data });
+                }
+            }
+            self.store_current = true;
+        }
+        Ok(&self.store)
+    }
+
+    /// The inference graph of the current parameters.
+    pub fn inference_graph(&mut self) -> Result<ModelProto> {
+        self.params()?;
+        export::inference_graph(&self.model, &self.store)
+    }
+
+    /// The attribution graph of the current parameters.
+    pub fn attribution_graph(&mut self) -> Result<ModelProto> {
+        self.params()?;
+        export::attribution_graph(&self.model, &self.store)
+    }
+
+    /// A predictor running the current inference graph on the trainer's device.
+    pub fn predictor(&mut self) -> Result<Predictor> {
+        let graph = self.inference_graph()?;
+        Predictor::new(&graph, self.model.input_shape(), &self.config.runtime)
+    }
+}
