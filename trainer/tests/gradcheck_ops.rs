@@ -1,0 +1,187 @@
+//! Every op's backward rule against central finite differences on random shapes (see
+//! `common::gradcheck` for dtypes and tolerances).
+
+mod common;
+
+use common::{Dist, gradcheck, input, input_with, rng_for};
+use rand::Rng;
+use regula_train::graph::DType;
+use regula_train::ops::activation::Activation;
+use regula_train::ops::conv::Conv1d;
+use regula_train::ops::pool::Pool1d;
+
+fn dims(name: &str, lo: usize, hi: usize, n: usize) -> Vec<usize> {
+    let mut r = rng_for(name);
+    (0..n).map(|_| r.random_range(lo..=hi)).collect()
+}
+
+#[test]
+fn conv1d() {
+    let mut r = rng_for("conv1d-configs");
+    for case in 0..6 {
+        let (n, cin, cout, len, k) = (r.random_range(1..=3), r.random_range(1..=4), r.random_range(1..=4), r.random_range(8..=20), r.random_range(1..=5));
+        let conv = Conv1d { stride: r.random_range(1..=3), pads: [r.random_range(0..=2), r.random_range(0..=2)], dilation: r.random_range(1..=2) };
+        let bias = case % 2 == 0;
+        let mut inputs = vec![input(&[n, cin, len]), input(&[cout, cin, k])];
+        if bias {
+            inputs.push(input(&[cout]));
+        }
+        let rep = gradcheck(&format!("conv1d-{case}-{conv:?}"), &inputs, |g, x| g.conv1d(x[0], x[1], x.get(2).copied(), conv));
+        assert!(rep.checked > 0);
+    }
+}
+
+#[test]
+fn pools() {
+    let mut r = rng_for("pool-configs");
+    for case in 0..6 {
+        let (n, c, len) = (r.random_range(1..=3), r.random_range(1..=3), r.random_range(6..=16));
+        let kernel = r.random_range(2..=3);
+        let pool = Pool1d {
+            kind: if case % 2 == 0 { regula_train::ops::pool::PoolKind::Max } else { regula_train::ops::pool::PoolKind::Average },
+            kernel,
+            stride: r.random_range(1..=3),
+            pads: [r.random_range(0..kernel), r.random_range(0..kernel)],
+        };
+        gradcheck(&format!("pool-{case}-{pool:?}"), &[input_with(&[n, c, len], Dist::AwayFromZero, true)], |g, x| g.pool1d(x[0], pool));
+    }
+    let d = dims("gap", 1, 5, 3);
+    gradcheck("global-average-pool", &[input(&d)], |g, x| g.global_avg_pool(x[0]));
+}
+
+#[test]
+fn activations() {
+    for act in [
+        Activation::Relu,
+        Activation::Gelu,
+        Activation::Softplus,
+        Activation::Sigmoid,
+        Activation::Exp,
+        Activation::Tanh,
+        Activation::Sqrt,
+        Activation::Neg,
+    ] {
+        let d = dims(&format!("{act:?}"), 1, 6, 3);
+        let dist = match act {
+            Activation::Sqrt => Dist::Positive,
+            _ => Dist::AwayFromZero,
+        };
+        gradcheck(&format!("{act:?}"), &[input_with(&d, dist, true)], |g, x| g.activation(act, x[0]));
+    }
+}
+
+#[test]
+fn broadcasting_arithmetic() {
+    let d = dims("bcast", 2, 5, 3);
+    let (n, c, l) = (d[0], d[1], d[2]);
+    let shapes: [(&[usize], &[usize]); 4] = [(&[n, c, l], &[n, c, l]), (&[n, c, l], &[1, c, 1]), (&[n, c, l], &[l]), (&[1, c, 1], &[n, 1, l])];
+    for (i, (a, b)) in shapes.iter().enumerate() {
+        gradcheck(&format!("add-{i}"), &[input(a), input(b)], |g, x| g.add(x[0], x[1]));
+        gradcheck(&format!("sub-{i}"), &[input(a), input(b)], |g, x| g.sub(x[0], x[1]));
+        gradcheck(&format!("mul-{i}"), &[input(a), input(b)], |g, x| g.mul(x[0], x[1]));
+        gradcheck(&format!("div-{i}"), &[input(a), input_with(b, Dist::Positive, true)], |g, x| g.div(x[0], x[1]));
+    }
+}
+
+#[test]
+fn matmul_and_gemm() {
+    let d = dims("matmul", 2, 5, 5);
+    let (b, h, t, k, e) = (d[0], d[1], d[2], d[3], d[4]);
+    gradcheck("matmul-2d", &[input(&[t, k]), input(&[k, e])], |g, x| g.matmul(x[0], x[1]));
+    gradcheck("matmul-broadcast-weight", &[input(&[b, t, k]), input(&[k, e])], |g, x| g.matmul(x[0], x[1]));
+    gradcheck("matmul-batched-4d", &[input(&[b, h, t, k]), input(&[b, h, k, t])], |g, x| g.matmul(x[0], x[1]));
+    gradcheck("gemm-transB-bias", &[input(&[b, k]), input(&[e, k]), input(&[e])], |g, x| g.gemm(x[0], x[1], Some(x[2]), true));
+    gradcheck("gemm-bias-2d", &[input(&[b, k]), input(&[k, e]), input(&[b, e])], |g, x| g.gemm(x[0], x[1], Some(x[2]), false));
+    gradcheck("gemm-nobias", &[input(&[b, k]), input(&[k, e])], |g, x| g.gemm(x[0], x[1], None, false));
+}
+
+#[test]
+fn shape_ops() {
+    let d = dims("shape", 2, 5, 3);
+    let (n, c, l) = (d[0], d[1], d[2]);
+    gradcheck("concat", &[input(&[n, c, l]), input(&[n, 2, l]), input(&[n, 1, l])], |g, x| g.concat(x, 1));
+    gradcheck("slice", &[input(&[n, c, l + 3])], |g, x| g.slice(x[0], &[1, 0], &[-1, c as i64], &[2, 1]));
+    gradcheck("reshape", &[input(&[n, c, l])], |g, x| g.reshape(x[0], &[0, -1]));
+    gradcheck("flatten", &[input(&[n, c, l])], |g, x| g.flatten(x[0], 1));
+    gradcheck("transpose", &[input(&[n, c, l])], |g, x| g.transpose(x[0], &[2, 0, 1]));
+}
+
+#[test]
+fn reductions_and_softmax() {
+    let d = dims("reduce", 2, 5, 3);
+    for keep in [true, false] {
+        gradcheck(&format!("reduce-sum-{keep}"), &[input(&d)], |g, x| g.reduce_sum(x[0], &[0, 2], keep));
+        gradcheck(&format!("reduce-mean-{keep}"), &[input(&d)], |g, x| g.reduce_mean(x[0], &[1], keep));
+    }
+    gradcheck("softmax-last", &[input(&d)], |g, x| g.softmax(x[0], -1));
+    gradcheck("softmax-axis1", &[input(&d)], |g, x| g.softmax(x[0], 1));
+}
+
+#[test]
+fn normalization() {
+    let d = dims("norm", 2, 5, 3);
+    let (n, c, l) = (d[0] + 1, d[1], d[2]);
+    gradcheck(
+        "batch-norm-train",
+        &[input(&[n, c, l]), input(&[c]), input(&[c]), input_with(&[c], Dist::Uniform, false), input_with(&[c], Dist::Positive, false)],
+        |g, x| Ok(g.batch_norm_train(x[0], x[1], x[2], (x[3], x[4]), 0.1, 1e-5)?.y),
+    );
+    gradcheck(
+        "batch-norm-inference",
+        &[input(&[n, c, l]), input(&[c]), input(&[c]), input_with(&[c], Dist::Uniform, false), input_with(&[c], Dist::Positive, false)],
+        |g, x| g.batch_norm(x[0], x[1], x[2], x[3], x[4], 1e-5),
+    );
+    gradcheck("layer-norm", &[input(&[n, c, l]), input(&[l]), input(&[l])], |g, x| g.layer_norm(x[0], x[1], x[2], 1e-5));
+}
+
+/// A single-head self-attention block (projections, scaled scores, softmax, weighted sum,
+/// residual and layer norm), checking the rules compose.
+#[test]
+fn attention_block() {
+    let d = dims("attention", 2, 4, 3);
+    let (b, t, e) = (d[0], d[1] + 1, d[2] + 1);
+    let inputs = [input(&[b, t, e]), input(&[e, e]), input(&[e, e]), input(&[e, e]), input(&[e]), input(&[e])];
+    gradcheck("attention", &inputs, |g, x| {
+        let q = g.matmul(x[0], x[1])?;
+        let k = g.matmul(x[0], x[2])?;
+        let v = g.matmul(x[0], x[3])?;
+        let kt = g.transpose(k, &[0, 2, 1])?;
+        let s = g.matmul(q, kt)?;
+        let scale = g.scalar(1.0 / (e as f64).sqrt());
+        let s = g.mul(s, scale)?;
+        let a = g.softmax(s, -1)?;
+        let o = g.matmul(a, v)?;
+        let h = g.add(o, x[0])?;
+        g.layer_norm(h, x[4], x[5], 1e-5)
+    });
+}
+
+/// Dropout's mask is random, so instead of finite differences: with upstream gradient 1 the
+/// input gradient must equal `y / x` (the kept-and-rescaled mask), and about `ratio` of it be 0.
+#[test]
+fn dropout_gradient_is_its_mask() {
+    use regula_train::autodiff::gradients;
+    use regula_train::graph::{GraphBuilder, fixed};
+    let (n, ratio) = (4000usize, 0.3);
+    let mut g = GraphBuilder::new(DType::F32);
+    let x = g.input("x", DType::F32, fixed(&[n as i64])).unwrap();
+    let y = g.dropout(x, ratio, 7).unwrap();
+    let s = g.sum_all(y).unwrap();
+    let dx = gradients(&mut g, s, None, &[x]).unwrap()[0].unwrap();
+    let model = g.model(&[("y", y), ("dx", dx)]).unwrap();
+    let mut sess = common::session(&model).unwrap();
+    let data: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
+    let out = common::run(&mut sess, DType::F32, &[("x".into(), vec![n], data.clone())], &["y".into(), "dx".into()]).unwrap();
+    let (yv, dxv) = (&out[0].1, &out[1].1);
+    let mut dropped = 0;
+    for i in 0..n {
+        assert!((yv[i] - data[i] * dxv[i]).abs() < 1e-5, "element {i}: y {} but x·dx {}", yv[i], data[i] * dxv[i]);
+        if dxv[i] == 0.0 {
+            dropped += 1;
+        } else {
+            assert!((dxv[i] - 1.0 / (1.0 - ratio)).abs() < 1e-5);
+        }
+    }
+    let frac = dropped as f64 / n as f64;
+    assert!((frac - ratio).abs() < 0.05, "dropped fraction {frac}");
+}
