@@ -179,3 +179,51 @@ fn gradcheck_in(name: &str, float: DType, inputs: &[Input], f: &impl Fn(&mut Gra
     eprintln!("{name}: {:?}, {} elements, max |err| {:.2e}", report.dtype, report.checked, report.max_abs_err);
     Ok(report)
 }
+
+/// The lentiMPRA HepG2 slice in `tests/data`: one-hot sequences `[n, 4, 230]` and activities.
+pub fn lentimpra() -> (Vec<f32>, Vec<f32>, usize) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/lentimpra_hepg2_512.tsv");
+    let text = std::fs::read_to_string(path).expect("tests/data/lentimpra_hepg2_512.tsv");
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        assert_eq!(cols.len(), 3, "bad row {line}");
+        assert_eq!(cols[1].len(), 230);
+        x.extend(regula_core::encode::one_hot(cols[1].as_bytes()));
+        y.push(cols[2].parse::<f32>().expect("mean_value"));
+    }
+    let n = y.len();
+    (x, y, n)
+}
+
+pub fn pearson(a: &[f32], b: &[f32]) -> f64 {
+    let n = a.len() as f64;
+    let ma = a.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let mb = b.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (&x, &y) in a.iter().zip(b) {
+        let (dx, dy) = (x as f64 - ma, y as f64 - mb);
+        sab += dx * dy;
+        saa += dx * dx;
+        sbb += dy * dy;
+    }
+    sab / (saa * sbb).sqrt()
+}
+
+/// Run an ONNX model in tract (as the browser does) with concrete input shapes; returns every
+/// output flattened.
+pub fn tract_run(model: &ModelProto, inputs: &[(Vec<usize>, Vec<f32>)]) -> Vec<Vec<f32>> {
+    use prost::Message;
+    use tract_onnx::prelude::*;
+    let bytes = model.encode_to_vec();
+    let mut m = tract_onnx::onnx().model_for_read(&mut &bytes[..]).expect("tract reads the model");
+    for (i, (shape, _)) in inputs.iter().enumerate() {
+        m = m.with_input_fact(i, f32::fact(shape).into()).expect("input fact");
+    }
+    let plan = m.into_optimized().expect("tract optimizes the model").into_runnable().expect("runnable");
+    let tensors: TVec<TValue> =
+        inputs.iter().map(|(s, d)| Tensor::from_shape(s, d).expect("tensor").into_tvalue()).collect();
+    let out = plan.run(tensors).expect("tract runs the model");
+    out.iter().map(|t| t.to_plain_array_view::<f32>().expect("f32 output").iter().copied().collect()).collect()
+}
