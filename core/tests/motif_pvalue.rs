@@ -47,7 +47,8 @@ fn bg_prob(kmer: &[u8], bg: [f64; 4]) -> f64 {
 /// pos1   1   0  -1  -1      (p = 1/2, 1/4, 1/8, 1/8)
 /// pos2  -1  -1   0   1      (p = 1/8, 1/8, 1/4, 1/2)
 /// ```
-/// Integerised: lo = -1, hi = 1, scale = 100 / 2 = 50 bins per bit, so -1, 0, 1 -> 0, 50, 100.
+/// Integerised: lo = -1, hi = 1, scale = floor(1000 / 2) = 500 bins per bit, offset = floor(-1)
+/// = -1, so -1, 0, 1 -> 0, 500, 1000.
 /// Scores of the 16 2-mers: 2 (AT); 1 (AG, CT); 0 (AA, AC, CG, GT, TT); -1 (CA, CC, GG, TG);
 /// -2 (GA, GC, TA, TC). So P(S >= 2) = 1/16, P(S >= 1) = 3/16, P(S >= 0) = 8/16,
 /// P(S >= -1) = 12/16, P(S >= -2) = 1.
@@ -57,10 +58,10 @@ fn hand_checked_width_two() {
     let pwm = LogOddsPwm::from_motif(&m, [0.25; 4], 0.0).unwrap();
     assert_eq!(pwm.scores, vec![[1.0, 0.0, -1.0, -1.0], [-1.0, -1.0, 0.0, 1.0]]);
     let dist = ScoreDistribution::new(&pwm).unwrap();
-    assert_eq!(dist.scale, 50.0);
+    assert_eq!(dist.scale, 500.0);
     assert_eq!(dist.offset, -1.0);
-    assert_eq!(dist.int_scores, vec![[100, 50, 0, 0], [0, 0, 50, 100]]);
-    assert_eq!(dist.max_discretisation_error(), 0.02);
+    assert_eq!(dist.int_scores, vec![[1000, 500, 0, 0], [0, 0, 500, 1000]]);
+    assert_eq!(dist.max_discretisation_error(), 0.002);
 
     for (score, expected) in [(2.0, 1.0 / 16.0), (1.0, 3.0 / 16.0), (0.0, 8.0 / 16.0), (-1.0, 12.0 / 16.0), (-2.0, 1.0)] {
         assert_eq!(dist.pvalue(score), expected, "score {score}");
@@ -104,7 +105,7 @@ fn random_width_eight_matches_brute_force() {
     for pwm in [fwd.clone(), fwd.reverse_complement()] {
         let dist = ScoreDistribution::new(&pwm).unwrap();
         let max = dist.max_int_score() as usize;
-        assert!(max <= 8 * PSSM_RANGE as usize);
+        assert!(max <= 8 * 2 * PSSM_RANGE as usize);
         let mut mass = vec![0.0f64; max + 2];
         let mut scores = Vec::with_capacity(1 << 16);
         for i in 0..(1 << 16) {
@@ -131,8 +132,10 @@ fn random_width_eight_matches_brute_force() {
         }
         for p in [1e-2, 1e-3, 1e-4, 1e-5] {
             if let Some(t) = dist.int_threshold(p) {
-                assert!(tail[t as usize] <= p);
-                assert!(t == 0 || tail[t as usize - 1] > p);
+                // t is an attained score with p-value <= p; every lower attained score is above p
+                let t = t as usize;
+                assert!(mass[t] > 0.0 && tail[t] <= p);
+                assert!((0..t).filter(|&k| mass[k] > 0.0).all(|k| tail[k] > p));
             } else {
                 assert!(tail[max] > p);
             }

@@ -30,10 +30,14 @@ fn revcomp(s: &[u8]) -> Vec<u8> {
 }
 
 fn runx1_scanner() -> (Scanner, String) {
+    runx1_scanner_with([0.25; 4])
+}
+
+fn runx1_scanner_with(background: [f64; 4]) -> (Scanner, String) {
     let set = meme::parse(VERTEBRATES).unwrap();
     let runx1 = set.get("MA0002.3").unwrap().clone();
     let consensus = runx1.consensus();
-    let scanner = Scanner::new(std::slice::from_ref(&runx1), ScanOptions::new(set.background)).unwrap();
+    let scanner = Scanner::new(std::slice::from_ref(&runx1), ScanOptions::new(background)).unwrap();
     (scanner, consensus)
 }
 
@@ -62,6 +66,7 @@ fn planted_sites_on_both_strands() {
     // the consensus is the unique best 9-mer: its p-value is its background probability
     assert_eq!(fwd.p_value, 0.25f64.powi(9));
     let cm = &scanner.motifs()[0];
+    assert_eq!(cm.forward_dist.int_scores, cm.reverse_dist.int_scores.iter().rev().map(|r| [r[3], r[2], r[1], r[0]]).collect::<Vec<_>>());
     assert_eq!(Some(fwd.score), cm.forward.score(consensus.as_bytes()));
     assert!((fwd.score - cm.forward.max_score()).abs() < 1e-9);
 
@@ -70,9 +75,22 @@ fn planted_sites_on_both_strands() {
     assert_eq!(rev.matched, consensus, "reverse hits report the site as read on the reverse strand");
     assert!(rev.p_value < 1e-4);
     assert!((rev.score - fwd.score).abs() < 1e-9);
+    check_hits(&scanner, &seq, &hits);
 
+    // An asymmetric background: the reverse strand gets its own exact distribution.
+    let (scanner, _) = runx1_scanner_with([0.35, 0.15, 0.2, 0.3]);
+    let hits = scanner.scan(&seq);
+    let fwd = find(&hits, 50, Strand::Forward).expect("forward site");
+    let rev = find(&hits, 200, Strand::Reverse).expect("reverse site");
+    assert!(fwd.p_value < 1e-4 && rev.p_value < 1e-4);
+    assert_ne!(scanner.motifs()[0].forward_dist, scanner.motifs()[0].reverse_dist);
+    check_hits(&scanner, &seq, &hits);
+}
+
+fn check_hits(scanner: &Scanner, seq: &[u8], hits: &[Hit]) {
+    let cm = &scanner.motifs()[0];
     // every hit passes the threshold and its p-value is that of its window on its strand
-    for h in &hits {
+    for h in hits {
         assert!(h.p_value <= 1e-4);
         let window = &seq[h.start..h.end];
         let p = match h.strand {

@@ -1,51 +1,60 @@
 //! Exact p-values of PWM scores by dynamic programming over integerised scores (FIMO's method).
 //!
-//! **Integerisation (MEME Suite `scale_pssm`).** Let `lo` and `hi` be the smallest and largest
-//! cell of the log-odds matrix and `range` the number of bins per position (FIMO's `PSSM_RANGE`
-//! = [`PSSM_RANGE`] = 100). Every cell `x` becomes the integer
-//! `round((x - lo) * scale)` with `scale = range / (hi - lo)`, so cells lie in `0..=range` and a
-//! window score in `0..=w * range`. An integer window score `k` maps back to bits as
-//! `k / scale + w * lo`.
+//! **Integerisation (MEME Suite 5 `scale_pssm`, as used by FIMO).** Let `lo` and `hi` be the
+//! smallest and largest cell of the log-odds matrix and `range` the number of bins per position
+//! (FIMO's `PSSM_RANGE` = [`PSSM_RANGE`] = 1000). MEME uses an integer scale and an integer
+//! offset:
+//!
+//! ```text
+//! offset = floor(lo)                           (bits)
+//! scale  = floor(range / (hi - offset))        (bins per bit, at least 1)
+//! cell   = round((x - offset) * scale)         (in 0..=range)
+//! ```
+//!
+//! A window's integer score is the sum of its cells; it maps back to bits as
+//! `k / scale + w * offset` ([`ScoreDistribution::to_bits`]), which is the score FIMO prints.
 //!
 //! **Distribution.** Under the i.i.d. background the integer score is a sum of independent
 //! per-position scores, so its exact distribution is the convolution of the `w` position
-//! distributions, computed by DP over `w * range + 1` bins. The p-value of a window is
+//! distributions, computed by DP over `max_score + 1` bins. The p-value of a window is
 //! `P(S >= k)` for its integer score `k`; this is *exact for the integerised matrix* (no sampling,
-//! no approximation beyond floating point sums).
+//! no approximation beyond floating point sums), and it is FIMO's p-value: the test
+//! `core/tests/motif_fimo.rs` checks every hit and p-value against FIMO's own output for all 879
+//! JASPAR 2024 vertebrate motifs.
 //!
 //! **Discretisation error.** Rounding moves each cell by at most `0.5 / scale` bits, so the
 //! integerised score of any window differs from its real-valued log-odds score by at most
-//! `w * (hi - lo) / (2 * range)` bits ([`ScoreDistribution::max_discretisation_error`]); windows
-//! whose real scores differ by less than that can swap order or tie. This is the same
-//! discretisation FIMO uses, so p-values agree with FIMO's for the same matrix, background and
-//! pseudocount.
+//! `w * 0.5 / scale` bits, about `w * (hi - lo + 1) / (2 * range)`
+//! ([`ScoreDistribution::max_discretisation_error`]; e.g. 0.05 bits for a width-10 motif with a
+//! 10-bit cell spread). Windows whose real scores differ by less than that can tie or swap
+//! order; thresholds apply to the integer score, exactly as in FIMO.
 
 use super::error::MotifError;
 use super::pwm::LogOddsPwm;
 use super::base_index;
 
-/// Bins per motif position, FIMO's / MEME's `PSSM_RANGE`.
-pub const PSSM_RANGE: u32 = 100;
+/// Bins per motif position, FIMO's `PSSM_RANGE` (MEME Suite 5).
+pub const PSSM_RANGE: u32 = 1000;
 /// Widest motif for which the exact distribution is computed (keeps memory and time bounded:
 /// at most `MAX_WIDTH * range + 1` bins).
 pub const MAX_WIDTH: usize = 1000;
 /// Largest `range` accepted by [`ScoreDistribution::with_range`].
-pub const MAX_RANGE: u32 = 100_000;
-/// Largest number of bins (`w * range + 1`) accepted.
+pub const MAX_RANGE: u32 = 10_000;
+/// Largest number of bins (highest integer score + 1) accepted.
 pub const MAX_BINS: usize = 10_000_001;
 
 /// The integerised matrix and the exact distribution of its window score under the background.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreDistribution {
-    /// Bins per bit.
+    /// Bins per bit (an integer, as in MEME).
     pub scale: f64,
-    /// Per-position offset in bits (the smallest cell of the log-odds matrix).
+    /// Per-position offset in bits (`floor` of the smallest cell of the log-odds matrix).
     pub offset: f64,
-    /// Bins per position.
+    /// Bins per position asked for.
     pub range: u32,
     /// Integer score per position and letter (A, C, G, T), each in `0..=range`.
     pub int_scores: Vec<[u32; 4]>,
-    /// `pdf[k] = P(S = k)`, `k` in `0..=w * range`.
+    /// `pdf[k] = P(S = k)`, `k` in `0..=max_int_score`.
     pdf: Vec<f64>,
     /// `sf[k] = P(S >= k)`.
     sf: Vec<f64>,
@@ -68,8 +77,8 @@ impl ScoreDistribution {
         if w > MAX_WIDTH {
             return Err(invalid(format!("width {w} is too wide for exact p-values (max {MAX_WIDTH})")));
         }
-        if range == 0 || range > MAX_RANGE || w * range as usize + 1 > MAX_BINS {
-            return Err(invalid(format!("range {range} x width {w} is outside 1..={MAX_BINS} bins")));
+        if range == 0 || range > MAX_RANGE {
+            return Err(invalid(format!("range {range} is outside 1..={MAX_RANGE}")));
         }
         let bg = super::pwm::validate_background(pwm.background)?;
         let cells = pwm.scores.iter().flatten().copied();
@@ -78,33 +87,39 @@ impl ScoreDistribution {
         if !lo.is_finite() || !hi.is_finite() {
             return Err(invalid("has non-finite log-odds scores".into()));
         }
-        let scale = if hi - lo > 1e-12 { f64::from(range) / (hi - lo) } else { 1.0 };
+        // MEME 5 scale_pssm: integer offset and scale, so that cells lie in 0..=range.
+        let offset = lo.floor();
+        let spread = if hi - offset > 1e-12 { hi - offset } else { 1.0 };
+        let scale = (f64::from(range) / spread).floor().max(1.0);
+        let cap = f64::from(range).max(((hi - offset) * scale).round());
         let int_scores: Vec<[u32; 4]> = pwm
             .scores
             .iter()
-            .map(|row| row.map(|x| (((x - lo) * scale).round()).clamp(0.0, f64::from(range)) as u32))
+            .map(|row| row.map(|x| (((x - offset) * scale).round()).clamp(0.0, cap) as u32))
             .collect();
 
-        // pdf by convolution, position by position; after i positions scores lie in 0..=i*range.
-        let bins = w * range as usize + 1;
+        // pdf by convolution, position by position; after i positions scores lie in 0..=max_i.
+        let row_max: Vec<usize> = int_scores.iter().map(|r| *r.iter().max().unwrap_or(&0) as usize).collect();
+        let bins = row_max.iter().sum::<usize>() + 1;
+        if bins > MAX_BINS {
+            return Err(invalid(format!("{bins} score bins exceed the maximum of {MAX_BINS}")));
+        }
         let mut pdf = vec![0.0f64; bins];
         let mut next = vec![0.0f64; bins];
         pdf[0] = 1.0;
-        let r = range as usize;
-        for (i, row) in int_scores.iter().enumerate() {
-            let max_old = i * r;
-            next[..=max_old + r].fill(0.0);
+        let mut max_old = 0usize;
+        for (row, &rmax) in int_scores.iter().zip(&row_max) {
+            next[..=max_old + rmax].fill(0.0);
+            let src = &pdf[..=max_old];
             for (b, &s) in row.iter().enumerate() {
                 let s = s as usize;
                 let pb = bg[b];
-                for k in 0..=max_old {
-                    let old = pdf[k];
-                    if old != 0.0 {
-                        next[k + s] += old * pb;
-                    }
+                for (d, &old) in next[s..=s + max_old].iter_mut().zip(src) {
+                    *d += old * pb;
                 }
             }
             std::mem::swap(&mut pdf, &mut next);
+            max_old += rmax;
         }
         let mut sf = vec![0.0f64; bins];
         let mut acc = 0.0;
@@ -112,7 +127,19 @@ impl ScoreDistribution {
             acc += pdf[k];
             sf[k] = acc.min(1.0);
         }
-        Ok(ScoreDistribution { scale, offset: lo, range, int_scores, pdf, sf })
+        Ok(ScoreDistribution { scale, offset, range, int_scores, pdf, sf })
+    }
+
+    /// The distribution of the reverse-complement matrix, *for a strand-symmetric background*
+    /// (`bg[A] == bg[T]`, `bg[C] == bg[G]`): the integer matrix reversed and complemented, the
+    /// same score distribution (as FIMO uses it). `None` if the background is not symmetric.
+    pub fn reverse_complement(&self, background: [f64; 4]) -> Option<Self> {
+        if background[0] != background[3] || background[1] != background[2] {
+            return None;
+        }
+        let mut rc = self.clone();
+        rc.int_scores = self.int_scores.iter().rev().map(|r| [r[3], r[2], r[1], r[0]]).collect();
+        Some(rc)
     }
 
     /// Motif width.
@@ -120,7 +147,7 @@ impl ScoreDistribution {
         self.int_scores.len()
     }
 
-    /// Largest integer window score, `w * range` at most.
+    /// Largest integer window score.
     pub fn max_int_score(&self) -> u64 {
         self.int_scores.iter().map(|r| u64::from(*r.iter().max().unwrap_or(&0))).sum()
     }
@@ -150,7 +177,7 @@ impl ScoreDistribution {
         k as f64 / self.scale + self.width() as f64 * self.offset
     }
 
-    /// `P(S = k)` for integer score `k` (0 outside `0..=w * range`).
+    /// `P(S = k)` for integer score `k` (0 above the maximum).
     pub fn pmf(&self, k: u64) -> f64 {
         usize::try_from(k).ok().and_then(|k| self.pdf.get(k)).copied().unwrap_or(0.0)
     }

@@ -55,8 +55,8 @@ pub fn validate_background(bg: [f64; 4]) -> Result<[f64; 4], MotifError> {
     Ok(bg.map(|v| v / sum))
 }
 
-/// Averages complementary letters (A with T, C with G), as FIMO does to the background when it
-/// scans both strands.
+/// Averages complementary letters (A with T, C with G): MEME Suite's "symmetrical" background.
+/// With it, both strands' p-values are exactly FIMO's (see [`super::scan`]).
 pub fn symmetrize_background(bg: [f64; 4]) -> [f64; 4] {
     let at = (bg[0] + bg[3]) / 2.0;
     let cg = (bg[1] + bg[2]) / 2.0;

@@ -3,7 +3,13 @@
 //! * Every window of the motif's width is scored on the forward strand with the log-odds matrix
 //!   and on the reverse strand with its reverse complement ([`LogOddsPwm::reverse_complement`]).
 //! * A window is reported when its p-value ([`ScoreDistribution`], exact for the integerised
-//!   matrix, each strand with its own distribution) is `<= p_threshold` (FIMO's default 1e-4).
+//!   matrix) is `<= p_threshold` (FIMO's default 1e-4). With a strand-symmetric background
+//!   (`A = T`, `C = G`, e.g. uniform, or [`super::pwm::symmetrize_background`]) both strands share
+//!   one distribution and every hit and p-value equals FIMO's (`core/tests/motif_fimo.rs`).
+//!   With an asymmetric background the reverse matrix (log-odds of the reverse-complemented
+//!   probabilities against the same background) gets its own exact distribution; MEME Suite
+//!   instead reuses the forward matrix's p-value table for the reverse strand, so reverse-strand
+//!   p-values near the threshold can then differ slightly from FIMO's.
 //! * Sequence letters are `ACGT` in any case. **Windows containing any other byte (`N`, IUPAC
 //!   codes, gaps, ...) are skipped** on both strands, as FIMO skips sites with non-core letters.
 //! * Coordinates are 0-based, half-open, on the forward strand for both strands: a reverse hit
@@ -23,7 +29,7 @@ use super::{Motif, base_index};
 pub const DEFAULT_P_THRESHOLD: f64 = 1e-4;
 
 /// Strand of a hit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Strand {
     /// The sequence as given.
     Forward,
@@ -65,9 +71,9 @@ pub struct Hit {
 /// Scanning settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScanOptions {
-    /// Background letter frequencies A, C, G, T (for the log-odds and the null model). FIMO
-    /// uses the motif file's background with complementary letters averaged
-    /// ([`super::pwm::symmetrize_background`]) when scanning both strands.
+    /// Background letter frequencies A, C, G, T (for the log-odds and the null model). To match
+    /// FIMO exactly on both strands use a strand-symmetric one
+    /// ([`super::pwm::symmetrize_background`], MEME's `symmetrical` background).
     pub background: [f64; 4],
     /// Total pseudocount, FIMO's `--motif-pseudo` (default 0.1).
     pub pseudocount: f64,
@@ -75,12 +81,12 @@ pub struct ScanOptions {
     pub p_threshold: f64,
     /// Scan the reverse strand too (default true).
     pub both_strands: bool,
-    /// Bins per position of the integerised matrix (default [`PSSM_RANGE`] = 100, as FIMO).
+    /// Bins per position of the integerised matrix (default [`PSSM_RANGE`] = 1000, as FIMO).
     pub range: u32,
 }
 
 impl ScanOptions {
-    /// FIMO defaults (pseudocount 0.1, p <= 1e-4, both strands, 100 bins) with `background`.
+    /// FIMO defaults (pseudocount 0.1, p <= 1e-4, both strands, 1000 bins) with `background`.
     pub fn new(background: [f64; 4]) -> Self {
         ScanOptions {
             background,
@@ -133,7 +139,12 @@ impl Scanner {
             let forward = LogOddsPwm::from_motif(m, options.background, options.pseudocount)?;
             let reverse = forward.reverse_complement();
             let forward_dist = ScoreDistribution::with_range(&forward, options.range)?;
-            let reverse_dist = ScoreDistribution::with_range(&reverse, options.range)?;
+            // With a strand-symmetric background the reverse matrix's cells are a permutation of
+            // the forward ones, so its distribution is the same (no second DP).
+            let reverse_dist = match forward_dist.reverse_complement(forward.background) {
+                Some(d) => d,
+                None => ScoreDistribution::with_range(&reverse, options.range)?,
+            };
             let thresholds = [forward_dist.int_threshold(p), reverse_dist.int_threshold(p)];
             compiled.push(CompiledMotif { forward, forward_dist, reverse, reverse_dist, thresholds });
         }
