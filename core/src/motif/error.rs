@@ -36,7 +36,11 @@ pub enum ParseErrorKind {
     /// A motif header but no `letter-probability matrix:` for it.
     MissingMatrix,
     /// A matrix row with the wrong number of values.
-    WrongValueCount { row: usize, found: usize, expected: usize },
+    WrongValueCount {
+        row: usize,
+        found: usize,
+        expected: usize,
+    },
     /// A token that is not a number.
     NotANumber { row: usize, token: String },
     /// A number that is NaN or infinite.
@@ -82,14 +86,22 @@ impl fmt::Display for ParseErrorKind {
             }
             EmptyMatrix => write!(f, "matrix has no rows"),
             MissingMatrix => write!(f, "no letter-probability matrix"),
-            WrongValueCount { row, found, expected } => {
+            WrongValueCount {
+                row,
+                found,
+                expected,
+            } => {
                 write!(f, "row {row} has {found} values, expected {expected}")
             }
             NotANumber { row, token } => write!(f, "row {row}: '{token}' is not a number"),
             NotFinite { row, token } => write!(f, "row {row}: '{token}' is not finite"),
             Negative { row, value } => write!(f, "row {row}: negative value {value}"),
             RowSum { row, sum } => {
-                write!(f, "row {row} sums to {sum:.6}, expected 1 (tolerance {})", super::meme::ROW_SUM_TOLERANCE)
+                write!(
+                    f,
+                    "row {row} sums to {sum:.6}, expected 1 (tolerance {})",
+                    super::meme::ROW_SUM_TOLERANCE
+                )
             }
             ZeroColumn { column } => write!(f, "column {column} has a total count of 0"),
             BadLetterRows(why) => write!(f, "{why}"),
@@ -143,7 +155,11 @@ fn fmt_parse(line: usize, motif: Option<&str>, kind: &ParseErrorKind) -> String 
 
 impl MotifError {
     pub(crate) fn at(line: usize, motif: Option<&str>, kind: ParseErrorKind) -> Self {
-        MotifError::Parse { line, motif: motif.map(str::to_owned), kind }
+        MotifError::Parse {
+            line,
+            motif: motif.map(str::to_owned),
+            kind,
+        }
     }
 
     /// The line number of a parse error (1-based), if it has one.
