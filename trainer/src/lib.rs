@@ -8,6 +8,8 @@
 //! - [`export`] writes the inference graph and the input-attribution graph of the trained model.
 
 pub mod autodiff;
+pub mod data;
+pub mod eval;
 pub mod error;
 pub mod export;
 pub mod graph;

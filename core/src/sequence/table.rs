@@ -39,11 +39,23 @@ pub struct Table {
     pub rows: Vec<TableRow>,
 }
 
-/// Parses a table with a header row.
+/// Parses a table with a header row; the first bad row is an error.
 pub fn parse(input: &[u8], spec: &TableSpec) -> Result<Table, SequenceError> {
     if spec.sequence_columns.is_empty() {
         return Err(SequenceError::TableHeader("no sequence column was named".into()));
     }
+    let (header, rows) = parse_rows(input, spec)?;
+    let rows = rows.into_iter().collect::<Result<Vec<_>, _>>()?;
+    if rows.is_empty() {
+        return Err(SequenceError::TableHeader("the table has a header but no rows".into()));
+    }
+    Ok(Table { header, rows })
+}
+
+/// Parses a table with a header row, giving each row's own outcome so a caller can skip bad
+/// rows and count them. Errors in the header, or a line the CSV reader cannot split, stop it.
+/// A table of targets alone (no sequence column named) is read too.
+pub fn parse_rows(input: &[u8], spec: &TableSpec) -> Result<(Vec<String>, Vec<Result<TableRow, SequenceError>>), SequenceError> {
     let delimiter = spec.delimiter.unwrap_or_else(|| sniff_delimiter(input));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -59,17 +71,7 @@ pub fn parse(input: &[u8], spec: &TableSpec) -> Result<Table, SequenceError> {
     if header.iter().all(String::is_empty) {
         return Err(SequenceError::TableHeader("the table is empty: no header row".into()));
     }
-    let find = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            SequenceError::TableHeader(format!("no column named '{name}'; the header has: {}", header.join(", ")))
-        })
-    };
-    let find_all = |names: &[String]| names.iter().map(|n| find(n)).collect::<Result<Vec<_>, _>>();
-    let id_index = spec.id_column.as_deref().map(find).transpose()?;
-    let sequence_indices = find_all(&spec.sequence_columns)?;
-    let target_indices = find_all(&spec.target_columns)?;
-    let text_indices = find_all(&spec.text_columns)?;
-
+    let columns = Columns::find(&header, spec)?;
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
@@ -78,18 +80,48 @@ pub fn parse(input: &[u8], spec: &TableSpec) -> Result<Table, SequenceError> {
             Ok(true) => {}
             Err(e) => return Err(csv_error(e, rows.len() + 2)),
         }
-        let line = record.position().map_or(rows.len() + 2, |p| p.line() as usize);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
         let index = rows.len() + 1;
-        let id = match id_index {
+        let line = record.position().map_or(index + 1, |p| p.line() as usize);
+        rows.push(columns.row(&header, &record, index, line));
+    }
+    Ok((header, rows))
+}
+
+/// Indices of the columns a [`TableSpec`] names.
+struct Columns {
+    id: Option<usize>,
+    sequences: Vec<usize>,
+    targets: Vec<usize>,
+    texts: Vec<usize>,
+}
+
+impl Columns {
+    fn find(header: &[String], spec: &TableSpec) -> Result<Self, SequenceError> {
+        let find = |name: &str| {
+            header.iter().position(|h| h == name).ok_or_else(|| {
+                SequenceError::TableHeader(format!("no column named '{name}'; the header has: {}", header.join(", ")))
+            })
+        };
+        let find_all = |names: &[String]| names.iter().map(|n| find(n)).collect::<Result<Vec<_>, _>>();
+        Ok(Self {
+            id: spec.id_column.as_deref().map(find).transpose()?,
+            sequences: find_all(&spec.sequence_columns)?,
+            targets: find_all(&spec.target_columns)?,
+            texts: find_all(&spec.text_columns)?,
+        })
+    }
+
+    fn row(&self, header: &[String], record: &csv::StringRecord, index: usize, line: usize) -> Result<TableRow, SequenceError> {
+        let id = match self.id {
             Some(i) => record[i].trim().to_string(),
             None => format!("row{index}"),
         };
         let at = || RecordLocation { index, name: id.clone(), line };
-        let mut sequences = Vec::with_capacity(sequence_indices.len());
-        for &i in &sequence_indices {
+        let mut sequences = Vec::with_capacity(self.sequences.len());
+        for &i in &self.sequences {
             let sequence = record[i].trim().as_bytes().to_vec();
             if sequence.is_empty() {
                 return Err(SequenceError::Table { line, message: format!("column '{}' is empty", header[i]) });
@@ -97,20 +129,19 @@ pub fn parse(input: &[u8], spec: &TableSpec) -> Result<Table, SequenceError> {
             validate(&sequence, at)?;
             sequences.push(sequence);
         }
-        let targets = target_indices
+        let targets = self
+            .targets
             .iter()
-            .map(|&i| parse_number(&record[i]).ok_or_else(|| SequenceError::Table {
-                line,
-                message: format!("column '{}': '{}' is not a number", header[i], record[i].trim()),
-            }))
+            .map(|&i| {
+                parse_number(&record[i]).ok_or_else(|| SequenceError::Table {
+                    line,
+                    message: format!("column '{}': '{}' is not a number", header[i], record[i].trim()),
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let texts = text_indices.iter().map(|&i| record[i].trim().to_string()).collect();
-        rows.push(TableRow { line, id, sequences, targets, texts });
+        let texts = self.texts.iter().map(|&i| record[i].trim().to_string()).collect();
+        Ok(TableRow { line, id, sequences, targets, texts })
     }
-    if rows.is_empty() {
-        return Err(SequenceError::TableHeader("the table has a header but no rows".into()));
-    }
-    Ok(Table { header, rows })
 }
 
 fn sniff_delimiter(input: &[u8]) -> u8 {
@@ -161,6 +192,15 @@ mod tests {
         assert_eq!(tsv.rows[1].sequences[0], b"ggcc");
         assert_eq!(tsv.rows[1].targets, vec![-2.0]);
         assert_eq!(tsv.rows[1].line, 3);
+    }
+
+    #[test]
+    fn parse_rows_keeps_going_past_a_bad_row() {
+        let (header, rows) = parse_rows(b"id,seq,y\na,AC,1\nb,AXC,2\nc,GG,x\nd,TT,4\n", &spec()).unwrap();
+        assert_eq!(header, vec!["id", "seq", "y"]);
+        let ok: Vec<&str> = rows.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.id.as_str()).collect();
+        assert_eq!(ok, vec!["a", "d"]);
+        assert_eq!(rows[2].as_ref().unwrap_err().to_string(), "line 4: column 'y': 'x' is not a number");
     }
 
     #[test]
