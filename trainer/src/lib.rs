@@ -7,6 +7,7 @@
 //!   for a [`model::Model`] and runs it on CPU or CUDA ([`runtime`]).
 //! - [`export`] writes the inference graph and the input-attribution graph of the trained model.
 
+pub mod atomic;
 pub mod autodiff;
 pub mod data;
 pub mod eval;
