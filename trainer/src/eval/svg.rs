@@ -81,7 +81,13 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
             .map(|&(x, y)| format!("{:.1},{:.1}", frame.px(x), frame.py(y)))
             .collect();
         let _ = write!(s, r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#, points.join(" "));
-        let _ = write!(s, r#"<text x="{}" y="{}" fill="{colour}">{}</text>"#, MARGIN.0 + 8.0, MARGIN.3 + 12.0 + 14.0 * i as f64, escape(series.name));
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}" text-anchor="end" fill="{colour}">{}</text>"#,
+            W - MARGIN.1 - 4.0,
+            MARGIN.3 + 12.0 + 14.0 * i as f64,
+            escape(series.name)
+        );
     }
     s + "</svg>"
 }
@@ -110,7 +116,8 @@ pub fn scatter(title: &str, measured: &[f64], predicted: &[f64]) -> String {
 /// One bar per (label, value), e.g. a metric per task.
 pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)]) -> String {
     let (lo, hi) = range(bars.iter().map(|b| b.1).chain([0.0]));
-    let frame = Frame { x: (0.0, bars.len().max(1) as f64), y: (lo.min(0.0), hi) };
+    // Headroom above the tallest bar for its label.
+    let frame = Frame { x: (0.0, bars.len().max(1) as f64), y: (lo.min(0.0), hi + 0.12 * (hi - lo)) };
     let mut s = open(title, &frame, "", y_label);
     let width = (W - MARGIN.0 - MARGIN.1) / bars.len().max(1) as f64;
     for (i, (label, value)) in bars.iter().enumerate() {
