@@ -19,6 +19,7 @@ pub mod model;
 pub mod onnx;
 pub mod ops;
 pub mod optim;
+pub mod options;
 pub mod params;
 pub mod runtime;
 pub mod train;
