@@ -1,0 +1,241 @@
+//! Resolving [`FitOptions`] (everything optional) into a [`Plan`] (everything decided), with
+//! the defaults in one place and a clear message for every inconsistent combination.
+
+use std::path::PathBuf;
+
+use regex::Regex;
+
+use crate::data::dataset::{Columns, Source, TssColumns};
+use crate::data::split::{Grouping, SplitStrategy};
+use crate::data::targets::TargetTransform;
+use crate::eval::metrics::TaskKind;
+use crate::options::{ActivationName, FitOptions, Preset, Schedule, SplitKind, Task};
+use regula_core::manifest::LogTransform;
+
+/// A fully decided training run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub source: Source,
+    pub columns: Columns,
+    pub skip_bad: bool,
+    pub task: TaskKind,
+    pub transform: TargetTransform,
+    pub task_weights: Option<Vec<f32>>,
+    pub split: SplitPlan,
+    pub model: ModelPlan,
+    pub train: TrainPlan,
+    pub out: PathBuf,
+    pub name: String,
+    pub licence: String,
+    pub device: String,
+    pub threads: usize,
+}
+
+#[derive(Clone, Debug)]
+pub enum SplitPlan {
+    Once(SplitStrategy),
+    Fold { k: usize, fold: usize, seed: u64, grouping: Grouping },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelPlan {
+    pub preset: Preset,
+    pub channels: Vec<usize>,
+    pub kernels: Vec<usize>,
+    pub dilations: Vec<usize>,
+    pub pools: Vec<usize>,
+    pub activation: ActivationName,
+    pub dropout: f64,
+    pub attention_heads: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainPlan {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f32,
+    pub weight_decay: f32,
+    pub schedule: Schedule,
+    pub warmup_epochs: f64,
+    pub plateau_factor: f64,
+    pub plateau_patience: usize,
+    pub patience: usize,
+    pub metric: String,
+    pub augment_rc: bool,
+    pub augment_shift: usize,
+    pub rc_average: bool,
+    pub clip_grad_norm: Option<f32>,
+    pub seed: u64,
+}
+
+impl TrainPlan {
+    /// Whether a larger value of the early-stopping metric is better.
+    pub fn higher_is_better(&self) -> bool {
+        !matches!(self.metric.as_str(), "mse" | "loss")
+    }
+}
+
+const REGRESSION_METRICS: &[&str] = &["pearson", "spearman", "r2", "mse", "loss"];
+const CLASSIFICATION_METRICS: &[&str] = &["auroc", "auprc", "mcc", "loss"];
+
+impl Plan {
+    pub fn resolve(o: FitOptions) -> Result<Plan, String> {
+        let columns = Columns {
+            id: Some(o.id_column.clone().unwrap_or_else(|| "id".into())),
+            targets: o.target_columns.clone().unwrap_or_default(),
+            chrom: o.chrom_column.clone(),
+            split: o.split_column.clone(),
+        };
+        if columns.targets.is_empty() {
+            return Err("name the target columns with --target-columns (or `target_columns` in the config)".into());
+        }
+        let source = match (&o.data, &o.fasta, &o.genome) {
+            (Some(data), None, None) => Source::Table {
+                path: data.clone(),
+                sequence: o.sequence_column.clone().unwrap_or_else(|| "sequence".into()),
+                partner: o.partner_column.clone(),
+            },
+            (None, Some(fasta), None) => Source::Fasta {
+                fasta: fasta.clone(),
+                targets: o.targets.clone().ok_or("--fasta needs --targets: a table of id and target columns")?,
+            },
+            (None, None, Some(genome)) => Source::Genome {
+                genome: genome.clone(),
+                tss: o.tss.clone().ok_or("--genome needs --tss: a table of id, chromosome, position, strand and targets")?,
+                tss_columns: TssColumns {
+                    position: o.position_column.clone().unwrap_or_else(|| "position".into()),
+                    strand: o.strand_column.clone().unwrap_or_else(|| "strand".into()),
+                    zero_based: o.zero_based.unwrap_or(false),
+                },
+                upstream: o.upstream.unwrap_or(7000),
+                downstream: o.downstream.unwrap_or(3500),
+            },
+            (None, None, None) => return Err("no training data: give --data TABLE, or --fasta FASTA --targets TABLE, or --genome FASTA --tss TABLE".into()),
+            _ => return Err("give exactly one data source: --data, --fasta (with --targets) or --genome (with --tss)".into()),
+        };
+        if matches!(source, Source::Genome { .. }) && columns.chrom.is_none() {
+            return Err("--genome needs --chrom-column: the TSS table's chromosome column".into());
+        }
+        let task = match o.task.unwrap_or(Task::Regression) {
+            Task::Regression => TaskKind::Regression,
+            Task::Classification => TaskKind::Classification,
+        };
+        let log = o.log_base.map(|base| LogTransform { base, pseudocount: o.pseudocount.unwrap_or(1.0) });
+        if task == TaskKind::Classification && (log.is_some() || o.standardise == Some(true)) {
+            return Err("classification targets are 0/1 labels: drop --log-base and --standardise".into());
+        }
+        let transform = TargetTransform { log, standardise: task == TaskKind::Regression && o.standardise.unwrap_or(true) };
+        if let Some(w) = &o.task_weights {
+            if w.len() != columns.targets.len() {
+                return Err(format!("--task-weights has {} values for {} target columns", w.len(), columns.targets.len()));
+            }
+        }
+        let seed = o.seed.unwrap_or(1);
+        let grouping = match &o.group_pattern {
+            Some(p) => Grouping::IdPattern(Regex::new(p).map_err(|e| format!("--group-pattern is not a valid regex: {e}"))?),
+            None => Grouping::None,
+        };
+        let split = match (o.folds, o.fold) {
+            (Some(k), Some(fold)) if fold < k => SplitPlan::Fold { k, fold, seed, grouping },
+            (Some(k), Some(fold)) => return Err(format!("--fold {fold} is not below --folds {k} (folds count from 0)")),
+            (Some(_), None) | (None, Some(_)) => return Err("k-fold cross-validation needs both --folds K and --fold I".into()),
+            (None, None) => SplitPlan::Once(match o.split.unwrap_or(SplitKind::Random) {
+                SplitKind::Random => SplitStrategy::Random {
+                    valid: o.valid_fraction.unwrap_or(0.1),
+                    test: o.test_fraction.unwrap_or(0.0),
+                    seed,
+                    grouping,
+                },
+                SplitKind::Chromosome => {
+                    if columns.chrom.is_none() && !matches!(source, Source::Genome { .. }) {
+                        return Err("--split chromosome needs --chrom-column".into());
+                    }
+                    SplitStrategy::Chromosome {
+                        valid: o.valid_chroms.clone().ok_or("--split chromosome needs --valid-chroms")?,
+                        test: o.test_chroms.clone().unwrap_or_default(),
+                    }
+                }
+                SplitKind::Column => {
+                    if columns.split.is_none() {
+                        return Err("--split column needs --split-column".into());
+                    }
+                    SplitStrategy::Column
+                }
+            }),
+        };
+        let preset = o.preset.unwrap_or(Preset::Cnn);
+        let channels = o.channels.clone().unwrap_or_else(|| vec![128, 128, 128]);
+        let n = channels.len();
+        let per_block = |name: &str, v: Option<Vec<usize>>, default: Vec<usize>| -> Result<Vec<usize>, String> {
+            let v = v.unwrap_or(default);
+            if v.len() != n {
+                return Err(format!("--{name} has {} values but --channels has {n} blocks", v.len()));
+            }
+            if v.contains(&0) {
+                return Err(format!("--{name} values must be at least 1"));
+            }
+            Ok(v)
+        };
+        let default_kernels = [15, 7, 5].iter().copied().chain(std::iter::repeat(5)).take(n).collect();
+        let default_pools = [4, 4].iter().copied().chain(std::iter::repeat(1)).take(n).collect();
+        let model = ModelPlan {
+            preset,
+            kernels: per_block("kernels", o.kernels.clone(), default_kernels)?,
+            dilations: per_block("dilations", o.dilations.clone(), vec![1; n])?,
+            pools: per_block("pools", o.pools.clone(), default_pools)?,
+            channels,
+            activation: o.activation.unwrap_or(ActivationName::Relu),
+            dropout: o.dropout.unwrap_or(0.2),
+            attention_heads: o.attention_heads.unwrap_or(4),
+        };
+        if !(0.0..1.0).contains(&model.dropout) {
+            return Err(format!("--dropout {} is not in [0, 1)", model.dropout));
+        }
+        if preset == Preset::DualBranch && o.partner_column.is_none() {
+            return Err("the dual-branch preset needs --partner-column: the distal sequence of each row".into());
+        }
+        let metric = o.metric.clone().unwrap_or_else(|| if task == TaskKind::Regression { "pearson" } else { "auroc" }.into());
+        let allowed = if task == TaskKind::Regression { REGRESSION_METRICS } else { CLASSIFICATION_METRICS };
+        if !allowed.contains(&metric.as_str()) {
+            return Err(format!("--metric {metric} does not apply here; choose one of {}", allowed.join(", ")));
+        }
+        let train = TrainPlan {
+            epochs: o.epochs.unwrap_or(20),
+            batch_size: o.batch_size.unwrap_or(64),
+            lr: o.lr.unwrap_or(1e-3),
+            weight_decay: o.weight_decay.unwrap_or(0.01),
+            schedule: o.schedule.unwrap_or(Schedule::Cosine),
+            warmup_epochs: o.warmup_epochs.unwrap_or(1.0),
+            plateau_factor: o.plateau_factor.unwrap_or(2.0),
+            plateau_patience: o.plateau_patience.unwrap_or(2),
+            patience: o.patience.unwrap_or(5),
+            metric,
+            augment_rc: o.augment_rc.unwrap_or(true),
+            augment_shift: o.augment_shift.unwrap_or(0),
+            rc_average: o.rc_average.unwrap_or(true),
+            clip_grad_norm: o.clip_grad_norm,
+            seed,
+        };
+        if train.epochs == 0 || train.batch_size == 0 {
+            return Err("--epochs and --batch-size must be at least 1".into());
+        }
+        let out = o.out.clone().ok_or("name an output folder with --out")?;
+        let name = o.name.clone().unwrap_or_else(|| out.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned()));
+        Ok(Plan {
+            source,
+            columns,
+            skip_bad: o.skip_bad.unwrap_or(false),
+            task,
+            transform,
+            task_weights: o.task_weights.clone(),
+            split,
+            model,
+            train,
+            out,
+            name,
+            licence: o.licence.clone().unwrap_or_else(|| "unspecified".into()),
+            device: o.device.clone().unwrap_or_else(|| "cpu".into()),
+            threads: o.threads.unwrap_or(0),
+        })
+    }
+}
