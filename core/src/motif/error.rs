@@ -157,7 +157,14 @@ impl MotifError {
     pub(crate) fn at(line: usize, motif: Option<&str>, kind: ParseErrorKind) -> Self {
         MotifError::Parse {
             line,
-            motif: motif.map(str::to_owned),
+            // Labels come from the input: keep messages short whatever its size.
+            motif: motif.map(|m| {
+                if m.chars().count() <= 80 {
+                    m.to_owned()
+                } else {
+                    m.chars().take(80).chain(std::iter::once('…')).collect()
+                }
+            }),
             kind,
         }
     }
