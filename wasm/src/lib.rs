@@ -1,5 +1,22 @@
 //! Regula in the browser: the shared core compiled to WebAssembly behind a small JS API.
 //! Models and motif files arrive from the page as bytes; this crate performs no network I/O.
+//!
+//! The algorithms are plain Rust modules, tested natively, over the [`runtime::Graph`] trait
+//! (tract behind it here): [`predict`], [`ism`] (fast exact saturation mutagenesis, with the
+//! receptive-field proof in [`geometry`]), [`variants`], [`attribution`] and [`motifs`]. The
+//! `#[wasm_bindgen]` layer in [`js`] only converts values.
+
+pub mod attribution;
+pub mod error;
+pub mod geometry;
+pub mod graph;
+pub mod ism;
+pub mod js;
+pub mod model;
+pub mod motifs;
+pub mod predict;
+pub mod runtime;
+pub mod variants;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

@@ -1,0 +1,315 @@
+//! Reading and checking an ONNX model before it runs, and cutting the inference graph into the
+//! position-wise *trunk* (input → the tensor global average pooling reads) and the *head*
+//! (pooled features → predictions) that fast saturation mutagenesis runs separately.
+
+use std::collections::{HashMap, HashSet};
+
+use tract_onnx::pb::{self, ModelProto, NodeProto, ValueInfoProto};
+use tract_onnx::prelude::Framework;
+
+use crate::error::{Error, Result};
+use crate::geometry::Field;
+
+/// Largest model file the predictor accepts.
+pub const MAX_MODEL_BYTES: usize = 50 * 1024 * 1024;
+
+/// ONNX ops an exported Regula model (inference or attribution graph) may use.
+pub const ALLOWED_OPS: &[&str] = &[
+    "Abs", "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv",
+    "ConvTranspose", "Div", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Gather", "Gelu", "Gemm",
+    "GlobalAveragePool", "GlobalMaxPool", "Greater", "Identity", "LayerNormalization", "LeakyRelu", "Less", "Log",
+    "MatMul", "Max", "MaxPool", "Min", "Mul", "Neg", "Not", "Pow", "Reciprocal", "ReduceMax", "ReduceMean",
+    "ReduceSum", "Relu", "Reshape", "ScatterElements", "Shape", "Sigmoid", "Sign", "Size", "Slice", "Softmax",
+    "Softplus", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Unsqueeze", "Where",
+];
+
+/// Ops that act on each position independently (given constant parameters broadcast along channels).
+const POINTWISE_UNARY: &[&str] = &[
+    "Abs", "Cast", "Elu", "Erf", "Exp", "Gelu", "Identity", "LeakyRelu", "Log", "Neg", "Reciprocal", "Relu", "Sigmoid",
+    "Sign", "Softplus", "Sqrt", "Tanh",
+];
+const POINTWISE_BINARY: &[&str] = &["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum"];
+
+/// Parses ONNX bytes, with the size limit and op allow-list applied.
+pub fn read_model(bytes: &[u8]) -> Result<ModelProto> {
+    if bytes.len() > MAX_MODEL_BYTES {
+        return Err(Error::TooLarge { size: bytes.len(), limit: MAX_MODEL_BYTES });
+    }
+    let proto = tract_onnx::onnx().proto_model_for_read(&mut &bytes[..]).map_err(|e| Error::NotOnnx(format!("{e:#}")))?;
+    let graph = proto.graph.as_ref().ok_or_else(|| Error::NotOnnx("it has no graph".into()))?;
+    let mut bad: Vec<String> = graph
+        .node
+        .iter()
+        .filter(|n| !(n.domain.is_empty() || n.domain == "ai.onnx") || !ALLOWED_OPS.contains(&n.op_type.as_str()))
+        .map(|n| if n.domain.is_empty() { n.op_type.clone() } else { format!("{}::{}", n.domain, n.op_type) })
+        .collect();
+    bad.sort();
+    bad.dedup();
+    if !bad.is_empty() {
+        return Err(Error::OpNotAllowed(bad));
+    }
+    if graph.initializer.iter().any(|t| !t.external_data.is_empty() || t.data_location == Some(1)) {
+        return Err(Error::NotOnnx("it refers to external data files; export it as one self-contained file".into()));
+    }
+    Ok(proto)
+}
+
+/// Graph inputs that are not initializers.
+pub fn real_inputs(proto: &ModelProto) -> Vec<&ValueInfoProto> {
+    let g = proto.graph.as_ref().expect("checked by read_model");
+    let inits: HashSet<&str> = g.initializer.iter().map(|t| t.name.as_str()).collect();
+    g.input.iter().filter(|i| !inits.contains(i.name.as_str())).collect()
+}
+
+/// Declared dims of a value (`None` for a symbolic or missing dim).
+pub fn declared_dims(v: &ValueInfoProto) -> Option<Vec<Option<i64>>> {
+    use pb::tensor_shape_proto::dimension::Value as D;
+    use pb::type_proto::Value as T;
+    let T::TensorType(t) = v.r#type.as_ref()?.value.as_ref()?;
+    Some(
+        t.shape
+            .as_ref()?
+            .dim
+            .iter()
+            .map(|d| match d.value {
+                Some(D::DimValue(x)) => Some(x),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+/// Checks the graph's one input is `[batch, 4, length]` named as the manifest says, and that the
+/// graph has the output the manifest names.
+pub fn check_io(proto: &ModelProto, input_name: &str, length: usize, output_name: &str, what: &str) -> Result<()> {
+    let inputs = real_inputs(proto);
+    let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+    if inputs.len() != 1 {
+        return Err(Error::Mismatch(format!("the {what} graph has inputs {names:?}; the predictor feeds exactly one, '{input_name}'")));
+    }
+    if names[0] != input_name {
+        return Err(Error::Mismatch(format!("the {what} graph's input is '{}', the manifest says '{input_name}'", names[0])));
+    }
+    if let Some(dims) = declared_dims(inputs[0]) {
+        let ok = dims.len() == 3 && matches!(dims[1], Some(4) | None) && matches!(dims[2], Some(l) if l == length as i64) || dims.len() == 3 && dims[2].is_none();
+        if !ok {
+            let shown: Vec<String> = dims.iter().map(|d| d.map_or("?".into(), |x| x.to_string())).collect();
+            return Err(Error::Mismatch(format!(
+                "the {what} graph's input '{input_name}' has shape [{}], the manifest says [batch, 4, {length}]",
+                shown.join(", ")
+            )));
+        }
+    }
+    let g = proto.graph.as_ref().expect("graph");
+    if !g.output.iter().any(|o| o.name == output_name) {
+        let outs: Vec<&str> = g.output.iter().map(|o| o.name.as_str()).collect();
+        return Err(Error::Mismatch(format!("the {what} graph has outputs {outs:?}, none named '{output_name}' as the manifest says")));
+    }
+    Ok(())
+}
+
+/// The inference graph cut at its global average pool.
+#[derive(Clone, Debug)]
+pub struct Split {
+    pub trunk: ModelProto,
+    pub head: ModelProto,
+    /// Name of the trunk's output (what the pool reads), `[batch, channels, T]`.
+    pub trunk_output: String,
+    /// Name of the head's input (the pool's output), `[batch, channels, 1]`.
+    pub head_input: String,
+    pub field: Field,
+}
+
+fn attr<'a>(n: &'a NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
+    n.attribute.iter().find(|a| a.name == name)
+}
+
+fn attr_ints(n: &NodeProto, name: &str) -> Option<Vec<i64>> {
+    attr(n, name).map(|a| a.ints.clone())
+}
+
+fn attr_int(n: &NodeProto, name: &str) -> Option<i64> {
+    attr(n, name).map(|a| a.i)
+}
+
+fn attr_str(n: &NodeProto, name: &str) -> Option<String> {
+    attr(n, name).map(|a| String::from_utf8_lossy(&a.s).into_owned())
+}
+
+/// Cuts `proto` (the inference graph, input `input`, output `output`) at its one
+/// GlobalAveragePool, and works out the trunk's receptive field. The reason is returned when the
+/// graph has another form (fast mutagenesis then falls back to full forward passes).
+pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Result<Split, String> {
+    let g = proto.graph.as_ref().ok_or("no graph")?;
+    let pools: Vec<&NodeProto> = g.node.iter().filter(|n| n.op_type == "GlobalAveragePool").collect();
+    let [pool] = pools.as_slice() else {
+        return Err(format!("the graph has {} GlobalAveragePool nodes, fast mutagenesis needs exactly one", pools.len()));
+    };
+    let (trunk_output, head_input) = (pool.input[0].clone(), pool.output[0].clone());
+    let producer: HashMap<&str, usize> =
+        g.node.iter().enumerate().flat_map(|(i, n)| n.output.iter().map(move |o| (o.as_str(), i))).collect();
+    let inits: HashMap<&str, &pb::TensorProto> = g.initializer.iter().map(|t| (t.name.as_str(), t)).collect();
+
+    // Nodes needed for `target` given `stop` tensors, in graph order.
+    let ancestors = |targets: &[&str], stop: &str| -> Vec<usize> {
+        let mut seen = HashSet::new();
+        let mut stack: Vec<&str> = targets.to_vec();
+        while let Some(t) = stack.pop() {
+            if t == stop || t.is_empty() {
+                continue;
+            }
+            if let Some(&i) = producer.get(t)
+                && seen.insert(i)
+            {
+                stack.extend(g.node[i].input.iter().map(String::as_str));
+            }
+        }
+        let mut v: Vec<usize> = seen.into_iter().collect();
+        v.sort_unstable();
+        v
+    };
+    let trunk_nodes = ancestors(&[trunk_output.as_str()], "");
+    let head_nodes = ancestors(&[output], &head_input);
+    for &i in &head_nodes {
+        for inp in &g.node[i].input {
+            if inp == input || trunk_nodes.iter().any(|&j| g.node[j].output.contains(inp) && g.node[j].op_type != "Constant") {
+                return Err(format!("the head (after the pool) reads '{inp}' from before the pool"));
+            }
+        }
+    }
+    if head_nodes.iter().any(|&i| g.node[i].output.contains(&trunk_output)) {
+        return Err("the pooled tensor is produced after the pool".into());
+    }
+
+    // Receptive field of every trunk tensor; `None` for constants.
+    let mut fields: HashMap<String, Option<Field>> = HashMap::new();
+    fields.insert(input.to_string(), Some(Field::INPUT));
+    let field_of = |fields: &HashMap<String, Option<Field>>, name: &str| -> std::result::Result<Option<Field>, String> {
+        if name.is_empty() || inits.contains_key(name) {
+            return Ok(None);
+        }
+        fields.get(name).copied().ok_or_else(|| format!("tensor '{name}' is used before it is computed"))
+    };
+    for &i in &trunk_nodes {
+        let n = &g.node[i];
+        let ins: Vec<Option<Field>> = n.input.iter().map(|x| field_of(&fields, x)).collect::<std::result::Result<_, _>>()?;
+        let op = n.op_type.as_str();
+        let out = if ins.iter().all(Option::is_none) {
+            None
+        } else if POINTWISE_UNARY.contains(&op) || op == "BatchNormalization" || op == "Clip" {
+            if ins[1..].iter().any(Option::is_some) {
+                return Err(format!("{op} node '{}' takes a sequence-dependent parameter", n.name));
+            }
+            ins[0]
+        } else if POINTWISE_BINARY.contains(&op) {
+            let mut f: Option<Field> = None;
+            for (name, fi) in n.input.iter().zip(&ins) {
+                match fi {
+                    Some(fi) => f = Some(match f {
+                        None => *fi,
+                        Some(prev) => prev.union(*fi).ok_or_else(|| format!("{op} node '{}' combines tensors of different strides", n.name))?,
+                    }),
+                    None => {
+                        // A constant operand must not vary along the sequence axis.
+                        let dims = inits.get(name.as_str()).map(|t| t.dims.clone()).ok_or_else(|| {
+                            format!("{op} node '{}' has a computed constant operand '{name}' of unknown shape", n.name)
+                        })?;
+                        if dims.last().is_some_and(|&d| d != 1) {
+                            return Err(format!("{op} node '{}' broadcasts '{name}' {dims:?} along the sequence", n.name));
+                        }
+                    }
+                }
+            }
+            f
+        } else if matches!(op, "Conv" | "MaxPool" | "AveragePool") {
+            if ins[1..].iter().any(Option::is_some) {
+                return Err(format!("{op} node '{}' has sequence-dependent weights", n.name));
+            }
+            let kernel = match attr_ints(n, "kernel_shape") {
+                Some(k) => k,
+                None if op == "Conv" => {
+                    let w = inits.get(n.input[1].as_str()).ok_or("a Conv weight is not an initializer")?;
+                    w.dims[2..].to_vec()
+                }
+                None => return Err(format!("{op} node '{}' has no kernel_shape", n.name)),
+            };
+            let [k] = kernel[..] else { return Err(format!("{op} node '{}' is not 1-D", n.name)) };
+            let s = attr_ints(n, "strides").map_or(1, |v| v[0]);
+            let d = attr_ints(n, "dilations").map_or(1, |v| v[0]);
+            if attr_int(n, "ceil_mode").unwrap_or(0) != 0 {
+                return Err(format!("{op} node '{}' uses ceil_mode", n.name));
+            }
+            let pad = match attr_str(n, "auto_pad").as_deref().unwrap_or("NOTSET") {
+                "NOTSET" => attr_ints(n, "pads").map_or(0, |p| p[0]),
+                "VALID" => 0,
+                "SAME_UPPER" | "SAME_LOWER" if s == 1 => {
+                    let total = d * (k - 1);
+                    if attr_str(n, "auto_pad").as_deref() == Some("SAME_UPPER") { total / 2 } else { total - total / 2 }
+                }
+                other => return Err(format!("{op} node '{}' uses auto_pad {other} with stride {s}", n.name)),
+            };
+            Some(ins[0].ok_or("a sliding layer reads a constant")?.slide(k, s, d, pad))
+        } else {
+            return Err(format!("the trunk has a {op} node ('{}'), which is not position-wise", n.name));
+        };
+        for o in &n.output {
+            fields.insert(o.clone(), out);
+        }
+    }
+    let field = field_of(&fields, &trunk_output)?.ok_or("the pooled tensor does not depend on the sequence")?;
+
+    let sub = |nodes: &[usize], inputs: Vec<ValueInfoProto>, outputs: Vec<ValueInfoProto>| -> ModelProto {
+        let used: HashSet<&str> = nodes.iter().flat_map(|&i| g.node[i].input.iter().map(String::as_str)).collect();
+        let graph = pb::GraphProto {
+            node: nodes.iter().map(|&i| g.node[i].clone()).collect(),
+            name: g.name.clone(),
+            initializer: g.initializer.iter().filter(|t| used.contains(t.name.as_str())).cloned().collect(),
+            input: inputs,
+            output: outputs,
+            ..Default::default()
+        };
+        ModelProto { graph: Some(graph), ..proto.clone() }
+    };
+    let named = |name: &str| ValueInfoProto {
+        name: name.to_string(),
+        r#type: Some(pb::TypeProto {
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: None })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let x = g.input.iter().find(|i| i.name == input).cloned().ok_or_else(|| format!("no input '{input}'"))?;
+    let out = g.output.iter().find(|o| o.name == output).cloned().ok_or_else(|| format!("no output '{output}'"))?;
+    Ok(Split {
+        trunk: sub(&trunk_nodes, vec![x], vec![named(&trunk_output)]),
+        head: sub(&head_nodes, vec![named(&head_input)], vec![out]),
+        trunk_output,
+        head_input,
+        field,
+    })
+}
+
+/// An initializer as f32 values with its dims.
+pub fn initializer_f32(proto: &ModelProto, name: &str) -> Option<(Vec<usize>, Vec<f32>)> {
+    let t = proto.graph.as_ref()?.initializer.iter().find(|t| t.name == name)?;
+    let dims: Vec<usize> = t.dims.iter().map(|&d| d as usize).collect();
+    let n: usize = dims.iter().product();
+    let data: Vec<f32> = match t.data_type {
+        1 if !t.raw_data.is_empty() => t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+        1 => t.float_data.clone(),
+        11 if !t.raw_data.is_empty() => {
+            t.raw_data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect()
+        }
+        11 => t.double_data.iter().map(|&v| v as f32).collect(),
+        _ => return None,
+    };
+    (data.len() == n).then_some((dims, data))
+}
+
+/// The first convolution the input feeds, its weight `[filters, 4, k]` and the ops after it up
+/// to the next sliding layer (for the teaching view of filters as PWMs).
+pub fn first_conv(proto: &ModelProto, input: &str) -> Option<(Vec<usize>, Vec<f32>)> {
+    let g = proto.graph.as_ref()?;
+    let conv = g.node.iter().find(|n| n.op_type == "Conv" && n.input.first().map(String::as_str) == Some(input))?;
+    initializer_f32(proto, conv.input.get(1)?)
+}

@@ -1,0 +1,293 @@
+//! Saturation mutagenesis: the model's prediction for every single-base substitution of a
+//! sequence, as effects `alt − ref` in `[target, position, base]` layout (0 at the reference base).
+//!
+//! Two exact schemes share the scheduling, chunking and assembly:
+//!
+//! * **naive**: one full forward pass per substitution;
+//! * **fast**: the inference graph is cut at its global average pool ([`crate::graph::split`]).
+//!   The trunk runs once on the whole reference sequence; each substitution then reruns the trunk
+//!   only on a stride-aligned window around it ([`crate::geometry::plan_windows`]), which
+//!   reproduces the changed trunk outputs exactly (the window lemma in [`crate::geometry`]). The
+//!   pooled features are updated as `(Σ_ref + Σ_{changed}(new − old)) / T` in f64 and only the
+//!   head (pool → predictions) runs on them. Reference-base passes are skipped.
+//!
+//! Work proceeds in chunks of positions ([`IsmRun::step`]) so a Web Worker can report progress
+//! and stop between chunks.
+
+use regula_core::encode::channel;
+use regula_core::length::{Fitting, LengthPolicy, fit};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::geometry::{IsmWindow, plan_windows};
+use crate::model::Model;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    Fast,
+    Naive,
+}
+
+/// What saturation mutagenesis returns.
+#[derive(Clone, Debug)]
+pub struct IsmResult {
+    /// The model window the substitutions were made in (`L` bases).
+    pub bases: Vec<u8>,
+    /// Position in the submitted sequence of `bases[0]` (negative where padding precedes it).
+    pub window_start: isize,
+    pub fitting: Fitting,
+    pub method: Method,
+    /// Why fast was not used when it was asked for.
+    pub fallback_reason: Option<String>,
+    pub outputs: usize,
+    /// Reference prediction per target, measured units.
+    pub reference: Vec<f64>,
+    /// `[outputs, L, 4]`: prediction with the substitution minus the reference, measured units.
+    pub effects: Vec<f32>,
+    /// Forward passes of the trunk (fast) or of the whole model (naive), and input bases they read.
+    pub passes: usize,
+    pub bases_computed: usize,
+}
+
+struct Fast {
+    windows: Vec<Option<IsmWindow>>,
+    /// Reference trunk output `[C, T]`.
+    trunk: Vec<f32>,
+    sum: Vec<f64>,
+    channels: usize,
+    t_len: usize,
+    /// Head output at the reference pooled features.
+    head_ref: Vec<f32>,
+}
+
+/// A mutagenesis in progress.
+pub struct IsmRun {
+    bases: Vec<u8>,
+    window_start: isize,
+    fitting: Fitting,
+    x: Vec<f32>,
+    fast: Option<Fast>,
+    fallback_reason: Option<String>,
+    reference_raw: Vec<f32>,
+    /// Raw alt outputs `[L, 4, outputs]`; reference bases hold the reference.
+    raw: Vec<f32>,
+    next: usize,
+    passes: usize,
+    bases_computed: usize,
+}
+
+impl IsmRun {
+    /// Prepares mutagenesis of `seq` fitted to the model by `policy` (which must give one window).
+    pub fn new(model: &Model, seq: &[u8], policy: &LengthPolicy, method: Method) -> Result<Self> {
+        let l = model.length;
+        let (windows, fitting) = fit(seq, l, policy).map_err(|e| Error::Input(e.to_string()))?;
+        if windows.len() != 1 {
+            return Err(Error::Input(format!(
+                "saturation mutagenesis works on one {l} bp model window, but the {} bp sequence was cut into {} windows; \
+                 crop it or submit the region of interest",
+                seq.len(),
+                windows.len()
+            )));
+        }
+        let w = windows.into_iter().next().expect("one window");
+        let x = model.encode(&w.bases);
+        let reference_raw = model.forward(&x, 1)?;
+        let (fast, fallback_reason) = match (method, &model.split) {
+            (Method::Naive, _) => (None, None),
+            (Method::Fast, None) => (None, model.split_error.clone()),
+            (Method::Fast, Some(split)) => {
+                let out = split.trunk.run(&x, 1, &[4, l])?.remove(0);
+                let (channels, t_len) = (out.shape[1], out.shape[2]);
+                let sum: Vec<f64> =
+                    out.data.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
+                let pooled: Vec<f32> = sum.iter().map(|&s| (s / t_len as f64) as f32).collect();
+                let head_ref = split.head.run(&pooled, 1, &[channels, 1])?.remove(0).data;
+                let windows = plan_windows(split.field, l, t_len);
+                (Some(Fast { windows, trunk: out.data, sum, channels, t_len, head_ref }), None)
+            }
+        };
+        let outputs = model.outputs;
+        let base_ref = fast.as_ref().map_or(&reference_raw, |f| &f.head_ref);
+        let raw = (0..l * 4).flat_map(|_| base_ref.iter().copied()).collect::<Vec<f32>>();
+        debug_assert_eq!(raw.len(), l * 4 * outputs);
+        Ok(IsmRun {
+            bases: w.bases,
+            window_start: w.start,
+            fitting,
+            x,
+            fast,
+            fallback_reason,
+            reference_raw,
+            raw,
+            next: 0,
+            passes: 0,
+            bases_computed: 0,
+        })
+    }
+
+    pub fn method(&self) -> Method {
+        if self.fast.is_some() { Method::Fast } else { Method::Naive }
+    }
+
+    /// Positions done and in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.next, self.bases.len())
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.next >= self.bases.len()
+    }
+
+    /// The substitutions at position `p`: every base but the reference (all four at an `N`).
+    fn alternatives(&self, p: usize) -> impl Iterator<Item = usize> + use<> {
+        let r = channel(self.bases[p]);
+        (0..4).filter(move |&b| Some(b) != r)
+    }
+
+    /// Computes up to `positions` more positions; returns whether all are done.
+    pub fn step(&mut self, model: &Model, positions: usize) -> Result<bool> {
+        let l = self.bases.len();
+        let end = (self.next + positions.max(1)).min(l);
+        let jobs: Vec<(usize, usize)> = (self.next..end).flat_map(|p| self.alternatives(p).map(move |b| (p, b))).collect();
+        if self.fast.is_some() {
+            self.step_fast(model, &jobs)?;
+        } else {
+            self.step_naive(model, &jobs)?;
+        }
+        self.next = end;
+        Ok(self.is_done())
+    }
+
+    fn step_naive(&mut self, model: &Model, jobs: &[(usize, usize)]) -> Result<()> {
+        let l = self.bases.len();
+        let t = model.outputs;
+        let mut x = Vec::with_capacity(jobs.len() * 4 * l);
+        for &(p, b) in jobs {
+            let start = x.len();
+            x.extend_from_slice(&self.x);
+            mutate(&mut x[start..], l, p, b);
+        }
+        let y = model.forward(&x, jobs.len())?;
+        for (j, &(p, b)) in jobs.iter().enumerate() {
+            self.raw[(p * 4 + b) * t..(p * 4 + b + 1) * t].copy_from_slice(&y[j * t..(j + 1) * t]);
+        }
+        self.passes += jobs.len();
+        self.bases_computed += jobs.len() * l;
+        Ok(())
+    }
+
+    fn step_fast(&mut self, model: &Model, jobs: &[(usize, usize)]) -> Result<()> {
+        let fast = self.fast.as_ref().expect("fast");
+        let split = model.split.as_ref().expect("split");
+        let l = self.bases.len();
+        let t = model.outputs;
+        let (c, tl) = (fast.channels, fast.t_len);
+        let stride = split.field.stride as usize;
+        // Group the substitutions by window length (at most two lengths).
+        let mut groups: Vec<(usize, Vec<(usize, usize, IsmWindow)>)> = Vec::new();
+        for &(p, b) in jobs {
+            let Some(w) = fast.windows[p] else { continue };
+            match groups.iter_mut().find(|(len, _)| *len == w.len) {
+                Some((_, g)) => g.push((p, b, w)),
+                None => groups.push((w.len, vec![(p, b, w)])),
+            }
+        }
+        let mut pooled_all = Vec::new();
+        let mut targets = Vec::new();
+        for (len, group) in &groups {
+            let len = *len;
+            let mut x = vec![0.0f32; group.len() * 4 * len];
+            for (j, &(p, b, w)) in group.iter().enumerate() {
+                let row = &mut x[j * 4 * len..(j + 1) * 4 * len];
+                for ch in 0..4 {
+                    row[ch * len..(ch + 1) * len].copy_from_slice(&self.x[ch * l + w.start..ch * l + w.start + len]);
+                }
+                mutate(row, len, p - w.start, b);
+            }
+            let out = split.trunk.run(&x, group.len(), &[4, len])?.remove(0);
+            let tw = out.shape[2];
+            for (j, &(p, b, w)) in group.iter().enumerate() {
+                let off = w.start / stride;
+                let win = &out.data[j * c * tw..(j + 1) * c * tw];
+                for ch in 0..c {
+                    let mut delta = 0.0f64;
+                    for tt in w.first..=w.last {
+                        delta += win[ch * tw + tt - off] as f64 - fast.trunk[ch * tl + tt] as f64;
+                    }
+                    pooled_all.push(((fast.sum[ch] + delta) / tl as f64) as f32);
+                }
+                targets.push((p, b));
+            }
+            self.passes += group.len();
+            self.bases_computed += group.len() * len;
+        }
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let y = split.head.run(&pooled_all, targets.len(), &[c, 1])?.remove(0).data;
+        for (j, &(p, b)) in targets.iter().enumerate() {
+            self.raw[(p * 4 + b) * t..(p * 4 + b + 1) * t].copy_from_slice(&y[j * t..(j + 1) * t]);
+        }
+        Ok(())
+    }
+
+    /// Runs to the end, calling `progress(done, total)` after each chunk of `chunk` positions;
+    /// `progress` returning false cancels.
+    pub fn run_to_end(mut self, model: &Model, chunk: usize, mut progress: impl FnMut(usize, usize) -> bool) -> Result<IsmResult> {
+        while !self.step(model, chunk)? {
+            let (done, total) = self.progress();
+            if !progress(done, total) {
+                return Err(Error::Cancelled);
+            }
+        }
+        let (done, total) = self.progress();
+        progress(done, total);
+        self.finish(model)
+    }
+
+    /// The result; an error if positions remain.
+    pub fn finish(self, model: &Model) -> Result<IsmResult> {
+        if !self.is_done() {
+            return Err(Error::Input(format!("mutagenesis has {} of {} positions left", self.bases.len() - self.next, self.bases.len())));
+        }
+        let (l, t) = (self.bases.len(), model.outputs);
+        let base_ref: Vec<f32> = self.fast.as_ref().map_or(self.reference_raw.clone(), |f| f.head_ref.clone());
+        let ref_units = model.undo(&base_ref);
+        let alt_units = model.undo(&self.raw);
+        let mut effects = vec![0.0f32; t * l * 4];
+        for p in 0..l {
+            for b in 0..4 {
+                for k in 0..t {
+                    let i = (p * 4 + b) * t + k;
+                    effects[k * l * 4 + p * 4 + b] = if channel(self.bases[p]) == Some(b) { 0.0 } else { (alt_units[i] - ref_units[k]) as f32 };
+                }
+            }
+        }
+        let method = self.method();
+        Ok(IsmResult {
+            reference: model.undo(&self.reference_raw),
+            bases: self.bases,
+            window_start: self.window_start,
+            fitting: self.fitting,
+            method,
+            fallback_reason: self.fallback_reason,
+            outputs: t,
+            effects,
+            passes: self.passes,
+            bases_computed: self.bases_computed,
+        })
+    }
+}
+
+/// Sets position `p` of a `[4, len]` one-hot row to base `b`.
+fn mutate(row: &mut [f32], len: usize, p: usize, b: usize) {
+    for ch in 0..4 {
+        row[ch * len + p] = if ch == b { 1.0 } else { 0.0 };
+    }
+}
+
+/// Full mutagenesis in one call.
+pub fn saturation_mutagenesis(model: &Model, seq: &[u8], policy: &LengthPolicy, method: Method) -> Result<IsmResult> {
+    IsmRun::new(model, seq, policy, method)?.run_to_end(model, usize::MAX, |_, _| true)
+}

@@ -1,0 +1,359 @@
+//! The JavaScript API: thin wrappers that parse arguments, call the plain-Rust algorithms and
+//! convert results (numbers in bulk as typed arrays).
+
+use std::rc::Rc;
+
+use js_sys::{Array, Float32Array, Function, Object, Reflect, Uint8Array};
+use regula_core::length::LengthPolicy;
+use regula_core::motif::MotifSet as CoreMotifSet;
+use regula_core::variant::Coordinates;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::attribution::{self, Attribution};
+use crate::error::Error;
+use crate::ism::{IsmResult, IsmRun, Method};
+use crate::model::Model;
+use crate::{motifs, predict, variants};
+
+fn err(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn set(o: &Object, key: &str, v: impl Into<JsValue>) {
+    Reflect::set(o, &JsValue::from_str(key), &v.into()).expect("setting a property of a plain object");
+}
+
+fn get(options: &JsValue, key: &str) -> Option<JsValue> {
+    if !options.is_object() {
+        return None;
+    }
+    Reflect::get(options, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn f32s(v: &[f32]) -> Float32Array {
+    Float32Array::from(v)
+}
+
+/// Reads one sequence (plain or one FASTA record) with a located error.
+fn one_sequence(text: &str) -> Result<Vec<u8>, JsError> {
+    let records = regula_core::sequence::parse_sequences(text.as_bytes()).map_err(|e| JsError::new(&e.to_string()))?;
+    match records.as_slice() {
+        [r] => Ok(r.sequence.clone()),
+        [] => Err(JsError::new("no sequence was given")),
+        more => Err(JsError::new(&format!("expected one sequence, got {} records", more.len()))),
+    }
+}
+
+/// A length policy from `options.policy` (`{policy: "tile", stride: 100, padding: "n"}`, the
+/// manifest's JSON form), else the manifest's default.
+fn policy(model: &Model, options: &JsValue) -> Result<LengthPolicy, JsError> {
+    match get(options, "policy") {
+        None => Ok(model.manifest.inputs[0].default_length_policy.clone()),
+        Some(v) => serde_wasm_bindgen::from_value(v).map_err(|e| {
+            JsError::new(&format!(
+                "options.policy: {e}; expected e.g. {{policy: \"pad_or_crop\", padding: \"n\"}} or {{policy: \"tile\", stride: 100, padding: \"n\"}}"
+            ))
+        }),
+    }
+}
+
+/// A model running in this tab: construct it from the ONNX bytes and manifest JSON the page
+/// loaded (plus the attribution graph's bytes, for attributions).
+#[wasm_bindgen]
+pub struct Predictor {
+    model: Rc<Model>,
+}
+
+#[wasm_bindgen]
+impl Predictor {
+    /// Checks (size limit, op allow-list, input shape and outputs against the manifest) and
+    /// loads the model. Throws an Error saying what is wrong.
+    #[wasm_bindgen(constructor)]
+    pub fn new(onnx: &[u8], manifest_json: &str, attribution_onnx: Option<Vec<u8>>) -> Result<Predictor, JsError> {
+        let model = Model::load(onnx, manifest_json, attribution_onnx.as_deref()).map_err(err)?;
+        Ok(Predictor { model: Rc::new(model) })
+    }
+
+    /// The manifest, as an object.
+    #[wasm_bindgen(getter)]
+    pub fn manifest(&self) -> Result<JsValue, JsError> {
+        let v: serde_json::Value = serde_json::from_str(&self.model.manifest.to_json()).map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&v)
+    }
+
+    /// Bases the model reads.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.model.length
+    }
+
+    /// Target names, in output order.
+    #[wasm_bindgen(getter)]
+    pub fn targets(&self) -> Vec<String> {
+        self.model.manifest.targets.iter().map(|t| t.name.clone()).collect()
+    }
+
+    /// Why fast mutagenesis is unavailable for this model (then it falls back to naive), or undefined.
+    #[wasm_bindgen(getter, js_name = fastMutagenesisUnavailable)]
+    pub fn fast_unavailable(&self) -> Option<String> {
+        self.model.split_error.clone()
+    }
+
+    #[wasm_bindgen(getter, js_name = hasAttributionGraph)]
+    pub fn has_attribution(&self) -> bool {
+        self.model.attribution.is_some()
+    }
+
+    /// Predictions for `sequences`: FASTA/plain text, or an array of plain sequence strings.
+    /// `options.policy` overrides the manifest's length policy. Returns one object per sequence:
+    /// `{name, length, fitting, values, window_starts, window_values}`.
+    pub fn predict(&self, sequences: JsValue, options: JsValue) -> Result<JsValue, JsError> {
+        let seqs: Vec<(String, Vec<u8>)> = if let Some(text) = sequences.as_string() {
+            regula_core::sequence::parse_sequences(text.as_bytes())
+                .map_err(|e| JsError::new(&e.to_string()))?
+                .into_iter()
+                .map(|r| (r.name, r.sequence))
+                .collect()
+        } else if Array::is_array(&sequences) {
+            let mut out = Vec::new();
+            for (i, v) in Array::from(&sequences).iter().enumerate() {
+                let s = v.as_string().ok_or_else(|| JsError::new(&format!("sequences[{i}] is not a string")))?;
+                let name = format!("sequence {}", i + 1);
+                regula_core::sequence::validate(s.as_bytes(), || regula_core::sequence::RecordLocation { index: i + 1, name: name.clone(), line: 1 })
+                    .map_err(|e| JsError::new(&e.to_string()))?;
+                out.push((name, s.into_bytes()));
+            }
+            out
+        } else {
+            return Err(JsError::new("predict(sequences): pass FASTA/plain text or an array of sequence strings"));
+        };
+        let p = predict::predict(&self.model, &seqs, &policy(&self.model, &options)?).map_err(err)?;
+        to_js(&p)
+    }
+
+    /// Saturation mutagenesis of one sequence. Options: `method` (`"fast"`, default, or
+    /// `"naive"`), `chunk` (positions per progress report, default 50), `onProgress(done, total)`
+    /// (return `false` to cancel, which throws "cancelled"), `policy`. Returns
+    /// `{effects: Float32Array [targets, L, 4], shape, reference, importance: Float32Array
+    /// [targets, L], bases, window_start, fitting, method, fallback_reason, passes, bases_computed}`.
+    #[wasm_bindgen(js_name = saturationMutagenesis)]
+    pub fn saturation_mutagenesis(&self, sequence: &str, options: JsValue) -> Result<JsValue, JsError> {
+        let mut job = self.start_mutagenesis(sequence, options.clone())?;
+        let chunk = get(&options, "chunk").and_then(|v| v.as_f64()).map_or(50, |c| c.max(1.0) as usize);
+        let callback: Option<Function> = get(&options, "onProgress").and_then(|f| f.dyn_into().ok());
+        loop {
+            let done = job.run.step(&self.model, chunk).map_err(err)?;
+            if let Some(f) = &callback {
+                let (d, t) = job.run.progress();
+                let r = f.call2(&JsValue::NULL, &JsValue::from(d as u32), &JsValue::from(t as u32)).map_err(|e| {
+                    JsError::new(&format!("onProgress threw: {}", e.as_string().unwrap_or_else(|| format!("{e:?}"))))
+                })?;
+                if r == JsValue::FALSE {
+                    return Err(err(Error::Cancelled));
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        job.finish()
+    }
+
+    /// The same as a job to step from a Web Worker's own loop (so it can take messages between
+    /// chunks): `job.step(positions)` returns true when done, `job.done`/`job.total`,
+    /// `job.finish()` returns the result.
+    #[wasm_bindgen(js_name = startMutagenesis)]
+    pub fn start_mutagenesis(&self, sequence: &str, options: JsValue) -> Result<MutagenesisJob, JsError> {
+        let seq = one_sequence(sequence)?;
+        let method = match get(&options, "method").and_then(|v| v.as_string()).as_deref() {
+            None | Some("fast") => Method::Fast,
+            Some("naive") => Method::Naive,
+            Some(other) => return Err(JsError::new(&format!("options.method '{other}': expected \"fast\" or \"naive\""))),
+        };
+        let run = IsmRun::new(&self.model, &seq, &policy(&self.model, &options)?, method).map_err(err)?;
+        Ok(MutagenesisJob { model: self.model.clone(), run })
+    }
+
+    /// Scores variants (VCF lines or `pos REF>ALT`, 1-based) against `sequence`. Options:
+    /// `reverseComplement` (average both strands), `chrom` and `offset` (VCF POS − offset =
+    /// position in the sequence), `policy`. Every variant gets a row; problems are in its `error`.
+    #[wasm_bindgen(js_name = scoreVariants)]
+    pub fn score_variants(&self, sequence: &str, variants: &str, options: JsValue) -> Result<JsValue, JsError> {
+        let seq = one_sequence(sequence)?;
+        let coordinates = Coordinates {
+            chrom: get(&options, "chrom").and_then(|v| v.as_string()),
+            offset: get(&options, "offset").and_then(|v| v.as_f64()).map_or(0, |o| o as u64),
+        };
+        let rc = get(&options, "reverseComplement").is_some_and(|v| v.is_truthy());
+        let report = variants::score_variants(&self.model, &seq, variants, &coordinates, &policy(&self.model, &options)?, rc).map_err(err)?;
+        to_js(&report)
+    }
+
+    /// Gradient × input per position (`perPosition` [targets, L]) and per channel (`perChannel`
+    /// [targets, 4, L]) of the sequence's model window, in model output units.
+    #[wasm_bindgen(js_name = gradientTimesInput)]
+    pub fn gradient_times_input(&self, sequence: &str, options: JsValue) -> Result<JsValue, JsError> {
+        let (x, window) = self.window(sequence, &options)?;
+        let a = attribution::gradient_times_input(&self.model, &x).map_err(err)?;
+        Ok(attribution_js(&a, &window).into())
+    }
+
+    /// Integrated gradients (`options.steps`, default 32; `options.baseline` `"n"` (0.25 in
+    /// every channel, default) or `"zeros"`), with the completeness gap per target.
+    #[wasm_bindgen(js_name = integratedGradients)]
+    pub fn integrated_gradients(&self, sequence: &str, options: JsValue) -> Result<JsValue, JsError> {
+        let (x, window) = self.window(sequence, &options)?;
+        let steps = get(&options, "steps").and_then(|v| v.as_f64()).map_or(32, |s| s as usize);
+        let zeros = match get(&options, "baseline").and_then(|v| v.as_string()).as_deref() {
+            None | Some("n") | Some("N") => None,
+            Some("zeros") => Some(vec![0.0; x.len()]),
+            Some(other) => return Err(JsError::new(&format!("options.baseline '{other}': expected \"n\" or \"zeros\""))),
+        };
+        let a = attribution::integrated_gradients(&self.model, &x, zeros.as_deref(), steps).map_err(err)?;
+        Ok(attribution_js(&a, &window).into())
+    }
+
+    /// First-layer convolution filters as PWMs, each with its `top` best matches in `motifs`
+    /// (a [`MotifSet`], optional).
+    #[wasm_bindgen(js_name = filterMotifs)]
+    pub fn filter_motifs(&self, motifs: Option<MotifSet>, top: Option<usize>) -> Result<JsValue, JsError> {
+        let (dims, w) = self
+            .model
+            .first_conv
+            .as_ref()
+            .ok_or_else(|| JsError::new("the model's input does not feed a convolution with 4 input channels"))?;
+        to_js(&motifs::filters_to_motifs(w, dims, motifs.as_ref().map(|m| &m.set), top.unwrap_or(3)))
+    }
+}
+
+impl Predictor {
+    /// The one model window of a sequence, encoded, and `{bases, window_start, fitting}`.
+    fn window(&self, sequence: &str, options: &JsValue) -> Result<(Vec<f32>, Object), JsError> {
+        let seq = one_sequence(sequence)?;
+        let (windows, fitting) = regula_core::length::fit(&seq, self.model.length, &policy(&self.model, options)?)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        if windows.len() != 1 {
+            return Err(JsError::new(&format!(
+                "attributions work on one {} bp model window, but the {} bp sequence was cut into {} windows; crop it or submit the region of interest",
+                self.model.length,
+                seq.len(),
+                windows.len()
+            )));
+        }
+        let w = &windows[0];
+        let o = Object::new();
+        set(&o, "bases", String::from_utf8_lossy(&w.bases).into_owned());
+        set(&o, "window_start", w.start as f64);
+        set(&o, "fitting", to_js(&fitting)?);
+        Ok((self.model.encode(&w.bases), o))
+    }
+}
+
+fn attribution_js(a: &Attribution, o: &Object) -> Object {
+    set(o, "method", a.method.clone());
+    set(o, "shape", Array::of2(&JsValue::from(a.outputs as u32), &JsValue::from(a.length as u32)));
+    set(o, "perPosition", f32s(&a.per_position));
+    set(o, "perChannel", f32s(&a.per_channel));
+    set(o, "prediction", f32s(&a.prediction));
+    if let Some(g) = &a.completeness_gap {
+        set(o, "completenessGap", f32s(g));
+    }
+    o.clone()
+}
+
+/// Mutagenesis stepped by the caller.
+#[wasm_bindgen]
+pub struct MutagenesisJob {
+    model: Rc<Model>,
+    run: IsmRun,
+}
+
+#[wasm_bindgen]
+impl MutagenesisJob {
+    /// Computes up to `positions` more positions; true when all are done.
+    pub fn step(&mut self, positions: usize) -> Result<bool, JsError> {
+        self.run.step(&self.model, positions).map_err(err)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn done(&self) -> usize {
+        self.run.progress().0
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn total(&self) -> usize {
+        self.run.progress().1
+    }
+
+    /// `"fast"` or `"naive"` (naive when the model cannot be split; see `fallback_reason`).
+    #[wasm_bindgen(getter)]
+    pub fn method(&self) -> String {
+        match self.run.method() {
+            Method::Fast => "fast".into(),
+            Method::Naive => "naive".into(),
+        }
+    }
+
+    /// The result (throws if positions remain).
+    pub fn finish(self) -> Result<JsValue, JsError> {
+        let r = self.run.finish(&self.model).map_err(err)?;
+        Ok(ism_js(&r)?.into())
+    }
+}
+
+fn ism_js(r: &IsmResult) -> Result<Object, JsError> {
+    let l = r.bases.len();
+    let o = Object::new();
+    set(&o, "effects", f32s(&r.effects));
+    set(&o, "shape", Array::of3(&JsValue::from(r.outputs as u32), &JsValue::from(l as u32), &JsValue::from(4u32)));
+    set(&o, "reference", to_js(&r.reference)?);
+    set(&o, "importance", f32s(&attribution::ism_importance(r)));
+    set(&o, "bases", String::from_utf8_lossy(&r.bases).into_owned());
+    set(&o, "window_start", r.window_start as f64);
+    set(&o, "fitting", to_js(&r.fitting)?);
+    set(&o, "method", to_js(&r.method)?);
+    if let Some(reason) = &r.fallback_reason {
+        set(&o, "fallback_reason", reason.clone());
+    }
+    set(&o, "passes", r.passes as f64);
+    set(&o, "bases_computed", r.bases_computed as f64);
+    Ok(o)
+}
+
+/// A parsed motif file (MEME or JASPAR, recognised from its content).
+#[wasm_bindgen]
+pub struct MotifSet {
+    set: CoreMotifSet,
+}
+
+#[wasm_bindgen]
+impl MotifSet {
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8]) -> Result<MotifSet, JsError> {
+        Ok(MotifSet { set: motifs::parse_motifs(bytes).map_err(err)? })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.set.len()
+    }
+
+    /// Motif hits in `bases` (plain sequence) at `pThreshold` (default 1e-4), each with the mean
+    /// of `attribution` (one value per base, e.g. a row of `perPosition` or `importance`) under it.
+    pub fn highlights(&self, bases: &str, p_threshold: Option<f64>, attribution: Option<Float32Array>) -> Result<JsValue, JsError> {
+        let a = attribution.map(|a| a.to_vec());
+        let hits = motifs::highlight(&self.set, bases.as_bytes(), p_threshold.unwrap_or(1e-4), a.as_deref()).map_err(err)?;
+        to_js(&hits)
+    }
+}
+
+/// Bytes from a JS `Uint8Array` (for callers holding one).
+pub fn bytes_of(a: &Uint8Array) -> Vec<u8> {
+    a.to_vec()
+}

@@ -1,0 +1,152 @@
+//! A loaded model: its manifest, the inference graph, the trunk/head split for fast
+//! mutagenesis and the optional attribution graph, each behind [`Graph`].
+
+use regula_core::manifest::{Encoding, Manifest};
+
+use crate::error::{Error, Result};
+use crate::geometry::Field;
+use crate::graph;
+use crate::runtime::{Graph, TractGraph};
+
+/// Batch size for forward passes (batch size barely changes throughput in wasm).
+pub const BATCH: usize = 32;
+
+pub struct Model {
+    pub manifest: Manifest,
+    /// Input length `L`.
+    pub length: usize,
+    /// Number of outputs (targets).
+    pub outputs: usize,
+    pub n_value: f32,
+    pub inference: Box<dyn Graph>,
+    pub split: Option<SplitGraphs>,
+    /// Why fast mutagenesis is not available, if it is not.
+    pub split_error: Option<String>,
+    pub attribution: Option<Box<dyn Graph>>,
+    /// First-layer convolution weights `[filters, 4, k]`, for the filter view.
+    pub first_conv: Option<(Vec<usize>, Vec<f32>)>,
+}
+
+pub struct SplitGraphs {
+    pub trunk: Box<dyn Graph>,
+    pub head: Box<dyn Graph>,
+    pub field: Field,
+}
+
+impl Model {
+    /// Loads and checks a model for tract: the inference ONNX bytes, its manifest, and optionally
+    /// the attribution graph's bytes (the manifest's `graphs.attribution`).
+    pub fn load(onnx: &[u8], manifest_json: &str, attribution: Option<&[u8]>) -> Result<Model> {
+        let manifest = Manifest::from_json(manifest_json).map_err(|e| Error::Manifest(e.to_string()))?;
+        let [input] = manifest.inputs.as_slice() else {
+            return Err(Error::Unsupported(format!(
+                "the model has {} sequence inputs; the in-browser predictor handles one",
+                manifest.inputs.len()
+            )));
+        };
+        let Encoding::OneHot { n_value } = input.encoding;
+        let proto = graph::read_model(onnx)?;
+        graph::check_io(&proto, &input.name, input.length, &manifest.output.name, "inference")?;
+        let (split, split_error) = match graph::split(&proto, &input.name, &manifest.output.name) {
+            Ok(s) => (
+                Some(SplitGraphs {
+                    trunk: Box::new(TractGraph::new(s.trunk)),
+                    head: Box::new(TractGraph::new(s.head)),
+                    field: s.field,
+                }),
+                None,
+            ),
+            Err(reason) => (None, Some(reason)),
+        };
+        let attribution = match attribution {
+            None => None,
+            Some(bytes) => {
+                let a = graph::read_model(bytes)?;
+                graph::check_io(&a, &input.name, input.length, &manifest.output.name, "attribution")?;
+                let outs: Vec<String> = a.graph.as_ref().expect("graph").output.iter().map(|o| o.name.clone()).collect();
+                for k in 0..manifest.targets.len() {
+                    let want = gradient_output(&manifest.output.name, k);
+                    if outs.get(k + 1) != Some(&want) {
+                        return Err(Error::Mismatch(format!(
+                            "the attribution graph's outputs are {outs:?}; expected '{}' then '{}' for each target k",
+                            manifest.output.name,
+                            gradient_output(&manifest.output.name, 0).replace("_0", "_k")
+                        )));
+                    }
+                }
+                Some(Box::new(TractGraph::new(a)) as Box<dyn Graph>)
+            }
+        };
+        let first_conv = graph::first_conv(&proto, &input.name).filter(|(d, _)| d.len() == 3 && d[1] == 4);
+        let model = Model {
+            length: input.length,
+            outputs: manifest.targets.len(),
+            n_value,
+            manifest,
+            inference: Box::new(TractGraph::new(proto)),
+            split,
+            split_error,
+            attribution,
+            first_conv,
+        };
+        // One pass to check the graph runs and its output width matches the targets.
+        let probe = model.forward(&vec![model.n_value; 4 * model.length], 1)?;
+        if probe.len() != model.outputs {
+            return Err(Error::Mismatch(format!(
+                "the graph predicts {} values per sequence, the manifest lists {} targets",
+                probe.len(),
+                model.outputs
+            )));
+        }
+        Ok(model)
+    }
+
+    /// Raw model outputs `[n, outputs]` for one-hot `x` `[n, 4, L]`, in batches.
+    pub fn forward(&self, x: &[f32], n: usize) -> Result<Vec<f32>> {
+        let sample = 4 * self.length;
+        let mut out = Vec::with_capacity(n * self.outputs);
+        for start in (0..n).step_by(BATCH) {
+            let m = BATCH.min(n - start);
+            let y = self.inference.run(&x[start * sample..(start + m) * sample], m, &[4, self.length])?;
+            let y = y.into_iter().next().ok_or_else(|| Error::Runtime("the graph returned no output".into()))?;
+            if y.data.len() != m * self.outputs {
+                return Err(Error::Mismatch(format!("the graph returned shape {:?} for a batch of {m}", y.shape)));
+            }
+            out.extend(y.data);
+        }
+        Ok(out)
+    }
+
+    /// Maps raw outputs `[n, outputs]` to measured units with each target's normalisation.
+    pub fn undo(&self, raw: &[f32]) -> Vec<f64> {
+        raw.chunks(self.outputs)
+            .flat_map(|row| row.iter().zip(&self.manifest.targets).map(|(&z, t)| t.normalisation.undo(z as f64)))
+            .collect()
+    }
+
+    /// One-hot encoding with the manifest's `N` value.
+    pub fn encode_into(&self, seq: &[u8], out: &mut [f32]) {
+        regula_core::encode::one_hot_into(seq, out);
+        if self.n_value != regula_core::encode::N_VALUE {
+            let l = seq.len();
+            for (i, &b) in seq.iter().enumerate() {
+                if regula_core::encode::channel(b).is_none() {
+                    for c in 0..4 {
+                        out[c * l + i] = self.n_value;
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn encode(&self, seq: &[u8]) -> Vec<f32> {
+        let mut v = vec![0.0; 4 * seq.len()];
+        self.encode_into(seq, &mut v);
+        v
+    }
+}
+
+/// Name of the attribution graph's gradient output for target `k` (the trainer's convention).
+pub fn gradient_output(output: &str, k: usize) -> String {
+    format!("grad_{output}_{k}")
+}

@@ -1,0 +1,198 @@
+//! Motif highlights (which known motifs lie where the model looks) and the teaching view of
+//! first-layer filters as position weight matrices matched to a motif set.
+
+use regula_core::motif::scan::{ScanOptions, Scanner};
+use regula_core::motif::{MotifSet, Strand, jaspar, meme, pwm::symmetrize_background};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Parses a MEME or JASPAR motif file (the format is recognised from its content).
+pub fn parse_motifs(bytes: &[u8]) -> Result<MotifSet> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let is_meme = String::from_utf8_lossy(head).lines().any(|l| l.trim_start().starts_with("MEME version"));
+    let parsed = if is_meme { meme::parse_bytes(bytes) } else { jaspar::parse_bytes(bytes) };
+    parsed.map_err(|e| Error::Input(format!("the motif file ({}): {e}", if is_meme { "MEME" } else { "JASPAR" })))
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MotifHighlight {
+    pub motif_id: String,
+    pub motif_name: Option<String>,
+    /// 0-based, end exclusive, in the scanned bases.
+    pub start: usize,
+    pub end: usize,
+    /// `+` or `-`.
+    pub strand: char,
+    pub score: f64,
+    pub p_value: f64,
+    pub matched: String,
+    /// Mean attribution over the hit's bases, when attributions were given.
+    pub mean_attribution: Option<f64>,
+}
+
+/// Scans `bases` with every motif at `p_threshold` (FIMO defaults otherwise: both strands,
+/// pseudocount 0.1, the file's background made strand-symmetric) and attaches the mean of
+/// `attribution` (per base of `bases`) under each hit. Hits are sorted by p-value.
+pub fn highlight(set: &MotifSet, bases: &[u8], p_threshold: f64, attribution: Option<&[f32]>) -> Result<Vec<MotifHighlight>> {
+    if let Some(a) = attribution
+        && a.len() != bases.len()
+    {
+        return Err(Error::Input(format!("{} attribution values for {} bases", a.len(), bases.len())));
+    }
+    let options = ScanOptions { p_threshold, ..ScanOptions::new(symmetrize_background(set.background)) };
+    let scanner = Scanner::new(&set.motifs, options).map_err(|e| Error::Input(e.to_string()))?;
+    let mut hits: Vec<MotifHighlight> = scanner
+        .scan(bases)
+        .into_iter()
+        .map(|h| MotifHighlight {
+            mean_attribution: attribution.map(|a| a[h.start..h.end].iter().map(|&v| v as f64).sum::<f64>() / (h.end - h.start) as f64),
+            strand: if h.strand == Strand::Forward { '+' } else { '-' },
+            motif_id: h.motif_id,
+            motif_name: h.motif_name,
+            start: h.start,
+            end: h.end,
+            score: h.score,
+            p_value: h.p_value,
+            matched: h.matched,
+        })
+        .collect();
+    hits.sort_by(|a, b| a.p_value.total_cmp(&b.p_value).then(a.start.cmp(&b.start)));
+    Ok(hits)
+}
+
+/// A first-layer filter read as a PWM.
+#[derive(Clone, Debug, Serialize)]
+pub struct FilterPwm {
+    pub filter: usize,
+    /// Rows per position, columns A, C, G, T.
+    pub probs: Vec<[f64; 4]>,
+    pub information_content: f64,
+    pub consensus: String,
+    /// Best matches in the motif set, best first.
+    pub matches: Vec<FilterMatch>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FilterMatch {
+    pub motif_id: String,
+    pub motif_name: Option<String>,
+    /// Strand of the motif that matches the filter.
+    pub strand: char,
+    /// Position of the motif's first column relative to the filter's first column.
+    pub offset: isize,
+    /// Sum of per-column Pearson correlations over the overlap, divided by the longer width (1 for
+    /// identical matrices).
+    pub similarity: f64,
+}
+
+/// Filter `[4, k]` weights to probabilities: each column is read as natural-log odds against a
+/// uniform background, `p_b ∝ exp(w_b)` (a softmax per position).
+pub fn filter_to_pwm(weights: &[f32], k: usize) -> Vec<[f64; 4]> {
+    (0..k)
+        .map(|j| {
+            let w: [f64; 4] = std::array::from_fn(|c| weights[c * k + j] as f64);
+            let m = w.iter().copied().fold(f64::MIN, f64::max);
+            let e: [f64; 4] = std::array::from_fn(|c| (w[c] - m).exp());
+            let s: f64 = e.iter().sum();
+            std::array::from_fn(|c| e[c] / s)
+        })
+        .collect()
+}
+
+fn pearson(a: &[f64; 4], b: &[f64; 4]) -> f64 {
+    let (ma, mb) = (a.iter().sum::<f64>() / 4.0, b.iter().sum::<f64>() / 4.0);
+    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
+    for i in 0..4 {
+        ab += (a[i] - ma) * (b[i] - mb);
+        aa += (a[i] - ma).powi(2);
+        bb += (b[i] - mb).powi(2);
+    }
+    if aa <= 1e-24 || bb <= 1e-24 { 0.0 } else { ab / (aa * bb).sqrt() }
+}
+
+fn reverse_complement(p: &[[f64; 4]]) -> Vec<[f64; 4]> {
+    p.iter().rev().map(|r| [r[3], r[2], r[1], r[0]]).collect()
+}
+
+/// Best alignment of `motif` against `filter` (all offsets with at least `min_overlap` columns).
+pub fn similarity(filter: &[[f64; 4]], motif: &[[f64; 4]], min_overlap: usize) -> Option<(isize, f64)> {
+    let (f, m) = (filter.len() as isize, motif.len() as isize);
+    let min_overlap = (min_overlap as isize).min(f).min(m);
+    let norm = f.max(m) as f64;
+    let mut best: Option<(isize, f64)> = None;
+    for off in (min_overlap - m)..=(f - min_overlap) {
+        let s: f64 = (0..m).filter(|&j| (0..f).contains(&(off + j))).map(|j| pearson(&filter[(off + j) as usize], &motif[j as usize])).sum();
+        if best.is_none_or(|(_, b)| s / norm > b) {
+            best = Some((off, s / norm));
+        }
+    }
+    best
+}
+
+/// Every filter of `weights` `[filters, 4, k]` as a PWM with its `top` best motif matches.
+pub fn filters_to_motifs(weights: &[f32], dims: &[usize], set: Option<&MotifSet>, top: usize) -> Vec<FilterPwm> {
+    let (nf, k) = (dims[0], dims[2]);
+    (0..nf)
+        .map(|i| {
+            let probs = filter_to_pwm(&weights[i * 4 * k..(i + 1) * 4 * k], k);
+            let ic: f64 = probs.iter().map(|r| 2.0 + r.iter().filter(|&&p| p > 0.0).map(|p| p * p.log2()).sum::<f64>()).sum();
+            let consensus = probs.iter().map(|r| b"ACGT"[(0..4).max_by(|&a, &b| r[a].total_cmp(&r[b])).unwrap_or(0)] as char).collect();
+            let mut matches = Vec::new();
+            if let Some(set) = set {
+                for m in &set.motifs {
+                    let rc = reverse_complement(&m.probs);
+                    for (strand, probs_m) in [('+', &m.probs), ('-', &rc)] {
+                        if let Some((offset, similarity)) = similarity(&probs, probs_m, 5) {
+                            matches.push(FilterMatch { motif_id: m.id.clone(), motif_name: m.name.clone(), strand, offset, similarity });
+                        }
+                    }
+                }
+                matches.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+                matches.truncate(top);
+            }
+            FilterPwm { filter: i, probs, information_content: ic, consensus, matches }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filter_built_from_a_motif_matches_it_best() {
+        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/jaspar2024_vertebrates_first4.jaspar")).unwrap();
+        let set = parse_motifs(&text).unwrap();
+        let m = &set.motifs[1];
+        let k = m.width() + 2;
+        // Log-probabilities, padded by one uniform column each side, on the reverse strand.
+        let rc = reverse_complement(&m.probs);
+        let mut w = vec![0.0f32; 4 * k];
+        for (j, row) in rc.iter().enumerate() {
+            for c in 0..4 {
+                w[c * k + j + 1] = (row[c].max(1e-3)).ln() as f32;
+            }
+        }
+        let f = filters_to_motifs(&w, &[1, 4, k], Some(&set), 3);
+        let best = &f[0].matches[0];
+        assert_eq!((best.motif_id.as_str(), best.strand, best.offset), (m.id.as_str(), '-', 1), "{:?}", f[0].matches);
+        assert!(best.similarity > 0.9);
+    }
+
+    #[test]
+    fn highlights_carry_mean_attribution_and_sort_by_p_value() {
+        let text = "MEME version 4\n\nALPHABET= ACGT\n\nMOTIF M1 demo\nletter-probability matrix: alength= 4 w= 4 nsites= 20 E= 0\n\
+                    1 0 0 0\n0 1 0 0\n0 0 1 0\n0 0 0 1\n";
+        let set = parse_motifs(text.as_bytes()).unwrap();
+        let bases = b"TTTTACGTTTTTT";
+        let attr: Vec<f32> = (0..bases.len()).map(|i| i as f32).collect();
+        let hits = highlight(&set, bases, 0.01, Some(&attr)).unwrap();
+        let h = hits.iter().find(|h| h.start == 4 && h.strand == '+').unwrap();
+        assert_eq!(h.matched, "ACGT");
+        assert_eq!(h.mean_attribution, Some(5.5));
+        assert!(hits.windows(2).all(|w| w[0].p_value <= w[1].p_value));
+        let e = parse_motifs(b"MEME version 4\n\nMOTIF x\n").unwrap_err().to_string();
+        assert!(e.starts_with("the motif file (MEME): "), "{e}");
+    }
+}

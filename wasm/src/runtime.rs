@@ -1,0 +1,85 @@
+//! What the algorithms need from an inference engine, and tract behind it. The algorithms
+//! (prediction batching, mutagenesis, variants, attributions) only see [`Graph`], so the same
+//! code can run on ONNX Runtime natively.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tract_onnx::pb::ModelProto;
+use tract_onnx::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// A tensor on the host, row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostTensor {
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+/// One ONNX graph with a single input of shape `[n, ..sample]`.
+pub trait Graph {
+    /// Runs on `x` `[n, ..sample]` (the sample shape given by `sample`, e.g. `[4, L]`) and
+    /// returns every graph output.
+    fn run(&self, x: &[f32], n: usize, sample: &[usize]) -> Result<Vec<HostTensor>>;
+}
+
+type Plan = Arc<TypedRunnableModel>;
+
+/// A graph run by tract. Plans are optimised once per (batch, sample shape) and cached (a few
+/// shapes occur per task: full batches, a last partial batch, mutagenesis window lengths).
+pub struct TractGraph {
+    proto: ModelProto,
+    plans: RefCell<HashMap<(usize, Vec<usize>), Plan>>,
+}
+
+/// Plans kept per graph before the cache is cleared.
+const MAX_PLANS: usize = 16;
+
+impl TractGraph {
+    pub fn new(proto: ModelProto) -> Self {
+        TractGraph { proto, plans: RefCell::new(HashMap::new()) }
+    }
+
+    /// Builds (or fetches) the plan for `[n, ..sample]`.
+    pub fn plan(&self, n: usize, sample: &[usize]) -> Result<Plan> {
+        let key = (n, sample.to_vec());
+        if let Some(p) = self.plans.borrow().get(&key) {
+            return Ok(p.clone());
+        }
+        let mut shape = vec![n];
+        shape.extend_from_slice(sample);
+        let plan = tract_onnx::onnx()
+            .model_for_proto_model(&self.proto)
+            .and_then(|m| m.with_input_fact(0, f32::fact(&shape).into()))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(|e| Error::Runtime(format!("preparing the model for input {shape:?}: {e:#}")))?;
+        let mut plans = self.plans.borrow_mut();
+        if plans.len() >= MAX_PLANS {
+            plans.clear();
+        }
+        plans.insert(key, plan.clone());
+        Ok(plan)
+    }
+}
+
+impl Graph for TractGraph {
+    fn run(&self, x: &[f32], n: usize, sample: &[usize]) -> Result<Vec<HostTensor>> {
+        let mut shape = vec![n];
+        shape.extend_from_slice(sample);
+        if shape.iter().product::<usize>() != x.len() {
+            return Err(Error::Runtime(format!("input has {} values, expected shape {shape:?}", x.len())));
+        }
+        let plan = self.plan(n, sample)?;
+        let input = Tensor::from_shape(&shape, x).map_err(Error::runtime)?;
+        let out = plan.run(tvec!(input.into_tvalue())).map_err(|e| Error::Runtime(format!("{e:#}")))?;
+        out.iter()
+            .map(|t| {
+                let view = t.to_plain_array_view::<f32>().map_err(|e| Error::Runtime(format!("non-f32 output: {e:#}")))?;
+                Ok(HostTensor { shape: view.shape().to_vec(), data: view.iter().copied().collect() })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,133 @@
+//! Variant effects against a given sequence: `alt − ref` (and log2 fold change where both
+//! predictions are positive) per target, every variant's REF checked, optionally averaged over
+//! the forward and reverse-complement strands.
+//!
+//! Sequences that do not fit the model are fitted by the length policy exactly as for plain
+//! prediction; a tiled sequence's prediction is the mean over its windows
+//! ([`crate::predict::TILE_AGGREGATION`]), for the reference and for each alternate sequence.
+
+use regula_core::encode::reverse_complement;
+use regula_core::length::LengthPolicy;
+use regula_core::variant::{Coordinates, Variant, parse_variants};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::predict::predict;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VariantScore {
+    /// 1-based line of the variant list.
+    pub line: usize,
+    pub id: Option<String>,
+    pub position: Option<usize>,
+    pub reference: Option<String>,
+    pub alternate: Option<String>,
+    /// The problem with this variant (syntax, outside the sequence, REF mismatch), if any.
+    pub error: Option<String>,
+    /// Per target, measured units (empty on error).
+    pub ref_prediction: Vec<f64>,
+    pub alt_prediction: Vec<f64>,
+    pub difference: Vec<f64>,
+    /// `log2(alt / ref)` per target where both are positive.
+    pub log2_fold_change: Vec<Option<f64>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VariantReport {
+    pub scores: Vec<VariantScore>,
+    pub reverse_complement_averaged: bool,
+    pub aggregation: &'static str,
+}
+
+/// Predictions for `seqs`, averaged with their reverse complements when `rc` is set.
+fn predict_values(model: &Model, seqs: Vec<(String, Vec<u8>)>, policy: &LengthPolicy, rc: bool) -> Result<Vec<Vec<f64>>> {
+    let n = seqs.len();
+    let mut all = seqs;
+    if rc {
+        let rcs: Vec<(String, Vec<u8>)> = all.iter().map(|(name, s)| (format!("{name} (reverse complement)"), reverse_complement(s))).collect();
+        all.extend(rcs);
+    }
+    let p = predict(model, &all, policy)?;
+    Ok((0..n)
+        .map(|i| {
+            if rc {
+                p[i].values.iter().zip(&p[n + i].values).map(|(a, b)| 0.5 * (a + b)).collect()
+            } else {
+                p[i].values.clone()
+            }
+        })
+        .collect())
+}
+
+/// Scores every variant in `text` (VCF lines or `pos REF>ALT`) against `sequence`.
+pub fn score_variants(
+    model: &Model,
+    sequence: &[u8],
+    text: &str,
+    coordinates: &Coordinates,
+    policy: &LengthPolicy,
+    rc_average: bool,
+) -> Result<VariantReport> {
+    let parsed = parse_variants(text, coordinates);
+    let reference = predict_values(model, vec![("reference".into(), sequence.to_vec())], policy, rc_average)
+        .map_err(|e| Error::Input(format!("the reference sequence: {e}")))?
+        .remove(0);
+    let mut scores = Vec::with_capacity(parsed.len());
+    let mut alts: Vec<(usize, Vec<u8>)> = Vec::new();
+    for r in parsed {
+        let mut s = VariantScore {
+            line: 0,
+            id: None,
+            position: None,
+            reference: None,
+            alternate: None,
+            error: None,
+            ref_prediction: vec![],
+            alt_prediction: vec![],
+            difference: vec![],
+            log2_fold_change: vec![],
+        };
+        match r {
+            Err(e) => {
+                s.line = e.line();
+                s.error = Some(e.to_string());
+            }
+            Ok(v) => {
+                let Variant { id, position, reference: r, alternate: a, line } = &v;
+                s.line = *line;
+                s.id = Some(id.clone());
+                s.position = Some(*position);
+                s.reference = Some(r.clone());
+                s.alternate = Some(a.clone());
+                match v.apply(sequence) {
+                    Err(e) => s.error = Some(e.to_string()),
+                    Ok(alt) => alts.push((scores.len(), alt)),
+                }
+            }
+        }
+        scores.push(s);
+    }
+    // Alternate sequences that the policy cannot fit (e.g. an insertion past the model length
+    // under `pad`) get their own error; the others are predicted together.
+    let mut batch = Vec::new();
+    let mut owners = Vec::new();
+    for (i, alt) in alts {
+        match regula_core::length::fit(&alt, model.length, policy) {
+            Err(e) => scores[i].error = Some(format!("line {}: the sequence with this variant: {e}", scores[i].line)),
+            Ok(_) => {
+                batch.push((format!("line {}", scores[i].line), alt));
+                owners.push(i);
+            }
+        }
+    }
+    let values = predict_values(model, batch, policy, rc_average)?;
+    for (i, alt) in owners.into_iter().zip(values) {
+        let s = &mut scores[i];
+        s.difference = alt.iter().zip(&reference).map(|(a, r)| a - r).collect();
+        s.log2_fold_change = alt.iter().zip(&reference).map(|(&a, &r)| (a > 0.0 && r > 0.0).then(|| (a / r).log2())).collect();
+        s.ref_prediction = reference.clone();
+        s.alt_prediction = alt;
+    }
+    Ok(VariantReport { scores, reverse_complement_averaged: rc_average, aggregation: crate::predict::TILE_AGGREGATION })
+}
