@@ -90,11 +90,11 @@ impl Model {
             first_conv,
         };
         // One pass to check the graph runs and its output width matches the targets.
-        let probe = model.forward(&vec![model.n_value; 4 * model.length], 1)?;
-        if probe.len() != model.outputs {
+        let probe = model.inference.run(&vec![model.n_value; 4 * model.length], 1, &[4, model.length])?;
+        let width = probe.first().map_or(0, |t| t.data.len());
+        if width != model.outputs {
             return Err(Error::Mismatch(format!(
-                "the graph predicts {} values per sequence, the manifest lists {} targets",
-                probe.len(),
+                "the graph predicts {width} values per sequence, the manifest lists {} targets",
                 model.outputs
             )));
         }

@@ -1,0 +1,220 @@
+//! Loading checks with clear errors, prediction with length policies, variant scoring,
+//! attributions against finite differences, and motif highlights on real data.
+
+mod common;
+
+use common::{bytes, lentimpra, max_abs_diff, model, random_dna, text};
+use prost::Message;
+use regula_core::length::{Fitting, LengthPolicy, Padding};
+use regula_core::variant::Coordinates;
+use regula_wasm::attribution::{gradient_times_input, gradients, integrated_gradients, ism_importance};
+use regula_wasm::graph::{self, ALLOWED_OPS, MAX_MODEL_BYTES};
+use regula_wasm::ism::{Method, saturation_mutagenesis};
+use regula_wasm::model::Model;
+use regula_wasm::motifs::{highlight, parse_motifs};
+use regula_wasm::predict::predict;
+use regula_wasm::variants::score_variants;
+
+fn load_err(onnx: &[u8], manifest: &str) -> String {
+    Model::load(onnx, manifest, None).err().expect("should fail").to_string()
+}
+
+#[test]
+fn every_fixture_uses_only_allowed_ops() {
+    for name in ["mpra1", "mpra3", "reference1000"] {
+        for file in [format!("{name}.onnx"), format!("{name}.attribution.onnx")] {
+            let proto = graph::read_model(&bytes(&file)).unwrap();
+            let ops: std::collections::BTreeSet<String> = proto.graph.unwrap().node.iter().map(|n| n.op_type.clone()).collect();
+            assert!(ops.iter().all(|o| ALLOWED_OPS.contains(&o.as_str())), "{file}: {ops:?}");
+        }
+    }
+}
+
+#[test]
+fn loading_errors_say_what_is_wrong() {
+    let onnx = bytes("mpra1.onnx");
+    let manifest = text("mpra1.manifest.json");
+    assert_eq!(load_err(b"not a model", &manifest).split(':').next().unwrap(), "the model file is not a readable ONNX model");
+    assert_eq!(
+        load_err(&vec![0u8; MAX_MODEL_BYTES + 1], &manifest),
+        format!("the model file is {} bytes, more than the {MAX_MODEL_BYTES}-byte limit of the in-browser predictor", MAX_MODEL_BYTES + 1)
+    );
+    // A disallowed op.
+    let mut proto = graph::read_model(&onnx).unwrap();
+    proto.graph.as_mut().unwrap().node[0].op_type = "Loop".into();
+    assert_eq!(load_err(&proto.encode_to_vec(), &manifest), "the model uses ONNX op Loop that the in-browser predictor does not allow");
+    // Manifest length, input name and target count against the graph.
+    let m = manifest.replace("\"length\": 230", "\"length\": 200");
+    assert_eq!(load_err(&onnx, &m), "the model does not match its manifest: the inference graph's input 'x' has shape [?, 4, 230], the manifest says [batch, 4, 200]");
+    let m = manifest.replace("\"name\": \"x\"", "\"name\": \"seq\"");
+    assert_eq!(load_err(&onnx, &m), "the model does not match its manifest: the inference graph's input is 'x', the manifest says 'seq'");
+    let m = manifest.replace("\"targets\": [", "\"targets\": [{\"name\": \"extra\", \"unit\": \"u\"},");
+    assert_eq!(load_err(&onnx, &m), "the model does not match its manifest: the graph predicts 1 values per sequence, the manifest lists 2 targets");
+    assert!(load_err(&onnx, "{}").starts_with("manifest: the manifest has no \"schema_version\""));
+    // The attribution graph must carry a gradient per target.
+    let e = Model::load(&onnx, &manifest, Some(&bytes("mpra1.onnx"))).err().unwrap().to_string();
+    assert_eq!(e, "the model does not match its manifest: the attribution graph's outputs are [\"pred\"]; expected 'pred' then 'grad_pred_k' for each target k");
+}
+
+#[test]
+fn predicts_with_the_length_policy_reported() {
+    let m = model("mpra3");
+    let real = lentimpra();
+    let long = random_dna(450, 4);
+    let seqs = vec![("a".to_string(), real[0].clone()), ("short".into(), real[1][..180].to_vec()), ("long".into(), long.clone())];
+    let p = predict(&m, &seqs, &m.manifest.inputs[0].default_length_policy.clone()).unwrap();
+    assert_eq!(p[0].fitting, Fitting::Unchanged);
+    assert_eq!(p[1].fitting, Fitting::Padded { left: 25, right: 25 });
+    assert_eq!(p[2].fitting, Fitting::Tiled { windows: 4, stride: 100 });
+    assert_eq!(p[2].window_starts, vec![0, 100, 200, 220]);
+    for k in 0..3 {
+        let mean = p[2].window_values.iter().map(|w| w[k]).sum::<f64>() / 4.0;
+        assert!((p[2].values[k] - mean).abs() < 1e-12);
+    }
+    // Batching does not change a prediction: the same window alone.
+    let alone = predict(&m, &[("w".into(), long[100..330].to_vec())], &LengthPolicy::Exact).unwrap();
+    assert!(alone[0].values.iter().zip(&p[2].window_values[1]).all(|(a, b)| (a - b).abs() < 1e-6));
+    let e = predict(&m, &[("ok".into(), real[0].clone()), ("bad".into(), long)], &LengthPolicy::Exact).unwrap_err();
+    assert_eq!(e.to_string(), "sequence 2 'bad': the sequence is 450 bp but the model reads exactly 230 bp; choose a policy to pad, crop or tile");
+}
+
+#[test]
+fn variant_effects_match_mutagenesis_and_report_every_problem() {
+    let m = model("mpra3");
+    let s = lentimpra()[5].clone();
+    let ism = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Naive).unwrap();
+    let base = |p: usize| s[p - 1] as char;
+    let alt_of = |p: usize| if base(p) == 'A' { 'C' } else { 'A' };
+    let list = format!(
+        "# variants\n1 {}>{}\n230 {}>{}\n100 {}>{}\n7 {}>T\n300 A>C\n12 AC>A\nchr1\t117\trs1\t{}\t{}\t.\t.\t.\nnonsense\n",
+        base(1), alt_of(1), base(230), alt_of(230), base(100), alt_of(100),
+        if base(7) == 'G' { 'C' } else { 'G' },
+        base(117), alt_of(117)
+    );
+    let policy = LengthPolicy::PadOrCrop { padding: Padding::N };
+    let r = score_variants(&m, &s, &list, &Coordinates::default(), &policy, false).unwrap();
+    assert_eq!(r.scores.len(), 8);
+    for (row, p) in [(0usize, 1usize), (1, 230), (2, 100), (6, 117)] {
+        let v = &r.scores[row];
+        assert!(v.error.is_none(), "{v:?}");
+        let b = regula_core::encode::channel(alt_of(p) as u8).unwrap();
+        for k in 0..3 {
+            let e = ism.effects[k * 230 * 4 + (p - 1) * 4 + b] as f64;
+            assert!((v.difference[k] - e).abs() < 1e-5, "row {row} target {k}: {} vs ISM {e}", v.difference[k]);
+            assert!((v.alt_prediction[k] - v.ref_prediction[k] - v.difference[k]).abs() < 1e-12);
+        }
+    }
+    assert_eq!(r.scores[6].id.as_deref(), Some("rs1"));
+    assert_eq!(r.scores[3].error.as_deref().unwrap(), format!("line 5: REF {} at position 7 does not match the sequence, which has {}", if base(7) == 'G' { 'C' } else { 'G' }, base(7)));
+    assert_eq!(r.scores[4].error.as_deref().unwrap(), "line 6: position 300 is outside the 230 bp sequence");
+    // A deletion under pad_or_crop: padded back to 230 and scored (if REF matches).
+    let del = &r.scores[5];
+    assert!(del.error.as_deref().is_none_or(|e| e.contains("REF AC")), "{del:?}");
+    assert!(r.scores[7].error.as_deref().unwrap().starts_with("line 9: "));
+    // Reverse-complement averaging: scoring the reverse complement of everything gives the same.
+    let rc = score_variants(&m, &s, "100 X>Y\n", &Coordinates::default(), &policy, true).unwrap();
+    assert!(rc.scores[0].error.is_some());
+    let v = format!("50 {}>{}\n", base(50), alt_of(50));
+    let fwd = score_variants(&m, &s, &v, &Coordinates::default(), &policy, true).unwrap();
+    let srev = regula_core::encode::reverse_complement(&s);
+    let comp = |c: char| regula_core::encode::complement(c as u8) as char;
+    let vrev = format!("181 {}>{}\n", comp(base(50)), comp(alt_of(50)));
+    let rev = score_variants(&m, &srev, &vrev, &Coordinates::default(), &policy, true).unwrap();
+    for k in 0..3 {
+        assert!((fwd.scores[0].difference[k] - rev.scores[0].difference[k]).abs() < 1e-5);
+    }
+    assert!(fwd.reverse_complement_averaged);
+}
+
+#[test]
+fn long_sequences_are_tiled_for_variants_with_the_aggregation_stated() {
+    let m = model("mpra1");
+    let s = random_dna(600, 21);
+    let policy = LengthPolicy::Tile { stride: 115, padding: Padding::N };
+    let b = s[299] as char;
+    let alt = if b == 'A' { 'G' } else { 'A' };
+    let r = score_variants(&m, &s, &format!("300 {b}>{alt}\n"), &Coordinates::default(), &policy, false).unwrap();
+    assert_eq!(r.aggregation, "mean over windows");
+    let mut alt_seq = s.clone();
+    alt_seq[299] = alt as u8;
+    let p = predict(&m, &[("r".into(), s), ("a".into(), alt_seq)], &policy).unwrap();
+    assert!((r.scores[0].difference[0] - (p[1].values[0] - p[0].values[0])).abs() < 1e-9);
+}
+
+#[test]
+fn gradient_times_input_matches_finite_differences() {
+    for name in ["mpra3", "mpra1"] {
+        let m = model(name);
+        let s = lentimpra()[2].clone();
+        let x = m.encode(&s);
+        let (pred, grads) = gradients(&m, &x, 1).unwrap();
+        let fwd = m.forward(&x, 1).unwrap();
+        assert!(max_abs_diff(&pred, &fwd) < 1e-6, "the attribution graph predicts like the inference graph");
+        // Central differences at three step sizes: a ReLU or max-pool kink within ±h of the point
+        // spoils the larger steps; f32 rounding (about 3e-5 here) the smallest.
+        let fd_at = |j: usize, h: f32| -> Vec<f32> {
+            let mut xp = x.clone();
+            xp[j] += h;
+            let mut xm = x.clone();
+            xm[j] -= h;
+            let (fp, fm) = (m.forward(&xp, 1).unwrap(), m.forward(&xm, 1).unwrap());
+            fp.iter().zip(&fm).map(|(a, b)| (a - b) / (2.0 * h)).collect()
+        };
+        let mut worst = 0.0f32;
+        let mut checked = 0;
+        for j in (0..x.len()).step_by(37) {
+            let (coarse, fine, finest) = (fd_at(j, 1e-2), fd_at(j, 2e-3), fd_at(j, 5e-4));
+            for k in 0..m.outputs {
+                let g = grads[k][j];
+                let err = (g - coarse[k]).abs().min((g - fine[k]).abs()).min((g - finest[k]).abs());
+                worst = worst.max(err);
+                checked += 1;
+                assert!(err <= 2e-4 + 1e-2 * g.abs(), "{name} output {k}, input {j}: gradient {g} vs finite differences {} (h 1e-2), {} (h 2e-3), {} (h 5e-4)", coarse[k], fine[k], finest[k]);
+            }
+        }
+        eprintln!("{name}: gradient vs central differences (best of h = 1e-2, 2e-3, 5e-4) at {checked} points: max |err| {worst:.2e}");
+        let gxi = gradient_times_input(&m, &x).unwrap();
+        let l = m.length;
+        for p in [0, 57, l - 1] {
+            let c = regula_core::encode::channel(s[p]).unwrap();
+            assert_eq!(gxi.per_position[p], grads[0][c * l + p], "for one-hot input, gradient×input is the gradient at the base");
+        }
+    }
+}
+
+#[test]
+fn integrated_gradients_are_complete() {
+    let m = model("mpra3");
+    let x = m.encode(&lentimpra()[9]);
+    let ig = integrated_gradients(&m, &x, None, 64).unwrap();
+    let gap = ig.completeness_gap.clone().unwrap();
+    eprintln!("integrated gradients (64 steps): completeness gap {gap:?}");
+    assert!(gap.iter().all(|g| g.abs() < 2e-3), "{gap:?}");
+    let coarse = integrated_gradients(&m, &x, Some(&vec![0.0; x.len()]), 4).unwrap();
+    assert_eq!(coarse.per_position.len(), 3 * 230);
+    assert_eq!(integrated_gradients(&m, &x, None, 0).unwrap_err().to_string(), "integrated gradients needs 1 to 1024 steps, got 0");
+}
+
+#[test]
+fn motif_highlights_on_a_real_sequence_with_ism_importance() {
+    let m = model("mpra1");
+    let s = lentimpra()[0].clone();
+    let ism = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Fast).unwrap();
+    let importance = ism_importance(&ism);
+    assert_eq!(importance.len(), 230);
+    let p = 40;
+    let r = regula_core::encode::channel(s[p]).unwrap();
+    let alts: Vec<f32> = (0..4).filter(|&b| b != r).map(|b| ism.effects[p * 4 + b]).collect();
+    assert!((importance[p] + alts.iter().sum::<f32>() / 3.0).abs() < 1e-9);
+    let set = parse_motifs(&std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/jaspar2024_core_vertebrates.meme")).unwrap()).unwrap();
+    let hits = highlight(&set, &s, 1e-4, Some(&importance)).unwrap();
+    assert!(!hits.is_empty(), "a 230 bp element has some JASPAR hit at 1e-4");
+    for h in &hits {
+        let mean = importance[h.start..h.end].iter().map(|&v| v as f64).sum::<f64>() / (h.end - h.start) as f64;
+        assert!((h.mean_attribution.unwrap() - mean).abs() < 1e-9);
+        assert!(h.p_value <= 1e-4);
+    }
+    let filters = regula_wasm::motifs::filters_to_motifs(&m.first_conv.as_ref().unwrap().1, &m.first_conv.as_ref().unwrap().0, Some(&set), 2);
+    assert_eq!(filters.len(), 16);
+    assert!(filters.iter().all(|f| f.probs.len() == 11 && f.matches.len() == 2));
+}
