@@ -128,6 +128,14 @@ pub fn build_step_graph(model: &dyn Model, store: &mut ParamStore, config: &Trai
     Ok(StepGraph { model: g.model(&named)?, state, hyper: opt.hyper_inputs().iter().map(|s| s.to_string()).collect() })
 }
 
+/// The complete training state between steps: every state tensor of the train-step graph by
+/// name (parameters, buffers, optimizer slots) and the number of steps taken.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    pub store: ParamStore,
+    pub steps: u64,
+}
+
 /// Trains a model: owns its train-step session and its state between steps.
 pub struct Trainer<M: Model> {
     model: M,
@@ -147,21 +155,44 @@ impl<M: Model> Trainer<M> {
     }
 
     /// A trainer starting from `store` (missing entries are initialised).
-    pub fn with_params(model: M, mut store: ParamStore, config: TrainConfig) -> Result<Self> {
+    pub fn with_params(model: M, store: ParamStore, config: TrainConfig) -> Result<Self> {
+        Self::from_snapshot(model, Snapshot { store, steps: 0 }, config)
+    }
+
+    /// A trainer continuing exactly from a [`Snapshot`]: parameters, buffers, optimizer slots
+    /// (zero where the snapshot has none) and the step count that drives bias correction.
+    pub fn from_snapshot(model: M, snapshot: Snapshot, config: TrainConfig) -> Result<Self> {
+        let Snapshot { mut store, steps } = snapshot;
         let graph = build_step_graph(&model, &mut store, &config)?;
         let session = runtime::session(&graph.model, &config.runtime)?;
         let state = graph
             .state
             .iter()
             .map(|s| {
-                let data = match s.kind {
-                    StateKind::OptimizerSlot => vec![0.0; s.shape.iter().product()],
-                    _ => store.get(&s.name).expect("declared while building").data.clone(),
+                let data = match (s.kind.clone(), store.get(&s.name)) {
+                    (StateKind::OptimizerSlot, None) => vec![0.0; s.shape.iter().product()],
+                    (_, Some(t)) if t.shape == s.shape => t.data.clone(),
+                    (_, Some(t)) => {
+                        return Err(Error::Invalid(format!("snapshot holds `{}` as {:?}, the model wants {:?}", s.name, t.shape, s.shape)));
+                    }
+                    (_, None) => unreachable!("parameters and buffers are declared while building"),
                 };
                 runtime::tensor_f32(&s.shape, data)
             })
             .collect::<Result<_>>()?;
-        Ok(Trainer { model, config, store, store_current: true, graph, session, state, steps: 0 })
+        Ok(Trainer { model, config, store, store_current: true, graph, session, state, steps })
+    }
+
+    /// Everything needed to continue training later, copied from the session's device.
+    pub fn snapshot(&mut self) -> Result<Snapshot> {
+        let mut store = self.params()?.clone();
+        for (slot, value) in self.graph.state.iter().zip(&self.state) {
+            if slot.kind == StateKind::OptimizerSlot {
+                let (_, data) = runtime::to_host_f32(value)?;
+                store.insert(&slot.name, HostTensor { shape: slot.shape.clone(), data });
+            }
+        }
+        Ok(Snapshot { store, steps: self.steps })
     }
 
     pub fn model(&self) -> &M {

@@ -2,5 +2,11 @@
 //! early stopping and checkpoints, then evaluation and export.
 
 pub mod batches;
+pub mod checkpoint;
+pub mod evaluate;
+pub mod model;
 pub mod plan;
+pub mod run;
 pub mod schedule;
+
+pub use run::{fit, FitError, FitOutcome};

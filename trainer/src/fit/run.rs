@@ -1,0 +1,443 @@
+//! The training run: data → split → targets → model → epochs → best model → export.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use regula_core::length::{LengthPolicy, Padding};
+use regula_core::manifest::{
+    DataSource, Encoding, Flanks, GraphRef, InputSpec, Manifest, Normalisation, OutputKind, OutputSpec, SplitMetrics, Target,
+    TrainingSummary, SCHEMA_VERSION,
+};
+
+use super::batches::{epoch_order, training_inputs, Augment};
+use super::checkpoint::{Checkpoint, LoopState};
+use super::evaluate::{in_measured_units, mean_loss, predict_rows, score};
+use super::model::build_model;
+use super::plan::{Plan, SplitPlan};
+use super::schedule::LrSchedule;
+use crate::data::dataset::{load, DataError, Dataset, Source};
+use crate::data::split::{k_fold, split, RowInfo, Split, SplitError};
+use crate::data::targets::{normalised, TargetError};
+use crate::eval::metrics::{TaskKind, TaskMetrics};
+use crate::eval::report::{EpochRecord, Report};
+use crate::export::{self, Predictor};
+use crate::loss::Loss;
+use crate::optim::Optimizer;
+use crate::options::{FitOptions, Schedule};
+use crate::params::ParamStore;
+use crate::runtime::{Device, RuntimeConfig};
+use crate::train::{Batch, Snapshot, TrainConfig, Trainer};
+
+/// File names inside the output folder.
+pub const MODEL_FILE: &str = "model.onnx";
+pub const ATTRIBUTION_FILE: &str = "model.attribution.onnx";
+pub const MANIFEST_FILE: &str = "manifest.json";
+pub const CONFIG_FILE: &str = "config.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum FitError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Split(#[from] SplitError),
+    #[error(transparent)]
+    Targets(#[from] TargetError),
+    #[error(transparent)]
+    Engine(#[from] crate::Error),
+    #[error("writing {path}: {message}")]
+    Write { path: String, message: String },
+    #[error("cannot resume: {0}")]
+    Resume(String),
+}
+
+/// What a finished run produced.
+#[derive(Debug)]
+pub struct FitOutcome {
+    pub out: PathBuf,
+    pub manifest: Manifest,
+    pub best_epoch: usize,
+    pub epochs_run: usize,
+    pub skipped: usize,
+}
+
+/// Trains a model as `options` describe. With `resume`, continues from the checkpoint in the
+/// output folder (made by a run with the same options) instead of starting over.
+pub fn fit(options: FitOptions, resume: bool, show_progress: bool) -> Result<FitOutcome, FitError> {
+    let options_toml = options.to_toml();
+    let plan = Plan::resolve(options).map_err(FitError::Usage)?;
+    let started = Instant::now();
+    let data = load(&plan.source, &plan.columns, plan.skip_bad)?;
+    if plan.task == TaskKind::Classification {
+        check_labels(&data, &plan)?;
+    }
+    let split = make_split(&data, &plan)?;
+    let normalisation = plan.transform.fit(&data, &split.train)?;
+    let input_len: usize = data.lengths().iter().sum();
+    let outputs = data.target_names.len();
+    let runtime = RuntimeConfig {
+        device: plan.device.parse::<Device>()?,
+        threads: plan.threads,
+        ..Default::default()
+    };
+    crate::runtime::check_device(runtime.device)?;
+
+    let t = &plan.train;
+    let batches_per_epoch = (split.train.len() / t.batch_size + usize::from(split.train.len() % t.batch_size >= 2)).max(1);
+    let checkpoint = Checkpoint::new(&plan.out);
+    let (mut snapshot, mut best, mut state) = if resume {
+        if !checkpoint.exists() {
+            return Err(FitError::Resume(format!("no checkpoint in {}", plan.out.join("checkpoint").display())));
+        }
+        let (snapshot, best, state) = checkpoint.load().map_err(FitError::Resume)?;
+        if state.options != options_toml {
+            return Err(FitError::Resume("the checkpoint was made with other options; resume with the same command (or config)".into()));
+        }
+        (snapshot, best, state)
+    } else {
+        let fresh = LoopState {
+            epochs_done: 0,
+            steps: 0,
+            schedule: LrSchedule {
+                kind: t.schedule,
+                peak: t.lr as f64,
+                warmup_steps: (t.warmup_epochs * batches_per_epoch as f64).round() as u64,
+                total_steps: (t.epochs * batches_per_epoch) as u64,
+                scale: 1.0,
+                stalled_epochs: 0,
+                factor: t.plateau_factor,
+                patience: t.plateau_patience,
+            },
+            best_metric: None,
+            best_epoch: 0,
+            epochs_since_best: 0,
+            history: vec![],
+            options: options_toml.clone(),
+        };
+        (Snapshot::default(), ParamStore::new(), fresh)
+    };
+
+    let train_config = |epoch: usize| TrainConfig {
+        loss: match plan.task {
+            TaskKind::Regression => Loss::Mse,
+            TaskKind::Classification => Loss::BceWithLogits,
+        },
+        optimizer: Optimizer::AdamW { lr: t.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: t.weight_decay },
+        runtime,
+        seed: t.seed.wrapping_add(epoch as u64),
+    };
+    let augment = Augment { reverse_complement: t.augment_rc, max_shift: t.augment_shift };
+    let weights_row: Vec<f32> = plan.task_weights.clone().unwrap_or_else(|| vec![1.0; outputs]);
+    let valid_targets = normalised(&data, &split.valid, &normalisation);
+
+    while state.epochs_done < t.epochs && state.epochs_since_best < t.patience.max(1) {
+        let epoch = state.epochs_done + 1;
+        let epoch_started = Instant::now();
+        // Every epoch starts from a snapshot in a fresh session, so an interrupted and resumed
+        // run takes exactly the steps an uninterrupted one takes.
+        let model = build_model(&plan.model, input_len, outputs, epoch)?;
+        let mut trainer = if state.epochs_done == 0 && !resume {
+            Trainer::new(model, train_config(epoch))?
+        } else {
+            Trainer::from_snapshot(model, snapshot, train_config(epoch))?
+        };
+        let order = epoch_order(&split.train, t.seed, epoch);
+        let bar = progress_bar(show_progress, batches_per_epoch, epoch, t.epochs);
+        let mut loss_sum = 0.0;
+        let mut lr = 0.0;
+        for (b, rows) in order.chunks(t.batch_size).take(batches_per_epoch).enumerate() {
+            let x = training_inputs(&data, rows, augment, t.seed, epoch, b);
+            let y = normalised(&data, rows, &normalisation);
+            let w: Vec<f32> = rows.iter().flat_map(|_| weights_row.iter().copied()).collect();
+            lr = state.schedule.lr(trainer.steps() + 1);
+            let loss = trainer.step_with_lr(&Batch { x: &x, y: &y, weight: Some(&w), n: rows.len() }, lr as f32)?;
+            if !loss.is_finite() {
+                return Err(FitError::Usage(format!(
+                    "the training loss became {loss} at epoch {epoch}, batch {}; lower --lr or check the targets",
+                    b + 1
+                )));
+            }
+            loss_sum += loss as f64;
+            bar.set_message(format!("loss {:.4}", loss_sum / (b + 1) as f64));
+            bar.inc(1);
+        }
+        snapshot = trainer.snapshot()?;
+        let store = snapshot.store.clone();
+        let mut predictor = Predictor::new(&export::inference_graph(trainer.model(), &store)?, vec![4, input_len], &runtime)?;
+        let raw = predict_rows(&mut predictor, &data, &split.valid, t.rc_average)?;
+        let valid_loss = mean_loss(plan.task, &raw, &valid_targets);
+        let (metrics, _) = score(plan.task, &data, &split.valid, &in_measured_units(plan.task, &raw, &normalisation));
+        let metric = if t.metric == "loss" { valid_loss } else { metrics["overall"][&t.metric] };
+        let improved = match state.best_metric {
+            None => metric.is_finite(),
+            Some(best) if t.higher_is_better() => metric > best,
+            Some(best) => metric < best,
+        };
+        if improved {
+            state.best_metric = Some(metric);
+            state.best_epoch = epoch;
+            state.epochs_since_best = 0;
+            best = store;
+        } else {
+            state.epochs_since_best += 1;
+        }
+        state.schedule.end_epoch(improved);
+        state.epochs_done = epoch;
+        state.steps = snapshot.steps;
+        state.history.push(EpochRecord {
+            epoch,
+            train_loss: loss_sum / batches_per_epoch as f64,
+            valid_loss,
+            valid_metric: metric,
+            learning_rate: lr,
+            seconds: epoch_started.elapsed().as_secs_f64(),
+        });
+        bar.finish_with_message(format!("loss {:.4}  valid {} {metric:.4}{}", loss_sum / batches_per_epoch as f64, t.metric, if improved { " (best)" } else { "" }));
+        checkpoint.save(&snapshot, &best, &state).map_err(|e| write_error(&plan.out.join("checkpoint"), e))?;
+    }
+    if best.is_empty() {
+        return Err(FitError::Usage("no epoch produced a finite validation metric; check the data and --lr".into()));
+    }
+    export_run(&plan, &data, &split, &normalisation, &best, &state, &options_toml, started.elapsed().as_secs_f64())
+}
+
+fn export_run(
+    plan: &Plan,
+    data: &Dataset,
+    split: &Split,
+    normalisation: &[Normalisation],
+    best: &ParamStore,
+    state: &LoopState,
+    options_toml: &str,
+    seconds: f64,
+) -> Result<FitOutcome, FitError> {
+    let input_len: usize = data.lengths().iter().sum();
+    let outputs = data.target_names.len();
+    let model = build_model(&plan.model, input_len, outputs, state.best_epoch)?;
+    let inference = export::inference_graph(&model, best)?;
+    let attribution = export::attribution_graph(&model, best)?;
+    let runtime = RuntimeConfig { device: plan.device.parse::<Device>()?, threads: plan.threads, ..Default::default() };
+    let mut predictor = Predictor::new(&inference, vec![4, input_len], &runtime)?;
+
+    let mut report = Report { model: plan.name.clone(), metric: plan.train.metric.clone(), history: state.history.clone(), ..Default::default() };
+    let mut manifest_metrics = BTreeMap::new();
+    for (name, rows) in [("validation", &split.valid), ("test", &split.test)] {
+        if rows.is_empty() {
+            continue;
+        }
+        let raw = predict_rows(&mut predictor, data, rows, plan.train.rc_average)?;
+        let (metrics, values) = score(plan.task, data, rows, &in_measured_units(plan.task, &raw, normalisation));
+        manifest_metrics.insert(name.to_string(), SplitMetrics { rows: rows.len(), per_target: metrics.clone() });
+        report.metrics.insert(name.to_string(), metrics);
+        report.predictions.insert(name.to_string(), values);
+    }
+    let manifest = manifest(plan, data, split, normalisation, best, state, manifest_metrics, seconds);
+    report.facts = vec![
+        ("data".into(), describe_source(&plan.source)),
+        ("rows".into(), format!("{} used, {} skipped", data.examples.len(), data.skipped.len())),
+        ("split".into(), manifest.training.split.clone()),
+        ("architecture".into(), manifest.training.architecture.clone()),
+        ("parameters".into(), manifest.training.parameters.to_string()),
+        ("best epoch".into(), format!("{} of {} run", state.best_epoch, state.epochs_done)),
+        ("machine".into(), manifest.training.machine.clone().unwrap_or_default()),
+        ("training time".into(), format!("{seconds:.1} s")),
+    ];
+
+    let out = &plan.out;
+    let write = |name: &str, bytes: &[u8]| crate::atomic::write(&out.join(name), bytes).map_err(|e| write_error(&out.join(name), e));
+    write(MODEL_FILE, &prost::Message::encode_to_vec(&inference))?;
+    write(ATTRIBUTION_FILE, &prost::Message::encode_to_vec(&attribution))?;
+    write(CONFIG_FILE, options_toml.as_bytes())?;
+    report.write(out).map_err(|e| write_error(out, e))?;
+    // The manifest last: its presence marks a complete export.
+    write(MANIFEST_FILE, manifest.to_json().as_bytes())?;
+    Ok(FitOutcome { out: out.clone(), manifest, best_epoch: state.best_epoch, epochs_run: state.epochs_done, skipped: data.skipped.len() })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn manifest(
+    plan: &Plan,
+    data: &Dataset,
+    split: &Split,
+    normalisation: &[Normalisation],
+    best: &ParamStore,
+    state: &LoopState,
+    metrics: BTreeMap<String, SplitMetrics>,
+    seconds: f64,
+) -> Manifest {
+    let length = data.lengths().iter().sum();
+    let flanks = shared_flanks(data);
+    let default_length_policy = match &flanks {
+        Some(f) => LengthPolicy::Pad { padding: Padding::Flanks { left: f.left.clone(), right: f.right.clone() } },
+        None => LengthPolicy::PadOrCrop { padding: Padding::N },
+    };
+    let parameters = best.iter().filter(|(n, _)| !n.ends_with("running_mean") && !n.ends_with("running_var")).map(|(_, t)| t.data.len()).sum();
+    Manifest {
+        schema_version: SCHEMA_VERSION,
+        name: plan.name.clone(),
+        description: format!("{:?} model of {} trained by regula-train", plan.model.preset, data.target_names.join(", ")),
+        model_file: MODEL_FILE.into(),
+        inputs: vec![InputSpec {
+            name: export::INPUT.into(),
+            length,
+            alphabet: "ACGT".into(),
+            encoding: Encoding::OneHot { n_value: regula_core::encode::N_VALUE },
+            flanks,
+            default_length_policy,
+        }],
+        output: OutputSpec {
+            name: export::OUTPUT.into(),
+            kind: match plan.task {
+                TaskKind::Regression => OutputKind::Regression,
+                TaskKind::Classification => OutputKind::Classification,
+            },
+        },
+        targets: data
+            .target_names
+            .iter()
+            .zip(normalisation)
+            .map(|(name, n)| Target { name: name.clone(), unit: "as in the training table".into(), normalisation: n.clone() })
+            .collect(),
+        graphs: BTreeMap::from([(
+            "attribution".into(),
+            GraphRef { file: ATTRIBUTION_FILE.into(), description: "the inference graph plus d pred[:, k] / d x for each output k".into() },
+        )]),
+        training: TrainingSummary {
+            data: vec![DataSource {
+                name: describe_source(&plan.source),
+                rows: data.examples.len(),
+                source: describe_source(&plan.source),
+                licence: plan.licence.clone(),
+            }],
+            split: describe_split(plan, split),
+            architecture: describe_model(plan),
+            parameters,
+            epochs: state.epochs_done,
+            seed: plan.train.seed,
+            machine: Some(machine()),
+            seconds: Some((seconds * 10.0).round() / 10.0),
+        },
+        metrics,
+        licence: plan.licence.clone(),
+    }
+}
+
+fn check_labels(data: &Dataset, plan: &Plan) -> Result<(), FitError> {
+    for e in &data.examples {
+        for (name, &v) in data.target_names.iter().zip(&e.targets) {
+            if v != 0.0 && v != 1.0 {
+                return Err(FitError::Data(DataError::Row {
+                    path: describe_source(&plan.source),
+                    line: e.line,
+                    id: e.id.clone(),
+                    message: format!("target '{name}' is {v}; classification targets must be 0 or 1"),
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn make_split(data: &Dataset, plan: &Plan) -> Result<Split, FitError> {
+    let rows: Vec<RowInfo> = data
+        .examples
+        .iter()
+        .map(|e| RowInfo { id: &e.id, line: e.line, chrom: e.chrom.as_deref(), split_value: e.split.as_deref() })
+        .collect();
+    Ok(match &plan.split {
+        SplitPlan::Once(strategy) => split(&rows, strategy)?,
+        SplitPlan::Fold { k, fold, seed, grouping } => k_fold(&rows, *k, *seed, grouping)?.swap_remove(*fold),
+    })
+}
+
+/// Bases every row's first branch starts (ends) with, when at least 8: the construct's adapters.
+fn shared_flanks(data: &Dataset) -> Option<Flanks> {
+    let first = &data.examples.first()?.sequences[0];
+    let common = |rev: bool| {
+        let at = |s: &Vec<u8>, i: usize| if rev { s[s.len() - 1 - i] } else { s[i] };
+        (0..first.len() / 2)
+            .take_while(|&i| data.examples.iter().all(|e| at(&e.sequences[0], i).eq_ignore_ascii_case(&at(first, i))))
+            .count()
+    };
+    let (left, right) = (common(false), common(true));
+    (left >= 8 && right >= 8).then(|| Flanks {
+        left: String::from_utf8_lossy(&first[..left]).to_ascii_uppercase(),
+        right: String::from_utf8_lossy(&first[first.len() - right..]).to_ascii_uppercase(),
+    })
+}
+
+fn describe_source(source: &Source) -> String {
+    match source {
+        Source::Table { path, .. } => path.display().to_string(),
+        Source::Fasta { fasta, targets } => format!("{} joined to {}", fasta.display(), targets.display()),
+        Source::Genome { genome, tss, upstream, downstream, .. } => {
+            format!("promoter windows (TSS −{upstream} … +{downstream}) of {} placed by {}", genome.display(), tss.display())
+        }
+    }
+}
+
+fn describe_split(plan: &Plan, split: &Split) -> String {
+    let sizes = format!("{} train / {} validation / {} test rows", split.train.len(), split.valid.len(), split.test.len());
+    match &plan.split {
+        SplitPlan::Once(crate::data::split::SplitStrategy::Random { valid, test, seed, grouping }) => {
+            let groups = match grouping {
+                crate::data::split::Grouping::None => "rows".to_string(),
+                crate::data::split::Grouping::IdPattern(re) => format!("groups of ids equal without /{re}/"),
+            };
+            format!("random {groups}, validation {valid}, test {test}, seed {seed}: {sizes}")
+        }
+        SplitPlan::Once(crate::data::split::SplitStrategy::Chromosome { valid, test }) => {
+            format!("by chromosome, validation {}, test {}: {sizes}", valid.join(","), test.join(","))
+        }
+        SplitPlan::Once(crate::data::split::SplitStrategy::Column) => format!("the table's split column: {sizes}"),
+        SplitPlan::Fold { k, fold, seed, .. } => format!("fold {fold} of {k}-fold cross-validation, seed {seed}: {sizes}"),
+    }
+}
+
+fn describe_model(plan: &Plan) -> String {
+    let m = &plan.model;
+    format!(
+        "{:?}: conv blocks channels {:?}, kernels {:?}, dilations {:?}, max-pools {:?}, {:?}, dropout {}, global average pool, dense head; AdamW lr {} (schedule {:?}, warm-up {} epochs), weight decay {}, batch {}, RC augmentation {}, shift {}",
+        m.preset, m.channels, m.kernels, m.dilations, m.pools, m.activation, m.dropout, plan.train.lr, plan.train.schedule,
+        plan.train.warmup_epochs, plan.train.weight_decay, plan.train.batch_size, plan.train.augment_rc, plan.train.augment_shift
+    )
+}
+
+/// CPU model and core count, for the record.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string()))
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{cpu}, {cores} cores")
+}
+
+fn progress_bar(show: bool, batches: usize, epoch: usize, epochs: usize) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(batches as u64);
+    bar.set_style(
+        ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} batches  {msg}  ETA {eta}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(format!("{epoch}/{epochs}"));
+    bar
+}
+
+fn write_error(path: &std::path::Path, e: std::io::Error) -> FitError {
+    FitError::Write { path: path.display().to_string(), message: e.to_string() }
+}
+
+/// Keeps `Schedule` reachable for docs of the options (cosine is the default).
+pub const DEFAULT_SCHEDULE: Schedule = Schedule::Cosine;
+
+/// Metrics of a finished model, for callers that want them without the report.
+pub fn overall(metrics: &BTreeMap<String, TaskMetrics>) -> Option<&TaskMetrics> {
+    metrics.get("overall")
+}
