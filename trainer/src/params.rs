@@ -53,6 +53,22 @@ impl ParamStore {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// The named f32 initializers of a model, e.g. an exported inference graph, so training
+    /// can resume from (or fine-tune) a model written earlier. Anonymous constants are skipped.
+    pub fn from_model(model: &crate::onnx::proto::ModelProto) -> Self {
+        let mut store = ParamStore::new();
+        for t in model.graph.iter().flat_map(|g| &g.initializer) {
+            let leaf = t.name.rsplit('/').next().unwrap_or_default();
+            if ["const_", "ints_", "flag_"].iter().any(|p| leaf.starts_with(p)) {
+                continue;
+            }
+            if let Some(data) = crate::onnx::tensor_values_f32(t) {
+                store.insert(&t.name, HostTensor { shape: t.dims.iter().map(|&d| d as usize).collect(), data });
+            }
+        }
+        store
+    }
 }
 
 /// How a parameter starts.

@@ -60,3 +60,26 @@ pub fn tensor_i64(name: &str, dims: &[i64], data: &[i64]) -> TensorProto {
         ..Default::default()
     }
 }
+
+/// Serialize a model to ONNX protobuf bytes.
+pub fn encode_model(model: &proto::ModelProto) -> Vec<u8> {
+    use prost::Message;
+    model.encode_to_vec()
+}
+
+/// Parse ONNX protobuf bytes (fields outside [`proto`]'s subset are skipped).
+pub fn decode_model(bytes: &[u8]) -> Result<proto::ModelProto, prost::DecodeError> {
+    use prost::Message;
+    proto::ModelProto::decode(bytes)
+}
+
+/// The values of an f32 tensor, from `raw_data` or `float_data`.
+pub fn tensor_values_f32(t: &TensorProto) -> Option<Vec<f32>> {
+    if t.data_type != data_type::FLOAT {
+        return None;
+    }
+    if !t.raw_data.is_empty() {
+        return Some(t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect());
+    }
+    Some(t.float_data.clone())
+}
