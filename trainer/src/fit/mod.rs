@@ -9,4 +9,4 @@ pub mod plan;
 pub mod run;
 pub mod schedule;
 
-pub use run::{fit, FitError, FitOutcome};
+pub use run::{fit, fit_until, FitError, FitOutcome};

@@ -1,6 +1,7 @@
 //! The training run: data → split → targets → model → epochs → best model → export.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -67,6 +68,12 @@ pub struct FitOutcome {
 /// Trains a model as `options` describe. With `resume`, continues from the checkpoint in the
 /// output folder (made by a run with the same options) instead of starting over.
 pub fn fit(options: FitOptions, resume: bool, show_progress: bool) -> Result<FitOutcome, FitError> {
+    fit_until(options, resume, show_progress, None).map(|o| o.expect("runs to the end without a stop"))
+}
+
+/// [`fit`], stopping as if killed once `stop_after` epochs are done (checkpoint written,
+/// nothing exported): `None` is returned then. Lets a caller time-box a run and resume later.
+pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_after: Option<usize>) -> Result<Option<FitOutcome>, FitError> {
     let options_toml = options.to_toml();
     let plan = Plan::resolve(options).map_err(FitError::Usage)?;
     let started = Instant::now();
@@ -196,12 +203,27 @@ pub fn fit(options: FitOptions, resume: bool, show_progress: bool) -> Result<Fit
             seconds: epoch_started.elapsed().as_secs_f64(),
         });
         bar.finish_with_message(format!("loss {:.4}  valid {} {metric:.4}{}", loss_sum / batches_per_epoch as f64, t.metric, if improved { " (best)" } else { "" }));
+        if show_progress && !std::io::stderr().is_terminal() {
+            let r = state.history.last().expect("pushed above");
+            eprintln!(
+                "epoch {epoch}/{}: train loss {:.4}, valid loss {:.4}, valid {} {metric:.4}{}, {:.1} s",
+                t.epochs,
+                r.train_loss,
+                r.valid_loss,
+                t.metric,
+                if improved { " (best)" } else { "" },
+                r.seconds
+            );
+        }
         checkpoint.save(&snapshot, &best, &state).map_err(|e| write_error(&plan.out.join("checkpoint"), e))?;
+        if stop_after == Some(epoch) {
+            return Ok(None);
+        }
     }
     if best.is_empty() {
         return Err(FitError::Usage("no epoch produced a finite validation metric; check the data and --lr".into()));
     }
-    export_run(&plan, &data, &split, &normalisation, &best, &state, &options_toml, started.elapsed().as_secs_f64())
+    export_run(&plan, &data, &split, &normalisation, &best, &state, &options_toml, started.elapsed().as_secs_f64()).map(Some)
 }
 
 fn export_run(

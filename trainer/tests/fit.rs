@@ -1,0 +1,82 @@
+//! Whole training runs through the library's `fit`, on real lentiMPRA rows: an interrupted and
+//! resumed run ends with exactly the weights of an uninterrupted one, and the exported model
+//! predicts the same in tract (the browser's runtime) as in ONNX Runtime.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+use regula_core::manifest::Manifest;
+use regula_train::fit::{fit, fit_until};
+use regula_train::onnx::proto::ModelProto;
+use regula_train::options::FitOptions;
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data").join(name)
+}
+
+/// A small but complete configuration: dropout, RC and shift augmentation, warm-up + cosine.
+fn options(out: &Path) -> FitOptions {
+    FitOptions {
+        data: Some(data("lentimpra_hepg2_512.tsv")),
+        id_column: Some("seq_id".into()),
+        sequence_column: Some("seq".into()),
+        target_columns: Some(vec!["mean_value".into()]),
+        group_pattern: Some("_Reversed:$".into()),
+        valid_fraction: Some(0.2),
+        channels: Some(vec![16, 16]),
+        kernels: Some(vec![9, 5]),
+        pools: Some(vec![4, 1]),
+        dropout: Some(0.2),
+        augment_shift: Some(3),
+        epochs: Some(3),
+        batch_size: Some(32),
+        threads: Some(1),
+        seed: Some(11),
+        out: Some(out.to_path_buf()),
+        name: Some("test-model".into()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
+    fit(options(&whole), false, false).unwrap();
+
+    assert!(fit_until(options(&split), false, false, Some(1)).unwrap().is_none(), "stopped after epoch 1");
+    assert!(!split.join("manifest.json").exists(), "nothing exported before the end");
+    let e = fit(FitOptions { lr: Some(0.5), ..options(&split) }, true, false).unwrap_err();
+    assert_eq!(e.to_string(), "cannot resume: the checkpoint was made with other options; resume with the same command (or config)");
+    fit(options(&split), true, false).unwrap();
+
+    for file in ["checkpoint/state.safetensors", "checkpoint/best.safetensors", "model.onnx", "model.attribution.onnx"] {
+        let (a, b) = (std::fs::read(whole.join(file)).unwrap(), std::fs::read(split.join(file)).unwrap());
+        assert!(a == b, "{file} differs between the uninterrupted and the resumed run");
+    }
+}
+
+#[test]
+fn the_exported_model_predicts_the_same_in_tract_and_ort_and_matches_its_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("model");
+    let outcome = fit(options(&out), false, false).unwrap();
+    let manifest = Manifest::from_json(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest.inputs[0].length, 230);
+    assert_eq!(manifest.metrics["validation"].rows, outcome.manifest.metrics["validation"].rows);
+    assert!(manifest.inputs[0].flanks.is_some(), "lentiMPRA adapters are found as flanks");
+    assert!(out.join("report.html").exists() && out.join("config.toml").exists());
+
+    let model = ModelProto::decode(&std::fs::read(out.join("model.onnx")).unwrap()[..]).unwrap();
+    let (x, _, _) = common::lentimpra();
+    let n = 8;
+    let x = x[..n * 4 * 230].to_vec();
+    let mut predictor = regula_train::export::Predictor::new(&model, vec![4, 230], &Default::default()).unwrap();
+    let ort = predictor.predict(&x, n).unwrap();
+    let tract = common::tract_run(&model, &[(vec![n, 4, 230], x)]).remove(0);
+    let d = ort.iter().zip(&tract).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    eprintln!("ORT vs tract on the exported model: max |diff| {d:.2e}");
+    assert!(d <= 1e-5, "ORT and tract differ by {d}");
+}
