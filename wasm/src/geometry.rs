@@ -67,7 +67,7 @@ fn div_ceil(a: i64, b: i64) -> i64 {
 }
 
 /// The trunk window for one mutated position: run the trunk on input `[start, start + len)` and
-/// read outputs `first ..= last` (full-sequence numbering) at window positions `first − start/S ..`.
+/// read outputs `first ..= last` (full-sequence numbering) at window positions `t − offset`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IsmWindow {
     pub start: usize,
@@ -75,6 +75,10 @@ pub struct IsmWindow {
     /// Affected trunk outputs, full-sequence numbering, inclusive.
     pub first: usize,
     pub last: usize,
+    /// Full-sequence number of the window's output 0.
+    pub offset: usize,
+    /// Run the *valid* trunk (every pad removed) rather than the padded one.
+    pub valid: bool,
 }
 
 /// Plans the windows of every position of a length-`l` input whose trunk output has `t_len`
@@ -101,8 +105,39 @@ pub fn plan_windows(field: Field, l: usize, t_len: usize) -> Vec<Option<IsmWindo
         .map(|n| {
             n.map(|(ws, _, t0, t1)| {
                 let (start, end) = if ws + width > li { (right_start, li) } else { (ws, ws + width) };
-                IsmWindow { start: start as usize, len: (end - start) as usize, first: t0 as usize, last: t1 as usize }
+                IsmWindow {
+                    start: start as usize,
+                    len: (end - start) as usize,
+                    first: t0 as usize,
+                    last: t1 as usize,
+                    offset: (start / s) as usize,
+                    valid: false,
+                }
             })
+        })
+        .collect()
+}
+
+/// Like [`plan_windows`], but interior positions get windows for the *valid* trunk (the same
+/// graph with every pad set to 0): with no padding, window output `t'` reads window inputs
+/// `t'·S ..= t'·S + hi − lo`, so a window starting at `t0·S + lo` computes exactly the outputs
+/// `t0, t0 + 1, ..` from real bases, with no wasted edge outputs. Every interior window covers
+/// the same number of outputs (the most any position affects), hence has one length. Positions
+/// whose window would need padding (near either end) keep their padded window.
+pub fn plan_valid_windows(field: Field, l: usize, t_len: usize) -> Vec<Option<IsmWindow>> {
+    let (s, li, ti) = (field.stride, l as i64, t_len as i64);
+    let padded = plan_windows(field, l, t_len);
+    let n_out = (0..li).filter_map(|p| field.affected(p, ti)).map(|(t0, t1)| t1 - t0 + 1).max().unwrap_or(1);
+    let len = (n_out - 1) * s + field.width();
+    padded
+        .into_iter()
+        .enumerate()
+        .map(|(p, w)| {
+            let w = w?;
+            let (t0, _) = field.affected(p as i64, ti)?;
+            let start = t0 * s + field.lo;
+            let fits = start >= 0 && start + len <= li && t0 + n_out <= ti && len < w.len as i64;
+            Some(if fits { IsmWindow { start: start as usize, len: len as usize, offset: t0 as usize, valid: true, ..w } } else { w })
         })
         .collect()
 }
@@ -142,6 +177,36 @@ mod tests {
     }
 
     #[test]
+    fn valid_windows_reproduce_the_full_trunk_exactly() {
+        let cases: Vec<(usize, Vec<Layer>)> = vec![
+            (80, vec![(5, 1, 1, 2, 2, false), (3, 3, 1, 0, 0, true), (3, 1, 2, 2, 2, false)]),
+            (101, vec![(4, 1, 1, 1, 2, false), (2, 2, 1, 0, 0, true), (3, 1, 1, 1, 1, false), (2, 2, 1, 0, 0, true)]),
+            (120, vec![(15, 1, 1, 7, 7, false), (4, 4, 1, 0, 0, true), (5, 1, 1, 2, 2, false)]),
+        ];
+        for (l, layers) in cases {
+            let field = field_of(&layers);
+            let valid_layers: Vec<Layer> = layers.iter().map(|&(k, s, d, _, _, m)| (k, s, d, 0, 0, m)).collect();
+            let x: Vec<f64> = (0..l).map(|i| ((i * 7919) % 13) as f64 / 6.0 - 1.0).collect();
+            let full = trunk(&x, &layers);
+            let windows = plan_valid_windows(field, l, full.len());
+            assert!(windows.iter().flatten().filter(|w| w.valid).count() > l / 3, "most windows are valid");
+            let lens: std::collections::BTreeSet<(bool, usize)> = windows.iter().flatten().map(|w| (w.valid, w.len)).collect();
+            assert!(lens.len() <= 3, "{lens:?}");
+            for p in 0..l {
+                let mut xm = x.clone();
+                xm[p] += 0.77;
+                let naive = trunk(&xm, &layers);
+                let Some(w) = windows[p] else { continue };
+                let layers_used = if w.valid { &valid_layers } else { &layers };
+                let win = trunk(&xm[w.start..w.start + w.len], layers_used);
+                for t in w.first..=w.last {
+                    assert_eq!(win[t - w.offset], naive[t], "L {l} p {p} t {t} {w:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn reference_cnn_field() {
         // conv k15 same, max-pool 4, conv k5 same.
         let f = Field::INPUT.slide(15, 1, 1, 7).slide(4, 4, 1, 0).slide(5, 1, 1, 2);
@@ -174,7 +239,7 @@ mod tests {
                     Some(w) => {
                         assert_eq!(w.start as i64 % field.stride, 0);
                         let win = trunk(&xm[w.start..w.start + w.len], &layers);
-                        let off = w.start / field.stride as usize;
+                        let off = w.offset;
                         for t in 0..full.len() {
                             if (w.first..=w.last).contains(&t) {
                                 assert_eq!(win[t - off], naive[t], "L {l} p {p} t {t} {w:?}");

@@ -112,6 +112,9 @@ pub fn check_io(proto: &ModelProto, input_name: &str, length: usize, output_name
 #[derive(Clone, Debug)]
 pub struct Split {
     pub trunk: ModelProto,
+    /// The trunk with the pads of every convolution and pool set to 0 (see
+    /// [`crate::geometry::plan_valid_windows`]).
+    pub trunk_valid: ModelProto,
     pub head: ModelProto,
     /// Name of the trunk's output (what the pool reads), `[batch, channels, T]`.
     pub trunk_output: String,
@@ -280,8 +283,16 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
     };
     let x = g.input.iter().find(|i| i.name == input).cloned().ok_or_else(|| format!("no input '{input}'"))?;
     let out = g.output.iter().find(|o| o.name == output).cloned().ok_or_else(|| format!("no output '{output}'"))?;
+    let trunk = sub(&trunk_nodes, vec![x], vec![named(&trunk_output)]);
+    let mut trunk_valid = trunk.clone();
+    for n in &mut trunk_valid.graph.as_mut().expect("graph").node {
+        if matches!(n.op_type.as_str(), "Conv" | "MaxPool" | "AveragePool") {
+            n.attribute.retain(|a| a.name != "pads" && a.name != "auto_pad");
+        }
+    }
     Ok(Split {
-        trunk: sub(&trunk_nodes, vec![x], vec![named(&trunk_output)]),
+        trunk,
+        trunk_valid,
         head: sub(&head_nodes, vec![named(&head_input)], vec![out]),
         trunk_output,
         head_input,

@@ -19,7 +19,7 @@ use regula_core::length::{Fitting, LengthPolicy, fit};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::geometry::{IsmWindow, plan_windows};
+use crate::geometry::{IsmWindow, plan_valid_windows, plan_windows};
 use crate::model::Model;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -103,7 +103,11 @@ impl IsmRun {
                     out.data.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
                 let pooled: Vec<f32> = sum.iter().map(|&s| (s / t_len as f64) as f32).collect();
                 let head_ref = split.head.run(&pooled, 1, &[channels, 1])?.remove(0).data;
-                let windows = plan_windows(split.field, l, t_len);
+                let windows = if split.trunk_valid.is_some() {
+                    plan_valid_windows(split.field, l, t_len)
+                } else {
+                    plan_windows(split.field, l, t_len)
+                };
                 (Some(Fast { windows, trunk: out.data, sum, channels, t_len, head_ref }), None)
             }
         };
@@ -183,20 +187,20 @@ impl IsmRun {
         let l = self.bases.len();
         let t = model.outputs;
         let (c, tl) = (fast.channels, fast.t_len);
-        let stride = split.field.stride as usize;
-        // Group the substitutions by window length (at most two lengths).
-        let mut groups: Vec<(usize, Vec<(usize, usize, IsmWindow)>)> = Vec::new();
+        // Group the substitutions by window kind and length (at most three groups).
+        let mut groups: Vec<((bool, usize), Vec<(usize, usize, IsmWindow)>)> = Vec::new();
         for &(p, b) in jobs {
             let Some(w) = fast.windows[p] else { continue };
-            match groups.iter_mut().find(|(len, _)| *len == w.len) {
+            match groups.iter_mut().find(|(key, _)| *key == (w.valid, w.len)) {
                 Some((_, g)) => g.push((p, b, w)),
-                None => groups.push((w.len, vec![(p, b, w)])),
+                None => groups.push(((w.valid, w.len), vec![(p, b, w)])),
             }
         }
         let mut pooled_all = Vec::new();
         let mut targets = Vec::new();
-        for (len, group) in &groups {
+        for ((valid, len), group) in &groups {
             let len = *len;
+            let trunk = if *valid { split.trunk_valid.as_ref().expect("valid windows need the valid trunk") } else { &split.trunk };
             let mut x = vec![0.0f32; group.len() * 4 * len];
             for (j, &(p, b, w)) in group.iter().enumerate() {
                 let row = &mut x[j * 4 * len..(j + 1) * 4 * len];
@@ -205,10 +209,10 @@ impl IsmRun {
                 }
                 mutate(row, len, p - w.start, b);
             }
-            let out = split.trunk.run(&x, group.len(), &[4, len])?.remove(0);
+            let out = trunk.run(&x, group.len(), &[4, len])?.remove(0);
             let tw = out.shape[2];
             for (j, &(p, b, w)) in group.iter().enumerate() {
-                let off = w.start / stride;
+                let off = w.offset;
                 let win = &out.data[j * c * tw..(j + 1) * c * tw];
                 for ch in 0..c {
                     let mut delta = 0.0f64;

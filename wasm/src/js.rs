@@ -219,20 +219,32 @@ impl Predictor {
         Ok(attribution_js(&a, &window).into())
     }
 
-    /// First-layer convolution filters as PWMs, each with its `top` best matches in `motifs`
-    /// (a [`MotifSet`], optional).
+    /// First-layer convolution filters as PWMs, each with its `top` (default 3) best matches in
+    /// `motifs`: `[{filter, probs, information_content, consensus, matches: [{motif_id,
+    /// motif_name, strand, offset, similarity}]}]`.
     #[wasm_bindgen(js_name = filterMotifs)]
-    pub fn filter_motifs(&self, motifs: Option<MotifSet>, top: Option<usize>) -> Result<JsValue, JsError> {
-        let (dims, w) = self
-            .model
-            .first_conv
-            .as_ref()
-            .ok_or_else(|| JsError::new("the model's input does not feed a convolution with 4 input channels"))?;
-        to_js(&motifs::filters_to_motifs(w, dims, motifs.as_ref().map(|m| &m.set), top.unwrap_or(3)))
+    pub fn filter_motifs(&self, motifs: &MotifSet, top: Option<usize>) -> Result<JsValue, JsError> {
+        let (dims, w) = self.first_conv()?;
+        to_js(&motifs::filters_to_motifs(w, dims, Some(&motifs.set), top.unwrap_or(3)))
+    }
+
+    /// First-layer convolution filters as PWMs, without matching.
+    #[wasm_bindgen(js_name = filterPwms)]
+    pub fn filter_pwms(&self) -> Result<JsValue, JsError> {
+        let (dims, w) = self.first_conv()?;
+        to_js(&motifs::filters_to_motifs(w, dims, None, 0))
     }
 }
 
 impl Predictor {
+    fn first_conv(&self) -> Result<(&Vec<usize>, &Vec<f32>), JsError> {
+        self.model
+            .first_conv
+            .as_ref()
+            .map(|(d, w)| (d, w))
+            .ok_or_else(|| JsError::new("the model's input does not feed a convolution with 4 input channels"))
+    }
+
     /// The one model window of a sequence, encoded, and `{bases, window_start, fitting}`.
     fn window(&self, sequence: &str, options: &JsValue) -> Result<(Vec<f32>, Object), JsError> {
         let seq = one_sequence(sequence)?;

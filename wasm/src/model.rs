@@ -29,6 +29,8 @@ pub struct Model {
 
 pub struct SplitGraphs {
     pub trunk: Box<dyn Graph>,
+    /// The trunk with every pad removed, for interior windows.
+    pub trunk_valid: Option<Box<dyn Graph>>,
     pub head: Box<dyn Graph>,
     pub field: Field,
 }
@@ -51,6 +53,7 @@ impl Model {
             Ok(s) => (
                 Some(SplitGraphs {
                     trunk: Box::new(TractGraph::new(s.trunk)),
+                    trunk_valid: Some(Box::new(TractGraph::new(s.trunk_valid)) as Box<dyn Graph>),
                     head: Box::new(TractGraph::new(s.head)),
                     field: s.field,
                 }),

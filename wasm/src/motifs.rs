@@ -156,7 +156,7 @@ pub fn filters_to_motifs(weights: &[f32], dims: &[usize], set: Option<&MotifSet>
         .collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

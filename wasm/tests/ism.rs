@@ -2,6 +2,8 @@
 //! shipped test models: random and real sequences, every position (first and last bases
 //! included), single- and multi-output models, with `N`s.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use common::{lentimpra, max_abs_diff, model, random_dna};

@@ -1,6 +1,8 @@
 //! Loading checks with clear errors, prediction with length policies, variant scoring,
 //! attributions against finite differences, and motif highlights on real data.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use common::{bytes, lentimpra, max_abs_diff, model, random_dna, text};
