@@ -92,8 +92,16 @@ impl Op for Activation {
     }
 
     fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
-        if *self == Activation::Neg {
-            return Ok(vec![Some(g.raw_unary("Neg", c.dy()))]);
+        match self {
+            Activation::Neg => return Ok(vec![Some(g.raw_unary("Neg", c.dy()))]),
+            Activation::Relu => {
+                // A select is one pass fewer than multiplying by a cast mask.
+                let zero = g.scalar(0.0);
+                let pos = g.raw_binary("Greater", c.inputs[0], zero)?;
+                let shape = g.shape(c.dy()).clone();
+                return Ok(vec![Some(g.emit1("Where", &[pos, c.dy(), zero], vec![], g.float(), shape))]);
+            }
+            _ => {}
         }
         let d = self.derivative(g, c.inputs[0], c.outputs[0])?;
         Ok(vec![Some(g.raw_mul(c.dy(), d)?)])

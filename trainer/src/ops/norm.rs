@@ -1,7 +1,7 @@
 //! Batch and layer normalization.
 //!
-//! Training-mode batch norm is composed from recorded elementary ops (so autodiff derives its
-//! gradient) plus the running-statistics update; the inference graph uses the native
+//! Training-mode batch norm is written out in elementary ONNX ops with a fused backward rule,
+//! plus the running-statistics update; the inference graph uses the native
 //! `BatchNormalization` node with those running statistics. Layer norm is the native
 //! `LayerNormalization` node in both, with its backward rule written out.
 
@@ -139,6 +139,68 @@ impl Op for LayerNorm {
     }
 }
 
+/// Training-mode batch norm over `[N, C, ...]` with inputs `x, scale, bias`, written out in
+/// elementary ONNX ops (ORT's BatchNormalization has no training mode outside training builds).
+/// Outputs `y`, the batch mean and biased variance (`[1, C, 1, ...]`), and `x̂` and `1/σ`,
+/// which the backward rule reuses:
+/// `dx = (scale/σ)·(dy − mean(dy) − x̂·mean(dy·x̂))`, `dscale = Σ dy·x̂`, `dbias = Σ dy`.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchNormTraining {
+    pub epsilon: f32,
+}
+
+impl Op for BatchNormTraining {
+    fn name(&self) -> String {
+        format!("BatchNormalization(train, epsilon={})", self.epsilon)
+    }
+
+    fn forward(&self, g: &mut GraphBuilder, x: &[Value]) -> Result<Vec<Value>> {
+        check_arity(self, x, 3..=3)?;
+        check_float(g, self, x)?;
+        let (axes, view) = channel_layout(g, &self.name(), x[0], x[1])?;
+        channel_layout(g, &self.name(), x[0], x[2])?;
+        let mean = g.raw_reduce("ReduceMean", x[0], &axes, true)?;
+        let xc = g.raw_binary("Sub", x[0], mean)?;
+        let sq = g.raw_mul(xc, xc)?;
+        let var = g.raw_reduce("ReduceMean", sq, &axes, true)?;
+        let eps = g.scalar(self.epsilon as f64);
+        let ve = g.raw_add(var, eps)?;
+        let sd = g.raw_unary("Sqrt", ve);
+        let inv = g.raw_unary("Reciprocal", sd);
+        let xhat = g.raw_mul(xc, inv)?;
+        let s = g.raw_reshape(x[1], &view)?;
+        let b = g.raw_reshape(x[2], &view)?;
+        let y = g.raw_mul(xhat, s)?;
+        let y = g.raw_add(y, b)?;
+        Ok(vec![y, mean, var, xhat, inv])
+    }
+
+    fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
+        let (scale, dy) = (c.inputs[1], c.dy());
+        let (xhat, inv) = (c.outputs[3], c.outputs[4]);
+        let (axes, view) = channel_layout(g, &self.name(), c.inputs[0], scale)?;
+        let p = g.raw_mul(dy, xhat)?;
+        let mut grads = vec![None; 3];
+        if c.wants(0) {
+            let m1 = g.raw_reduce("ReduceMean", dy, &axes, true)?;
+            let m2 = g.raw_reduce("ReduceMean", p, &axes, true)?;
+            let t = g.raw_mul(xhat, m2)?;
+            let d = g.raw_binary("Sub", dy, m1)?;
+            let d = g.raw_binary("Sub", d, t)?;
+            let s = g.raw_reshape(scale, &view)?;
+            let a = g.raw_mul(s, inv)?;
+            grads[0] = Some(g.raw_mul(d, a)?);
+        }
+        if c.wants(1) {
+            grads[1] = Some(g.raw_reduce("ReduceSum", p, &axes, false)?);
+        }
+        if c.wants(2) {
+            grads[2] = Some(g.raw_reduce("ReduceSum", dy, &axes, false)?);
+        }
+        Ok(grads)
+    }
+}
+
 /// Outputs of a training-mode batch norm.
 pub struct BatchNormTrain {
     pub y: Value,
@@ -164,24 +226,14 @@ impl GraphBuilder {
         momentum: f64,
         epsilon: f32,
     ) -> Result<BatchNormTrain> {
-        let (axes, view) = channel_layout(self, "BatchNormalization(train)", x, scale)?;
-        for p in [bias, running.0, running.1] {
-            channel_layout(self, "BatchNormalization(train)", x, p)?;
+        let op = BatchNormTraining { epsilon };
+        for p in [running.0, running.1] {
+            channel_layout(self, &op.name(), x, p)?;
         }
-        let mean = self.reduce_mean(x, &axes, true)?;
-        let xc = self.sub(x, mean)?;
-        let sq = self.mul(xc, xc)?;
-        let var = self.reduce_mean(sq, &axes, true)?;
-        let eps = self.scalar(epsilon as f64);
-        let ve = self.add(var, eps)?;
-        let sd = self.sqrt(ve)?;
-        let xhat = self.div(xc, sd)?;
-        let s = self.reshape(scale, &view)?;
-        let b = self.reshape(bias, &view)?;
-        let y = self.mul(xhat, s)?;
-        let y = self.add(y, b)?;
+        let outs = self.apply(op, &[x, scale, bias])?;
+        let (y, mean, var) = (outs[0], outs[1], outs[2]);
 
-        let c = view[1];
+        let c = self.shape(scale)[0].fixed().expect("checked by the op");
         let mean_c = self.raw_reshape(mean, &[c])?;
         let var_c = self.raw_reshape(var, &[c])?;
         let size = self.emit1("Size", &[x], vec![], DType::I64, vec![]);
