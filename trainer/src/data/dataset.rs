@@ -86,7 +86,7 @@ pub enum DataError {
     Io { path: String, message: String },
     #[error("{path}: {error}")]
     Input { path: String, error: SequenceError },
-    #[error("{path}, line {line}: row '{id}': {message}")]
+    #[error("{path}, line {line}: {}{message}", row_label(id))]
     Row { path: String, line: usize, id: String, message: String },
     #[error("{path}: no usable rows ({skipped} skipped; the first because {first})")]
     NoRows { path: String, skipped: usize, first: String },
@@ -289,6 +289,11 @@ fn check(path: &Path, columns: &Columns, rows: Vec<RawRow>, skip_bad: bool) -> R
         return Err(DataError::NoRows { path: path_text, skipped: dataset.skipped.len(), first });
     }
     Ok(dataset)
+}
+
+/// `row 'id': ` where the id is known (it is not when the row could not be read).
+fn row_label(id: &str) -> String {
+    if id.is_empty() { String::new() } else { format!("row '{id}': ") }
 }
 
 fn describe(lengths: &[usize]) -> String {
