@@ -18,7 +18,7 @@ fn dims(name: &str, lo: usize, hi: usize, n: usize) -> Vec<usize> {
 #[test]
 fn conv1d() {
     let mut r = rng_for("conv1d-configs");
-    for case in 0..6 {
+    for case in 0..8 {
         let (n, cin, cout, len, k) = (r.random_range(1..=3), r.random_range(1..=4), r.random_range(1..=4), r.random_range(8..=20), r.random_range(1..=5));
         let conv = Conv1d { stride: r.random_range(1..=3), pads: [r.random_range(0..=2), r.random_range(0..=2)], dilation: r.random_range(1..=2) };
         let bias = case % 2 == 0;
@@ -28,6 +28,13 @@ fn conv1d() {
         }
         let rep = gradcheck(&format!("conv1d-{case}-{conv:?}"), &inputs, |g, x| g.conv1d(x[0], x[1], x.get(2).copied(), conv));
         assert!(rep.checked > 0);
+    }
+    // The stride-1 layouts models use.
+    for (i, conv) in [Conv1d::same(5, 1), Conv1d::same(3, 3), Conv1d::same(4, 1), Conv1d::default()].into_iter().enumerate() {
+        let k = [5, 3, 4, 3][i];
+        gradcheck(&format!("conv1d-stride1-{conv:?}"), &[input(&[2, 3, 16]), input(&[4, 3, k]), input(&[4])], |g, x| {
+            g.conv1d(x[0], x[1], Some(x[2]), conv)
+        });
     }
 }
 
@@ -44,6 +51,10 @@ fn pools() {
             pads: [r.random_range(0..kernel), r.random_range(0..kernel)],
         };
         gradcheck(&format!("pool-{case}-{pool:?}"), &[input_with(&[n, c, len], Dist::AwayFromZero, true)], |g, x| g.pool1d(x[0], pool));
+    }
+    // Non-overlapping windows without padding take the ArgMax route, with and without a tail.
+    for len in [12, 14] {
+        gradcheck(&format!("max-pool-tiled-{len}"), &[input_with(&[2, 3, len], Dist::AwayFromZero, true)], |g, x| g.pool1d(x[0], Pool1d::max(4)));
     }
     let d = dims("gap", 1, 5, 3);
     gradcheck("global-average-pool", &[input(&d)], |g, x| g.global_avg_pool(x[0]));

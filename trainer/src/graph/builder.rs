@@ -243,16 +243,22 @@ impl GraphBuilder {
                 }
             }
         }
-        for (i, node) in self.nodes.iter().enumerate() {
-            if needed[i] {
-                nodes.push(node.clone());
-            }
-        }
-        // Outputs get their public names through Identity, so internal names stay stable.
+        // Outputs take their public names by renaming the value where a node produces it (an
+        // Identity would copy it every run); graph inputs, initializers and a value exported
+        // twice still go through Identity.
+        let mut rename: HashMap<String, String> = HashMap::new();
+        let mut identities = Vec::new();
         for &(name, v) in outputs {
-            if self.values[v.0].name != name {
-                nodes.push(NodeProto {
-                    input: vec![self.values[v.0].name.clone()],
+            let internal = &self.values[v.0].name;
+            if internal == name {
+                continue;
+            }
+            if self.producer.contains_key(&v.0) && !rename.contains_key(internal) {
+                rename.insert(internal.clone(), name.to_string());
+            } else {
+                let source = rename.get(internal).cloned().unwrap_or_else(|| internal.clone());
+                identities.push(NodeProto {
+                    input: vec![source],
                     output: vec![name.to_string()],
                     name: format!("output/{name}"),
                     op_type: "Identity".into(),
@@ -260,6 +266,16 @@ impl GraphBuilder {
                 });
             }
         }
+        let renamed = |s: &String| rename.get(s).cloned().unwrap_or_else(|| s.clone());
+        for (i, node) in self.nodes.iter().enumerate() {
+            if needed[i] {
+                let mut node = node.clone();
+                node.input = node.input.iter().map(renamed).collect();
+                node.output = node.output.iter().map(renamed).collect();
+                nodes.push(node);
+            }
+        }
+        nodes.extend(identities);
         let graph = GraphProto {
             node: nodes,
             name: "regula".into(),

@@ -1,8 +1,7 @@
 //! 1-D convolution (groups = 1) over `[N, C, L]`.
 //!
 //! Backward: the input gradient is a ConvTranspose of `dy` with the same weights; the weight
-//! gradient is a Conv of the input by `dy` with batch and channels swapped, where the forward
-//! stride becomes the dilation and the forward dilation the stride.
+//! gradient is one GEMM of `dy` with the im2col matrix of the input.
 
 use super::{GradCtx, Op, check_arity, check_float, check_rank};
 use crate::error::{Error, Result};
@@ -48,6 +47,50 @@ impl Conv1d {
             attr_ints("dilations", &[self.dilation]),
             attr_int("group", 1),
         ]
+    }
+}
+
+impl Conv1d {
+    /// `dW[o, i, k] = Σ_{n,t} dy[n, o, t] · x_pad[n, i, t·stride + k·dilation]` as one GEMM of
+    /// `dy` `[Cout, N·Lout]` by the im2col matrix `[K·Cin, N·Lout]`, whose rows are strided
+    /// slices of the padded input. (A Conv with batch and channels swapped computes the same,
+    /// but ORT runs it as one small GEMM per input channel, about 2.5× slower here.)
+    fn weight_grad(&self, g: &mut GraphBuilder, x: Value, w: Value, dy: Value, lout: i64) -> Result<Value> {
+        let float = g.float();
+        let (cout, cin, k) = (
+            self.fixed_dim(g, w, 0, "size")?,
+            self.fixed_dim(g, w, 1, "size")?,
+            self.fixed_dim(g, w, 2, "size")?,
+        );
+        let xp = if self.pads == [0, 0] {
+            x
+        } else {
+            let pads = g.const_i64(&[0, 0, self.pads[0], 0, 0, self.pads[1]]);
+            let mut shape = g.shape(x).clone();
+            let len = self.fixed_dim(g, x, 2, "length")?;
+            shape[2] = Dim::Fixed(len + self.pads[0] + self.pads[1]);
+            g.emit1("Pad", &[x, pads], vec![], float, shape)
+        };
+        let xt = g.raw_transpose(xp, &[1, 0, 2]);
+        let span = (lout - 1) * self.stride + 1;
+        let cols: Vec<Value> = (0..k)
+            .map(|j| g.raw_slice_step(xt, j * self.dilation, j * self.dilation + span, 2, self.stride))
+            .collect::<Result<_>>()?;
+        let n = g.shape(x)[0].clone();
+        let cols = if cols.len() == 1 {
+            cols[0]
+        } else {
+            g.emit1("Concat", &cols, vec![attr_int("axis", 0)], float, vec![Dim::Fixed(k * cin), n, Dim::Fixed(lout)])
+        };
+        let flat = Dim::Sym("batch_x_length".into());
+        let t = g.const_i64(&[k * cin, -1]);
+        let cols = g.emit1("Reshape", &[cols, t], vec![], float, vec![Dim::Fixed(k * cin), flat.clone()]);
+        let dyt = g.raw_transpose(dy, &[1, 0, 2]);
+        let t = g.const_i64(&[cout, -1]);
+        let dyt = g.emit1("Reshape", &[dyt, t], vec![], float, vec![Dim::Fixed(cout), flat]);
+        let dw = g.emit1("Gemm", &[dyt, cols], vec![attr_int("transB", 1)], float, vec![Dim::Fixed(cout), Dim::Fixed(k * cin)]);
+        let dw = g.raw_reshape(dw, &[cout, k, cin])?;
+        Ok(g.raw_transpose(dw, &[0, 2, 1]))
     }
 }
 
@@ -107,17 +150,7 @@ impl Op for Conv1d {
             grads[0] = Some(g.emit1("ConvTranspose", &[dy, w], attrs, g.float(), shape));
         }
         if c.wants(1) {
-            let xt = g.raw_transpose(x, &[1, 0, 2]);
-            let dyt = g.raw_transpose(dy, &[1, 0, 2]);
-            let swapped = Conv1d { stride: self.dilation, pads: self.pads, dilation: self.stride };
-            let kfull = swapped.out_len(len, lout);
-            let cin = g.shape(x)[1].clone();
-            let cout = g.shape(w)[0].clone();
-            let dw = g.emit1("Conv", &[xt, dyt], swapped.attrs(lout), g.float(), vec![cin, cout, Dim::Fixed(kfull)]);
-            // With a stride that does not divide the padded length the swapped conv reaches past
-            // the last tap; those extra positions are not weights.
-            let dw = if kfull > k { g.raw_slice(dw, &[0], &[k], &[2])? } else { dw };
-            grads[1] = Some(g.raw_transpose(dw, &[1, 0, 2]));
+            grads[1] = Some(self.weight_grad(g, x, w, dy, lout)?);
         }
         if c.inputs.len() == 3 && c.wants(2) {
             grads[2] = Some(g.raw_reduce("ReduceSum", dy, &[0, 2], false)?);

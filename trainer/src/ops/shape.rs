@@ -242,6 +242,21 @@ impl GraphBuilder {
         Ok(self.emit1("Slice", &[x, s, e, a], vec![], dtype, shape))
     }
 
+    /// Unrecorded `x[..., start:end:step, ...]` along one known axis.
+    pub fn raw_slice_step(&mut self, x: Value, start: i64, end: i64, axis: i64, step: i64) -> Result<Value> {
+        let ax = normalize_axis("Slice", axis, self.rank(x))?;
+        let n = self.shape(x)[ax].fixed().ok_or_else(|| graph_err("Slice", "cannot slice a symbolic axis"))?;
+        let (s, e) = (start.clamp(0, n), end.clamp(0, n));
+        if e <= s || step < 1 {
+            return Err(graph_err("Slice", format!("empty slice {s}..{e} step {step} on axis {ax}")));
+        }
+        let mut shape = self.shape(x).clone();
+        shape[ax] = Dim::Fixed((e - s + step - 1) / step);
+        let consts: Vec<Value> = [s, e, axis, step].iter().map(|&c| self.const_i64(&[c])).collect();
+        let dtype = self.dtype(x);
+        Ok(self.emit1("Slice", &[x, consts[0], consts[1], consts[2], consts[3]], vec![], dtype, shape))
+    }
+
     pub fn reshape(&mut self, x: Value, target: &[i64]) -> Result<Value> {
         self.apply1(Reshape(target.to_vec()), &[x])
     }
