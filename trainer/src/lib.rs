@@ -13,6 +13,7 @@ pub mod data;
 pub mod eval;
 pub mod error;
 pub mod export;
+pub mod exported;
 pub mod fit;
 pub mod graph;
 pub mod loss;

@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use regula_train::eval::exported::{evaluate_model, EvalSet};
+use regula_train::exported::ExportedModel;
 use regula_train::options::FitOptions;
+use regula_train::runtime::{Device, RuntimeConfig};
 
 #[derive(Parser)]
 #[command(name = "regula-train", version, about = "Train, evaluate and export DNA sequence-to-expression models (ONNX, trained in ONNX Runtime)")]
@@ -28,6 +31,57 @@ enum Command {
         quiet: bool,
         #[command(flatten)]
         options: FitOptions,
+    },
+    /// Metrics of an exported model: by default on the validation/test rows of its own training
+    /// split (from its config.toml); data options given here override that.
+    Evaluate {
+        /// The model folder (manifest.json, model.onnx, config.toml).
+        #[arg(long)]
+        model: PathBuf,
+        /// split: the model's validation and test rows; all: every row of the data.
+        #[arg(long, value_enum, default_value = "split")]
+        rows: EvalSet,
+        /// Also write report.json and report.html here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        #[command(flatten)]
+        options: FitOptions,
+    },
+    /// Print a model's manifest and a summary of its graph.
+    Inspect {
+        /// A model folder, or its model.onnx.
+        model: PathBuf,
+    },
+    /// Predict sequences from FASTA, a pasted-sequence file, or a table; TSV out.
+    Predict {
+        #[arg(long)]
+        model: PathBuf,
+        /// FASTA or plain sequence file; or a table with --sequence-column.
+        #[arg(long)]
+        input: PathBuf,
+        /// Sequence column when the input is a table.
+        #[arg(long)]
+        sequence_column: Option<String>,
+        /// Id column when the input is a table.
+        #[arg(long)]
+        id_column: Option<String>,
+        /// Where to write the TSV (standard output if absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Average forward and reverse-complement predictions.
+        #[arg(long)]
+        rc_average: bool,
+        /// How to fit other lengths: exact, pad, crop, pad-or-crop or tile [default: the
+        /// model's own, from its manifest].
+        #[arg(long)]
+        length_policy: Option<String>,
+        /// Step between tiles with --length-policy tile [default: half the input length].
+        #[arg(long)]
+        stride: Option<usize>,
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
     },
 }
 
@@ -65,5 +119,66 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Evaluate { model, rows, report, options } => {
+            let runtime = RuntimeConfig { device: parse_device(options.device.as_deref())?, threads: options.threads.unwrap_or(0), ..Default::default() };
+            let (metrics, r) = evaluate_model(&model, options, rows, &runtime).map_err(|e| e.to_string())?;
+            if let Some(dir) = report {
+                r.write(&dir).map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
+            }
+            println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));
+            Ok(())
+        }
+        Command::Inspect { model } => {
+            let dir = if model.is_dir() { model } else { model.parent().map(PathBuf::from).unwrap_or_default() };
+            let m = ExportedModel::load(&dir, &RuntimeConfig::default()).map_err(|e| e.to_string())?;
+            println!("{}\n\n{}", m.manifest.to_json(), m.graph_summary());
+            Ok(())
+        }
+        Command::Predict { model, input, sequence_column, id_column, out, rc_average, length_policy, stride, device, threads } => {
+            let runtime = RuntimeConfig { device: parse_device(Some(&device))?, threads, ..Default::default() };
+            let mut m = ExportedModel::load(&model, &runtime).map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+            let records: Vec<(String, Vec<u8>)> = match sequence_column {
+                Some(column) => {
+                    let spec = regula_core::sequence::table::TableSpec { id_column, sequence_columns: vec![column], ..Default::default() };
+                    let t = regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", input.display()))?;
+                    t.rows.into_iter().map(|r| (r.id, r.sequences.into_iter().next().expect("one column"))).collect()
+                }
+                None => regula_core::sequence::parse_sequences(&bytes)
+                    .map_err(|e| format!("{}: {e}", input.display()))?
+                    .into_iter()
+                    .map(|r| (r.name, r.sequence))
+                    .collect(),
+            };
+            let policy = length_policy.map(|name| m.policy(&name, stride)).transpose().map_err(|e| e.to_string())?;
+            let refs: Vec<(&str, &[u8])> = records.iter().map(|(n, s)| (n.as_str(), s.as_slice())).collect();
+            let predictions = m.predict(&refs, policy.as_ref(), rc_average).map_err(|e| e.to_string())?;
+            let mut tsv = format!("id\tlength\tfitting\t{}\n", m.manifest.targets.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join("\t"));
+            for ((id, s), p) in records.iter().zip(&predictions) {
+                let values: Vec<String> = p.values.iter().map(|v| format!("{v:.6}")).collect();
+                tsv += &format!("{id}\t{}\t{}\t{}\n", s.len(), describe_fitting(&p.fitting), values.join("\t"));
+            }
+            match out {
+                Some(path) => regula_train::atomic::write(&path, tsv.as_bytes()).map_err(|e| format!("writing {}: {e}", path.display())),
+                None => {
+                    print!("{tsv}");
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn parse_device(text: Option<&str>) -> Result<Device, String> {
+    text.unwrap_or("cpu").parse::<Device>().map_err(|e| e.to_string())
+}
+
+fn describe_fitting(f: &regula_core::length::Fitting) -> String {
+    use regula_core::length::Fitting::*;
+    match f {
+        Unchanged => "unchanged".into(),
+        Padded { left, right } => format!("padded {left}+{right}"),
+        Cropped { left, right } => format!("cropped {left}+{right}"),
+        Tiled { windows, stride } => format!("{windows} tiles, stride {stride}, mean"),
     }
 }

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 use regula_core::manifest::Manifest;
+use regula_core::length::Fitting;
+use regula_train::eval::exported::{evaluate_model, EvalSet};
+use regula_train::exported::ExportedModel;
 use regula_train::fit::{fit, fit_until};
 use regula_train::onnx::proto::ModelProto;
 use regula_train::options::FitOptions;
@@ -79,4 +82,17 @@ fn the_exported_model_predicts_the_same_in_tract_and_ort_and_matches_its_manifes
     let d = ort.iter().zip(&tract).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     eprintln!("ORT vs tract on the exported model: max |diff| {d:.2e}");
     assert!(d <= 1e-5, "ORT and tract differ by {d}");
+
+    // `evaluate` re-derives the split from config.toml and reproduces the manifest's metrics.
+    let (metrics, _) = evaluate_model(&out, FitOptions::default(), EvalSet::Split, &Default::default()).unwrap();
+    assert_eq!(metrics, manifest.metrics);
+
+    // A 200 bp element padded with the model's own adapters predicts like the 230 bp construct.
+    let mut exported = ExportedModel::load(&out, &Default::default()).unwrap();
+    let text = std::fs::read_to_string(data("lentimpra_hepg2_head30.tsv")).unwrap();
+    let construct = text.lines().nth(1).unwrap().split('\t').nth(1).unwrap().as_bytes().to_vec();
+    let core = &construct[15..215];
+    let p = exported.predict(&[("construct", &construct), ("core", core)], None, false).unwrap();
+    assert_eq!(p[1].fitting, Fitting::Padded { left: 15, right: 15 });
+    assert_eq!(p[0].values, p[1].values);
 }

@@ -363,7 +363,8 @@ fn check_labels(data: &Dataset, plan: &Plan) -> Result<(), FitError> {
     Ok(())
 }
 
-fn make_split(data: &Dataset, plan: &Plan) -> Result<Split, FitError> {
+/// The split a plan describes.
+pub fn make_split(data: &Dataset, plan: &Plan) -> Result<Split, FitError> {
     let rows: Vec<RowInfo> = data
         .examples
         .iter()

@@ -1,0 +1,68 @@
+//! Metrics of an exported model on labelled data. By default the data and split come from the
+//! model's own `config.toml`, so `evaluate` reproduces the manifest's metrics from the files;
+//! options given override it (another table, other columns).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use regula_core::manifest::{OutputKind, SplitMetrics};
+
+use crate::data::dataset::load;
+use crate::eval::metrics::TaskKind;
+use crate::eval::report::{Predictions, Report};
+use crate::exported::ExportedModel;
+use crate::fit::evaluate::{in_measured_units, predict_rows, score};
+use crate::fit::plan::Plan;
+use crate::fit::run::{make_split, FitError, CONFIG_FILE};
+use crate::options::FitOptions;
+use crate::runtime::RuntimeConfig;
+
+/// Which rows to evaluate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalSet {
+    /// The validation (and test, if any) rows of the model's split.
+    Split,
+    /// Every row of the data.
+    All,
+}
+
+/// Metrics per set (`validation`, `test` or `all`) and the report behind them.
+pub fn evaluate_model(dir: &Path, overrides: FitOptions, set: EvalSet, runtime: &RuntimeConfig) -> Result<(BTreeMap<String, SplitMetrics>, Report), FitError> {
+    let mut model = ExportedModel::load(dir, runtime)?;
+    let config_path = dir.join(CONFIG_FILE);
+    let config = match std::fs::read_to_string(&config_path) {
+        Ok(text) => FitOptions::from_toml(&text).map_err(|e| FitError::Usage(format!("{}: {e}", config_path.display())))?,
+        Err(_) => FitOptions::default(),
+    };
+    // `out` only matters for training; keep the model folder so resolving succeeds.
+    let merged = FitOptions { out: Some(dir.to_path_buf()), ..overrides.over(config) };
+    let plan = Plan::resolve(merged).map_err(FitError::Usage)?;
+    let data = load(&plan.source, &plan.columns, plan.skip_bad)?;
+    let task = match model.manifest.output.kind {
+        OutputKind::Regression => TaskKind::Regression,
+        OutputKind::Classification => TaskKind::Classification,
+    };
+    let names: Vec<&str> = model.manifest.targets.iter().map(|t| t.name.as_str()).collect();
+    if data.target_names.iter().map(String::as_str).ne(names.iter().copied()) {
+        return Err(FitError::Usage(format!("the data's targets ({}) are not the model's ({})", data.target_names.join(", "), names.join(", "))));
+    }
+    let sets: Vec<(String, Vec<usize>)> = match set {
+        EvalSet::All => vec![("all".into(), (0..data.examples.len()).collect())],
+        EvalSet::Split => {
+            let split = make_split(&data, &plan)?;
+            [("validation", split.valid), ("test", split.test)].into_iter().filter(|(_, r)| !r.is_empty()).map(|(n, r)| (n.to_string(), r)).collect()
+        }
+    };
+    let normalisation: Vec<_> = model.manifest.targets.iter().map(|t| t.normalisation.clone()).collect();
+    let mut report = Report { model: model.manifest.name.clone(), metric: plan.train.metric.clone(), ..Default::default() };
+    let mut out = BTreeMap::new();
+    for (name, rows) in sets {
+        // The very path training evaluated with: branches encoded (and flipped) one by one.
+        let raw = predict_rows(model.predictor(), &data, &rows, plan.train.rc_average)?;
+        let (metrics, values): (_, BTreeMap<String, Predictions>) = score(task, &data, &rows, &in_measured_units(task, &raw, &normalisation));
+        out.insert(name.clone(), SplitMetrics { rows: rows.len(), per_target: metrics.clone() });
+        report.metrics.insert(name.clone(), metrics);
+        report.predictions.insert(name, values);
+    }
+    Ok((out, report))
+}
