@@ -18,7 +18,7 @@ else
 fi
 cd "$root"
 cargo build -p regula-wasm --target wasm32-unknown-unknown --profile wasm-release --target-dir "$target_dir"
-wasm-bindgen --target web --out-dir "$out" "$target_dir/wasm32-unknown-unknown/wasm-release/regula_wasm.wasm"
+wasm-bindgen --target web ${KEEP_NAMES:+--keep-debug} $([ -n "${KEEP_NAMES:-}" ] || echo --remove-name-section) --out-dir "$out" "$target_dir/wasm32-unknown-unknown/wasm-release/regula_wasm.wasm"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 cat > "$out/package.json" <<JSON
 {

@@ -18,7 +18,7 @@ const MANIFEST: &str = include_str!("fixtures/mpra3.manifest.json");
 const ONNX1: &[u8] = include_bytes!("fixtures/mpra1.onnx");
 const MANIFEST1: &str = include_str!("fixtures/mpra1.manifest.json");
 const JASPAR: &[u8] = include_bytes!("../../tests/data/jaspar2024_vertebrates_first4.jaspar");
-const SEQ: &str = "AGGACCGGATCAACTTGTTTCTTAGGAAAGGCGGCCAACCCAGGGTCTCCAGTGACACGTTTCCGGGTCATCATCCGGTGGCCACAGGGAATCACAGGCTCGGTGTGACTTTCTCAGAGCGCCATGGTAGCTCTTCCTGTGCGTGCGGGCCTCTCCTCCCGCCTGCCGACGCCCGGGTGGCCCCGCCCCAGAGCCTCCTGCCCGCAGCCTCGTCATTGCGTGAACCGA";
+const SEQ: &str = "AGGACCGGATCAACTTGTTTCTTAGGAAAGGCGGCCAACCCAGGGTCTCCAGTGACACGTTTCCGGGTCATCATCCGGTGGCCACAGGGAATCACAGGCTCGGTGTGACTTTCTCAGAGCGCCATGGTGCCCCTGTGGGGTTTCCCAGCCCATCCTGTCCTGTGGGACAGGCAGAGGCCCAGCCGTGTCATCGGAGTGACCTTTGAGCTCTAACCCATTGCGTGAACCGA"; // tests/data/lentimpra_hepg2_head30.tsv row 1
 
 fn get(o: &JsValue, key: &str) -> JsValue {
     Reflect::get(o, &JsValue::from_str(key)).unwrap()
@@ -66,7 +66,7 @@ fn errors_are_clear() {
     assert!(msg.starts_with("the model file is not a readable ONNX model"), "{msg}");
     let p = predictor();
     let e = p.predict(JsValue::from_str(">a\nACGRT\n"), JsValue::UNDEFINED).err().map(JsValue::from).unwrap();
-    assert_eq!(get(&e, "message").as_string().unwrap(), "record 1 'a' (line 2): position 4: IUPAC ambiguity code 'R' is not supported (only A, C, G, T and N)");
+    assert_eq!(get(&e, "message").as_string().unwrap(), "record 1 'a' (line 1): position 4: IUPAC ambiguity code 'R' is not supported (only A, C, G, T and N)");
     let bad = options(&[("policy", JsValue::from_str("tile"))]);
     let e = p.predict(JsValue::from_str(SEQ), bad).err().map(JsValue::from).unwrap();
     assert!(get(&e, "message").as_string().unwrap().starts_with("options.policy: "));
