@@ -30,10 +30,11 @@ const server = createServer(async (req, res) => {
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const port = server.address().port;
 
-const browser = await chromium.launch({
+// A fresh profile directory each run.
+const browser = await chromium.launchPersistentContext(mkdtempSync(join(os.tmpdir(), "regula-bench-")), {
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    `--user-data-dir=${mkdtempSync(join(os.tmpdir(), "regula-bench-"))}`],
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 try {
   const page = await browser.newPage();

@@ -52,9 +52,9 @@ impl Model {
         let (split, split_error) = match graph::split(&proto, &input.name, &manifest.output.name) {
             Ok(s) => (
                 Some(SplitGraphs {
-                    trunk: Box::new(TractGraph::new(s.trunk)),
-                    trunk_valid: Some(Box::new(TractGraph::new(s.trunk_valid)) as Box<dyn Graph>),
-                    head: Box::new(TractGraph::new(s.head)),
+                    trunk: Box::new(TractGraph::with_symbolic_batch(s.trunk)),
+                    trunk_valid: Some(Box::new(TractGraph::with_symbolic_batch(s.trunk_valid)) as Box<dyn Graph>),
+                    head: Box::new(TractGraph::with_symbolic_batch(s.head)),
                     field: s.field,
                 }),
                 None,

@@ -31,6 +31,9 @@ type Plan = Arc<TypedRunnableModel>;
 /// shapes occur per task: full batches, a last partial batch, mutagenesis window lengths).
 pub struct TractGraph {
     proto: ModelProto,
+    /// Optimise with a symbolic batch dimension (one plan per sample shape) rather than one plan
+    /// per concrete batch size.
+    symbolic_batch: bool,
     plans: RefCell<HashMap<(usize, Vec<usize>), Plan>>,
 }
 
@@ -38,21 +41,38 @@ pub struct TractGraph {
 const MAX_PLANS: usize = 16;
 
 impl TractGraph {
+    /// A graph planned per concrete batch size.
     pub fn new(proto: ModelProto) -> Self {
-        TractGraph { proto, plans: RefCell::new(HashMap::new()) }
+        TractGraph { proto, symbolic_batch: false, plans: RefCell::new(HashMap::new()) }
+    }
+
+    /// A graph planned once per sample shape with a symbolic batch size (for graphs run on
+    /// many batch sizes, like the trunk during mutagenesis).
+    pub fn with_symbolic_batch(proto: ModelProto) -> Self {
+        TractGraph { proto, symbolic_batch: true, plans: RefCell::new(HashMap::new()) }
     }
 
     /// Builds (or fetches) the plan for `[n, ..sample]`.
     pub fn plan(&self, n: usize, sample: &[usize]) -> Result<Plan> {
-        let key = (n, sample.to_vec());
+        let key = (if self.symbolic_batch { 0 } else { n }, sample.to_vec());
         if let Some(p) = self.plans.borrow().get(&key) {
             return Ok(p.clone());
         }
         let mut shape = vec![n];
         shape.extend_from_slice(sample);
+        let symbolic = self.symbolic_batch;
         let plan = tract_onnx::onnx()
             .model_for_proto_model(&self.proto)
-            .and_then(|m| m.with_input_fact(0, f32::fact(&shape).into()))
+            .and_then(|m| {
+                let fact: InferenceFact = if symbolic {
+                    let batch: TDim = m.symbols.sym("N").into();
+                    let dims: Vec<TDim> = std::iter::once(batch).chain(sample.iter().map(|&d| d.to_dim())).collect();
+                    f32::fact(dims).into()
+                } else {
+                    f32::fact(&shape).into()
+                };
+                m.with_input_fact(0, fact)
+            })
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
             .map_err(|e| Error::Runtime(format!("preparing the model for input {shape:?}: {e:#}")))?;
