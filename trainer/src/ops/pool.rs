@@ -65,35 +65,6 @@ impl Pool1d {
     }
 }
 
-impl Pool1d {
-    /// MaxPool backward for non-overlapping windows without padding: view the input as
-    /// `[N, C, Lout, k]`, mark each window's first maximum (ArgMax breaks ties like MaxPool
-    /// does) and route `dy` there. Cheaper than the scatter, and every op runs in tract.
-    fn tiled_max_grad(&self, g: &mut GraphBuilder, x: Value, dy: Value, channels: i64, len: i64) -> Result<Value> {
-        let (k, float) = (self.kernel, g.float());
-        let lout = self.out_len(len);
-        let used = lout * k;
-        let xs = if used < len { g.raw_slice(x, &[0], &[used], &[2])? } else { x };
-        let windows = g.raw_reshape(xs, &[0, channels, lout, k])?;
-        let mut idx_shape = g.shape(windows).clone();
-        idx_shape[3] = Dim::Fixed(1);
-        let first_max = g.emit1("ArgMax", &[windows], vec![attr_int("axis", 3), attr_int("keepdims", 1)], DType::I64, idx_shape);
-        let positions = g.const_i64(&(0..k).collect::<Vec<_>>());
-        let wshape = g.shape(windows).clone();
-        let mask = g.emit1("Equal", &[first_max, positions], vec![], DType::Bool, wshape.clone());
-        let dyw = g.raw_reshape(dy, &[0, channels, lout, 1])?;
-        let zero = g.scalar(0.0);
-        let routed = g.emit1("Where", &[mask, dyw, zero], vec![], float, wshape);
-        let dx = g.raw_reshape(routed, &[0, channels, used])?;
-        if used == len {
-            return Ok(dx);
-        }
-        let pads = g.const_i64(&[0, 0, 0, 0, 0, len - used]);
-        let shape = g.shape(x).clone();
-        Ok(g.emit1("Pad", &[dx, pads], vec![], float, shape))
-    }
-}
-
 impl Op for Pool1d {
     fn name(&self) -> String {
         format!("{}1d(kernel={}, stride={}, pads={:?})", self.op_type(), self.kernel, self.stride, self.pads)
@@ -118,7 +89,6 @@ impl Op for Pool1d {
         let (channels, len) = self.dims(g, x)?;
         let float = g.float();
         let dx = match self.kind {
-            PoolKind::Max if self.kernel == self.stride && self.pads == [0, 0] => self.tiled_max_grad(g, x, dy, channels, len)?,
             PoolKind::Max => {
                 let y_shape = g.shape(dy).clone();
                 let idx = g.emit(self.op_type(), &[x], self.attrs(), vec![(float, y_shape.clone()), (DType::I64, y_shape)])[1];
@@ -132,13 +102,13 @@ impl Op for Pool1d {
                 };
                 let flat_len = Dim::Sym("numel".into());
                 let zeros = g.emit1("ConstantOfShape", &[size], vec![attr_tensor("value", zero)], float, vec![flat_len.clone()]);
-                let scattered = g.emit1(
-                    "ScatterElements",
-                    &[zeros, flat_idx, flat_dy],
-                    vec![attr_int("axis", 0), attr_string("reduction", "add")],
-                    float,
-                    vec![flat_len],
-                );
+                // Windows that cannot overlap never send two gradients to one input, and the
+                // plain scatter is faster than the accumulating one.
+                let mut attrs = vec![attr_int("axis", 0)];
+                if self.kernel > self.stride {
+                    attrs.push(attr_string("reduction", "add"));
+                }
+                let scattered = g.emit1("ScatterElements", &[zeros, flat_idx, flat_dy], attrs, float, vec![flat_len]);
                 g.raw_reshape_like(scattered, x)
             }
             PoolKind::Average => {
