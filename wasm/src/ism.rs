@@ -188,7 +188,7 @@ impl IsmRun {
         let t = model.outputs;
         let (c, tl) = (fast.channels, fast.t_len);
         // Group the substitutions by window kind and length (at most three groups).
-        let mut groups: Vec<((bool, usize), Vec<(usize, usize, IsmWindow)>)> = Vec::new();
+        let mut groups: Vec<(WindowKind, Vec<Job>)> = Vec::new();
         for &(p, b) in jobs {
             let Some(w) = fast.windows[p] else { continue };
             match groups.iter_mut().find(|(key, _)| *key == (w.valid, w.len)) {
@@ -283,6 +283,11 @@ impl IsmRun {
         })
     }
 }
+
+/// Windows run together: valid or padded trunk, and length.
+type WindowKind = (bool, usize);
+/// One substitution: position, base, its window.
+type Job = (usize, usize, IsmWindow);
 
 /// Sets position `p` of a `[4, len]` one-hot row to base `b`.
 fn mutate(row: &mut [f32], len: usize, p: usize, b: usize) {
