@@ -39,13 +39,12 @@ impl ExportedModel {
         let text = std::fs::read_to_string(&manifest_path)
             .map_err(|e| Error::Invalid(format!("cannot read {}: {e}; is {} a model folder?", manifest_path.display(), dir.display())))?;
         let manifest = Manifest::from_json(&text).map_err(|e| Error::Invalid(format!("{}: {e}", manifest_path.display())))?;
-        if manifest.inputs.len() != 1 {
-            return Err(Error::Invalid(format!("{}: models with {} inputs are not supported here", manifest_path.display(), manifest.inputs.len())));
-        }
         let model_path = dir.join(&manifest.model_file);
         let bytes = std::fs::read(&model_path).map_err(|e| Error::Invalid(format!("cannot read {}: {e}", model_path.display())))?;
         let graph = ModelProto::decode(&bytes[..]).map_err(|e| Error::Invalid(format!("{} is not an ONNX model: {e}", model_path.display())))?;
-        let predictor = Predictor::new(&graph, vec![4, manifest.inputs[0].length], runtime)?;
+        // Branches (inputs sharing one graph input) are concatenated along the length.
+        let total = manifest.inputs.iter().map(|i| i.length).sum();
+        let predictor = Predictor::new(&graph, vec![4, total], runtime)?;
         Ok(ExportedModel { dir: dir.to_path_buf(), manifest, graph, predictor })
     }
 
@@ -78,6 +77,9 @@ impl ExportedModel {
     /// default when `None`), tiles averaged, outputs mapped to measured units.
     pub fn predict(&mut self, records: &[(&str, &[u8])], policy: Option<&LengthPolicy>, rc_average: bool) -> Result<Vec<Prediction>> {
         let sequences: Vec<&[u8]> = records.iter().map(|r| r.1).collect();
+        if self.manifest.inputs.len() != 1 {
+            return Err(Error::Invalid(format!("{} reads {} sequences per prediction; predict here takes one", self.manifest.name, self.manifest.inputs.len())));
+        }
         let policy = policy.cloned().unwrap_or_else(|| self.manifest.inputs[0].default_length_policy.clone());
         let length = self.input_length();
         let mut windows = Vec::new();

@@ -1,22 +1,17 @@
 //! From a [`ModelPlan`] to the model the engine trains.
 
 use super::plan::ModelPlan;
-use crate::model::{Cnn, ConvBlock};
+use super::run::FitError;
+use crate::model::{Cnn, CnnAttention, ConvBlock, DualBranch, Model};
 use crate::ops::activation::Activation;
 use crate::options::{ActivationName, Preset};
 
-use super::run::FitError;
+/// Width of the dense layer after the dual-branch merge.
+const DUAL_HIDDEN: usize = 64;
 
-/// The model of `plan` reading `input_len` bases and predicting `outputs` values. `epoch` is
-/// kept for models whose training graph varies by epoch (dropout masks).
-pub fn build_model(plan: &ModelPlan, input_len: usize, outputs: usize, _epoch: usize) -> Result<Cnn, FitError> {
-    match plan.preset {
-        Preset::Cnn => {}
-        other => {
-            return Err(FitError::Usage(format!("the {other:?} preset is not available in this build yet; use --preset cnn")));
-        }
-    }
-    let blocks = (0..plan.channels.len())
+/// The model of `plan` for inputs of `lengths` (one per branch) predicting `outputs` values.
+pub fn build_model(plan: &ModelPlan, lengths: &[usize], outputs: usize) -> Result<Box<dyn Model>, FitError> {
+    let blocks: Vec<ConvBlock> = (0..plan.channels.len())
         .map(|i| ConvBlock {
             channels: plan.channels[i],
             kernel: plan.kernels[i],
@@ -29,5 +24,23 @@ pub fn build_model(plan: &ModelPlan, input_len: usize, outputs: usize, _epoch: u
         ActivationName::Gelu => Activation::Gelu,
         ActivationName::Softplus => Activation::Softplus,
     };
-    Ok(Cnn { seq_len: input_len, blocks, activation, dropout: plan.dropout, outputs })
+    let total = lengths.iter().sum();
+    let cnn = Cnn { seq_len: total, blocks: blocks.clone(), activation, dropout: plan.dropout, outputs };
+    Ok(match (plan.preset, lengths) {
+        (Preset::Cnn, [_]) => Box::new(cnn),
+        (Preset::CnnAttention, [_]) => Box::new(CnnAttention { cnn, heads: plan.attention_heads }),
+        (Preset::DualBranch, [promoter_len, distal_len]) => Box::new(DualBranch {
+            promoter_len: *promoter_len,
+            distal_len: *distal_len,
+            blocks,
+            activation,
+            dropout: plan.dropout,
+            hidden: DUAL_HIDDEN,
+            outputs,
+        }),
+        (Preset::DualBranch, _) => return Err(FitError::Usage("the dual-branch preset needs two sequences per row (--partner-column)".into())),
+        (preset, _) => {
+            return Err(FitError::Usage(format!("the {preset:?} preset reads one sequence per row; drop --partner-column or use --preset dual-branch")));
+        }
+    })
 }

@@ -145,7 +145,7 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
         let epoch_started = Instant::now();
         // Every epoch starts from a snapshot in a fresh session, so an interrupted and resumed
         // run takes exactly the steps an uninterrupted one takes.
-        let model = build_model(&plan.model, input_len, outputs, epoch)?;
+        let model = build_model(&plan.model, &data.lengths(), outputs)?;
         let mut trainer = if state.epochs_done == 0 && !resume {
             Trainer::new(model, train_config(epoch))?
         } else {
@@ -238,7 +238,7 @@ fn export_run(
 ) -> Result<FitOutcome, FitError> {
     let input_len: usize = data.lengths().iter().sum();
     let outputs = data.target_names.len();
-    let model = build_model(&plan.model, input_len, outputs, state.best_epoch)?;
+    let model = build_model(&plan.model, &data.lengths(), outputs)?;
     let inference = export::inference_graph(&model, best)?;
     let attribution = export::attribution_graph(&model, best)?;
     let runtime = RuntimeConfig { device: plan.device.parse::<Device>()?, threads: plan.threads, ..Default::default() };
@@ -290,26 +290,31 @@ fn manifest(
     metrics: BTreeMap<String, SplitMetrics>,
     seconds: f64,
 ) -> Manifest {
-    let length = data.lengths().iter().sum();
-    let flanks = shared_flanks(data);
+    let lengths = data.lengths();
+    let flanks = if lengths.len() == 1 { shared_flanks(data) } else { None };
     let default_length_policy = match &flanks {
         Some(f) => LengthPolicy::Pad { padding: Padding::Flanks { left: f.left.clone(), right: f.right.clone() } },
         None => LengthPolicy::PadOrCrop { padding: Padding::N },
     };
+    // Branches share the one graph input, concatenated in this order.
+    let inputs = lengths
+        .iter()
+        .map(|&length| InputSpec {
+            name: export::INPUT.into(),
+            length,
+            alphabet: "ACGT".into(),
+            encoding: Encoding::OneHot { n_value: regula_core::encode::N_VALUE },
+            flanks: flanks.clone(),
+            default_length_policy: default_length_policy.clone(),
+        })
+        .collect();
     let parameters = best.iter().filter(|(n, _)| !n.ends_with("running_mean") && !n.ends_with("running_var")).map(|(_, t)| t.data.len()).sum();
     Manifest {
         schema_version: SCHEMA_VERSION,
         name: plan.name.clone(),
         description: format!("{:?} model of {} trained by regula-train", plan.model.preset, data.target_names.join(", ")),
         model_file: MODEL_FILE.into(),
-        inputs: vec![InputSpec {
-            name: export::INPUT.into(),
-            length,
-            alphabet: "ACGT".into(),
-            encoding: Encoding::OneHot { n_value: regula_core::encode::N_VALUE },
-            flanks,
-            default_length_policy,
-        }],
+        inputs,
         output: OutputSpec {
             name: export::OUTPUT.into(),
             kind: match plan.task {

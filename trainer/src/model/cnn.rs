@@ -56,29 +56,43 @@ impl Model for Cnn {
     }
 
     fn forward(&self, g: &mut GraphBuilder, p: &mut Params, x: Value) -> Result<Value> {
-        let mut h = x;
-        let mut cin = 4;
-        for (i, b) in self.blocks.iter().enumerate() {
-            h = g.scoped(&format!("block{i}"), |g| -> Result<Value> {
-                let w = p.param(g, &format!("conv{i}.weight"), &[b.channels, cin, b.kernel], Init::Uniform { fan_in: cin * b.kernel })?;
-                let conv = Conv1d::same(b.kernel as i64, b.dilation as i64);
-                let h = g.conv1d(h, w, None, conv)?;
-                let h = batch_norm(g, p, &format!("bn{i}"), h, b.channels)?;
-                let h = g.activation(self.activation, h)?;
-                match b.pool {
-                    Some(k) if k > 1 => g.pool1d(h, Pool1d::max(k as i64)),
-                    _ => Ok(h),
-                }
-            })?;
-            cin = b.channels;
-        }
-        g.scoped("head", |g| {
-            let h = g.global_avg_pool(h)?;
-            let h = g.flatten(h, 1)?;
-            let h = dropout(g, p, h, self.dropout, 0)?;
-            let w = p.param(g, "dense.weight", &[self.outputs, cin], Init::Uniform { fan_in: cin })?;
-            let b = p.param(g, "dense.bias", &[self.outputs], Init::Uniform { fan_in: cin })?;
-            g.dense(h, w, Some(b))
-        })
+        let (h, cin) = conv_stack(g, p, "", x, &self.blocks, self.activation)?;
+        pooled_head(g, p, h, cin, self.outputs, self.dropout)
     }
+}
+
+/// The convolutional trunk shared by every model: for each block a `same`-padded conv (no bias;
+/// BN follows), BN, activation and optional max pool. Parameters are named `{prefix}conv{i}.*`
+/// and `{prefix}bn{i}.*`. Returns the features `[N, C, L']` and their channel count.
+pub fn conv_stack(g: &mut GraphBuilder, p: &mut Params, prefix: &str, x: Value, blocks: &[ConvBlock], activation: Activation) -> Result<(Value, usize)> {
+    let mut h = x;
+    let mut cin = 4;
+    for (i, b) in blocks.iter().enumerate() {
+        h = g.scoped(&format!("{prefix}block{i}"), |g| -> Result<Value> {
+            let w = p.param(g, &format!("{prefix}conv{i}.weight"), &[b.channels, cin, b.kernel], Init::Uniform { fan_in: cin * b.kernel })?;
+            let conv = Conv1d::same(b.kernel as i64, b.dilation as i64);
+            let h = g.conv1d(h, w, None, conv)?;
+            let h = batch_norm(g, p, &format!("{prefix}bn{i}"), h, b.channels)?;
+            let h = g.activation(activation, h)?;
+            match b.pool {
+                Some(k) if k > 1 => g.pool1d(h, Pool1d::max(k as i64)),
+                _ => Ok(h),
+            }
+        })?;
+        cin = b.channels;
+    }
+    Ok((h, cin))
+}
+
+/// Global average pool over positions, dropout, and a dense layer to `outputs` values
+/// (parameters `dense.*`).
+pub fn pooled_head(g: &mut GraphBuilder, p: &mut Params, h: Value, channels: usize, outputs: usize, ratio: f64) -> Result<Value> {
+    g.scoped("head", |g| {
+        let h = g.global_avg_pool(h)?;
+        let h = g.flatten(h, 1)?;
+        let h = dropout(g, p, h, ratio, 0)?;
+        let w = p.param(g, "dense.weight", &[outputs, channels], Init::Uniform { fan_in: channels })?;
+        let b = p.param(g, "dense.bias", &[outputs], Init::Uniform { fan_in: channels })?;
+        g.dense(h, w, Some(b))
+    })
 }

@@ -1,14 +1,18 @@
 //! Models: functions from a one-hot sequence batch to predictions, written once against
 //! [`GraphBuilder`] and [`Params`] and built in either [`Mode`].
 
+pub mod attention;
 pub mod cnn;
+pub mod dual;
 
 use crate::error::Result;
 use crate::graph::{GraphBuilder, Value};
 use crate::ops::activation::Activation;
 use crate::params::{Init, Mode, Params};
 
+pub use attention::CnnAttention;
 pub use cnn::{Cnn, ConvBlock};
+pub use dual::DualBranch;
 
 /// A sequence-to-expression model.
 pub trait Model {
@@ -18,6 +22,21 @@ pub trait Model {
     fn outputs(&self) -> usize;
     /// Predictions `[N, outputs]` for `x` `[N, ..input_shape]`.
     fn forward(&self, g: &mut GraphBuilder, p: &mut Params, x: Value) -> Result<Value>;
+}
+
+/// A model chosen at run time (e.g. a preset named on the command line).
+impl Model for Box<dyn Model> {
+    fn input_shape(&self) -> Vec<usize> {
+        (**self).input_shape()
+    }
+
+    fn outputs(&self) -> usize {
+        (**self).outputs()
+    }
+
+    fn forward(&self, g: &mut GraphBuilder, p: &mut Params, x: Value) -> Result<Value> {
+        (**self).forward(g, p, x)
+    }
 }
 
 /// Per-channel batch norm with learned scale and shift and running statistics, named `name.*`.
