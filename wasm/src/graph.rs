@@ -317,10 +317,28 @@ pub fn initializer_f32(proto: &ModelProto, name: &str) -> Option<(Vec<usize>, Ve
     (data.len() == n).then_some((dims, data))
 }
 
-/// The first convolution the input feeds, its weight `[filters, 4, k]` and the ops after it up
-/// to the next sliding layer (for the teaching view of filters as PWMs).
+/// The first convolution the input feeds, as its effective weights `[filters, 4, k]`: when a
+/// BatchNormalization reads the convolution's output directly, each filter is multiplied by
+/// its `scale / sqrt(var + epsilon)` (the constant shift does not change which bases a filter
+/// prefers), so the filters' relative sharpness is what the next layer sees.
 pub fn first_conv(proto: &ModelProto, input: &str) -> Option<(Vec<usize>, Vec<f32>)> {
     let g = proto.graph.as_ref()?;
     let conv = g.node.iter().find(|n| n.op_type == "Conv" && n.input.first().map(String::as_str) == Some(input))?;
-    initializer_f32(proto, conv.input.get(1)?)
+    let (dims, mut w) = initializer_f32(proto, conv.input.get(1)?)?;
+    let bn = g.node.iter().find(|n| n.op_type == "BatchNormalization" && n.input.first() == conv.output.first());
+    if let Some(bn) = bn
+        && dims.len() == 3
+        && let (Some((_, scale)), Some((_, var))) =
+            (initializer_f32(proto, bn.input.get(1)?), initializer_f32(proto, bn.input.get(4)?))
+        && scale.len() == dims[0]
+        && var.len() == dims[0]
+    {
+        let eps = attr(bn, "epsilon").map_or(1e-5, |a| a.f);
+        let per = dims[1] * dims[2];
+        for (f, chunk) in w.chunks_mut(per).enumerate() {
+            let factor = scale[f] / (var[f] + eps).sqrt();
+            chunk.iter_mut().for_each(|v| *v *= factor);
+        }
+    }
+    Some((dims, w))
 }

@@ -220,3 +220,25 @@ fn motif_highlights_on_a_real_sequence_with_ism_importance() {
     assert_eq!(filters.len(), 16);
     assert!(filters.iter().all(|f| f.probs.len() == 11 && f.matches.len() == 2));
 }
+
+#[test]
+fn first_layer_filters_are_scaled_by_their_batch_norm() {
+    let proto = graph::read_model(&bytes("mpra1.onnx")).unwrap();
+    let g = proto.graph.as_ref().unwrap();
+    let conv = g.node.iter().find(|n| n.op_type == "Conv").unwrap();
+    let bn = g.node.iter().find(|n| n.op_type == "BatchNormalization").unwrap();
+    assert_eq!(bn.input[0], conv.output[0]);
+    let (dims, raw) = graph::initializer_f32(&proto, &conv.input[1]).unwrap();
+    let (_, scale) = graph::initializer_f32(&proto, &bn.input[1]).unwrap();
+    let (_, var) = graph::initializer_f32(&proto, &bn.input[4]).unwrap();
+    let (d, w) = graph::first_conv(&proto, "x").unwrap();
+    assert_eq!((d.clone(), dims.clone()), (vec![16, 4, 11], vec![16, 4, 11]));
+    let eps = bn.attribute.iter().find(|a| a.name == "epsilon").map_or(1e-5, |a| a.f);
+    for f in 0..16 {
+        let factor = scale[f] / (var[f] + eps).sqrt();
+        assert!((factor - 1.0).abs() > 1e-3, "batch norm is not the identity after training");
+        for j in 0..44 {
+            assert_eq!(w[f * 44 + j], raw[f * 44 + j] * factor);
+        }
+    }
+}
