@@ -11,7 +11,7 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const pkg = resolve(process.argv[2] ?? `${root}/web/pkg`);
-const mounts = { "/pkg/": pkg, "/bench/": here, "/fixtures/": `${root}/wasm/tests/fixtures` };
+const mounts = { "/pkg/": pkg, "/bench/": here, "/js/": `${root}/wasm/js`, "/fixtures/": `${root}/wasm/tests/fixtures` };
 const types = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
 
 const server = createServer(async (req, res) => {
@@ -43,8 +43,14 @@ try {
   await page.waitForFunction(() => window.benchResult !== undefined, null, { timeout: 600_000 });
   const result = await page.evaluate(() => window.benchResult);
   const ua = await page.evaluate(() => navigator.userAgent);
-  console.log(JSON.stringify({ runtime: ua, cpu: os.cpus()[0].model, cores: os.cpus().length, pkg, ...result }, null, 2));
-  if (result.error) process.exitCode = 1;
+  // The Web Worker helper: progress, result, cancellation.
+  await page.goto(`http://127.0.0.1:${port}/bench/worker.html`);
+  await page.waitForFunction(() => window.workerResult !== undefined, null, { timeout: 120_000 });
+  const worker = await page.evaluate(() => window.workerResult);
+  const workerOk = !worker.error && worker.resultType === "result" && worker.effects === 3 * 230 * 4 && worker.method === "fast"
+    && worker.progress.join() === "40,80,120,160,200,230" && worker.afterCancel === "cancelled";
+  console.log(JSON.stringify({ runtime: ua, cpu: os.cpus()[0].model, cores: os.cpus().length, pkg, ...result, worker, workerOk }, null, 2));
+  if (result.error || !workerOk) process.exitCode = 1;
 } finally {
   await browser.close();
   server.close();

@@ -1,0 +1,59 @@
+// A module Web Worker running saturation mutagenesis off the page's main thread, with progress
+// and cancellation between chunks. Nothing leaves the tab: the page posts the model bytes.
+//
+//   const worker = new Worker(new URL("ism-worker.js", import.meta.url), { type: "module" });
+//   worker.postMessage({ type: "load", pkg: new URL("pkg/regula_wasm.js", location.href).href,
+//                        onnx, manifest, attribution });          // -> {type: "loaded", length, targets}
+//   worker.postMessage({ type: "ism", sequence, options: { method: "fast" }, chunk: 50 });
+//   // -> {type: "progress", done, total} ... then {type: "result", result} (effects transferred)
+//   worker.postMessage({ type: "cancel" });                       // -> {type: "cancelled"}
+// Errors come back as {type: "error", message}.
+
+let wasm;
+let predictor;
+let running = null;
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function mutagenesis(msg) {
+  const job = predictor.startMutagenesis(msg.sequence, msg.options ?? {});
+  const token = {};
+  running = token;
+  const chunk = msg.chunk ?? 50;
+  try {
+    for (;;) {
+      const done = job.step(chunk);
+      postMessage({ type: "progress", done: job.done, total: job.total });
+      if (done) break;
+      await tick(); // lets a "cancel" message in
+      if (token.cancelled) {
+        job.free();
+        postMessage({ type: "cancelled" });
+        return;
+      }
+    }
+    const result = job.finish();
+    postMessage({ type: "result", result }, [result.effects.buffer, result.importance.buffer]);
+  } finally {
+    if (running === token) running = null;
+  }
+}
+
+onmessage = async (event) => {
+  const msg = event.data;
+  try {
+    if (msg.type === "load") {
+      wasm = await import(msg.pkg);
+      await wasm.default(msg.wasm ? { module_or_path: msg.wasm } : undefined);
+      predictor?.free();
+      predictor = new wasm.Predictor(msg.onnx, msg.manifest, msg.attribution);
+      postMessage({ type: "loaded", length: predictor.length, targets: predictor.targets });
+    } else if (msg.type === "ism") {
+      await mutagenesis(msg);
+    } else if (msg.type === "cancel") {
+      if (running) running.cancelled = true;
+    }
+  } catch (e) {
+    postMessage({ type: "error", message: e?.message ?? String(e) });
+  }
+};
