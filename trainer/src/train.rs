@@ -22,6 +22,8 @@ use crate::runtime::{self, RuntimeConfig};
 pub const TARGET: &str = "y";
 pub const WEIGHT: &str = "weight";
 pub const LOSS: &str = "loss";
+/// Scalar input of the train-step graph: the global gradient-norm threshold.
+pub const MAX_GRAD_NORM: &str = "max_grad_norm";
 
 #[derive(Clone, Copy, Debug)]
 pub struct TrainConfig {
@@ -84,6 +86,7 @@ pub fn build_step_graph(model: &dyn Model, store: &mut ParamStore, config: &Trai
 
     let wrt: Vec<Value> = trainable.iter().map(|(_, v)| *v).collect();
     let grads = gradients(&mut g, loss, None, &wrt)?;
+    let grads = clip_by_global_norm(&mut g, grads)?;
 
     let opt = config.optimizer;
     let hyper: Vec<Value> =
@@ -125,7 +128,33 @@ pub fn build_step_graph(model: &dyn Model, store: &mut ParamStore, config: &Trai
         });
     }
     let named: Vec<(&str, Value)> = outputs.iter().map(|(n, v)| (n.as_str(), *v)).collect();
-    Ok(StepGraph { model: g.model(&named)?, state, hyper: opt.hyper_inputs().iter().map(|s| s.to_string()).collect() })
+    let mut hyper: Vec<String> = opt.hyper_inputs().iter().map(|s| s.to_string()).collect();
+    hyper.push(MAX_GRAD_NORM.into());
+    Ok(StepGraph { model: g.model(&named)?, state, hyper })
+}
+
+/// Scales all gradients by `min(1, max_grad_norm / ‖g‖)`, `‖g‖` the norm over every parameter
+/// together. The threshold is a graph input, fed each step (+∞ turns clipping off), so the same
+/// graph serves runs with and without it.
+fn clip_by_global_norm(g: &mut GraphBuilder, grads: Vec<Option<Value>>) -> Result<Vec<Option<Value>>> {
+    let max_norm = g.input(MAX_GRAD_NORM, DType::F32, vec![])?;
+    let mut sum_sq: Option<Value> = None;
+    for grad in grads.iter().flatten() {
+        let axes: Vec<i64> = (0..g.rank(*grad) as i64).collect();
+        let s = g.raw_reduce("ReduceSumSquare", *grad, &axes, false)?;
+        sum_sq = Some(match sum_sq {
+            None => s,
+            Some(acc) => g.raw_add(acc, s)?,
+        });
+    }
+    let Some(sum_sq) = sum_sq else { return Ok(grads) };
+    let norm = g.raw_unary("Sqrt", sum_sq);
+    let eps = g.scalar(1e-6);
+    let norm = g.raw_add(norm, eps)?;
+    let ratio = g.raw_binary("Div", max_norm, norm)?;
+    let one = g.scalar(1.0);
+    let scale = g.raw_binary("Min", ratio, one)?;
+    grads.into_iter().map(|grad| grad.map(|v| g.raw_mul(v, scale)).transpose()).collect()
 }
 
 /// The complete training state between steps: every state tensor of the train-step graph by
@@ -146,6 +175,7 @@ pub struct Trainer<M: Model> {
     session: Session,
     state: Vec<DynValue>,
     steps: u64,
+    max_grad_norm: f32,
 }
 
 impl<M: Model> Trainer<M> {
@@ -180,7 +210,7 @@ impl<M: Model> Trainer<M> {
                 runtime::tensor_f32(&s.shape, data)
             })
             .collect::<Result<_>>()?;
-        Ok(Trainer { model, config, store, store_current: true, graph, session, state, steps })
+        Ok(Trainer { model, config, store, store_current: true, graph, session, state, steps, max_grad_norm: f32::INFINITY })
     }
 
     /// Everything needed to continue training later, copied from the session's device.
@@ -208,6 +238,11 @@ impl<M: Model> Trainer<M> {
         &self.graph
     }
 
+    /// Clip the global gradient norm to `max` from the next step on (`None`: no clipping).
+    pub fn set_max_grad_norm(&mut self, max: Option<f32>) {
+        self.max_grad_norm = max.unwrap_or(f32::INFINITY);
+    }
+
     pub fn steps(&self) -> u64 {
         self.steps
     }
@@ -231,7 +266,8 @@ impl<M: Model> Trainer<M> {
         let x = runtime::tensor_f32(&xshape, batch.x.to_vec())?;
         let y = runtime::tensor_f32(&yshape, batch.y.to_vec())?;
         let w = runtime::tensor_f32(&yshape, batch.weight.map_or_else(|| vec![1.0; ylen], <[f32]>::to_vec))?;
-        let hyper = self.config.optimizer.hyper_values(self.steps + 1, lr);
+        let mut hyper = self.config.optimizer.hyper_values(self.steps + 1, lr);
+        hyper.push(self.max_grad_norm);
 
         let ctx = || "binding train-step inputs".to_string();
         let mut binding = self.session.create_binding().ctx(ctx)?;

@@ -151,6 +151,7 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
         } else {
             Trainer::from_snapshot(model, snapshot, train_config(epoch))?
         };
+        trainer.set_max_grad_norm(t.clip_grad_norm);
         let order = epoch_order(&split.train, t.seed, epoch);
         let bar = progress_bar(show_progress, batches_per_epoch, epoch, t.epochs);
         let mut loss_sum = 0.0;
