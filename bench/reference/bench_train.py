@@ -58,7 +58,7 @@ def main() -> None:
             loss = loss_fn(model(x), y)
             loss.backward()
             opt.step()
-        return float(loss)
+        return float(loss.detach())
 
     model.train()
     run(a.warmup)

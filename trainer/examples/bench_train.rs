@@ -1,7 +1,7 @@
 //! Training throughput of the reference CNN (see `Cnn::reference`) in samples per second.
 //!
 //! cargo run --release -p regula-train --example bench_train -- [--batch 32] [--len 230]
-//!     [--threads 2] [--steps 100] [--warmup 10] [--device cpu|cuda[:N]]
+//!     [--threads 2] [--steps 100] [--warmup 10] [--device cpu|cuda[:N]] [--no-spin]
 //!
 //! Data are random one-hot sequences and normal targets: throughput does not depend on them.
 //! The PyTorch twin is `bench/reference/bench_train.py`.
@@ -36,7 +36,7 @@ fn main() -> regula_train::Result<()> {
     let config = TrainConfig {
         loss: Loss::Mse,
         optimizer: Optimizer::adamw(1e-3),
-        runtime: RuntimeConfig { device, threads, ..Default::default() },
+        runtime: RuntimeConfig { device, threads, spin: !args.iter().any(|a| a == "--no-spin"), ..Default::default() },
         seed: 0,
     };
     let mut trainer = Trainer::new(Cnn::reference(len, 1), config)?;
@@ -67,8 +67,9 @@ fn main() -> regula_train::Result<()> {
     let loss = run(steps)?;
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "regula-train (ONNX Runtime) device={device:?} batch={batch} len={len} threads={threads} steps={steps}: \
+        "regula-train (ONNX Runtime) device={device:?} spin={} batch={batch} len={len} threads={threads} steps={steps}: \
          {:.1} samples/s, {:.2} ms/step, final loss {loss:.4}",
+        !args.iter().any(|a| a == "--no-spin"),
         (steps * batch) as f64 / secs,
         1e3 * secs / steps as f64
     );

@@ -58,11 +58,14 @@ pub struct RuntimeConfig {
     /// Intra-op threads; 0 lets ONNX Runtime choose.
     pub threads: usize,
     pub optimization: GraphOptimizationLevel,
+    /// Whether idle intra-op threads spin waiting for work (ORT's default: lowest latency on
+    /// an otherwise idle machine, wasted cycles on a shared one).
+    pub spin: bool,
 }
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        RuntimeConfig { device: Device::Cpu, threads: 0, optimization: GraphOptimizationLevel::All }
+        RuntimeConfig { device: Device::Cpu, threads: 0, optimization: GraphOptimizationLevel::All, spin: true }
     }
 }
 
@@ -113,6 +116,9 @@ pub fn session(model: &ModelProto, config: &RuntimeConfig) -> Result<Session> {
         .ctx(|| "setting optimization level".into())?;
     if config.threads > 0 {
         builder = builder.with_intra_threads(config.threads).ctx(|| format!("setting {} threads", config.threads))?;
+    }
+    if !config.spin {
+        builder = builder.with_config_entry("session.intra_op.allow_spinning", "0").ctx(|| "disabling thread spinning".into())?;
     }
     if let Device::Cuda(n) = config.device {
         builder = with_cuda(builder, n)?;
