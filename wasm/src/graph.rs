@@ -18,7 +18,7 @@ pub const ALLOWED_OPS: &[&str] = &[
     "Abs", "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv",
     "ConvTranspose", "Div", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Gather", "Gelu", "Gemm",
     "GlobalAveragePool", "GlobalMaxPool", "Greater", "Identity", "LayerNormalization", "LeakyRelu", "Less", "Log",
-    "MatMul", "Max", "MaxPool", "Min", "Mul", "Neg", "Not", "Pow", "Reciprocal", "ReduceMax", "ReduceMean",
+    "MatMul", "Max", "MaxPool", "Min", "Mul", "Neg", "Not", "Pad", "Pow", "Reciprocal", "ReduceMax", "ReduceMean",
     "ReduceSum", "Relu", "Reshape", "ScatterElements", "Shape", "Sigmoid", "Sign", "Size", "Slice", "Softmax",
     "Softplus", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Unsqueeze", "Where",
 ];

@@ -242,3 +242,18 @@ fn first_layer_filters_are_scaled_by_their_batch_norm() {
         }
     }
 }
+
+#[test]
+fn graphs_that_are_not_position_wise_fall_back_to_naive_with_the_reason() {
+    let mut proto = graph::read_model(&bytes("mpra1.onnx")).unwrap();
+    let node = proto.graph.as_mut().unwrap().node.iter_mut().find(|n| n.op_type == "Relu").unwrap();
+    node.op_type = "Softmax".into();
+    let name = node.name.clone();
+    let m = Model::load(&proto.encode_to_vec(), &text("mpra1.manifest.json"), None).unwrap();
+    assert!(m.split.is_none());
+    assert_eq!(m.split_error.as_deref().unwrap(), format!("the trunk has a Softmax node ('{name}'), which is not position-wise"));
+    let s = random_dna(230, 3);
+    let r = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Fast).unwrap();
+    assert_eq!(r.method, Method::Naive);
+    assert_eq!(r.fallback_reason, m.split_error);
+}
