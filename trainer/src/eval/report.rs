@@ -41,6 +41,9 @@ pub struct Report {
     pub predictions: BTreeMap<String, BTreeMap<String, Predictions>>,
     /// Free-form facts shown at the top: data, split, architecture, machine.
     pub facts: Vec<(String, String)>,
+    /// Rows left out under `--skip-bad`: line, id and reason.
+    #[serde(default)]
+    pub skipped: Vec<(usize, String, String)>,
 }
 
 impl Report {
@@ -112,7 +115,15 @@ impl Report {
                 h += &bar_chart(&format!("{} per task ({split})", self.metric), &self.metric, &bars);
             }
         }
-        h + "</div></body></html>"
+        h += "</div>";
+        if !self.skipped.is_empty() {
+            let _ = write!(h, "<h2>Rows left out ({})</h2><table><tr><th>line</th><th>id</th><th>reason</th></tr>", self.skipped.len());
+            for (line, id, reason) in &self.skipped {
+                let _ = write!(h, "<tr><td>{line}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>", esc(id), esc(reason));
+            }
+            h += "</table>";
+        }
+        h + "</body></html>"
     }
 }
 
@@ -132,6 +143,7 @@ mod tests {
             "validation".into(),
             BTreeMap::from([("HepG2".to_string(), Predictions { measured: vec![1.0, 2.0], predicted: vec![1.1, 1.9] })]),
         );
+        r.skipped = vec![(7, "b<1>".into(), "target 'y' is missing (NaN)".into())];
         let dir = tempfile::tempdir().unwrap();
         r.write(dir.path()).unwrap();
         let back: Report = serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
@@ -140,5 +152,6 @@ mod tests {
         // Two line charts, one scatter, one bar chart.
         assert_eq!(html.matches("<svg").count(), 4);
         assert!(html.contains("<td>0.6000</td>"));
+        assert!(html.contains("Rows left out (1)") && html.contains("<td>b&lt;1&gt;</td>"));
     }
 }

@@ -269,6 +269,7 @@ fn export_run(
         ("training time".into(), format!("{seconds:.1} s")),
     ];
 
+    report.skipped = data.skipped.iter().map(|s| (s.line, s.id.clone(), s.reason.clone())).collect();
     let out = &plan.out;
     let write = |name: &str, bytes: &[u8]| crate::atomic::write(&out.join(name), bytes).map_err(|e| write_error(&out.join(name), e));
     write(MODEL_FILE, &prost::Message::encode_to_vec(&inference))?;
