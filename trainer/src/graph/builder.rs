@@ -236,11 +236,9 @@ impl GraphBuilder {
             if !used_values.insert(v) {
                 continue;
             }
-            if let Some(&n) = self.producer.get(&v) {
-                if !needed[n] {
-                    needed[n] = true;
-                    stack.extend(self.nodes[n].input.iter().filter(|s| !s.is_empty()).map(|s| by_name[s.as_str()]));
-                }
+            if let Some(&n) = self.producer.get(&v).filter(|&&n| !needed[n]) {
+                needed[n] = true;
+                stack.extend(self.nodes[n].input.iter().filter(|s| !s.is_empty()).map(|s| by_name[s.as_str()]));
             }
         }
         // Outputs take their public names by renaming the value where a node produces it (an

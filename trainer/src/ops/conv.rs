@@ -117,10 +117,8 @@ impl Op for Conv1d {
                 message: format!("input `{}` has {cin} channels, weight `{}` expects {wcin}", g.name(x[0]), g.name(x[1])),
             });
         }
-        if let Some(&b) = x.get(2) {
-            if g.shape(b) != &vec![Dim::Fixed(cout)] {
-                return Err(Error::Graph { op: self.name(), message: format!("bias `{}` must have shape [{cout}]", g.name(b)) });
-            }
+        if let Some(&b) = x.get(2).filter(|&&b| g.shape(b) != &vec![Dim::Fixed(cout)]) {
+            return Err(Error::Graph { op: self.name(), message: format!("bias `{}` must have shape [{cout}]", g.name(b)) });
         }
         let lout = self.out_len(len, k);
         if lout < 1 || self.stride < 1 || self.dilation < 1 {
