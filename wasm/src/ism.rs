@@ -198,9 +198,10 @@ impl IsmRun {
         }
         let mut pooled_all = Vec::new();
         let mut targets = Vec::new();
-        for ((valid, len), group) in &groups {
-            let len = *len;
-            let trunk = if *valid { split.trunk_valid.as_ref().expect("valid windows need the valid trunk") } else { &split.trunk };
+        // Sub-batches bound the memory of one trunk run whatever the chunk size.
+        let batches = groups.iter().flat_map(|(kind, g)| g.chunks(TRUNK_BATCH).map(move |b| (*kind, b)));
+        for ((valid, len), group) in batches {
+            let trunk = if valid { split.trunk_valid.as_ref().expect("valid windows need the valid trunk") } else { &split.trunk };
             let mut x = vec![0.0f32; group.len() * 4 * len];
             for (j, &(p, b, w)) in group.iter().enumerate() {
                 let row = &mut x[j * 4 * len..(j + 1) * 4 * len];
@@ -283,6 +284,9 @@ impl IsmRun {
         })
     }
 }
+
+/// Most windows per trunk run.
+pub const TRUNK_BATCH: usize = 96;
 
 /// Windows run together: valid or padded trunk, and length.
 type WindowKind = (bool, usize);
