@@ -6,6 +6,34 @@
 //! - [`train::Trainer`] builds the train-step graph (forward, loss, backward, optimizer update)
 //!   for a [`model::Model`] and runs it on CPU or CUDA ([`runtime`]).
 //! - [`export`] writes the inference graph and the input-attribution graph of the trained model.
+//!
+//! ```no_run
+//! use regula_train::loss::Loss;
+//! use regula_train::model::Cnn;
+//! use regula_train::optim::Optimizer;
+//! use regula_train::runtime::RuntimeConfig;
+//! use regula_train::train::{Batch, TrainConfig, Trainer};
+//!
+//! # fn main() -> regula_train::Result<()> {
+//! // ONNX Runtime is loaded from ORT_DYLIB_PATH, else the copy scripts/provision-ort.sh made.
+//! let config = TrainConfig {
+//!     loss: Loss::Mse,
+//!     optimizer: Optimizer::adamw(1e-3),
+//!     // "cuda" or "cuda:N" for the CUDA provider; a CPU-only library gives Error::CudaUnavailable.
+//!     runtime: RuntimeConfig { device: "cpu".parse()?, threads: 2, ..Default::default() },
+//!     seed: 0,
+//! };
+//! let mut trainer = Trainer::new(Cnn::reference(230, 1), config)?;
+//! // One-hot x [n, 4, 230] (regula_core::encode), targets and optional weights [n, outputs].
+//! let (x, y) = (vec![0.25f32; 32 * 4 * 230], vec![0.0f32; 32]);
+//! let loss = trainer.step(&Batch { x: &x, y: &y, weight: None, n: 32 })?;
+//! let predictions = trainer.predictor()?.predict(&x, 32)?;
+//! let inference = regula_train::onnx::encode_model(&trainer.inference_graph()?);
+//! let attribution = regula_train::onnx::encode_model(&trainer.attribution_graph()?);
+//! # let _ = (loss, predictions, inference, attribution);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod atomic;
 pub mod autodiff;
@@ -24,6 +52,7 @@ pub mod optim;
 pub mod options;
 pub mod params;
 pub mod runtime;
+pub mod scan;
 pub mod train;
 
 pub use error::{Error, Result};
