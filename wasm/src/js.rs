@@ -63,6 +63,62 @@ fn policy(model: &Model, options: &JsValue) -> Result<LengthPolicy, JsError> {
     }
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+export type Padding = "n" | { flanks: { left: string; right: string } };
+export type LengthPolicy =
+  | { policy: "exact" }
+  | { policy: "pad"; padding: Padding }
+  | { policy: "crop" }
+  | { policy: "pad_or_crop"; padding: Padding }
+  | { policy: "tile"; stride: number; padding: Padding };
+export type Fitting =
+  | { action: "unchanged" }
+  | { action: "padded"; left: number; right: number }
+  | { action: "cropped"; left: number; right: number }
+  | { action: "tiled"; windows: number; stride: number };
+export interface PredictOptions { policy?: LengthPolicy }
+export interface SequencePrediction {
+  name: string; length: number; fitting: Fitting;
+  /** Per target, measured units; the mean over windows for a tiled sequence. */
+  values: number[]; window_starts: number[]; window_values: number[][];
+}
+export interface MutagenesisOptions {
+  method?: "fast" | "naive"; chunk?: number; policy?: LengthPolicy;
+  /** Called after each chunk; return false to cancel (the call then throws "cancelled"). */
+  onProgress?: (done: number, total: number) => boolean | void;
+}
+export interface MutagenesisResult {
+  /** [targets, L, 4]: prediction with the substitution minus the reference (0 at the reference base). */
+  effects: Float32Array; shape: [number, number, number];
+  reference: number[];
+  /** [targets, L]: minus the mean effect of the substitutions at each position. */
+  importance: Float32Array;
+  bases: string; window_start: number; fitting: Fitting; method: "fast" | "naive";
+  fallback_reason?: string; passes: number; bases_computed: number;
+}
+export interface VariantOptions { reverseComplement?: boolean; chrom?: string; offset?: number; policy?: LengthPolicy }
+export interface VariantScore {
+  line: number; id?: string; position?: number; reference?: string; alternate?: string; error?: string;
+  ref_prediction: number[]; alt_prediction: number[]; difference: number[]; log2_fold_change: (number | undefined)[];
+}
+export interface VariantReport { scores: VariantScore[]; reverse_complement_averaged: boolean; aggregation: string }
+export interface AttributionOptions { policy?: LengthPolicy; steps?: number; baseline?: "n" | "zeros" }
+export interface Attribution {
+  method: string; shape: [number, number];
+  /** [targets, L] */ perPosition: Float32Array;
+  /** [targets, 4, L] */ perChannel: Float32Array;
+  prediction: Float32Array; completenessGap?: Float32Array;
+  bases: string; window_start: number; fitting: Fitting;
+}
+export interface MotifHighlight {
+  motif_id: string; motif_name?: string; start: number; end: number; strand: "+" | "-";
+  score: number; p_value: number; matched: string; mean_attribution?: number;
+}
+export interface FilterMatch { motif_id: string; motif_name?: string; strand: "+" | "-"; offset: number; similarity: number }
+export interface FilterPwm { filter: number; probs: [number, number, number, number][]; information_content: number; consensus: string; matches: FilterMatch[] }
+"#;
+
 /// A model running in this tab: construct it from the ONNX bytes and manifest JSON the page
 /// loaded (plus the attribution graph's bytes, for attributions).
 #[wasm_bindgen]
@@ -113,7 +169,12 @@ impl Predictor {
     /// Predictions for `sequences`: FASTA/plain text, or an array of plain sequence strings.
     /// `options.policy` overrides the manifest's length policy. Returns one object per sequence:
     /// `{name, length, fitting, values, window_starts, window_values}`.
-    pub fn predict(&self, sequences: JsValue, options: JsValue) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(unchecked_return_type = "SequencePrediction[]")]
+    pub fn predict(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] sequences: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "PredictOptions")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
         let seqs: Vec<(String, Vec<u8>)> = if let Some(text) = sequences.as_string() {
             regula_core::sequence::parse_sequences(text.as_bytes())
                 .map_err(|e| JsError::new(&e.to_string()))?
@@ -142,8 +203,12 @@ impl Predictor {
     /// (return `false` to cancel, which throws "cancelled"), `policy`. Returns
     /// `{effects: Float32Array [targets, L, 4], shape, reference, importance: Float32Array
     /// [targets, L], bases, window_start, fitting, method, fallback_reason, passes, bases_computed}`.
-    #[wasm_bindgen(js_name = saturationMutagenesis)]
-    pub fn saturation_mutagenesis(&self, sequence: &str, options: JsValue) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(js_name = saturationMutagenesis, unchecked_return_type = "MutagenesisResult")]
+    pub fn saturation_mutagenesis(
+        &self,
+        sequence: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "MutagenesisOptions")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
         let mut job = self.start_mutagenesis(sequence, options.clone())?;
         let chunk = get(&options, "chunk").and_then(|v| v.as_f64()).map_or(50, |c| c.max(1.0) as usize);
         let callback: Option<Function> = get(&options, "onProgress").and_then(|f| f.dyn_into().ok());
@@ -169,7 +234,11 @@ impl Predictor {
     /// chunks): `job.step(positions)` returns true when done, `job.done`/`job.total`,
     /// `job.finish()` returns the result.
     #[wasm_bindgen(js_name = startMutagenesis)]
-    pub fn start_mutagenesis(&self, sequence: &str, options: JsValue) -> Result<MutagenesisJob, JsError> {
+    pub fn start_mutagenesis(
+        &self,
+        sequence: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "MutagenesisOptions")] options: JsValue,
+    ) -> Result<MutagenesisJob, JsError> {
         let seq = one_sequence(sequence)?;
         let method = match get(&options, "method").and_then(|v| v.as_string()).as_deref() {
             None | Some("fast") => Method::Fast,
@@ -183,8 +252,13 @@ impl Predictor {
     /// Scores variants (VCF lines or `pos REF>ALT`, 1-based) against `sequence`. Options:
     /// `reverseComplement` (average both strands), `chrom` and `offset` (VCF POS − offset =
     /// position in the sequence), `policy`. Every variant gets a row; problems are in its `error`.
-    #[wasm_bindgen(js_name = scoreVariants)]
-    pub fn score_variants(&self, sequence: &str, variants: &str, options: JsValue) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(js_name = scoreVariants, unchecked_return_type = "VariantReport")]
+    pub fn score_variants(
+        &self,
+        sequence: &str,
+        variants: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "VariantOptions")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
         let seq = one_sequence(sequence)?;
         let coordinates = Coordinates {
             chrom: get(&options, "chrom").and_then(|v| v.as_string()),
@@ -197,8 +271,12 @@ impl Predictor {
 
     /// Gradient × input per position (`perPosition` [targets, L]) and per channel (`perChannel`
     /// [targets, 4, L]) of the sequence's model window, in model output units.
-    #[wasm_bindgen(js_name = gradientTimesInput)]
-    pub fn gradient_times_input(&self, sequence: &str, options: JsValue) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(js_name = gradientTimesInput, unchecked_return_type = "Attribution")]
+    pub fn gradient_times_input(
+        &self,
+        sequence: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "AttributionOptions")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
         let (x, window) = self.window(sequence, &options)?;
         let a = attribution::gradient_times_input(&self.model, &x).map_err(err)?;
         Ok(attribution_js(&a, &window).into())
@@ -206,8 +284,12 @@ impl Predictor {
 
     /// Integrated gradients (`options.steps`, default 32; `options.baseline` `"n"` (0.25 in
     /// every channel, default) or `"zeros"`), with the completeness gap per target.
-    #[wasm_bindgen(js_name = integratedGradients)]
-    pub fn integrated_gradients(&self, sequence: &str, options: JsValue) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(js_name = integratedGradients, unchecked_return_type = "Attribution")]
+    pub fn integrated_gradients(
+        &self,
+        sequence: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "AttributionOptions")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
         let (x, window) = self.window(sequence, &options)?;
         let steps = get(&options, "steps").and_then(|v| v.as_f64()).map_or(32, |s| s as usize);
         let zeros = match get(&options, "baseline").and_then(|v| v.as_string()).as_deref() {
@@ -222,14 +304,14 @@ impl Predictor {
     /// First-layer convolution filters as PWMs, each with its `top` (default 3) best matches in
     /// `motifs`: `[{filter, probs, information_content, consensus, matches: [{motif_id,
     /// motif_name, strand, offset, similarity}]}]`.
-    #[wasm_bindgen(js_name = filterMotifs)]
+    #[wasm_bindgen(js_name = filterMotifs, unchecked_return_type = "FilterPwm[]")]
     pub fn filter_motifs(&self, motifs: &MotifSet, top: Option<usize>) -> Result<JsValue, JsError> {
         let (dims, w) = self.first_conv()?;
         to_js(&motifs::filters_to_motifs(w, dims, Some(&motifs.set), top.unwrap_or(3)))
     }
 
     /// First-layer convolution filters as PWMs, without matching.
-    #[wasm_bindgen(js_name = filterPwms)]
+    #[wasm_bindgen(js_name = filterPwms, unchecked_return_type = "FilterPwm[]")]
     pub fn filter_pwms(&self) -> Result<JsValue, JsError> {
         let (dims, w) = self.first_conv()?;
         to_js(&motifs::filters_to_motifs(w, dims, None, 0))
@@ -313,6 +395,7 @@ impl MutagenesisJob {
     }
 
     /// The result (throws if positions remain).
+    #[wasm_bindgen(unchecked_return_type = "MutagenesisResult")]
     pub fn finish(self) -> Result<JsValue, JsError> {
         let r = self.run.finish(&self.model).map_err(err)?;
         Ok(ism_js(&r)?.into())
@@ -358,6 +441,7 @@ impl MotifSet {
 
     /// Motif hits in `bases` (plain sequence) at `pThreshold` (default 1e-4), each with the mean
     /// of `attribution` (one value per base, e.g. a row of `perPosition` or `importance`) under it.
+    #[wasm_bindgen(unchecked_return_type = "MotifHighlight[]")]
     pub fn highlights(&self, bases: &str, p_threshold: Option<f64>, attribution: Option<Float32Array>) -> Result<JsValue, JsError> {
         let a = attribution.map(|a| a.to_vec());
         let hits = motifs::highlight(&self.set, bases.as_bytes(), p_threshold.unwrap_or(1e-4), a.as_deref()).map_err(err)?;
