@@ -108,7 +108,11 @@ impl IsmRun {
                 } else {
                     plan_windows(split.field, l, t_len)
                 };
-                (Some(Fast { windows, trunk: out.data, sum, channels, t_len, head_ref }), None)
+                let fast = Fast { windows, trunk: out.data, sum, channels, t_len, head_ref };
+                match self_check(split, &fast, &x, l) {
+                    Ok(()) => (Some(fast), None),
+                    Err(reason) => (None, Some(reason)),
+                }
             }
         };
         let outputs = model.outputs;
@@ -293,6 +297,51 @@ type WindowKind = (bool, usize);
 /// One substitution: position, base, its window.
 type Job = (usize, usize, IsmWindow);
 
+/// Runs the unmutated window of one position per window kind (and the first and last
+/// positions) and checks it reproduces the full trunk's outputs there: a guard, at the cost of a
+/// few window passes, against a graph the split accepted but the window lemma does not cover.
+/// On failure fast mutagenesis falls back to naive with the reason.
+fn self_check(split: &crate::model::SplitGraphs, fast: &Fast, x: &[f32], l: usize) -> std::result::Result<(), String> {
+    let mut picks: Vec<usize> = Vec::new();
+    let mut kinds: Vec<WindowKind> = Vec::new();
+    let with_window: Vec<usize> = (0..l).filter(|&p| fast.windows[p].is_some()).collect();
+    for &p in with_window.first().into_iter().chain(with_window.last()) {
+        picks.push(p);
+    }
+    for &p in &with_window {
+        let w = fast.windows[p].expect("filtered");
+        if !kinds.contains(&(w.valid, w.len)) {
+            kinds.push((w.valid, w.len));
+            picks.push(p);
+        }
+    }
+    let (c, tl) = (fast.channels, fast.t_len);
+    for p in picks {
+        let w = fast.windows[p].expect("picked with a window");
+        let mut row = vec![0.0f32; 4 * w.len];
+        for ch in 0..4 {
+            row[ch * w.len..(ch + 1) * w.len].copy_from_slice(&x[ch * l + w.start..ch * l + w.start + w.len]);
+        }
+        let trunk = if w.valid { split.trunk_valid.as_ref().ok_or("no valid trunk")? } else { &split.trunk };
+        let out = trunk.run(&row, 1, &[4, w.len]).map_err(|e| format!("fast mutagenesis self-check: {e}"))?.remove(0);
+        let tw = out.shape[2];
+        for ch in 0..c {
+            for t in w.first..=w.last {
+                let (a, b) = (out.data.get(ch * tw + t - w.offset).copied().unwrap_or(f32::NAN), fast.trunk[ch * tl + t]);
+                let close = (a - b).abs() <= 1e-5 * (1.0 + b.abs());
+                if !close {
+                    return Err(format!(
+                        "fast mutagenesis self-check: the trunk on window {}..{} gives {a} at output {t}, channel {ch}; the whole sequence gives {b}",
+                        w.start,
+                        w.start + w.len
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Sets position `p` of a `[4, len]` one-hot row to base `b`.
 fn mutate(row: &mut [f32], len: usize, p: usize, b: usize) {
     for ch in 0..4 {
@@ -303,4 +352,38 @@ fn mutate(row: &mut [f32], len: usize, p: usize, b: usize) {
 /// Full mutagenesis in one call.
 pub fn saturation_mutagenesis(model: &Model, seq: &[u8], policy: &LengthPolicy, method: Method) -> Result<IsmResult> {
     IsmRun::new(model, seq, policy, method)?.run_to_end(model, usize::MAX, |_, _| true)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::geometry::Field;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    #[test]
+    fn self_check_catches_a_wrong_receptive_field() {
+        let manifest = String::from_utf8(fixture("mpra1.manifest.json")).unwrap();
+        let m = Model::load(&fixture("mpra1.onnx"), &manifest, None).unwrap();
+        let split = m.split.as_ref().unwrap();
+        let seq: Vec<u8> = (0..230).map(|i| b"ACGT"[(i * 7 + i / 3) % 4]).collect();
+        let x = m.encode(&seq);
+        let out = split.trunk.run(&x, 1, &[4, 230]).unwrap().remove(0);
+        let (channels, t_len) = (out.shape[1], out.shape[2]);
+        let fast_with = |field: Field| Fast {
+            windows: plan_valid_windows(field, 230, t_len),
+            trunk: out.data.clone(),
+            sum: vec![0.0; channels],
+            channels,
+            t_len,
+            head_ref: vec![],
+        };
+        assert_eq!(self_check(split, &fast_with(split.field), &x, 230), Ok(()));
+        // A field that is too narrow on the right: windows miss bases their outputs read.
+        let narrow = Field { hi: split.field.hi - 6, ..split.field };
+        let e = self_check(split, &fast_with(narrow), &x, 230).unwrap_err();
+        assert!(e.starts_with("fast mutagenesis self-check: the trunk on window "), "{e}");
+    }
 }
