@@ -52,6 +52,45 @@ enum Command {
         /// A model folder, or its model.onnx.
         model: PathBuf,
     },
+    /// Saturation mutagenesis: every substitution of every sequence in a FASTA file; TSV out
+    /// (one row per substitution and target).
+    Ism {
+        #[arg(long)]
+        model: PathBuf,
+        /// FASTA or plain sequence file.
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// pad, crop or pad-or-crop [default: the model's own].
+        #[arg(long)]
+        length_policy: Option<String>,
+        #[arg(long)]
+        rc_average: bool,
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
+    /// Score VCF variants against a reference genome FASTA: reference and alternate prediction
+    /// of a model-length window centred on each variant; TSV out, one row per variant and target.
+    ScoreVariants {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        vcf: PathBuf,
+        /// Reference FASTA (records named by chromosome, or `chrom:start-end`).
+        #[arg(long)]
+        reference: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        rc_average: bool,
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
     /// Predict sequences from FASTA, a pasted-sequence file, or a table; TSV out.
     Predict {
         #[arg(long)]
@@ -134,9 +173,58 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{}\n\n{}", m.manifest.to_json(), m.graph_summary());
             Ok(())
         }
+        Command::Ism { model, input, out, length_policy, rc_average, device, threads } => {
+            let mut m = load_model(&model, &device, threads)?;
+            let policy = match length_policy {
+                Some(name) => m.policy(&name, None).map_err(|e| e.to_string())?,
+                None => m.manifest.inputs[0].default_length_policy.clone(),
+            };
+            let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+            let records = regula_core::sequence::parse_sequences(&bytes).map_err(|e| format!("{}: {e}", input.display()))?;
+            let targets: Vec<String> = m.manifest.targets.iter().map(|t| t.name.clone()).collect();
+            let mut tsv = String::from("id\tposition\tref\talt\ttarget\treference_prediction\teffect\n");
+            for r in &records {
+                let (reference, subs) = regula_train::scan::saturation_mutagenesis(&mut m, &r.name, &r.sequence, &policy, rc_average).map_err(|e| e.to_string())?;
+                for s in &subs {
+                    for (k, t) in targets.iter().enumerate() {
+                        tsv += &format!("{}\t{}\t{}\t{}\t{t}\t{:.6}\t{:.6}\n", r.name, s.position, s.reference as char, s.alternate as char, reference[k], s.effects[k]);
+                    }
+                }
+            }
+            write_tsv(out, &tsv)
+        }
+        Command::ScoreVariants { model, vcf, reference, out, rc_average, device, threads } => {
+            let mut m = load_model(&model, &device, threads)?;
+            let records = regula_core::sequence::fasta::read_path(&reference).map_err(|e| format!("{}: {e}", reference.display()))?;
+            let genome = regula_train::data::genome::Genome::from_records(records);
+            let text = std::fs::read_to_string(&vcf).map_err(|e| format!("cannot read {}: {e}", vcf.display()))?;
+            let scores = regula_train::scan::score_vcf(&mut m, &genome, &text, rc_average).map_err(|e| e.to_string())?;
+            let targets: Vec<String> = m.manifest.targets.iter().map(|t| t.name.clone()).collect();
+            let mut tsv = String::from("line\tchrom\tpos\tid\tref\talt\ttarget\tref_prediction\talt_prediction\tdifference\terror\n");
+            let mut errors = 0;
+            for s in &scores {
+                let v = &s.variant;
+                let lead = format!("{}\t{}\t{}\t{}\t{}\t{}", v.line, s.chrom, v.position, v.id, v.reference, v.alternate);
+                match &s.error {
+                    Some(e) => {
+                        errors += 1;
+                        tsv += &format!("{lead}\t\t\t\t\t{e}\n");
+                    }
+                    None => {
+                        for (k, t) in targets.iter().enumerate() {
+                            let (r, a) = (s.reference[k], s.alternate[k]);
+                            tsv += &format!("{lead}\t{t}\t{r:.6}\t{a:.6}\t{:.6}\t\n", a - r);
+                        }
+                    }
+                }
+            }
+            if errors > 0 {
+                eprintln!("regula-train: {errors} of {} variants could not be scored (see the error column)", scores.len());
+            }
+            write_tsv(out, &tsv)
+        }
         Command::Predict { model, input, sequence_column, id_column, out, rc_average, length_policy, stride, device, threads } => {
-            let runtime = RuntimeConfig { device: parse_device(Some(&device))?, threads, ..Default::default() };
-            let mut m = ExportedModel::load(&model, &runtime).map_err(|e| e.to_string())?;
+            let mut m = load_model(&model, &device, threads)?;
             let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
             let records: Vec<(String, Vec<u8>)> = match sequence_column {
                 Some(column) => {
@@ -158,13 +246,22 @@ fn run(cli: Cli) -> Result<(), String> {
                 let values: Vec<String> = p.values.iter().map(|v| format!("{v:.6}")).collect();
                 tsv += &format!("{id}\t{}\t{}\t{}\n", s.len(), describe_fitting(&p.fitting), values.join("\t"));
             }
-            match out {
-                Some(path) => regula_train::atomic::write(&path, tsv.as_bytes()).map_err(|e| format!("writing {}: {e}", path.display())),
-                None => {
-                    print!("{tsv}");
-                    Ok(())
-                }
-            }
+            write_tsv(out, &tsv)
+        }
+    }
+}
+
+fn load_model(dir: &std::path::Path, device: &str, threads: usize) -> Result<ExportedModel, String> {
+    let runtime = RuntimeConfig { device: parse_device(Some(device))?, threads, ..Default::default() };
+    ExportedModel::load(dir, &runtime).map_err(|e| e.to_string())
+}
+
+fn write_tsv(out: Option<PathBuf>, tsv: &str) -> Result<(), String> {
+    match out {
+        Some(path) => regula_train::atomic::write(&path, tsv.as_bytes()).map_err(|e| format!("writing {}: {e}", path.display())),
+        None => {
+            print!("{tsv}");
+            Ok(())
         }
     }
 }

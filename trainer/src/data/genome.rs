@@ -67,17 +67,21 @@ impl Genome {
 
     /// The window around a TSS at 0-based `tss` on `strand`.
     pub fn promoter_window(&self, chrom: &str, tss: u64, strand: Strand, upstream: u64, downstream: u64) -> Result<Vec<u8>, WindowError> {
+        let tss = tss as i64;
+        match strand {
+            Strand::Forward => self.window(chrom, tss - upstream as i64, tss + downstream as i64),
+            Strand::Reverse => Ok(reverse_complement(&self.window(chrom, tss - downstream as i64 + 1, tss + upstream as i64 + 1)?)),
+        }
+    }
+
+    /// Forward-strand bases of the 0-based half-open interval `[start, end)`.
+    pub fn window(&self, chrom: &str, start: i64, end: i64) -> Result<Vec<u8>, WindowError> {
         let Some((offset, bases)) = self.chromosomes.get(&chrom_key(chrom)) else {
             let available = self.chromosomes.keys().cloned().collect::<Vec<_>>().join(", ");
             return Err(WindowError::UnknownChromosome { chrom: chrom.to_string(), available });
         };
-        let tss = tss as i64;
-        let (start, end) = match strand {
-            Strand::Forward => (tss - upstream as i64, tss + downstream as i64),
-            Strand::Reverse => (tss - downstream as i64 + 1, tss + upstream as i64 + 1),
-        };
         let (lo, hi) = (start - *offset as i64, end - *offset as i64);
-        if lo < 0 || hi > bases.len() as i64 {
+        if lo < 0 || hi > bases.len() as i64 || lo > hi {
             return Err(WindowError::OutOfBounds {
                 chrom: chrom.to_string(),
                 start,
@@ -86,11 +90,7 @@ impl Genome {
                 have_end: offset + bases.len() as u64,
             });
         }
-        let window = &bases[lo as usize..hi as usize];
-        Ok(match strand {
-            Strand::Forward => window.to_vec(),
-            Strand::Reverse => reverse_complement(window),
-        })
+        Ok(bases[lo as usize..hi as usize].to_vec())
     }
 }
 

@@ -1,0 +1,95 @@
+//! Native scans of an exported model: saturation mutagenesis equals predicting each mutant on
+//! its own, and VCF variants on real hg19 are scored on windows centred on them, with clear
+//! per-variant errors for a REF mismatch or a window off the genome.
+
+use std::path::{Path, PathBuf};
+
+use regula_core::length::LengthPolicy;
+use regula_train::data::genome::Genome;
+use regula_train::exported::ExportedModel;
+use regula_train::fit::fit;
+use regula_train::options::FitOptions;
+use regula_train::scan::{saturation_mutagenesis, score_vcf};
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data").join(name)
+}
+
+fn small_model(out: &Path) -> ExportedModel {
+    let options = FitOptions {
+        data: Some(data("lentimpra_hepg2_512.tsv")),
+        id_column: Some("seq_id".into()),
+        sequence_column: Some("seq".into()),
+        target_columns: Some(vec!["mean_value".into()]),
+        channels: Some(vec![8]),
+        kernels: Some(vec![9]),
+        pools: Some(vec![4]),
+        epochs: Some(1),
+        batch_size: Some(64),
+        out: Some(out.to_path_buf()),
+        ..Default::default()
+    };
+    fit(options, false, false).unwrap();
+    ExportedModel::load(out, &Default::default()).unwrap()
+}
+
+#[test]
+fn saturation_mutagenesis_equals_predicting_each_mutant() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = small_model(&dir.path().join("m"));
+    let text = std::fs::read_to_string(data("lentimpra_hepg2_head30.tsv")).unwrap();
+    let seq = text.lines().nth(3).unwrap().split('\t').nth(1).unwrap().as_bytes().to_vec();
+    let (reference, subs) = saturation_mutagenesis(&mut model, "s", &seq, &LengthPolicy::Exact, false).unwrap();
+    assert_eq!(subs.len(), 3 * seq.len());
+    assert!(subs.iter().all(|s| s.reference != s.alternate && seq[s.position - 1] == s.reference));
+    let base = model.predict(&[("s", &seq)], None, false).unwrap()[0].values.clone();
+    assert_eq!(reference, base);
+    for s in subs.iter().step_by(37).chain([subs.first().unwrap(), subs.last().unwrap()]) {
+        let mut mutant = seq.clone();
+        mutant[s.position - 1] = s.alternate;
+        let p = model.predict(&[("m", &mutant)], None, false).unwrap()[0].values[0];
+        approx::assert_relative_eq!(s.effects[0], p - base[0], epsilon = 1e-6);
+    }
+}
+
+#[test]
+fn vcf_variants_are_scored_on_windows_centred_on_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = small_model(&dir.path().join("m"));
+    let fasta = std::fs::read(data("hg19_chr22_20095001_20115000.fa")).unwrap();
+    let records = regula_core::sequence::fasta::parse(&fasta).unwrap();
+    let chrom = records[0].sequence.to_ascii_uppercase();
+    let genome = Genome::from_records(records);
+    let at = |pos: u64| chrom[(pos - 20_095_001) as usize] as char;
+    let other = |b: char| if b == 'G' { 'T' } else { 'G' };
+    let wrong = if at(20_099_000) == 'A' { 'C' } else { 'A' };
+    let vcf = format!(
+        "#CHROM\tPOS\tID\tREF\tALT\n22\t20100000\tsnv\t{}\t{}\nchr22\t20101000\tdel\t{}{}{}\t{}\n22\t20099000\tbad\t{wrong}\tG\n22\t20199000\toff\tA\tG\n",
+        at(20_100_000),
+        other(at(20_100_000)),
+        at(20_101_000),
+        at(20_101_001),
+        at(20_101_002),
+        at(20_101_000),
+    );
+    let scores = score_vcf(&mut model, &genome, &vcf, false).unwrap();
+    assert_eq!(scores.len(), 4);
+
+    // The SNV: the window is [pos0 − 115, pos0 + 115) of the reference, the variant at index 115.
+    let pos0 = 20_100_000 - 1 - 20_095_000usize;
+    let reference = chrom[pos0 - 115..pos0 + 115].to_vec();
+    let mut alternate = reference.clone();
+    alternate[115] = other(at(20_100_000)) as u8;
+    let p = model.predict(&[("r", &reference), ("a", &alternate)], None, false).unwrap();
+    assert_eq!(scores[0].reference, p[0].values);
+    assert_eq!(scores[0].alternate, p[1].values);
+    assert!(scores[1].error.is_none(), "{:?}", scores[1].error);
+    assert_eq!(
+        scores[2].error.as_deref(),
+        Some(format!("REF {wrong} does not match the reference, which has {} at 22:20099000", at(20_099_000)).as_str())
+    );
+    assert_eq!(
+        scores[3].error.as_deref(),
+        Some("the window 22:20198884-20199114 (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000")
+    );
+}
