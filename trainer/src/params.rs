@@ -126,6 +126,7 @@ pub struct BufferSlot {
 /// What a model sees of its parameters while its graph is built.
 pub struct Params<'s> {
     mode: Mode,
+    seed: u64,
     store: &'s mut ParamStore,
     rng: ChaCha8Rng,
     trainable: Vec<(String, Value)>,
@@ -136,11 +137,17 @@ impl<'s> Params<'s> {
     /// In `Train` mode missing entries are initialised from `seed` in declaration order, so
     /// the same model and seed always start from the same weights.
     pub fn new(mode: Mode, store: &'s mut ParamStore, seed: u64) -> Self {
-        Params { mode, store, rng: ChaCha8Rng::seed_from_u64(seed), trainable: Vec::new(), buffers: Vec::new() }
+        Params { mode, seed, store, rng: ChaCha8Rng::seed_from_u64(seed), trainable: Vec::new(), buffers: Vec::new() }
     }
 
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// The seed the graph is built with; random ops (dropout) derive theirs from it, so a
+    /// training loop that varies it per epoch gets fresh, reproducible masks.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     fn value(&mut self, g: &mut GraphBuilder, name: &str, shape: &[usize], init: Init) -> Result<Value> {

@@ -61,7 +61,7 @@ pub fn batch_norm(g: &mut GraphBuilder, p: &mut Params, name: &str, x: Value, ch
 /// Dropout in training graphs, nothing in inference graphs.
 pub fn dropout(g: &mut GraphBuilder, p: &Params, x: Value, ratio: f64, seed: i64) -> Result<Value> {
     match p.mode() {
-        Mode::Train if ratio > 0.0 => g.dropout(x, ratio, seed),
+        Mode::Train if ratio > 0.0 => g.dropout(x, ratio, seed.wrapping_add(p.seed() as i64)),
         _ => Ok(x),
     }
 }
