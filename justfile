@@ -56,6 +56,6 @@ web:
 fuzz seconds="60":
     @command -v cargo-fuzz >/dev/null || cargo install --locked --quiet cargo-fuzz || cargo install --quiet cargo-fuzz
     cd core/fuzz && for t in $(RUSTC_BOOTSTRAP=1 cargo fuzz list); do \
-        mkdir -p "corpus/$t" "corpus-seed/$t"; \
+        mkdir -p "corpus/$t" "corpus-seed/$t"; printf '%-10s ' "$t"; \
         RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" "corpus-seed/$t" -- -max_total_time={{seconds}} -rss_limit_mb=2048 2>&1 | grep -E '^(Done|#[0-9]+ +DONE)|ERROR|panicked' ; \
     done
