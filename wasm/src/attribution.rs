@@ -120,3 +120,57 @@ pub fn ism_importance(ism: &IsmResult) -> Vec<f32> {
     }
     out
 }
+
+/// Attributions of a whole sequence fitted by `policy`: one window's attribution, or for a
+/// tiled sequence the attribution of the tiled prediction (the mean over windows): each window's
+/// per-base values, summed where windows overlap, divided by the number of windows (exact for
+/// gradients and, by linearity, for integrated gradients along each window's own path).
+/// Returns the attribution (its `length` the number of bases covered), the bases, the position of
+/// the first one in the sequence, and what the policy did.
+pub fn for_sequence(
+    model: &Model,
+    seq: &[u8],
+    policy: &regula_core::length::LengthPolicy,
+    method: impl Fn(&Model, &[f32]) -> Result<Attribution>,
+) -> Result<(Attribution, Vec<u8>, isize, regula_core::length::Fitting)> {
+    let (windows, fitting) = regula_core::length::fit(seq, model.length, policy).map_err(|e| Error::Input(e.to_string()))?;
+    if windows.len() == 1 {
+        let w = &windows[0];
+        let a = method(model, &model.encode(&w.bases))?;
+        return Ok((a, w.bases.clone(), w.start, fitting));
+    }
+    let (l, t, wl, n) = (seq.len(), model.outputs, model.length, windows.len());
+    let mut per_channel = vec![0.0f32; t * 4 * l];
+    let mut prediction = vec![0.0f32; t];
+    let mut gap: Option<Vec<f32>> = None;
+    let mut name = String::new();
+    for w in &windows {
+        let a = method(model, &model.encode(&w.bases))?;
+        let start = w.start as usize;
+        for k in 0..t {
+            prediction[k] += a.prediction[k] / n as f32;
+            for c in 0..4 {
+                for i in 0..wl {
+                    per_channel[(k * 4 + c) * l + start + i] += a.per_channel[(k * 4 + c) * wl + i] / n as f32;
+                }
+            }
+        }
+        if let Some(g) = &a.completeness_gap {
+            let acc = gap.get_or_insert_with(|| vec![0.0; t]);
+            for k in 0..t {
+                acc[k] += g[k] / n as f32;
+            }
+        }
+        name = a.method;
+    }
+    let a = Attribution {
+        method: name,
+        outputs: t,
+        length: l,
+        per_position: summed(&per_channel, t, l),
+        per_channel,
+        prediction,
+        completeness_gap: gap,
+    };
+    Ok((a, seq.to_vec(), 0, fitting))
+}

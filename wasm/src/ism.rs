@@ -15,7 +15,7 @@
 //! and stop between chunks.
 
 use regula_core::encode::channel;
-use regula_core::length::{Fitting, LengthPolicy, fit};
+use regula_core::length::{Fitting, LengthPolicy, Window, fit};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -32,9 +32,11 @@ pub enum Method {
 /// What saturation mutagenesis returns.
 #[derive(Clone, Debug)]
 pub struct IsmResult {
-    /// The model window the substitutions were made in (`L` bases).
+    /// The bases the substitutions were made in: the model window (`L` bases), or the whole
+    /// sequence when it was tiled.
     pub bases: Vec<u8>,
-    /// Position in the submitted sequence of `bases[0]` (negative where padding precedes it).
+    /// Position in the submitted sequence of `bases[0]` (negative where padding precedes it; 0
+    /// when tiled).
     pub window_start: isize,
     pub fitting: Fitting,
     pub method: Method,
@@ -61,8 +63,8 @@ struct Fast {
     head_ref: Vec<f32>,
 }
 
-/// A mutagenesis in progress.
-pub struct IsmRun {
+/// Mutagenesis of one model window.
+struct WindowRun {
     bases: Vec<u8>,
     window_start: isize,
     fitting: Fitting,
@@ -77,20 +79,9 @@ pub struct IsmRun {
     bases_computed: usize,
 }
 
-impl IsmRun {
-    /// Prepares mutagenesis of `seq` fitted to the model by `policy` (which must give one window).
-    pub fn new(model: &Model, seq: &[u8], policy: &LengthPolicy, method: Method) -> Result<Self> {
+impl WindowRun {
+    fn new(model: &Model, w: Window, fitting: Fitting, method: Method) -> Result<Self> {
         let l = model.length;
-        let (windows, fitting) = fit(seq, l, policy).map_err(|e| Error::Input(e.to_string()))?;
-        if windows.len() != 1 {
-            return Err(Error::Input(format!(
-                "saturation mutagenesis works on one {l} bp model window, but the {} bp sequence was cut into {} windows; \
-                 crop it or submit the region of interest",
-                seq.len(),
-                windows.len()
-            )));
-        }
-        let w = windows.into_iter().next().expect("one window");
         let x = model.encode(&w.bases);
         let reference_raw = model.forward(&x, 1)?;
         let (fast, fallback_reason) = match (method, &model.split) {
@@ -119,7 +110,7 @@ impl IsmRun {
         let base_ref = fast.as_ref().map_or(&reference_raw, |f| &f.head_ref);
         let raw = (0..l * 4).flat_map(|_| base_ref.iter().copied()).collect::<Vec<f32>>();
         debug_assert_eq!(raw.len(), l * 4 * outputs);
-        Ok(IsmRun {
+        Ok(WindowRun {
             bases: w.bases,
             window_start: w.start,
             fitting,
@@ -134,16 +125,11 @@ impl IsmRun {
         })
     }
 
-    pub fn method(&self) -> Method {
+    fn method(&self) -> Method {
         if self.fast.is_some() { Method::Fast } else { Method::Naive }
     }
 
-    /// Positions done and in all.
-    pub fn progress(&self) -> (usize, usize) {
-        (self.next, self.bases.len())
-    }
-
-    pub fn is_done(&self) -> bool {
+    fn is_done(&self) -> bool {
         self.next >= self.bases.len()
     }
 
@@ -153,8 +139,8 @@ impl IsmRun {
         (0..4).filter(move |&b| Some(b) != r)
     }
 
-    /// Computes up to `positions` more positions; returns whether all are done.
-    pub fn step(&mut self, model: &Model, positions: usize) -> Result<bool> {
+    /// Computes up to `positions` more positions; returns how many it did.
+    fn step(&mut self, model: &Model, positions: usize) -> Result<usize> {
         let l = self.bases.len();
         let end = (self.next + positions.max(1)).min(l);
         let jobs: Vec<(usize, usize)> = (self.next..end).flat_map(|p| self.alternatives(p).map(move |b| (p, b))).collect();
@@ -163,8 +149,9 @@ impl IsmRun {
         } else {
             self.step_naive(model, &jobs)?;
         }
+        let did = end - self.next;
         self.next = end;
-        Ok(self.is_done())
+        Ok(did)
     }
 
     fn step_naive(&mut self, model: &Model, jobs: &[(usize, usize)]) -> Result<()> {
@@ -241,25 +228,7 @@ impl IsmRun {
         Ok(())
     }
 
-    /// Runs to the end, calling `progress(done, total)` after each chunk of `chunk` positions;
-    /// `progress` returning false cancels.
-    pub fn run_to_end(mut self, model: &Model, chunk: usize, mut progress: impl FnMut(usize, usize) -> bool) -> Result<IsmResult> {
-        while !self.step(model, chunk)? {
-            let (done, total) = self.progress();
-            if !progress(done, total) {
-                return Err(Error::Cancelled);
-            }
-        }
-        let (done, total) = self.progress();
-        progress(done, total);
-        self.finish(model)
-    }
-
-    /// The result; an error if positions remain.
-    pub fn finish(self, model: &Model) -> Result<IsmResult> {
-        if !self.is_done() {
-            return Err(Error::Input(format!("mutagenesis has {} of {} positions left", self.bases.len() - self.next, self.bases.len())));
-        }
+    fn finish(self, model: &Model) -> Result<IsmResult> {
         let (l, t) = (self.bases.len(), model.outputs);
         let base_ref: Vec<f32> = self.fast.as_ref().map_or(self.reference_raw.clone(), |f| f.head_ref.clone());
         let ref_units = model.undo(&base_ref);
@@ -285,6 +254,112 @@ impl IsmRun {
             effects,
             passes: self.passes,
             bases_computed: self.bases_computed,
+        })
+    }
+}
+
+/// A mutagenesis in progress: one model window, or every window of a tiled sequence.
+///
+/// For a tiled sequence the prediction is the mean over windows (as in [`crate::predict`]), so
+/// the effect of a substitution on it is the sum of its effects in the windows that contain it
+/// divided by the number of windows; the result covers every base of the sequence.
+pub struct IsmRun {
+    seq: Vec<u8>,
+    fitting: Fitting,
+    windows: Vec<WindowRun>,
+    current: usize,
+}
+
+impl IsmRun {
+    /// Prepares mutagenesis of `seq` fitted to the model by `policy`.
+    pub fn new(model: &Model, seq: &[u8], policy: &LengthPolicy, method: Method) -> Result<Self> {
+        let (windows, fitting) = fit(seq, model.length, policy).map_err(|e| Error::Input(e.to_string()))?;
+        let windows = windows.into_iter().map(|w| WindowRun::new(model, w, fitting.clone(), method)).collect::<Result<_>>()?;
+        Ok(IsmRun { seq: seq.to_vec(), fitting, windows, current: 0 })
+    }
+
+    /// Fast, unless any window fell back to naive.
+    pub fn method(&self) -> Method {
+        if self.windows.iter().all(|w| w.method() == Method::Fast) { Method::Fast } else { Method::Naive }
+    }
+
+    /// Window positions done and in all.
+    pub fn progress(&self) -> (usize, usize) {
+        let done = self.windows.iter().map(|w| w.next).sum();
+        (done, self.windows.iter().map(|w| w.bases.len()).sum())
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.windows.iter().all(WindowRun::is_done)
+    }
+
+    /// Computes up to `positions` more positions; returns whether all are done.
+    pub fn step(&mut self, model: &Model, positions: usize) -> Result<bool> {
+        let mut left = positions.max(1);
+        while left > 0 && self.current < self.windows.len() {
+            left -= self.windows[self.current].step(model, left)?;
+            if self.windows[self.current].is_done() {
+                self.current += 1;
+            }
+        }
+        Ok(self.is_done())
+    }
+
+    /// Runs to the end, calling `progress(done, total)` after each chunk of `chunk` positions;
+    /// `progress` returning false cancels.
+    pub fn run_to_end(mut self, model: &Model, chunk: usize, mut progress: impl FnMut(usize, usize) -> bool) -> Result<IsmResult> {
+        while !self.step(model, chunk)? {
+            let (done, total) = self.progress();
+            if !progress(done, total) {
+                return Err(Error::Cancelled);
+            }
+        }
+        let (done, total) = self.progress();
+        progress(done, total);
+        self.finish(model)
+    }
+
+    /// The result; an error if positions remain.
+    pub fn finish(self, model: &Model) -> Result<IsmResult> {
+        let (done, total) = self.progress();
+        if done < total {
+            return Err(Error::Input(format!("mutagenesis has {} of {total} positions left", total - done)));
+        }
+        let n = self.windows.len();
+        if n == 1 {
+            return self.windows.into_iter().next().expect("one window").finish(model);
+        }
+        let (l, t) = (self.seq.len(), model.outputs);
+        let mut effects = vec![0.0f32; t * l * 4];
+        let mut reference = vec![0.0f64; t];
+        let (mut passes, mut bases_computed) = (0, 0);
+        let mut fallback_reason = None;
+        let method = self.method();
+        for w in self.windows {
+            let start = w.window_start as usize;
+            let r = w.finish(model)?;
+            let wl = r.bases.len();
+            for k in 0..t {
+                reference[k] += r.reference[k] / n as f64;
+                for i in 0..wl * 4 {
+                    effects[k * l * 4 + start * 4 + i] += r.effects[k * wl * 4 + i] / n as f32;
+                }
+            }
+            passes += r.passes;
+            bases_computed += r.bases_computed;
+            fallback_reason = fallback_reason.or(r.fallback_reason);
+        }
+        Ok(IsmResult {
+            bases: self.seq,
+            window_start: 0,
+            fitting: self.fitting,
+            method,
+            fallback_reason,
+            outputs: t,
+            reference,
+            effects,
+            passes,
+            bases_computed,
         })
     }
 }

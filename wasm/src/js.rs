@@ -198,7 +198,8 @@ impl Predictor {
         to_js(&p)
     }
 
-    /// Saturation mutagenesis of one sequence. Options: `method` (`"fast"`, default, or
+    /// Saturation mutagenesis of one sequence (fitted by the length policy; a tiled sequence
+    /// gets the effects on its mean-over-windows prediction at every base). Options: `method` (`"fast"`, default, or
     /// `"naive"`), `chunk` (positions per progress report, default 50), `onProgress(done, total)`
     /// (return `false` to cancel, which throws "cancelled"), `policy`. Returns
     /// `{effects: Float32Array [targets, L, 4], shape, reference, importance: Float32Array
@@ -270,16 +271,17 @@ impl Predictor {
     }
 
     /// Gradient × input per position (`perPosition` [targets, L]) and per channel (`perChannel`
-    /// [targets, 4, L]) of the sequence's model window, in model output units.
+    /// [targets, 4, L]) of the sequence's model window (or, tiled, of the mean over windows at
+    /// every base), in model output units.
     #[wasm_bindgen(js_name = gradientTimesInput, unchecked_return_type = "Attribution")]
     pub fn gradient_times_input(
         &self,
         sequence: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "AttributionOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let (x, window) = self.window(sequence, &options)?;
-        let a = attribution::gradient_times_input(&self.model, &x).map_err(err)?;
-        Ok(attribution_js(&a, &window).into())
+        let seq = one_sequence(sequence)?;
+        let found = attribution::for_sequence(&self.model, &seq, &policy(&self.model, &options)?, attribution::gradient_times_input);
+        attribution_js(found.map_err(err)?)
     }
 
     /// Integrated gradients (`options.steps`, default 32; `options.baseline` `"n"` (0.25 in
@@ -290,15 +292,18 @@ impl Predictor {
         sequence: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "AttributionOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let (x, window) = self.window(sequence, &options)?;
+        let seq = one_sequence(sequence)?;
         let steps = get(&options, "steps").and_then(|v| v.as_f64()).map_or(32, |s| s as usize);
         let zeros = match get(&options, "baseline").and_then(|v| v.as_string()).as_deref() {
-            None | Some("n") | Some("N") => None,
-            Some("zeros") => Some(vec![0.0; x.len()]),
+            None | Some("n") | Some("N") => false,
+            Some("zeros") => true,
             Some(other) => return Err(JsError::new(&format!("options.baseline '{other}': expected \"n\" or \"zeros\""))),
         };
-        let a = attribution::integrated_gradients(&self.model, &x, zeros.as_deref(), steps).map_err(err)?;
-        Ok(attribution_js(&a, &window).into())
+        let ig = |m: &Model, x: &[f32]| {
+            let baseline = zeros.then(|| vec![0.0; x.len()]);
+            attribution::integrated_gradients(m, x, baseline.as_deref(), steps)
+        };
+        attribution_js(attribution::for_sequence(&self.model, &seq, &policy(&self.model, &options)?, ig).map_err(err)?)
     }
 
     /// First-layer convolution filters as PWMs, each with its `top` (default 3) best matches in
@@ -326,39 +331,22 @@ impl Predictor {
             .map(|(d, w)| (d, w))
             .ok_or_else(|| JsError::new("the model's input does not feed a convolution with 4 input channels"))
     }
-
-    /// The one model window of a sequence, encoded, and `{bases, window_start, fitting}`.
-    fn window(&self, sequence: &str, options: &JsValue) -> Result<(Vec<f32>, Object), JsError> {
-        let seq = one_sequence(sequence)?;
-        let (windows, fitting) = regula_core::length::fit(&seq, self.model.length, &policy(&self.model, options)?)
-            .map_err(|e| JsError::new(&e.to_string()))?;
-        if windows.len() != 1 {
-            return Err(JsError::new(&format!(
-                "attributions work on one {} bp model window, but the {} bp sequence was cut into {} windows; crop it or submit the region of interest",
-                self.model.length,
-                seq.len(),
-                windows.len()
-            )));
-        }
-        let w = &windows[0];
-        let o = Object::new();
-        set(&o, "bases", String::from_utf8_lossy(&w.bases).into_owned());
-        set(&o, "window_start", w.start as f64);
-        set(&o, "fitting", to_js(&fitting)?);
-        Ok((self.model.encode(&w.bases), o))
-    }
 }
 
-fn attribution_js(a: &Attribution, o: &Object) -> Object {
-    set(o, "method", a.method.clone());
-    set(o, "shape", Array::of2(&JsValue::from(a.outputs as u32), &JsValue::from(a.length as u32)));
-    set(o, "perPosition", f32s(&a.per_position));
-    set(o, "perChannel", f32s(&a.per_channel));
-    set(o, "prediction", f32s(&a.prediction));
+fn attribution_js((a, bases, start, fitting): (Attribution, Vec<u8>, isize, regula_core::length::Fitting)) -> Result<JsValue, JsError> {
+    let o = Object::new();
+    set(&o, "method", a.method.clone());
+    set(&o, "shape", Array::of2(&JsValue::from(a.outputs as u32), &JsValue::from(a.length as u32)));
+    set(&o, "perPosition", f32s(&a.per_position));
+    set(&o, "perChannel", f32s(&a.per_channel));
+    set(&o, "prediction", f32s(&a.prediction));
     if let Some(g) = &a.completeness_gap {
-        set(o, "completenessGap", f32s(g));
+        set(&o, "completenessGap", f32s(g));
     }
-    o.clone()
+    set(&o, "bases", String::from_utf8_lossy(&bases).into_owned());
+    set(&o, "window_start", start as f64);
+    set(&o, "fitting", to_js(&fitting)?);
+    Ok(o.into())
 }
 
 /// Mutagenesis stepped by the caller.

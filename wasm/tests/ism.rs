@@ -120,13 +120,35 @@ fn chunks_report_progress_and_cancel() {
 }
 
 #[test]
-fn short_sequences_are_padded_and_long_ones_refused_with_a_reason() {
+fn short_sequences_are_padded_and_long_ones_tiled() {
     let m = model("mpra1");
     let s = random_dna(200, 9);
     let r = saturation_mutagenesis(&m, &s, &m.manifest.inputs[0].default_length_policy.clone(), Method::Fast).unwrap();
     assert_eq!((r.window_start, r.bases.len()), (-15, 230));
+    // A 500 bp sequence in 4 tiles: the effect on the tiled prediction (mean over windows) of
+    // each substitution, against predicting the mutated sequence, at the ends, in overlaps and
+    // in a region only one window covers.
     let long = random_dna(500, 9);
     let policy = LengthPolicy::Tile { stride: 100, padding: regula_core::length::Padding::N };
-    let e = IsmRun::new(&m, &long, &policy, Method::Fast).err().unwrap().to_string();
-    assert_eq!(e, "saturation mutagenesis works on one 230 bp model window, but the 500 bp sequence was cut into 4 windows; crop it or submit the region of interest");
+    let fast = saturation_mutagenesis(&m, &long, &policy, Method::Fast).unwrap();
+    assert_eq!((fast.bases.len(), fast.window_start, fast.method), (500, 0, Method::Fast));
+    assert_eq!(fast.fitting, regula_core::length::Fitting::Tiled { windows: 4, stride: 100 });
+    let base = regula_wasm::predict::predict(&m, &[("ref".into(), long.clone())], &policy).unwrap()[0].values[0];
+    assert!((fast.reference[0] - base).abs() < 1e-6);
+    let mut worst = 0.0f64;
+    for p in [0usize, 1, 99, 100, 150, 229, 230, 269, 270, 350, 498, 499] {
+        for b in 0..4 {
+            if regula_core::encode::channel(long[p]) == Some(b) {
+                continue;
+            }
+            let mut alt = long.clone();
+            alt[p] = b"ACGT"[b];
+            let v = regula_wasm::predict::predict(&m, &[("alt".into(), alt)], &policy).unwrap()[0].values[0];
+            worst = worst.max((v - base - fast.effects[p * 4 + b] as f64).abs());
+        }
+    }
+    eprintln!("tiled ISM vs tiled predictions: max |diff| {worst:.2e}");
+    assert!(worst <= 1e-5, "{worst}");
+    let naive = saturation_mutagenesis(&m, &long, &policy, Method::Naive).unwrap();
+    assert!(max_abs_diff(&fast.effects, &naive.effects) <= 1e-5);
 }

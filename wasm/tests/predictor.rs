@@ -257,3 +257,28 @@ fn graphs_that_are_not_position_wise_fall_back_to_naive_with_the_reason() {
     assert_eq!(r.method, Method::Naive);
     assert_eq!(r.fallback_reason, m.split_error);
 }
+
+#[test]
+fn tiled_attributions_are_those_of_the_mean_over_windows() {
+    let m = model("mpra3");
+    let s = random_dna(330, 12);
+    let policy = LengthPolicy::Tile { stride: 100, padding: Padding::N };
+    let (a, bases, start, fitting) = regula_wasm::attribution::for_sequence(&m, &s, &policy, gradient_times_input).unwrap();
+    assert_eq!((bases.len(), start, fitting), (330, 0, Fitting::Tiled { windows: 2, stride: 100 }));
+    assert_eq!(a.per_position.len(), 3 * 330);
+    let w0 = gradient_times_input(&m, &m.encode(&s[..230])).unwrap();
+    let w1 = gradient_times_input(&m, &m.encode(&s[100..])).unwrap();
+    for k in 0..3 {
+        // Only the first window reads base 10, both read base 150, only the second base 300.
+        assert!((a.per_position[k * 330 + 10] - w0.per_position[k * 230 + 10] / 2.0).abs() < 1e-7);
+        assert!((a.per_position[k * 330 + 150] - (w0.per_position[k * 230 + 150] + w1.per_position[k * 230 + 50]) / 2.0).abs() < 1e-7);
+        assert!((a.per_position[k * 330 + 300] - w1.per_position[k * 230 + 200] / 2.0).abs() < 1e-7);
+    }
+    let ig = |m: &Model, x: &[f32]| integrated_gradients(m, x, None, 64);
+    let (a, ..) = regula_wasm::attribution::for_sequence(&m, &s, &policy, ig).unwrap();
+    let tiled = predict(&m, &[("s".into(), s.clone())], &policy).unwrap();
+    for k in 0..3 {
+        assert!((a.prediction[k] as f64 - tiled[0].values[k]).abs() < 1e-6);
+    }
+    assert!(a.completeness_gap.unwrap().iter().all(|g| g.abs() < 2e-3));
+}
