@@ -38,8 +38,8 @@ ort-gpu:
 wasm-target:
     @rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
-# wasm-bindgen-cli must match the wasm-bindgen crate exactly. Its own lockfile has pinned a crate
-# that was later yanked, so an unlocked install (same exact version) is the fallback.
+# Its own lockfile pins a since-yanked crate, so an unlocked install of the same version is the fallback.
+# wasm-bindgen-cli at exactly the wasm-bindgen version of Cargo.lock.
 wasm-bindgen-cli:
     @if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen {{wasm_bindgen_version}}" ]; then \
         echo "Installing wasm-bindgen-cli {{wasm_bindgen_version}} (once, about 5 minutes)..."; \
@@ -59,3 +59,12 @@ fuzz seconds="60":
         mkdir -p "corpus/$t" "corpus-seed/$t"; printf '%-10s ' "$t"; \
         RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" "corpus-seed/$t" -- -max_total_time={{seconds}} -rss_limit_mb=2048 2>&1 | grep -E '^(Done|#[0-9]+ +DONE)|ERROR|panicked' ; \
     done
+
+# Train a shipped model from its recipe, models/NAME/train.toml (reads ../shared/data; seeded).
+train name: ort
+    cargo build --release -p regula-train
+    target/release/regula-train fit --config models/{{name}}/train.toml
+
+# The shipped HepG2 lentiMPRA model (about 30 minutes on 2 cores).
+train-hepg2-mpra: (train "hepg2-mpra")
+
