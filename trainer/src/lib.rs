@@ -46,6 +46,7 @@ pub mod fit;
 pub mod graph;
 pub mod loss;
 pub mod model;
+pub mod model_card;
 pub mod onnx;
 pub mod ops;
 pub mod optim;

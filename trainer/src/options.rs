@@ -247,6 +247,9 @@ pub struct FitOptions {
     /// Licence of the data, for the manifest.
     #[arg(long, help_heading = "Output")]
     pub licence: Option<String>,
+    /// Known limits of the model (cell type, length, species), for its model card.
+    #[arg(long, help_heading = "Output")]
+    pub limits: Option<String>,
 }
 
 /// `self` where given, else `other`: applied field by field.
@@ -268,7 +271,7 @@ impl FitOptions {
             preset, channels, kernels, dilations, pools, activation, dropout, attention_heads,
             epochs, batch_size, lr, weight_decay, schedule, warmup_epochs, plateau_factor, plateau_patience,
             patience, metric, augment_rc, augment_shift, rc_average, clip_grad_norm, seed, device, threads,
-            out, name, licence,
+            out, name, licence, limits,
         )
     }
 

@@ -27,6 +27,7 @@ pub struct Plan {
     pub out: PathBuf,
     pub name: String,
     pub licence: String,
+    pub limits: Option<String>,
     pub device: String,
     pub threads: usize,
 }
@@ -234,6 +235,7 @@ impl Plan {
             out,
             name,
             licence: o.licence.clone().unwrap_or_else(|| "unspecified".into()),
+            limits: o.limits.clone(),
             device: o.device.clone().unwrap_or_else(|| "cpu".into()),
             threads: o.threads.unwrap_or(0),
         })

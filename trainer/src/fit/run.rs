@@ -36,6 +36,7 @@ pub const MODEL_FILE: &str = "model.onnx";
 pub const ATTRIBUTION_FILE: &str = "model.attribution.onnx";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const CONFIG_FILE: &str = "config.toml";
+pub const CARD_FILE: &str = "MODEL_CARD.md";
 
 #[derive(Debug, thiserror::Error)]
 pub enum FitError {
@@ -275,6 +276,8 @@ fn export_run(
     write(MODEL_FILE, &prost::Message::encode_to_vec(&inference))?;
     write(ATTRIBUTION_FILE, &prost::Message::encode_to_vec(&attribution))?;
     write(CONFIG_FILE, options_toml.as_bytes())?;
+    let command = format!("regula-train fit --config {}", out.join(CONFIG_FILE).display());
+    write(CARD_FILE, crate::model_card::render(&manifest, plan.limits.as_deref(), &command).as_bytes())?;
     report.write(out).map_err(|e| write_error(out, e))?;
     // The manifest last: its presence marks a complete export.
     write(MANIFEST_FILE, manifest.to_json().as_bytes())?;

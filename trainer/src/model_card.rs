@@ -1,0 +1,63 @@
+//! The model card written beside every exported model: what it was trained on, how it was
+//! split and trained, how well it does, under which licence, and its known limits.
+
+use std::fmt::Write;
+
+use regula_core::manifest::Manifest;
+
+/// Markdown model card of `manifest`; `limits` is the trainer's own statement of what the model
+/// does not cover (cell type, length, species), which no program can know.
+pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> String {
+    let t = &manifest.training;
+    let mut md = format!("# Model card: {}\n\n{}\n\n", manifest.name, manifest.description);
+    md += "| | |\n|---|---|\n";
+    let mut row = |k: &str, v: String| {
+        let _ = writeln!(md, "| {k} | {} |", v.replace('|', "\\|").replace('\n', " "));
+    };
+    for d in &t.data {
+        row("data", format!("{} ({} rows; licence: {})", d.source, d.rows, d.licence));
+    }
+    row("split", t.split.clone());
+    row("architecture", t.architecture.clone());
+    row("parameters", t.parameters.to_string());
+    let inputs: Vec<String> = manifest.inputs.iter().map(|i| format!("{} bp", i.length)).collect();
+    row("input", format!("{} one-hot (A, C, G, T; N = 0.25)", inputs.join(" + ")));
+    if let Some(f) = &manifest.inputs[0].flanks {
+        row("flanks", format!("{} … {} (shorter sequences are padded with them)", f.left, f.right));
+    }
+    let targets: Vec<String> = manifest.targets.iter().map(|t| format!("{} ({})", t.name, t.unit)).collect();
+    row("targets", targets.join(", "));
+    row("epochs run", format!("{} (seed {})", t.epochs, t.seed));
+    if let (Some(machine), Some(seconds)) = (&t.machine, t.seconds) {
+        row("training time", format!("{:.1} min on {machine}", seconds / 60.0));
+    }
+    row("licence", manifest.licence.clone());
+    md += &format!("\nReproduce with `{command}`.\n\n## Metrics\n\n");
+    for (split, m) in &manifest.metrics {
+        let _ = writeln!(md, "### {split} ({} rows)\n", m.rows);
+        let names: Vec<&String> = m.per_target.values().flat_map(|v| v.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let _ = writeln!(md, "| task | {} |", names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" | "));
+        let _ = writeln!(md, "|---|{}", "---|".repeat(names.len()));
+        for (task, values) in &m.per_target {
+            let cells: Vec<String> = names.iter().map(|n| values.get(*n).map_or("—".into(), |v| format!("{v:.4}"))).collect();
+            let _ = writeln!(md, "| {task} | {} |", cells.join(" | "));
+        }
+        md += "\n";
+    }
+    md += "## Known limits\n\n";
+    md += limits.unwrap_or("Not stated by the trainer of this model: it is only known to work on data like its training data.");
+    md += "\n";
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_card_states_data_split_metrics_licence_and_limits() {
+        let manifest = regula_core::manifest::Manifest::from_json(include_str!("../../tests/data/manifest_example.json")).unwrap();
+        let card = super::render(&manifest, Some("HepG2 only."), "just train-x");
+        for needle in ["# Model card: hepg2-mpra", "| split |", "| licence | CC BY 4.0 |", "### validation (10 rows)", "| HepG2 | 0.7000 |", "## Known limits\n\nHepG2 only.", "`just train-x`"] {
+            assert!(card.contains(needle), "missing {needle:?} in\n{card}");
+        }
+    }
+}
