@@ -166,13 +166,14 @@ impl Predictor {
         self.model.attribution.is_some()
     }
 
-    /// Predictions for `sequences`: FASTA/plain text, or an array of plain sequence strings.
+    /// Predictions for `sequences`: FASTA/plain text, or an array of plain sequence strings or
+    /// `{name, sequence}` objects.
     /// `options.policy` overrides the manifest's length policy. Returns one object per sequence:
     /// `{name, length, fitting, values, window_starts, window_values}`.
     #[wasm_bindgen(unchecked_return_type = "SequencePrediction[]")]
     pub fn predict(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] sequences: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | (string | { name?: string; sequence: string })[]")] sequences: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PredictOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
         let seqs: Vec<(String, Vec<u8>)> = if let Some(text) = sequences.as_string() {
@@ -184,8 +185,16 @@ impl Predictor {
         } else if Array::is_array(&sequences) {
             let mut out = Vec::new();
             for (i, v) in Array::from(&sequences).iter().enumerate() {
-                let s = v.as_string().ok_or_else(|| JsError::new(&format!("sequences[{i}] is not a string")))?;
-                let name = format!("sequence {}", i + 1);
+                // A plain string, or {name, sequence}.
+                let (name, s) = match v.as_string() {
+                    Some(s) => (format!("sequence {}", i + 1), s),
+                    None => {
+                        let s = get(&v, "sequence").and_then(|s| s.as_string()).ok_or_else(|| {
+                            JsError::new(&format!("sequences[{i}] is neither a string nor an object with a \"sequence\" string"))
+                        })?;
+                        (get(&v, "name").and_then(|n| n.as_string()).unwrap_or_else(|| format!("sequence {}", i + 1)), s)
+                    }
+                };
                 regula_core::sequence::validate(s.as_bytes(), || regula_core::sequence::RecordLocation { index: i + 1, name: name.clone(), line: 1 })
                     .map_err(|e| JsError::new(&e.to_string()))?;
                 out.push((name, s.into_bytes()));

@@ -57,6 +57,12 @@ fn loads_and_predicts_with_the_policy_reported() {
     let again = Array::from(&p.predict(arr.into(), JsValue::UNDEFINED).map_err(JsValue::from).unwrap()).get(0);
     let (x, y) = (Array::from(&get(&again, "values")).get(0).as_f64().unwrap(), Array::from(&get(&rows.get(0), "values")).get(0).as_f64().unwrap());
     assert!((x - y).abs() < 1e-6, "{x} vs {y}");
+    let named = options(&[("name", JsValue::from_str("enhancer 7")), ("sequence", JsValue::from_str(SEQ))]);
+    let out = Array::from(&p.predict(Array::of2(&named, &JsValue::from_str(SEQ)).into(), JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
+    assert_eq!(get(&out.get(0), "name").as_string().unwrap(), "enhancer 7");
+    assert_eq!(get(&out.get(1), "name").as_string().unwrap(), "sequence 2");
+    let e = p.predict(Array::of1(&JsValue::from(3)).into(), JsValue::UNDEFINED).err().map(JsValue::from).unwrap();
+    assert_eq!(get(&e, "message").as_string().unwrap(), "sequences[0] is neither a string nor an object with a \"sequence\" string");
 }
 
 #[wasm_bindgen_test]
