@@ -39,6 +39,10 @@ pub fn gradients(model: &Model, x: &[f32], n: usize) -> Result<(Vec<f32>, Vec<Ve
         if out.len() != t + 1 {
             return Err(Error::Mismatch(format!("the attribution graph returned {} outputs, expected {}", out.len(), t + 1)));
         }
+        if out[0].data.len() != m * t || out[1..].iter().any(|g| g.data.len() != m * sample) {
+            let shapes: Vec<&Vec<usize>> = out.iter().map(|o| &o.shape).collect();
+            return Err(Error::Mismatch(format!("the attribution graph returned shapes {shapes:?} for a batch of {m}")));
+        }
         pred.extend_from_slice(&out[0].data);
         for k in 0..t {
             grads[k].extend_from_slice(&out[k + 1].data);

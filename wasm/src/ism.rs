@@ -89,6 +89,9 @@ impl WindowRun {
             (Method::Fast, None) => (None, model.split_error.clone()),
             (Method::Fast, Some(split)) => {
                 let out = split.trunk.run(&x, 1, &[4, l])?.remove(0);
+                if out.shape.len() != 3 {
+                    return Err(Error::Unsupported(format!("the trunk output has shape {:?}, expected [1, channels, positions]", out.shape)));
+                }
                 let (channels, t_len) = (out.shape[1], out.shape[2]);
                 let sum: Vec<f64> =
                     out.data.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
@@ -222,6 +225,9 @@ impl WindowRun {
             return Ok(());
         }
         let y = split.head.run(&pooled_all, targets.len(), &[c, 1])?.remove(0).data;
+        if y.len() != targets.len() * t {
+            return Err(Error::Mismatch(format!("the head returned {} values for {} substitutions of {t} targets", y.len(), targets.len())));
+        }
         for (j, &(p, b)) in targets.iter().enumerate() {
             self.raw[(p * 4 + b) * t..(p * 4 + b + 1) * t].copy_from_slice(&y[j * t..(j + 1) * t]);
         }

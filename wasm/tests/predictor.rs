@@ -282,3 +282,17 @@ fn tiled_attributions_are_those_of_the_mean_over_windows() {
     }
     assert!(a.completeness_gap.unwrap().iter().all(|g| g.abs() < 2e-3));
 }
+
+#[test]
+fn odd_variant_lines_are_errors_not_panics() {
+    let m = model("mpra1");
+    let s = lentimpra()[0].clone();
+    let text = "0 A>C\n231 A>C\n-5 A>C\n5 >C\n5 A>\n5\tA\n\t\t\t\t\n99999999999999999999999 A>C\n";
+    let policy = LengthPolicy::PadOrCrop { padding: Padding::N };
+    let r = score_variants(&m, &s, text, &Coordinates::default(), &policy, false).unwrap();
+    // The all-tab line is blank once trimmed and skipped; every other line is an error row.
+    assert_eq!(r.scores.len(), 7);
+    for v in &r.scores {
+        assert!(v.error.as_deref().is_some_and(|e| e.starts_with(&format!("line {}: ", v.line))), "{v:?}");
+    }
+}
