@@ -1,47 +1,997 @@
-// Regula's page: all work happens in this tab through the wasm module; nothing is sent anywhere.
-import init, { checkSequences, version } from "./pkg/regula_wasm.js";
+// Regula's page. All work happens in this tab: the wasm module runs in a pool of module Web
+// Workers (worker.js); nothing is sent anywhere. The single-file build (scripts/build-single-file.mjs)
+// sets globalThis.REGULA_INLINE with the package, worker, model and motifs inlined.
 
-const input = document.getElementById("sequence-input");
-const error = document.getElementById("input-error");
-const table = document.getElementById("records");
+const INLINE = globalThis.REGULA_INLINE ?? null;
+const $ = (id) => document.getElementById(id);
+const BASES = "ACGT";
+const LOGO_COLOURS = { A: "#109648", C: "#255c99", G: "#d98c00", T: "#d62839", N: "#888888" };
 
-function show(text) {
+const state = {
+  index: { models: [] },
+  model: null, // {id, name, manifest, onnx, attribution, info}
+  records: [], // {name, bases, length, gc, n_count, masked, values}
+  active: 0,
+  scan: null, // {record, result, target}
+  gxi: null, // {record, perPosition, shape}
+  variants: null,
+  sort: { key: null, dir: 1 },
+  predictions: new Map(), // record index -> values
+};
+
+// ---------- small helpers ----------
+const fmt = (v, digits = 6) => (v === undefined || v === null || Number.isNaN(v) ? "—" : Number(v).toPrecision(digits));
+const el = (tag, props = {}, ...children) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "class") e.className = v;
+    else if (k === "dataset") Object.assign(e.dataset, v);
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c);
+  return e;
+};
+function setStatus(text, kind = "") {
+  const s = $("status");
+  s.textContent = text;
+  s.className = `status ${kind}`;
+}
+function b64decode(s) {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+function download(name, blob) {
+  const url = URL.createObjectURL(blob);
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+async function getBytes(path) {
+  const r = await fetch(path);
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+const unitOf = (i) => state.model?.manifest?.targets?.[i]?.unit ?? "";
+
+// ---------- worker pool ----------
+class Pool {
+  constructor(size, workerUrl, fallbackHandler) {
+    this.size = size;
+    this.workerUrl = workerUrl;
+    this.fallbackHandler = fallbackHandler;
+    this.workers = [];
+    this.nextId = 1;
+    this.pending = new Map();
+    this.queue = [];
+  }
+  async start(initMsg) {
+    try {
+      for (let i = 0; i < this.size; i++) {
+        const w = new Worker(this.workerUrl, { type: "module", name: `regula-${i}` });
+        const slot = { w, busy: 0, index: i };
+        w.onmessage = (e) => this.onMessage(slot, e.data);
+        w.onerror = (e) => console.error("worker error", e.message);
+        this.workers.push(slot);
+      }
+      await Promise.race([
+        Promise.all(this.workers.map((s) => this.send(s, initMsg).promise)),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("workers did not start")), 20000)),
+      ]);
+      this.mode = "workers";
+    } catch (e) {
+      console.warn("Web Workers unavailable, running on the page's thread:", e);
+      for (const s of this.workers) s.w.terminate();
+      this.workers = [];
+      const handler = await this.fallbackHandler((m) => this.onMessage(slot, m));
+      const slot = { w: { postMessage: (m) => handler(m) }, busy: 0, index: 0 };
+      // Requests run one at a time on the page, like in a worker.
+      let queue = Promise.resolve();
+      slot.w.postMessage = (m) => { if (m.type === "cancel") handler(m); else queue = queue.then(() => handler(m)); };
+      this.workers = [slot];
+      await this.send(slot, initMsg).promise;
+      this.mode = "page";
+    }
+  }
+  onMessage(slot, msg) {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if (msg.type === "progress") {
+      p.onProgress?.(msg.done, msg.total);
+      return;
+    }
+    this.pending.delete(msg.id);
+    slot.busy--;
+    if (msg.type === "result") p.resolve(msg.result);
+    else if (msg.type === "cancelled") p.reject(Object.assign(new Error("cancelled"), { cancelled: true }));
+    else p.reject(new Error(msg.message));
+    this.drain();
+  }
+  send(slot, msg, onProgress, transfer = []) {
+    const id = this.nextId++;
+    slot.busy++;
+    let resolve, reject;
+    const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
+    this.pending.set(id, { resolve, reject, onProgress });
+    slot.w.postMessage({ ...msg, id }, transfer);
+    return { id, promise, cancel: () => slot.w.postMessage({ type: "cancel", target: id }) };
+  }
+  broadcast(msg) {
+    return Promise.all(this.workers.map((s) => this.send(s, msg).promise));
+  }
+  // Runs a request on the least busy worker.
+  run(msg, onProgress) {
+    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    return this.send(slot, msg, onProgress);
+  }
+  drain() {}
+}
+let pool;
+let wasm; // the page's own instance, for quick checks
+
+// ---------- tabs ----------
+function showTab(name) {
+  for (const tab of document.querySelectorAll('[role="tab"]')) {
+    const on = tab.id === `tab-${name}`;
+    tab.setAttribute("aria-selected", on);
+    tab.tabIndex = on ? 0 : -1;
+    $(tab.getAttribute("aria-controls")).hidden = !on;
+  }
+  if (name === "results") drawTracks();
+  if (name === "teach") renderTeach();
+}
+function setupTabs() {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  tabs.forEach((tab, i) => {
+    tab.addEventListener("click", () => showTab(tab.id.slice(4)));
+    tab.addEventListener("keydown", (e) => {
+      const d = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+      if (!d) return;
+      const next = tabs[(i + d + tabs.length) % tabs.length];
+      next.focus();
+      showTab(next.id.slice(4));
+    });
+  });
+  showTab("input");
+}
+
+// ---------- input ----------
+function parseFasta(text) {
+  const lines = text.replace(/\r/g, "").split("\n");
+  const recs = [];
+  let cur = null;
+  for (const line of lines) {
+    if (line.startsWith(">")) {
+      cur = { name: line.slice(1).trim().split(/\s+/)[0] || `record ${recs.length + 1}`, parts: [] };
+      recs.push(cur);
+    } else if (line.trim()) {
+      if (!cur) { cur = { name: "sequence", parts: [] }; recs.push(cur); }
+      cur.parts.push(line.replace(/\s+/g, ""));
+    }
+  }
+  return recs.map((r) => r.parts.join("").toUpperCase());
+}
+function onInput() {
+  const text = $("sequence-input").value;
+  const error = $("input-error");
+  const table = $("records");
+  state.predictions.clear();
   if (!text.trim()) {
     error.hidden = true;
     table.hidden = true;
+    state.records = [];
+    updateButtons();
     return;
   }
   try {
-    const records = checkSequences(text);
+    const summary = wasm.checkSequences(text);
+    const bases = parseFasta(text);
+    state.records = summary.map((r, i) => ({ ...r, bases: bases[i] ?? "" }));
     error.hidden = true;
-    const body = table.querySelector("tbody");
-    body.replaceChildren(...records.map((r) => {
-      const row = document.createElement("tr");
-      for (const value of [r.name, r.length, `${(100 * r.gc).toFixed(1)} %`, r.n_count, r.masked]) {
-        const cell = document.createElement("td");
-        cell.textContent = value;
-        row.append(cell);
-      }
-      return row;
-    }));
+    state.active = Math.min(state.active, state.records.length - 1);
+    renderRecords();
     table.hidden = false;
   } catch (e) {
-    error.textContent = e.message ?? String(e);
+    error.textContent = `Not a valid sequence: ${e.message ?? e}`;
     error.hidden = false;
     table.hidden = true;
+    state.records = [];
+  }
+  state.scan = null;
+  state.gxi = null;
+  updateButtons();
+  refreshActive();
+}
+function renderRecords() {
+  const table = $("records");
+  const targets = state.model?.info?.targets ?? [];
+  table.querySelector("thead tr").replaceChildren(
+    ...["record", "length (bp)", "GC", "N", "soft-masked"].map((h) => el("th", { scope: "col" }, h)),
+    ...targets.map((t, i) => el("th", { scope: "col" }, `${t}${unitOf(i) ? ` (${unitOf(i)})` : ""}`)),
+  );
+  table.querySelector("tbody").replaceChildren(...state.records.map((r, i) => {
+    const values = state.predictions.get(i);
+    const row = el("tr", { class: i === state.active ? "active" : "", tabindex: 0, "aria-selected": i === state.active },
+      el("td", {}, r.name), el("td", {}, String(r.length)), el("td", {}, `${(100 * r.gc).toFixed(1)} %`),
+      el("td", {}, String(r.n_count)), el("td", {}, String(r.masked)),
+      ...targets.map((_, t) => el("td", { class: "num", dataset: values ? { value: String(values[t]) } : {} }, values ? fmt(values[t]) : "")));
+    const select = () => { state.active = i; state.scan = null; state.gxi = null; renderRecords(); refreshActive(); };
+    row.addEventListener("click", select);
+    row.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(); } });
+    return row;
+  }));
+}
+async function loadFile(file) {
+  if (file.size > 50e6) {
+    $("input-error").textContent = `${file.name} is ${(file.size / 1e6).toFixed(0)} MB: too large for this page (50 MB at most).`;
+    $("input-error").hidden = false;
+    return;
+  }
+  $("sequence-input").value = await file.text();
+  onInput();
+}
+function setupInput() {
+  $("sequence-input").addEventListener("input", () => { clearTimeout(setupInput.t); setupInput.t = setTimeout(onInput, 200); });
+  $("fasta-file").addEventListener("change", (e) => e.target.files[0] && loadFile(e.target.files[0]));
+  for (const target of [$("drop-zone"), $("sequence-input")]) {
+    target.addEventListener("dragover", (e) => { e.preventDefault(); $("drop-zone").classList.add("over"); });
+    target.addEventListener("dragleave", () => $("drop-zone").classList.remove("over"));
+    target.addEventListener("drop", (e) => {
+      e.preventDefault();
+      $("drop-zone").classList.remove("over");
+      const f = e.dataTransfer.files[0];
+      if (f) loadFile(f);
+    });
+  }
+  $("example-select").addEventListener("change", (e) => {
+    const v = e.target.value;
+    if (!v) return;
+    $("sequence-input").value = v === "__all" ? state.examplesText : state.examples[Number(v)].text;
+    onInput();
+  });
+  $("predict-all").addEventListener("click", predictAll);
+}
+async function loadExamples() {
+  let text = INLINE?.examples ?? null;
+  if (!text) {
+    try { text = new TextDecoder().decode(await getBytes("examples/lentimpra_hepg2.fa")); } catch { text = ""; }
+  }
+  state.examplesText = text;
+  state.examples = text.split(/(?=^>)/m).filter((s) => s.trim()).map((s) => ({ name: s.slice(1, s.indexOf("\n")).trim(), text: s.trim() + "\n" }));
+  $("example-select").append(
+    ...state.examples.map((ex, i) => el("option", { value: i }, ex.name)),
+    el("option", { value: "__all" }, `all ${state.examples.length} examples (table)`));
+}
+
+// ---------- model ----------
+async function loadIndex() {
+  if (INLINE) return { models: [INLINE.model.entry] };
+  try {
+    const r = await fetch("models/index.json");
+    return r.ok ? await r.json() : { models: [] };
+  } catch { return { models: [] }; }
+}
+async function useModel({ id, name, manifestText, onnx, attribution }) {
+  $("model-error").hidden = true;
+  setStatus(`Loading model ${name}…`);
+  try {
+    const manifest = JSON.parse(manifestText);
+    // each worker gets its own copy of the bytes
+    const info = (await pool.broadcast({ type: "model", onnx, manifest: manifestText, attribution }))[0];
+    state.model = { id, name, manifest, info };
+    state.predictions.clear();
+    state.scan = null;
+    state.gxi = null;
+    renderModelCard();
+    renderRecords();
+    $("target-select").replaceChildren(...info.targets.map((t, i) => el("option", { value: i }, t)));
+    setStatus(`Model ${name} ready (${info.length} bp input, ${info.targets.length} target${info.targets.length > 1 ? "s" : ""}).`, "ok");
+    $("teach-done")?.remove();
+    state.filters = null;
+    updateButtons();
+    refreshActive();
+  } catch (e) {
+    $("model-error").textContent = `Could not load the model: ${e.message ?? e}`;
+    $("model-error").hidden = false;
+    setStatus("Model not loaded.", "bad");
   }
 }
-
-async function main() {
-  await init();
-  document.getElementById("version").textContent = version();
-  const status = document.getElementById("model-status");
-  const index = await fetch("models/index.json").then((r) => (r.ok ? r.json() : null)).catch(() => null);
-  status.textContent = index && index.models && index.models.length
-    ? `Shipped models: ${index.models.map((m) => m.name).join(", ")}`
-    : "No shipped model yet: this build checks sequences but has no trained model to predict with.";
-  input.addEventListener("input", () => show(input.value));
-  show(input.value);
+async function useShipped(id) {
+  const entry = state.index.models.find((m) => m.id === id);
+  if (!entry) return;
+  if (INLINE) {
+    const m = INLINE.model;
+    return useModel({ id, name: entry.name, manifestText: m.manifest, onnx: b64decode(m.onnx), attribution: m.attribution ? b64decode(m.attribution) : undefined });
+  }
+  const [manifestBytes, onnx, attribution] = await Promise.all([
+    getBytes(`models/${entry.files.manifest}`), getBytes(`models/${entry.files.onnx}`),
+    entry.files.attribution ? getBytes(`models/${entry.files.attribution}`) : Promise.resolve(undefined)]);
+  return useModel({ id, name: entry.name, manifestText: new TextDecoder().decode(manifestBytes), onnx, attribution });
+}
+async function useOwnFiles(files) {
+  const list = [...files];
+  const manifestFile = list.find((f) => f.name.endsWith(".json"));
+  const onnxFiles = list.filter((f) => f.name.endsWith(".onnx"));
+  if (!manifestFile || !onnxFiles.length) {
+    $("model-error").textContent = "Choose the model's manifest.json and its .onnx file (and, for attributions, its attribution .onnx) together.";
+    $("model-error").hidden = false;
+    return;
+  }
+  const manifestText = await manifestFile.text();
+  let manifest;
+  try { manifest = JSON.parse(manifestText); } catch (e) {
+    $("model-error").textContent = `${manifestFile.name} is not JSON: ${e.message}`;
+    $("model-error").hidden = false;
+    return;
+  }
+  const attrName = manifest.graphs?.attribution?.file?.split("/").pop();
+  const attrFile = onnxFiles.find((f) => f.name === attrName) ?? onnxFiles.find((f) => f.name.includes("attribution"));
+  const modelName = manifest.model_file?.split("/").pop();
+  const onnxFile = onnxFiles.find((f) => f.name === modelName) ?? onnxFiles.find((f) => f !== attrFile);
+  if (!onnxFile) {
+    $("model-error").textContent = "No inference graph among the chosen .onnx files.";
+    $("model-error").hidden = false;
+    return;
+  }
+  await useModel({
+    id: "own", name: `${manifest.name ?? onnxFile.name} (your file)`, manifestText,
+    onnx: new Uint8Array(await onnxFile.arrayBuffer()),
+    attribution: attrFile ? new Uint8Array(await attrFile.arrayBuffer()) : undefined,
+  });
+}
+function renderModelCard() {
+  const m = state.model.manifest;
+  const card = $("model-card");
+  const input = m.inputs?.[0] ?? {};
+  const policy = input.default_length_policy ? Object.entries(input.default_length_policy).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ") : "—";
+  const dl = el("dl", {},
+    el("dt", {}, "Input length"), el("dd", {}, `${input.length ?? state.model.info.length} bp${input.flanks ? " (with flanks)" : ""}; other lengths: ${policy}`),
+    el("dt", {}, "Output"), el("dd", {}, m.output?.kind ?? "—"),
+    el("dt", {}, "Targets"), el("dd", {}, (m.targets ?? []).map((t) => `${t.name}${t.unit ? ` (${t.unit})` : ""}`).join(", ")),
+    el("dt", {}, "Training data"), el("dd", {}, ...(m.training?.data ?? []).map((d) => el("div", {}, `${d.name}${d.rows ? `, ${d.rows} rows` : ""}${d.source ? ` — ${d.source}` : ""}${d.licence ? ` (licence: ${d.licence})` : ""}`))),
+    el("dt", {}, "Split"), el("dd", {}, String(m.training?.split ?? "—")),
+    el("dt", {}, "Architecture"), el("dd", { class: "small" }, `${m.training?.architecture ?? "—"}${m.training?.parameters ? ` — ${m.training.parameters.toLocaleString("en")} parameters` : ""}`),
+    el("dt", {}, "Licence"), el("dd", {}, m.licence ?? "—"),
+    el("dt", {}, "Mutagenesis"), el("dd", {}, state.model.info.fastMutagenesisUnavailable ? `naive (${state.model.info.fastMutagenesisUnavailable})` : "fast exact (receptive-field windows)"),
+  );
+  const metrics = m.metrics ?? {};
+  const splits = Object.keys(metrics);
+  let metricsEl = el("p", { class: "muted" }, "No metrics recorded in the manifest.");
+  if (splits.length) {
+    const rows = [];
+    for (const split of splits) {
+      const v = metrics[split];
+      if (v && typeof v === "object") {
+        for (const [k, x] of Object.entries(v)) rows.push(el("tr", {}, el("td", {}, split), el("td", {}, k), el("td", { class: "num" }, typeof x === "number" ? fmt(x, 4) : JSON.stringify(x))));
+      } else rows.push(el("tr", {}, el("td", {}, split), el("td", {}, ""), el("td", { class: "num" }, String(v))));
+    }
+    metricsEl = el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "split"), el("th", {}, "metric"), el("th", {}, "value"))), el("tbody", {}, rows));
+  }
+  card.replaceChildren(el("h3", {}, m.name ?? state.model.name), el("p", {}, m.description ?? ""), dl, el("h4", {}, "Metrics"), el("div", { class: "table-wrap" }, metricsEl));
 }
 
-main();
+// ---------- prediction ----------
+function updateButtons() {
+  const ready = !!state.model && state.records.length > 0;
+  for (const id of ["predict-all", "scan-run", "variant-run", "motif-run"]) $(id).disabled = !ready;
+}
+function progressUI(containerId, job, label) {
+  const box = $(containerId);
+  const bar = box.querySelector("progress");
+  const text = box.querySelector(".progress-text");
+  box.hidden = false;
+  bar.value = 0;
+  box.querySelector(".cancel").onclick = () => job.cancel?.();
+  return {
+    update(done, total) { bar.max = total; bar.value = done; if (text) text.textContent = `${label} ${done} / ${total}`; },
+    done() { box.hidden = true; },
+  };
+}
+async function predictAll() {
+  const n = state.records.length;
+  // split the records over the pool
+  const per = Math.ceil(n / pool.workers.length);
+  const jobs = [];
+  let done = 0;
+  const box = $("predict-progress");
+  box.hidden = false;
+  const bar = box.querySelector("progress");
+  bar.max = n;
+  bar.value = 0;
+  for (let start = 0; start < n; start += per) {
+    const seqs = state.records.slice(start, start + per).map((r) => r.bases);
+    const job = pool.run({ type: "predict", sequences: seqs });
+    let last = 0;
+    job.onProgress = null;
+    jobs.push({ start, job });
+    pool.pending.get(job.id).onProgress = (d) => { done += d - last; last = d; bar.value = done; };
+  }
+  box.querySelector(".cancel").onclick = () => jobs.forEach((j) => j.job.cancel());
+  setStatus(`Predicting ${n} record${n > 1 ? "s" : ""}…`);
+  try {
+    const results = await Promise.all(jobs.map((j) => j.job.promise));
+    results.forEach((res, k) => res.forEach((r, i) => state.predictions.set(jobs[k].start + i, r.values)));
+    setStatus(`Predicted ${n} record${n > 1 ? "s" : ""}.`, "ok");
+  } catch (e) {
+    setStatus(e.cancelled ? "Prediction cancelled." : `Prediction failed: ${e.message}`, e.cancelled ? "" : "bad");
+  }
+  box.hidden = true;
+  renderRecords();
+  renderPrediction();
+}
+async function refreshActive() {
+  const rec = state.records[state.active];
+  for (const id of ["active-name", "motif-name", "variant-name"]) $(id).textContent = rec ? `— ${rec.name} (${rec.length} bp)` : "";
+  renderPrediction();
+  drawTracks();
+  if (!rec || !state.model) return;
+  const myRecord = rec;
+  try {
+    if (!state.predictions.has(state.active)) {
+      const [p] = await pool.run({ type: "predict", sequences: [rec.bases] }).promise;
+      if (state.records[state.active] !== myRecord) return;
+      state.predictions.set(state.active, p.values);
+      state.fitting = p.fitting;
+      renderPrediction();
+      renderRecords();
+    }
+    if (state.model.info.hasAttributionGraph && !state.gxi) {
+      const a = await pool.run({ type: "attribution", sequence: rec.bases }).promise;
+      if (state.records[state.active] !== myRecord) return;
+      state.gxi = a;
+      if (!state.scan) $("importance-source").value = "gxi";
+      drawTracks();
+    }
+    if (!$("view-teach").hidden) renderTeach();
+  } catch (e) {
+    setStatus(`Prediction failed: ${e.message}`, "bad");
+  }
+}
+function renderPrediction() {
+  const box = $("prediction");
+  const values = state.predictions.get(state.active);
+  if (!values || !state.model) {
+    box.replaceChildren(el("p", { class: "muted" }, state.model ? (state.records.length ? "Predicting…" : "Paste a sequence on the Sequence tab.") : "Choose a model on the Model tab."));
+    return;
+  }
+  const fit = state.fitting;
+  const fitText = !fit || fit.action === "unchanged" ? "" : fit.action === "tiled" ? `mean over ${fit.windows} windows (stride ${fit.stride})` : `${fit.action} (${fit.left} left, ${fit.right} right)`;
+  box.replaceChildren(
+    ...values.map((v, i) => el("div", { class: "pred" },
+      el("span", { class: "label" }, state.model.info.targets[i]),
+      el("span", { class: "value", dataset: { target: state.model.info.targets[i], value: String(v) } }, fmt(v, 5)),
+      el("span", { class: "unit" }, unitOf(i)))),
+    ...(fitText ? [el("p", { class: "help" }, `Length ${state.records[state.active].length} bp vs model ${state.model.info.length} bp: ${fitText}.`)] : []));
+}
+
+// ---------- saturation mutagenesis ----------
+let scanJob = null;
+async function runScan() {
+  const rec = state.records[state.active];
+  if (!rec) return;
+  const job = pool.run({ type: "ism", sequence: rec.bases, chunk: Math.max(5, Math.min(50, Math.ceil(rec.length / 20))) });
+  scanJob = job;
+  const ui = progressUI("scan-progress", job, "positions");
+  pool.pending.get(job.id).onProgress = (d, t) => ui.update(d, t);
+  $("scan-run").disabled = true;
+  setStatus(`Scanning ${rec.length} positions × 3 substitutions…`);
+  const t0 = performance.now();
+  try {
+    const result = await job.promise;
+    state.scan = { record: rec, result };
+    $("importance-source").value = "ism";
+    $("scan-info").textContent = `${result.method} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s. Reference prediction ${result.reference.map((v) => fmt(v)).join(", ")}.`;
+    setStatus("Scan finished.", "ok");
+    drawTracks();
+  } catch (e) {
+    setStatus(e.cancelled ? "Scan cancelled." : `Scan failed: ${e.message}`, e.cancelled ? "" : "bad");
+  } finally {
+    ui.done();
+    $("scan-run").disabled = false;
+    scanJob = null;
+  }
+}
+// colour-blind-safe diverging scale (ColorBrewer RdBu): blue (negative) - white - red (positive)
+const RDBU = [[33, 102, 172], [67, 147, 195], [146, 197, 222], [209, 229, 240], [247, 247, 247], [253, 219, 199], [244, 165, 130], [214, 96, 77], [178, 24, 43]];
+function colour(t) { // t in [-1, 1]
+  const x = (Math.max(-1, Math.min(1, t)) + 1) / 2 * (RDBU.length - 1);
+  const i = Math.min(RDBU.length - 2, Math.floor(x));
+  const f = x - i;
+  const c = RDBU[i].map((a, k) => Math.round(a + (RDBU[i + 1][k] - a) * f));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+const CELL_H = 16;
+function geometry() {
+  const L = state.records[state.active]?.length ?? 0;
+  let cw = Number($("zoom").value);
+  if (L * cw > 32000) cw = Math.max(1, Math.floor(32000 / L));
+  return { L, cw, left: 18 };
+}
+function heatmapData() {
+  if (!state.scan || state.scan.record !== state.records[state.active]) return null;
+  const r = state.scan.result;
+  const t = Number($("target-select").value || 0);
+  const [, L] = r.shape;
+  const effects = r.effects.subarray(t * L * 4, (t + 1) * L * 4);
+  let max = 0;
+  for (const v of effects) max = Math.max(max, Math.abs(v));
+  return { effects, L, max: max || 1, bases: r.bases, t, importance: r.importance.subarray(t * L, (t + 1) * L) };
+}
+function importanceRow() {
+  const rec = state.records[state.active];
+  const t = Number($("target-select").value || 0);
+  const src = $("importance-source").value;
+  const hm = heatmapData();
+  if (src === "ism" && hm) return { values: hm.importance, bases: hm.bases, label: "ISM importance" };
+  if (state.gxi && state.gxi.bases.length === rec?.length) {
+    const L = state.gxi.shape[1];
+    return { values: state.gxi.perPosition.subarray(t * L, (t + 1) * L), bases: state.gxi.bases, label: "gradient × input" };
+  }
+  if (hm) return { values: hm.importance, bases: hm.bases, label: "ISM importance" };
+  return null;
+}
+function drawTracks() {
+  const rec = state.records[state.active];
+  const tracks = $("tracks");
+  if (!rec || !state.model || $("view-results").hidden) { if (!rec) tracks.hidden = true; return; }
+  const hm = heatmapData();
+  const imp = importanceRow();
+  tracks.hidden = !hm && !imp;
+  if (tracks.hidden) return;
+  const { L, cw, left } = geometry();
+  const width = left + L * cw;
+  // heatmap
+  const hc = $("heatmap");
+  hc.width = width;
+  hc.height = hm ? 4 * CELL_H : 0;
+  hc.hidden = !hm;
+  if (hm) {
+    const ctx = hc.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, width, hc.height);
+    for (let p = 0; p < L; p++) {
+      for (let b = 0; b < 4; b++) {
+        const isRef = hm.bases[p] === BASES[b];
+        ctx.fillStyle = isRef ? "#d9d9d9" : colour(hm.effects[p * 4 + b] / hm.max);
+        ctx.fillRect(left + p * cw, b * CELL_H, Math.max(1, cw - (cw > 4 ? 1 : 0)), CELL_H - 1);
+      }
+    }
+    ctx.fillStyle = "#333";
+    ctx.font = "12px system-ui, sans-serif";
+    ctx.textBaseline = "middle";
+    for (let b = 0; b < 4; b++) ctx.fillText(BASES[b], 3, b * CELL_H + CELL_H / 2);
+    if (state.selected) {
+      ctx.strokeStyle = "#000";
+      ctx.lineWidth = 2;
+      ctx.strokeRect(left + state.selected.p * cw, state.selected.b * CELL_H, cw, CELL_H - 1);
+    }
+    $("legend-min").textContent = fmt(-hm.max, 3);
+    $("legend-max").textContent = `+${fmt(hm.max, 3)} ${unitOf(hm.t)}`;
+    const lg = $("legend").getContext("2d");
+    for (let x = 0; x < 200; x++) { lg.fillStyle = colour(x / 100 - 1); lg.fillRect(x, 0, 1, 12); }
+  }
+  $("export-png").disabled = $("export-svg").disabled = $("export-ism-tsv").disabled = !hm;
+  // importance logo
+  const lc = $("logo");
+  lc.width = width;
+  const ctx = lc.getContext("2d");
+  ctx.clearRect(0, 0, width, lc.height);
+  if (imp) {
+    let max = 0;
+    for (const v of imp.values) max = Math.max(max, Math.abs(v));
+    max = max || 1;
+    const mid = lc.height / 2;
+    ctx.strokeStyle = "#ccc";
+    ctx.beginPath(); ctx.moveTo(left, mid); ctx.lineTo(width, mid); ctx.stroke();
+    ctx.font = "bold 100px ui-monospace, monospace";
+    ctx.textBaseline = "alphabetic";
+    const capH = 72;
+    const letterW = ctx.measureText("A").width;
+    for (let p = 0; p < L; p++) {
+      const v = imp.values[p];
+      const h = Math.abs(v) / max * (mid - 2);
+      if (h < 0.3) continue;
+      const base = imp.bases[p];
+      ctx.fillStyle = LOGO_COLOURS[base] ?? "#888";
+      ctx.save();
+      ctx.translate(left + p * cw, mid);
+      ctx.scale(cw / letterW, h / capH);
+      ctx.fillText(base, 0, v < 0 ? capH : 0); // negative: hangs below the midline
+      ctx.restore();
+    }
+    ctx.fillStyle = "#333";
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.fillText(imp.label, left + 2, 11);
+  }
+  // ruler
+  const rc = $("ruler");
+  rc.width = width;
+  const r = rc.getContext("2d");
+  r.fillStyle = "#555";
+  r.font = "11px system-ui, sans-serif";
+  r.textBaseline = "top";
+  const step = cw >= 8 ? 10 : cw >= 4 ? 25 : 50;
+  for (let p = step; p <= L; p += step) {
+    r.fillRect(left + (p - 0.5) * cw, 0, 1, 4);
+    r.fillText(String(p), left + (p - 0.5) * cw - 8, 5);
+  }
+}
+function cellAt(x, y) {
+  const { L, cw, left } = geometry();
+  const p = Math.floor((x - left) / cw);
+  const b = Math.floor(y / CELL_H);
+  if (p < 0 || p >= L || b < 0 || b > 3) return null;
+  return { p, b };
+}
+function describeCell(cell) {
+  const hm = heatmapData();
+  if (!hm || !cell) return null;
+  const ref = hm.bases[cell.p];
+  const alt = BASES[cell.b];
+  const v = hm.effects[cell.p * 4 + cell.b];
+  return { text: ref === alt ? `position ${cell.p + 1}: reference ${ref}` : `position ${cell.p + 1} ${ref}>${alt}: effect ${v >= 0 ? "+" : ""}${Number(v.toPrecision(7))} ${unitOf(hm.t)} (${state.model.info.targets[hm.t]})`, v, ref, alt };
+}
+function showTooltip(cell, x, y) {
+  const tip = $("tooltip");
+  const d = describeCell(cell);
+  if (!d) { tip.hidden = true; return; }
+  tip.textContent = d.text;
+  tip.dataset.position = cell.p + 1;
+  tip.dataset.alt = d.alt;
+  tip.dataset.effect = String(d.v);
+  tip.hidden = false;
+  const box = $("tracks").getBoundingClientRect();
+  tip.style.left = `${Math.min(Math.max(0, x - box.left + 12), box.width - 260)}px`;
+  tip.style.top = `${y - box.top + 14}px`;
+}
+function setupScan() {
+  $("scan-run").addEventListener("click", runScan);
+  $("zoom").addEventListener("input", drawTracks);
+  $("target-select").addEventListener("change", drawTracks);
+  $("importance-source").addEventListener("change", drawTracks);
+  const hc = $("heatmap");
+  hc.addEventListener("mousemove", (e) => {
+    const r = hc.getBoundingClientRect();
+    showTooltip(cellAt(e.clientX - r.left, e.clientY - r.top), e.clientX, e.clientY);
+  });
+  hc.addEventListener("mouseleave", () => { $("tooltip").hidden = true; });
+  hc.addEventListener("keydown", (e) => {
+    const { L } = geometry();
+    const s = state.selected ?? { p: 0, b: 0 };
+    const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    if (!moves[e.key]) return;
+    e.preventDefault();
+    state.selected = { p: Math.max(0, Math.min(L - 1, s.p + moves[e.key][0])), b: Math.max(0, Math.min(3, s.b + moves[e.key][1])) };
+    drawTracks();
+    const { cw, left } = geometry();
+    const r = hc.getBoundingClientRect();
+    const x = r.left + left + state.selected.p * cw;
+    $("scroller").scrollLeft = Math.max(0, left + state.selected.p * cw - $("scroller").clientWidth / 2);
+    showTooltip(state.selected, x, r.top + state.selected.b * CELL_H);
+  });
+  $("export-png").addEventListener("click", () => {
+    const rec = state.records[state.active];
+    const c = document.createElement("canvas");
+    const hc2 = $("heatmap"), lc = $("logo"), rc = $("ruler");
+    c.width = hc2.width; c.height = lc.height + hc2.height + rc.height;
+    const ctx = c.getContext("2d");
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, c.width, c.height);
+    ctx.drawImage(lc, 0, 0); ctx.drawImage(hc2, 0, lc.height); ctx.drawImage(rc, 0, lc.height + hc2.height);
+    c.toBlob((blob) => download(`${rec.name}_ism.png`, blob), "image/png");
+  });
+  $("export-svg").addEventListener("click", () => {
+    const hm = heatmapData();
+    const rec = state.records[state.active];
+    const cw = 6, left = 14;
+    const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + hm.L * cw}" height="${4 * CELL_H + 20}" font-family="sans-serif" font-size="11">`,
+      `<title>Saturation mutagenesis of ${rec.name} (${state.model.name}, ${state.model.info.targets[hm.t]}); colour range ±${hm.max}</title>`];
+    for (let b = 0; b < 4; b++) parts.push(`<text x="2" y="${b * CELL_H + 12}">${BASES[b]}</text>`);
+    for (let p = 0; p < hm.L; p++) for (let b = 0; b < 4; b++) {
+      const ref = hm.bases[p] === BASES[b];
+      const v = hm.effects[p * 4 + b];
+      parts.push(`<rect x="${left + p * cw}" y="${b * CELL_H}" width="${cw}" height="${CELL_H - 1}" fill="${ref ? "#d9d9d9" : colour(v / hm.max)}"><title>${p + 1} ${hm.bases[p]}>${BASES[b]}: ${v}</title></rect>`);
+    }
+    for (let p = 10; p <= hm.L; p += 10) parts.push(`<text x="${left + (p - 1) * cw}" y="${4 * CELL_H + 14}">${p}</text>`);
+    parts.push("</svg>");
+    download(`${rec.name}_ism.svg`, new Blob([parts.join("\n")], { type: "image/svg+xml" }));
+  });
+  $("export-ism-tsv").addEventListener("click", () => {
+    const r = state.scan.result;
+    const [T, L] = r.shape;
+    const rows = ["position\tref\talt\ttarget\teffect"];
+    for (let t = 0; t < T; t++) for (let p = 0; p < L; p++) for (let b = 0; b < 4; b++) {
+      if (r.bases[p] === BASES[b]) continue;
+      rows.push(`${p + 1}\t${r.bases[p]}\t${BASES[b]}\t${state.model.info.targets[t]}\t${r.effects[(t * L + p) * 4 + b]}`);
+    }
+    download(`${state.records[state.active].name}_ism.tsv`, new Blob([rows.join("\n") + "\n"], { type: "text/tab-separated-values" }));
+  });
+}
+
+// ---------- motifs ----------
+let motifsLoaded = null;
+async function ensureMotifs() {
+  if (!motifsLoaded) {
+    motifsLoaded = (async () => {
+      const bytes = INLINE ? b64decode(INLINE.motifs) : await getBytes("motifs/jaspar2024_core_vertebrates.meme");
+      await pool.broadcast({ type: "motifs", bytes });
+    })();
+  }
+  return motifsLoaded;
+}
+async function runMotifs() {
+  const rec = state.records[state.active];
+  if (!rec) return;
+  setStatus("Scanning JASPAR motifs…");
+  try {
+    await ensureMotifs();
+    const imp = importanceRow();
+    const attribution = imp && imp.values.length === rec.length ? Float32Array.from(imp.values) : undefined;
+    let hits = await pool.run({ type: "highlights", bases: rec.bases, pThreshold: Number($("pvalue").value), attribution }).promise;
+    const total = hits.length;
+    if ($("overlap-only").checked && attribution) {
+      const sorted = Array.from(attribution, Math.abs).sort((a, b) => a - b);
+      const q = sorted[Math.floor(sorted.length * 0.75)];
+      hits = hits.filter((h) => Math.abs(h.mean_attribution ?? 0) >= q);
+    }
+    renderMotifs(rec, hits, total);
+    setStatus(`${hits.length} motif hit${hits.length === 1 ? "" : "s"} shown (${total} at p < ${$("pvalue").value}).`, "ok");
+  } catch (e) {
+    setStatus(`Motif scan failed: ${e.message}`, "bad");
+  }
+}
+function renderMotifs(rec, hits, total) {
+  const map = $("motif-map");
+  const L = rec.length;
+  // greedy rows so that labels do not overlap
+  const rows = [];
+  // the map shows the strongest hits (all are in the table below)
+  const MAX_ROWS = 6;
+  const shown = hits.slice(0, 40);
+  const placed = shown.slice().sort((a, b) => a.start - b.start).map((h) => {
+    const w = Math.max(h.end - h.start, (h.motif_name ?? h.motif_id).length * 1.1 * L / 120);
+    let r = rows.findIndex((end) => end <= h.start);
+    if (r < 0) {
+      if (rows.length >= MAX_ROWS) return null;
+      rows.push(0);
+      r = rows.length - 1;
+    }
+    rows[r] = h.start + w;
+    return { h, r };
+  }).filter(Boolean);
+  const seq = el("div", { class: "motif-seq" });
+  const inHit = new Uint8Array(L);
+  for (const h of hits) for (let i = h.start; i < h.end; i++) inHit[i] = 1;
+  let i = 0;
+  while (i < L) {
+    let j = i;
+    while (j < L && inHit[j] === inHit[i]) j++;
+    seq.append(inHit[i] ? el("mark", {}, rec.bases.slice(i, j)) : rec.bases.slice(i, j));
+    i = j;
+  }
+  const track = el("div", { class: "motif-track", "aria-label": "motif hits along the sequence" });
+  track.style.height = `${Math.max(1, rows.length) * 22}px`;
+  for (const { h, r } of placed) {
+    const bar = el("div", { class: `motif-bar ${h.strand === "-" ? "minus" : ""}`, title: `${h.motif_name ?? ""} ${h.motif_id} ${h.start + 1}-${h.end} (${h.strand}) p=${h.p_value.toExponential(2)}` }, `${h.motif_name ?? h.motif_id} ${h.strand}`);
+    bar.style.left = `${(100 * h.start) / L}%`;
+    bar.style.minWidth = `${(100 * (h.end - h.start)) / L}%`;
+    bar.style.top = `${r * 22}px`;
+    track.append(bar);
+  }
+  const axis = el("div", { class: "motif-axis" }, el("span", {}, "1"), el("span", {}, String(L)));
+  const note = el("p", { class: "help" }, `Map: ${placed.length} of ${hits.length} hits (strongest first; overlapping ones beyond ${MAX_ROWS} rows are in the table). Orange: + strand, blue: − strand.`);
+  map.replaceChildren(note, track, axis, el("h3", {}, "Sequence (motif bases marked)"), seq);
+  const table = $("motif-table");
+  table.querySelector("tbody").replaceChildren(...hits.map((h) => el("tr", { class: "motif-hit" },
+    el("td", {}, `${h.motif_name ?? ""} (${h.motif_id})`), el("td", {}, `${h.start + 1}–${h.end}`), el("td", {}, h.strand),
+    el("td", { class: "mono" }, h.matched), el("td", { class: "num" }, h.p_value.toExponential(2)),
+    el("td", { class: "num" }, h.mean_attribution === undefined ? "—" : fmt(h.mean_attribution, 3)))));
+  table.hidden = hits.length === 0;
+  if (!hits.length) map.prepend(el("p", { class: "muted" }, `No hits${total ? " after the overlap filter" : ""} at this threshold.`));
+}
+
+// ---------- variants ----------
+async function runVariants() {
+  const rec = state.records[state.active];
+  if (!rec) return;
+  setStatus("Scoring variants…");
+  try {
+    const report = await pool.run({ type: "variants", sequence: rec.bases, variants: $("variant-input").value, options: { reverseComplement: $("variant-rc").checked, offset: Number($("variant-offset").value) || 0 } }).promise;
+    state.variants = report.scores;
+    renderVariants();
+    const bad = report.scores.filter((s) => s.error).length;
+    setStatus(`${report.scores.length} variant${report.scores.length === 1 ? "" : "s"} scored${bad ? `, ${bad} with errors` : ""}.`, bad ? "warn" : "ok");
+  } catch (e) {
+    setStatus(`Variant scoring failed: ${e.message}`, "bad");
+  }
+}
+function variantColumns() {
+  const targets = state.model.info.targets;
+  const cols = [
+    { key: "line", label: "line", get: (s) => s.line },
+    { key: "id", label: "variant", get: (s) => s.id ?? "" },
+    { key: "position", label: "position", get: (s) => s.position ?? "" },
+    { key: "reference", label: "REF", get: (s) => s.reference ?? "" },
+    { key: "alternate", label: "ALT", get: (s) => s.alternate ?? "" },
+  ];
+  targets.forEach((t, i) => {
+    const suffix = targets.length > 1 ? ` ${t}` : "";
+    cols.push({ key: `ref${i}`, label: `ref${suffix}`, get: (s) => s.ref_prediction[i], num: true });
+    cols.push({ key: `alt${i}`, label: `alt${suffix}`, get: (s) => s.alt_prediction[i], num: true });
+    cols.push({ key: `diff${i}`, label: `alt − ref${suffix}${unitOf(i) ? ` (${unitOf(i)})` : ""}`, get: (s) => s.difference[i], num: true });
+    cols.push({ key: `lfc${i}`, label: `log2 FC${suffix}`, get: (s) => s.log2_fold_change[i], num: true });
+  });
+  cols.push({ key: "error", label: "error", get: (s) => s.error ?? "" });
+  return cols;
+}
+function sortedVariants() {
+  const cols = variantColumns();
+  const col = cols.find((c) => c.key === state.sort.key);
+  const rows = state.variants.slice();
+  if (col) rows.sort((a, b) => {
+    const x = col.get(a), y = col.get(b);
+    if (x === undefined || x === "") return 1;
+    if (y === undefined || y === "") return -1;
+    return (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) * state.sort.dir;
+  });
+  return rows;
+}
+function renderVariants() {
+  const table = $("variant-table");
+  const cols = variantColumns();
+  table.querySelector("thead").replaceChildren(el("tr", {}, ...cols.map((c) => {
+    const sorted = state.sort.key === c.key;
+    const th = el("th", { scope: "col", "aria-sort": sorted ? (state.sort.dir > 0 ? "ascending" : "descending") : "none" },
+      el("button", { type: "button", class: "sort", onclick: () => { state.sort = { key: c.key, dir: sorted ? -state.sort.dir : 1 }; renderVariants(); } }, c.label, sorted ? (state.sort.dir > 0 ? " ▲" : " ▼") : ""));
+    return th;
+  })));
+  table.querySelector("tbody").replaceChildren(...sortedVariants().map((s) => el("tr", { class: s.error ? "variant-error" : "" },
+    ...cols.map((c) => {
+      const v = c.get(s);
+      return el("td", { class: c.num ? "num" : c.key === "error" ? "error-cell" : "", dataset: c.num && v !== undefined ? { value: String(v) } : {} }, c.num ? fmt(v, 5) : String(v));
+    }))));
+  table.hidden = false;
+  $("variant-tsv").disabled = $("variant-csv").disabled = false;
+}
+function exportVariants(sep) {
+  const cols = variantColumns();
+  const q = (v) => {
+    const s = v === undefined ? "" : String(v);
+    return sep === "," && /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s.replace(/\t/g, " ");
+  };
+  const lines = [cols.map((c) => q(c.label)).join(sep), ...sortedVariants().map((s) => cols.map((c) => q(c.get(s))).join(sep))];
+  const rec = state.records[state.active];
+  download(`${rec.name}_variants.${sep === "," ? "csv" : "tsv"}`, new Blob([lines.join("\n") + "\n"], { type: sep === "," ? "text/csv" : "text/tab-separated-values" }));
+}
+
+// ---------- teaching ----------
+function drawPwmLogo(canvas, probs) {
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width / probs.length, H = canvas.height;
+  ctx.clearRect(0, 0, canvas.width, H);
+  ctx.font = "bold 100px ui-monospace, monospace";
+  const letterW = ctx.measureText("A").width;
+  probs.forEach((col, i) => {
+    let y = H; // letter height = probability (filters of a small model carry little information)
+    col.map((p, b) => [p, b]).sort((a, b) => a[0] - b[0]).forEach(([p, b]) => {
+      const h = p * H;
+      if (h < 0.5) return;
+      ctx.save();
+      ctx.fillStyle = LOGO_COLOURS[BASES[b]];
+      ctx.translate(i * w, y);
+      ctx.scale(w / letterW, h / 72);
+      ctx.fillText(BASES[b], 0, 0);
+      ctx.restore();
+      y -= h;
+    });
+  });
+}
+async function renderTeach() {
+  const rec = state.records[state.active];
+  const oh = $("onehot");
+  if (rec) {
+    const n = Math.min(rec.length, 16);
+    const seq = rec.bases.slice(0, n);
+    oh.replaceChildren(
+      el("caption", {}, `first ${n} of ${rec.length} bases of ${rec.name}`),
+      el("thead", {}, el("tr", {}, el("th", {}, ""), ...[...seq].map((b, i) => el("th", { scope: "col", title: `position ${i + 1}` }, b)))),
+      el("tbody", {}, ...[...BASES].map((B) => el("tr", {}, el("th", { scope: "row" }, B),
+        ...[...seq].map((b) => { const v = b === "N" ? "0.25" : b === B ? "1" : "0"; return el("td", { class: v === "1" ? `hot base-${B}` : "" }, v); })))));
+    $("mutate-pos").max = rec.length;
+    updateMutateContext();
+  } else oh.replaceChildren(el("caption", {}, "Paste a sequence first."));
+  if (state.model && !state.filters) {
+    state.filters = "loading";
+    try {
+      await ensureMotifs();
+      state.filters = await pool.run({ type: "filters" }).promise;
+    } catch (e) { state.filters = null; $("filters").textContent = `Filters unavailable: ${e.message}`; return; }
+    $("filters").replaceChildren(...state.filters.slice(0, 32).map((f) => {
+      const c = el("canvas", { width: Math.max(60, f.probs.length * 12), height: 48, "aria-label": `filter ${f.filter} logo, consensus ${f.consensus}` });
+      drawPwmLogo(c, f.probs);
+      const best = f.matches?.[0];
+      return el("figure", { class: "filter" }, c, el("figcaption", {}, el("strong", {}, `filter ${f.filter}`), ` ${f.consensus}`, el("br"),
+        best ? `best JASPAR match: ${best.motif_name ?? ""} ${best.motif_id} (similarity ${best.similarity.toFixed(2)})` : "no JASPAR match"));
+    }));
+  }
+}
+function updateMutateContext() {
+  const rec = state.records[state.active];
+  if (!rec) return;
+  const p = Math.max(1, Math.min(rec.length, Number($("mutate-pos").value) || 1)) - 1;
+  const a = Math.max(0, p - 12), b = Math.min(rec.length, p + 13);
+  $("mutate-context").replaceChildren(`${a + 1} `, rec.bases.slice(a, p), el("mark", {}, rec.bases[p]), rec.bases.slice(p + 1, b), ` ${b}`);
+  for (const btn of $("mutate-bases").children) btn.setAttribute("aria-pressed", btn.dataset.base === rec.bases[p]);
+}
+async function mutate(base) {
+  const rec = state.records[state.active];
+  if (!rec || !state.model) return;
+  const p = Math.max(1, Math.min(rec.length, Number($("mutate-pos").value) || 1)) - 1;
+  const mutant = rec.bases.slice(0, p) + base + rec.bases.slice(p + 1);
+  const [ref, alt] = await pool.run({ type: "predict", sequences: [rec.bases, mutant] }).promise;
+  $("mutate-result").replaceChildren(...ref.values.map((v, i) => {
+    const d = alt.values[i] - v;
+    return el("div", { class: "pred" }, el("span", { class: "label" }, `${state.model.info.targets[i]}: ${rec.bases[p]}${p + 1}${base}`),
+      el("span", { class: "value" }, `${fmt(v, 5)} → ${fmt(alt.values[i], 5)}`),
+      el("span", { class: `delta ${d > 0 ? "up" : d < 0 ? "down" : ""}`, dataset: { delta: String(d) } }, `${d >= 0 ? "+" : ""}${fmt(d, 4)} ${unitOf(i)}`));
+  }));
+}
+
+// ---------- start ----------
+async function main() {
+  setupTabs();
+  setupInput();
+  setupScan();
+  $("motif-run").addEventListener("click", runMotifs);
+  $("pvalue").addEventListener("change", () => $("motif-table").hidden || runMotifs());
+  $("overlap-only").addEventListener("change", () => $("motif-table").hidden || runMotifs());
+  $("variant-run").addEventListener("click", runVariants);
+  $("variant-tsv").addEventListener("click", () => exportVariants("\t"));
+  $("variant-csv").addEventListener("click", () => exportVariants(","));
+  $("mutate-pos").addEventListener("input", updateMutateContext);
+  for (const btn of $("mutate-bases").children) btn.addEventListener("click", () => mutate(btn.dataset.base));
+  $("model-select").addEventListener("change", (e) => useShipped(e.target.value));
+  $("own-model").addEventListener("change", (e) => useOwnFiles(e.target.files));
+
+  let pkgUrl, wasmModule, workerUrl;
+  if (INLINE) {
+    pkgUrl = URL.createObjectURL(new Blob([INLINE.glue], { type: "text/javascript" }));
+    workerUrl = URL.createObjectURL(new Blob([INLINE.worker], { type: "text/javascript" }));
+    wasmModule = await WebAssembly.compile(b64decode(INLINE.wasm));
+  } else {
+    pkgUrl = new URL("pkg/regula_wasm.js", location.href).href;
+    workerUrl = new URL("worker.js", location.href);
+    const r = await fetch("pkg/regula_wasm_bg.wasm");
+    wasmModule = await WebAssembly.compileStreaming(r).catch(async () => WebAssembly.compile(await (await fetch("pkg/regula_wasm_bg.wasm")).arrayBuffer()));
+  }
+  wasm = await import(pkgUrl);
+  await wasm.default({ module_or_path: wasmModule });
+  $("version").textContent = wasm.version();
+  const size = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
+  pool = new Pool(size, workerUrl, async (post) => (await import(workerUrl)).createHandler(post));
+  await pool.start({ type: "init", pkgUrl, wasmModule });
+  $("pool-info").textContent = pool.mode === "workers" ? `${pool.workers.length} Web Worker${pool.workers.length > 1 ? "s" : ""}` : "running on the page (Web Workers unavailable)";
+  document.body.dataset.ready = "true";
+
+  await loadExamples();
+  state.index = await loadIndex();
+  const select = $("model-select");
+  if (state.index.models.length) {
+    select.replaceChildren(...state.index.models.map((m) => el("option", { value: m.id }, `${m.name} — ${m.length} bp, ${m.targets.join(", ")}`)));
+    await useShipped(state.index.models[0].id);
+  } else {
+    select.replaceChildren(el("option", { value: "" }, "no shipped model in this build"));
+    setStatus("No shipped model in this build: load your own ONNX + manifest on the Model tab.", "warn");
+  }
+  onInput();
+  if (!INLINE && "serviceWorker" in navigator && location.protocol.startsWith("http")) {
+    navigator.serviceWorker.register("sw.js").catch((e) => console.warn("service worker:", e));
+  }
+}
+main().catch((e) => {
+  setStatus(`Could not start: ${e.message ?? e}`, "bad");
+  console.error(e);
+});

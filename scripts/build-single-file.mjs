@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Writes web/dist/regula.html: the whole app in one HTML file (JS, CSS, the wasm as base64, the
+// Web Worker, the JASPAR motifs, the examples and ONE model inlined) that opens from disk
+// (file://) and predicts without fetching anything.
+//
+//   node scripts/build-single-file.mjs [--model ID] [--models-dir web/models] [--out web/dist/regula.html]
+import fs from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const web = path.join(root, "web");
+const args = process.argv.slice(2);
+const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
+const modelsDir = path.resolve(opt("--models-dir", path.join(web, "models")));
+const out = path.resolve(opt("--out", path.join(web, "dist/regula.html")));
+
+const read = (p) => fs.readFileSync(p);
+const index = JSON.parse(fs.readFileSync(path.join(modelsDir, "index.json"), "utf8"));
+if (!index.models.length) {
+  console.log("single-file build skipped: no model in the index");
+  process.exit(0);
+}
+const entry = index.models.find((m) => m.id === opt("--model", index.models[0].id));
+if (!entry) throw new Error(`no model ${opt("--model")} in ${modelsDir}/index.json`);
+const model = {
+  entry,
+  manifest: fs.readFileSync(path.join(modelsDir, entry.files.manifest), "utf8"),
+  onnx: read(path.join(modelsDir, entry.files.onnx)).toString("base64"),
+  attribution: entry.files.attribution ? read(path.join(modelsDir, entry.files.attribution)).toString("base64") : null,
+};
+const inline = {
+  glue: fs.readFileSync(path.join(web, "pkg/regula_wasm.js"), "utf8"),
+  wasm: read(path.join(web, "pkg/regula_wasm_bg.wasm")).toString("base64"),
+  worker: fs.readFileSync(path.join(web, "worker.js"), "utf8"),
+  motifs: read(path.join(web, "motifs/jaspar2024_core_vertebrates.meme")).toString("base64"),
+  examples: fs.readFileSync(path.join(web, "examples/lentimpra_hepg2.fa"), "utf8"),
+  model,
+};
+// </script> inside a JSON string would end the script element
+const json = JSON.stringify(inline).replace(/</g, "\\u003c");
+const csp = "default-src 'none'; script-src 'unsafe-inline' 'wasm-unsafe-eval' blob:; worker-src blob:; style-src 'unsafe-inline'; img-src data: blob:; connect-src 'none'; font-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'";
+let html = fs.readFileSync(path.join(web, "index.html"), "utf8");
+const css = fs.readFileSync(path.join(web, "style.css"), "utf8");
+const app = fs.readFileSync(path.join(web, "app.js"), "utf8").replace(/<\/script/gi, "<\\/script");
+html = html
+  .replace(/<meta http-equiv="Content-Security-Policy" content="[^"]*">/, `<meta http-equiv="Content-Security-Policy" content="${csp}">`)
+  .replace('<link rel="stylesheet" href="style.css">', () => `<style>\n${css}</style>`)
+  .replace('<script type="module" src="app.js"></script>', () =>
+    `<script>globalThis.REGULA_INLINE = ${json};</script>\n<script type="module">\n${app}</script>`)
+  .replace("<title>", "<!-- Regula single-file build: everything this page needs is inside it. -->\n<title>");
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, html);
+console.log(`single-file build: ${path.relative(root, out)} (${(html.length / 1e6).toFixed(1)} MB, model ${entry.id})`);

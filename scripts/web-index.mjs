@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Scans MODELS_DIR/*/manifest.json (default models/), copies each model's manifest, inference
+// graph and attribution graph into OUT_DIR/<name>/ (default web/models/) and writes
+// OUT_DIR/index.json: the list of shipped models the web app offers.
+//
+//   node scripts/web-index.mjs [MODELS_DIR] [OUT_DIR]
+import fs from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const modelsDir = path.resolve(process.argv[2] ?? path.join(root, "models"));
+const outDir = path.resolve(process.argv[3] ?? path.join(root, "web/models"));
+
+fs.rmSync(outDir, { recursive: true, force: true });
+fs.mkdirSync(outDir, { recursive: true });
+const models = [];
+const dirs = fs.existsSync(modelsDir) ? fs.readdirSync(modelsDir).sort() : [];
+for (const dir of dirs) {
+  const src = path.join(modelsDir, dir);
+  const manifestPath = path.join(src, "manifest.json");
+  if (!fs.existsSync(manifestPath)) continue;
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8"));
+  const onnx = manifest.model_file ?? "model.onnx";
+  const attribution = manifest.graphs?.attribution?.file ?? null;
+  if (!fs.existsSync(path.join(src, onnx))) {
+    console.warn(`skipping ${dir}: ${onnx} is missing`);
+    continue;
+  }
+  const dst = path.join(outDir, dir);
+  fs.mkdirSync(dst, { recursive: true });
+  fs.copyFileSync(manifestPath, path.join(dst, "manifest.json"));
+  fs.copyFileSync(path.join(src, onnx), path.join(dst, path.basename(onnx)));
+  const files = { manifest: `${dir}/manifest.json`, onnx: `${dir}/${path.basename(onnx)}` };
+  if (attribution && fs.existsSync(path.join(src, attribution))) {
+    fs.copyFileSync(path.join(src, attribution), path.join(dst, path.basename(attribution)));
+    files.attribution = `${dir}/${path.basename(attribution)}`;
+  }
+  for (const extra of ["examples.fa", "report.html"]) {
+    if (fs.existsSync(path.join(src, extra))) {
+      fs.copyFileSync(path.join(src, extra), path.join(dst, extra));
+      files[extra.split(".")[0]] = `${dir}/${extra}`;
+    }
+  }
+  models.push({
+    id: dir,
+    name: manifest.name ?? dir,
+    description: manifest.description ?? "",
+    length: manifest.inputs?.[0]?.length,
+    targets: (manifest.targets ?? []).map((t) => t.name),
+    files,
+  });
+}
+fs.writeFileSync(path.join(outDir, "index.json"), JSON.stringify({ models }, null, 1) + "\n");
+console.log(`web model index: ${models.length} model(s) from ${modelsDir} -> ${path.relative(root, outDir) || outDir}/index.json${models.length ? ` (${models.map((m) => m.id).join(", ")})` : ""}`);
