@@ -35,6 +35,7 @@ cat > "$out/package.json" <<JSON
   "keywords": ["genomics", "dna", "onnx", "webassembly", "saturation-mutagenesis"]
 }
 JSON
+cp wasm/README.md "$out/README.md"
 raw=$(stat -c %s "$out/regula_wasm_bg.wasm")
 gz=$(gzip -9 -c "$out/regula_wasm_bg.wasm" | wc -c)
 echo "regula_wasm_bg.wasm: $raw bytes raw, $gz bytes gzip -9 (SIMD=${SIMD:-1})"
