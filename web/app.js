@@ -261,7 +261,7 @@ async function loadExamples() {
     try { text = new TextDecoder().decode(await getBytes("examples/lentimpra_hepg2.fa")); } catch { text = ""; }
   }
   state.examplesText = text;
-  state.examples = text.split(/(?=^>)/m).filter((s) => s.trim()).map((s) => ({ name: s.slice(1, s.indexOf("\n")).trim(), text: s.trim() + "\n" }));
+  state.examples = text.split(/(?=^>)/m).filter((s) => s.trim()).map((s) => ({ name: s.slice(1, s.indexOf("\n")).trim().split(/\s+/)[0], text: s.trim() + "\n" }));
   $("example-select").append(
     ...state.examples.map((ex, i) => el("option", { value: i }, ex.name)),
     el("option", { value: "__all" }, `all ${state.examples.length} examples (table)`));
@@ -512,7 +512,7 @@ function geometry() {
   return { L, cw, left: 18 };
 }
 function heatmapData() {
-  if (!state.scan || state.scan.record !== state.records[state.active]) return null;
+  if (!state.scan || state.scan.record.bases !== state.records[state.active]?.bases) return null;
   const r = state.scan.result;
   const t = Number($("target-select").value || 0);
   const [, L] = r.shape;
@@ -776,7 +776,9 @@ function renderMotifs(rec, hits, total) {
   track.style.height = `${Math.max(1, rows.length) * 22}px`;
   for (const { h, r } of placed) {
     const bar = el("div", { class: `motif-bar ${h.strand === "-" ? "minus" : ""}`, title: `${h.motif_name ?? ""} ${h.motif_id} ${h.start + 1}-${h.end} (${h.strand}) p=${h.p_value.toExponential(2)}` }, `${h.motif_name ?? h.motif_id} ${h.strand}`);
-    bar.style.left = `${(100 * h.start) / L}%`;
+    // bars near the right end grow leftwards so that their labels stay inside the track
+    if (h.start / L > 0.7) bar.style.right = `${100 - (100 * h.end) / L}%`;
+    else bar.style.left = `${(100 * h.start) / L}%`;
     bar.style.minWidth = `${(100 * (h.end - h.start)) / L}%`;
     bar.style.top = `${r * 22}px`;
     track.append(bar);

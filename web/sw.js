@@ -5,7 +5,17 @@ const SHELL = ["./", "index.html", "app.js", "worker.js", "style.css", "pkg/regu
   "models/index.json", "motifs/jaspar2024_core_vertebrates.meme", "examples/lentimpra_hepg2.fa"];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => Promise.all(SHELL.map((u) => c.add(u).catch(() => null)))).then(() => self.skipWaiting()));
+  event.waitUntil((async () => {
+    const c = await caches.open(CACHE);
+    await Promise.all(SHELL.map((u) => c.add(u).catch(() => null)));
+    // the shipped models too, so that a model can be chosen offline
+    try {
+      const index = await (await c.match("models/index.json")).json();
+      const files = index.models.flatMap((m) => Object.values(m.files).map((f) => `models/${f}`));
+      await Promise.all(files.map((u) => c.add(u).catch(() => null)));
+    } catch { /* no index */ }
+    await self.skipWaiting();
+  })());
 });
 self.addEventListener("activate", (event) => {
   event.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim()));

@@ -12,13 +12,18 @@ const TYPES = {
   ".meme": "text/plain; charset=utf-8", ".fa": "text/plain; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png", ".ts": "text/plain",
 };
 
-export function serve(root, port = 0, host = "127.0.0.1") {
+// overlays: {"/models/": "/tmp/dir"} serves that URL prefix from another folder (the tests' models).
+export function serve(root, port = 0, host = "127.0.0.1", overlays = {}) {
   root = path.resolve(root);
   const server = http.createServer((req, res) => {
     let p = decodeURIComponent(new URL(req.url, "http://x").pathname);
     if (p.endsWith("/")) p += "index.html";
-    const file = path.join(root, path.normalize(p));
-    if (!file.startsWith(root + path.sep)) { res.writeHead(403).end(); return; }
+    let base = root;
+    for (const [prefix, dir] of Object.entries(overlays)) {
+      if (p.startsWith(prefix)) { base = path.resolve(dir); p = p.slice(prefix.length - 1); break; }
+    }
+    const file = path.join(base, path.normalize(p));
+    if (!file.startsWith(base + path.sep)) { res.writeHead(403).end(); return; }
     fs.stat(file, (err, st) => {
       if (err || !st.isFile()) { res.writeHead(404, { "content-type": "text/plain" }).end("not found"); return; }
       res.writeHead(200, {

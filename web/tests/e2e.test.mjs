@@ -1,0 +1,315 @@
+// End-to-end tests of the web app in Debian's headless Chromium, driven by playwright-core (no
+// browser download). The expected numbers come from the native trainer (ONNX Runtime), run on
+// the same models and sequences in this test run.
+//
+//   cd web/tests && npm ci && node --test e2e.test.mjs
+// Needs web/pkg (scripts/build-web.sh), target/release/regula-train and ORT_DYLIB_PATH.
+// Env: CHROMIUM (default /usr/bin/chromium), REGULA_TRAIN (default target/release/regula-train).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+import { pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
+import { serve } from "./server.mjs";
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const root = path.resolve(here, "../..");
+const web = path.join(root, "web");
+const artifacts = path.join(here, "artifacts");
+const TOL = 1e-5;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "regula-web-"));
+
+let browser, context, page, server, origin;
+const requests = []; // every request of the main session
+const native = {};
+let seqA; // first example record
+const examplesFa = path.join(web, "examples/lentimpra_hepg2.fa");
+
+function nativeTsv(args) {
+  const bin = process.env.REGULA_TRAIN ?? path.join(root, "target/release/regula-train");
+  const out = execFileSync(bin, args, { encoding: "utf8", env: process.env });
+  const [header, ...rows] = out.trim().split("\n").map((l) => l.split("\t"));
+  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+}
+const close = (a, b, what) => assert.ok(Math.abs(a - b) <= TOL, `${what}: browser ${a} vs native ${b} (|diff| ${Math.abs(a - b)} > ${TOL})`);
+const launch = () => chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+  // playwright gives every launch a fresh, temporary --user-data-dir of its own
+});
+async function shot(p, name) {
+  await p.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+async function waitStatus(p, text, timeout = 60000) {
+  await p.waitForFunction((t) => document.getElementById("status").textContent.includes(t), text, { timeout });
+}
+async function openApp(p, url) {
+  await p.goto(url);
+  await p.waitForSelector("body[data-ready=true]", { timeout: 60000, state: "attached" });
+  await waitStatus(p, "ready");
+}
+async function paste(p, text) {
+  await p.click("#tab-input");
+  await p.fill("#sequence-input", text);
+}
+async function predictionValues(p) {
+  await p.waitForSelector("#prediction .value", { state: "attached", timeout: 30000 });
+  return p.$$eval("#prediction .value", (els) => els.map((e) => Number(e.dataset.value)));
+}
+
+before(async () => {
+  fs.rmSync(artifacts, { recursive: true, force: true });
+  fs.mkdirSync(artifacts, { recursive: true });
+  // models: the wasm crate's fixture models (1 and 3 targets) as model folders
+  const models = path.join(tmp, "models");
+  for (const m of ["mpra1", "mpra3"]) {
+    fs.mkdirSync(path.join(models, m), { recursive: true });
+    for (const f of fs.readdirSync(path.join(root, "wasm/tests/fixtures")).filter((f) => f.startsWith(`${m}.`))) {
+      fs.copyFileSync(path.join(root, "wasm/tests/fixtures", f), path.join(models, m, f === `${m}.manifest.json` ? "manifest.json" : f));
+    }
+  }
+  execFileSync("node", [path.join(root, "scripts/web-index.mjs"), models, path.join(tmp, "web-models")], { stdio: "inherit" });
+  execFileSync("node", [path.join(root, "scripts/build-single-file.mjs"), "--models-dir", path.join(tmp, "web-models"), "--model", "mpra1", "--out", path.join(artifacts, "regula-single.html")], { stdio: "inherit" });
+
+  const fa = fs.readFileSync(examplesFa, "utf8");
+  seqA = fa.split("\n").slice(0, 2).join("\n") + "\n";
+  fs.writeFileSync(path.join(tmp, "a.fa"), seqA);
+  native.predict1 = nativeTsv(["predict", "--model", path.join(models, "mpra1"), "--input", examplesFa]);
+  native.predict3 = nativeTsv(["predict", "--model", path.join(models, "mpra3"), "--input", path.join(tmp, "a.fa")]);
+  native.ism1 = nativeTsv(["ism", "--model", path.join(models, "mpra1"), "--input", path.join(tmp, "a.fa")]);
+
+  ({ server, url: origin } = await serve(web, 0, "127.0.0.1", { "/models/": path.join(tmp, "web-models") }));
+  browser = await launch(path.join(tmp, "profile"));
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // every request of the session is recorded; one to another origin is blocked and fails the test below
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    requests.push(url);
+    if (new URL(url).origin !== new URL(origin).origin) return route.abort();
+    return route.continue();
+  });
+  context.on("request", (r) => requests.push(r.url()));
+  page = await context.newPage();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  await openApp(page, origin);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test("page: privacy statement, CSP, no shipped-model gap, invalid input located inline", async () => {
+  assert.match(await page.textContent("#privacy"), /never leave this machine/);
+  const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', "content");
+  assert.match(csp, /connect-src 'self'/);
+  assert.match(await page.textContent("#model-select"), /mpra1/);
+  await paste(page, ">good\nACGTACGT\n>bad_one\nACGTNNAC\nACGXT\n");
+  await page.waitForSelector("#input-error:not([hidden])");
+  const err = await page.textContent("#input-error");
+  assert.match(err, /bad_one/);
+  assert.match(err, /'X'/);
+  assert.match(err, /position/);
+  await shot(page, "desktop-input-error");
+});
+
+test("prediction of a real lentiMPRA sequence equals the native ORT prediction (1e-5)", async () => {
+  await paste(page, seqA);
+  const values = await predictionValues(page);
+  close(values[0], Number(native.predict1[0].task0), "mpra1 prediction");
+  await shot(page, "desktop-input");
+  await page.click("#tab-model");
+  assert.match(await page.textContent("#model-card"), /Input length/);
+  assert.match(await page.textContent("#model-card"), /Licence/);
+  await shot(page, "desktop-model");
+});
+
+test("many FASTA records: a table, all predicted in the worker pool, equal to native", async () => {
+  await page.click("#tab-input");
+  await page.selectOption("#example-select", "__all");
+  await page.waitForSelector("#records:not([hidden])");
+  await page.click("#predict-all");
+  await waitStatus(page, "Predicted");
+  const cells = await page.$$eval("#records tbody tr", (rows) => rows.map((r) => [r.cells[0].textContent, Number(r.cells[5].dataset.value)]));
+  assert.equal(cells.length, native.predict1.length);
+  cells.forEach(([name, v], i) => {
+    assert.equal(name, native.predict1[i].id);
+    close(v, Number(native.predict1[i].task0), `record ${name}`);
+  });
+  await shot(page, "desktop-records");
+  await page.click("#records tbody tr:first-child");
+});
+
+test("full saturation-mutagenesis scan: heatmap cells equal the native ISM values", async () => {
+  await paste(page, seqA);
+  await predictionValues(page);
+  await page.click("#tab-results");
+  await page.click("#scan-run");
+  await waitStatus(page, "Scan finished");
+  assert.equal(await page.isHidden("#scan-progress"), true);
+  await page.$eval("#zoom", (z) => { z.value = "4"; z.dispatchEvent(new Event("input")); });
+  const box = await page.locator("#heatmap").boundingBox();
+  const byKey = new Map(native.ism1.map((r) => [`${r.position}${r.alt}`, Number(r.effect)]));
+  for (const [pos, alt] of [[1, "C"], [57, "T"], [115, "A"], [230, "G"]]) {
+    const b = "ACGT".indexOf(alt);
+    await page.mouse.move(box.x + 18 + (pos - 1) * 4 + 2, box.y + b * 16 + 8);
+    await page.waitForSelector("#tooltip:not([hidden])");
+    const tip = await page.$eval("#tooltip", (t) => ({ ...t.dataset, text: t.textContent }));
+    assert.equal(Number(tip.position), pos);
+    if (!byKey.has(`${pos}${alt}`)) continue; // reference base
+    close(Number(tip.effect), byKey.get(`${pos}${alt}`), `ISM ${pos} ${alt}`);
+    assert.match(tip.text, new RegExp(`position ${pos} .>${alt}: effect`));
+  }
+  // keyboard: the heatmap is reachable and arrow keys move the selected cell
+  await page.focus("#heatmap");
+  await page.keyboard.press("ArrowRight");
+  assert.match(await page.textContent("#tooltip"), /position 2/);
+  await page.$eval("#zoom", (z) => { z.value = "8"; z.dispatchEvent(new Event("input")); });
+  await page.mouse.move(box.x + 18 + 20 * 8 + 4, box.y + 8);
+  await shot(page, "desktop-scan");
+});
+
+test("variants: scores equal native ISM; a REF mismatch is reported on its row; TSV export", async () => {
+  await page.click("#tab-variants");
+  const ref57 = seqA.split("\n")[1][56];
+  const alt57 = ref57 === "T" ? "C" : "T";
+  const wrong = "ACGT".replace(seqA.split("\n")[1][9], "")[0];
+  await page.fill("#variant-input", `57 ${ref57}>${alt57}\n10 ${wrong}>${wrong === "A" ? "C" : "A"}\nchr1\t115\trs1\t${seqA.split("\n")[1][114]}\tA\t.\t.\t.\n`);
+  await page.click("#variant-run");
+  await page.waitForSelector("#variant-table:not([hidden])");
+  const rows = await page.$$eval("#variant-table tbody tr", (trs) => trs.map((tr) => ({ cls: tr.className, cells: [...tr.cells].map((c) => c.dataset.value ?? c.textContent) })));
+  assert.equal(rows.length, 3);
+  const effect = (pos, alt) => Number(native.ism1.find((r) => r.position === String(pos) && r.alt === alt).effect);
+  close(Number(rows[0].cells[7]), effect(57, alt57), "variant 57 difference");
+  assert.equal(rows[1].cls, "variant-error");
+  assert.match(rows[1].cells.at(-1), /REF .* does not match/);
+  if (seqA.split("\n")[1][114] !== "A") close(Number(rows[2].cells[7]), effect(115, "A"), "VCF variant difference");
+  // sortable
+  await page.click("#variant-table thead th:nth-child(8) button");
+  assert.equal(await page.getAttribute("#variant-table thead th:nth-child(8)", "aria-sort"), "ascending");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#variant-tsv")]);
+  const tsv = fs.readFileSync(await download.path(), "utf8");
+  assert.match(tsv.split("\n")[0], /^line\tvariant\tposition\tREF\tALT/);
+  assert.equal(tsv.trim().split("\n").length, 4);
+  await shot(page, "desktop-variants");
+});
+
+test("heatmap exports as PNG and SVG", async () => {
+  await page.click("#tab-results");
+  const [png] = await Promise.all([page.waitForEvent("download"), page.click("#export-png")]);
+  const bytes = fs.readFileSync(await png.path());
+  assert.equal(bytes.subarray(1, 4).toString(), "PNG");
+  const [svg] = await Promise.all([page.waitForEvent("download"), page.click("#export-svg")]);
+  assert.match(fs.readFileSync(await svg.path(), "utf8"), /^<svg[^>]*xmlns/);
+});
+
+test("motif hits (JASPAR) are shown on the sequence and filter by p-value", async () => {
+  await page.click("#tab-motifs");
+  await page.click("#motif-run");
+  await waitStatus(page, "motif hit");
+  const n4 = await page.locator("#motif-table tbody tr").count();
+  assert.ok(n4 > 0, "some JASPAR hits at p < 1e-4");
+  assert.ok(await page.locator(".motif-bar").count() > 0);
+  assert.ok(await page.locator(".motif-seq mark").count() > 0);
+  await shot(page, "desktop-motifs");
+  await page.selectOption("#pvalue", "1e-5");
+  await page.waitForFunction((n) => document.querySelectorAll("#motif-table tbody tr").length < n, n4);
+  await page.check("#overlap-only");
+  await waitStatus(page, "motif hit");
+});
+
+test("teaching: one-hot of the sequence, filter logos with JASPAR matches, mutate a base", async () => {
+  await page.click("#tab-teach");
+  await page.waitForSelector(".filter figcaption", { timeout: 30000 });
+  assert.match(await page.textContent("#filters"), /best JASPAR match/);
+  assert.equal(await page.locator("#onehot td.hot").count(), 16);
+  await page.fill("#mutate-pos", "57");
+  const ref = seqA.split("\n")[1][56];
+  const alt = ref === "G" ? "A" : "G";
+  await page.click(`#mutate-bases button[data-base="${alt}"]`);
+  await page.waitForSelector("#mutate-result .delta");
+  const d = Number(await page.getAttribute("#mutate-result .delta", "data-delta"));
+  close(d, Number(native.ism1.find((r) => r.position === "57" && r.alt === alt).effect), "mutate-a-base delta");
+  await shot(page, "desktop-teach");
+});
+
+test("a three-target model: each target equals native", async () => {
+  await page.click("#tab-model");
+  await page.selectOption("#model-select", "mpra3");
+  await waitStatus(page, "Model mpra3 ready");
+  await page.click("#tab-results");
+  const values = await page.waitForFunction(() => {
+    const v = [...document.querySelectorAll("#prediction .value")].map((e) => Number(e.dataset.value));
+    return v.length === 3 ? v : null;
+  }, null, { timeout: 30000 }).then((h) => h.jsonValue());
+  ["task0", "task1", "task2"].forEach((t, i) => close(values[i], Number(native.predict3[0][t]), `mpra3 ${t}`));
+  await shot(page, "desktop-results-3targets");
+});
+
+test("mobile 390x844: every view fits the width", async () => {
+  const mobile = await context.newPage();
+  await mobile.setViewportSize({ width: 390, height: 844 });
+  await openApp(mobile, origin);
+  await paste(mobile, seqA);
+  await predictionValues(mobile);
+  for (const view of ["input", "model", "results", "motifs", "variants", "teach"]) {
+    await mobile.click(`#tab-${view}`);
+    if (view === "results") { await mobile.click("#scan-run"); await waitStatus(mobile, "Scan finished"); }
+    if (view === "motifs") { await mobile.click("#motif-run"); await waitStatus(mobile, "motif hit"); }
+    if (view === "teach") await mobile.waitForSelector(".filter figcaption");
+    const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${view}: page is ${overflow}px wider than the phone`);
+    await shot(mobile, `mobile-${view}`);
+  }
+  await mobile.close();
+});
+
+test("offline after the first load (service worker)", async () => {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await context.setOffline(true);
+  try {
+    await openApp(page, origin);
+    await paste(page, seqA);
+    const values = await predictionValues(page);
+    close(values[0], Number(native.predict1[0].task0), "offline prediction");
+  } finally {
+    await context.setOffline(false);
+  }
+});
+
+test("no request left the origin during the whole session", async () => {
+  const own = new URL(origin).origin;
+  const foreign = requests.filter((u) => !u.startsWith("data:") && !u.startsWith("blob:") && new URL(u).origin !== own);
+  assert.deepEqual(foreign, []);
+  assert.ok(requests.length > 5);
+});
+
+test("single-file build opens from file:// and predicts", async () => {
+  const file = path.join(artifacts, "regula-single.html");
+  const b = await launch(path.join(tmp, "profile-file"));
+  try {
+    const ctx = await b.newContext({ viewport: { width: 1280, height: 800 } });
+    const seen = [];
+    ctx.on("request", (r) => seen.push(r.url()));
+    const p = await ctx.newPage();
+    p.on("pageerror", (e) => console.error("single-file page error:", e.message));
+    await openApp(p, pathToFileURL(file).href);
+    assert.match(await p.textContent("#pool-info"), /Web Worker|page/);
+    await paste(p, seqA);
+    const values = await predictionValues(p);
+    close(values[0], Number(native.predict1[0].task0), "single-file prediction");
+    await p.click("#tab-results");
+    await p.click("#scan-run");
+    await waitStatus(p, "Scan finished");
+    await shot(p, "single-file-scan");
+    const other = seen.filter((u) => !/^(file|data|blob):/.test(u));
+    assert.deepEqual(other, [], "the single file fetches nothing");
+  } finally {
+    await b.close();
+  }
+});
