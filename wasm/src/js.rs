@@ -99,7 +99,8 @@ export interface MutagenesisResult {
 }
 export interface VariantOptions { reverseComplement?: boolean; chrom?: string; offset?: number; policy?: LengthPolicy }
 export interface VariantScore {
-  line: number; id?: string; position?: number; reference?: string; alternate?: string; error?: string;
+  line: number; id?: string; position?: number; reference?: string; alternate?: string;
+  kind?: "snv" | "mnv" | "insertion" | "deletion" | "complex"; error?: string;
   ref_prediction: number[]; alt_prediction: number[]; difference: number[]; log2_fold_change: (number | undefined)[];
 }
 export interface VariantReport { scores: VariantScore[]; reverse_complement_averaged: boolean; aggregation: string }

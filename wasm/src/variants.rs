@@ -8,7 +8,7 @@
 
 use regula_core::encode::reverse_complement;
 use regula_core::length::LengthPolicy;
-use regula_core::variant::{Coordinates, Variant, parse_variants};
+use regula_core::variant::{Coordinates, Variant, VariantKind, parse_variants};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -23,6 +23,8 @@ pub struct VariantScore {
     pub position: Option<usize>,
     pub reference: Option<String>,
     pub alternate: Option<String>,
+    /// `snv`, `mnv`, `insertion`, `deletion` or `complex`.
+    pub kind: Option<&'static str>,
     /// The problem with this variant (syntax, outside the sequence, REF mismatch), if any.
     pub error: Option<String>,
     /// Per target, measured units (empty on error).
@@ -82,6 +84,7 @@ pub fn score_variants(
             position: None,
             reference: None,
             alternate: None,
+            kind: None,
             error: None,
             ref_prediction: vec![],
             alt_prediction: vec![],
@@ -100,6 +103,13 @@ pub fn score_variants(
                 s.position = Some(*position);
                 s.reference = Some(r.clone());
                 s.alternate = Some(a.clone());
+                s.kind = Some(match v.kind() {
+                    VariantKind::Snv => "snv",
+                    VariantKind::Mnv => "mnv",
+                    VariantKind::Insertion => "insertion",
+                    VariantKind::Deletion => "deletion",
+                    VariantKind::Complex => "complex",
+                });
                 match v.apply(sequence) {
                     Err(e) => s.error = Some(e.to_string()),
                     Ok(alt) => alts.push((scores.len(), alt)),

@@ -107,6 +107,7 @@ fn variant_effects_match_mutagenesis_and_report_every_problem() {
         }
     }
     assert_eq!(r.scores[6].id.as_deref(), Some("rs1"));
+    assert_eq!((r.scores[0].kind, r.scores[5].kind), (Some("snv"), Some("deletion")));
     assert_eq!(r.scores[3].error.as_deref().unwrap(), format!("line 5: REF {} at position 7 does not match the sequence, which has {}", if base(7) == 'G' { 'C' } else { 'G' }, base(7)));
     assert_eq!(r.scores[4].error.as_deref().unwrap(), "line 6: position 300 is outside the 230 bp sequence");
     // A deletion under pad_or_crop: padded back to 230 and scored (if REF matches).
