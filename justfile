@@ -12,8 +12,8 @@ default:
 # Set up what is missing, build the browser app and serve it on localhost.
 serve: setup-web web
     @scripts/check-models.sh
-    @echo "Serving web/ on http://localhost:{{port}}/ (Ctrl-C to stop)"
-    cd web && python3 -m http.server {{port}} --bind 127.0.0.1
+    @echo "Serving web/ on http://localhost:{{port}}/ (Ctrl-C to stop); single-file build: web/dist/regula.html"
+    if command -v node >/dev/null; then node web/tests/server.mjs web {{port}}; else cd web && python3 -m http.server {{port}} --bind 127.0.0.1; fi
 
 # Run every test: Rust unit and integration tests, and the core crate's wasm32 build.
 test: setup-test
@@ -47,10 +47,16 @@ wasm-bindgen-cli:
           || cargo install --quiet wasm-bindgen-cli --version {{wasm_bindgen_version}}; \
     fi
 
-# Build the wasm package into web/pkg.
+# Build the web app: wasm package (SIMD) into web/pkg, model index + copies of models/ into web/models, web/dist/regula.html.
 web:
-    cargo build -p regula-wasm --target wasm32-unknown-unknown --profile wasm-release
-    wasm-bindgen --target web --out-dir web/pkg target/wasm32-unknown-unknown/wasm-release/regula_wasm.wasm
+    scripts/build-web.sh
+
+# Browser end-to-end tests (Debian's headless Chromium via playwright-core) against the native trainer's numbers.
+test-web: setup-test setup-web web
+    @[ -x /usr/bin/chromium ] || (apt-get update -qq && apt-get install -y -qq chromium)
+    @[ -d web/tests/node_modules/playwright-core ] || (cd web/tests && npm ci --no-audit --no-fund --loglevel=error)
+    cargo build --release -p regula-train
+    cd web/tests && node --test --test-concurrency=1 e2e.test.mjs
 
 # Run each fuzz target for a while (needs cargo-fuzz; nightly features via RUSTC_BOOTSTRAP).
 fuzz seconds="60":
