@@ -28,7 +28,19 @@ const model = {
   onnx: read(path.join(modelsDir, entry.files.onnx)).toString("base64"),
   attribution: entry.files.attribution ? read(path.join(modelsDir, entry.files.attribution)).toString("base64") : null,
 };
+// Under file:// a module worker cannot load from a blob: URL, so the worker is a classic script:
+// the wasm-bindgen glue with its `export`s turned into a global, then worker.js.
+const glue = fs.readFileSync(path.join(web, "pkg/regula_wasm.js"), "utf8");
+const exported = [...glue.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]);
+const classicGlue = glue
+  .replace(/^export (class|function) /gm, "$1 ")
+  .replace(/import\.meta\.url/g, "self.location.href")
+  .replace(/^export \{ initSync, __wbg_init as default \};$/m, `globalThis.__regulaPkg = { ${exported.join(", ")}, initSync, default: __wbg_init };`);
+if (/^export /m.test(classicGlue) || !classicGlue.includes("globalThis.__regulaPkg")) throw new Error("unexpected wasm-bindgen glue: cannot make a classic worker of it");
+const workerSrc = fs.readFileSync(path.join(web, "worker.js"), "utf8");
+const workerClassic = `{\n${classicGlue}\n}\n${workerSrc.replace(/^export function /m, "function ")}`;
 const inline = {
+  workerClassic,
   glue: fs.readFileSync(path.join(web, "pkg/regula_wasm.js"), "utf8"),
   wasm: read(path.join(web, "pkg/regula_wasm_bg.wasm")).toString("base64"),
   worker: fs.readFileSync(path.join(web, "worker.js"), "utf8"),

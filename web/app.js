@@ -72,7 +72,8 @@ class Pool {
   async start(initMsg) {
     try {
       for (let i = 0; i < this.size; i++) {
-        const w = new Worker(this.workerUrl, { type: "module", name: `regula-${i}` });
+        // the single-file build uses a classic worker: module workers cannot load from blob: under file://
+        const w = new Worker(this.workerUrl, { type: INLINE ? "classic" : "module", name: `regula-${i}` });
         const slot = { w, busy: 0, index: i };
         w.onmessage = (e) => this.onMessage(slot, e.data);
         w.onerror = (e) => console.error("worker error", e.message);
@@ -80,6 +81,7 @@ class Pool {
       }
       await Promise.race([
         Promise.all(this.workers.map((s) => this.send(s, initMsg).promise)),
+        new Promise((_, reject) => this.workers.forEach((s) => s.w.addEventListener("error", (e) => reject(new Error(e.message || "a worker failed to load"))))),
         new Promise((_, reject) => setTimeout(() => reject(new Error("workers did not start")), 20000)),
       ]);
       this.mode = "workers";
@@ -961,7 +963,7 @@ async function main() {
   let pkgUrl, wasmModule, workerUrl;
   if (INLINE) {
     pkgUrl = URL.createObjectURL(new Blob([INLINE.glue], { type: "text/javascript" }));
-    workerUrl = URL.createObjectURL(new Blob([INLINE.worker], { type: "text/javascript" }));
+    workerUrl = URL.createObjectURL(new Blob([INLINE.workerClassic], { type: "text/javascript" }));
     wasmModule = await WebAssembly.compile(b64decode(INLINE.wasm));
   } else {
     pkgUrl = new URL("pkg/regula_wasm.js", location.href).href;
@@ -973,7 +975,8 @@ async function main() {
   await wasm.default({ module_or_path: wasmModule });
   $("version").textContent = wasm.version();
   const size = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
-  pool = new Pool(size, workerUrl, async (post) => (await import(workerUrl)).createHandler(post));
+  const handlerModule = INLINE ? URL.createObjectURL(new Blob([INLINE.worker], { type: "text/javascript" })) : workerUrl;
+  pool = new Pool(size, workerUrl, async (post) => (await import(handlerModule)).createHandler(post));
   await pool.start({ type: "init", pkgUrl, wasmModule });
   $("pool-info").textContent = pool.mode === "workers" ? `${pool.workers.length} Web Worker${pool.workers.length > 1 ? "s" : ""}` : "running on the page (Web Workers unavailable)";
   document.body.dataset.ready = "true";

@@ -26,7 +26,8 @@ export function createHandler(post) {
       switch (type) {
         case "init": {
           if (!wasm) {
-            wasm = await import(msg.pkgUrl);
+            // the single-file build's classic worker carries the package in itself
+            wasm = globalThis.__regulaPkg ?? (await import(msg.pkgUrl));
             await wasm.default({ module_or_path: msg.wasmModule });
           }
           result = { version: wasm.version() };
