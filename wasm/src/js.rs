@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Float32Array, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, Float32Array, Function, Object, Reflect};
 use regula_core::length::LengthPolicy;
 use regula_core::motif::MotifSet as CoreMotifSet;
 use regula_core::variant::Coordinates;
@@ -445,9 +445,4 @@ impl MotifSet {
         let hits = motifs::highlight(&self.set, bases.as_bytes(), p_threshold.unwrap_or(1e-4), a.as_deref()).map_err(err)?;
         to_js(&hits)
     }
-}
-
-/// Bytes from a JS `Uint8Array` (for callers holding one).
-pub fn bytes_of(a: &Uint8Array) -> Vec<u8> {
-    a.to_vec()
 }
