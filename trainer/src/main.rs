@@ -55,46 +55,30 @@ enum Command {
     /// Saturation mutagenesis: every substitution of every sequence in a FASTA file; TSV out
     /// (one row per substitution and target).
     Ism {
-        #[arg(long)]
-        model: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
         /// FASTA or plain sequence file.
         #[arg(long)]
         input: PathBuf,
-        #[arg(long)]
-        out: Option<PathBuf>,
         /// pad, crop or pad-or-crop [default: the model's own].
         #[arg(long)]
         length_policy: Option<String>,
-        #[arg(long)]
-        rc_average: bool,
-        #[arg(long, default_value = "cpu")]
-        device: String,
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
     },
     /// Score VCF variants against a reference genome FASTA: reference and alternate prediction
     /// of a model-length window centred on each variant; TSV out, one row per variant and target.
     ScoreVariants {
-        #[arg(long)]
-        model: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
         #[arg(long)]
         vcf: PathBuf,
         /// Reference FASTA (records named by chromosome, or `chrom:start-end`).
         #[arg(long)]
         reference: PathBuf,
-        #[arg(long)]
-        out: Option<PathBuf>,
-        #[arg(long)]
-        rc_average: bool,
-        #[arg(long, default_value = "cpu")]
-        device: String,
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
     },
     /// Predict sequences from FASTA, a pasted-sequence file, or a table; TSV out.
     Predict {
-        #[arg(long)]
-        model: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
         /// FASTA or plain sequence file; or a table with --sequence-column.
         #[arg(long)]
         input: PathBuf,
@@ -104,12 +88,6 @@ enum Command {
         /// Id column when the input is a table.
         #[arg(long)]
         id_column: Option<String>,
-        /// Where to write the TSV (standard output if absent).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Average forward and reverse-complement predictions.
-        #[arg(long)]
-        rc_average: bool,
         /// How to fit other lengths: exact, pad, crop, pad-or-crop or tile [default: the
         /// model's own, from its manifest].
         #[arg(long)]
@@ -117,11 +95,34 @@ enum Command {
         /// Step between tiles with --length-policy tile [default: half the input length].
         #[arg(long)]
         stride: Option<usize>,
-        #[arg(long, default_value = "cpu")]
-        device: String,
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
     },
+}
+
+/// What every command that runs an exported model takes.
+#[derive(clap::Args)]
+struct ModelArgs {
+    /// The model folder (manifest.json, model.onnx).
+    #[arg(long)]
+    model: PathBuf,
+    /// Where to write the TSV (standard output if absent).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Average forward and reverse-complement predictions.
+    #[arg(long)]
+    rc_average: bool,
+    /// cpu or cuda[:N].
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// ONNX Runtime threads (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+impl ModelArgs {
+    fn load(&self) -> Result<ExportedModel, String> {
+        let runtime = RuntimeConfig { device: parse_device(Some(&self.device))?, threads: self.threads, ..Default::default() };
+        ExportedModel::load(&self.model, &runtime).map_err(|e| e.to_string())
+    }
 }
 
 fn main() -> ExitCode {
@@ -173,8 +174,9 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{}\n\n{}", m.manifest.to_json(), m.graph_summary());
             Ok(())
         }
-        Command::Ism { model, input, out, length_policy, rc_average, device, threads } => {
-            let mut m = load_model(&model, &device, threads)?;
+        Command::Ism { model: args, input, length_policy } => {
+            let (rc_average, out) = (args.rc_average, args.out.clone());
+            let mut m = args.load()?;
             let policy = match length_policy {
                 Some(name) => m.policy(&name, None).map_err(|e| e.to_string())?,
                 None => m.manifest.inputs[0].default_length_policy.clone(),
@@ -193,8 +195,9 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             write_tsv(out, &tsv)
         }
-        Command::ScoreVariants { model, vcf, reference, out, rc_average, device, threads } => {
-            let mut m = load_model(&model, &device, threads)?;
+        Command::ScoreVariants { model: args, vcf, reference } => {
+            let (rc_average, out) = (args.rc_average, args.out.clone());
+            let mut m = args.load()?;
             let records = regula_core::sequence::fasta::read_path(&reference).map_err(|e| format!("{}: {e}", reference.display()))?;
             let genome = regula_train::data::genome::Genome::from_records(records);
             let text = std::fs::read_to_string(&vcf).map_err(|e| format!("cannot read {}: {e}", vcf.display()))?;
@@ -223,8 +226,9 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             write_tsv(out, &tsv)
         }
-        Command::Predict { model, input, sequence_column, id_column, out, rc_average, length_policy, stride, device, threads } => {
-            let mut m = load_model(&model, &device, threads)?;
+        Command::Predict { model: args, input, sequence_column, id_column, length_policy, stride } => {
+            let (rc_average, out) = (args.rc_average, args.out.clone());
+            let mut m = args.load()?;
             let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
             let records: Vec<(String, Vec<u8>)> = match sequence_column {
                 Some(column) => {
@@ -249,11 +253,6 @@ fn run(cli: Cli) -> Result<(), String> {
             write_tsv(out, &tsv)
         }
     }
-}
-
-fn load_model(dir: &std::path::Path, device: &str, threads: usize) -> Result<ExportedModel, String> {
-    let runtime = RuntimeConfig { device: parse_device(Some(device))?, threads, ..Default::default() };
-    ExportedModel::load(dir, &runtime).map_err(|e| e.to_string())
 }
 
 fn write_tsv(out: Option<PathBuf>, tsv: &str) -> Result<(), String> {

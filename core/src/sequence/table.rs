@@ -31,6 +31,9 @@ pub struct TableRow {
     pub texts: Vec<String>,
 }
 
+/// One row's outcome: the row, or what was wrong with it.
+pub type RowResult = Result<TableRow, SequenceError>;
+
 /// A parsed table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
@@ -55,7 +58,7 @@ pub fn parse(input: &[u8], spec: &TableSpec) -> Result<Table, SequenceError> {
 /// Parses a table with a header row, giving each row's own outcome so a caller can skip bad
 /// rows and count them. Errors in the header, or a line the CSV reader cannot split, stop it.
 /// A table of targets alone (no sequence column named) is read too.
-pub fn parse_rows(input: &[u8], spec: &TableSpec) -> Result<(Vec<String>, Vec<Result<TableRow, SequenceError>>), SequenceError> {
+pub fn parse_rows(input: &[u8], spec: &TableSpec) -> Result<(Vec<String>, Vec<RowResult>), SequenceError> {
     let delimiter = spec.delimiter.unwrap_or_else(|| sniff_delimiter(input));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)

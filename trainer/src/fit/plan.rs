@@ -126,10 +126,10 @@ impl Plan {
             return Err("classification targets are 0/1 labels: drop --log-base and --standardise".into());
         }
         let transform = TargetTransform { log, standardise: task == TaskKind::Regression && o.standardise.unwrap_or(true) };
-        if let Some(w) = &o.task_weights {
-            if w.len() != columns.targets.len() {
-                return Err(format!("--task-weights has {} values for {} target columns", w.len(), columns.targets.len()));
-            }
+        if let Some(w) = &o.task_weights
+            && w.len() != columns.targets.len()
+        {
+            return Err(format!("--task-weights has {} values for {} target columns", w.len(), columns.targets.len()));
         }
         let seed = o.seed.unwrap_or(1);
         let grouping = match &o.group_pattern {

@@ -225,19 +225,22 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
     if best.is_empty() {
         return Err(FitError::Usage("no epoch produced a finite validation metric; check the data and --lr".into()));
     }
-    export_run(&plan, &data, &split, &normalisation, &best, &state, &options_toml, started.elapsed().as_secs_f64()).map(Some)
+    let run = Finished { plan: &plan, data: &data, split: &split, normalisation: &normalisation, best: &best, state: &state };
+    export_run(&run, &options_toml, started.elapsed().as_secs_f64()).map(Some)
 }
 
-fn export_run(
-    plan: &Plan,
-    data: &Dataset,
-    split: &Split,
-    normalisation: &[Normalisation],
-    best: &ParamStore,
-    state: &LoopState,
-    options_toml: &str,
-    seconds: f64,
-) -> Result<FitOutcome, FitError> {
+/// What a finished training loop hands to export.
+struct Finished<'a> {
+    plan: &'a Plan,
+    data: &'a Dataset,
+    split: &'a Split,
+    normalisation: &'a [Normalisation],
+    best: &'a ParamStore,
+    state: &'a LoopState,
+}
+
+fn export_run(run: &Finished, options_toml: &str, seconds: f64) -> Result<FitOutcome, FitError> {
+    let Finished { plan, data, split, normalisation, best, state } = *run;
     let input_len: usize = data.lengths().iter().sum();
     let outputs = data.target_names.len();
     let model = build_model(&plan.model, &data.lengths(), outputs)?;
@@ -258,7 +261,7 @@ fn export_run(
         report.metrics.insert(name.to_string(), metrics);
         report.predictions.insert(name.to_string(), values);
     }
-    let manifest = manifest(plan, data, split, normalisation, best, state, manifest_metrics, seconds);
+    let manifest = manifest(run, manifest_metrics, seconds);
     report.facts = vec![
         ("data".into(), describe_source(&plan.source)),
         ("rows".into(), format!("{} used, {} skipped", data.examples.len(), data.skipped.len())),
@@ -284,17 +287,8 @@ fn export_run(
     Ok(FitOutcome { out: out.clone(), manifest, best_epoch: state.best_epoch, epochs_run: state.epochs_done, skipped: data.skipped.len() })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn manifest(
-    plan: &Plan,
-    data: &Dataset,
-    split: &Split,
-    normalisation: &[Normalisation],
-    best: &ParamStore,
-    state: &LoopState,
-    metrics: BTreeMap<String, SplitMetrics>,
-    seconds: f64,
-) -> Manifest {
+fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f64) -> Manifest {
+    let Finished { plan, data, split, normalisation, best, state } = *run;
     let lengths = data.lengths();
     let flanks = if lengths.len() == 1 { shared_flanks(data) } else { None };
     let default_length_policy = match &flanks {
