@@ -6,7 +6,7 @@ use regula_core::manifest::{Encoding, Manifest};
 use crate::error::{Error, Result};
 use crate::geometry::Field;
 use crate::graph;
-use crate::runtime::{Graph, TractGraph};
+use crate::runtime::{Backend, Graph, Tract};
 
 /// Batch size for forward passes (batch size barely changes throughput in wasm).
 pub const BATCH: usize = 32;
@@ -39,6 +39,11 @@ impl Model {
     /// Loads and checks a model for tract: the inference ONNX bytes, its manifest, and optionally
     /// the attribution graph's bytes (the manifest's `graphs.attribution`).
     pub fn load(onnx: &[u8], manifest_json: &str, attribution: Option<&[u8]>) -> Result<Model> {
+        Self::load_with(onnx, manifest_json, attribution, &Tract)
+    }
+
+    /// [`Model::load`] with the graphs run by `backend`.
+    pub fn load_with(onnx: &[u8], manifest_json: &str, attribution: Option<&[u8]>, backend: &dyn Backend) -> Result<Model> {
         let manifest = Manifest::from_json(manifest_json).map_err(|e| Error::Manifest(e.to_string()))?;
         let [input] = manifest.inputs.as_slice() else {
             return Err(Error::Unsupported(format!(
@@ -52,9 +57,9 @@ impl Model {
         let (split, split_error) = match graph::split(&proto, &input.name, &manifest.output.name) {
             Ok(s) => (
                 Some(SplitGraphs {
-                    trunk: Box::new(TractGraph::with_symbolic_batch(s.trunk)),
-                    trunk_valid: Some(Box::new(TractGraph::with_symbolic_batch(s.trunk_valid)) as Box<dyn Graph>),
-                    head: Box::new(TractGraph::with_symbolic_batch(s.head)),
+                    trunk: backend.graph(s.trunk, true),
+                    trunk_valid: Some(backend.graph(s.trunk_valid, true)),
+                    head: backend.graph(s.head, true),
                     field: s.field,
                 }),
                 None,
@@ -77,7 +82,7 @@ impl Model {
                         )));
                     }
                 }
-                Some(Box::new(TractGraph::new(a)) as Box<dyn Graph>)
+                Some(backend.graph(a, false))
             }
         };
         let first_conv = graph::first_conv(&proto, &input.name).filter(|(d, _)| d.len() == 3 && d[1] == 4);
@@ -86,7 +91,7 @@ impl Model {
             outputs: manifest.targets.len(),
             n_value,
             manifest,
-            inference: Box::new(TractGraph::new(proto)),
+            inference: backend.graph(proto, false),
             split,
             split_error,
             attribution,

@@ -25,6 +25,23 @@ pub trait Graph {
     fn run(&self, x: &[f32], n: usize, sample: &[usize]) -> Result<Vec<HostTensor>>;
 }
 
+/// Makes a [`Graph`] from a checked ONNX model: tract here; a native build can plug in ONNX
+/// Runtime (the protos are prost messages, `prost::Message::encode_to_vec` gives the bytes).
+pub trait Backend {
+    /// `many_batch_sizes`: the graph will run on many batch sizes (the mutagenesis trunk and
+    /// head), so a backend that plans per shape should plan with a symbolic batch.
+    fn graph(&self, proto: ModelProto, many_batch_sizes: bool) -> Box<dyn Graph>;
+}
+
+/// The tract backend.
+pub struct Tract;
+
+impl Backend for Tract {
+    fn graph(&self, proto: ModelProto, many_batch_sizes: bool) -> Box<dyn Graph> {
+        Box::new(if many_batch_sizes { TractGraph::with_symbolic_batch(proto) } else { TractGraph::new(proto) })
+    }
+}
+
 type Plan = Arc<TypedRunnableModel>;
 
 /// A graph run by tract. Plans are optimised once per (batch, sample shape) and cached (a few

@@ -152,3 +152,54 @@ fn short_sequences_are_padded_and_long_ones_tiled() {
     let naive = saturation_mutagenesis(&m, &long, &policy, Method::Naive).unwrap();
     assert!(max_abs_diff(&fast.effects, &naive.effects) <= 1e-5);
 }
+
+/// Counts the rows and input values each kind of graph is run on.
+struct Counting {
+    split: std::rc::Rc<std::cell::Cell<(usize, usize)>>,
+    whole: std::rc::Rc<std::cell::Cell<(usize, usize)>>,
+}
+
+struct CountingGraph {
+    inner: Box<dyn regula_wasm::runtime::Graph>,
+    count: std::rc::Rc<std::cell::Cell<(usize, usize)>>,
+}
+
+impl regula_wasm::runtime::Graph for CountingGraph {
+    fn run(&self, x: &[f32], n: usize, sample: &[usize]) -> regula_wasm::error::Result<Vec<regula_wasm::runtime::HostTensor>> {
+        let (rows, values) = self.count.get();
+        self.count.set((rows + n, values + x.len()));
+        self.inner.run(x, n, sample)
+    }
+}
+
+impl regula_wasm::runtime::Backend for Counting {
+    fn graph(&self, proto: tract_onnx::pb::ModelProto, many: bool) -> Box<dyn regula_wasm::runtime::Graph> {
+        let count = if many { self.split.clone() } else { self.whole.clone() };
+        Box::new(CountingGraph { inner: regula_wasm::runtime::Tract.graph(proto, many), count })
+    }
+}
+
+#[test]
+fn fast_mutagenesis_runs_the_whole_model_once_and_the_trunk_on_windows() {
+    let counting = Counting { split: Default::default(), whole: Default::default() };
+    let (split, whole) = (counting.split.clone(), counting.whole.clone());
+    let m = regula_wasm::model::Model::load_with(
+        &common::bytes("reference1000.onnx"),
+        &common::text("reference1000.manifest.json"),
+        None,
+        &counting,
+    )
+    .unwrap();
+    let s = random_dna(1000, 4);
+    whole.set((0, 0));
+    split.set((0, 0));
+    let r = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Fast).unwrap();
+    assert_eq!(r.method, Method::Fast);
+    assert_eq!(whole.get(), (1, 4000), "one full pass: the reference");
+    let (rows, values) = split.get();
+    eprintln!("reference1000 fast ISM: trunk/head rows {rows}, input values {values} (naive: 3,000 rows, 12,000,000 values)");
+    // 3,000 substitution windows plus their head rows, the reference trunk and head, and the
+    // self-check windows; the values the trunk reads are a small fraction of naive's.
+    assert!((6000..6020).contains(&rows), "{rows}");
+    assert!(values < 12_000_000 / 10, "{values}");
+}
