@@ -177,6 +177,11 @@ function parseFasta(text) {
   }
   return recs.map((r) => r.parts.join("").toUpperCase());
 }
+let inputTimer = null;
+// Applies typed text at once (a button pressed within the input's debounce acts on the new text).
+function flushInput() {
+  if (inputTimer) { clearTimeout(inputTimer); inputTimer = null; onInput(); }
+}
 function onInput() {
   const text = $("sequence-input").value;
   const error = $("input-error");
@@ -237,7 +242,10 @@ async function loadFile(file) {
   onInput();
 }
 function setupInput() {
-  $("sequence-input").addEventListener("input", () => { clearTimeout(setupInput.t); setupInput.t = setTimeout(onInput, 200); });
+  $("sequence-input").addEventListener("input", () => {
+    clearTimeout(inputTimer);
+    inputTimer = setTimeout(() => { inputTimer = null; onInput(); }, 200);
+  });
   $("fasta-file").addEventListener("change", (e) => e.target.files[0] && loadFile(e.target.files[0]));
   for (const target of [$("drop-zone"), $("sequence-input")]) {
     target.addEventListener("dragover", (e) => { e.preventDefault(); $("drop-zone").classList.add("over"); });
@@ -389,11 +397,12 @@ function progressUI(containerId, job, label) {
   bar.value = 0;
   box.querySelector(".cancel").onclick = () => job.cancel?.();
   return {
-    update(done, total) { bar.max = total; bar.value = done; if (text) text.textContent = `${label} ${done} / ${total}`; },
+    update(done, total) { bar.max = total; bar.value = done; if (text) text.textContent = `${label} ${Math.floor((100 * done) / total)} %`; },
     done() { box.hidden = true; },
   };
 }
 async function predictAll() {
+  flushInput();
   const n = state.records.length;
   // split the records over the pool
   const per = Math.ceil(n / pool.workers.length);
@@ -441,10 +450,10 @@ async function refreshActive() {
       renderPrediction();
       renderRecords();
     }
-    if (state.model.info.hasAttributionGraph && !state.gxi) {
+    if (state.model.info.hasAttributionGraph && !currentGxi()) {
       const a = await pool.run({ type: "attribution", sequence: rec.bases }).promise;
       if (state.records[state.active] !== myRecord) return;
-      state.gxi = a;
+      state.gxi = { ...a, recordBases: myRecord.bases };
       if (!state.scan) $("importance-source").value = "gxi";
       drawTracks();
     }
@@ -473,11 +482,12 @@ function renderPrediction() {
 // ---------- saturation mutagenesis ----------
 let scanJob = null;
 async function runScan() {
+  flushInput();
   const rec = state.records[state.active];
   if (!rec) return;
   const job = pool.run({ type: "ism", sequence: rec.bases, chunk: Math.max(5, Math.min(50, Math.ceil(rec.length / 20))) });
   scanJob = job;
-  const ui = progressUI("scan-progress", job, "positions");
+  const ui = progressUI("scan-progress", job, "scanned");
   pool.pending.get(job.id).onProgress = (d, t) => ui.update(d, t);
   $("scan-run").disabled = true;
   setStatus(`Scanning ${rec.length} positions × 3 substitutions…`);
@@ -486,7 +496,9 @@ async function runScan() {
     const result = await job.promise;
     state.scan = { record: rec, result };
     $("importance-source").value = "ism";
-    $("scan-info").textContent = `${result.method} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s. Reference prediction ${result.reference.map((v) => fmt(v)).join(", ")}.`;
+    const f = result.fitting;
+    const fitText = f.action === "unchanged" ? "" : f.action === "tiled" ? ` Effects on the mean over ${f.windows} windows (stride ${f.stride}).` : ` The sequence was ${f.action} to the model's ${state.model.info.length} bp (${f.left} left, ${f.right} right); the tracks show that window.`;
+    $("scan-info").textContent = `${result.method} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s. Reference prediction ${result.reference.map((v) => fmt(v)).join(", ")}.${fitText}`;
     setStatus("Scan finished.", "ok");
     drawTracks();
   } catch (e) {
@@ -507,11 +519,23 @@ function colour(t) { // t in [-1, 1]
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 const CELL_H = 16;
+// The tracks show the model's window of the sequence: the whole sequence, or (cropped/padded by
+// the length policy) a window starting at `start` (negative: padding before the sequence).
+function windowOf() {
+  const hm = heatmapData();
+  if (hm) return { L: hm.L, start: hm.start };
+  const g = currentGxi();
+  if (g) return { L: g.shape[1], start: g.window_start };
+  return { L: state.records[state.active]?.length ?? 0, start: 0 };
+}
+function currentGxi() {
+  return state.gxi && state.gxi.recordBases === state.records[state.active]?.bases ? state.gxi : null;
+}
 function geometry() {
-  const L = state.records[state.active]?.length ?? 0;
+  const { L, start } = windowOf();
   let cw = Number($("zoom").value);
   if (L * cw > 32000) cw = Math.max(1, Math.floor(32000 / L));
-  return { L, cw, left: 18 };
+  return { L, cw, left: 18, start };
 }
 function heatmapData() {
   if (!state.scan || state.scan.record.bases !== state.records[state.active]?.bases) return null;
@@ -521,19 +545,20 @@ function heatmapData() {
   const effects = r.effects.subarray(t * L * 4, (t + 1) * L * 4);
   let max = 0;
   for (const v of effects) max = Math.max(max, Math.abs(v));
-  return { effects, L, max: max || 1, bases: r.bases, t, importance: r.importance.subarray(t * L, (t + 1) * L) };
+  return { effects, L, start: r.window_start, max: max || 1, bases: r.bases, t, importance: r.importance.subarray(t * L, (t + 1) * L) };
 }
 function importanceRow() {
   const rec = state.records[state.active];
   const t = Number($("target-select").value || 0);
   const src = $("importance-source").value;
   const hm = heatmapData();
-  if (src === "ism" && hm) return { values: hm.importance, bases: hm.bases, label: "ISM importance" };
-  if (state.gxi && state.gxi.bases.length === rec?.length) {
-    const L = state.gxi.shape[1];
-    return { values: state.gxi.perPosition.subarray(t * L, (t + 1) * L), bases: state.gxi.bases, label: "gradient × input" };
+  if (src === "ism" && hm) return { values: hm.importance, bases: hm.bases, start: hm.start, label: "ISM importance" };
+  const g = currentGxi();
+  if (g && (!hm || g.window_start === hm.start)) {
+    const L = g.shape[1];
+    return { values: g.perPosition.subarray(t * L, (t + 1) * L), bases: g.bases, start: g.window_start, label: "gradient × input" };
   }
-  if (hm) return { values: hm.importance, bases: hm.bases, label: "ISM importance" };
+  if (hm) return { values: hm.importance, bases: hm.bases, start: hm.start, label: "ISM importance" };
   return null;
 }
 function drawTracks() {
@@ -544,7 +569,7 @@ function drawTracks() {
   const imp = importanceRow();
   tracks.hidden = !hm && !imp;
   if (tracks.hidden) return;
-  const { L, cw, left } = geometry();
+  const { L, cw, left, start } = geometry();
   const width = left + L * cw;
   // heatmap
   const hc = $("heatmap");
@@ -617,9 +642,12 @@ function drawTracks() {
   r.font = "11px system-ui, sans-serif";
   r.textBaseline = "top";
   const step = cw >= 8 ? 10 : cw >= 4 ? 25 : 50;
-  for (let p = step; p <= L; p += step) {
+  // labels are positions in the sequence (1-based)
+  for (let p = 1; p <= L; p++) {
+    const pos = start + p;
+    if (pos % step !== 0 || pos < 1) continue;
     r.fillRect(left + (p - 0.5) * cw, 0, 1, 4);
-    r.fillText(String(p), left + (p - 0.5) * cw - 8, 5);
+    r.fillText(String(pos), left + (p - 0.5) * cw - 8, 5);
   }
 }
 function cellAt(x, y) {
@@ -635,14 +663,17 @@ function describeCell(cell) {
   const ref = hm.bases[cell.p];
   const alt = BASES[cell.b];
   const v = hm.effects[cell.p * 4 + cell.b];
-  return { text: ref === alt ? `position ${cell.p + 1}: reference ${ref}` : `position ${cell.p + 1} ${ref}>${alt}: effect ${v >= 0 ? "+" : ""}${Number(v.toPrecision(7))} ${unitOf(hm.t)} (${state.model.info.targets[hm.t]})`, v, ref, alt };
+  const pos = hm.start + cell.p + 1;
+  const len = state.records[state.active].length;
+  if (pos < 1 || pos > len) return { text: `padding (${pos < 1 ? "before" : "after"} the sequence), ${ref}>${alt}: effect ${Number(v.toPrecision(7))}`, v, ref, alt, pos };
+  return { pos, text: ref === alt ? `position ${pos}: reference ${ref}` : `position ${pos} ${ref}>${alt}: effect ${v >= 0 ? "+" : ""}${Number(v.toPrecision(7))} ${unitOf(hm.t)} (${state.model.info.targets[hm.t]})`, v, ref, alt };
 }
 function showTooltip(cell, x, y) {
   const tip = $("tooltip");
   const d = describeCell(cell);
   if (!d) { tip.hidden = true; return; }
   tip.textContent = d.text;
-  tip.dataset.position = cell.p + 1;
+  tip.dataset.position = d.pos;
   tip.dataset.alt = d.alt;
   tip.dataset.effect = String(d.v);
   tip.hidden = false;
@@ -725,13 +756,14 @@ async function ensureMotifs() {
   return motifsLoaded;
 }
 async function runMotifs() {
+  flushInput();
   const rec = state.records[state.active];
   if (!rec) return;
   setStatus("Scanning JASPAR motifs…");
   try {
     await ensureMotifs();
     const imp = importanceRow();
-    const attribution = imp && imp.values.length === rec.length ? Float32Array.from(imp.values) : undefined;
+    const attribution = imp && imp.start === 0 && imp.values.length === rec.length ? Float32Array.from(imp.values) : undefined;
     let hits = await pool.run({ type: "highlights", bases: rec.bases, pThreshold: Number($("pvalue").value), attribution }).promise;
     const total = hits.length;
     if ($("overlap-only").checked && attribution) {
@@ -799,6 +831,7 @@ function renderMotifs(rec, hits, total) {
 
 // ---------- variants ----------
 async function runVariants() {
+  flushInput();
   const rec = state.records[state.active];
   if (!rec) return;
   setStatus("Scoring variants…");

@@ -55,6 +55,10 @@ async function openApp(p, url) {
 async function paste(p, text) {
   await p.click("#tab-input");
   await p.fill("#sequence-input", text);
+  // the page reads the box 200 ms after the last keystroke: wait until it shows this text's records
+  const first = text.startsWith(">") ? text.slice(1).split(/\s/)[0] : "sequence";
+  await p.waitForFunction((name) => !document.getElementById("input-error").hidden
+    || document.querySelector("#records tbody tr td")?.textContent === name, first);
 }
 async function predictionValues(p) {
   await p.waitForSelector("#prediction .value", { state: "attached", timeout: 30000 });
@@ -249,6 +253,34 @@ test("a three-target model: each target equals native", async () => {
   }, null, { timeout: 30000 }).then((h) => h.jsonValue());
   ["task0", "task1", "task2"].forEach((t, i) => close(values[i], Number(native.predict3[0][t]), `mpra3 ${t}`));
   await shot(page, "desktop-results-3targets");
+});
+
+test("a long sequence: the page stays responsive during a scan, which can be cancelled; a tiled scan finishes", async () => {
+  const genome = fs.readFileSync(path.join(root, "tests/data/hg19_chr22_20095001_20115000.fa"), "utf8").split("\n").slice(1).join("");
+  await paste(page, `>chr22_20kb\n${genome}\n`);
+  await predictionValues(page);
+  await page.click("#tab-results");
+  await page.click("#scan-run");
+  await page.waitForFunction(() => document.querySelector("#scan-progress progress").value > 0, null, { timeout: 30000 });
+  // the main thread answers at once while the scan runs in a worker
+  for (let i = 0; i < 5; i++) {
+    const lag = await page.evaluate(() => new Promise((r) => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); }));
+    assert.ok(lag < 100, `main thread blocked ${lag} ms during the scan`);
+  }
+  const total = await page.$eval("#scan-progress progress", (p) => p.max);
+  assert.ok(total >= genome.length, `progress counts ${total} steps for ${genome.length} bp`);
+  await shot(page, "desktop-scan-progress");
+  await page.click("#scan-progress .cancel");
+  await waitStatus(page, "Scan cancelled");
+  assert.equal(await page.isHidden("#scan-progress"), true);
+  // 1,500 bp, tiled over mpra3's 230 bp windows
+  await paste(page, `>chr22_1500\n${genome.slice(0, 1500)}\n`);
+  await predictionValues(page);
+  await page.click("#tab-results");
+  await page.click("#scan-run");
+  await waitStatus(page, "Scan finished");
+  assert.match(await page.textContent("#scan-info"), /mean over \d+ windows/);
+  await shot(page, "desktop-scan-tiled");
 });
 
 test("mobile 390x844: every view fits the width", async () => {
