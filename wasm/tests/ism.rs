@@ -67,14 +67,20 @@ fn receptive_fields_come_from_the_graph() {
 }
 
 #[test]
-fn reference_cnn_fast_matches_naive_at_edges_and_samples() {
+fn reference_cnn_fast_matches_naive_at_edges_and_samples_random_and_hg19() {
     // The 1,000 bp benchmark model: full fast ISM against naive passes at the edges and a sample
     // of interior positions (a full naive ISM is 3,000 passes of the whole model).
     let m = model("reference1000");
-    let s = random_dna(1000, 11);
-    let fast = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Fast).unwrap();
-    let mut naive = IsmRun::new(&m, &s, &LengthPolicy::Exact, Method::Naive).unwrap();
-    let x = m.encode(&s);
+    let fasta = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/hg19_chr22_20000001_20002400.fa")).unwrap();
+    let hg19 = regula_core::sequence::parse_sequences(&fasta).unwrap().remove(0).sequence;
+    for s in [random_dna(1000, 11), hg19[700..1700].to_vec()] {
+        check_reference_cnn_at_samples(&m, &s);
+    }
+}
+
+fn check_reference_cnn_at_samples(m: &regula_wasm::model::Model, s: &[u8]) {
+    let fast = saturation_mutagenesis(m, s, &LengthPolicy::Exact, Method::Fast).unwrap();
+    let x = m.encode(s);
     let reference = m.forward(&x, 1).unwrap();
     let positions = [0usize, 1, 2, 3, 4, 5, 17, 250, 501, 502, 503, 777, 994, 995, 996, 997, 998, 999];
     let mut worst = 0.0f32;
@@ -94,7 +100,6 @@ fn reference_cnn_fast_matches_naive_at_edges_and_samples() {
     }
     eprintln!("reference1000: fast vs naive at {} positions: max |diff| {worst:.2e}", positions.len());
     assert!(worst <= TOL, "{worst}");
-    let _ = naive.step(&m, 1);
     // The fast scheme reads a small fraction of the bases the naive one does.
     assert!(fast.bases_computed * 8 < 3000 * 1000, "{}", fast.bases_computed);
 }
