@@ -780,21 +780,26 @@ async function runMotifs() {
 function renderMotifs(rec, hits, total) {
   const map = $("motif-map");
   const L = rec.length;
-  // greedy rows so that labels do not overlap
-  const rows = [];
-  // the map shows the strongest hits (all are in the table below)
+  // greedy rows so that labels do not overlap: each bar takes its label's width (about 7 px a
+  // letter) in sequence units; bars near the right end grow leftwards
   const MAX_ROWS = 6;
   const shown = hits.slice(0, 40);
+  const px = Math.max(200, map.clientWidth || 800);
+  const rows = [];
   const placed = shown.slice().sort((a, b) => a.start - b.start).map((h) => {
-    const w = Math.max(h.end - h.start, (h.motif_name ?? h.motif_id).length * 1.1 * L / 120);
-    let r = rows.findIndex((end) => end <= h.start);
+    const label = `${h.motif_name ?? h.motif_id} ${h.strand}`;
+    const w = Math.max(h.end - h.start, ((label.length * 7 + 12) / px) * L);
+    const rightAnchored = h.start / L > 0.7;
+    const a = rightAnchored ? h.end - w : h.start;
+    const b = rightAnchored ? h.end : h.start + w;
+    let r = rows.findIndex((spans) => spans.every(([x, y]) => b <= x || a >= y));
     if (r < 0) {
       if (rows.length >= MAX_ROWS) return null;
-      rows.push(0);
+      rows.push([]);
       r = rows.length - 1;
     }
-    rows[r] = h.start + w;
-    return { h, r };
+    rows[r].push([a, b]);
+    return { h, r, label, rightAnchored };
   }).filter(Boolean);
   const seq = el("div", { class: "motif-seq" });
   const inHit = new Uint8Array(L);
@@ -808,10 +813,9 @@ function renderMotifs(rec, hits, total) {
   }
   const track = el("div", { class: "motif-track", "aria-label": "motif hits along the sequence" });
   track.style.height = `${Math.max(1, rows.length) * 22}px`;
-  for (const { h, r } of placed) {
-    const bar = el("div", { class: `motif-bar ${h.strand === "-" ? "minus" : ""}`, title: `${h.motif_name ?? ""} ${h.motif_id} ${h.start + 1}-${h.end} (${h.strand}) p=${h.p_value.toExponential(2)}` }, `${h.motif_name ?? h.motif_id} ${h.strand}`);
-    // bars near the right end grow leftwards so that their labels stay inside the track
-    if (h.start / L > 0.7) bar.style.right = `${100 - (100 * h.end) / L}%`;
+  for (const { h, r, label, rightAnchored } of placed) {
+    const bar = el("div", { class: `motif-bar ${h.strand === "-" ? "minus" : ""}`, title: `${h.motif_name ?? ""} ${h.motif_id} ${h.start + 1}-${h.end} (${h.strand}) p=${h.p_value.toExponential(2)}` }, label);
+    if (rightAnchored) bar.style.right = `${100 - (100 * h.end) / L}%`;
     else bar.style.left = `${(100 * h.start) / L}%`;
     bar.style.minWidth = `${(100 * (h.end - h.start)) / L}%`;
     bar.style.top = `${r * 22}px`;
