@@ -4,7 +4,8 @@
 //
 //   cd web/tests && npm ci && node --test e2e.test.mjs
 // Needs web/pkg (scripts/build-web.sh), target/release/regula-train and ORT_DYLIB_PATH.
-// Env: CHROMIUM (default /usr/bin/chromium), REGULA_TRAIN (default target/release/regula-train).
+// Env: CHROMIUM (default /usr/bin/chromium), REGULA_TRAIN (default target/release/regula-train),
+// REGULA_MODELS (shipped models to check besides the fixtures; default models/).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -27,6 +28,9 @@ const requests = []; // every request of the main session
 const native = {};
 let seqA; // first example record
 const examplesFa = path.join(web, "examples/lentimpra_hepg2.fa");
+const shippedDir = path.resolve(process.env.REGULA_MODELS ?? path.join(root, "models"));
+const shipped = fs.existsSync(shippedDir)
+  ? fs.readdirSync(shippedDir).filter((m) => fs.existsSync(path.join(shippedDir, m, "manifest.json"))) : [];
 
 function nativeTsv(args) {
   const bin = process.env.REGULA_TRAIN ?? path.join(root, "target/release/regula-train");
@@ -52,6 +56,12 @@ async function openApp(p, url) {
   await p.waitForSelector("body[data-ready=true]", { timeout: 60000, state: "attached" });
   await waitStatus(p, "ready");
 }
+async function useModel(p, id, name = id) {
+  if ((await p.inputValue("#model-select")) === id) return;
+  await p.click("#tab-model");
+  await p.selectOption("#model-select", id);
+  await waitStatus(p, `Model ${name} ready`);
+}
 async function paste(p, text) {
   await p.click("#tab-input");
   await p.fill("#sequence-input", text);
@@ -76,6 +86,10 @@ before(async () => {
       fs.copyFileSync(path.join(root, "wasm/tests/fixtures", f), path.join(models, m, f === `${m}.manifest.json` ? "manifest.json" : f));
     }
   }
+  // and every shipped model under models/
+  for (const m of shipped) {
+    fs.cpSync(path.join(shippedDir, m), path.join(models, m), { recursive: true, filter: (f) => !f.includes("checkpoint") });
+  }
   execFileSync("node", [path.join(root, "scripts/web-index.mjs"), models, path.join(tmp, "web-models")], { stdio: "inherit" });
   execFileSync("node", [path.join(root, "scripts/build-single-file.mjs"), "--models-dir", path.join(tmp, "web-models"), "--model", "mpra1", "--out", path.join(artifacts, "regula-single.html")], { stdio: "inherit" });
 
@@ -85,6 +99,10 @@ before(async () => {
   native.predict1 = nativeTsv(["predict", "--model", path.join(models, "mpra1"), "--input", examplesFa]);
   native.predict3 = nativeTsv(["predict", "--model", path.join(models, "mpra3"), "--input", path.join(tmp, "a.fa")]);
   native.ism1 = nativeTsv(["ism", "--model", path.join(models, "mpra1"), "--input", path.join(tmp, "a.fa")]);
+  for (const m of shipped) {
+    native[m] = { predict: nativeTsv(["predict", "--model", path.join(models, m), "--input", path.join(tmp, "a.fa")]) };
+    try { native[m].ism = nativeTsv(["ism", "--model", path.join(models, m), "--input", path.join(tmp, "a.fa")]); } catch { /* length policy the CLI's ism does not take */ }
+  }
 
   ({ server, url: origin } = await serve(web, 0, "127.0.0.1", { "/models/": path.join(tmp, "web-models") }));
   browser = await launch(path.join(tmp, "profile"));
@@ -100,6 +118,7 @@ before(async () => {
   page = await context.newPage();
   page.on("pageerror", (e) => console.error("page error:", e.message));
   await openApp(page, origin);
+  await useModel(page, "mpra1");
 });
 
 after(async () => {
@@ -243,9 +262,7 @@ test("teaching: one-hot of the sequence, filter logos with JASPAR matches, mutat
 });
 
 test("a three-target model: each target equals native", async () => {
-  await page.click("#tab-model");
-  await page.selectOption("#model-select", "mpra3");
-  await waitStatus(page, "Model mpra3 ready");
+  await useModel(page, "mpra3");
   await page.click("#tab-results");
   const values = await page.waitForFunction(() => {
     const v = [...document.querySelectorAll("#prediction .value")].map((e) => Number(e.dataset.value));
@@ -283,6 +300,33 @@ test("a long sequence: the page stays responsive during a scan, which can be can
   await shot(page, "desktop-scan-tiled");
 });
 
+test("shipped models (models/*): prediction and ISM equal native", { skip: shipped.length ? false : "no shipped model in models/ yet" }, async () => {
+  for (const m of shipped) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(shippedDir, m, "manifest.json"), "utf8"));
+    await useModel(page, m, manifest.name ?? m);
+    await paste(page, seqA);
+    await page.click("#tab-results");
+    const targets = manifest.targets.map((t) => t.name);
+    const values = await page.waitForFunction((n) => {
+      const v = [...document.querySelectorAll("#prediction .value")].map((e) => Number(e.dataset.value));
+      return v.length === n ? v : null;
+    }, targets.length, { timeout: 60000 }).then((h) => h.jsonValue());
+    targets.forEach((t, i) => close(values[i], Number(native[m].predict[0][t]), `${m} ${t}`));
+    await shot(page, `desktop-shipped-${m}`);
+    if (!native[m].ism || manifest.inputs[0].length !== 230) continue; // then seqA is its own window
+    await page.click("#scan-run");
+    await waitStatus(page, "Scan finished", 120000);
+    const row = native[m].ism.find((r) => r.target === targets[0] && r.position === "57");
+    await page.$eval("#zoom", (z) => { z.value = "4"; z.dispatchEvent(new Event("input")); });
+    const box = await page.locator("#heatmap").boundingBox();
+    await page.mouse.move(box.x + 18 + 56 * 4 + 2, box.y + "ACGT".indexOf(row.alt) * 16 + 8);
+    await page.waitForSelector("#tooltip:not([hidden])");
+    close(Number(await page.getAttribute("#tooltip", "data-effect")), Number(row.effect), `${m} ISM 57 ${row.alt}`);
+    await shot(page, `desktop-shipped-${m}-scan`);
+  }
+  await useModel(page, "mpra1");
+});
+
 test("mobile 390x844: every view fits the width", async () => {
   const mobile = await context.newPage();
   await mobile.setViewportSize({ width: 390, height: 844 });
@@ -306,6 +350,7 @@ test("offline after the first load (service worker)", async () => {
   await context.setOffline(true);
   try {
     await openApp(page, origin);
+    await useModel(page, "mpra1");
     await paste(page, seqA);
     const values = await predictionValues(page);
     close(values[0], Number(native.predict1[0].task0), "offline prediction");
