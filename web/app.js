@@ -359,7 +359,8 @@ function renderModelCard() {
   const input = m.inputs?.[0] ?? {};
   const policy = input.default_length_policy ? Object.entries(input.default_length_policy).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ") : "—";
   const dl = el("dl", {},
-    el("dt", {}, "Input length"), el("dd", {}, `${input.length ?? state.model.info.length} bp${input.flanks ? " (with flanks)" : ""}; other lengths: ${policy}`),
+    el("dt", {}, "Input length"), el("dd", {}, `${input.length ?? state.model.info.length} bp; other lengths: ${policy}`),
+    ...(input.flanks ? [el("dt", {}, "Flanks"), el("dd", { class: "mono small" }, `${input.flanks.left ?? ""} … ${input.flanks.right ?? ""}`)] : []),
     el("dt", {}, "Output"), el("dd", {}, m.output?.kind ?? "—"),
     el("dt", {}, "Targets"), el("dd", {}, (m.targets ?? []).map((t) => `${t.name}${t.unit ? ` (${t.unit})` : ""}`).join(", ")),
     el("dt", {}, "Training data"), el("dd", {}, ...(m.training?.data ?? []).map((d) => el("div", {}, `${d.name}${d.rows ? `, ${d.rows} rows` : ""}${d.source ? ` — ${d.source}` : ""}${d.licence ? ` (licence: ${d.licence})` : ""}`))),
@@ -368,20 +369,26 @@ function renderModelCard() {
     el("dt", {}, "Licence"), el("dd", {}, m.licence ?? "—"),
     el("dt", {}, "Mutagenesis"), el("dd", {}, state.model.info.fastMutagenesisUnavailable ? `naive (${state.model.info.fastMutagenesisUnavailable})` : "fast exact (receptive-field windows)"),
   );
+  // metrics: {split: {rows, per_target: {target: {metric: value}}}} -> one row per split and target
   const metrics = m.metrics ?? {};
-  const splits = Object.keys(metrics);
-  let metricsEl = el("p", { class: "muted" }, "No metrics recorded in the manifest.");
-  if (splits.length) {
-    const rows = [];
-    for (const split of splits) {
-      const v = metrics[split];
-      if (v && typeof v === "object") {
-        for (const [k, x] of Object.entries(v)) rows.push(el("tr", {}, el("td", {}, split), el("td", {}, k), el("td", { class: "num" }, typeof x === "number" ? fmt(x, 4) : JSON.stringify(x))));
-      } else rows.push(el("tr", {}, el("td", {}, split), el("td", {}, ""), el("td", { class: "num" }, String(v))));
+  const rows = [];
+  const names = new Set();
+  for (const [split, v] of Object.entries(metrics)) {
+    for (const [target, ms] of Object.entries(v?.per_target ?? {})) {
+      Object.keys(ms).forEach((k) => names.add(k));
+      rows.push({ split, n: v.rows, target, ms });
     }
-    metricsEl = el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "split"), el("th", {}, "metric"), el("th", {}, "value"))), el("tbody", {}, rows));
   }
-  card.replaceChildren(el("h3", {}, m.name ?? state.model.name), el("p", {}, m.description ?? ""), dl, el("h4", {}, "Metrics"), el("div", { class: "table-wrap" }, metricsEl));
+  const cols = [...names];
+  const metricsEl = rows.length
+    ? el("table", { class: "metrics" },
+      el("thead", {}, el("tr", {}, ...["split", "rows", "target", ...cols].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, ...rows.map((r) => el("tr", {}, el("td", {}, r.split), el("td", { class: "num" }, String(r.n ?? "")), el("td", {}, r.target),
+        ...cols.map((c) => el("td", { class: "num" }, typeof r.ms[c] === "number" ? fmt(r.ms[c], 4) : "—"))))))
+    : el("p", { class: "muted" }, "No metrics recorded in the manifest.");
+  const entry = state.index.models.find((x) => x.id === state.model.id);
+  const report = entry?.files?.report && !INLINE ? el("p", {}, el("a", { href: `models/${entry.files.report}`, target: "_blank", rel: "noopener" }, "Training report")) : null;
+  card.replaceChildren(el("h3", {}, m.name ?? state.model.name), el("p", {}, m.description ?? ""), dl, el("h4", {}, "Metrics"), el("div", { class: "table-wrap" }, metricsEl), ...(report ? [report] : []));
 }
 
 // ---------- prediction ----------

@@ -327,6 +327,37 @@ test("shipped models (models/*): prediction and ISM equal native", { skip: shipp
   await useModel(page, "mpra1");
 });
 
+test("load your own model from disk (ONNX + manifest): model card with metrics, prediction equals native", async () => {
+  const dir = path.join(tmp, "own");
+  fs.mkdirSync(dir, { recursive: true });
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, "wasm/tests/fixtures/mpra3.manifest.json"), "utf8"));
+  manifest.name = "my-model";
+  manifest.metrics = { test: { rows: 51, per_target: { task0: { pearson: 0.5123, spearman: 0.48 }, task1: { pearson: 0.4 } } } };
+  fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest));
+  for (const f of ["mpra3.onnx", "mpra3.attribution.onnx"]) fs.copyFileSync(path.join(root, "wasm/tests/fixtures", f), path.join(dir, f));
+  await page.click("#tab-model");
+  await page.setInputFiles("#own-model", ["manifest.json", "mpra3.onnx", "mpra3.attribution.onnx"].map((f) => path.join(dir, f)));
+  await waitStatus(page, "Model my-model (your file) ready");
+  const card = await page.textContent("#model-card");
+  assert.match(card, /my-model/);
+  assert.match(card, /pearson/);
+  assert.match(card, /0\.5123/);
+  await shot(page, "desktop-model-own");
+  await paste(page, seqA);
+  const values = await page.waitForFunction(() => {
+    const v = [...document.querySelectorAll("#prediction .value")].map((e) => Number(e.dataset.value));
+    return v.length === 3 ? v : null;
+  }, null, { timeout: 30000 }).then((h) => h.jsonValue());
+  ["task0", "task1", "task2"].forEach((t, i) => close(values[i], Number(native.predict3[0][t]), `own model ${t}`));
+  // a broken manifest is reported, not a blank page
+  fs.writeFileSync(path.join(dir, "bad.json"), "{ not json");
+  await page.click("#tab-model");
+  await page.setInputFiles("#own-model", [path.join(dir, "bad.json"), path.join(dir, "mpra3.onnx")]);
+  await page.waitForSelector("#model-error:not([hidden])");
+  assert.match(await page.textContent("#model-error"), /not JSON/);
+  await useModel(page, "mpra1");
+});
+
 test("mobile 390x844: every view fits the width", async () => {
   const mobile = await context.newPage();
   await mobile.setViewportSize({ width: 390, height: 844 });
