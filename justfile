@@ -15,14 +15,21 @@ serve: setup-web web
     @echo "Serving web/ on http://localhost:{{port}}/ (Ctrl-C to stop); single-file build: web/dist/regula.html"
     if command -v node >/dev/null; then node web/tests/server.mjs web {{port}}; else cd web && python3 -m http.server {{port}} --bind 127.0.0.1; fi
 
-# Run every test: Rust unit and integration tests, and the core crate's wasm32 build.
-test: setup-test
-    cargo test --workspace --all-targets
-    cargo build -p regula-core --target wasm32-unknown-unknown
+# Run every test: Rust (native), the wasm crate in Node, the web app in headless Chromium.
+test: test-rust test-node test-web
     @echo "All test suites passed."
 
-# What the tests need: the ONNX Runtime library and the wasm32 target.
-setup-test: ort wasm-target
+# Rust unit and integration tests of every crate, and the core crate's wasm32 build.
+test-rust: setup-test
+    cargo test --workspace --all-targets
+    cargo build -p regula-core --target wasm32-unknown-unknown
+
+# The wasm crate's tests compiled to wasm32 and run in Node (wasm-bindgen-test).
+test-node: setup-test
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p regula-wasm --target wasm32-unknown-unknown --test node
+
+# What the tests need: the ONNX Runtime library, the wasm32 target, wasm-bindgen-cli.
+setup-test: ort wasm-target wasm-bindgen-cli
 
 # What the web app needs: the wasm32 target and wasm-bindgen at the Cargo.lock version.
 setup-web: wasm-target wasm-bindgen-cli
@@ -73,4 +80,11 @@ train name: ort
 
 # The shipped HepG2 lentiMPRA model (about 30 minutes on 2 cores).
 train-hepg2-mpra: (train "hepg2-mpra")
+
+# Saturation-mutagenesis benchmark (issue 5), Node and headless Chromium.
+bench-ism: setup-web
+    wasm/build.sh target/bench-pkg
+    node wasm/bench/ism-node.mjs target/bench-pkg
+    @[ -d wasm/bench/node_modules/playwright-core ] || (cd wasm/bench && npm ci --no-audit --no-fund --loglevel=error)
+    node wasm/bench/ism-chromium.mjs target/bench-pkg
 
