@@ -293,6 +293,10 @@ async function useModel({ id, name, manifestText, onnx, attribution }) {
     // each worker gets its own copy of the bytes
     const info = (await pool.broadcast({ type: "model", onnx, manifest: manifestText, attribution }))[0];
     state.model = { id, name, manifest, info };
+    const select = $("model-select");
+    select.querySelector('option[value="own"]')?.remove();
+    if (id === "own") select.append(el("option", { value: "own" }, name));
+    select.value = id;
     state.predictions.clear();
     state.scan = null;
     state.gxi = null;
@@ -1001,7 +1005,7 @@ async function main() {
   $("variant-csv").addEventListener("click", () => exportVariants(","));
   $("mutate-pos").addEventListener("input", updateMutateContext);
   for (const btn of $("mutate-bases").children) btn.addEventListener("click", () => mutate(btn.dataset.base));
-  $("model-select").addEventListener("change", (e) => useShipped(e.target.value));
+  $("model-select").addEventListener("change", (e) => e.target.value !== "own" && useShipped(e.target.value));
   $("own-model").addEventListener("change", (e) => useOwnFiles(e.target.files));
 
   let pkgUrl, wasmModule, workerUrl;
