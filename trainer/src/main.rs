@@ -69,11 +69,24 @@ enum Command {
     ScoreVariants {
         #[command(flatten)]
         model: ModelArgs,
-        #[arg(long)]
-        vcf: PathBuf,
+        /// VCF of the variants (with --reference).
+        #[arg(long, requires = "reference", conflicts_with = "table")]
+        vcf: Option<PathBuf>,
         /// Reference FASTA (records named by chromosome, or `chrom:start-end`).
         #[arg(long)]
-        reference: PathBuf,
+        reference: Option<PathBuf>,
+        /// Or: a TSV/CSV table with the reference and alternate sequence of each variant.
+        #[arg(long, requires_all = ["ref_column", "alt_column"])]
+        table: Option<PathBuf>,
+        /// Reference-allele sequence column of --table.
+        #[arg(long)]
+        ref_column: Option<String>,
+        /// Alternate-allele sequence column of --table.
+        #[arg(long)]
+        alt_column: Option<String>,
+        /// Id column of --table.
+        #[arg(long)]
+        id_column: Option<String>,
     },
     /// Predict sequences from FASTA, a pasted-sequence file, or a table; TSV out.
     Predict {
@@ -195,7 +208,31 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             write_tsv(out, &tsv)
         }
-        Command::ScoreVariants { model: args, vcf, reference } => {
+        Command::ScoreVariants { model: args, table: Some(table), ref_column, alt_column, id_column, .. } => {
+            let (rc_average, out) = (args.rc_average, args.out.clone());
+            let mut m = args.load()?;
+            let bytes = std::fs::read(&table).map_err(|e| format!("cannot read {}: {e}", table.display()))?;
+            let spec = regula_core::sequence::table::TableSpec {
+                id_column,
+                sequence_columns: vec![ref_column.unwrap_or_default(), alt_column.unwrap_or_default()],
+                ..Default::default()
+            };
+            let t = regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", table.display()))?;
+            let scores = regula_train::scan::score_pairs(&mut m, &t, None, rc_average).map_err(|e| e.to_string())?;
+            let mut tsv = String::from("line\tid\ttarget\tref_prediction\talt_prediction\tdifference\n");
+            for s in &scores {
+                for (k, target) in m.manifest.targets.iter().enumerate() {
+                    let (r, a) = (s.reference[k], s.alternate[k]);
+                    tsv += &format!("{}\t{}\t{}\t{r:.6}\t{a:.6}\t{:.6}\n", s.line, s.id, target.name, a - r);
+                }
+            }
+            write_tsv(out, &tsv)
+        }
+        Command::ScoreVariants { model: args, vcf, reference, .. } => {
+            let (vcf, reference) = match (vcf, reference) {
+                (Some(v), Some(r)) => (v, r),
+                _ => return Err("score-variants needs --vcf with --reference, or --table with --ref-column and --alt-column".into()),
+            };
             let (rc_average, out) = (args.rc_average, args.out.clone());
             let mut m = args.load()?;
             let records = regula_core::sequence::fasta::read_path(&reference).map_err(|e| format!("{}: {e}", reference.display()))?;

@@ -128,3 +128,31 @@ pub fn score_vcf(model: &mut ExportedModel, genome: &Genome, vcf: &str, rc_avera
     }
     Ok(scores)
 }
+
+/// One row of a variant table with both alleles' sequences (as CAGI4 publishes eQTL variants).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairScore {
+    pub id: String,
+    pub line: usize,
+    /// Per target, in measured units.
+    pub reference: Vec<f64>,
+    pub alternate: Vec<f64>,
+}
+
+/// Scores a table whose rows hold a reference and an alternate sequence; each is fitted to the
+/// model by `policy` (the manifest's default when `None`), so indel alleles of other lengths work.
+pub fn score_pairs(model: &mut ExportedModel, table: &regula_core::sequence::table::Table, policy: Option<&LengthPolicy>, rc_average: bool) -> Result<Vec<PairScore>> {
+    let sequences: Vec<(&str, &[u8])> = table
+        .rows
+        .iter()
+        .flat_map(|r| [(r.id.as_str(), r.sequences[0].as_slice()), (r.id.as_str(), r.sequences[1].as_slice())])
+        .collect();
+    let predictions = model.predict(&sequences, policy, rc_average)?;
+    Ok(table
+        .rows
+        .iter()
+        .zip(predictions.chunks(2))
+        .map(|(r, p)| PairScore { id: r.id.clone(), line: r.line, reference: p[0].values.clone(), alternate: p[1].values.clone() })
+        .collect())
+}
+

@@ -93,3 +93,23 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
         Some("the window 22:20198884-20199114 (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000")
     );
 }
+
+#[test]
+fn a_table_of_allele_sequences_is_scored_row_by_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = small_model(&dir.path().join("m"));
+    let spec = regula_core::sequence::table::TableSpec {
+        id_column: Some("ID".into()),
+        sequence_columns: vec!["ref_sequence".into(), "alt_sequence".into()],
+        ..Default::default()
+    };
+    let table = regula_core::sequence::table::parse(&std::fs::read(data("cagi4_train_head20.csv")).unwrap(), &spec).unwrap();
+    let scores = regula_train::scan::score_pairs(&mut model, &table, None, false).unwrap();
+    assert_eq!(scores.len(), 20);
+    // CAGI4 rows include indels: alleles of different lengths are each fitted by the model's policy.
+    assert!(table.rows.iter().any(|r| r.sequences[0].len() != r.sequences[1].len()));
+    for (row, score) in table.rows.iter().zip(&scores) {
+        let p = model.predict(&[("r", &row.sequences[0]), ("a", &row.sequences[1])], None, false).unwrap();
+        assert_eq!((&score.id, &score.reference, &score.alternate), (&row.id, &p[0].values, &p[1].values));
+    }
+}
