@@ -12,7 +12,8 @@ default:
 # Set up what is missing, build the browser app and serve it on localhost.
 serve: setup-web web
     @scripts/check-models.sh
-    @echo "Serving web/ on http://localhost:{{port}}/ (Ctrl-C to stop); single-file build: web/dist/regula.html"
+    @[ ! -f web/dist/regula.html ] || echo "Single-file build (save it, open it from disk): web/dist/regula.html"
+    @echo "Serving web/ on http://localhost:{{port}}/ (Ctrl-C to stop)"
     if command -v node >/dev/null; then node web/tests/server.mjs web {{port}}; else cd web && python3 -m http.server {{port}} --bind 127.0.0.1; fi
 
 # Run every test: Rust (native), the wasm crate in Node, the web app in headless Chromium.

@@ -17,6 +17,7 @@ const out = path.resolve(opt("--out", path.join(web, "dist/regula.html")));
 const read = (p) => fs.readFileSync(p);
 const index = JSON.parse(fs.readFileSync(path.join(modelsDir, "index.json"), "utf8"));
 if (!index.models.length) {
+  fs.rmSync(out, { force: true }); // no stale copy with an old model
   console.log("single-file build skipped: no model in the index");
   process.exit(0);
 }
