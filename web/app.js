@@ -265,11 +265,21 @@ function setupInput() {
   });
   $("predict-all").addEventListener("click", predictAll);
 }
-async function loadExamples() {
+// Example sequences: the shipped model's own (examples.fa in its folder) or the lentiMPRA set.
+async function loadExamples(entry) {
   let text = INLINE?.examples ?? null;
+  let label = "Example sequences (lentiMPRA HepG2)";
+  if (!INLINE && entry?.files?.examples) {
+    try {
+      text = new TextDecoder().decode(await getBytes(`models/${entry.files.examples}`));
+      label = `Example sequences (${entry.name})`;
+    } catch { text = null; }
+  }
   if (!text) {
     try { text = new TextDecoder().decode(await getBytes("examples/lentimpra_hepg2.fa")); } catch { text = ""; }
   }
+  document.querySelector('label[for="example-select"]').textContent = label;
+  $("example-select").replaceChildren(el("option", { value: "" }, "— choose an example —"));
   state.examplesText = text;
   state.examples = text.split(/(?=^>)/m).filter((s) => s.trim()).map((s) => ({ name: s.slice(1, s.indexOf("\n")).trim().split(/\s+/)[0], text: s.trim() + "\n" }));
   $("example-select").append(
@@ -317,6 +327,7 @@ async function useModel({ id, name, manifestText, onnx, attribution }) {
 async function useShipped(id) {
   const entry = state.index.models.find((m) => m.id === id);
   if (!entry) return;
+  if (entry.files.examples) loadExamples(entry);
   if (INLINE) {
     const m = INLINE.model;
     return useModel({ id, name: entry.name, manifestText: m.manifest, onnx: b64decode(m.onnx), attribution: m.attribution ? b64decode(m.attribution) : undefined });
@@ -1022,15 +1033,16 @@ async function main() {
   wasm = await import(pkgUrl);
   await wasm.default({ module_or_path: wasmModule });
   $("version").textContent = wasm.version();
-  const size = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
+  // one worker per core (each holds its own copy of the model), at most 8
+  const size = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 2));
   const handlerModule = INLINE ? URL.createObjectURL(new Blob([INLINE.worker], { type: "text/javascript" })) : workerUrl;
   pool = new Pool(size, workerUrl, async (post) => (await import(handlerModule)).createHandler(post));
   await pool.start({ type: "init", pkgUrl, wasmModule });
   $("pool-info").textContent = pool.mode === "workers" ? `${pool.workers.length} Web Worker${pool.workers.length > 1 ? "s" : ""}` : "running on the page (Web Workers unavailable)";
   document.body.dataset.ready = "true";
 
-  await loadExamples();
   state.index = await loadIndex();
+  await loadExamples(state.index.models[0]);
   const select = $("model-select");
   if (state.index.models.length) {
     select.replaceChildren(...state.index.models.map((m) => el("option", { value: m.id }, `${m.name} — ${m.length} bp, ${m.targets.join(", ")}`)));

@@ -1,5 +1,5 @@
 // Service worker: keeps the app usable offline after the first visit. Same-origin GET requests
-// are answered from the cache first (then refreshed from the network); nothing else is touched.
+// go to the network and refresh the cache; offline, the cache answers. Nothing else is touched.
 const CACHE = "regula-v1";
 const SHELL = ["./", "index.html", "app.js", "worker.js", "style.css", "pkg/regula_wasm.js", "pkg/regula_wasm_bg.wasm",
   "models/index.json", "motifs/jaspar2024_core_vertebrates.meme", "examples/lentimpra_hepg2.fa"];
@@ -23,17 +23,17 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
+  // network first (a rebuilt app is picked up at once), the cache when offline
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
-    const cached = await cache.match(event.request, { ignoreSearch: true });
-    const network = fetch(event.request).then((r) => {
-      if (r.ok) cache.put(event.request, r.clone());
+    try {
+      const r = await fetch(event.request);
+      if (r.ok) event.waitUntil(cache.put(event.request, r.clone()));
       return r;
-    });
-    if (cached) {
-      event.waitUntil(network.catch(() => null));
-      return cached;
+    } catch (e) {
+      const cached = await cache.match(event.request, { ignoreSearch: true });
+      if (cached) return cached;
+      throw e;
     }
-    return network;
   })());
 });

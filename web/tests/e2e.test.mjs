@@ -139,6 +139,14 @@ test("page: privacy statement, CSP, no shipped-model gap, invalid input located 
   assert.match(err, /'X'/);
   assert.match(err, /position/);
   await shot(page, "desktop-input-error");
+  // drag and drop of a FASTA file
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([">one\nACGTACGTAA\n>two\nGGGCCCAAAT\n"], "two.fa", { type: "text/plain" }));
+    document.getElementById("drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await page.waitForFunction(() => document.querySelectorAll("#records tbody tr").length === 2);
+  assert.equal(await page.textContent("#records tbody tr:nth-child(2) td"), "two");
 });
 
 test("prediction of a real lentiMPRA sequence equals the native ORT prediction (1e-5)", async () => {
