@@ -43,6 +43,7 @@ function b64decode(s) {
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
+const xml = (t) => String(t).replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]);
 function download(name, blob) {
   const url = URL.createObjectURL(blob);
   const a = el("a", { href: url, download: name });
@@ -517,6 +518,7 @@ async function runScan() {
   try {
     const result = await job.promise;
     state.scan = { record: rec, result };
+    state.selected = null;
     $("importance-source").value = "ism";
     const f = result.fitting;
     const fitText = f.action === "unchanged" ? "" : f.action === "tiled" ? ` Effects on the mean over ${f.windows} windows (stride ${f.stride}).` : ` The sequence was ${f.action} to the model's ${state.model.info.length} bp (${f.left} left, ${f.right} right); the tracks show that window.`;
@@ -714,6 +716,12 @@ function setupScan() {
     showTooltip(cellAt(e.clientX - r.left, e.clientY - r.top), e.clientX, e.clientY);
   });
   hc.addEventListener("mouseleave", () => { $("tooltip").hidden = true; });
+  // touch screens have no hover: a tap shows the cell
+  hc.addEventListener("pointerdown", (e) => {
+    const r = hc.getBoundingClientRect();
+    const cell = cellAt(e.clientX - r.left, e.clientY - r.top);
+    if (cell) { state.selected = cell; drawTracks(); showTooltip(cell, e.clientX, e.clientY); }
+  });
   hc.addEventListener("keydown", (e) => {
     const { L } = geometry();
     const s = state.selected ?? { p: 0, b: 0 };
@@ -743,7 +751,7 @@ function setupScan() {
     const rec = state.records[state.active];
     const cw = 6, left = 14;
     const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + hm.L * cw}" height="${4 * CELL_H + 20}" font-family="sans-serif" font-size="11">`,
-      `<title>Saturation mutagenesis of ${rec.name} (${state.model.name}, ${state.model.info.targets[hm.t]}); colour range ±${hm.max}</title>`];
+      `<title>${xml(`Saturation mutagenesis of ${rec.name} (${state.model.name}, ${state.model.info.targets[hm.t]}); colour range ±${hm.max}`)}</title>`];
     for (let b = 0; b < 4; b++) parts.push(`<text x="2" y="${b * CELL_H + 12}">${BASES[b]}</text>`);
     for (let p = 0; p < hm.L; p++) for (let b = 0; b < 4; b++) {
       const ref = hm.bases[p] === BASES[b];

@@ -380,6 +380,7 @@ test("mobile 390x844: every view fits the width", async () => {
     const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `${view}: page is ${overflow}px wider than the phone`);
     await shot(mobile, `mobile-${view}`);
+    if (view === "results") await mobile.screenshot({ path: path.join(artifacts, "mobile-results-full.png"), fullPage: true });
   }
   await mobile.close();
 });
