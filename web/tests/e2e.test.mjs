@@ -131,6 +131,8 @@ test("page: privacy statement, CSP, no shipped-model gap, invalid input located 
   assert.match(await page.textContent("#privacy"), /never leave this machine/);
   const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', "content");
   assert.match(csp, /connect-src 'self'/);
+  const headers = (await page.request.get(new URL("worker.js", origin).href)).headers();
+  assert.match(headers["content-security-policy"], /connect-src 'self'/, "workers get the policy as a header");
   assert.match(await page.textContent("#model-select"), /mpra1/);
   await paste(page, ">good\nACGTACGT\n>bad_one\nACGTNNAC\nACGXT\n");
   await page.waitForSelector("#input-error:not([hidden])");

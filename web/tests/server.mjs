@@ -1,5 +1,6 @@
 // A tiny static server for the tests (and for `just serve`): serves a folder on 127.0.0.1 with
-// the right MIME types (.wasm as application/wasm). No directory listings, no other routes.
+// the right MIME types (.wasm as application/wasm) and the app's Content-Security-Policy as a
+// header. No directory listings, no other routes.
 //
 //   node web/tests/server.mjs [ROOT] [PORT]     (PORT 0: a random free port; prints the URL)
 import http from "node:http";
@@ -13,6 +14,9 @@ const TYPES = {
 };
 
 // overlays: {"/models/": "/tmp/dir"} serves that URL prefix from another folder (the tests' models).
+// The page's policy, also as a header: a meta tag does not reach Web Workers, a header does.
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' blob:; connect-src 'self'; worker-src 'self' blob:; style-src 'self'; img-src 'self' data: blob:; font-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 export function serve(root, port = 0, host = "127.0.0.1", overlays = {}) {
   root = path.resolve(root);
   const server = http.createServer((req, res) => {
@@ -31,6 +35,8 @@ export function serve(root, port = 0, host = "127.0.0.1", overlays = {}) {
         "content-length": st.size,
         "cache-control": "no-cache",
         "x-content-type-options": "nosniff",
+        "content-security-policy": CSP,
+        "referrer-policy": "no-referrer",
       });
       if (req.method === "HEAD") res.end();
       else fs.createReadStream(file).pipe(res);
