@@ -204,7 +204,16 @@ function onInput() {
     renderRecords();
     table.hidden = false;
   } catch (e) {
-    error.textContent = `Not a valid sequence: ${e.message ?? e}`;
+    const message = String(e.message ?? e);
+    error.replaceChildren(`Not a valid sequence: ${message} `);
+    const at = locateError(text, message);
+    if (at !== null) {
+      error.append(el("button", { type: "button", class: "show-error", onclick: () => {
+        const box = $("sequence-input");
+        box.focus();
+        box.setSelectionRange(at, at + 1);
+      } }, "Select it in the text"));
+    }
     error.hidden = false;
     table.hidden = true;
     state.records = [];
@@ -213,6 +222,28 @@ function onInput() {
   state.gxi = null;
   updateButtons();
   refreshActive();
+}
+// The offset in `text` of the letter an error names ("record R ... position P"), or null.
+function locateError(text, message) {
+  const rec = /record (\d+)/.exec(message);
+  const pos = /position (\d+)/.exec(message);
+  if (!pos) return null;
+  const lines = text.split("\n");
+  let r = 0, count = 0, offset = 0;
+  const want = rec ? Number(rec[1]) : 1;
+  const fasta = text.trimStart().startsWith(">");
+  if (!fasta) r = 1;
+  for (const line of lines) {
+    if (line.startsWith(">")) r++;
+    else if (r === want) {
+      for (let i = 0; i < line.length; i++) {
+        if (/\s/.test(line[i])) continue;
+        if (++count === Number(pos[1])) return offset + i;
+      }
+    }
+    offset += line.length + 1;
+  }
+  return null;
 }
 function renderRecords() {
   const table = $("records");

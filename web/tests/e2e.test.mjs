@@ -143,6 +143,9 @@ test("page: privacy statement, CSP, no shipped-model gap, invalid input located 
   assert.match(err, /bad_one/);
   assert.match(err, /'X'/);
   assert.match(err, /position/);
+  await page.click("#input-error .show-error");
+  const selected = await page.$eval("#sequence-input", (t) => t.value.slice(t.selectionStart, t.selectionEnd));
+  assert.equal(selected, "X");
   await shot(page, "desktop-input-error");
   // drag and drop of a FASTA file
   await page.evaluate(() => {
