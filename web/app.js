@@ -17,6 +17,7 @@ const state = {
   variants: null,
   sort: { key: null, dir: 1 },
   predictions: new Map(), // record index -> values
+  fittings: new Map(), // record index -> how the length policy fitted it
 };
 
 // ---------- small helpers ----------
@@ -112,7 +113,6 @@ class Pool {
     if (msg.type === "result") p.resolve(msg.result);
     else if (msg.type === "cancelled") p.reject(Object.assign(new Error("cancelled"), { cancelled: true }));
     else p.reject(new Error(msg.message));
-    this.drain();
   }
   send(slot, msg, onProgress, transfer = []) {
     const id = this.nextId++;
@@ -131,7 +131,6 @@ class Pool {
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     return this.send(slot, msg, onProgress);
   }
-  drain() {}
 }
 let pool;
 let wasm; // the page's own instance, for quick checks
@@ -188,6 +187,7 @@ function onInput() {
   const error = $("input-error");
   const table = $("records");
   state.predictions.clear();
+  state.fittings.clear();
   if (!text.trim()) {
     error.hidden = true;
     table.hidden = true;
@@ -340,6 +340,7 @@ async function useModel({ id, name, manifestText, onnx, attribution }) {
     if (id === "own") select.append(el("option", { value: "own" }, name));
     select.value = id;
     state.predictions.clear();
+    state.fittings.clear();
     state.scan = null;
     state.gxi = null;
     renderModelCard();
@@ -471,7 +472,6 @@ async function predictAll() {
     const seqs = state.records.slice(start, start + per).map((r) => r.bases);
     const job = pool.run({ type: "predict", sequences: seqs });
     let last = 0;
-    job.onProgress = null;
     jobs.push({ start, job });
     pool.pending.get(job.id).onProgress = (d) => { done += d - last; last = d; bar.value = done; };
   }
@@ -479,7 +479,10 @@ async function predictAll() {
   setStatus(`Predicting ${n} record${n > 1 ? "s" : ""}…`);
   try {
     const results = await Promise.all(jobs.map((j) => j.job.promise));
-    results.forEach((res, k) => res.forEach((r, i) => state.predictions.set(jobs[k].start + i, r.values)));
+    results.forEach((res, k) => res.forEach((r, i) => {
+      state.predictions.set(jobs[k].start + i, r.values);
+      state.fittings.set(jobs[k].start + i, r.fitting);
+    }));
     setStatus(`Predicted ${n} record${n > 1 ? "s" : ""}.`, "ok");
   } catch (e) {
     setStatus(e.cancelled ? "Prediction cancelled." : `Prediction failed: ${e.message}`, e.cancelled ? "" : "bad");
@@ -500,7 +503,7 @@ async function refreshActive() {
       const [p] = await pool.run({ type: "predict", sequences: [rec.bases] }).promise;
       if (state.records[state.active] !== myRecord) return;
       state.predictions.set(state.active, p.values);
-      state.fitting = p.fitting;
+      state.fittings.set(state.active, p.fitting);
       renderPrediction();
       renderRecords();
     }
@@ -523,7 +526,7 @@ function renderPrediction() {
     box.replaceChildren(el("p", { class: "muted" }, state.model ? (state.records.length ? "Predicting…" : "Paste a sequence on the Sequence tab.") : "Choose a model on the Model tab."));
     return;
   }
-  const fit = state.fitting;
+  const fit = state.fittings.get(state.active);
   const fitText = !fit || fit.action === "unchanged" ? "" : fit.action === "tiled" ? `mean over ${fit.windows} windows (stride ${fit.stride})` : `${fit.action} (${fit.left} left, ${fit.right} right)`;
   box.replaceChildren(
     ...values.map((v, i) => el("div", { class: "pred" },
