@@ -660,6 +660,8 @@ function drawTracks() {
     for (let x = 0; x < 200; x++) { lg.fillStyle = colour(x / 100 - 1); lg.fillRect(x, 0, 1, 12); }
   }
   $("export-png").disabled = $("export-svg").disabled = $("export-ism-tsv").disabled = !hm;
+  for (const id of ["legend", "legend-min", "legend-max"]) $(id).hidden = !hm;
+  if (!hm) $("scan-info").textContent = "";
   // importance logo
   const lc = $("logo");
   lc.width = width;
