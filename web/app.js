@@ -1096,6 +1096,9 @@ async function main() {
     setStatus("No shipped model in this build: load your own ONNX + manifest on the Model tab.", "warn");
   }
   onInput();
+  if (!INLINE) {
+    fetch("dist/regula.html", { method: "HEAD" }).then((r) => { $("single-file").hidden = !r.ok; }, () => {});
+  }
   if (!INLINE && "serviceWorker" in navigator && location.protocol.startsWith("http")) {
     navigator.serviceWorker.register("sw.js").catch((e) => console.warn("service worker:", e));
   }
