@@ -41,7 +41,16 @@ for (const dir of dirs) {
       files[extra.split(".")[0]] = `${dir}/${extra}`;
     }
   }
+  // the trainer's model card: its "Known limits" section is shown on the page
+  let limits;
+  if (fs.existsSync(path.join(src, "MODEL_CARD.md"))) {
+    fs.copyFileSync(path.join(src, "MODEL_CARD.md"), path.join(dst, "MODEL_CARD.md"));
+    files.card = `${dir}/MODEL_CARD.md`;
+    const m = /^## Known limits\s*\n([\s\S]*?)(?=^#|(?![\s\S]))/m.exec(fs.readFileSync(path.join(src, "MODEL_CARD.md"), "utf8"));
+    if (m) limits = m[1].trim();
+  }
   models.push({
+    limits,
     id: dir,
     name: manifest.name ?? dir,
     description: manifest.description ?? "",

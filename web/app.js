@@ -401,6 +401,7 @@ async function useOwnFiles(files) {
     attribution: attrFile ? new Uint8Array(await attrFile.arrayBuffer()) : undefined,
   });
 }
+const limitsOf = (id) => state.index.models.find((x) => x.id === id)?.limits;
 function renderModelCard() {
   const m = state.model.manifest;
   const card = $("model-card");
@@ -414,7 +415,12 @@ function renderModelCard() {
     el("dt", {}, "Training data"), el("dd", {}, ...(m.training?.data ?? []).map((d) => el("div", {}, `${d.name}${d.rows ? `, ${d.rows} rows` : ""}${d.source ? ` — ${d.source}` : ""}${d.licence ? ` (licence: ${d.licence})` : ""}`))),
     el("dt", {}, "Split"), el("dd", {}, String(m.training?.split ?? "—")),
     el("dt", {}, "Architecture"), el("dd", { class: "small" }, `${m.training?.architecture ?? "—"}${m.training?.parameters ? ` — ${m.training.parameters.toLocaleString("en")} parameters` : ""}`),
+    el("dt", {}, "Training"), el("dd", {}, [
+      m.training?.epochs ? `${m.training.epochs} epochs` : null, m.training?.seed !== undefined ? `seed ${m.training.seed}` : null,
+      m.training?.seconds ? `${(m.training.seconds / 60).toFixed(1)} min` : null, m.training?.machine ? `on ${m.training.machine}` : null,
+    ].filter(Boolean).join(", ") || "—"),
     el("dt", {}, "Licence"), el("dd", {}, m.licence ?? "—"),
+    ...(limitsOf(state.model.id) ? [el("dt", {}, "Known limits"), el("dd", {}, limitsOf(state.model.id))] : []),
     el("dt", {}, "Mutagenesis"), el("dd", {}, state.model.info.fastMutagenesisUnavailable ? `naive (${state.model.info.fastMutagenesisUnavailable})` : "fast exact (receptive-field windows)"),
   );
   // metrics: {split: {rows, per_target: {target: {metric: value}}}} -> one row per split and target
