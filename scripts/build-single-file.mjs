@@ -63,4 +63,8 @@ html = html
   .replace("<title>", "<!-- Regula single-file build: everything this page needs is inside it. -->\n<title>");
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, html);
+// the served app offers the file for download when the index says it exists
+if (path.resolve(modelsDir) === path.join(web, "models") && out === path.join(web, "dist/regula.html")) {
+  fs.writeFileSync(path.join(modelsDir, "index.json"), JSON.stringify({ ...index, single_file: "dist/regula.html" }, null, 1) + "\n");
+}
 console.log(`single-file build: ${path.relative(root, out)} (${(html.length / 1e6).toFixed(1)} MB, model ${entry.id})`);

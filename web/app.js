@@ -1102,9 +1102,7 @@ async function main() {
     setStatus("No shipped model in this build: load your own ONNX + manifest on the Model tab.", "warn");
   }
   onInput();
-  if (!INLINE) {
-    fetch("dist/regula.html", { method: "HEAD" }).then((r) => { $("single-file").hidden = !r.ok; }, () => {});
-  }
+  $("single-file").hidden = INLINE || !state.index.single_file;
   if (!INLINE && "serviceWorker" in navigator && location.protocol.startsWith("http")) {
     navigator.serviceWorker.register("sw.js").catch((e) => console.warn("service worker:", e));
   }
