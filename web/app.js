@@ -1010,7 +1010,8 @@ async function renderTeach() {
     const seq = rec.bases.slice(0, n);
     oh.replaceChildren(
       el("caption", {}, `first ${n} of ${rec.length} bases of ${rec.name}`),
-      el("thead", {}, el("tr", {}, el("th", {}, ""), ...[...seq].map((b, i) => el("th", { scope: "col", title: `position ${i + 1}` }, b)))),
+      el("thead", {}, el("tr", {}, el("th", {}, ""), ...[...seq].map((b, i) => el("th", { scope: "col", title: `position ${i + 1}: mutate it below` },
+        el("button", { type: "button", class: "sort", onclick: () => { $("mutate-pos").value = i + 1; updateMutateContext(); $("mutate-pos").focus(); } }, b))))),
       el("tbody", {}, ...[...BASES].map((B) => el("tr", {}, el("th", { scope: "row" }, B),
         ...[...seq].map((b) => { const v = b === "N" ? "0.25" : b === B ? "1" : "0"; return el("td", { class: v === "1" ? `hot base-${B}` : "" }, v); })))));
     $("mutate-pos").max = rec.length;
