@@ -296,10 +296,14 @@ test("a long sequence: the page stays responsive during a scan, which can be can
   await page.click("#scan-run");
   await page.waitForFunction(() => document.querySelector("#scan-progress progress").value > 0, null, { timeout: 30000 });
   // the main thread answers at once while the scan runs in a worker
-  for (let i = 0; i < 5; i++) {
-    const lag = await page.evaluate(() => new Promise((r) => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); }));
-    assert.ok(lag < 100, `main thread blocked ${lag} ms during the scan`);
+  // (median of 7 probes, so that a busy shared machine does not make it flaky)
+  const lags = [];
+  for (let i = 0; i < 7; i++) {
+    lags.push(await page.evaluate(() => new Promise((r) => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); })));
   }
+  lags.sort((a, b) => a - b);
+  assert.ok(lags[3] < 100, `main thread blocked during the scan: ${lags.map((x) => x.toFixed(0)).join(", ")} ms`);
+  assert.ok(await page.$eval("#scan-progress progress", (p) => p.value < p.max), "the scan was still running while probed");
   const total = await page.$eval("#scan-progress progress", (p) => p.max);
   assert.ok(total >= genome.length, `progress counts ${total} steps for ${genome.length} bp`);
   await shot(page, "desktop-scan-progress");
