@@ -346,6 +346,12 @@ async function useModel({ id, name, manifestText, onnx, attribution }) {
     renderModelCard();
     renderRecords();
     $("target-select").replaceChildren(...info.targets.map((t, i) => el("option", { value: i }, t)));
+    const def = manifest.inputs?.[0]?.default_length_policy;
+    $("policy-select").replaceChildren(
+      el("option", { value: "" }, `model's default: ${describePolicy(def) || "—"}`),
+      el("option", { value: "tile" }, `tile: mean over ${Math.floor(info.length / 2)} bp-stride windows`),
+      el("option", { value: "crop" }, "pad or crop to the centre"));
+    document.body.dataset.model = name;
     setStatus(`Model ${name} ready (${info.length} bp input, ${info.targets.length} target${info.targets.length > 1 ? "s" : ""}).`, "ok");
     $("teach-done")?.remove();
     state.filters = null;
@@ -476,7 +482,7 @@ async function predictAll() {
   bar.value = 0;
   for (let start = 0; start < n; start += per) {
     const seqs = state.records.slice(start, start + per).map((r) => r.bases);
-    const job = pool.run({ type: "predict", sequences: seqs });
+    const job = pool.run({ type: "predict", sequences: seqs, options: policyOptions() });
     let last = 0;
     jobs.push({ start, job });
     pool.pending.get(job.id).onProgress = (d) => { done += d - last; last = d; bar.value = done; };
@@ -506,7 +512,7 @@ async function refreshActive() {
   const myRecord = rec;
   try {
     if (!state.predictions.has(state.active)) {
-      const [p] = await pool.run({ type: "predict", sequences: [rec.bases] }).promise;
+      const [p] = await pool.run({ type: "predict", sequences: [rec.bases], options: policyOptions() }).promise;
       if (state.records[state.active] !== myRecord) return;
       state.predictions.set(state.active, p.values);
       state.fittings.set(state.active, p.fitting);
@@ -514,7 +520,7 @@ async function refreshActive() {
       renderRecords();
     }
     if (state.model.info.hasAttributionGraph && !currentGxi()) {
-      const a = await pool.run({ type: "attribution", sequence: rec.bases }).promise;
+      const a = await pool.run({ type: "attribution", sequence: rec.bases, options: policyOptions() }).promise;
       if (state.records[state.active] !== myRecord) return;
       state.gxi = { ...a, recordBases: myRecord.bases };
       if (!state.scan) $("importance-source").value = "gxi";
@@ -522,8 +528,28 @@ async function refreshActive() {
     }
     if (!$("view-teach").hidden) renderTeach();
   } catch (e) {
-    setStatus(`Prediction failed: ${e.message}`, "bad");
+    if (state.records[state.active] !== myRecord) return;
+    const long = rec.length > state.model.info.length;
+    $("prediction").replaceChildren(el("p", { class: "error", role: "alert" }, `Cannot predict ${rec.name}: ${e.message}`,
+      ...(long ? [el("br"), "Choose “tile” or “crop” under “Other lengths” above to fit it to the model."] : [])));
+    setStatus(`Prediction failed for ${rec.name}.`, "bad");
   }
+}
+// The length policy the user chose for sequences of other lengths (undefined: the model's own).
+function policyOptions() {
+  const choice = $("policy-select").value;
+  if (!choice || !state.model) return {};
+  const L = state.model.info.length;
+  const padding = state.model.manifest.inputs?.[0]?.default_length_policy?.padding ?? "n";
+  const policy = choice === "tile" ? { policy: "tile", stride: Math.max(1, Math.floor(L / 2)), padding }
+    : choice === "crop" ? { policy: "pad_or_crop", padding }
+    : { policy: choice };
+  return { policy };
+}
+function describePolicy(p) {
+  if (!p) return "";
+  const pad = p.padding ? (p.padding === "n" ? "N" : "the training flanks") : "";
+  return { exact: "exact length only", pad: `pad with ${pad}`, crop: "crop to the centre", pad_or_crop: `pad with ${pad} or crop to the centre`, tile: `tile (stride ${p.stride}, pad with ${pad})` }[p.policy] ?? p.policy;
 }
 function renderPrediction() {
   const box = $("prediction");
@@ -548,7 +574,7 @@ async function runScan() {
   flushInput();
   const rec = state.records[state.active];
   if (!rec) return;
-  const job = pool.run({ type: "ism", sequence: rec.bases, chunk: Math.max(5, Math.min(50, Math.ceil(rec.length / 20))) });
+  const job = pool.run({ type: "ism", sequence: rec.bases, options: policyOptions(), chunk: Math.max(5, Math.min(50, Math.ceil(rec.length / 20))) });
   scanJob = job;
   const ui = progressUI("scan-progress", job, "scanned");
   pool.pending.get(job.id).onProgress = (d, t) => ui.update(d, t);
@@ -912,7 +938,7 @@ async function runVariants() {
   if (!rec) return;
   setStatus("Scoring variants…");
   try {
-    const report = await pool.run({ type: "variants", sequence: rec.bases, variants: $("variant-input").value, options: { reverseComplement: $("variant-rc").checked, offset: Number($("variant-offset").value) || 0 } }).promise;
+    const report = await pool.run({ type: "variants", sequence: rec.bases, variants: $("variant-input").value, options: { ...policyOptions(), reverseComplement: $("variant-rc").checked, offset: Number($("variant-offset").value) || 0 } }).promise;
     state.variants = report.scores;
     renderVariants();
     const bad = report.scores.filter((s) => s.error).length;
@@ -1045,7 +1071,7 @@ async function mutate(base) {
   if (!rec || !state.model) return;
   const p = Math.max(1, Math.min(rec.length, Number($("mutate-pos").value) || 1)) - 1;
   const mutant = rec.bases.slice(0, p) + base + rec.bases.slice(p + 1);
-  const [ref, alt] = await pool.run({ type: "predict", sequences: [rec.bases, mutant] }).promise;
+  const [ref, alt] = await pool.run({ type: "predict", sequences: [rec.bases, mutant], options: policyOptions() }).promise;
   $("mutate-result").replaceChildren(...ref.values.map((v, i) => {
     const d = alt.values[i] - v;
     return el("div", { class: "pred" }, el("span", { class: "label" }, `${state.model.info.targets[i]}: ${rec.bases[p]}${p + 1}${base}`),
@@ -1059,6 +1085,14 @@ async function main() {
   setupTabs();
   setupInput();
   setupScan();
+  $("policy-select").addEventListener("change", () => {
+    state.predictions.clear();
+    state.fittings.clear();
+    state.scan = null;
+    state.gxi = null;
+    renderRecords();
+    refreshActive();
+  });
   $("motif-run").addEventListener("click", runMotifs);
   $("pvalue").addEventListener("change", () => $("motif-table").hidden || runMotifs());
   $("overlap-only").addEventListener("change", () => $("motif-table").hidden || runMotifs());
