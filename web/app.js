@@ -412,7 +412,7 @@ function renderModelCard() {
   const m = state.model.manifest;
   const card = $("model-card");
   const input = m.inputs?.[0] ?? {};
-  const policy = input.default_length_policy ? Object.entries(input.default_length_policy).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ") : "—";
+  const policy = describePolicy(input.default_length_policy) || "—";
   const dl = el("dl", {},
     el("dt", {}, "Input length"), el("dd", {}, `${input.length ?? state.model.info.length} bp; other lengths: ${policy}`),
     ...(input.flanks ? [el("dt", {}, "Flanks"), el("dd", { class: "mono small" }, `${input.flanks.left ?? ""} … ${input.flanks.right ?? ""}`)] : []),
