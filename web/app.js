@@ -1049,7 +1049,10 @@ async function renderTeach() {
       await ensureMotifs();
       state.filters = await pool.run({ type: "filters" }).promise;
     } catch (e) { state.filters = null; $("filters").textContent = `Filters unavailable: ${e.message}`; return; }
-    $("filters").replaceChildren(...state.filters.slice(0, 32).map((f) => {
+    // the most informative filters first
+    const ranked = state.filters.slice().sort((a, b) => b.information_content - a.information_content);
+    $("filters").replaceChildren(el("p", { class: "help filters-note" }, `${Math.min(32, ranked.length)} of ${ranked.length} filters, most informative first; letter height = probability.`),
+      ...ranked.slice(0, 32).map((f) => {
       const c = el("canvas", { width: Math.max(60, f.probs.length * 12), height: 48, "aria-label": `filter ${f.filter} logo, consensus ${f.consensus}` });
       drawPwmLogo(c, f.probs);
       const best = f.matches?.[0];
