@@ -692,6 +692,7 @@ function drawTracks() {
     for (let x = 0; x < 200; x++) { lg.fillStyle = colour(x / 100 - 1); lg.fillRect(x, 0, 1, 12); }
   }
   $("export-png").disabled = $("export-svg").disabled = $("export-ism-tsv").disabled = !hm;
+  $("cell-to-variant").disabled = !hm || !state.selected;
   for (const id of ["legend", "legend-min", "legend-max"]) $(id).hidden = !hm;
   if (!hm) $("scan-info").textContent = "";
   // importance logo
@@ -803,6 +804,13 @@ function setupScan() {
     const x = r.left + left + state.selected.p * cw;
     $("scroller").scrollLeft = Math.max(0, left + state.selected.p * cw - $("scroller").clientWidth / 2);
     showTooltip(state.selected, x, r.top + state.selected.b * CELL_H);
+  });
+  $("cell-to-variant").addEventListener("click", () => {
+    const d = describeCell(state.selected);
+    if (!d || d.ref === d.alt || !d.pos) return;
+    const box = $("variant-input");
+    box.value = `${box.value.replace(/\s*$/, "")}${box.value.trim() ? "\n" : ""}${d.pos} ${d.ref}>${d.alt}\n`;
+    setStatus(`Added ${d.pos} ${d.ref}>${d.alt} to the variant list (Variants tab).`, "ok");
   });
   $("export-png").addEventListener("click", () => {
     const rec = state.records[state.active];

@@ -211,6 +211,9 @@ test("full saturation-mutagenesis scan: heatmap cells equal the native ISM value
   await page.focus("#heatmap");
   await page.keyboard.press("ArrowRight");
   assert.match(await page.textContent("#tooltip"), /position 2/);
+  await page.keyboard.press("ArrowDown");
+  await page.click("#cell-to-variant");
+  assert.match(await page.inputValue("#variant-input"), /^2 [ACGT]>C\n$/);
   await page.$eval("#zoom", (z) => { z.value = "8"; z.dispatchEvent(new Event("input")); });
   await page.mouse.move(box.x + 18 + 20 * 8 + 4, box.y + 8);
   await shot(page, "desktop-scan");
