@@ -163,37 +163,32 @@ fn fasta_record_missing_for_a_target_row() {
     assert_error(&c, o, "DIR/y.tsv, line 4: row 'r2': no record named 'r2' in DIR/s.fa");
 }
 
+impl Case {
+    /// Options cutting 3 + 2 bp windows from a 20 bp chr1 around the TSSs of `tss`.
+    fn genome(&self, tss: &str) -> FitOptions {
+        FitOptions {
+            data: None,
+            genome: Some(self.file("g.fa", ">chr1\nACGTACGTACGTACGTACGT\n")),
+            tss: Some(self.file("tss.tsv", &format!("id\tchrom\tposition\tstrand\ty\n{tss}"))),
+            chrom_column: Some("chrom".into()),
+            upstream: Some(3),
+            downstream: Some(2),
+            ..self.table("")
+        }
+    }
+}
+
 #[test]
 fn tss_on_an_unknown_chromosome() {
     let c = Case::new();
-    let genome = c.file("g.fa", ">chr1\nACGTACGTACGTACGTACGT\n");
-    let tss = c.file("tss.tsv", "id\tchrom\tposition\tstrand\ty\ng1\tchr1\t10\t+\t1\ng2\tchr2\t10\t-\t2\n");
-    let o = FitOptions {
-        data: None,
-        genome: Some(genome),
-        tss: Some(tss),
-        chrom_column: Some("chrom".into()),
-        upstream: Some(3),
-        downstream: Some(2),
-        ..c.table("")
-    };
+    let o = c.genome("g1\tchr1\t10\t+\t1\ng2\tchr2\t10\t-\t2\n");
     assert_error(&c, o, "DIR/tss.tsv, line 3: row 'g2': chromosome 'chr2' is not in the genome FASTA (it has: 1)");
 }
 
 #[test]
 fn tss_with_a_bad_strand() {
     let c = Case::new();
-    let genome = c.file("g.fa", ">chr1\nACGTACGTACGTACGTACGT\n");
-    let tss = c.file("tss.tsv", "id\tchrom\tposition\tstrand\ty\ng1\tchr1\t10\t.\t1\n");
-    let o = FitOptions {
-        data: None,
-        genome: Some(genome),
-        tss: Some(tss),
-        chrom_column: Some("chrom".into()),
-        upstream: Some(3),
-        downstream: Some(2),
-        ..c.table("")
-    };
+    let o = c.genome("g1\tchr1\t10\t.\t1\n");
     assert_error(&c, o, "DIR/tss.tsv, line 2: row 'g1': strand '.' is not '+' or '-'");
 }
 
