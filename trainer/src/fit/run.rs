@@ -21,12 +21,12 @@ use super::schedule::LrSchedule;
 use crate::data::dataset::{load, DataError, Dataset, Source};
 use crate::data::split::{k_fold, split, RowInfo, Split, SplitError};
 use crate::data::targets::{normalised, TargetError};
-use crate::eval::metrics::{TaskKind, TaskMetrics};
+use crate::eval::metrics::TaskKind;
 use crate::eval::report::{EpochRecord, Report};
 use crate::export::{self, Predictor};
 use crate::loss::Loss;
 use crate::optim::Optimizer;
-use crate::options::{FitOptions, Schedule};
+use crate::options::FitOptions;
 use crate::params::ParamStore;
 use crate::runtime::{Device, RuntimeConfig};
 use crate::train::{Batch, Snapshot, TrainConfig, Trainer};
@@ -459,12 +459,4 @@ fn progress_bar(show: bool, batches: usize, epoch: usize, epochs: usize) -> Prog
 
 fn write_error(path: &std::path::Path, e: std::io::Error) -> FitError {
     FitError::Write { path: path.display().to_string(), message: e.to_string() }
-}
-
-/// Keeps `Schedule` reachable for docs of the options (cosine is the default).
-pub const DEFAULT_SCHEDULE: Schedule = Schedule::Cosine;
-
-/// Metrics of a finished model, for callers that want them without the report.
-pub fn overall(metrics: &BTreeMap<String, TaskMetrics>) -> Option<&TaskMetrics> {
-    metrics.get("overall")
 }
