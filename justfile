@@ -82,6 +82,9 @@ train name: ort
 # The shipped HepG2 lentiMPRA model (about 30 minutes on 2 cores).
 train-hepg2-mpra: (train "hepg2-mpra")
 
+# The shipped WTC11 lentiMPRA model (about 20 minutes on 2 cores).
+train-wtc11-mpra: (train "wtc11-mpra")
+
 # Saturation-mutagenesis benchmark (issue 5), Node and headless Chromium.
 bench-ism: setup-web
     wasm/build.sh target/bench-pkg
