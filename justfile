@@ -85,6 +85,9 @@ train-hepg2-mpra: (train "hepg2-mpra")
 # The shipped WTC11 lentiMPRA model (about 20 minutes on 2 cores).
 train-wtc11-mpra: (train "wtc11-mpra")
 
+# The shipped TATA promoter classifier (GUE prom_300_tata).
+train-promoter-tata: (train "promoter-tata")
+
 # Saturation-mutagenesis benchmark (issue 5), Node and headless Chromium.
 bench-ism: setup-web
     wasm/build.sh target/bench-pkg

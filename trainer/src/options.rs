@@ -97,7 +97,7 @@ pub struct FitOptions {
     /// Second sequence column (distal partner) for `dual-branch`.
     #[arg(long, help_heading = "Data")]
     pub partner_column: Option<String>,
-    /// Id column [default: id].
+    /// Id column [default: none, rows are named by position; `id` when joining FASTA].
     #[arg(long, help_heading = "Data")]
     pub id_column: Option<String>,
     /// Target columns, comma-separated: one model output per column.
@@ -147,6 +147,9 @@ pub struct FitOptions {
     /// Test chromosomes, comma-separated.
     #[arg(long, help_heading = "Split", value_delimiter = ',')]
     pub test_chroms: Option<Vec<String>>,
+    /// A second table (same columns) whose rows are the validation set, instead of splitting.
+    #[arg(long, help_heading = "Split")]
+    pub valid_data: Option<PathBuf>,
     /// The table's split column (`train`/`valid`/`test`).
     #[arg(long, help_heading = "Split")]
     pub split_column: Option<String>,
@@ -267,7 +270,7 @@ impl FitOptions {
             data, fasta, targets, genome, tss, upstream, downstream, position_column, strand_column, zero_based,
             sequence_column, partner_column, id_column, target_columns, chrom_column, skip_bad,
             task, log_base, pseudocount, standardise, task_weights,
-            split, valid_fraction, test_fraction, group_pattern, valid_chroms, test_chroms, split_column, folds, fold,
+            split, valid_fraction, test_fraction, group_pattern, valid_chroms, test_chroms, valid_data, split_column, folds, fold,
             preset, channels, kernels, dilations, pools, activation, dropout, attention_heads,
             epochs, batch_size, lr, weight_decay, schedule, warmup_epochs, plateau_factor, plateau_patience,
             patience, metric, augment_rc, augment_shift, rc_average, clip_grad_norm, seed, device, threads,

@@ -96,3 +96,39 @@ fn the_exported_model_predicts_the_same_in_tract_and_ort_and_matches_its_manifes
     assert_eq!(p[1].fitting, Fitting::Padded { left: 15, right: 15 });
     assert_eq!(p[0].values, p[1].values);
 }
+
+#[test]
+fn a_classifier_on_an_id_less_table_with_its_own_validation_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tata");
+    let options = FitOptions {
+        data: Some(data("gue_prom_300_tata_train160.csv")),
+        valid_data: Some(data("gue_prom_300_tata_dev60.csv")),
+        sequence_column: Some("sequence".into()),
+        target_columns: Some(vec!["label".into()]),
+        task: Some(regula_train::options::Task::Classification),
+        channels: Some(vec![8]),
+        kernels: Some(vec![9]),
+        pools: Some(vec![4]),
+        epochs: Some(2),
+        out: Some(out.clone()),
+        ..Default::default()
+    };
+    let outcome = fit(options.clone(), false, false).unwrap();
+    let m = &outcome.manifest;
+    assert_eq!(m.metrics["validation"].rows, 60, "the dev table is the validation set");
+    assert!(m.training.split.starts_with("validation rows from "), "{}", m.training.split);
+    assert!(m.metrics["validation"].per_target["label"].contains_key("auroc"));
+    assert_eq!(m.output.kind, regula_core::manifest::OutputKind::Classification);
+    let (metrics, _) = evaluate_model(&out, FitOptions::default(), EvalSet::Split, &Default::default()).unwrap();
+    assert_eq!(metrics, m.metrics, "evaluate rebuilds the same validation set from config.toml");
+    // Predictions of a classifier are probabilities.
+    let mut exported = ExportedModel::load(&out, &Default::default()).unwrap();
+    let text = std::fs::read_to_string(data("gue_prom_300_tata_dev60.csv")).unwrap();
+    let seq = text.lines().nth(1).unwrap().split(',').next().unwrap().as_bytes().to_vec();
+    let p = exported.predict(&[("s", &seq)], None, false).unwrap()[0].values[0];
+    assert!((0.0..=1.0).contains(&p), "{p}");
+
+    let e = fit(FitOptions { split: Some(regula_train::options::SplitKind::Random), ..options }, false, false).unwrap_err();
+    assert_eq!(e.to_string(), "--valid-data gives the validation rows itself: drop --split and --folds");
+}

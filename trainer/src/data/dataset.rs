@@ -141,7 +141,8 @@ fn read_table(path: &Path, columns: &Columns, sequence_columns: Vec<String>) -> 
 }
 
 fn join_fasta(fasta_path: &Path, targets_path: &Path, columns: &Columns) -> Result<Vec<RawRow>, DataError> {
-    let id_column = columns.id.clone().ok_or_else(|| DataError::Usage("joining FASTA records to a targets table needs the id column to be named".into()))?;
+    // Records are joined by name, so the targets table must have ids: `id` unless named.
+    let id_column = columns.id.clone().unwrap_or_else(|| "id".into());
     let records = fasta::parse(&read(fasta_path)?).map_err(|error| input_error(fasta_path, error))?;
     let mut by_name: HashMap<String, Vec<u8>> = HashMap::with_capacity(records.len());
     for r in records {

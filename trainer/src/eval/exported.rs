@@ -7,13 +7,12 @@ use std::path::Path;
 
 use regula_core::manifest::{OutputKind, SplitMetrics};
 
-use crate::data::dataset::load;
 use crate::eval::metrics::TaskKind;
 use crate::eval::report::{Predictions, Report};
 use crate::exported::ExportedModel;
-use crate::fit::evaluate::{in_measured_units, predict_rows, score};
+use crate::fit::evaluate::{in_measured_units, predict_rows, score, split_metrics};
 use crate::fit::plan::Plan;
-use crate::fit::run::{make_split, FitError, CONFIG_FILE};
+use crate::fit::run::{load_and_split, FitError, CONFIG_FILE};
 use crate::options::FitOptions;
 use crate::runtime::RuntimeConfig;
 
@@ -37,7 +36,7 @@ pub fn evaluate_model(dir: &Path, overrides: FitOptions, set: EvalSet, runtime: 
     // `out` only matters for training; keep the model folder so resolving succeeds.
     let merged = FitOptions { out: Some(dir.to_path_buf()), ..overrides.over(config) };
     let plan = Plan::resolve(merged).map_err(FitError::Usage)?;
-    let data = load(&plan.source, &plan.columns, plan.skip_bad)?;
+    let (data, split) = load_and_split(&plan)?;
     let task = match model.manifest.output.kind {
         OutputKind::Regression => TaskKind::Regression,
         OutputKind::Classification => TaskKind::Classification,
@@ -49,7 +48,6 @@ pub fn evaluate_model(dir: &Path, overrides: FitOptions, set: EvalSet, runtime: 
     let sets: Vec<(String, Vec<usize>)> = match set {
         EvalSet::All => vec![("all".into(), (0..data.examples.len()).collect())],
         EvalSet::Split => {
-            let split = make_split(&data, &plan)?;
             [("validation", split.valid), ("test", split.test)].into_iter().filter(|(_, r)| !r.is_empty()).map(|(n, r)| (n.to_string(), r)).collect()
         }
     };
@@ -60,7 +58,7 @@ pub fn evaluate_model(dir: &Path, overrides: FitOptions, set: EvalSet, runtime: 
         // The very path training evaluated with: branches encoded (and flipped) one by one.
         let raw = predict_rows(model.predictor(), &data, &rows, plan.train.rc_average)?;
         let (metrics, values): (_, BTreeMap<String, Predictions>) = score(task, &data, &rows, &in_measured_units(task, &raw, &normalisation));
-        out.insert(name.clone(), SplitMetrics { rows: rows.len(), per_target: metrics.clone() });
+        out.insert(name.clone(), split_metrics(rows.len(), &metrics));
         report.metrics.insert(name.clone(), metrics);
         report.predictions.insert(name, values);
     }

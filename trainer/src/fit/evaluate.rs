@@ -62,6 +62,16 @@ pub fn in_measured_units(task: TaskKind, raw: &[f32], normalisation: &[Normalisa
         .collect()
 }
 
+/// The metrics of a split as the manifest records them: undefined ones (NaN, e.g. MCC when every
+/// prediction falls in one class) are left out rather than written as JSON `null`.
+pub fn split_metrics(rows: usize, metrics: &BTreeMap<String, TaskMetrics>) -> regula_core::manifest::SplitMetrics {
+    let per_target = metrics
+        .iter()
+        .map(|(task, m)| (task.clone(), m.iter().filter(|(_, v)| v.is_finite()).map(|(k, v)| (k.clone(), *v)).collect()))
+        .collect();
+    regula_core::manifest::SplitMetrics { rows, per_target }
+}
+
 /// Metrics (per task and overall) and the values behind them.
 pub fn score(task: TaskKind, data: &Dataset, rows: &[usize], predicted: &[Vec<f64>]) -> (BTreeMap<String, TaskMetrics>, BTreeMap<String, Predictions>) {
     let measured: Vec<Vec<f64>> = (0..data.target_names.len()).map(|k| rows.iter().map(|&i| data.examples[i].targets[k]).collect()).collect();
@@ -87,6 +97,13 @@ mod tests {
         assert_relative_eq!(mean_loss(TaskKind::Classification, &[p], &[1.0]), -sigmoid.ln(), epsilon = 1e-7);
         assert_relative_eq!(mean_loss(TaskKind::Classification, &[p], &[0.0]), -(1.0 - sigmoid).ln(), epsilon = 1e-7);
         assert!(mean_loss(TaskKind::Classification, &[200.0], &[1.0]).is_finite());
+    }
+
+    #[test]
+    fn undefined_metrics_are_left_out_of_the_manifest() {
+        let m = BTreeMap::from([("y".to_string(), TaskMetrics::from([("auroc".to_string(), 0.7), ("mcc".to_string(), f64::NAN)]))]);
+        let s = split_metrics(5, &m);
+        assert_eq!(s.per_target["y"].keys().collect::<Vec<_>>(), vec!["auroc"]);
     }
 
     #[test]

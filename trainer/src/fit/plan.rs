@@ -35,6 +35,8 @@ pub struct Plan {
 #[derive(Clone, Debug)]
 pub enum SplitPlan {
     Once(SplitStrategy),
+    /// Validation rows come from their own table.
+    Given { valid_data: PathBuf },
     Fold { k: usize, fold: usize, seed: u64, grouping: Grouping },
 }
 
@@ -82,7 +84,7 @@ const CLASSIFICATION_METRICS: &[&str] = &["auroc", "auprc", "mcc", "loss"];
 impl Plan {
     pub fn resolve(o: FitOptions) -> Result<Plan, String> {
         let columns = Columns {
-            id: Some(o.id_column.clone().unwrap_or_else(|| "id".into())),
+            id: o.id_column.clone(),
             targets: o.target_columns.clone().unwrap_or_default(),
             chrom: o.chrom_column.clone(),
             split: o.split_column.clone(),
@@ -137,6 +139,15 @@ impl Plan {
             None => Grouping::None,
         };
         let split = match (o.folds, o.fold) {
+            _ if o.valid_data.is_some() && (o.folds.is_some() || o.split.is_some()) => {
+                return Err("--valid-data gives the validation rows itself: drop --split and --folds".into());
+            }
+            (None, None) if o.valid_data.is_some() => {
+                if !matches!(source, Source::Table { .. }) {
+                    return Err("--valid-data goes with --data (a table)".into());
+                }
+                SplitPlan::Given { valid_data: o.valid_data.clone().expect("checked") }
+            }
             (Some(k), Some(fold)) if fold < k => SplitPlan::Fold { k, fold, seed, grouping },
             (Some(k), Some(fold)) => return Err(format!("--fold {fold} is not below --folds {k} (folds count from 0)")),
             (Some(_), None) | (None, Some(_)) => return Err("k-fold cross-validation needs both --folds K and --fold I".into()),

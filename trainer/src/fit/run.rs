@@ -14,7 +14,7 @@ use regula_core::manifest::{
 
 use super::batches::{epoch_order, training_inputs, Augment};
 use super::checkpoint::{Checkpoint, LoopState};
-use super::evaluate::{in_measured_units, mean_loss, predict_rows, score};
+use super::evaluate::{in_measured_units, mean_loss, predict_rows, score, split_metrics};
 use super::model::build_model;
 use super::plan::{Plan, SplitPlan};
 use super::schedule::LrSchedule;
@@ -78,11 +78,10 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
     let options_toml = options.to_toml();
     let plan = Plan::resolve(options).map_err(FitError::Usage)?;
     let started = Instant::now();
-    let data = load(&plan.source, &plan.columns, plan.skip_bad)?;
+    let (data, split) = load_and_split(&plan)?;
     if plan.task == TaskKind::Classification {
         check_labels(&data, &plan)?;
     }
-    let split = make_split(&data, &plan)?;
     let normalisation = plan.transform.fit(&data, &split.train)?;
     let input_len: usize = data.lengths().iter().sum();
     let outputs = data.target_names.len();
@@ -257,7 +256,7 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64) -> Result<FitOut
         }
         let raw = predict_rows(&mut predictor, data, rows, plan.train.rc_average)?;
         let (metrics, values) = score(plan.task, data, rows, &in_measured_units(plan.task, &raw, normalisation));
-        manifest_metrics.insert(name.to_string(), SplitMetrics { rows: rows.len(), per_target: metrics.clone() });
+        manifest_metrics.insert(name.to_string(), split_metrics(rows.len(), &metrics));
         report.metrics.insert(name.to_string(), metrics);
         report.predictions.insert(name.to_string(), values);
     }
@@ -367,8 +366,33 @@ fn check_labels(data: &Dataset, plan: &Plan) -> Result<(), FitError> {
     Ok(())
 }
 
+/// The data a plan names and its split into training, validation and test rows. With
+/// `--valid-data` the validation table's rows are appended after the training table's.
+pub fn load_and_split(plan: &Plan) -> Result<(Dataset, Split), FitError> {
+    let mut data = load(&plan.source, &plan.columns, plan.skip_bad)?;
+    if let (SplitPlan::Given { valid_data }, Source::Table { sequence, partner, .. }) = (&plan.split, &plan.source) {
+        let source = Source::Table { path: valid_data.clone(), sequence: sequence.clone(), partner: partner.clone() };
+        let valid = load(&source, &plan.columns, plan.skip_bad)?;
+        if valid.lengths() != data.lengths() {
+            return Err(FitError::Usage(format!(
+                "{}: sequences are {:?} bp, the training table's {:?} bp",
+                valid_data.display(),
+                valid.lengths(),
+                data.lengths()
+            )));
+        }
+        let n = data.examples.len();
+        data.examples.extend(valid.examples);
+        data.skipped.extend(valid.skipped);
+        let split = Split { train: (0..n).collect(), valid: (n..data.examples.len()).collect(), test: vec![] };
+        return Ok((data, split));
+    }
+    let split = make_split(&data, plan)?;
+    Ok((data, split))
+}
+
 /// The split a plan describes.
-pub fn make_split(data: &Dataset, plan: &Plan) -> Result<Split, FitError> {
+fn make_split(data: &Dataset, plan: &Plan) -> Result<Split, FitError> {
     let rows: Vec<RowInfo> = data
         .examples
         .iter()
@@ -377,6 +401,7 @@ pub fn make_split(data: &Dataset, plan: &Plan) -> Result<Split, FitError> {
     Ok(match &plan.split {
         SplitPlan::Once(strategy) => split(&rows, strategy)?,
         SplitPlan::Fold { k, fold, seed, grouping } => k_fold(&rows, *k, *seed, grouping)?.swap_remove(*fold),
+        SplitPlan::Given { .. } => unreachable!("load_and_split handles a given validation table"),
     })
 }
 
@@ -421,6 +446,7 @@ fn describe_split(plan: &Plan, split: &Split) -> String {
         }
         SplitPlan::Once(crate::data::split::SplitStrategy::Column) => format!("the table's split column: {sizes}"),
         SplitPlan::Fold { k, fold, seed, .. } => format!("fold {fold} of {k}-fold cross-validation, seed {seed}: {sizes}"),
+        SplitPlan::Given { valid_data } => format!("validation rows from {}: {sizes}", valid_data.display()),
     }
 }
 
