@@ -225,6 +225,16 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// Raw model output `z` of target `k` as users see it: in measured units for regression
+    /// (the target's normalisation undone), a probability for classification (the sigmoid of
+    /// the logit). Every predictor reports values through this, so all agree.
+    pub fn reported_value(&self, k: usize, z: f64) -> f64 {
+        match self.output.kind {
+            OutputKind::Regression => self.targets[k].normalisation.undo(z),
+            OutputKind::Classification => 1.0 / (1.0 + (-z).exp()),
+        }
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a manifest always serialises")
     }
@@ -320,6 +330,15 @@ mod tests {
         let text = example().to_json().replace("\"licence\"", "\"license\"");
         let e = Manifest::from_json(&text).unwrap_err().to_string();
         assert!(e.starts_with("the manifest does not match schema version 1: unknown field `license`"), "{e}");
+    }
+
+    #[test]
+    fn reported_values_undo_normalisation_or_apply_the_sigmoid() {
+        let mut m = example();
+        approx::assert_relative_eq!(m.reported_value(0, 1.0), 1.0 * 1.2 + 0.3);
+        m.output.kind = OutputKind::Classification;
+        approx::assert_relative_eq!(m.reported_value(0, 0.0), 0.5);
+        approx::assert_relative_eq!(m.reported_value(0, 1.365759), 0.796694, epsilon = 1e-6);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use prost::Message;
 use regula_core::encode::one_hot_batch;
 use regula_core::length::{fit, Fitting, LengthPolicy};
-use regula_core::manifest::{Manifest, OutputKind};
+use regula_core::manifest::Manifest;
 
 use crate::error::{Error, Result};
 use crate::export::Predictor;
@@ -108,7 +108,7 @@ impl ExportedModel {
             .zip(counts)
             .zip(fittings)
             .map(|((sum, n), fitting)| Prediction {
-                values: sum.iter().zip(&self.manifest.targets).map(|(s, target)| self.to_units(s / n as f64, target)).collect(),
+                values: sum.iter().enumerate().map(|(k, s)| self.manifest.reported_value(k, s / n as f64)).collect(),
                 fitting,
             })
             .collect())
@@ -130,13 +130,6 @@ impl ExportedModel {
             "tile" => LengthPolicy::Tile { stride: stride.unwrap_or((self.input_length() / 2).max(1)), padding },
             other => return Err(Error::Invalid(format!("unknown length policy `{other}`: expected exact, pad, crop, pad-or-crop or tile"))),
         })
-    }
-
-    fn to_units(&self, z: f64, target: &regula_core::manifest::Target) -> f64 {
-        match self.manifest.output.kind {
-            OutputKind::Regression => target.normalisation.undo(z),
-            OutputKind::Classification => 1.0 / (1.0 + (-z).exp()),
-        }
     }
 
     /// A summary of the graph: inputs, outputs, operator counts and parameter count.

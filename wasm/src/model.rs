@@ -125,10 +125,11 @@ impl Model {
         Ok(out)
     }
 
-    /// Maps raw outputs `[n, outputs]` to measured units with each target's normalisation.
+    /// Maps raw outputs `[n, outputs]` to the values users see (measured units, or probabilities
+    /// for a classifier), as every Regula predictor does.
     pub fn undo(&self, raw: &[f32]) -> Vec<f64> {
         raw.chunks(self.outputs)
-            .flat_map(|row| row.iter().zip(&self.manifest.targets).map(|(&z, t)| t.normalisation.undo(z as f64)))
+            .flat_map(|row| row.iter().enumerate().map(|(k, &z)| self.manifest.reported_value(k, z as f64)))
             .collect()
     }
 
