@@ -1,5 +1,7 @@
 //! Exact p-values (FIMO's definition) against brute force over all k-mers.
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use regula_core::motif::pvalue::{PSSM_RANGE, ScoreDistribution};
 use regula_core::motif::pwm::{DEFAULT_NSITES, LogOddsPwm};
 use regula_core::motif::{Motif, MotifFormat, meme};
@@ -17,19 +19,6 @@ fn motif(id: &str, probs: Vec<[f64; 4]>, nsites: Option<f64>) -> Motif {
     }
 }
 
-/// Small deterministic PRNG (xorshift64*), so the tests need no extra dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 fn kmer(index: usize, w: usize) -> Vec<u8> {
     (0..w)
@@ -116,10 +105,10 @@ fn hand_checked_width_two() {
 /// it (exact for the integerised matrix), on both strands.
 #[test]
 fn random_width_eight_matches_brute_force() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = ChaCha8Rng::seed_from_u64(0x9E37_79B9_7F4A_7C15);
     let probs: Vec<[f64; 4]> = (0..8)
         .map(|_| {
-            let raw: [f64; 4] = std::array::from_fn(|_| rng.unit().powi(3));
+            let raw: [f64; 4] = std::array::from_fn(|_| rng.random::<f64>().powi(3));
             let s: f64 = raw.iter().sum();
             raw.map(|v| v / s)
         })
