@@ -16,6 +16,10 @@ use crate::runtime::{self, RuntimeConfig};
 pub const INPUT: &str = "x";
 /// Name of the prediction output, `[batch, outputs]`.
 pub const OUTPUT: &str = "pred";
+/// Rows per inference run in [`Predictor::predict_items`]: large enough to amortise a run, small
+/// enough to keep its memory modest.
+pub const BATCH_ROWS: usize = 256;
+
 /// Name of the symbolic batch dimension.
 pub const BATCH: &str = "batch";
 
@@ -78,6 +82,23 @@ pub struct Predictor {
 impl Predictor {
     pub fn new(model: &ModelProto, sample_shape: Vec<usize>, config: &RuntimeConfig) -> Result<Self> {
         Ok(Predictor { session: runtime::session(model, config)?, sample_shape })
+    }
+
+    /// Predictions `[items, outputs]` for any items, in batches of [`BATCH_ROWS`]: `encode(batch,
+    /// reverse)` one-hot encodes a batch (its reverse complement when `reverse`); with
+    /// `rc_average` each prediction is the mean over both strands.
+    pub fn predict_items<T>(&mut self, items: &[T], rc_average: bool, encode: impl Fn(&[T], bool) -> Vec<f32>) -> Result<Vec<f32>> {
+        let mut out = Vec::new();
+        for batch in items.chunks(BATCH_ROWS) {
+            let forward = self.predict(&encode(batch, false), batch.len())?;
+            if rc_average {
+                let reverse = self.predict(&encode(batch, true), batch.len())?;
+                out.extend(forward.iter().zip(&reverse).map(|(f, r)| 0.5 * (f + r)));
+            } else {
+                out.extend(forward);
+            }
+        }
+        Ok(out)
     }
 
     /// Predictions `[n, outputs]` (row-major) for `x` `[n, ..sample_shape]`.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use prost::Message;
-use regula_core::encode::one_hot_batch;
+use regula_core::encode::{one_hot_batch, reverse_complement};
 use regula_core::length::{fit, Fitting, LengthPolicy};
 use regula_core::manifest::Manifest;
 
@@ -29,8 +29,6 @@ pub struct Prediction {
     /// What was done to fit the sequence to the model.
     pub fitting: Fitting,
 }
-
-const BATCH: usize = 256;
 
 impl ExportedModel {
     /// Loads `dir/manifest.json` and the model file it names.
@@ -59,18 +57,13 @@ impl ExportedModel {
 
     /// Raw outputs `[n, targets]` for sequences of exactly the model's length.
     pub fn raw(&mut self, sequences: &[&[u8]], rc_average: bool) -> Result<Vec<f32>> {
-        let mut out = Vec::with_capacity(sequences.len() * self.manifest.targets.len());
-        for chunk in sequences.chunks(BATCH) {
-            let forward = self.predictor.predict(&one_hot_batch(chunk), chunk.len())?;
-            if rc_average {
-                let rc: Vec<Vec<u8>> = chunk.iter().map(|s| regula_core::encode::reverse_complement(s)).collect();
-                let reverse = self.predictor.predict(&one_hot_batch(&rc), chunk.len())?;
-                out.extend(forward.iter().zip(&reverse).map(|(f, r)| 0.5 * (f + r)));
+        self.predictor.predict_items(sequences, rc_average, |batch, reverse| {
+            if reverse {
+                one_hot_batch(&batch.iter().map(|s| reverse_complement(s)).collect::<Vec<_>>())
             } else {
-                out.extend(forward);
+                one_hot_batch(batch)
             }
-        }
-        Ok(out)
+        })
     }
 
     /// Predictions for named sequences of any length: fitted by `policy` (the manifest's

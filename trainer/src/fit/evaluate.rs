@@ -10,22 +10,9 @@ use crate::eval::metrics::{evaluate, TaskKind, TaskMetrics};
 use crate::eval::report::Predictions;
 use crate::export::Predictor;
 
-/// Rows per inference run: large enough to amortise the call, small enough to stay light.
-const BATCH: usize = 256;
-
 /// Raw model outputs `[rows, targets]` (training space), averaged over both strands if asked.
 pub fn predict_rows(predictor: &mut Predictor, data: &Dataset, rows: &[usize], rc_average: bool) -> crate::Result<Vec<f32>> {
-    let mut out = Vec::with_capacity(rows.len() * data.target_names.len());
-    for chunk in rows.chunks(BATCH) {
-        let forward = predictor.predict(&encode_rows(data, chunk, |_| false, |_| 0), chunk.len())?;
-        if rc_average {
-            let reverse = predictor.predict(&encode_rows(data, chunk, |_| true, |_| 0), chunk.len())?;
-            out.extend(forward.iter().zip(&reverse).map(|(f, r)| 0.5 * (f + r)));
-        } else {
-            out.extend(forward);
-        }
-    }
-    Ok(out)
+    predictor.predict_items(rows, rc_average, |batch, reverse| encode_rows(data, batch, |_| reverse, |_| 0))
 }
 
 /// Mean loss of raw outputs against training-space targets (MSE, or BCE with logits).
