@@ -3,7 +3,7 @@
 //! records and stray IUPAC codes.
 
 use regula_core::encode::one_hot;
-use regula_core::sequence::{fasta, parse_sequences, table, SequenceError};
+use regula_core::sequence::{fasta, parse_sequences, table, RecordProblem, SequenceError};
 use regula_tests::data_bytes;
 
 const HG19: &str = "hg19_chr22_20000001_20002400.fa";
@@ -59,7 +59,7 @@ fn an_iupac_code_in_a_real_record_is_located() {
     let line3 = text.split(|&b| b == b'\n').take(2).map(|l| l.len() + 1).sum::<usize>();
     text[line3 + 9] = b'W';
     let e = fasta::parse(&text).unwrap_err();
-    assert!(matches!(e, SequenceError::AmbiguityCode { position: 70, letter: 'W', .. }));
+    assert!(matches!(e, SequenceError::Record { problem: RecordProblem::AmbiguityCode { position: 70, letter: 'W' }, .. }));
     assert_eq!(
         e.to_string(),
         "record 1 '22:20000001-21000000' (line 1): position 70: IUPAC ambiguity code 'W' is not supported (only A, C, G, T and N)"

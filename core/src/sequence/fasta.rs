@@ -8,7 +8,7 @@ use std::io::{BufRead, Read};
 use noodles_fasta as noodles;
 
 use super::line_counter::LineCounter;
-use super::{validate, RecordLocation, SequenceError, SequenceRecord};
+use super::{validate, RecordLocation, RecordProblem, SequenceError, SequenceRecord};
 
 /// Reads validated records one at a time from a FASTA stream.
 pub struct Reader<R> {
@@ -48,7 +48,7 @@ impl<R: BufRead> Reader<R> {
         let name = String::from_utf8_lossy(definition.name()).into_owned();
         let at = || RecordLocation { index: self.records_read, name: name.clone(), line };
         if sequence.is_empty() {
-            return Err(SequenceError::EmptySequence { at: at() });
+            return Err(SequenceError::Record { at: at(), problem: RecordProblem::EmptySequence });
         }
         validate(&sequence, at)?;
         let description = definition.description().map(|d| String::from_utf8_lossy(d).into_owned());

@@ -44,12 +44,8 @@ impl fmt::Display for RecordLocation {
 /// What was wrong with a sequence input, and where.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SequenceError {
-    #[error("{at}: position {position}: IUPAC ambiguity code '{letter}' is not supported (only A, C, G, T and N)")]
-    AmbiguityCode { at: RecordLocation, position: usize, letter: char },
-    #[error("{at}: position {position}: {letter:?} is not a nucleotide letter (expected A, C, G, T or N)")]
-    InvalidCharacter { at: RecordLocation, position: usize, letter: char },
-    #[error("{at}: the record has no sequence")]
-    EmptySequence { at: RecordLocation },
+    #[error("{at}: {problem}")]
+    Record { at: RecordLocation, problem: RecordProblem },
     #[error("line {line}: {message}")]
     MalformedFasta { line: usize, message: String },
     #[error("line {line}: text before the first '>' header; a FASTA file must start with '>name'")]
@@ -64,6 +60,17 @@ pub enum SequenceError {
     Io(String),
 }
 
+/// What was wrong with one record's sequence; [`SequenceError::Record`] says where.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RecordProblem {
+    #[error("position {position}: IUPAC ambiguity code '{letter}' is not supported (only A, C, G, T and N)")]
+    AmbiguityCode { position: usize, letter: char },
+    #[error("position {position}: {letter:?} is not a nucleotide letter (expected A, C, G, T or N)")]
+    InvalidCharacter { position: usize, letter: char },
+    #[error("the record has no sequence")]
+    EmptySequence,
+}
+
 const IUPAC_AMBIGUITY: &[u8] = b"RYSWKMBDHVryswkmbdhv";
 
 /// Checks that every letter is `ACGTN` (any case); the error names the first offending position.
@@ -74,11 +81,12 @@ pub fn validate(sequence: &[u8], at: impl FnOnce() -> RecordLocation) -> Result<
     let byte = sequence[i];
     let letter = display_char(&sequence[i..]);
     let position = i + 1;
-    if IUPAC_AMBIGUITY.contains(&byte) {
-        Err(SequenceError::AmbiguityCode { at: at(), position, letter })
+    let problem = if IUPAC_AMBIGUITY.contains(&byte) {
+        RecordProblem::AmbiguityCode { position, letter }
     } else {
-        Err(SequenceError::InvalidCharacter { at: at(), position, letter })
-    }
+        RecordProblem::InvalidCharacter { position, letter }
+    };
+    Err(SequenceError::Record { at: at(), problem })
 }
 
 /// The character starting at `bytes[0]`, decoding UTF-8 where possible so a stray 'é' reads as 'é'.

@@ -313,13 +313,7 @@ fn input_error(path: &Path, error: SequenceError) -> DataError {
 fn row_failure(e: SequenceError) -> (usize, String, String) {
     match e {
         SequenceError::Table { line, message } => (line, String::new(), message),
-        SequenceError::AmbiguityCode { ref at, .. } | SequenceError::InvalidCharacter { ref at, .. } => {
-            let (line, id) = (at.line, at.name.clone());
-            let message = e.to_string();
-            // The location is already in the row prefix; keep what follows it.
-            let reason = message.split_once("): ").map_or(message.clone(), |(_, r)| r.to_string());
-            (line, id, reason)
-        }
+        SequenceError::Record { at, problem } => (at.line, at.name, problem.to_string()),
         other => (0, String::new(), other.to_string()),
     }
 }
