@@ -47,6 +47,18 @@ enum Command {
         #[command(flatten)]
         options: FitOptions,
     },
+    /// Write the rows of a training run and the set (train, valid, test) each lands in, as a
+    /// TSV — so another trainer can use exactly the same split.
+    Split {
+        /// A TOML file of options, as for fit (e.g. a model's train.toml or config.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where to write the TSV (standard output if absent).
+        #[arg(long = "to")]
+        to: Option<PathBuf>,
+        #[command(flatten)]
+        options: FitOptions,
+    },
     /// Print a model's manifest and a summary of its graph.
     Inspect {
         /// A model folder, or its model.onnx.
@@ -151,13 +163,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Fit { config, resume, quiet, options } => {
-            let options = match config {
-                Some(path) => {
-                    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    options.over(FitOptions::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?)
-                }
-                None => options,
-            };
+            let options = with_config(options, config)?;
             let outcome = regula_train::fit::fit(options, resume, !quiet).map_err(|e| e.to_string())?;
             let metrics = &outcome.manifest.metrics;
             println!("best epoch {} of {} run; model written to {}", outcome.best_epoch, outcome.epochs_run, outcome.out.display());
@@ -180,6 +186,11 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));
             Ok(())
+        }
+        Command::Split { config, to, options } => {
+            let plan = regula_train::fit::plan::Plan::resolve(with_config(options, config)?)?;
+            let table = regula_train::fit::split_table::split_table(&plan).map_err(|e| e.to_string())?;
+            write_tsv(to, &table)
         }
         Command::Inspect { model } => {
             let dir = if model.is_dir() { model } else { model.parent().map(PathBuf::from).unwrap_or_default() };
@@ -290,6 +301,13 @@ fn run(cli: Cli) -> Result<(), String> {
             write_tsv(out, &tsv)
         }
     }
+}
+
+/// Flags given on the command line over the keys of a TOML config file.
+fn with_config(options: FitOptions, config: Option<PathBuf>) -> Result<FitOptions, String> {
+    let Some(path) = config else { return Ok(options) };
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(options.over(FitOptions::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?))
 }
 
 fn write_tsv(out: Option<PathBuf>, tsv: &str) -> Result<(), String> {

@@ -8,5 +8,6 @@ pub mod model;
 pub mod plan;
 pub mod run;
 pub mod schedule;
+pub mod split_table;
 
 pub use run::{fit, fit_until, FitError, FitOutcome};

@@ -1,0 +1,79 @@
+//! The rows of a training run and the set each lands in, as a table: what another trainer (the
+//! PyTorch reference in `bench/reference/`) reads to train on exactly the same split.
+
+use super::plan::Plan;
+use super::run::{load_and_split, FitError};
+use crate::data::dataset::Dataset;
+use crate::data::split::Split;
+
+/// Tab-separated table, one row per example in dataset order: `id`, `set` (train, valid or
+/// test), `sequence`, `partner` (dual-branch only) and the measured targets as read (before
+/// any log transform or standardisation).
+pub fn split_table(plan: &Plan) -> Result<String, FitError> {
+    let (data, split) = load_and_split(plan)?;
+    Ok(render(&data, &split))
+}
+
+fn render(data: &Dataset, split: &Split) -> String {
+    let mut set = vec![""; data.examples.len()];
+    for (name, rows) in [("train", &split.train), ("valid", &split.valid), ("test", &split.test)] {
+        for &r in rows {
+            set[r] = name;
+        }
+    }
+    let branches = data.lengths().len();
+    let mut header = vec!["id", "set", "sequence"];
+    if branches == 2 {
+        header.push("partner");
+    }
+    header.extend(data.target_names.iter().map(String::as_str));
+    let mut out = header.join("\t") + "\n";
+    for (e, set) in data.examples.iter().zip(set) {
+        // Rows outside every set (none today) would be silently trained on by a reader.
+        debug_assert!(!set.is_empty(), "row {} is in no set", e.id);
+        let mut fields = vec![e.id.clone(), set.to_string()];
+        fields.extend(e.sequences.iter().map(|s| String::from_utf8_lossy(s).into_owned()));
+        fields.extend(e.targets.iter().map(|t| t.to_string()));
+        out += &fields.join("\t");
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::dataset::Example;
+
+    fn example(id: &str, seqs: &[&str], y: f64) -> Example {
+        Example {
+            id: id.into(),
+            line: 0,
+            sequences: seqs.iter().map(|s| s.as_bytes().to_vec()).collect(),
+            targets: vec![y],
+            chrom: None,
+            split: None,
+        }
+    }
+
+    #[test]
+    fn every_row_is_listed_in_order_with_its_set_and_raw_target() {
+        let data = Dataset {
+            target_names: vec!["mean_value".into()],
+            examples: vec![example("a", &["ACGT"], -0.5), example("b", &["GGCC"], 1.25), example("c", &["TTAA"], 2.0)],
+            skipped: vec![],
+        };
+        let split = Split { train: vec![0, 2], valid: vec![1], test: vec![] };
+        assert_eq!(
+            render(&data, &split),
+            "id\tset\tsequence\tmean_value\na\ttrain\tACGT\t-0.5\nb\tvalid\tGGCC\t1.25\nc\ttrain\tTTAA\t2\n"
+        );
+    }
+
+    #[test]
+    fn a_dual_branch_row_carries_its_partner() {
+        let data = Dataset { target_names: vec!["y".into()], examples: vec![example("p|e", &["AC", "GT"], 3.0)], skipped: vec![] };
+        let split = Split { train: vec![], valid: vec![], test: vec![0] };
+        assert_eq!(render(&data, &split), "id\tset\tsequence\tpartner\ty\np|e\ttest\tAC\tGT\t3\n");
+    }
+}
