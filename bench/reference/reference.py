@@ -597,6 +597,7 @@ def main() -> None:
             "batch_prep_seconds": prep,
             "eval_seconds": eval_seconds,
             "samples_per_s": trained / train_seconds,
+            "load_average": list(os.getloadavg()),
         }
         history.append(rec)
         print(f"epoch {epoch}/{r['epochs']}: train loss {rec['train_loss']:.4f}, valid loss {valid_loss:.4f}, valid {r['metric']} {metric:.4f}"
