@@ -1,0 +1,3 @@
+import * as bench from "/bench/page.mjs";
+window.bench = bench;
+window.benchLoaded = true;
