@@ -137,6 +137,7 @@ pub fn for_sequence(
     policy: &regula_core::length::LengthPolicy,
     method: impl Fn(&Model, &[f32]) -> Result<Attribution>,
 ) -> Result<(Attribution, Vec<u8>, isize, regula_core::length::Fitting)> {
+    crate::segments::check_count(model, 1, "the input")?;
     let (windows, fitting) = regula_core::length::fit(seq, model.length, policy).map_err(|e| Error::Input(e.to_string()))?;
     if windows.len() == 1 {
         let w = &windows[0];
@@ -177,4 +178,24 @@ pub fn for_sequence(
         completeness_gap: gap,
     };
     Ok((a, seq.to_vec(), 0, fitting))
+}
+
+/// [`for_sequence`] for an item (one sequence per model segment, each fitted by its policy). A
+/// two-segment model's attribution covers its joined window (`length` = both segments), the
+/// returned [`SegmentFit`](crate::segments::SegmentFit)s say where each segment lies in it.
+#[allow(clippy::type_complexity)]
+pub fn for_item(
+    model: &Model,
+    item: &[Vec<u8>],
+    policies: &[regula_core::length::LengthPolicy],
+    method: impl Fn(&Model, &[f32]) -> Result<Attribution>,
+) -> Result<(Attribution, Vec<u8>, isize, regula_core::length::Fitting, Option<Vec<crate::segments::SegmentFit>>)> {
+    crate::segments::check_count(model, item.len(), "the input")?;
+    if model.segments.len() == 1 {
+        let (a, bases, start, fitting) = for_sequence(model, &item[0], &policies[0], method)?;
+        return Ok((a, bases, start, fitting, None));
+    }
+    let (joined, fits) = crate::segments::fit_item(model, item, policies)?;
+    let a = method(model, &model.encode(&joined))?;
+    Ok((a, joined, 0, crate::segments::summary(&fits), Some(fits)))
 }

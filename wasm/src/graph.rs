@@ -317,13 +317,16 @@ pub fn initializer_f32(proto: &ModelProto, name: &str) -> Option<(Vec<usize>, Ve
     (data.len() == n).then_some((dims, data))
 }
 
-/// The first convolution the input feeds, as its effective weights `[filters, 4, k]`: when a
+/// The first convolution the input (or a slice of it, for a two-segment model) feeds, as its effective weights `[filters, 4, k]`: when a
 /// BatchNormalization reads the convolution's output directly, each filter is multiplied by
 /// its `scale / sqrt(var + epsilon)` (the constant shift does not change which bases a filter
 /// prefers), so the filters' relative sharpness is what the next layer sees.
 pub fn first_conv(proto: &ModelProto, input: &str) -> Option<(Vec<usize>, Vec<f32>)> {
     let g = proto.graph.as_ref()?;
-    let conv = g.node.iter().find(|n| n.op_type == "Conv" && n.input.first().map(String::as_str) == Some(input))?;
+    // The input itself, or (a two-segment model) a slice of it: the first branch's convolution.
+    let mut reads: Vec<&str> = vec![input];
+    reads.extend(g.node.iter().filter(|n| n.op_type == "Slice" && n.input.first().map(String::as_str) == Some(input)).flat_map(|n| n.output.iter().map(String::as_str)));
+    let conv = g.node.iter().find(|n| n.op_type == "Conv" && n.input.first().is_some_and(|i| reads.contains(&i.as_str())))?;
     let (dims, mut w) = initializer_f32(proto, conv.input.get(1)?)?;
     let bn = g.node.iter().find(|n| n.op_type == "BatchNormalization" && n.input.first() == conv.output.first());
     if let Some(bn) = bn

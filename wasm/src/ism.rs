@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::geometry::{IsmWindow, plan_valid_windows, plan_windows};
 use crate::model::Model;
+use crate::segments::{self, SegmentFit};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,6 +51,9 @@ pub struct IsmResult {
     /// Forward passes of the trunk (fast) or of the whole model (naive), and input bases they read.
     pub passes: usize,
     pub bases_computed: usize,
+    /// Two-segment models: where each segment lies in `bases` (then `bases` is the joined model
+    /// input, `window_start` 0 and `fitting` the summary of the segments' fittings).
+    pub segments: Option<Vec<SegmentFit>>,
 }
 
 struct Fast {
@@ -260,6 +264,7 @@ impl WindowRun {
             effects,
             passes: self.passes,
             bases_computed: self.bases_computed,
+            segments: None,
         })
     }
 }
@@ -274,14 +279,31 @@ pub struct IsmRun {
     fitting: Fitting,
     windows: Vec<WindowRun>,
     current: usize,
+    segments: Option<Vec<SegmentFit>>,
 }
 
 impl IsmRun {
     /// Prepares mutagenesis of `seq` fitted to the model by `policy`.
     pub fn new(model: &Model, seq: &[u8], policy: &LengthPolicy, method: Method) -> Result<Self> {
+        segments::check_count(model, 1, "the input")?;
         let (windows, fitting) = fit(seq, model.length, policy).map_err(|e| Error::Input(e.to_string()))?;
         let windows = windows.into_iter().map(|w| WindowRun::new(model, w, fitting.clone(), method)).collect::<Result<_>>()?;
-        Ok(IsmRun { seq: seq.to_vec(), fitting, windows, current: 0 })
+        Ok(IsmRun { seq: seq.to_vec(), fitting, windows, current: 0, segments: None })
+    }
+
+    /// Prepares mutagenesis of an item (one sequence per model segment, each fitted by its
+    /// policy). A two-segment model is mutated over its joined window, every base of both
+    /// segments; fast mutagenesis does not apply (two trunks), so each substitution is an exact
+    /// forward pass, batched.
+    pub fn new_item(model: &Model, item: &[Vec<u8>], policies: &[LengthPolicy], method: Method) -> Result<Self> {
+        segments::check_count(model, item.len(), "the input")?;
+        if model.segments.len() == 1 {
+            return Self::new(model, &item[0], &policies[0], method);
+        }
+        let (joined, fits) = segments::fit_item(model, item, policies)?;
+        let fitting = segments::summary(&fits);
+        let window = WindowRun::new(model, Window { bases: joined.clone(), start: 0 }, fitting.clone(), method)?;
+        Ok(IsmRun { seq: joined, fitting, windows: vec![window], current: 0, segments: Some(fits) })
     }
 
     /// Fast, unless any window fell back to naive.
@@ -333,7 +355,9 @@ impl IsmRun {
         }
         let n = self.windows.len();
         if n == 1 {
-            return self.windows.into_iter().next().expect("one window").finish(model);
+            let mut r = self.windows.into_iter().next().expect("one window").finish(model)?;
+            r.segments = self.segments;
+            return Ok(r);
         }
         let (l, t) = (self.seq.len(), model.outputs);
         let mut effects = vec![0.0f32; t * l * 4];
@@ -366,6 +390,7 @@ impl IsmRun {
             effects,
             passes,
             bases_computed,
+            segments: None,
         })
     }
 }
@@ -433,6 +458,11 @@ fn mutate(row: &mut [f32], len: usize, p: usize, b: usize) {
 /// Full mutagenesis in one call.
 pub fn saturation_mutagenesis(model: &Model, seq: &[u8], policy: &LengthPolicy, method: Method) -> Result<IsmResult> {
     IsmRun::new(model, seq, policy, method)?.run_to_end(model, usize::MAX, |_, _| true)
+}
+
+/// Full mutagenesis of an item (one sequence per model segment) in one call.
+pub fn saturation_mutagenesis_item(model: &Model, item: &[Vec<u8>], policies: &[LengthPolicy], method: Method) -> Result<IsmResult> {
+    IsmRun::new_item(model, item, policies, method)?.run_to_end(model, usize::MAX, |_, _| true)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -40,27 +40,137 @@ fn f32s(v: &[f32]) -> Float32Array {
     Float32Array::from(v)
 }
 
-/// Reads one sequence (plain or one FASTA record) with a located error.
-fn one_sequence(text: &str) -> Result<Vec<u8>, JsError> {
-    let records = regula_core::sequence::parse_sequences(text.as_bytes()).map_err(|e| JsError::new(&e.to_string()))?;
-    match records.as_slice() {
-        [r] => Ok(r.sequence.clone()),
-        [] => Err(JsError::new("no sequence was given")),
-        more => Err(JsError::new(&format!("expected one sequence, got {} records", more.len()))),
-    }
+fn parse_records(text: &str) -> Result<Vec<regula_core::sequence::SequenceRecord>, JsError> {
+    regula_core::sequence::parse_sequences(text.as_bytes()).map_err(|e| JsError::new(&e.to_string()))
 }
 
-/// A length policy from `options.policy` (`{policy: "tile", stride: 100, padding: "n"}`, the
-/// manifest's JSON form), else the manifest's default.
-fn policy(model: &Model, options: &JsValue) -> Result<LengthPolicy, JsError> {
-    match get(options, "policy") {
-        None => Ok(model.manifest.inputs[0].default_length_policy.clone()),
-        Some(v) => serde_wasm_bindgen::from_value(v).map_err(|e| {
-            JsError::new(&format!(
-                "options.policy: {e}; expected e.g. {{policy: \"pad_or_crop\", padding: \"n\"}} or {{policy: \"tile\", stride: 100, padding: \"n\"}}"
-            ))
-        }),
+/// Checks a sequence given as a string (not FASTA) with a located error.
+fn checked(s: String, index: usize, name: &str) -> Result<Vec<u8>, JsError> {
+    regula_core::sequence::validate(s.as_bytes(), || regula_core::sequence::RecordLocation { index, name: name.to_string(), line: 1 })
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(s.into_bytes())
+}
+
+fn segment_names(model: &Model) -> Vec<&str> {
+    model.segments.iter().map(|s| s.name.as_str()).collect()
+}
+
+/// One item: one sequence per model segment, with its name if it has one. `v` is a string
+/// (plain sequence or FASTA: one record, or for a two-segment model two records, promoter
+/// first), an array of one string per segment, or an object with a string per segment name
+/// (`{sequence}`, or `{promoter, distal}`) and optionally `name`. `index` is 1-based.
+fn item_of(model: &Model, v: &JsValue, index: usize, what: &str) -> Result<(Option<String>, Vec<Vec<u8>>), JsError> {
+    let names = segment_names(model);
+    let count = |n: usize| crate::segments::check_count(model, n, what).map_err(err);
+    if let Some(text) = v.as_string() {
+        let records = parse_records(&text)?;
+        if records.is_empty() {
+            return Err(JsError::new("no sequence was given"));
+        }
+        if records.len() != names.len() {
+            if names.len() == 1 {
+                return Err(JsError::new(&format!("expected one sequence, got {} records", records.len())));
+            }
+            count(records.len())?;
+        }
+        let name = (names.len() > 1 || records[0].name != "sequence").then(|| records[0].name.clone());
+        return Ok((name, records.into_iter().map(|r| r.sequence).collect()));
     }
+    if Array::is_array(v) {
+        let parts = Array::from(v);
+        count(parts.length() as usize)?;
+        let seqs = parts
+            .iter()
+            .zip(&names)
+            .map(|(p, segment)| {
+                let s = p.as_string().ok_or_else(|| JsError::new(&format!("{what}: the {segment} sequence is not a string")))?;
+                checked(s, index, &format!("{what} ({segment})"))
+            })
+            .collect::<Result<_, _>>()?;
+        return Ok((None, seqs));
+    }
+    if v.is_object() {
+        let name = get(v, "name").and_then(|n| n.as_string());
+        let label = name.clone().unwrap_or_else(|| what.to_string());
+        let has = |k: &str| get(v, k).is_some();
+        let paired = has("promoter") as usize + has("distal") as usize;
+        if names.len() == 1 && !has("sequence") && paired > 0 {
+            count(2)?;
+        }
+        if names.len() > 1 && has("sequence") && paired == 0 {
+            count(1)?;
+        }
+        if names.len() > 1 && paired == 1 {
+            let missing = if has("promoter") { "distal" } else { "promoter" };
+            return Err(JsError::new(&format!("{what} has no \"{missing}\" sequence; this model reads {}", crate::segments::expected(model))));
+        }
+        if names.iter().any(|n| !has(n)) {
+            return Err(no_item(model, what));
+        }
+        let seqs = names
+            .iter()
+            .map(|segment| {
+                let s = get(v, segment)
+                    .and_then(|s| s.as_string())
+                    .ok_or_else(|| JsError::new(&format!("{what}: \"{segment}\" is not a string")))?;
+                checked(s, index, &if names.len() > 1 { format!("{label} ({segment})") } else { label.clone() })
+            })
+            .collect::<Result<_, _>>()?;
+        return Ok((name, seqs));
+    }
+    Err(no_item(model, what))
+}
+
+fn no_item(model: &Model, what: &str) -> JsError {
+    JsError::new(&if model.segments.len() == 1 {
+        format!("{what} is neither a string nor an object with a \"sequence\" string")
+    } else {
+        format!("{what} is neither a string, nor {{promoter, distal}}, nor [promoter, distal] (this model reads {})", crate::segments::expected(model))
+    })
+}
+
+/// The item of a one-item call (mutagenesis, variants, attributions).
+fn one_item(model: &Model, v: &JsValue) -> Result<Vec<Vec<u8>>, JsError> {
+    Ok(item_of(model, v, 1, "the input")?.1)
+}
+
+fn parse_policy(v: JsValue, what: &str) -> Result<LengthPolicy, JsError> {
+    serde_wasm_bindgen::from_value(v).map_err(|e| {
+        JsError::new(&format!(
+            "{what}: {e}; expected e.g. {{policy: \"pad_or_crop\", padding: \"n\"}} or {{policy: \"tile\", stride: 100, padding: \"n\"}}"
+        ))
+    })
+}
+
+/// One length policy per model segment from `options.policy`: one policy for every segment
+/// (`{policy: "tile", stride: 100, padding: "n"}`, the manifest's JSON form), an array with one
+/// per segment, or an object by segment name (`{promoter: {...}, distal: {...}}`); each segment
+/// not given gets the manifest's default.
+fn policies(model: &Model, options: &JsValue) -> Result<Vec<LengthPolicy>, JsError> {
+    let mut out: Vec<LengthPolicy> = model.segments.iter().map(|s| s.default_policy.clone()).collect();
+    let Some(v) = get(options, "policy") else { return Ok(out) };
+    if Array::is_array(&v) {
+        let a = Array::from(&v);
+        if a.length() as usize != out.len() {
+            return Err(JsError::new(&format!("options.policy: {} policies for {} segments ({})", a.length(), out.len(), segment_names(model).join(", "))));
+        }
+        for (i, p) in a.iter().enumerate() {
+            out[i] = parse_policy(p, &format!("options.policy[{i}]"))?;
+        }
+        return Ok(out);
+    }
+    let names: Vec<String> = segment_names(model).iter().map(|s| s.to_string()).collect();
+    let by_name = v.is_object() && get(&v, "policy").is_none() && names.iter().any(|n| get(&v, n).is_some());
+    if by_name {
+        for (i, n) in names.iter().enumerate() {
+            if let Some(p) = get(&v, n) {
+                out[i] = parse_policy(p, &format!("options.policy.{n}"))?;
+            }
+        }
+        return Ok(out);
+    }
+    let p = parse_policy(v, "options.policy")?;
+    Ok(vec![p; out.len()])
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -77,14 +187,24 @@ export type Fitting =
   | { action: "padded"; left: number; right: number }
   | { action: "cropped"; left: number; right: number }
   | { action: "tiled"; windows: number; stride: number };
-export interface PredictOptions { policy?: LengthPolicy }
+/** One policy for every segment, one per segment, or by segment name. */
+export type Policies = LengthPolicy | LengthPolicy[] | { [segment: string]: LengthPolicy };
+export interface PredictOptions { policy?: Policies; reverseComplement?: boolean }
+/** A segment the model reads: "sequence", or "promoter" and "distal" for a two-segment model. */
+export interface Segment { name: string; length: number; offset: number }
+/** The input of a two-segment model (the trainer's dual-branch preset). */
+export interface SegmentedSequence { name?: string; promoter: string; distal: string }
+/** Where a segment of the input went: its fitting and its window's place in the joined bases. */
+export interface SegmentFit { name: string; length: number; offset: number; window_length: number; window_start: number; fitting: Fitting }
 export interface SequencePrediction {
   name: string; length: number; fitting: Fitting;
   /** Per target, measured units; the mean over windows for a tiled sequence. */
   values: number[]; window_starts: number[]; window_values: number[][];
+  /** Two-segment models: per segment (then one window; window_starts per segment). */
+  segments?: SegmentFit[];
 }
 export interface MutagenesisOptions {
-  method?: "fast" | "naive"; chunk?: number; policy?: LengthPolicy;
+  method?: "fast" | "naive"; chunk?: number; policy?: Policies;
   /** Called after each chunk; return false to cancel (the call then throws "cancelled"). */
   onProgress?: (done: number, total: number) => boolean | void;
 }
@@ -96,21 +216,23 @@ export interface MutagenesisResult {
   importance: Float32Array;
   bases: string; window_start: number; fitting: Fitting; method: "fast" | "naive";
   fallback_reason?: string; passes: number; bases_computed: number;
+  /** Two-segment models: where each segment lies in `bases` (the joined input). */
+  segments?: SegmentFit[];
 }
-export interface VariantOptions { reverseComplement?: boolean; chrom?: string; offset?: number; policy?: LengthPolicy }
+export interface VariantOptions { reverseComplement?: boolean; chrom?: string; offset?: number; policy?: Policies; segment?: string | number }
 export interface VariantScore {
   line: number; id?: string; position?: number; reference?: string; alternate?: string;
   kind?: "snv" | "mnv" | "insertion" | "deletion" | "complex"; error?: string;
   ref_prediction: number[]; alt_prediction: number[]; difference: number[]; log2_fold_change: (number | undefined)[];
 }
-export interface VariantReport { scores: VariantScore[]; reverse_complement_averaged: boolean; aggregation: string }
-export interface AttributionOptions { policy?: LengthPolicy; steps?: number; baseline?: "n" | "zeros" }
+export interface VariantReport { scores: VariantScore[]; reverse_complement_averaged: boolean; aggregation: string; segment?: string }
+export interface AttributionOptions { policy?: Policies; steps?: number; baseline?: "n" | "zeros" }
 export interface Attribution {
   method: string; shape: [number, number];
   /** [targets, L] */ perPosition: Float32Array;
   /** [targets, 4, L] */ perChannel: Float32Array;
   prediction: Float32Array; completenessGap?: Float32Array;
-  bases: string; window_start: number; fitting: Fitting;
+  bases: string; window_start: number; fitting: Fitting; segments?: SegmentFit[];
 }
 export interface MotifHighlight {
   motif_id: string; motif_name?: string; start: number; end: number; strand: "+" | "-";
@@ -167,44 +289,74 @@ impl Predictor {
         self.model.attribution.is_some()
     }
 
-    /// Predictions for `sequences`: FASTA/plain text, or an array of plain sequence strings or
-    /// `{name, sequence}` objects.
-    /// `options.policy` overrides the manifest's length policy. Returns one object per sequence:
-    /// `{name, length, fitting, values, window_starts, window_values}`.
+    /// The sequences the model reads per prediction, in order: `[{name: "sequence", length,
+    /// offset: 0}]`, or for a two-segment model `[{name: "promoter", length, offset: 0}, {name:
+    /// "distal", length, offset}]` (`offset`: where the segment starts in the model input).
+    #[wasm_bindgen(getter, unchecked_return_type = "Segment[]")]
+    pub fn segments(&self) -> Result<JsValue, JsError> {
+        to_js(&self.model.segments)
+    }
+
+    /// Predictions for `sequences`: FASTA/plain text, or an array of items. For a one-input
+    /// model an item is a plain sequence string or `{name, sequence}`; for a two-segment model
+    /// `{name, promoter, distal}` or `[promoter, distal]`, and FASTA text pairs its records
+    /// (promoter, distal, promoter, distal, …; the pair is named after the promoter record).
+    /// `options.policy` overrides the manifest's length policies (one for all segments, one per
+    /// segment as an array, or `{promoter, distal}`); `options.reverseComplement` averages each
+    /// value over both strands (two segments: each reverse-complemented in place). Returns one
+    /// object per item: `{name, length, fitting, values, window_starts, window_values, segments?}`.
     #[wasm_bindgen(unchecked_return_type = "SequencePrediction[]")]
     pub fn predict(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string | (string | { name?: string; sequence: string })[]")] sequences: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | (string | { name?: string; sequence: string } | SegmentedSequence | [string, string])[]")]
+        sequences: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PredictOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let seqs: Vec<(String, Vec<u8>)> = if let Some(text) = sequences.as_string() {
-            regula_core::sequence::parse_sequences(text.as_bytes())
-                .map_err(|e| JsError::new(&e.to_string()))?
-                .into_iter()
-                .map(|r| (r.name, r.sequence))
-                .collect()
+        let model = &self.model;
+        let paired = model.segments.len() > 1;
+        let items: Vec<predict::Item> = if let Some(text) = sequences.as_string() {
+            let records = parse_records(&text)?;
+            if !paired {
+                records.into_iter().map(|r| (r.name, vec![r.sequence])).collect()
+            } else {
+                if records.len() % 2 != 0 {
+                    return Err(JsError::new(&format!(
+                        "this model reads {} per prediction, so FASTA records go in pairs (promoter, then distal); got {} record{}",
+                        crate::segments::expected(model),
+                        records.len(),
+                        if records.len() == 1 { "" } else { "s" }
+                    )));
+                }
+                let mut out = Vec::new();
+                let mut it = records.into_iter();
+                while let (Some(p), Some(d)) = (it.next(), it.next()) {
+                    out.push((p.name, vec![p.sequence, d.sequence]));
+                }
+                out
+            }
         } else if Array::is_array(&sequences) {
             let mut out = Vec::new();
             for (i, v) in Array::from(&sequences).iter().enumerate() {
-                // A plain string, or {name, sequence}.
-                let (name, s) = match v.as_string() {
-                    Some(s) => (format!("sequence {}", i + 1), s),
-                    None => {
-                        let s = get(&v, "sequence").and_then(|s| s.as_string()).ok_or_else(|| {
-                            JsError::new(&format!("sequences[{i}] is neither a string nor an object with a \"sequence\" string"))
-                        })?;
-                        (get(&v, "name").and_then(|n| n.as_string()).unwrap_or_else(|| format!("sequence {}", i + 1)), s)
+                let what = format!("sequences[{i}]");
+                let fallback = format!("sequence {}", i + 1);
+                match v.as_string() {
+                    // A plain sequence (not FASTA).
+                    Some(s) => {
+                        crate::segments::check_count(model, 1, &what).map_err(err)?;
+                        out.push((fallback.clone(), vec![checked(s, i + 1, &fallback)?]));
                     }
-                };
-                regula_core::sequence::validate(s.as_bytes(), || regula_core::sequence::RecordLocation { index: i + 1, name: name.clone(), line: 1 })
-                    .map_err(|e| JsError::new(&e.to_string()))?;
-                out.push((name, s.into_bytes()));
+                    None => {
+                        let (name, item) = item_of(model, &v, i + 1, &what)?;
+                        out.push((name.unwrap_or(fallback), item));
+                    }
+                }
             }
             out
         } else {
             return Err(JsError::new("predict(sequences): pass FASTA/plain text or an array of sequence strings"));
         };
-        let p = predict::predict(&self.model, &seqs, &policy(&self.model, &options)?).map_err(err)?;
+        let rc = get(&options, "reverseComplement").is_some_and(|v| v.is_truthy());
+        let p = predict::predict_averaged(model, items, &policies(model, &options)?, rc).map_err(err)?;
         to_js(&p)
     }
 
@@ -214,10 +366,13 @@ impl Predictor {
     /// (return `false` to cancel, which throws "cancelled"), `policy`. Returns
     /// `{effects: Float32Array [targets, L, 4], shape, reference, importance: Float32Array
     /// [targets, L], bases, window_start, fitting, method, fallback_reason, passes, bases_computed}`.
+    /// A two-segment model takes `{promoter, distal}` (or `[promoter, distal]`, or two FASTA
+    /// records): both segments are mutated, `bases` is their joined window and `segments` says
+    /// where each lies; it runs naive (exact forward passes; `fallback_reason` says why).
     #[wasm_bindgen(js_name = saturationMutagenesis, unchecked_return_type = "MutagenesisResult")]
     pub fn saturation_mutagenesis(
         &self,
-        sequence: &str,
+        #[wasm_bindgen(unchecked_param_type = "string | SegmentedSequence | [string, string]")] sequence: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "MutagenesisOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
         let mut job = self.start_mutagenesis(sequence, options.clone())?;
@@ -247,50 +402,69 @@ impl Predictor {
     #[wasm_bindgen(js_name = startMutagenesis)]
     pub fn start_mutagenesis(
         &self,
-        sequence: &str,
+        #[wasm_bindgen(unchecked_param_type = "string | SegmentedSequence | [string, string]")] sequence: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "MutagenesisOptions")] options: JsValue,
     ) -> Result<MutagenesisJob, JsError> {
-        let seq = one_sequence(sequence)?;
+        let item = one_item(&self.model, &sequence)?;
         let method = match get(&options, "method").and_then(|v| v.as_string()).as_deref() {
             None | Some("fast") => Method::Fast,
             Some("naive") => Method::Naive,
             Some(other) => return Err(JsError::new(&format!("options.method '{other}': expected \"fast\" or \"naive\""))),
         };
-        let run = IsmRun::new(&self.model, &seq, &policy(&self.model, &options)?, method).map_err(err)?;
+        let run = IsmRun::new_item(&self.model, &item, &policies(&self.model, &options)?, method).map_err(err)?;
         Ok(MutagenesisJob { model: self.model.clone(), run })
     }
 
     /// Scores variants (VCF lines or `pos REF>ALT`, 1-based) against `sequence`. Options:
     /// `reverseComplement` (average both strands), `chrom` and `offset` (VCF POS − offset =
     /// position in the sequence), `policy`. Every variant gets a row; problems are in its `error`.
+    /// A two-segment model takes `{promoter, distal}`; `options.segment` (`"promoter"`, default,
+    /// or `"distal"`) says which one the variants are in; strand averaging reverse-complements
+    /// each segment in place.
     #[wasm_bindgen(js_name = scoreVariants, unchecked_return_type = "VariantReport")]
     pub fn score_variants(
         &self,
-        sequence: &str,
+        #[wasm_bindgen(unchecked_param_type = "string | SegmentedSequence | [string, string]")] sequence: JsValue,
         variants: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "VariantOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let seq = one_sequence(sequence)?;
+        let item = one_item(&self.model, &sequence)?;
+        let segment = match get(&options, "segment") {
+            None => 0,
+            Some(v) => {
+                let names = segment_names(&self.model);
+                let found = match (v.as_string(), v.as_f64()) {
+                    (Some(name), _) => names.iter().position(|n| *n == name),
+                    (_, Some(i)) if i >= 0.0 && (i as usize) < names.len() && i.fract() == 0.0 => Some(i as usize),
+                    _ => None,
+                };
+                found.ok_or_else(|| {
+                    JsError::new(&format!("options.segment {v:?}: expected one of {} (or its index)", names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")))
+                })?
+            }
+        };
         let coordinates = Coordinates {
             chrom: get(&options, "chrom").and_then(|v| v.as_string()),
             offset: get(&options, "offset").and_then(|v| v.as_f64()).map_or(0, |o| o as u64),
         };
         let rc = get(&options, "reverseComplement").is_some_and(|v| v.is_truthy());
-        let report = variants::score_variants(&self.model, &seq, variants, &coordinates, &policy(&self.model, &options)?, rc).map_err(err)?;
+        let report = variants::score_variants_in(&self.model, &item, segment, variants, &coordinates, &policies(&self.model, &options)?, rc)
+            .map_err(err)?;
         to_js(&report)
     }
 
     /// Gradient × input per position (`perPosition` [targets, L]) and per channel (`perChannel`
     /// [targets, 4, L]) of the sequence's model window (or, tiled, of the mean over windows at
-    /// every base), in model output units.
+    /// every base), in model output units. A two-segment model: over the joined window of both
+    /// segments, with `segments` saying where each lies.
     #[wasm_bindgen(js_name = gradientTimesInput, unchecked_return_type = "Attribution")]
     pub fn gradient_times_input(
         &self,
-        sequence: &str,
+        #[wasm_bindgen(unchecked_param_type = "string | SegmentedSequence | [string, string]")] sequence: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "AttributionOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let seq = one_sequence(sequence)?;
-        let found = attribution::for_sequence(&self.model, &seq, &policy(&self.model, &options)?, attribution::gradient_times_input);
+        let item = one_item(&self.model, &sequence)?;
+        let found = attribution::for_item(&self.model, &item, &policies(&self.model, &options)?, attribution::gradient_times_input);
         attribution_js(found.map_err(err)?)
     }
 
@@ -299,10 +473,10 @@ impl Predictor {
     #[wasm_bindgen(js_name = integratedGradients, unchecked_return_type = "Attribution")]
     pub fn integrated_gradients(
         &self,
-        sequence: &str,
+        #[wasm_bindgen(unchecked_param_type = "string | SegmentedSequence | [string, string]")] sequence: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "AttributionOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let seq = one_sequence(sequence)?;
+        let item = one_item(&self.model, &sequence)?;
         let steps = get(&options, "steps").and_then(|v| v.as_f64()).map_or(32, |s| s as usize);
         let zeros = match get(&options, "baseline").and_then(|v| v.as_string()).as_deref() {
             None | Some("n") | Some("N") => false,
@@ -313,7 +487,7 @@ impl Predictor {
             let baseline = zeros.then(|| vec![0.0; x.len()]);
             attribution::integrated_gradients(m, x, baseline.as_deref(), steps)
         };
-        attribution_js(attribution::for_sequence(&self.model, &seq, &policy(&self.model, &options)?, ig).map_err(err)?)
+        attribution_js(attribution::for_item(&self.model, &item, &policies(&self.model, &options)?, ig).map_err(err)?)
     }
 
     /// First-layer convolution filters as PWMs, each with its `top` (default 3) best matches in
@@ -343,7 +517,9 @@ impl Predictor {
     }
 }
 
-fn attribution_js((a, bases, start, fitting): (Attribution, Vec<u8>, isize, regula_core::length::Fitting)) -> Result<JsValue, JsError> {
+type Found = (Attribution, Vec<u8>, isize, regula_core::length::Fitting, Option<Vec<crate::segments::SegmentFit>>);
+
+fn attribution_js((a, bases, start, fitting, segments): Found) -> Result<JsValue, JsError> {
     let o = Object::new();
     set(&o, "method", a.method.clone());
     set(&o, "shape", Array::of2(&JsValue::from(a.outputs as u32), &JsValue::from(a.length as u32)));
@@ -356,6 +532,9 @@ fn attribution_js((a, bases, start, fitting): (Attribution, Vec<u8>, isize, regu
     set(&o, "bases", String::from_utf8_lossy(&bases).into_owned());
     set(&o, "window_start", start as f64);
     set(&o, "fitting", to_js(&fitting)?);
+    if let Some(s) = &segments {
+        set(&o, "segments", to_js(s)?);
+    }
     Ok(o.into())
 }
 
@@ -416,6 +595,9 @@ fn ism_js(r: &IsmResult) -> Result<Object, JsError> {
     }
     set(&o, "passes", r.passes as f64);
     set(&o, "bases_computed", r.bases_computed as f64);
+    if let Some(s) = &r.segments {
+        set(&o, "segments", to_js(s)?);
+    }
     Ok(o)
 }
 

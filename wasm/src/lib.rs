@@ -16,6 +16,7 @@ pub mod model;
 pub mod motifs;
 pub mod predict;
 pub mod runtime;
+pub mod segments;
 pub mod variants;
 
 use serde::Serialize;

@@ -7,14 +7,18 @@ use crate::error::{Error, Result};
 use crate::geometry::Field;
 use crate::graph;
 use crate::runtime::{Backend, Graph, Tract};
+use crate::segments::{DUAL_NAMES, SINGLE_NAME, Segment};
 
 /// Batch size for forward passes (batch size barely changes throughput in wasm).
 pub const BATCH: usize = 32;
 
 pub struct Model {
     pub manifest: Manifest,
-    /// Input length `L`.
+    /// Input length `L` (for a two-segment model, both segments: `Lp + Ld`).
     pub length: usize,
+    /// The sequences the model reads per prediction: one, or a promoter and its distal partner
+    /// joined along the length ([`crate::segments`]).
+    pub segments: Vec<Segment>,
     /// Number of outputs (targets).
     pub outputs: usize,
     pub n_value: f32,
@@ -45,16 +49,51 @@ impl Model {
     /// [`Model::load`] with the graphs run by `backend`.
     pub fn load_with(onnx: &[u8], manifest_json: &str, attribution: Option<&[u8]>, backend: &dyn Backend) -> Result<Model> {
         let manifest = Manifest::from_json(manifest_json).map_err(|e| Error::Manifest(e.to_string()))?;
-        let [input] = manifest.inputs.as_slice() else {
-            return Err(Error::Unsupported(format!(
-                "the model has {} sequence inputs; the in-browser predictor handles one",
-                manifest.inputs.len()
-            )));
+        let input = match manifest.inputs.as_slice() {
+            [input] => input,
+            [promoter, distal] => {
+                if promoter.name != distal.name {
+                    return Err(Error::Unsupported(format!(
+                        "the manifest lists two inputs named '{}' and '{}'; a two-segment model reads one graph input (promoter then distal along the length), listed twice under its name",
+                        promoter.name, distal.name
+                    )));
+                }
+                if promoter.encoding != distal.encoding {
+                    return Err(Error::Unsupported("the two segments of the model have different encodings".into()));
+                }
+                promoter
+            }
+            more => {
+                return Err(Error::Unsupported(format!(
+                    "the model has {} sequence inputs; the in-browser predictor handles one, or two (promoter and distal partner)",
+                    more.len()
+                )));
+            }
         };
+        let names: &[&str] = if manifest.inputs.len() == 1 { &[SINGLE_NAME] } else { &DUAL_NAMES };
+        let mut offset = 0;
+        let segments: Vec<Segment> = manifest
+            .inputs
+            .iter()
+            .zip(names)
+            .map(|(i, name)| {
+                let s = Segment { name: name.to_string(), length: i.length, offset, default_policy: i.default_length_policy.clone() };
+                offset += i.length;
+                s
+            })
+            .collect();
+        let length = offset;
         let Encoding::OneHot { n_value } = input.encoding;
         let proto = graph::read_model(onnx)?;
-        graph::check_io(&proto, &input.name, input.length, &manifest.output.name, "inference")?;
-        let (split, split_error) = match graph::split(&proto, &input.name, &manifest.output.name) {
+        graph::check_io(&proto, &input.name, length, &manifest.output.name, "inference")?;
+        let split = if segments.len() > 1 {
+            // Two trunks over two parts of the input: the receptive-field windows of fast
+            // mutagenesis assume one trunk over one sequence.
+            Err("a two-segment model (promoter and distal, each through its own trunk): exact forward passes per substitution".to_string())
+        } else {
+            graph::split(&proto, &input.name, &manifest.output.name)
+        };
+        let (split, split_error) = match split {
             Ok(s) => (
                 Some(SplitGraphs {
                     trunk: backend.graph(s.trunk, true),
@@ -70,7 +109,7 @@ impl Model {
             None => None,
             Some(bytes) => {
                 let a = graph::read_model(bytes)?;
-                graph::check_io(&a, &input.name, input.length, &manifest.output.name, "attribution")?;
+                graph::check_io(&a, &input.name, length, &manifest.output.name, "attribution")?;
                 let outs: Vec<String> = a.graph.as_ref().expect("graph").output.iter().map(|o| o.name.clone()).collect();
                 for k in 0..manifest.targets.len() {
                     let want = gradient_output(&manifest.output.name, k);
@@ -87,7 +126,8 @@ impl Model {
         };
         let first_conv = graph::first_conv(&proto, &input.name).filter(|(d, _)| d.len() == 3 && d[1] == 4);
         let model = Model {
-            length: input.length,
+            length,
+            segments,
             outputs: manifest.targets.len(),
             n_value,
             manifest,

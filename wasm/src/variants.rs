@@ -6,14 +6,14 @@
 //! prediction; a tiled sequence's prediction is the mean over its windows
 //! ([`crate::predict::TILE_AGGREGATION`]), for the reference and for each alternate sequence.
 
-use regula_core::encode::reverse_complement;
 use regula_core::length::LengthPolicy;
 use regula_core::variant::{Coordinates, Variant, VariantKind, parse_variants};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::predict::predict;
+use crate::predict::{Item, predict_values};
+use crate::segments;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct VariantScore {
@@ -40,26 +40,9 @@ pub struct VariantReport {
     pub scores: Vec<VariantScore>,
     pub reverse_complement_averaged: bool,
     pub aggregation: &'static str,
-}
-
-/// Predictions for `seqs`, averaged with their reverse complements when `rc` is set.
-fn predict_values(model: &Model, seqs: Vec<(String, Vec<u8>)>, policy: &LengthPolicy, rc: bool) -> Result<Vec<Vec<f64>>> {
-    let n = seqs.len();
-    let mut all = seqs;
-    if rc {
-        let rcs: Vec<(String, Vec<u8>)> = all.iter().map(|(name, s)| (format!("{name} (reverse complement)"), reverse_complement(s))).collect();
-        all.extend(rcs);
-    }
-    let p = predict(model, &all, policy)?;
-    Ok((0..n)
-        .map(|i| {
-            if rc {
-                p[i].values.iter().zip(&p[n + i].values).map(|(a, b)| 0.5 * (a + b)).collect()
-            } else {
-                p[i].values.clone()
-            }
-        })
-        .collect())
+    /// Two-segment models: the segment the variants are in (positions are within it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
 }
 
 /// Scores every variant in `text` (VCF lines or `pos REF>ALT`) against `sequence`.
@@ -71,8 +54,28 @@ pub fn score_variants(
     policy: &LengthPolicy,
     rc_average: bool,
 ) -> Result<VariantReport> {
+    score_variants_in(model, &[sequence.to_vec()], 0, text, coordinates, std::slice::from_ref(policy), rc_average)
+}
+
+/// Scores every variant in `text` against segment `segment` of `item` (one sequence per model
+/// segment; the others stay as given), each segment fitted by its policy. With `rc_average`
+/// every prediction is the mean over both strands ([`crate::predict::reverse_strand`]).
+pub fn score_variants_in(
+    model: &Model,
+    item: &[Vec<u8>],
+    segment: usize,
+    text: &str,
+    coordinates: &Coordinates,
+    policies: &[LengthPolicy],
+    rc_average: bool,
+) -> Result<VariantReport> {
+    segments::check_count(model, item.len(), "the input")?;
+    let Some(sequence) = item.get(segment) else {
+        return Err(Error::Input(format!("segment {segment}: the model has {} segments", model.segments.len())));
+    };
+    let sequence = sequence.as_slice();
     let parsed = parse_variants(text, coordinates);
-    let reference = predict_values(model, vec![("reference".into(), sequence.to_vec())], policy, rc_average)
+    let reference = predict_values(model, vec![("reference".into(), item.to_vec())], policies, rc_average)
         .map_err(|e| Error::Input(format!("the reference sequence: {e}")))?
         .remove(0);
     let mut scores = Vec::with_capacity(parsed.len());
@@ -120,18 +123,26 @@ pub fn score_variants(
     }
     // Alternate sequences that the policy cannot fit (e.g. an insertion past the model length
     // under `pad`) get their own error; the others are predicted together.
-    let mut batch = Vec::new();
+    let mut batch: Vec<Item> = Vec::new();
     let mut owners = Vec::new();
+    let paired = model.segments.len() > 1;
     for (i, alt) in alts {
-        match regula_core::length::fit(&alt, model.length, policy) {
+        let fits = if paired {
+            segments::fit_segment(model, segment, &alt, &policies[segment]).map(|_| ()).map_err(|e| e.to_string())
+        } else {
+            regula_core::length::fit(&alt, model.length, &policies[0]).map(|_| ()).map_err(|e| e.to_string())
+        };
+        match fits {
             Err(e) => scores[i].error = Some(format!("line {}: the sequence with this variant: {e}", scores[i].line)),
-            Ok(_) => {
-                batch.push((format!("line {}", scores[i].line), alt));
+            Ok(()) => {
+                let mut with = item.to_vec();
+                with[segment] = alt;
+                batch.push((format!("line {}", scores[i].line), with));
                 owners.push(i);
             }
         }
     }
-    let values = predict_values(model, batch, policy, rc_average)?;
+    let values = predict_values(model, batch, policies, rc_average)?;
     for (i, alt) in owners.into_iter().zip(values) {
         let s = &mut scores[i];
         s.difference = alt.iter().zip(&reference).map(|(a, r)| a - r).collect();
@@ -139,5 +150,10 @@ pub fn score_variants(
         s.ref_prediction = reference.clone();
         s.alt_prediction = alt;
     }
-    Ok(VariantReport { scores, reverse_complement_averaged: rc_average, aggregation: crate::predict::TILE_AGGREGATION })
+    Ok(VariantReport {
+        scores,
+        reverse_complement_averaged: rc_average,
+        aggregation: crate::predict::TILE_AGGREGATION,
+        segment: paired.then(|| model.segments[segment].name.clone()),
+    })
 }
