@@ -74,19 +74,34 @@ fuzz seconds="60":
         RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" "corpus-seed/$t" -- -max_total_time={{seconds}} -rss_limit_mb=2048 2>&1 | grep -E '^(Done|#[0-9]+ +DONE)|ERROR|panicked' ; \
     done
 
+# A model whose training table is derived from the data first has a prepare.py that writes it.
 # Train a shipped model from its recipe, models/NAME/train.toml (reads ../shared/data; seeded).
 train name: ort
     cargo build --release -p regula-train
+    [ ! -f models/{{name}}/prepare.py ] || python3 models/{{name}}/prepare.py
     target/release/regula-train fit --config models/{{name}}/train.toml
 
-# The shipped HepG2 lentiMPRA model (about 30 minutes on 2 cores).
-train-hepg2-mpra: (train "hepg2-mpra")
+# Zero-shot CAGI5 variant effects of an MPRA model (F9, LDLR, SORT1), written into its card.
+cagi5 name: ort
+    cargo build --release -p regula-train
+    python3 bench/cagi5/zero_shot.py --model models/{{name}} --cagi5 ../shared/data/cagi5 --out bench/results/cagi5-{{name}}.json --card models/{{name}}/MODEL_CARD.md
 
-# The shipped WTC11 lentiMPRA model (about 20 minutes on 2 cores).
-train-wtc11-mpra: (train "wtc11-mpra")
+# The shipped HepG2 lentiMPRA model and its CAGI5 evaluation (about 30 minutes on 2 cores).
+train-hepg2-mpra: (train "hepg2-mpra") (cagi5 "hepg2-mpra")
+
+# The shipped WTC11 lentiMPRA model and its CAGI5 evaluation (about 20 minutes on 2 cores).
+train-wtc11-mpra: (train "wtc11-mpra") (cagi5 "wtc11-mpra")
 
 # The shipped TATA promoter classifier (GUE prom_300_tata).
 train-promoter-tata: (train "promoter-tata")
+
+# The shipped two-branch (promoter + distal) demonstration model, on constructed lentiMPRA pairs.
+train-dual-branch-demo: (train "dual-branch-demo")
+
+# Parts: browser training reference variants (default: all; about an hour). Not run by CI.
+# Benchmarks against the peers (PyTorch, onnxruntime-web) on this machine; rewrites BENCHMARKS.md.
+bench *parts: ort setup-web
+    bench/run.sh {{parts}}
 
 # Saturation-mutagenesis benchmark (issue 5), Node and headless Chromium.
 bench-ism: setup-web

@@ -19,7 +19,11 @@ pub struct EpochRecord {
     /// The early-stopping metric on the validation set.
     pub valid_metric: f64,
     pub learning_rate: f64,
+    /// Wall time of the epoch, validation included.
     pub seconds: f64,
+    /// Wall time of the training steps alone (what throughput is computed from).
+    #[serde(default)]
+    pub train_seconds: f64,
 }
 
 /// Predicted and measured values of one task on one split, in measured units.
@@ -135,7 +139,7 @@ mod tests {
     fn writes_json_that_reads_back_and_html_with_every_plot() {
         let mut r = Report { model: "demo".into(), metric: "pearson".into(), ..Default::default() };
         r.history = (1..=3)
-            .map(|e| EpochRecord { epoch: e, train_loss: 1.0 / e as f64, valid_loss: 1.2 / e as f64, valid_metric: 0.2 * e as f64, learning_rate: 1e-3, seconds: 1.0 })
+            .map(|e| EpochRecord { epoch: e, train_loss: 1.0 / e as f64, valid_loss: 1.2 / e as f64, valid_metric: 0.2 * e as f64, learning_rate: 1e-3, seconds: 1.0, train_seconds: 0.8 })
             .collect();
         let m = TaskMetrics::from([("pearson".to_string(), 0.6)]);
         r.metrics.insert("validation".into(), BTreeMap::from([("HepG2".to_string(), m)]));

@@ -172,6 +172,7 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
             bar.set_message(format!("loss {:.4}", loss_sum / (b + 1) as f64));
             bar.inc(1);
         }
+        let train_seconds = epoch_started.elapsed().as_secs_f64();
         snapshot = trainer.snapshot()?;
         let store = snapshot.store.clone();
         let mut predictor = Predictor::new(&export::inference_graph(trainer.model(), &store)?, vec![4, input_len], &runtime)?;
@@ -202,6 +203,7 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
             valid_metric: metric,
             learning_rate: lr,
             seconds: epoch_started.elapsed().as_secs_f64(),
+            train_seconds,
         });
         bar.finish_with_message(format!("loss {:.4}  valid {} {metric:.4}{}", loss_sum / batches_per_epoch as f64, t.metric, if improved { " (best)" } else { "" }));
         if show_progress && !std::io::stderr().is_terminal() {

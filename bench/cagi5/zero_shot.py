@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Zero-shot variant effects of an MPRA model on the CAGI5 saturation-mutagenesis elements.
+
+The CAGI5 elements are longer than the 200 bp the lentiMPRA models were trained on, so each
+element is cut into 200 bp tiles (every STRIDE bases, plus one ending at the element's end).
+`regula-train ism` predicts every substitution of every tile (each tile padded with the
+model's own lentiMPRA adapters, both strands averaged); a variant's predicted effect is the
+mean of its effects over all tiles that contain it ("tile mean"), and for comparison the
+effect in the one tile whose centre is nearest to it ("centred tile"). Pearson and Spearman r
+against the measured effect, per element.
+
+    bench/cagi5/zero_shot.py --model models/hepg2-mpra --cagi5 ../shared/data/cagi5 \
+        --out bench/results/cagi5-hepg2-mpra.json [--elements F9,LDLR,SORT1] [--stride 10] \
+        [--card models/hepg2-mpra/MODEL_CARD.md]
+
+With --card, the card's "Zero-shot variant effects (CAGI5)" section is written (or replaced).
+"""
+import argparse
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TILE = 200
+
+
+def pearson(x, y):
+    mx, my = statistics.fmean(x), statistics.fmean(y)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
+    sxx = sum((a - mx) ** 2 for a in x)
+    syy = sum((b - my) ** 2 for b in y)
+    return sxy / (sxx * syy) ** 0.5
+
+
+def ranks(v):
+    order = sorted(range(len(v)), key=lambda i: v[i])
+    r = [0.0] * len(v)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and v[order[j + 1]] == v[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            r[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return r
+
+
+def spearman(x, y):
+    return pearson(ranks(x), ranks(y))
+
+
+def tile_starts(length, stride):
+    starts = list(range(0, length - TILE + 1, stride))
+    if starts[-1] != length - TILE:
+        starts.append(length - TILE)
+    return starts
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--cagi5", required=True, help="folder with train_release.tsv, reference_sequences.csv, replicate_correlation.tsv")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--elements", default="F9,LDLR,SORT1")
+    ap.add_argument("--stride", type=int, default=10)
+    ap.add_argument("--card", help="model card whose CAGI5 section to write")
+    ap.add_argument("--regula-train", default="target/release/regula-train")
+    args = ap.parse_args()
+
+    refs = {r["regulatory_element"]: r for r in csv.DictReader(open(os.path.join(args.cagi5, "reference_sequences.csv")))}
+    with open(os.path.join(args.cagi5, "train_release.tsv")) as f:
+        variants = list(csv.DictReader(f, delimiter="\t"))
+    with open(os.path.join(args.cagi5, "replicate_correlation.tsv")) as f:
+        ceiling = {r["Name"]: float(r["Replicate correlation"]) for r in csv.DictReader(f, delimiter="\t")}
+
+    results = []
+    for element in args.elements.split(","):
+        ref = refs[element]
+        seq, start = ref["ref_sequence"].upper(), int(ref["start_pos"])
+        rows = [v for v in variants if v["element"] == element]
+        for v in rows:
+            i = int(v["pos_1based"]) - 1 - start
+            if not (0 <= i < len(seq)) or seq[i] != v["ref"]:
+                sys.exit(f"{element}: variant {v['chrom_hg19']}:{v['pos_1based']} {v['ref']}>{v['alt']} does not match the element sequence")
+        starts = tile_starts(len(seq), args.stride)
+        with tempfile.TemporaryDirectory() as tmp:
+            fasta = os.path.join(tmp, "tiles.fa")
+            with open(fasta, "w") as f:
+                for s in starts:
+                    f.write(f">{s}\n{seq[s:s + TILE]}\n")
+            out = os.path.join(tmp, "ism.tsv")
+            t0 = time.time()
+            subprocess.run([args.regula_train, "ism", "--model", args.model, "--input", fasta, "--rc-average", "--out", out], check=True)
+            seconds = time.time() - t0
+            effects = {}  # (element index, alt) -> [(tile start, effect)]
+            with open(out) as f:
+                for r in csv.DictReader(f, delimiter="\t"):
+                    s = int(r["id"])
+                    effects.setdefault((s + int(r["position"]) - 1, r["alt"]), []).append((s, float(r["effect"])))
+        measured, tile_mean, centred = [], [], []
+        for v in rows:
+            i = int(v["pos_1based"]) - 1 - start
+            e = effects[(i, v["alt"])]
+            measured.append(float(v["value"]))
+            tile_mean.append(statistics.fmean(x for _, x in e))
+            centred.append(min(e, key=lambda t: abs(t[0] + TILE / 2 - i))[1])
+        results.append({
+            "element": element,
+            "length": len(seq),
+            "variants": len(rows),
+            "tiles": len(starts),
+            "ism_seconds": round(seconds, 2),
+            "tile_mean": {"pearson": pearson(tile_mean, measured), "spearman": spearman(tile_mean, measured)},
+            "centred_tile": {"pearson": pearson(centred, measured), "spearman": spearman(centred, measured)},
+            "replicate_correlation": ceiling.get(element),
+        })
+        r = results[-1]
+        print(f"{element}: {len(rows)} variants, {len(starts)} tiles; tile mean r {r['tile_mean']['pearson']:.3f} (rho {r['tile_mean']['spearman']:.3f}), centred tile r {r['centred_tile']['pearson']:.3f}; replicate r {r['replicate_correlation']}")
+    manifest = json.load(open(os.path.join(args.model, "manifest.json")))
+    report = {
+        "model": manifest["name"],
+        "data": "CAGI5 regulation saturation, train_release.tsv (Kircher et al. 2019)",
+        "tiling": f"{TILE} bp tiles every {args.stride} bp (plus one ending at the element's end), each padded with the model's adapters; both strands averaged",
+        "aggregation": "tile_mean: mean effect over all tiles containing the variant; centred_tile: the tile whose centre is nearest",
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": platform.machine(),
+        "elements": results,
+    }
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out + ".tmp", "w") as f:
+        json.dump(report, f, indent=1)
+    os.replace(args.out + ".tmp", args.out)
+    if args.card:
+        write_card_section(args.card, report)
+
+
+SECTION = "## Zero-shot variant effects (CAGI5)"
+
+
+def card_section(report):
+    lines = [
+        SECTION,
+        "",
+        f"Measured effects of every single-nucleotide substitution in the HepG2 elements of the CAGI5 "
+        f"regulation-saturation challenge ({report['data']}; never seen in training) against the "
+        f"model's predicted effect, alternate minus reference. "
+        f"Tiling: {report['tiling']}. Aggregation: {report['aggregation']}. The replicate correlation "
+        f"of the measurements is the ceiling. Made by `bench/cagi5/zero_shot.py` ({report['date']}).",
+        "",
+        "| element | length (bp) | variants | tiles | Pearson r, tile mean | Spearman, tile mean | Pearson r, centred tile | replicate r |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for e in report["elements"]:
+        lines.append(
+            f"| {e['element']} | {e['length']} | {e['variants']} | {e['tiles']} | {e['tile_mean']['pearson']:.3f} | "
+            f"{e['tile_mean']['spearman']:.3f} | {e['centred_tile']['pearson']:.3f} | {e['replicate_correlation']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_card_section(card, report):
+    text = open(card).read()
+    section = card_section(report)
+    if SECTION in text:
+        head, rest = text.split(SECTION, 1)
+        tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
+        text = head + section + ("\n" + tail.lstrip("\n") if tail else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(card + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(card + ".tmp", card)
+
+
+if __name__ == "__main__":
+    main()

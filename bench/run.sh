@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `just bench [PART...]`: Regula against the tools a user would otherwise pick, on this machine,
+# then BENCHMARKS.md rendered from the raw results in bench/results/*.json. Parts (default: all):
+#   browser    tract-wasm vs onnxruntime-web in headless Chromium: inference per shipped model,
+#              saturation mutagenesis, attributions, cold start, package size
+#   training   reference-CNN training throughput, regula-train (ORT CPU) vs PyTorch CPU
+#   reference  each shipped model vs a PyTorch twin trained on the same split: validation metrics
+#              and training throughput (the PyTorch models train to the end: the longest part)
+#   variants   native score-variants throughput on 100,000 variants
+# Not run by CI. Set BENCH_PYTHON to a Python with torch to skip installing PyTorch.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+parts=${*:-browser training reference variants}
+python=$(bench/setup.sh)
+results=bench/results
+work=target/bench
+mkdir -p "$results" "$work"
+cargo build --release -q -p regula-train
+threads=2
+
+for part in $parts; do
+  echo "== $part"
+  case $part in
+    browser)
+      wasm/build.sh "$work/pkg"
+      node bench/browser/run.mjs --pkg "$work/pkg" --models models --out "$results/browser.json"
+      ;;
+    training)
+      "$python" bench/training/throughput.py --python "$python" --threads "$threads" --rounds 3 --out "$results/training.json"
+      ;;
+    reference)
+      for dir in models/*/; do
+        name=$(basename "$dir")
+        [ ! -f "$dir/prepare.py" ] || python3 "$dir/prepare.py"
+        target/release/regula-train split --config "$dir/train.toml" --to "$work/$name.split.tsv"
+        # Regula's throughput on the same recipe (two epochs; its metrics are the shipped model's).
+        target/release/regula-train fit --config "$dir/train.toml" --epochs 2 --threads "$threads" --out "$work/regula-$name" --quiet >/dev/null
+        cp "$work/regula-$name/report.json" "$results/regula-$name.report.json"
+        OMP_WAIT_POLICY=PASSIVE "$python" bench/reference/reference.py --model "$dir" --split "$work/$name.split.tsv" \
+          --threads "$threads" --out "$results/reference-$name.json"
+      done
+      ;;
+    variants)
+      python3 bench/variants/score_variants.py --model models/hepg2-mpra --reference ../shared/data/genome/hg19_chr22_20-21Mb.fa \
+        --variants 100000 --runs 3 --threads "$threads" --out "$results/variants.json"
+      ;;
+    *) echo "unknown part '$part' (browser, training, reference, variants)" >&2; exit 2 ;;
+  esac
+done
+python3 bench/render.py "$results" > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
+echo "BENCHMARKS.md written from $results/."

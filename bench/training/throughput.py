@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Training throughput of the reference CNN: regula-train (ONNX Runtime CPU) vs PyTorch CPU,
+same architecture, loss, optimizer, batch, length and threads; runs interleaved so both see the
+same machine. samples/s = forward + loss + backward + AdamW update, timed steps after warm-up.
+
+    bench/training/throughput.py --python PYTHON_WITH_TORCH --out RESULT.json [--rounds 3]
+        [--threads 2] [--steps 100] [--no-spin]
+
+--no-spin stops idle worker threads from spinning in both runtimes (ORT allow_spinning=0,
+OpenMP OMP_WAIT_POLICY=PASSIVE): on a machine shared with other work, spinning threads starve
+each other; on an idle machine the defaults are the fair comparison.
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RATE = re.compile(r": ([0-9.]+) samples/s")
+
+
+def run(cmd, env=None):
+    line = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, cwd=ROOT).stdout.strip().splitlines()[-1]
+    print(line, flush=True)
+    return float(RATE.search(line).group(1)), line
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--python", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--no-spin", action="store_true")
+    a = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "regula-train", "--example", "bench_train"], check=True, cwd=ROOT)
+    common = ["--threads", str(a.threads), "--steps", str(a.steps), "--warmup", str(a.warmup)]
+    ours_cmd = [os.path.join(ROOT, "target/release/examples/bench_train"), *common] + (["--no-spin"] if a.no_spin else [])
+    theirs_cmd = [a.python, os.path.join(ROOT, "bench/reference/bench_train.py"), *common]
+    env = dict(os.environ, **({"OMP_WAIT_POLICY": "PASSIVE"} if a.no_spin else {}))
+    ours, theirs, lines = [], [], []
+    for _ in range(a.rounds):
+        for rates, cmd, e in ((ours, ours_cmd, None), (theirs, theirs_cmd, env)):
+            rate, line = run(cmd, e)
+            rates.append(rate)
+            lines.append(line)
+    mo, mt = statistics.median(ours), statistics.median(theirs)
+    result = {
+        "model": "reference CNN (Cnn::reference(230, 1)): conv 4→64 k15, BN, ReLU, max-pool 4, conv 64→64 k5, BN, ReLU, global average pool, dense 64→1; MSE; AdamW lr 1e-3, weight decay 0.01",
+        "batch": 32, "length": 230, "threads": a.threads, "steps": a.steps, "warmup": a.warmup,
+        "spinning": not a.no_spin,
+        "regula_samples_per_s": ours, "pytorch_samples_per_s": theirs,
+        "regula_median": mo, "pytorch_median": mt, "ratio": mo / mt,
+        "lines": lines,
+    }
+    print(f"median samples/s: regula-train {mo:.1f}, pytorch {mt:.1f}, ratio {mo / mt:.2f}x")
+    with open(a.out + ".tmp", "w") as f:
+        json.dump(result, f, indent=1)
+    os.replace(a.out + ".tmp", a.out)
+
+
+if __name__ == "__main__":
+    main()
