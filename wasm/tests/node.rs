@@ -83,7 +83,7 @@ fn fast_mutagenesis_matches_forward_passes_with_progress_and_cancel() {
     let p = Predictor::new(ONNX1, MANIFEST1, None).map_err(JsValue::from).unwrap();
     let calls = Array::new();
     let record = Function::new_with_args("calls", "return (d, t) => { calls.push([d, t]); return true; }").call1(&JsValue::NULL, &calls).unwrap();
-    let fast = p.saturation_mutagenesis(SEQ, options(&[("chunk", JsValue::from(100)), ("onProgress", record)])).map_err(JsValue::from).unwrap();
+    let fast = p.saturation_mutagenesis(JsValue::from_str(SEQ), options(&[("chunk", JsValue::from(100)), ("onProgress", record)])).map_err(JsValue::from).unwrap();
     assert_eq!(calls.length(), 3);
     let a = floats(&fast, "effects");
     assert_eq!(a.len(), 230 * 4);
@@ -109,9 +109,9 @@ fn fast_mutagenesis_matches_forward_passes_with_progress_and_cancel() {
     assert_eq!(get(&fast, "method").as_string().unwrap(), "fast");
     assert_eq!(floats(&fast, "importance").len(), 230);
     let stop = Function::new_with_args("d, t", "return d < 100;");
-    let e = p.saturation_mutagenesis(SEQ, options(&[("chunk", JsValue::from(50)), ("onProgress", stop.into())])).err().map(JsValue::from).unwrap();
+    let e = p.saturation_mutagenesis(JsValue::from_str(SEQ), options(&[("chunk", JsValue::from(50)), ("onProgress", stop.into())])).err().map(JsValue::from).unwrap();
     assert_eq!(get(&e, "message").as_string().unwrap(), "cancelled");
-    let mut job = p.start_mutagenesis(SEQ, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+    let mut job = p.start_mutagenesis(JsValue::from_str(SEQ), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
     while !job.step(64).map_err(JsValue::from).unwrap() {}
     assert_eq!((job.done(), job.total()), (230, 230));
     let stepped = job.finish().map_err(JsValue::from).unwrap();
@@ -122,15 +122,15 @@ fn fast_mutagenesis_matches_forward_passes_with_progress_and_cancel() {
 #[wasm_bindgen_test]
 fn variants_attributions_and_motifs() {
     let p = predictor();
-    let r = p.score_variants(SEQ, "5 C>G\n6 A>T\n", options(&[("reverseComplement", JsValue::TRUE)])).map_err(JsValue::from).unwrap();
+    let r = p.score_variants(JsValue::from_str(SEQ), "5 C>G\n6 A>T\n", options(&[("reverseComplement", JsValue::TRUE)])).map_err(JsValue::from).unwrap();
     let scores = Array::from(&get(&r, "scores"));
     assert!(get(&scores.get(0), "error").is_undefined());
     assert_eq!(Array::from(&get(&scores.get(0), "difference")).length(), 3);
     assert_eq!(get(&scores.get(1), "error").as_string().unwrap(), "line 2: REF A at position 6 does not match the sequence, which has C");
-    let g = p.gradient_times_input(SEQ, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+    let g = p.gradient_times_input(JsValue::from_str(SEQ), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
     assert_eq!(floats(&g, "perPosition").len(), 3 * 230);
     assert_eq!(floats(&g, "perChannel").len(), 3 * 4 * 230);
-    let ig = p.integrated_gradients(SEQ, options(&[("steps", JsValue::from(16))])).map_err(JsValue::from).unwrap();
+    let ig = p.integrated_gradients(JsValue::from_str(SEQ), options(&[("steps", JsValue::from(16))])).map_err(JsValue::from).unwrap();
     assert!(floats(&ig, "completenessGap").iter().all(|g| g.abs() < 1e-2));
     let set = MotifSet::new(JASPAR).map_err(JsValue::from).unwrap();
     assert_eq!(set.length(), 4);
@@ -151,4 +151,104 @@ fn check_sequences_still_works() {
     let v = regula_wasm::check_sequences(">a\nACGTN\n").map_err(JsValue::from).unwrap();
     assert_eq!(get(&Array::from(&v).get(0), "n_count").as_f64(), Some(1.0));
     assert!(!regula_wasm::version().is_empty());
+}
+
+const DUAL_ONNX: &[u8] = include_bytes!("fixtures/dual.onnx");
+const DUAL_ATTRIBUTION: &[u8] = include_bytes!("fixtures/dual.attribution.onnx");
+const DUAL_MANIFEST: &str = include_str!("fixtures/dual.manifest.json");
+const DUAL_EXPECTED: &str = include_str!("fixtures/dual.expected.json");
+
+fn message(e: wasm_bindgen::JsError) -> String {
+    get(&JsValue::from(e), "message").as_string().unwrap()
+}
+
+fn values(row: &JsValue) -> Vec<f64> {
+    Array::from(&get(row, "values")).iter().map(|v| v.as_f64().unwrap()).collect()
+}
+
+fn assert_native(got: &[f64], want: &serde_json::Value, what: &str) {
+    let want: Vec<f64> = want.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(got.len(), want.len());
+    for (a, b) in got.iter().zip(&want) {
+        assert!((a - b).abs() <= 1e-5, "{what}: wasm {a} vs native {b}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn two_segment_model_in_node_equals_native() {
+    let e: serde_json::Value = serde_json::from_str(DUAL_EXPECTED).unwrap();
+    let p = Predictor::new(DUAL_ONNX, DUAL_MANIFEST, Some(DUAL_ATTRIBUTION.to_vec())).map_err(JsValue::from).unwrap();
+    assert_eq!(p.length(), 200);
+    let segs = Array::from(&p.segments().map_err(JsValue::from).unwrap());
+    assert_eq!(get(&segs.get(1), "name").as_string().unwrap(), "distal");
+    assert_eq!(get(&segs.get(1), "offset").as_f64(), Some(120.0));
+    let pair = &e["pairs"][0];
+    let (prom, dist) = (pair["promoter"].as_str().unwrap(), pair["distal"].as_str().unwrap());
+    // {name, promoter, distal}, [promoter, distal] and paired FASTA records all give the native values.
+    let obj = options(&[("name", JsValue::from_str("pair A")), ("promoter", JsValue::from_str(prom)), ("distal", JsValue::from_str(dist))]);
+    let arr: JsValue = Array::of2(&JsValue::from_str(prom), &JsValue::from_str(dist)).into();
+    let out = Array::from(&p.predict(Array::of2(&obj, &arr).into(), JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
+    assert_eq!(get(&out.get(0), "name").as_string().unwrap(), "pair A");
+    assert_eq!(get(&out.get(1), "name").as_string().unwrap(), "sequence 2");
+    assert_eq!(Array::from(&get(&out.get(0), "segments")).length(), 2);
+    assert_native(&values(&out.get(0)), &pair["values"], "object item");
+    assert_native(&values(&out.get(1)), &pair["values"], "array item");
+    let fasta = format!(">p1\n{prom}\n>d1\n{dist}\n>p2\n{}\n>d2\n{}\n", e["pairs"][1]["promoter"].as_str().unwrap(), e["pairs"][1]["distal"].as_str().unwrap());
+    let out = Array::from(&p.predict(JsValue::from_str(&fasta), JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
+    assert_eq!((out.length(), get(&out.get(1), "name").as_string().unwrap()), (2, "p2".to_string()));
+    assert_native(&values(&out.get(1)), &e["pairs"][1]["values"], "paired FASTA");
+    let both = options(&[("reverseComplement", JsValue::TRUE)]);
+    let out = Array::from(&p.predict(Array::of1(&obj).into(), both).map_err(JsValue::from).unwrap());
+    assert_native(&values(&out.get(0)), &pair["values_rc_average"], "both strands");
+    // A policy per segment by name: the promoter cropped from a longer sequence.
+    let longer = format!("ACGTA{prom}CGTAC");
+    let obj_long = options(&[("promoter", JsValue::from_str(&longer)), ("distal", JsValue::from_str(dist))]);
+    let crop = options(&[("policy", options(&[("promoter", options(&[("policy", JsValue::from_str("crop"))]))]))]);
+    let out = Array::from(&p.predict(Array::of1(&obj_long).into(), crop).map_err(JsValue::from).unwrap());
+    assert_native(&values(&out.get(0)), &pair["values"], "promoter cropped back to the pair");
+    // Errors say what was expected.
+    let e1 = p.predict(Array::of1(&JsValue::from_str(prom)).into(), JsValue::UNDEFINED).err().map(message).unwrap();
+    assert_eq!(e1, "sequences[0] gives one sequence, but this model reads two sequences (promoter, then distal) per prediction: pass {promoter, distal} or [promoter, distal]");
+    let e2 = p.predict(JsValue::from_str(&format!(">p\n{prom}\n")), JsValue::UNDEFINED).err().map(message).unwrap();
+    assert_eq!(e2, "this model reads two sequences (promoter, then distal) per prediction, so FASTA records go in pairs (promoter, then distal); got 1 record");
+    let half = options(&[("promoter", JsValue::from_str(prom))]);
+    let e3 = p.saturation_mutagenesis(half.clone(), JsValue::UNDEFINED).err().map(message).unwrap();
+    assert_eq!(e3, "the input has no \"distal\" sequence; this model reads two sequences (promoter, then distal)");
+    let single = Predictor::new(ONNX1, MANIFEST1, None).map_err(JsValue::from).unwrap();
+    let e4 = single.predict(Array::of1(&obj).into(), JsValue::UNDEFINED).err().map(message).unwrap();
+    assert_eq!(e4, "sequences[0] gives 2 sequences, but this model reads one sequence per prediction; pass a single sequence");
+    let e5 = single.gradient_times_input(arr.clone(), JsValue::UNDEFINED).err().map(message).unwrap();
+    assert_eq!(e5, "the input gives 2 sequences, but this model reads one sequence per prediction; pass a single sequence");
+
+    // Mutagenesis of both segments, stepped as in a worker, against the native mutants.
+    let mut job = p.start_mutagenesis(obj.clone(), options(&[("chunk", JsValue::from(64))])).map_err(JsValue::from).unwrap();
+    while !job.step(64).map_err(JsValue::from).unwrap() {}
+    assert_eq!(job.method(), "naive");
+    let r = job.finish().map_err(JsValue::from).unwrap();
+    assert!(get(&r, "fallback_reason").as_string().unwrap().starts_with("a two-segment model"));
+    let effects = floats(&r, "effects");
+    assert_eq!(effects.len(), 2 * 200 * 4);
+    let rsegs = Array::from(&get(&r, "segments"));
+    for mu in e["mutations"].as_array().unwrap() {
+        let s = if mu["segment"] == "promoter" { 0 } else { 1 };
+        let offset = get(&rsegs.get(s), "offset").as_f64().unwrap() as usize;
+        let pos = offset + mu["position"].as_u64().unwrap() as usize - 1;
+        let b = "ACGT".find(mu["alternate"].as_str().unwrap()).unwrap();
+        let got = [effects[pos * 4 + b] as f64, effects[200 * 4 + pos * 4 + b] as f64];
+        assert_native(&got, &mu["effects"], &format!("ISM {} {}", mu["segment"], mu["position"]));
+    }
+    // A variant in the distal segment equals the native mutant.
+    let mu = e["mutations"].as_array().unwrap().iter().find(|m| m["segment"] == "distal").unwrap();
+    let line = format!("{} {}>{}\n", mu["position"], mu["reference"].as_str().unwrap(), mu["alternate"].as_str().unwrap());
+    let v = p.score_variants(obj.clone(), &line, options(&[("segment", JsValue::from_str("distal"))])).map_err(JsValue::from).unwrap();
+    assert_eq!(get(&v, "segment").as_string().unwrap(), "distal");
+    let d: Vec<f64> = Array::from(&get(&Array::from(&get(&v, "scores")).get(0), "difference")).iter().map(|x| x.as_f64().unwrap()).collect();
+    assert_native(&d, &mu["effects"], "distal variant");
+    let bad = p.score_variants(obj.clone(), &line, options(&[("segment", JsValue::from_str("enhancer"))])).err().map(message).unwrap();
+    assert!(bad.ends_with("expected one of \"promoter\", \"distal\" (or its index)"), "{bad}");
+    // Attributions over both segments, with the segment table.
+    let g = p.gradient_times_input(obj, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+    assert_eq!(floats(&g, "perPosition").len(), 2 * 200);
+    assert_eq!(get(&Array::from(&get(&g, "segments")).get(1), "window_length").as_f64(), Some(80.0));
+    assert_eq!(get(&g, "bases").as_string().unwrap(), format!("{prom}{dist}"));
 }
