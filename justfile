@@ -98,6 +98,11 @@ train-promoter-tata: (train "promoter-tata")
 # The shipped two-branch (promoter + distal) demonstration model, on constructed lentiMPRA pairs.
 train-dual-branch-demo: (train "dual-branch-demo")
 
+# Every shipped model: evaluate reproduces its manifest's metrics (needs ../shared), files ≤ 5 MB, card complete.
+verify-models: ort
+    cargo build --release -p regula-train
+    python3 scripts/verify-models.py
+
 # Parts: browser training reference variants (default: all; about an hour). Not run by CI.
 # Benchmarks against the peers (PyTorch, onnxruntime-web) on this machine; rewrites BENCHMARKS.md.
 bench *parts: ort setup-web

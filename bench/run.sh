@@ -18,6 +18,7 @@ work=target/bench
 mkdir -p "$results" "$work"
 cargo build --release -q -p regula-train
 threads=2
+python3 bench/machine.py > "$results/machine.json"
 
 for part in $parts; do
   echo "== $part"

@@ -16,6 +16,7 @@ import os
 import re
 import statistics
 import subprocess
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RATE = re.compile(r": ([0-9.]+) samples/s")
@@ -58,6 +59,7 @@ def main():
         "lines": lines,
     }
     print(f"median samples/s: regula-train {mo:.1f}, pytorch {mt:.1f}, ratio {mo / mt:.2f}x")
+    result.update(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load_average_at_end=os.getloadavg())
     with open(a.out + ".tmp", "w") as f:
         json.dump(result, f, indent=1)
     os.replace(a.out + ".tmp", a.out)

@@ -92,6 +92,7 @@ def main():
         "variants_per_second": round(args.variants / med, 1),
         "command": f"regula-train score-variants --model {args.model} --vcf VCF --reference {args.reference} --threads {args.threads}",
     }
+    result.update(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load_average_at_end=os.getloadavg())
     with open(args.out + ".tmp", "w") as f:
         json.dump(result, f, indent=1)
     os.replace(args.out + ".tmp", args.out)

@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Renders BENCHMARKS.md from the raw results `just bench` wrote (bench/results/*.json).
+
+    python3 bench/render.py bench/results > BENCHMARKS.md
+
+Every number in the output comes from those files; a part that has not been run says so.
+"""
+import glob
+import json
+import os
+import statistics
+import sys
+
+
+def load(results, name):
+    path = os.path.join(results, name)
+    return json.load(open(path)) if os.path.exists(path) else None
+
+
+def fmt(x, digits=1):
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
+def ms_list(runs):
+    return ", ".join(f"{r:,.0f}" if r >= 100 else f"{r:,.1f}" for r in runs)
+
+
+def verdict(met, value, target, lower_is_better=True, unit=""):
+    if met:
+        return "met"
+    if value is None:
+        return "not measured"
+    factor = value / target if lower_is_better else target / value
+    return f"**missed** ({fmt(value, 2)}{unit} vs {fmt(target, 2)}{unit}: {factor:.2f}× off)"
+
+
+def main(results):
+    out = []
+    w = out.append
+    browser = load(results, "browser.json")
+    training = load(results, "training.json")
+    variants = load(results, "variants.json")
+    references = sorted(glob.glob(os.path.join(results, "reference-*.json")))
+    machine = load(results, "machine.json") or {}
+    w("# Benchmarks")
+    w("")
+    w("Regula against the tools a user would otherwise pick, measured by `just bench` (`bench/run.sh`) on one")
+    w("machine; raw numbers in `bench/results/*.json`, rendered by `bench/render.py`. Benchmarks are not tests:")
+    w("CI does not run them. Re-run one part with `just bench PART` (browser, training, reference, variants).")
+    w("")
+    w(f"- Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, {machine.get('memory_gib', '?')} GiB, {machine.get('os', '?')}; load average {', '.join(f'{x:.1f}' for x in machine.get('load_average') or [])} when the last `just bench` started ({machine.get('date')}).")
+    dates = [f"{part} {d}" for part, d in [("browser", (browser or {}).get("environment", {}).get("date")), ("training", (training or {}).get("date")),
+                                          ("variants", (variants or {}).get("date"))] + [(os.path.basename(p)[10:-5], json.load(open(p)).get("environment", {}).get("date")) for p in references] if d]
+    if dates:
+        w(f"- When each part ran: {'; '.join(dates)}.")
+    w("- CUDA: not measured — no GPU was lent to this task. `--device cuda` is built and its error without a")
+    w("  CUDA-enabled ONNX Runtime is tested; ORT CUDA vs PyTorch CUDA is still to be run on a GPU machine.")
+    w("")
+
+    # ---- summary of targets
+    w("## Targets")
+    w("")
+    w("| what | measured | target | verdict |")
+    w("|---|---|---|---|")
+    if browser:
+        t = browser["targets"]
+        for row in browser.get("throughput", []):
+            if "ratio" in row:
+                w(f"| in-browser inference, {row['model']}: Regula ÷ onnxruntime-web | {row['ratio']:.2f}× | ≥ {t['throughputRatio']}× | {verdict(row['met'], row['ratio'], t['throughputRatio'], False, '×')} |")
+            else:
+                w(f"| in-browser inference, {row['model']} | not run: {row.get('regulaSkipped')} | ≥ {t['throughputRatio']}× | not measured |")
+        for row in browser.get("ism", []):
+            if "fast" not in row:
+                continue
+            fast, sp = row["fast"]["medianMs"], row.get("speedup")
+            ok_ms, ok_sp = row["met"]["fastMs"], row["met"]["speedup"]
+            w(f"| ISM {row['length']} bp ({row['model']}): time | {fast:,.0f} ms | ≤ {t['ismMs']:,} ms | {verdict(ok_ms, fast, t['ismMs'], True, ' ms')} |")
+            w(f"| ISM {row['length']} bp ({row['model']}): vs naive onnxruntime-web | {sp:.1f}× | ≥ {t['ismSpeedup']}× | {verdict(ok_sp, sp, t['ismSpeedup'], False, '×')} |")
+        for row in browser.get("attribution", []):
+            if row.get("length") == 1000 and "medianMs" in row:
+                w(f"| gradient×input, 1,000 bp ({row['model']}) | {row['medianMs']:.1f} ms | ≤ {t['attributionMs']} ms | {verdict(row['met'], row['medianMs'], t['attributionMs'], True, ' ms')} |")
+        cold = browser.get("coldStart", {})
+        for kind in ("minimal", "app"):
+            c = cold.get(kind)
+            if c and c.get("medianMs") is not None:
+                w(f"| cold start to first prediction ({'web app' if kind == 'app' else 'minimal page'}) | {c['medianMs']:,.0f} ms | ≤ {t['coldStartMs']:,} ms | {verdict(c['met'], c['medianMs'], t['coldStartMs'], True, ' ms')} |")
+        s = browser.get("size")
+        if s:
+            w(f"| wasm size, gzip -9 | {s['gzipBytes'] / 1e6:.2f} MB ({s['rawBytes'] / 1e6:.2f} MB raw) | ≤ {t['wasmGzipBytes'] / 1e6:.1f} MB | {verdict(s['met'], s['gzipBytes'] / 1e6, t['wasmGzipBytes'] / 1e6, True, ' MB')} |")
+    if training:
+        w(f"| training throughput, reference CNN: regula-train ÷ PyTorch (CPU, {training['threads']} threads) | {training['ratio']:.2f}× | ≥ 1.0× | {verdict(training['ratio'] >= 1.0, training['ratio'], 1.0, False, '×')} |")
+    for path in references:
+        ref = json.load(open(path))
+        m = model_metric(ref)
+        if m:
+            name, ours, theirs = m
+            w(f"| {ref['model']}: validation {name}, Regula vs PyTorch reference | {ours:.4f} vs {theirs:.4f} | Regula ≥ reference | {'met' if ours >= theirs else f'**missed** by {theirs - ours:.4f}'} |")
+    if variants:
+        w(f"| native score-variants, {variants['variants']:,} variants | {variants['variants_per_second']:,.0f} variants/s | (no target) | — |")
+    w("")
+
+    if browser:
+        render_browser(w, browser)
+    if training:
+        render_training(w, training)
+    if references:
+        render_references(w, [json.load(open(p)) for p in references], results)
+    if variants:
+        render_variants(w, variants)
+    print("\n".join(out))
+
+
+def model_metric(ref):
+    """(metric name, Regula's, the reference's) on the validation rows."""
+    theirs = ref.get("metrics", {}).get("validation", {}).get("per_target", {}).get("overall")
+    ours = ref.get("regula", {}).get("metrics", {}).get("validation", {}).get("per_target", {}).get("overall")
+    if not theirs or not ours:
+        return None
+    name = "pearson" if "pearson" in theirs else "auroc"
+    return name, ours[name], theirs[name]
+
+
+def render_browser(w, b):
+    env = b["environment"]
+    w("## In the browser: Regula (tract-wasm) vs onnxruntime-web")
+    w("")
+    w(f"Headless Chromium {env.get('chromium')} (Debian `chromium` via playwright-core {env.get('playwrightCore')}), onnxruntime-web")
+    w(f"{env.get('onnxruntimeWeb')} (wasm execution provider, SIMD, 1 thread — Regula's tract-wasm is single-threaded), Node {env.get('node')};")
+    w(f"package `{env.get('pkg')}`; commit {env.get('gitCommit', '?')[:10]}{' (dirty tree)' if env.get('gitDirty') else ''}; load average at start")
+    w(f"{env.get('loadAverageAtStart')}, at end {env.get('loadAverageAtEnd')}. Command: `just bench browser`; what each number means:")
+    w("`bench/browser/README.md`. Times are medians of the timed runs after a warm-up run.")
+    w("")
+    w("### Inference throughput")
+    w("")
+    w("| model | input | sequences per run | Regula runs (ms) | Regula seq/s | onnxruntime-web runs (ms) | onnxruntime-web seq/s | ratio | max \\|Δ\\| raw outputs |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for r in b.get("throughput", []):
+        if "regula" not in r:
+            w(f"| {r['model']} | {r.get('length')} bp | | not run: {r.get('regulaSkipped')} | | {ms_list(r['ort']['runsMs']) if 'ort' in r else ''} | {fmt(r.get('ort', {}).get('seqPerS'))} | | |")
+            continue
+        w(f"| {r['model']} | {r['length']} bp | {r['sequencesPerRun']} | {ms_list(r['regula']['runsMs'])} | {fmt(r['regula']['seqPerS'])} | {ms_list(r['ort']['runsMs'])} | {fmt(r['ort']['seqPerS'])} | **{r['ratio']:.2f}×** | {r['maxAbsDiffRaw']:.1e} |")
+    w("")
+    w("### Saturation mutagenesis (all 3·L substitutions)")
+    w("")
+    w("| model | length | Regula method | Regula runs (ms) | Regula median | naive onnxruntime-web runs (ms) | naive median | speed-up | max \\|fast − naive\\| |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for r in b.get("ism", []):
+        if "fast" not in r:
+            w(f"| {r['model']} | {r.get('length')} | not run: {r.get('regulaSkipped')} | | | | | | |")
+            continue
+        method = r.get("method", "fast") + (f" ({r['fallbackReason']})" if r.get("fallbackReason") else "")
+        w(f"| {r['model']} | {r['length']} bp | {method} | {ms_list(r['fast']['runsMs'])} | **{r['fast']['medianMs']:,.0f} ms** | {ms_list(r['ortNaive']['runsMs'])} | {r['ortNaive']['medianMs']:,.0f} ms | **{r['speedup']:.1f}×** | {r['maxAbsDiff']:.1e} |")
+    shipped = b.get("ism1000Shipped", [])
+    if shipped:
+        w("")
+        w("The shipped models have a fixed input length, so the 1,000 bp case uses the issue-5 reference CNN")
+        w("(`wasm/tests/fixtures/reference1000`); a 1,000 bp sequence with a shipped model goes through the web")
+        w("app's tiling instead:")
+        w("")
+        for s in shipped:
+            t = s.get("regulaIsmTiled") or {}
+            w(f"- {s['model']} (graph input {s.get('graphInput')}): tiled ISM of 1,000 bp {fmt(t.get('ms'), 0)} ms ({t.get('fitting', t.get('error', ''))}).")
+    w("")
+    w("### Gradient × input")
+    w("")
+    w("| model | length | runs (ms) | median |")
+    w("|---|---|---|---|")
+    for r in b.get("attribution", []):
+        if "runsMs" in r:
+            w(f"| {r['model']} | {r['length']} bp | {ms_list(r['runsMs'])} | **{r['medianMs']:.1f} ms** |")
+        else:
+            w(f"| {r['model']} | {r.get('length')} | not run: {r.get('regulaSkipped')} | |")
+    w("")
+    cold = b.get("coldStart", {})
+    w("### Cold start and size")
+    w("")
+    w(f"A new Chromium process and context per run (nothing cached), model `{cold.get('model')}`; time from navigation start")
+    w("to the first prediction on hand.")
+    w("")
+    w("| page | runs (ms) | median | phases (median ms since navigation) |")
+    w("|---|---|---|---|")
+    for kind, label in (("minimal", "minimal page (import, init, fetch, load, predict)"), ("app", "the web app (`web/index.html`)")):
+        c = cold.get(kind)
+        if c and c.get("runs"):
+            runs = [r.get("firstPrediction") for r in c["runs"] if r.get("firstPrediction") is not None]
+            phases = ", ".join(f"{k} {v:,.0f}" for k, v in (c.get("medianPhasesMs") or {}).items())
+            w(f"| {label} | {ms_list(runs)} | **{fmt(c.get('medianMs'), 0)} ms** | {phases} |")
+    s = b.get("size")
+    if s:
+        w("")
+        w(f"`{s['file']}`: **{s['rawBytes']:,} bytes raw, {s['gzipBytes']:,} bytes gzip -9**.")
+    w("")
+
+
+def render_training(w, t):
+    w("## Training throughput: regula-train (ONNX Runtime CPU) vs PyTorch CPU")
+    w("")
+    w(f"Reference CNN — {t['model']} — batch {t['batch']}, L = {t['length']}, random one-hot batches; {t['steps']} timed steps after")
+    w(f"{t['warmup']} warm-up steps; {t['threads']} threads each (PyTorch: `torch.set_num_threads`, one inter-op thread), idle threads")
+    w(f"{'spinning (both defaults)' if t['spinning'] else 'passive (ORT allow_spinning=0, OMP_WAIT_POLICY=PASSIVE)'}; runs interleaved. `regula-train` builds the train step")
+    w("as an ONNX graph and runs it as an ORT session (`trainer/examples/bench_train.rs`); PyTorch: `bench/reference/bench_train.py`.")
+    w("Command: `just bench training` (`bench/training/throughput.py`).")
+    w("")
+    w("| | runs (samples/s) | median |")
+    w("|---|---|---|")
+    w(f"| regula-train | {', '.join(f'{x:,.0f}' for x in t['regula_samples_per_s'])} | {t['regula_median']:,.0f} |")
+    w(f"| PyTorch | {', '.join(f'{x:,.0f}' for x in t['pytorch_samples_per_s'])} | {t['pytorch_median']:,.0f} |")
+    w(f"| **ratio** | | **{t['ratio']:.2f}×** |")
+    w("")
+    for line in t.get("lines", [])[:2]:
+        w(f"    {line}")
+    w("")
+
+
+def regula_throughput(results, ref):
+    """Regula's training samples/s on the model's own recipe (two-epoch run by `just bench reference`)."""
+    report = load(results, f"regula-{ref['model']}.report.json")
+    if not report:
+        return None
+    rows = ref["rows"]["train"]
+    rates = [rows / e["train_seconds"] for e in report["history"] if e.get("train_seconds")]
+    return statistics.median(rates) if rates else None
+
+
+def render_references(w, refs, results):
+    w("## Shipped models vs a PyTorch reference trained on the same split (issue 7)")
+    w("")
+    w("Each shipped model (`models/NAME`, trained by `just train-NAME`) against its PyTorch twin (`bench/reference/`:")
+    w("same architecture, initialisation scheme, recipe, split rows — written by `regula-train split` —, epochs budget,")
+    w("augmentation, early stopping), trained on CPU by `just bench reference`. Validation metrics in measured units;")
+    w("training throughput = training rows ÷ time of the training steps of an epoch (median over epochs; Regula's from a")
+    w("two-epoch run of the same recipe in the same bench run). See `bench/reference/README.md` for what is and is not mirrored.")
+    w("")
+    w("| model | rows (train / valid) | metric | Regula (shipped) | PyTorch reference | Regula samples/s | PyTorch samples/s | ratio |")
+    w("|---|---|---|---|---|---|---|---|")
+    for ref in refs:
+        m = model_metric(ref)
+        ours_rate, theirs_rate = regula_throughput(results, ref), ref.get("median_samples_per_s")
+        ratio = f"{ours_rate / theirs_rate:.2f}×" if ours_rate and theirs_rate else "—"
+        if m:
+            name, ours, theirs = m
+            w(f"| {ref['model']} | {ref['rows']['train']:,} / {ref['rows']['valid']:,} | {name} | **{ours:.4f}** | {theirs:.4f} | {fmt(ours_rate, 0)} | {fmt(theirs_rate, 0)} | **{ratio}** |")
+    w("")
+    w("All validation metrics:")
+    w("")
+    w("| model | runtime | " + " | ".join(["metrics"]) + " | epochs run (best) |")
+    w("|---|---|---|---|")
+    for ref in refs:
+        theirs = ref.get("metrics", {}).get("validation", {}).get("per_target", {}).get("overall", {})
+        ours = ref.get("regula", {}).get("metrics", {}).get("validation", {}).get("per_target", {}).get("overall", {})
+        line = lambda d: ", ".join(f"{k} {v:.4f}" for k, v in sorted(d.items()))
+        w(f"| {ref['model']} | Regula | {line(ours)} | {ref.get('regula', {}).get('epochs_run')} ({ref.get('regula', {}).get('best_epoch')}) |")
+        w(f"| {ref['model']} | PyTorch | {line(theirs)} | {ref.get('epochs_run')} ({ref.get('best_epoch')}) |")
+    env = refs[0].get("environment", {})
+    w("")
+    w(f"PyTorch {env.get('torch')}, {env.get('threads')} threads, {env.get('interop_threads')} inter-op thread, OMP_WAIT_POLICY={env.get('OMP_WAIT_POLICY')}.")
+    w("")
+
+
+def render_variants(w, v):
+    w("## Native variant scoring")
+    w("")
+    w(f"`regula-train score-variants` (ONNX Runtime CPU, {v['threads']} threads) on {v['variants']:,} deterministic single-nucleotide variants")
+    w(f"of hg19 chr22:20–21 Mb (`bench/variants/score_variants.py`), model {v['model']} ({v['window']} bp window centred on each")
+    w(f"variant, reference and alternate, {v['strands']}); wall time of the whole command (reading genome and VCF,")
+    w(f"predicting, writing the TSV). Command: `just bench variants`.")
+    w("")
+    w(f"Runs: {', '.join(f'{s:.1f} s' for s in v['seconds'])}; median {v['median_seconds']:.1f} s = **{v['variants_per_second']:,.0f} variants/s**")
+    w(f"({v['scored']:,} of {v['variants']:,} scored).")
+    w("")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "bench/results")
