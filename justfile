@@ -97,6 +97,7 @@ train-promoter-tata: (train "promoter-tata")
 
 # The shipped two-branch (promoter + distal) demonstration model, on constructed lentiMPRA pairs.
 train-dual-branch-demo: (train "dual-branch-demo")
+    python3 models/dual-branch-demo/ablation.py
 
 # Every shipped model: evaluate reproduces its manifest's metrics (needs ../shared), files ≤ 5 MB, card complete.
 verify-models: ort

@@ -151,7 +151,9 @@ def card_section(report):
         f"regulation-saturation challenge ({report['data']}; never seen in training) against the "
         f"model's predicted effect, alternate minus reference. "
         f"Tiling: {report['tiling']}. Aggregation: {report['aggregation']}. The replicate correlation "
-        f"of the measurements is the ceiling. Made by `bench/cagi5/zero_shot.py` ({report['date']}).",
+        f"of the measurements is the ceiling. Made by `bench/cagi5/zero_shot.py` ({report['date']})."
+        + ("" if "hepg2" in report["model"].lower() else
+           " The elements were measured in HepG2 cells and this model was trained on another cell type, so this is a cross-cell-type test."),
         "",
         "| element | length (bp) | variants | tiles | Pearson r, tile mean | Spearman, tile mean | Pearson r, centred tile | replicate r |",
         "|---|---|---|---|---|---|---|---|",
