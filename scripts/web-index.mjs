@@ -55,6 +55,8 @@ for (const dir of dirs) {
     name: manifest.name ?? dir,
     description: manifest.description ?? "",
     length: manifest.inputs?.[0]?.length,
+    // one per sequence the model reads: two for a promoter + distal (dual-branch) model
+    lengths: (manifest.inputs ?? []).map((i) => i.length),
     targets: (manifest.targets ?? []).map((t) => t.name),
     files,
   });

@@ -59,6 +59,13 @@ async function getBytes(path) {
   return new Uint8Array(await r.arrayBuffer());
 }
 const unitOf = (i) => state.model?.manifest?.targets?.[i]?.unit ?? "";
+// Two-segment models (promoter + distal partner) read a pair per prediction.
+const paired = () => (state.model?.info?.segments?.length ?? 1) > 1;
+// What the wasm API takes for a record: its sequence, or {name, promoter, distal}.
+const itemOf = (r) => (paired() ? { name: r.name, promoter: r.bases, distal: r.distal ?? "" } : r.bases);
+const keyOf = (r) => (r ? `${r.bases}|${r.distal ?? ""}` : null);
+// The segment a position of a result's joined bases lies in: {name, offset, window_length, window_start}.
+const segmentAt = (segs, p) => segs?.find((s) => p >= s.offset && p < s.offset + s.window_length) ?? null;
 
 // ---------- worker pool ----------
 class Pool {
@@ -188,6 +195,7 @@ function onInput() {
   const table = $("records");
   state.predictions.clear();
   state.fittings.clear();
+  if (paired()) return onPairedInput(text);
   if (!text.trim()) {
     error.hidden = true;
     table.hidden = true;
@@ -217,6 +225,53 @@ function onInput() {
     error.hidden = false;
     table.hidden = true;
     state.records = [];
+  }
+  state.scan = null;
+  state.gxi = null;
+  updateButtons();
+  refreshActive();
+}
+// Two boxes: promoter records pair with distal records in order.
+function onPairedInput(text) {
+  const error = $("input-error");
+  const table = $("records");
+  const distalText = $("distal-input").value;
+  const fail = (message, boxId, boxText) => {
+    error.replaceChildren(message, " ");
+    const at = boxText === null ? null : locateError(boxText, message);
+    if (at !== null) {
+      error.append(el("button", { type: "button", class: "show-error", onclick: () => { const box = $(boxId); box.focus(); box.setSelectionRange(at, at + 1); } }, "Select it in the text"));
+    }
+    error.hidden = false;
+    table.hidden = true;
+    state.records = [];
+  };
+  if (!text.trim() && !distalText.trim()) {
+    error.hidden = true;
+    table.hidden = true;
+    state.records = [];
+  } else {
+    let promoters = null, distals = null;
+    try { promoters = text.trim() ? wasm.checkSequences(text) : []; } catch (e) { fail(`Promoter box: not a valid sequence: ${e.message ?? e}`, "sequence-input", text); }
+    if (promoters) {
+      try { distals = distalText.trim() ? wasm.checkSequences(distalText) : []; } catch (e) { fail(`Distal box: not a valid sequence: ${e.message ?? e}`, "distal-input", distalText); }
+    }
+    if (promoters && distals) {
+      if (promoters.length !== distals.length) {
+        fail(`This model reads a promoter and a distal sequence per prediction: the promoter box has ${promoters.length} record${promoters.length === 1 ? "" : "s"}, the distal box ${distals.length}. Give one distal record per promoter record, in the same order.`, null, null);
+      } else {
+        const pb = parseFasta(text), db = parseFasta(distalText);
+        state.records = promoters.map((r, i) => ({
+          ...r, bases: pb[i] ?? "", distal: db[i] ?? "", distalName: distals[i].name, distalLength: distals[i].length,
+          gc: (r.gc * r.length + distals[i].gc * distals[i].length) / Math.max(1, r.length + distals[i].length),
+          n_count: r.n_count + distals[i].n_count, masked: r.masked + distals[i].masked,
+        }));
+        error.hidden = true;
+        state.active = Math.min(state.active, state.records.length - 1);
+        renderRecords();
+        table.hidden = false;
+      }
+    }
   }
   state.scan = null;
   state.gxi = null;
@@ -255,7 +310,7 @@ function renderRecords() {
   table.querySelector("tbody").replaceChildren(...state.records.map((r, i) => {
     const values = state.predictions.get(i);
     const row = el("tr", { class: i === state.active ? "active" : "", tabindex: 0, "aria-selected": i === state.active },
-      el("td", {}, r.name), el("td", {}, String(r.length)), el("td", {}, `${(100 * r.gc).toFixed(1)} %`),
+      el("td", {}, r.distal !== undefined ? `${r.name} + ${r.distalName}` : r.name), el("td", {}, r.distal !== undefined ? `${r.length} + ${r.distalLength}` : String(r.length)), el("td", {}, `${(100 * r.gc).toFixed(1)} %`),
       el("td", {}, String(r.n_count)), el("td", {}, String(r.masked)),
       ...targets.map((_, t) => el("td", { class: "num", dataset: values ? { value: String(values[t]) } : {} }, values ? fmt(values[t]) : "")));
     const select = () => { state.active = i; state.scan = null; state.gxi = null; renderRecords(); refreshActive(); };
@@ -278,6 +333,10 @@ function setupInput() {
     clearTimeout(inputTimer);
     inputTimer = setTimeout(() => { inputTimer = null; onInput(); }, 200);
   });
+  $("distal-input").addEventListener("input", () => {
+    clearTimeout(inputTimer);
+    inputTimer = setTimeout(() => { inputTimer = null; onInput(); }, 200);
+  });
   $("fasta-file").addEventListener("change", (e) => e.target.files[0] && loadFile(e.target.files[0]));
   for (const target of [$("drop-zone"), $("sequence-input")]) {
     target.addEventListener("dragover", (e) => { e.preventDefault(); $("drop-zone").classList.add("over"); });
@@ -292,7 +351,15 @@ function setupInput() {
   $("example-select").addEventListener("change", (e) => {
     const v = e.target.value;
     if (!v) return;
-    $("sequence-input").value = v === "__all" ? state.examplesText : state.examples[Number(v)].text;
+    if (paired()) {
+      // consecutive example records pair up: (1, 2), (3, 4), …
+      const ex = state.examples;
+      const pairs = v === "__all" ? [...Array(Math.floor(ex.length / 2)).keys()] : [Math.floor(Number(v) / 2)];
+      $("sequence-input").value = pairs.map((k) => ex[2 * k].text).join("");
+      $("distal-input").value = pairs.map((k) => ex[(2 * k + 1) % ex.length].text).join("");
+    } else {
+      $("sequence-input").value = v === "__all" ? state.examplesText : state.examples[Number(v)].text;
+    }
     onInput();
   });
   $("predict-all").addEventListener("click", predictAll);
@@ -347,12 +414,19 @@ async function useModel({ id, name, manifestText, onnx, attribution }) {
     renderRecords();
     $("target-select").replaceChildren(...info.targets.map((t, i) => el("option", { value: i }, t)));
     const def = manifest.inputs?.[0]?.default_length_policy;
+    const two = info.segments.length > 1;
     $("policy-select").replaceChildren(
       el("option", { value: "" }, `model's default: ${describePolicy(def) || "—"}`),
-      el("option", { value: "tile" }, `tile: mean over ${Math.floor(info.length / 2)} bp-stride windows`),
-      el("option", { value: "crop" }, "pad or crop to the centre"));
+      // a two-segment model reads each segment as one window: no tiling
+      ...(two ? [] : [el("option", { value: "tile" }, `tile: mean over ${Math.floor(info.length / 2)} bp-stride windows`)]),
+      el("option", { value: "crop" }, two ? "pad or crop each segment to its centre" : "pad or crop to the centre"));
+    $("distal-box").hidden = $("pair-help").hidden = $("variant-segment-box").hidden = !two;
+    $("sequence-label").textContent = two ? "Promoter sequence: a sequence or FASTA records (one or many)" : "Paste a sequence or FASTA records (one or many)";
+    if (state.pairedInput !== two) { state.pairedInput = two; onInput(); }
     document.body.dataset.model = name;
-    setStatus(`Model ${name} ready (${info.length} bp input, ${info.targets.length} target${info.targets.length > 1 ? "s" : ""}).`, "ok");
+    document.body.dataset.segments = info.segments.map((s) => s.name).join(",");
+    const lengths = info.segments.map((s) => `${s.length} bp ${two ? s.name : "input"}`).join(" + ");
+    setStatus(`Model ${name} ready (${lengths}, ${info.targets.length} target${info.targets.length > 1 ? "s" : ""}).`, "ok");
     $("teach-done")?.remove();
     state.filters = null;
     updateButtons();
@@ -414,7 +488,9 @@ function renderModelCard() {
   const input = m.inputs?.[0] ?? {};
   const policy = describePolicy(input.default_length_policy) || "—";
   const dl = el("dl", {},
-    el("dt", {}, "Input length"), el("dd", {}, `${input.length ?? state.model.info.length} bp; other lengths: ${policy}`),
+    el("dt", {}, "Input length"), el("dd", {}, paired()
+      ? `${state.model.info.segments.map((s) => `${s.name} ${s.length} bp`).join(" + ")} (two sequences per prediction); other lengths: ${policy}, each segment`
+      : `${input.length ?? state.model.info.length} bp; other lengths: ${policy}`),
     ...(input.flanks ? [el("dt", {}, "Flanks"), el("dd", { class: "mono small" }, `${input.flanks.left ?? ""} … ${input.flanks.right ?? ""}`)] : []),
     el("dt", {}, "Output"), el("dd", {}, m.output?.kind ?? "—"),
     el("dt", {}, "Targets"), el("dd", {}, (m.targets ?? []).map((t) => `${t.name}${t.unit ? ` (${t.unit})` : ""}`).join(", ")),
@@ -481,7 +557,7 @@ async function predictAll() {
   bar.max = n;
   bar.value = 0;
   for (let start = 0; start < n; start += per) {
-    const seqs = state.records.slice(start, start + per).map((r) => r.bases);
+    const seqs = state.records.slice(start, start + per).map(itemOf);
     const job = pool.run({ type: "predict", sequences: seqs, options: policyOptions() });
     let last = 0;
     jobs.push({ start, job });
@@ -493,7 +569,7 @@ async function predictAll() {
     const results = await Promise.all(jobs.map((j) => j.job.promise));
     results.forEach((res, k) => res.forEach((r, i) => {
       state.predictions.set(jobs[k].start + i, r.values);
-      state.fittings.set(jobs[k].start + i, r.fitting);
+      state.fittings.set(jobs[k].start + i, r.segments ?? r.fitting);
     }));
     setStatus(`Predicted ${n} record${n > 1 ? "s" : ""}.`, "ok");
   } catch (e) {
@@ -505,31 +581,31 @@ async function predictAll() {
 }
 async function refreshActive() {
   const rec = state.records[state.active];
-  for (const id of ["active-name", "motif-name", "variant-name"]) $(id).textContent = rec ? `— ${rec.name} (${rec.length} bp)` : "";
+  for (const id of ["active-name", "motif-name", "variant-name"]) $(id).textContent = rec ? (rec.distal !== undefined ? `— ${rec.name} (${rec.length} bp) + ${rec.distalName} (${rec.distalLength} bp)` : `— ${rec.name} (${rec.length} bp)`) : "";
   renderPrediction();
   drawTracks();
   if (!rec || !state.model) return;
   const myRecord = rec;
   try {
     if (!state.predictions.has(state.active)) {
-      const [p] = await pool.run({ type: "predict", sequences: [rec.bases], options: policyOptions() }).promise;
+      const [p] = await pool.run({ type: "predict", sequences: [itemOf(rec)], options: policyOptions() }).promise;
       if (state.records[state.active] !== myRecord) return;
       state.predictions.set(state.active, p.values);
-      state.fittings.set(state.active, p.fitting);
+      state.fittings.set(state.active, p.segments ?? p.fitting);
       renderPrediction();
       renderRecords();
     }
     if (state.model.info.hasAttributionGraph && !currentGxi()) {
-      const a = await pool.run({ type: "attribution", sequence: rec.bases, options: policyOptions() }).promise;
+      const a = await pool.run({ type: "attribution", sequence: itemOf(rec), options: policyOptions() }).promise;
       if (state.records[state.active] !== myRecord) return;
-      state.gxi = { ...a, recordBases: myRecord.bases };
+      state.gxi = { ...a, recordKey: keyOf(myRecord) };
       if (!state.scan) $("importance-source").value = "gxi";
       drawTracks();
     }
     if (!$("view-teach").hidden) renderTeach();
   } catch (e) {
     if (state.records[state.active] !== myRecord) return;
-    const long = rec.length > state.model.info.length;
+    const long = !paired() && rec.length > state.model.info.length;
     $("prediction").replaceChildren(el("p", { class: "error", role: "alert" }, `Cannot predict ${rec.name}: ${e.message}`,
       ...(long ? [el("br"), "Choose “tile” or “crop” under “Other lengths” above to fit it to the model."] : [])));
     setStatus(`Prediction failed for ${rec.name}.`, "bad");
@@ -559,13 +635,16 @@ function renderPrediction() {
     return;
   }
   const fit = state.fittings.get(state.active);
-  const fitText = !fit || fit.action === "unchanged" ? "" : fit.action === "tiled" ? `mean over ${fit.windows} windows (stride ${fit.stride})` : `${fit.action} (${fit.left} left, ${fit.right} right)`;
+  const describeFit = (f) => (!f || f.action === "unchanged" ? "" : f.action === "tiled" ? `mean over ${f.windows} windows (stride ${f.stride})` : `${f.action} (${f.left} left, ${f.right} right)`);
+  const fitText = Array.isArray(fit)
+    ? fit.filter((f) => f.fitting.action !== "unchanged").map((f) => `${f.name} ${f.length} bp vs ${f.window_length} bp: ${describeFit(f.fitting)}`).join("; ")
+    : describeFit(fit);
   box.replaceChildren(
     ...values.map((v, i) => el("div", { class: "pred" },
       el("span", { class: "label" }, state.model.info.targets[i]),
       el("span", { class: "value", dataset: { target: state.model.info.targets[i], value: String(v) } }, fmt(v, 5)),
       el("span", { class: "unit" }, unitOf(i)))),
-    ...(fitText ? [el("p", { class: "help" }, `Length ${state.records[state.active].length} bp vs model ${state.model.info.length} bp: ${fitText}.`)] : []));
+    ...(fitText ? [el("p", { class: "help" }, Array.isArray(fit) ? `${fitText}.` : `Length ${state.records[state.active].length} bp vs model ${state.model.info.length} bp: ${fitText}.`)] : []));
 }
 
 // ---------- saturation mutagenesis ----------
@@ -574,12 +653,13 @@ async function runScan() {
   flushInput();
   const rec = state.records[state.active];
   if (!rec) return;
-  const job = pool.run({ type: "ism", sequence: rec.bases, options: policyOptions(), chunk: Math.max(5, Math.min(50, Math.ceil(rec.length / 20))) });
+  const total = rec.length + (rec.distalLength ?? 0);
+  const job = pool.run({ type: "ism", sequence: itemOf(rec), options: policyOptions(), chunk: Math.max(5, Math.min(50, Math.ceil(total / 20))) });
   scanJob = job;
   const ui = progressUI("scan-progress", job, "scanned");
   pool.pending.get(job.id).onProgress = (d, t) => ui.update(d, t);
   $("scan-run").disabled = true;
-  setStatus(`Scanning ${rec.length} positions × 3 substitutions…`);
+  setStatus(`Scanning ${total} positions × 3 substitutions…`);
   const t0 = performance.now();
   try {
     const result = await job.promise;
@@ -587,7 +667,8 @@ async function runScan() {
     state.selected = null;
     $("importance-source").value = "ism";
     const f = result.fitting;
-    const fitText = f.action === "unchanged" ? "" : f.action === "tiled" ? ` Effects on the mean over ${f.windows} windows (stride ${f.stride}).` : ` The sequence was ${f.action} to the model's ${state.model.info.length} bp (${f.left} left, ${f.right} right); the tracks show that window.`;
+    const segText = result.segments ? ` Both segments: ${result.segments.map((sg) => `${sg.name} ${sg.window_length} bp${sg.fitting.action === "unchanged" ? "" : ` (${sg.fitting.action})`}`).join(" + ")}.` : "";
+    const fitText = result.segments ? segText : f.action === "unchanged" ? "" : f.action === "tiled" ? ` Effects on the mean over ${f.windows} windows (stride ${f.stride}).` : ` The sequence was ${f.action} to the model's ${state.model.info.length} bp (${f.left} left, ${f.right} right); the tracks show that window.`;
     $("scan-info").textContent = `${result.method} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s. Reference prediction ${result.reference.map((v) => fmt(v)).join(", ")}.${fitText}`;
     setStatus("Scan finished.", "ok");
     drawTracks();
@@ -618,8 +699,12 @@ function windowOf() {
   if (g) return { L: g.shape[1], start: g.window_start };
   return { L: state.records[state.active]?.length ?? 0, start: 0 };
 }
+// Segments of the joined bases the tracks show (two-segment models), else null.
+function trackSegments() {
+  return heatmapData()?.segments ?? currentGxi()?.segments ?? null;
+}
 function currentGxi() {
-  return state.gxi && state.gxi.recordBases === state.records[state.active]?.bases ? state.gxi : null;
+  return state.gxi && state.gxi.recordKey === keyOf(state.records[state.active]) ? state.gxi : null;
 }
 function geometry() {
   const { L, start } = windowOf();
@@ -628,14 +713,14 @@ function geometry() {
   return { L, cw, left: 18, start };
 }
 function heatmapData() {
-  if (!state.scan || state.scan.record.bases !== state.records[state.active]?.bases) return null;
+  if (!state.scan || keyOf(state.scan.record) !== keyOf(state.records[state.active])) return null;
   const r = state.scan.result;
   const t = Number($("target-select").value || 0);
   const [, L] = r.shape;
   const effects = r.effects.subarray(t * L * 4, (t + 1) * L * 4);
   let max = 0;
   for (const v of effects) max = Math.max(max, Math.abs(v));
-  return { effects, L, start: r.window_start, max: max || 1, bases: r.bases, t, importance: r.importance.subarray(t * L, (t + 1) * L) };
+  return { effects, L, start: r.window_start, max: max || 1, bases: r.bases, t, importance: r.importance.subarray(t * L, (t + 1) * L), segments: r.segments ?? null };
 }
 function importanceRow() {
   const rec = state.records[state.active];
@@ -686,6 +771,7 @@ function drawTracks() {
       ctx.lineWidth = 2;
       ctx.strokeRect(left + state.selected.p * cw, state.selected.b * CELL_H, cw, CELL_H - 1);
     }
+    drawSegmentBounds(ctx, hm.segments, cw, left, hc.height);
     $("legend-min").textContent = fmt(-hm.max, 3);
     $("legend-max").textContent = `+${fmt(hm.max, 3)} ${unitOf(hm.t)}`;
     const lg = $("legend").getContext("2d");
@@ -726,6 +812,7 @@ function drawTracks() {
     ctx.fillStyle = "#333";
     ctx.font = "11px system-ui, sans-serif";
     ctx.fillText(imp.label, left + 2, 11);
+    drawSegmentBounds(ctx, trackSegments(), cw, left, lc.height);
   }
   // ruler
   const rc = $("ruler");
@@ -735,13 +822,29 @@ function drawTracks() {
   r.font = "11px system-ui, sans-serif";
   r.textBaseline = "top";
   const step = cw >= 8 ? 10 : cw >= 4 ? 25 : 50;
-  // labels are positions in the sequence (1-based)
+  // labels are positions in the sequence (1-based); for two segments, in each segment
+  const segs = trackSegments();
   for (let p = 1; p <= L; p++) {
-    const pos = start + p;
+    const seg = segmentAt(segs, p - 1);
+    const pos = seg ? seg.window_start + (p - 1 - seg.offset) + 1 : start + p;
     if (pos % step !== 0 || pos < 1) continue;
+    if (seg && p - 1 - seg.offset < 3) continue; // room for the segment's name
     r.fillRect(left + (p - 0.5) * cw, 0, 1, 4);
     r.fillText(String(pos), left + (p - 0.5) * cw - 8, 5);
   }
+  for (const seg of segs ?? []) {
+    r.fillStyle = "#000";
+    r.font = "600 11px system-ui, sans-serif";
+    r.fillText(seg.name, left + seg.offset * cw + 2, 5);
+  }
+}
+// A line between the segments of a two-segment model, and each one's name.
+function drawSegmentBounds(ctx, segs, cw, left, height) {
+  if (!segs) return;
+  ctx.save();
+  ctx.fillStyle = "#000";
+  for (const seg of segs.slice(1)) ctx.fillRect(left + seg.offset * cw - 1, 0, 2, height);
+  ctx.restore();
 }
 function cellAt(x, y) {
   const { L, cw, left } = geometry();
@@ -756,6 +859,14 @@ function describeCell(cell) {
   const ref = hm.bases[cell.p];
   const alt = BASES[cell.b];
   const v = hm.effects[cell.p * 4 + cell.b];
+  const seg = segmentAt(hm.segments, cell.p);
+  if (seg) {
+    // two-segment model: positions are within the promoter or the distal sequence
+    const spos = seg.window_start + (cell.p - seg.offset) + 1;
+    const where = `${seg.name} position ${spos}`;
+    if (spos < 1 || spos > seg.length) return { text: `${seg.name} padding (${spos < 1 ? "before" : "after"} the sequence), ${ref}>${alt}: effect ${Number(v.toPrecision(7))}`, v, ref, alt, pos: spos, segment: seg.name };
+    return { pos: spos, segment: seg.name, v, ref, alt, text: ref === alt ? `${where}: reference ${ref}` : `${where} ${ref}>${alt}: effect ${v >= 0 ? "+" : ""}${Number(v.toPrecision(7))} ${unitOf(hm.t)} (${state.model.info.targets[hm.t]})` };
+  }
   const pos = hm.start + cell.p + 1;
   const len = state.records[state.active].length;
   if (pos < 1 || pos > len) return { text: `padding (${pos < 1 ? "before" : "after"} the sequence), ${ref}>${alt}: effect ${Number(v.toPrecision(7))}`, v, ref, alt, pos };
@@ -769,6 +880,7 @@ function showTooltip(cell, x, y) {
   tip.dataset.position = d.pos;
   tip.dataset.alt = d.alt;
   tip.dataset.effect = String(d.v);
+  if (d.segment) tip.dataset.segment = d.segment; else delete tip.dataset.segment;
   tip.hidden = false;
   const box = $("tracks").getBoundingClientRect();
   tip.style.left = `${Math.min(Math.max(0, x - box.left + 12), box.width - 260)}px`;
@@ -808,9 +920,14 @@ function setupScan() {
   $("cell-to-variant").addEventListener("click", () => {
     const d = describeCell(state.selected);
     if (!d || d.ref === d.alt || !d.pos) return;
+    if (d.segment) {
+      // the variant list is for one segment at a time
+      if ($("variant-segment").value !== d.segment) $("variant-input").value = "";
+      $("variant-segment").value = d.segment;
+    }
     const box = $("variant-input");
     box.value = `${box.value.replace(/\s*$/, "")}${box.value.trim() ? "\n" : ""}${d.pos} ${d.ref}>${d.alt}\n`;
-    setStatus(`Added ${d.pos} ${d.ref}>${d.alt} to the variant list (Variants tab).`, "ok");
+    setStatus(`Added ${d.segment ? `${d.segment} ` : ""}${d.pos} ${d.ref}>${d.alt} to the variant list (Variants tab).`, "ok");
   });
   $("export-png").addEventListener("click", () => {
     const rec = state.records[state.active];
@@ -841,10 +958,13 @@ function setupScan() {
   $("export-ism-tsv").addEventListener("click", () => {
     const r = state.scan.result;
     const [T, L] = r.shape;
-    const rows = ["position\tref\talt\ttarget\teffect"];
+    const segs = r.segments;
+    const rows = [segs ? "segment\tposition\tref\talt\ttarget\teffect" : "position\tref\talt\ttarget\teffect"];
     for (let t = 0; t < T; t++) for (let p = 0; p < L; p++) for (let b = 0; b < 4; b++) {
       if (r.bases[p] === BASES[b]) continue;
-      rows.push(`${p + 1}\t${r.bases[p]}\t${BASES[b]}\t${state.model.info.targets[t]}\t${r.effects[(t * L + p) * 4 + b]}`);
+      const seg = segmentAt(segs, p);
+      const where = seg ? `${seg.name}\t${seg.window_start + p - seg.offset + 1}` : `${p + 1}`;
+      rows.push(`${where}\t${r.bases[p]}\t${BASES[b]}\t${state.model.info.targets[t]}\t${r.effects[(t * L + p) * 4 + b]}`);
     }
     download(`${state.records[state.active].name}_ism.tsv`, new Blob([rows.join("\n") + "\n"], { type: "text/tab-separated-values" }));
   });
@@ -869,28 +989,50 @@ async function runMotifs() {
   try {
     await ensureMotifs();
     const imp = importanceRow();
-    const attribution = imp && imp.start === 0 && imp.values.length === rec.length ? Float32Array.from(imp.values) : undefined;
-    let hits = await pool.run({ type: "highlights", bases: rec.bases, pThreshold: Number($("pvalue").value), attribution }).promise;
-    const total = hits.length;
-    if ($("overlap-only").checked && attribution) {
-      const sorted = Array.from(attribution, Math.abs).sort((a, b) => a - b);
-      const q = sorted[Math.floor(sorted.length * 0.75)];
-      hits = hits.filter((h) => Math.abs(h.mean_attribution ?? 0) >= q);
+    // one scan per segment (promoter and distal for a two-segment model), each with the
+    // attribution of its own bases when the tracks cover exactly those
+    const segs = trackSegments();
+    const parts = paired()
+      ? [["promoter", rec.bases], ["distal", rec.distal]].map(([name, bases]) => {
+        const seg = segs?.find((x) => x.name === name);
+        const whole = imp && seg && seg.window_start === 0 && seg.window_length === bases.length;
+        return { label: name, rec: { bases, length: bases.length }, attribution: whole ? Float32Array.from(imp.values.subarray(seg.offset, seg.offset + seg.window_length)) : undefined };
+      })
+      : [{ label: null, rec, attribution: imp && imp.start === 0 && imp.values.length === rec.length ? Float32Array.from(imp.values) : undefined }];
+    let shown = 0, total = 0;
+    for (const part of parts) {
+      let hits = await pool.run({ type: "highlights", bases: part.rec.bases, pThreshold: Number($("pvalue").value), attribution: part.attribution }).promise;
+      part.total = hits.length;
+      if ($("overlap-only").checked && part.attribution) {
+        const sorted = Array.from(part.attribution, Math.abs).sort((a, b) => a - b);
+        const q = sorted[Math.floor(sorted.length * 0.75)];
+        hits = hits.filter((h) => Math.abs(h.mean_attribution ?? 0) >= q);
+      }
+      part.hits = hits;
+      shown += hits.length;
+      total += part.total;
     }
-    renderMotifs(rec, hits, total);
-    setStatus(`${hits.length} motif hit${hits.length === 1 ? "" : "s"} shown (${total} at p < ${$("pvalue").value}).`, "ok");
+    renderMotifs(parts);
+    setStatus(`${shown} motif hit${shown === 1 ? "" : "s"} shown (${total} at p < ${$("pvalue").value}).`, "ok");
   } catch (e) {
     setStatus(`Motif scan failed: ${e.message}`, "bad");
   }
 }
-function renderMotifs(rec, hits, total) {
-  const map = $("motif-map");
+function renderMotifs(parts) {
+  const views = parts.map((p) => motifView(p.rec, p.hits, p.total, p.label));
+  $("motif-map").replaceChildren(...views.flatMap((v) => v.nodes));
+  const table = $("motif-table");
+  table.querySelector("tbody").replaceChildren(...views.flatMap((v) => v.rows));
+  table.hidden = views.every((v) => v.rows.length === 0);
+}
+// One sequence's motif map (a segment's, under its name, for a two-segment model) and table rows.
+function motifView(rec, hits, total, label) {
   const L = rec.length;
   // greedy rows so that labels do not overlap: each bar takes its label's width (about 7 px a
   // letter) in sequence units; bars near the right end grow leftwards
   const MAX_ROWS = 6;
   const shown = hits.slice(0, 40);
-  const px = Math.max(200, map.clientWidth || 800);
+  const px = Math.max(200, $("motif-map").clientWidth || 800);
   const rows = [];
   const placed = shown.slice().sort((a, b) => a.start - b.start).map((h) => {
     const label = `${h.motif_name ?? h.motif_id} ${h.strand}`;
@@ -929,14 +1071,15 @@ function renderMotifs(rec, hits, total) {
   }
   const axis = el("div", { class: "motif-axis" }, el("span", {}, "1"), el("span", {}, String(L)));
   const note = el("p", { class: "help" }, `Map: ${placed.length} of ${hits.length} hits (strongest first; overlapping ones beyond ${MAX_ROWS} rows are in the table). Orange: + strand, blue: − strand.`);
-  map.replaceChildren(note, track, axis, el("h3", {}, "Sequence (motif bases marked)"), seq);
-  const table = $("motif-table");
-  table.querySelector("tbody").replaceChildren(...hits.map((h) => el("tr", { class: "motif-hit" },
-    el("td", {}, `${h.motif_name ?? ""} (${h.motif_id})`), el("td", {}, `${h.start + 1}–${h.end}`), el("td", {}, h.strand),
+  const tableRows = hits.map((h) => el("tr", { class: "motif-hit", dataset: label ? { segment: label } : {} },
+    el("td", {}, `${h.motif_name ?? ""} (${h.motif_id})`), el("td", {}, `${label ? `${label} ` : ""}${h.start + 1}–${h.end}`), el("td", {}, h.strand),
     el("td", { class: "mono" }, h.matched), el("td", { class: "num" }, h.p_value.toExponential(2)),
-    el("td", { class: "num" }, h.mean_attribution === undefined ? "—" : fmt(h.mean_attribution, 3)))));
-  table.hidden = hits.length === 0;
-  if (!hits.length) map.prepend(el("p", { class: "muted" }, `No hits${total ? " after the overlap filter" : ""} at this threshold.`));
+    el("td", { class: "num" }, h.mean_attribution === undefined ? "—" : fmt(h.mean_attribution, 3))));
+  const nodes = [
+    ...(label ? [el("h3", { class: "segment-title" }, `${label[0].toUpperCase()}${label.slice(1)} (${L} bp)`)] : []),
+    ...(hits.length ? [] : [el("p", { class: "muted" }, `No hits${total ? " after the overlap filter" : ""} at this threshold.`)]),
+    note, track, axis, el(label ? "h4" : "h3", {}, "Sequence (motif bases marked)"), seq];
+  return { nodes, rows: tableRows };
 }
 
 // ---------- variants ----------
@@ -946,7 +1089,8 @@ async function runVariants() {
   if (!rec) return;
   setStatus("Scoring variants…");
   try {
-    const report = await pool.run({ type: "variants", sequence: rec.bases, variants: $("variant-input").value, options: { ...policyOptions(), reverseComplement: $("variant-rc").checked, offset: Number($("variant-offset").value) || 0 } }).promise;
+    const segment = paired() ? { segment: $("variant-segment").value } : {};
+    const report = await pool.run({ type: "variants", sequence: itemOf(rec), variants: $("variant-input").value, options: { ...policyOptions(), ...segment, reverseComplement: $("variant-rc").checked, offset: Number($("variant-offset").value) || 0 } }).promise;
     state.variants = report.scores;
     renderVariants();
     const bad = report.scores.filter((s) => s.error).length;
@@ -1082,7 +1226,8 @@ async function mutate(base) {
   if (!rec || !state.model) return;
   const p = Math.max(1, Math.min(rec.length, Number($("mutate-pos").value) || 1)) - 1;
   const mutant = rec.bases.slice(0, p) + base + rec.bases.slice(p + 1);
-  const [ref, alt] = await pool.run({ type: "predict", sequences: [rec.bases, mutant], options: policyOptions() }).promise;
+  // a two-segment model: the base is mutated in the promoter, the distal partner kept
+  const [ref, alt] = await pool.run({ type: "predict", sequences: [itemOf(rec), itemOf({ ...rec, bases: mutant })], options: policyOptions() }).promise;
   $("mutate-result").replaceChildren(...ref.values.map((v, i) => {
     const d = alt.values[i] - v;
     return el("div", { class: "pred" }, el("span", { class: "label" }, `${state.model.info.targets[i]}: ${rec.bases[p]}${p + 1}${base}`),
@@ -1138,11 +1283,14 @@ async function main() {
   document.body.dataset.ready = "true";
 
   state.index = await loadIndex();
-  await loadExamples(state.index.models[0]);
+  await loadExamples(state.index.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? state.index.models[0]);
   const select = $("model-select");
   if (state.index.models.length) {
-    select.replaceChildren(...state.index.models.map((m) => el("option", { value: m.id }, `${m.name} — ${m.length} bp, ${m.targets.join(", ")}`)));
-    await useShipped(state.index.models[0].id);
+    const bp = (m) => (m.lengths?.length > 1 ? `promoter ${m.lengths[0]} + distal ${m.lengths[1]} bp` : `${m.length} bp`);
+    select.replaceChildren(...state.index.models.map((m) => el("option", { value: m.id }, `${m.name} — ${bp(m)}, ${m.targets.join(", ")}`)));
+    // start with a model that reads one sequence (a promoter + distal model is one click away)
+    const first = state.index.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? state.index.models[0];
+    await useShipped(first.id);
   } else {
     select.replaceChildren(el("option", { value: "" }, "no shipped model in this build"));
     setStatus("No shipped model in this build: load your own ONNX + manifest on the Model tab.", "warn");

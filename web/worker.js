@@ -3,6 +3,7 @@
 // mutagenesis (chunked, with progress and cancel), variant scoring, attributions and motif
 // scans. It makes no network request: the page hands it everything.
 //
+// A sequence is a string, or {name, promoter, distal} for a two-segment model.
 // Page -> worker: {id, type, ...}; worker -> page: {id, type: "progress" | "result" | "error"}.
 // The same handler also runs on the page's own thread when workers are unavailable (see app.js).
 
@@ -42,6 +43,7 @@ export function createHandler(post) {
             targets: predictor.targets,
             hasAttributionGraph: predictor.hasAttributionGraph,
             fastMutagenesisUnavailable: predictor.fastMutagenesisUnavailable ?? null,
+            segments: predictor.segments, // [{name, length, offset}]: two for a promoter + distal model
           };
           break;
         }
@@ -89,7 +91,7 @@ export function createHandler(post) {
           break;
         case "attribution": {
           const a = predictor.gradientTimesInput(msg.sequence, msg.options ?? {});
-          result = { perPosition: a.perPosition, perChannel: a.perChannel, bases: a.bases, window_start: a.window_start, shape: a.shape, method: a.method };
+          result = { perPosition: a.perPosition, perChannel: a.perChannel, bases: a.bases, window_start: a.window_start, shape: a.shape, method: a.method, segments: a.segments };
           break;
         }
         case "highlights": {
