@@ -7,9 +7,10 @@
 // Options (defaults): --pkg web/pkg, --models models, --out results/browser-bench.json, --runs 5
 // (timed runs after warm-up, fast ISM, attributions, throughput), --naive-runs 2 (naive ISM with
 // onnxruntime-web), --regula-naive-runs 1 (Regula's own naive ISM, 1 kb case only), --cold-runs 5
-// (fresh contexts per cold-start page), --seqs 128 (sequences per throughput run), --batch 32
+// (fresh browsers per cold-start page), --seqs 128 (sequences per throughput run), --batch 32
 // (onnxruntime-web batch for throughput), --ism-batch 64, --cold-model ID, --no-app (skip the web
-// app cold start). Env: CHROMIUM (default /usr/bin/chromium).
+// app cold start), --no-tiled (skip the tiled 1,000 bp ISM of the shipped models).
+// Env: CHROMIUM (default /usr/bin/chromium).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -25,12 +26,13 @@ const root = path.resolve(here, "../..");
 // ---------- options ----------
 const opts = {
   pkg: path.join(root, "web/pkg"), models: path.join(root, "models"), out: path.join(here, "results/browser-bench.json"),
-  runs: 5, "naive-runs": 2, "regula-naive-runs": 1, "cold-runs": 5, seqs: 128, batch: 32, "ism-batch": 64, "cold-model": null, app: true,
+  runs: 5, "naive-runs": 2, "regula-naive-runs": 1, "cold-runs": 5, seqs: 128, batch: 32, "ism-batch": 64, "cold-model": null, app: true, tiled: true,
 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === "--no-app") { opts.app = false; continue; }
+  if (a === "--no-tiled") { opts.tiled = false; continue; }
   if (a === "-h" || a === "--help") {
     console.log(fs.readFileSync(new URL(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).map((l) => l.slice(3)).join("\n"));
     process.exit(0);
@@ -148,10 +150,10 @@ try {
   }
 
   result.ism = [];
-  const ismCases = [...shipped.map((id) => ({ id })), { id: "reference1000", length: 1000, regulaNaiveRuns: opts["regula-naive-runs"] }];
+  const ismCases = [...shipped.map((id) => ({ id, tiledLength: opts.tiled ? 1000 : 0 })), { id: "reference1000", length: 1000, regulaNaiveRuns: opts["regula-naive-runs"] }];
   for (const c of ismCases) {
     log(`ISM ${c.id}${c.length ? ` ${c.length} bp` : ""}`);
-    const r = await call("ism", c.id, { runs: opts.runs, naiveRuns: opts["naive-runs"], regulaNaiveRuns: c.regulaNaiveRuns ?? 0, batch: opts["ism-batch"], length: c.length });
+    const r = await call("ism", c.id, { runs: opts.runs, naiveRuns: opts["naive-runs"], regulaNaiveRuns: c.regulaNaiveRuns ?? 0, batch: opts["ism-batch"], length: c.length, tiledLength: c.tiledLength });
     if (r.fast) r.met = { fastMs: r.fast.medianMs <= TARGETS.ismMs, speedup: r.speedup >= TARGETS.ismSpeedup };
     result.ism.push(r);
   }
@@ -312,7 +314,9 @@ for (const r of result.ism ?? []) {
   if (r.method && r.method !== "fast") out.push(`   ${r.model}: Regula fell back to ${r.method} ISM: ${r.fallbackReason}`);
 }
 for (const r of result.ism1000Shipped ?? []) {
-  out.push(`   ${r.model} at 1,000 bp: graph input [${(r.graphInput ?? []).join(", ")}] ${r.graphAccepts ? "accepts" : "rejects"} [1, 4, 1000]; Regula ISM: ${r.regulaIsm.ok ? `${r.regulaIsm.method}, fitting ${JSON.stringify(r.regulaIsm.fitting)}` : r.regulaIsm.error}${r.regulaIsmTiled?.ok ? `; tiled (stride ${r.regulaIsmTiled.policy.stride}, ${r.regulaIsmTiled.fitting.windows} windows): ${r.regulaIsmTiled.method} ISM in ${fmt(r.regulaIsmTiled.ms, 0)} ms (1 run)` : ""}`);
+  out.push(`   ${r.model} at 1,000 bp: graph input [${(r.graphInput ?? []).join(", ")}] ${r.graphAccepts ? "accepts" : "rejects"} [1, 4, 1000]; Regula ISM: ${r.regulaIsm.ok ? `${r.regulaIsm.method}, fitting ${JSON.stringify(r.regulaIsm.fitting)}` : r.regulaIsm.error}`);
+  const tiled = result.ism?.find((i) => i.model === r.model)?.tiled;
+  if (tiled) out.push(`     tiled (stride ${tiled.policy.stride}${tiled.fitting ? `, ${tiled.fitting.windows} windows` : ""}): ${tiled.error ?? `${tiled.method} ISM of 1,000 bp in ${fmt(tiled.ms, 0)} ms (1 run)`}`);
 }
 out.push("", `3. Gradient × input (median of ${opts.runs} after warm-up)`);
 out.push(table(["model", "L", "ms", "≤ 50 ms (1 kb)"], (result.attribution ?? []).map((r) => (r.regulaSkipped ? [r.model, r.length, "skipped (below)", "—"] : [r.model, r.length, fmt(r.medianMs, 2), yes(r.met)]))));
