@@ -86,6 +86,9 @@ def resolve(cfg: dict) -> dict:
         "augment_shift": int(cfg.get("augment_shift", 0)),
         "rc_average": bool(cfg.get("rc_average", True)),
         "clip_grad_norm": cfg.get("clip_grad_norm"),
+        # Training batches run at learning rate 0 before each validation, re-estimating the BN
+        # running statistics for the epoch's final weights (trainer default 32; 0 = off).
+        "bn_recalibration": int(cfg.get("bn_recalibration", 32)),
         "seed": int(cfg.get("seed", 1)),
     }
     if r["preset"] not in ("cnn", "dual-branch"):
@@ -485,6 +488,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--epochs", type=int, help="override the recipe's epochs (as `regula-train fit --epochs`)")
     ap.add_argument("--seed", type=int, help="override the recipe's seed")
+    ap.add_argument("--bn-recalibration", type=int, help="override the recipe's bn_recalibration (0 for models trained before the option existed)")
+    ap.add_argument("--check-only", action="store_true", help="only load Regula's checkpoint into the twin and compare its validation metrics with the manifest's; no training")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -498,6 +503,8 @@ def main() -> None:
         r["epochs"] = a.epochs
     if a.seed is not None:
         r["seed"] = a.seed
+    if a.bn_recalibration is not None:
+        r["bn_recalibration"] = a.bn_recalibration
     torch.manual_seed(r["seed"])  # dropout masks
 
     data = Data(a.split)
@@ -519,6 +526,12 @@ def main() -> None:
     if twin_check.get("checked") and "validation" in twin_check:
         v = twin_check["validation"]
         print(f"shipped weights in the twin: validation {v['metrics']}, max |diff| vs manifest {v['max_abs_diff_vs_manifest']:.3g}", flush=True)
+    else:
+        print(f"shipped weights not checked: {twin_check}", flush=True)
+    if a.check_only:
+        a.out.parent.mkdir(parents=True, exist_ok=True)
+        a.out.write_text(json.dumps(clean({"model": manifest.get("name"), "parameters": n_params, "normalisation": norm_check, "shipped_weights_check": twin_check, "environment": env}), indent=1) + "\n")
+        return
 
     bs = r["batch_size"]
     bpe = max(len(train) // bs + (1 if len(train) % bs >= 2 else 0), 1)  # a last batch of 1 row is dropped (BN)
@@ -528,6 +541,14 @@ def main() -> None:
     train_targets = torch.from_numpy(normalised(data, np.arange(len(data.ids)), norms))  # all rows, indexed per batch
     valid_targets = train_targets[valid].numpy()
     higher_better = r["metric"] not in ("mse", "loss")
+    has_bn = any(isinstance(m, nn.BatchNorm1d) for m in model.modules())
+
+    def augmented(rows, epoch, b):
+        rng = np.random.default_rng([r["seed"], epoch, b, 2])
+        flips = rng.random(len(rows)) < 0.5 if r["augment_rc"] else None
+        m = r["augment_shift"]
+        shifts = rng.integers(-m, m + 1, len(rows)) if m > 0 else None
+        return data.batch(rows, flips, shifts)
 
     best_metric, best_epoch, since_best, best_state = None, 0, 0, None
     history = []
@@ -542,11 +563,7 @@ def main() -> None:
         for b in range(bpe):
             rows = order[b * bs : (b + 1) * bs]
             tp = time.perf_counter()
-            rng = np.random.default_rng([r["seed"], epoch, b, 2])
-            flips = rng.random(len(rows)) < 0.5 if r["augment_rc"] else None
-            m = r["augment_shift"]
-            shifts = rng.integers(-m, m + 1, len(rows)) if m > 0 else None
-            x = data.batch(rows, flips, shifts)
+            x = augmented(rows, epoch, b)
             y = train_targets[rows]
             prep += time.perf_counter() - tp
             step += 1
@@ -570,6 +587,20 @@ def main() -> None:
         trained = min(bpe * bs, len(train))
 
         te = time.perf_counter()
+        # BN recalibration (trainer/src/fit/run.rs): the first `bn_recalibration` batches of this
+        # epoch's order, with the same augmentation, through the model in training mode at
+        # learning rate 0 — weights unchanged, running statistics updated (momentum 0.1). The
+        # recalibrated state is evaluated (and kept if best); training continues from the state
+        # before it, so the next epoch does not see these steps.
+        snapshot = None
+        recal_seconds = 0.0
+        if r["bn_recalibration"] > 0 and has_bn:
+            snapshot = copy.deepcopy(model.state_dict())
+            model.train()
+            with torch.no_grad():
+                for b in range(min(r["bn_recalibration"], math.ceil(len(order) / bs))):
+                    model(augmented(order[b * bs : (b + 1) * bs], epoch, b))
+            recal_seconds = time.perf_counter() - te
         raw = predict(model, data, valid, r["rc_average"])
         valid_loss = mean_loss(r["task"], raw, valid_targets)
         mets = M.evaluate(r["task"], data.target_names, measured(r["task"], raw, norms), data.targets[valid])
@@ -584,6 +615,8 @@ def main() -> None:
         else:
             since_best += 1
         sched.end_epoch(improved)
+        if snapshot is not None:
+            model.load_state_dict(snapshot)
         eval_seconds = time.perf_counter() - te
         rec = {
             "epoch": epoch,
@@ -596,6 +629,7 @@ def main() -> None:
             "train_seconds": train_seconds,
             "batch_prep_seconds": prep,
             "eval_seconds": eval_seconds,
+            "bn_recalibration_seconds": recal_seconds,
             "samples_per_s": trained / train_seconds,
             "load_average": list(os.getloadavg()),
         }
