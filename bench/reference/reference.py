@@ -425,11 +425,77 @@ def read_safetensors(path: Path) -> dict:
     return out
 
 
+def _varint(buf: bytes, i: int):
+    shift = value = 0
+    while True:
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return value, i
+
+
+def _fields(buf: bytes):
+    """(field number, wire type, value) of a protobuf message; length-delimited values as bytes."""
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            v, i = _varint(buf, i)
+        elif wire == 1:
+            v, i = buf[i : i + 8], i + 8
+        elif wire == 5:
+            v, i = buf[i : i + 4], i + 4
+        elif wire == 2:
+            n, i = _varint(buf, i)
+            v, i = buf[i : i + n], i + n
+        else:
+            raise ValueError(f"protobuf wire type {wire}")
+        yield field, wire, v
+
+
+def read_onnx_initializers(path: Path) -> dict:
+    """The float32 initializers of an ONNX model by name (ModelProto.graph = 7, GraphProto.
+    initializer = 5; TensorProto dims = 1, data_type = 2, float_data = 4, name = 8, raw_data = 9)."""
+    graph = next(v for f, _, v in _fields(path.read_bytes()) if f == 7)
+    out = {}
+    for f, _, t in _fields(graph):
+        if f != 5:
+            continue
+        dims, dtype, name, data = [], None, None, None
+        for tf, wire, v in _fields(t):
+            if tf == 1:
+                if wire == 2:  # packed
+                    j = 0
+                    while j < len(v):
+                        d, j = _varint(v, j)
+                        dims.append(d)
+                else:
+                    dims.append(v)
+            elif tf == 2:
+                dtype = v
+            elif tf == 8:
+                name = v.decode()
+            elif tf == 9 or (tf == 4 and wire == 2):
+                data = v
+        if dtype == 1 and name and data is not None:
+            out[name] = torch.from_numpy(np.frombuffer(data, "<f4").copy()).reshape(dims)
+    return out
+
+
 def check_shipped(model_dir: Path, model: nn.Module, data: Data, r: dict, norms: list, manifest: dict) -> dict:
-    path = model_dir / "checkpoint" / "best.safetensors"
-    if not path.exists():
-        return {"checked": False, "why": f"{path} not found"}
-    tensors = read_safetensors(path)
+    """Loads the weights of Regula's exported model (model.onnx, as shipped; else the checkpoint's
+    best.safetensors) into the twin and evaluates the validation (and test) rows."""
+    path = model_dir / manifest.get("model_file", "model.onnx")
+    try:
+        tensors = read_onnx_initializers(path)
+    except (OSError, StopIteration, ValueError, IndexError):
+        path = model_dir / "checkpoint" / "best.safetensors"
+        if not path.exists():
+            return {"checked": False, "why": f"neither model.onnx nor {path} could be read"}
+        tensors = read_safetensors(path)
     twin = copy.deepcopy(model)
     sd = twin.state_dict()
     wanted = [k for k in sd if not k.endswith("num_batches_tracked")]
@@ -437,7 +503,7 @@ def check_shipped(model_dir: Path, model: nn.Module, data: Data, r: dict, norms:
     if missing:
         return {"checked": False, "why": f"not in the checkpoint: {missing}"}
     twin.load_state_dict({k: tensors[k] for k in wanted}, strict=False)
-    out = {"checked": True, "checkpoint": str(path)}
+    out = {"checked": True, "weights": str(path)}
     for name, key in (("validation", "valid"), ("test", "test")):
         rows = data.index[key]
         if len(rows) == 0 or name not in manifest.get("metrics", {}):
