@@ -521,6 +521,26 @@ def check_shipped(model_dir: Path, model: nn.Module, data: Data, r: dict, norms:
 # ----------------------------------------------------------------------------------------------
 
 
+def regula_side(model_dir: Path, manifest: dict, train_rows: int, higher_better: bool) -> dict:
+    """Regula's numbers for the model: the manifest's metrics and its own training report."""
+    hist = []
+    report_path = model_dir / "report.json"
+    if report_path.exists():
+        hist = json.loads(report_path.read_text()).get("history", [])
+    training = manifest.get("training", {})
+    return {
+        "metrics": manifest.get("metrics"),
+        "parameters_in_manifest": training.get("parameters"),
+        "epochs_run": training.get("epochs"),
+        "best_epoch": max(hist, key=lambda h: h["valid_metric"] if higher_better else -h["valid_metric"])["epoch"] if hist else None,
+        "seconds": training.get("seconds"),
+        "machine": training.get("machine"),
+        # Training rows / whole-epoch seconds (graph and session building, evaluation included).
+        "median_rows_per_s_incl_eval": statistics.median(train_rows / h["seconds"] for h in hist) if hist else None,
+        "manifest_modified": datetime.datetime.fromtimestamp((model_dir / "manifest.json").stat().st_mtime, datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
 def environment(threads: int) -> dict:
     cpu = platform.processor()
     try:
@@ -555,7 +575,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, help="override the recipe's epochs (as `regula-train fit --epochs`)")
     ap.add_argument("--seed", type=int, help="override the recipe's seed")
     ap.add_argument("--bn-recalibration", type=int, help="override the recipe's bn_recalibration (0 for models trained before the option existed)")
-    ap.add_argument("--check-only", action="store_true", help="only load Regula's checkpoint into the twin and compare its validation metrics with the manifest's; no training")
+    ap.add_argument("--check-only", action="store_true", help="no training: load Regula's exported weights into the twin and compare its validation metrics with the manifest's; "
+                    "if --out is an earlier result, refresh its Regula side (manifest metrics, report) in place")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -595,8 +616,19 @@ def main() -> None:
     else:
         print(f"shipped weights not checked: {twin_check}", flush=True)
     if a.check_only:
+        # With an existing result (the model was retrained after the reference ran): refresh
+        # Regula's side of it. Otherwise write the check alone.
+        result = json.loads(a.out.read_text()) if a.out.exists() else {}
+        higher_better = r["metric"] not in ("mse", "loss")
+        update = {"shipped_weights_check": twin_check, "normalisation": norm_check}
+        if "epochs" in result:
+            update["regula"] = regula_side(a.model, manifest, len(train), higher_better)
+            update["regula_refreshed"] = env["date"]
+        else:
+            update.update({"model": manifest.get("name"), "parameters": n_params, "environment": env})
+        result.update(update)
         a.out.parent.mkdir(parents=True, exist_ok=True)
-        a.out.write_text(json.dumps(clean({"model": manifest.get("name"), "parameters": n_params, "normalisation": norm_check, "shipped_weights_check": twin_check, "environment": env}), indent=1) + "\n")
+        a.out.write_text(json.dumps(clean(result), indent=1) + "\n")
         return
 
     bs = r["batch_size"]
@@ -714,10 +746,6 @@ def main() -> None:
             final[name] = {"rows": int(len(rows)), "per_target": M.evaluate(r["task"], data.target_names, measured(r["task"], raw, norms), data.targets[rows])}
 
     env["load_average_end"] = list(os.getloadavg())
-    regula_hist = []
-    report_path = a.model / "report.json"
-    if report_path.exists():
-        regula_hist = json.loads(report_path.read_text()).get("history", [])
     sps = [h["samples_per_s"] for h in history]
     result = {
         "model": manifest.get("name", a.model.name),
@@ -739,15 +767,7 @@ def main() -> None:
         "median_samples_per_s": statistics.median(sps),
         "total_train_seconds": sum(h["train_seconds"] for h in history),
         "environment": env,
-        "regula": {
-            "metrics": manifest.get("metrics"),
-            "parameters_in_manifest": manifest.get("training", {}).get("parameters"),
-            "epochs_run": manifest.get("training", {}).get("epochs"),
-            "best_epoch": max(regula_hist, key=lambda h: h["valid_metric"] if higher_better else -h["valid_metric"])["epoch"] if regula_hist else None,
-            "seconds": manifest.get("training", {}).get("seconds"),
-            "machine": manifest.get("training", {}).get("machine"),
-            "median_rows_per_s_incl_eval": statistics.median(len(train) / h["seconds"] for h in regula_hist) if regula_hist else None,
-        },
+        "regula": regula_side(a.model, manifest, len(train), higher_better),
     }
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(clean(result), indent=1) + "\n")
