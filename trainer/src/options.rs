@@ -230,6 +230,11 @@ pub struct FitOptions {
     /// Clip the global gradient norm to this value.
     #[arg(long, help_heading = "Training")]
     pub clip_grad_norm: Option<f32>,
+    /// Before each validation, re-estimate batch-norm running statistics with the epoch's final
+    /// weights over this many training batches (0: keep the statistics gathered while the weights
+    /// moved) [default: 32].
+    #[arg(long, help_heading = "Training")]
+    pub bn_recalibration: Option<usize>,
     /// Seed of initialisation, split, shuffling and augmentation [default: 1].
     #[arg(long, help_heading = "Training")]
     pub seed: Option<u64>,
@@ -273,7 +278,7 @@ impl FitOptions {
             split, valid_fraction, test_fraction, group_pattern, valid_chroms, test_chroms, valid_data, split_column, folds, fold,
             preset, channels, kernels, dilations, pools, activation, dropout, attention_heads,
             epochs, batch_size, lr, weight_decay, schedule, warmup_epochs, plateau_factor, plateau_patience,
-            patience, metric, augment_rc, augment_shift, rc_average, clip_grad_norm, seed, device, threads,
+            patience, metric, augment_rc, augment_shift, rc_average, clip_grad_norm, bn_recalibration, seed, device, threads,
             out, name, licence, limits,
         )
     }

@@ -93,7 +93,7 @@ fn the_exported_model_predicts_the_same_in_tract_and_ort_and_matches_its_manifes
     let construct = text.lines().nth(1).unwrap().split('\t').nth(1).unwrap().as_bytes().to_vec();
     let core = &construct[15..215];
     let p = exported.predict(&[("construct", &construct), ("core", core)], None, false).unwrap();
-    assert_eq!(p[1].fitting, Fitting::Padded { left: 15, right: 15 });
+    assert_eq!(p[1].fittings[0], Fitting::Padded { left: 15, right: 15 });
     assert_eq!(p[0].values, p[1].values);
 }
 
@@ -131,4 +131,44 @@ fn a_classifier_on_an_id_less_table_with_its_own_validation_table() {
 
     let e = fit(FitOptions { split: Some(regula_train::options::SplitKind::Random), ..options }, false, false).unwrap_err();
     assert_eq!(e.to_string(), "--valid-data gives the validation rows itself: drop --split and --folds");
+}
+
+/// Initializers of an exported graph by name.
+fn initializers(path: &Path) -> std::collections::BTreeMap<String, Vec<f32>> {
+    let model = ModelProto::decode(&std::fs::read(path).unwrap()[..]).unwrap();
+    let values = |t: &regula_train::onnx::proto::TensorProto| -> Vec<f32> {
+        if t.float_data.is_empty() {
+            t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+        } else {
+            t.float_data.clone()
+        }
+    };
+    model.graph.unwrap().initializer.iter().filter(|t| t.data_type == 1).map(|t| (t.name.clone(), values(t))).collect()
+}
+
+#[test]
+fn batch_norm_recalibration_moves_only_the_running_statistics_and_lowers_the_validation_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |k: usize, name: &str| {
+        let out = dir.path().join(name);
+        // One epoch, so both runs export the weights of the same (only) epoch.
+        fit(FitOptions { epochs: Some(1), bn_recalibration: Some(k), ..options(&out) }, false, false).unwrap();
+        let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+        (initializers(&out.join("model.onnx")), report["history"][0]["valid_loss"].as_f64().unwrap())
+    };
+    let (lagging, lagging_loss) = run(0, "lagging");
+    let (recalibrated, recalibrated_loss) = run(8, "recalibrated");
+    assert_eq!(lagging.keys().collect::<Vec<_>>(), recalibrated.keys().collect::<Vec<_>>());
+    let mut running = 0;
+    for (name, a) in &lagging {
+        let b = &recalibrated[name];
+        if name.contains("running") {
+            running += 1;
+            assert_ne!(a, b, "{name}: running statistics re-estimated");
+        } else {
+            assert_eq!(a, b, "{name}: steps at learning rate 0 leave every weight exactly as it was");
+        }
+    }
+    assert_eq!(running, 4, "mean and variance of two batch norms: {:?}", lagging.keys().collect::<Vec<_>>());
+    assert!(recalibrated_loss < lagging_loss, "validation loss {recalibrated_loss} with re-estimated statistics, {lagging_loss} without");
 }

@@ -68,6 +68,9 @@ pub struct TrainPlan {
     pub augment_shift: usize,
     pub rc_average: bool,
     pub clip_grad_norm: Option<f32>,
+    /// Training batches run at learning rate 0 before each validation, to re-estimate batch-norm
+    /// statistics for the epoch's final weights.
+    pub bn_recalibration: usize,
     pub seed: u64,
 }
 
@@ -226,6 +229,7 @@ impl Plan {
             augment_shift: o.augment_shift.unwrap_or(0),
             rc_average: o.rc_average.unwrap_or(true),
             clip_grad_norm: o.clip_grad_norm,
+            bn_recalibration: o.bn_recalibration.unwrap_or(32),
             seed,
         };
         if train.epochs == 0 || train.batch_size == 0 {

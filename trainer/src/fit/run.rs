@@ -174,7 +174,21 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
         }
         let train_seconds = epoch_started.elapsed().as_secs_f64();
         snapshot = trainer.snapshot()?;
-        let store = snapshot.store.clone();
+        // Running statistics gathered while the weights moved lag behind them, and the lag can
+        // shift every evaluation-mode prediction. Steps at learning rate 0 (weights exactly
+        // unchanged) re-estimate them for the final weights; training resumes from `snapshot`,
+        // so the optimizer's moments never see these steps.
+        let store = if t.bn_recalibration > 0 && snapshot.store.iter().any(|(k, _)| k.ends_with("running_mean")) {
+            for (b, rows) in order.chunks(t.batch_size).take(t.bn_recalibration).enumerate() {
+                let x = training_inputs(&data, rows, augment, t.seed, epoch, b);
+                let y = normalised(&data, rows, &normalisation);
+                let w: Vec<f32> = rows.iter().flat_map(|_| weights_row.iter().copied()).collect();
+                trainer.step_with_lr(&Batch { x: &x, y: &y, weight: Some(&w), n: rows.len() }, 0.0)?;
+            }
+            trainer.snapshot()?.store
+        } else {
+            snapshot.store.clone()
+        };
         let mut predictor = Predictor::new(&export::inference_graph(trainer.model(), &store)?, vec![4, input_len], &runtime)?;
         let raw = predict_rows(&mut predictor, &data, &split.valid, t.rc_average)?;
         let valid_loss = mean_loss(plan.task, &raw, &valid_targets);
