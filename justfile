@@ -108,11 +108,3 @@ verify-models: ort
 # Benchmarks against the peers (PyTorch, onnxruntime-web) on this machine; rewrites BENCHMARKS.md.
 bench *parts: ort setup-web
     bench/run.sh {{parts}}
-
-# Saturation-mutagenesis benchmark (issue 5), Node and headless Chromium.
-bench-ism: setup-web
-    wasm/build.sh target/bench-pkg
-    node wasm/bench/ism-node.mjs target/bench-pkg
-    @[ -d wasm/bench/node_modules/playwright-core ] || (cd wasm/bench && npm ci --no-audit --no-fund --loglevel=error)
-    node wasm/bench/ism-chromium.mjs target/bench-pkg
-

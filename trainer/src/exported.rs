@@ -26,8 +26,8 @@ pub struct ExportedModel {
 pub struct Prediction {
     /// One value per target, in measured units (regression) or probability (classification).
     pub values: Vec<f64>,
-    /// What was done to fit the sequence to the model.
-    pub fitting: Fitting,
+    /// What was done to fit each segment (one for a one-sequence model) to the model.
+    pub fittings: Vec<Fitting>,
 }
 
 impl ExportedModel {
@@ -51,15 +51,24 @@ impl ExportedModel {
         &mut self.predictor
     }
 
+    /// Length of the first (or only) segment.
     pub fn input_length(&self) -> usize {
         self.manifest.inputs[0].length
     }
 
-    /// Raw outputs `[n, targets]` for sequences of exactly the model's length.
+    /// Length of each segment the graph input is made of (two for a dual-branch model).
+    pub fn segment_lengths(&self) -> Vec<usize> {
+        self.manifest.inputs.iter().map(|i| i.length).collect()
+    }
+
+    /// Raw outputs `[n, targets]` for inputs of exactly the model's total length. With
+    /// `rc_average`, each segment is reverse-complemented in place (promoter still first), as
+    /// the trainer's augmentation and evaluation do.
     pub fn raw(&mut self, sequences: &[&[u8]], rc_average: bool) -> Result<Vec<f32>> {
+        let lengths = self.segment_lengths();
         self.predictor.predict_items(sequences, rc_average, |batch, reverse| {
             if reverse {
-                one_hot_batch(&batch.iter().map(|s| reverse_complement(s)).collect::<Vec<_>>())
+                one_hot_batch(&batch.iter().map(|s| reverse_segments(s, &lengths)).collect::<Vec<_>>())
             } else {
                 one_hot_batch(batch)
             }
@@ -67,29 +76,70 @@ impl ExportedModel {
     }
 
     /// Predictions for named sequences of any length: fitted by `policy` (the manifest's
-    /// default when `None`), tiles averaged, outputs mapped to measured units.
+    /// default when `None`), tiles averaged, outputs mapped to measured units. One-sequence
+    /// models only; see [`ExportedModel::predict_segments`].
     pub fn predict(&mut self, records: &[(&str, &[u8])], policy: Option<&LengthPolicy>, rc_average: bool) -> Result<Vec<Prediction>> {
-        let sequences: Vec<&[u8]> = records.iter().map(|r| r.1).collect();
         if self.manifest.inputs.len() != 1 {
-            return Err(Error::Invalid(format!("{} reads {} sequences per prediction; predict here takes one", self.manifest.name, self.manifest.inputs.len())));
+            return Err(Error::Invalid(format!(
+                "{} reads {} sequences per prediction (promoter, then distal); give each record its partner",
+                self.manifest.name,
+                self.manifest.inputs.len()
+            )));
         }
-        let policy = policy.cloned().unwrap_or_else(|| self.manifest.inputs[0].default_length_policy.clone());
-        let length = self.input_length();
+        let records: Vec<(&str, Vec<&[u8]>)> = records.iter().map(|&(n, s)| (n, vec![s])).collect();
+        self.predict_segments(&records, policy.map(std::slice::from_ref), rc_average)
+    }
+
+    /// Predictions for named records of one sequence per segment (a dual-branch model: promoter,
+    /// then distal): each segment fitted by its policy (`policies`: one for all, or one per
+    /// segment; the manifest's defaults when `None`), the windows joined, outputs in measured
+    /// units. Tiling is for one-sequence models only: a tiled segment would be averaged against a
+    /// fixed partner, which is not what the model learned.
+    pub fn predict_segments(&mut self, records: &[(&str, Vec<&[u8]>)], policies: Option<&[LengthPolicy]>, rc_average: bool) -> Result<Vec<Prediction>> {
+        let lengths = self.segment_lengths();
+        let policies: Vec<LengthPolicy> = match policies {
+            None => self.manifest.inputs.iter().map(|i| i.default_length_policy.clone()).collect(),
+            Some([one]) => vec![one.clone(); lengths.len()],
+            Some(each) if each.len() == lengths.len() => each.to_vec(),
+            Some(each) => return Err(Error::Invalid(format!("{} length policies given for {} segments", each.len(), lengths.len()))),
+        };
+        if lengths.len() > 1 && policies.iter().any(|p| matches!(p, LengthPolicy::Tile { .. })) {
+            return Err(Error::Invalid("tiling is for one-sequence models; crop or pad each segment instead".into()));
+        }
         let mut windows = Vec::new();
         let mut owners = Vec::new();
-        let mut fittings = Vec::with_capacity(sequences.len());
-        for (i, s) in sequences.iter().enumerate() {
-            let (w, fitting) = fit(s, length, &policy).map_err(|e| Error::Invalid(format!("sequence '{}': {e}", records[i].0)))?;
-            owners.extend(std::iter::repeat_n(i, w.len()));
-            windows.extend(w.into_iter().map(|w| w.bases));
-            fittings.push(fitting);
+        let mut fittings = Vec::with_capacity(records.len());
+        for (i, (name, segments)) in records.iter().enumerate() {
+            if segments.len() != lengths.len() {
+                return Err(Error::Invalid(format!(
+                    "record '{name}' gives {} sequence(s); {} reads {} per prediction",
+                    segments.len(),
+                    self.manifest.name,
+                    lengths.len()
+                )));
+            }
+            // Per segment, its windows (several only when tiling a one-sequence model).
+            let mut joined: Vec<Vec<u8>> = vec![Vec::new()];
+            let mut record_fittings = Vec::with_capacity(segments.len());
+            for (k, seq) in segments.iter().enumerate() {
+                let (w, fitting) = fit(seq, lengths[k], &policies[k]).map_err(|e| Error::Invalid(format!("sequence '{name}': {e}")))?;
+                joined = if w.len() == 1 {
+                    joined.into_iter().map(|mut j| { j.extend_from_slice(&w[0].bases); j }).collect()
+                } else {
+                    w.into_iter().map(|w| w.bases).collect()
+                };
+                record_fittings.push(fitting);
+            }
+            owners.extend(std::iter::repeat_n(i, joined.len()));
+            windows.extend(joined);
+            fittings.push(record_fittings);
         }
         let refs: Vec<&[u8]> = windows.iter().map(Vec::as_slice).collect();
         let raw = self.raw(&refs, rc_average)?;
         let t = self.manifest.targets.len();
         // A tiled sequence's prediction is the mean of its windows' (stated in the manifest docs).
-        let mut sums = vec![vec![0.0f64; t]; sequences.len()];
-        let mut counts = vec![0usize; sequences.len()];
+        let mut sums = vec![vec![0.0f64; t]; records.len()];
+        let mut counts = vec![0usize; records.len()];
         for (w, &owner) in owners.iter().enumerate() {
             counts[owner] += 1;
             for k in 0..t {
@@ -100,9 +150,9 @@ impl ExportedModel {
             .into_iter()
             .zip(counts)
             .zip(fittings)
-            .map(|((sum, n), fitting)| Prediction {
+            .map(|((sum, n), fittings)| Prediction {
                 values: sum.iter().enumerate().map(|(k, s)| self.manifest.reported_value(k, s / n as f64)).collect(),
-                fitting,
+                fittings,
             })
             .collect())
     }
@@ -143,4 +193,15 @@ impl ExportedModel {
             ops.iter().map(|(k, v)| format!("{k} ×{v}")).collect::<Vec<_>>().join(", ")
         )
     }
+}
+
+/// `seq` (segments of `lengths`, joined) with each segment reverse-complemented in place.
+fn reverse_segments(seq: &[u8], lengths: &[usize]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(seq.len());
+    let mut start = 0;
+    for &l in lengths {
+        out.extend(reverse_complement(&seq[start..start + l]));
+        start += l;
+    }
+    out
 }

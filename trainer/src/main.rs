@@ -110,6 +110,13 @@ enum Command {
         /// Sequence column when the input is a table.
         #[arg(long)]
         sequence_column: Option<String>,
+        /// A dual-branch model's distal sequences: a column of the --input table.
+        #[arg(long, requires = "sequence_column", conflicts_with = "partner_input")]
+        partner_column: Option<String>,
+        /// A dual-branch model's distal sequences: a FASTA file whose records pair up, in order,
+        /// with those of --input.
+        #[arg(long)]
+        partner_input: Option<PathBuf>,
         /// Id column when the input is a table.
         #[arg(long)]
         id_column: Option<String>,
@@ -274,29 +281,63 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             write_tsv(out, &tsv)
         }
-        Command::Predict { model: args, input, sequence_column, id_column, length_policy, stride } => {
+        Command::Predict { model: args, input, sequence_column, partner_column, partner_input, id_column, length_policy, stride } => {
             let (rc_average, out) = (args.rc_average, args.out.clone());
             let mut m = args.load()?;
             let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-            let records: Vec<(String, Vec<u8>)> = match sequence_column {
-                Some(column) => {
-                    let spec = regula_core::sequence::table::TableSpec { id_column, sequence_columns: vec![column], ..Default::default() };
-                    let t = regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", input.display()))?;
-                    t.rows.into_iter().map(|r| (r.id, r.sequences.into_iter().next().expect("one column"))).collect()
-                }
-                None => regula_core::sequence::parse_sequences(&bytes)
-                    .map_err(|e| format!("{}: {e}", input.display()))?
+            let read_fasta = |path: &PathBuf, bytes: &[u8]| -> Result<Vec<(String, Vec<u8>)>, String> {
+                Ok(regula_core::sequence::parse_sequences(bytes)
+                    .map_err(|e| format!("{}: {e}", path.display()))?
                     .into_iter()
                     .map(|r| (r.name, r.sequence))
-                    .collect(),
+                    .collect())
+            };
+            // Each record: its id and one sequence per segment.
+            let records: Vec<(String, Vec<Vec<u8>>)> = match sequence_column {
+                Some(column) => {
+                    let columns = std::iter::once(column).chain(partner_column).collect();
+                    let spec = regula_core::sequence::table::TableSpec { id_column, sequence_columns: columns, ..Default::default() };
+                    let t = regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", input.display()))?;
+                    t.rows.into_iter().map(|r| (r.id, r.sequences)).collect()
+                }
+                None => {
+                    let first = read_fasta(&input, &bytes)?;
+                    match &partner_input {
+                        None => first.into_iter().map(|(n, s)| (n, vec![s])).collect(),
+                        Some(path) => {
+                            let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                            let partners = read_fasta(path, &text)?;
+                            if partners.len() != first.len() {
+                                return Err(format!(
+                                    "{} has {} records and {} has {}; record i of one pairs with record i of the other",
+                                    input.display(),
+                                    first.len(),
+                                    path.display(),
+                                    partners.len()
+                                ));
+                            }
+                            first.into_iter().zip(partners).map(|((n, s), (_, p))| (n, vec![s, p])).collect()
+                        }
+                    }
+                }
             };
             let policy = length_policy.map(|name| m.policy(&name, stride)).transpose().map_err(|e| e.to_string())?;
-            let refs: Vec<(&str, &[u8])> = records.iter().map(|(n, s)| (n.as_str(), s.as_slice())).collect();
-            let predictions = m.predict(&refs, policy.as_ref(), rc_average).map_err(|e| e.to_string())?;
-            let mut tsv = format!("id\tlength\tfitting\t{}\n", m.manifest.targets.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join("\t"));
-            for ((id, s), p) in records.iter().zip(&predictions) {
-                let values: Vec<String> = p.values.iter().map(|v| format!("{v:.6}")).collect();
-                tsv += &format!("{id}\t{}\t{}\t{}\n", s.len(), describe_fitting(&p.fitting), values.join("\t"));
+            let refs: Vec<(&str, Vec<&[u8]>)> = records.iter().map(|(n, s)| (n.as_str(), s.iter().map(Vec::as_slice).collect())).collect();
+            let predictions = m.predict_segments(&refs, policy.as_ref().map(std::slice::from_ref), rc_average).map_err(|e| e.to_string())?;
+            let segments = m.manifest.inputs.len();
+            let mut header = vec!["id".to_string(), "length".into(), "fitting".into()];
+            if segments == 2 {
+                header.extend(["distal_length".into(), "distal_fitting".into()]);
+            }
+            header.extend(m.manifest.targets.iter().map(|t| t.name.clone()));
+            let mut tsv = header.join("\t") + "\n";
+            for ((id, seqs), p) in records.iter().zip(&predictions) {
+                let mut fields = vec![id.clone()];
+                for (s, f) in seqs.iter().zip(&p.fittings) {
+                    fields.extend([s.len().to_string(), describe_fitting(f)]);
+                }
+                fields.extend(p.values.iter().map(|v| format!("{v:.6}")));
+                tsv += &(fields.join("\t") + "\n");
             }
             write_tsv(out, &tsv)
         }
