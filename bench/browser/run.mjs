@@ -9,7 +9,10 @@
 // onnxruntime-web), --regula-naive-runs 1 (Regula's own naive ISM, 1 kb case only), --cold-runs 5
 // (fresh browsers per cold-start page), --seqs 128 (sequences per throughput run), --batch 32
 // (onnxruntime-web batch for throughput), --ism-batch 64, --cold-model ID, --no-app (skip the web
-// app cold start), --no-tiled (skip the tiled 1,000 bp ISM of the shipped models).
+// app cold start), --no-minimal (skip the minimal page's cold start), --no-tiled (skip the tiled 1,000 bp ISM of the shipped models), --only PARTS
+// (a comma list of throughput, ism, attribution, worker, cold: run only those; e.g. `--only cold`),
+// --app-dir DIR (the web app served for the app cold start; default web, e.g. a copy of an older
+// web/ to compare).
 // Env: CHROMIUM (default /usr/bin/chromium).
 import fs from "node:fs";
 import os from "node:os";
@@ -26,13 +29,15 @@ const root = path.resolve(here, "../..");
 // ---------- options ----------
 const opts = {
   pkg: path.join(root, "web/pkg"), models: path.join(root, "models"), out: path.join(here, "results/browser-bench.json"),
-  runs: 5, "naive-runs": 2, "regula-naive-runs": 1, "cold-runs": 5, seqs: 128, batch: 32, "ism-batch": 64, "cold-model": null, app: true, tiled: true,
+  runs: 5, "naive-runs": 2, "regula-naive-runs": 1, "cold-runs": 5, seqs: 128, batch: 32, "ism-batch": 64, "cold-model": null, app: true, minimal: true, tiled: true,
+  only: "throughput,ism,attribution,worker,cold", "app-dir": path.join(root, "web"),
 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === "--no-app") { opts.app = false; continue; }
   if (a === "--no-tiled") { opts.tiled = false; continue; }
+  if (a === "--no-minimal") { opts.minimal = false; continue; }
   if (a === "-h" || a === "--help") {
     console.log(fs.readFileSync(new URL(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).map((l) => l.slice(3)).join("\n"));
     process.exit(0);
@@ -43,8 +48,11 @@ for (let i = 0; i < argv.length; i++) {
     process.exit(2);
   }
   const v = argv[++i];
-  opts[key] = typeof opts[key] === "number" ? Number(v) : ["pkg", "models", "out"].includes(key) ? path.resolve(v) : v;
+  opts[key] = typeof opts[key] === "number" ? Number(v) : ["pkg", "models", "out", "app-dir"].includes(key) ? path.resolve(v) : v;
 }
+const PARTS = ["throughput", "ism", "attribution", "worker", "cold"];
+const only = new Set(opts.only.split(",").map((s) => s.trim()).filter(Boolean));
+for (const p of only) if (!PARTS.includes(p)) { console.error(`--only: unknown part ${p} (${PARTS.join(", ")})`); process.exit(2); }
 const wasmFile = path.join(opts.pkg, "regula_wasm_bg.wasm");
 if (!fs.existsSync(wasmFile)) {
   console.error(`${wasmFile} is missing: build the package first (wasm/build.sh ${path.relative(process.cwd(), opts.pkg) || "."})`);
@@ -86,7 +94,8 @@ const environment = {
   pkg: path.relative(root, opts.pkg) || opts.pkg,
   wasmModified: fs.statSync(wasmFile).mtime.toISOString(),
   models: path.relative(root, opts.models) || opts.models,
-  options: { ...opts, pkg: undefined, models: undefined, out: undefined },
+  appDir: path.relative(root, opts["app-dir"]) || opts["app-dir"],
+  options: { ...opts, pkg: undefined, models: undefined, out: undefined, "app-dir": undefined },
 };
 
 // ---------- wasm size ----------
@@ -130,6 +139,7 @@ let failed = false;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "regula-browser-bench-"));
 try {
   // ----- items 1-3 in one page -----
+  if (["throughput", "ism", "attribution", "worker"].some((p) => only.has(p))) {
   const ctx = await freshContext(origin);
   const page = await ctx.newPage();
   const requests = [];
@@ -141,6 +151,7 @@ try {
   Object.assign(environment, { page: await page.evaluate(() => window.bench.start()) });
   const call = (fn, ...args) => page.evaluate(([fn, args]) => window.bench[fn](...args), [fn, args]);
 
+  if (only.has("throughput")) {
   result.throughput = [];
   for (const id of shipped) {
     log(`throughput ${id}`);
@@ -148,7 +159,9 @@ try {
     if (r.ratio !== undefined) r.met = r.ratio >= TARGETS.throughputRatio;
     result.throughput.push(r);
   }
+  }
 
+  if (only.has("ism")) {
   result.ism = [];
   const ismCases = [...shipped.map((id) => ({ id, tiledLength: opts.tiled ? 1000 : 0 })), { id: "reference1000", length: 1000, regulaNaiveRuns: opts["regula-naive-runs"] }];
   for (const c of ismCases) {
@@ -160,7 +173,9 @@ try {
   // 1,000 bp on the shipped models: does the graph take it, what does Regula's ISM do with it?
   result.ism1000Shipped = [];
   for (const id of oneInput) result.ism1000Shipped.push(await call("lengthCheck", id, 1000));
+  }
 
+  if (only.has("attribution")) {
   result.attribution = [];
   for (const c of [{ id: "reference1000", length: 1000 }, ...shipped.map((id) => ({ id }))]) {
     log(`gradient x input ${c.id}`);
@@ -168,9 +183,11 @@ try {
     if (r.medianMs !== undefined && r.length === 1000) r.met = r.medianMs <= TARGETS.attributionMs;
     result.attribution.push(r);
   }
+  }
   result.ortFilesLoaded = [...new Set(requests.filter((p) => p.startsWith("/ort/")))];
 
   // The ISM Web Worker helper (wasm/js/ism-worker.js): progress, result, cancellation.
+  if (only.has("worker")) {
   log("ISM worker check");
   await page.goto(`${origin}bench/worker-check.html`);
   await page.waitForFunction(() => window.workerResult !== undefined, null, { timeout: 120_000 });
@@ -179,13 +196,16 @@ try {
     && worker.progress.join() === "40,80,120,160,200,230" && worker.afterCancel === "cancelled";
   result.workerCheck = worker;
   if (!worker.ok) failed = true;
+  }
   await ctx.close();
+  }
 
   // ----- item 4: cold start -----
   // Default: hepg2-mpra, else the first model with one sequence input.
+  if (only.has("cold")) {
   const coldModel = opts["cold-model"] ?? (shipped.includes("hepg2-mpra") ? "hepg2-mpra" : oneInput[0] ?? shipped[0]);
   result.coldStart = { model: coldModel };
-  {
+  if (opts.minimal) {
     log(`cold start, minimal page (${coldModel})`);
     const runs = [];
     for (let i = 0; i < opts["cold-runs"]; i++) {
@@ -216,7 +236,7 @@ try {
     fs.mkdirSync(path.join(tmp, "cold-models"));
     fs.symlinkSync(path.join(opts.models, coldModel), path.join(tmp, "cold-models", coldModel));
     execFileSync("node", [path.join(root, "scripts/web-index.mjs"), path.join(tmp, "cold-models"), path.join(tmp, "web-models")], { stdio: "ignore" });
-    const app = await serve(path.join(root, "web"), 0, "127.0.0.1", { "/pkg/": opts.pkg, "/models/": path.join(tmp, "web-models") });
+    const app = await serve(opts["app-dir"], 0, "127.0.0.1", { "/pkg/": opts.pkg, "/models/": path.join(tmp, "web-models") });
     const index = JSON.parse(fs.readFileSync(path.join(tmp, "web-models/index.json"), "utf8"));
     const runs = [];
     try {
@@ -253,7 +273,8 @@ try {
         await p.waitForFunction(() => window.__cold?.firstPrediction !== undefined, null, { timeout: 60_000 }).catch(async (e) => {
           runs.push({ error: `${e.message.split("\n")[0]}; status: ${await p.textContent("#status").catch(() => "?")}` });
         });
-        if (runs.length === i) runs.push({ ...(await p.evaluate(() => window.__cold)), nodeWaitMs: Date.now() - t0 });
+        // the app's own performance marks (regula:compiled, regula:ready, regula:fetched, regula:model), where it sets them
+        if (runs.length === i) runs.push({ ...(await p.evaluate(() => ({ ...window.__cold, marks: Object.fromEntries(performance.getEntriesByType("mark").filter((m) => m.name.startsWith("regula:")).map((m) => [m.name.slice(7), Math.round(m.startTime * 10) / 10])) }))), nodeWaitMs: Date.now() - t0 });
         await c.closeAll();
       }
     } finally {
@@ -265,11 +286,13 @@ try {
       runs: runs.map((r) => (r.error ? r : Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "number" && k !== "value" ? round(v) : v])))),
       medianMs: round(median(ok.map((r) => r.firstPrediction))),
       medianPhasesMs: Object.fromEntries(["ready", "model", "firstPrediction"].map((k) => [k, round(median(ok.map((r) => r[k])))])),
+      medianMarksMs: Object.fromEntries([...new Set(ok.flatMap((r) => Object.keys(r.marks ?? {})))].map((k) => [k, round(median(ok.map((r) => r.marks?.[k]).filter((v) => v !== undefined)))])),
     };
     if (ok.length) result.coldStart.app.met = median(ok.map((r) => r.firstPrediction)) <= TARGETS.coldStartMs;
     else failed = true;
   }
   result.coldStart.target = { medianMsAtMost: TARGETS.coldStartMs };
+  }
 } catch (e) {
   failed = true;
   result.error = String(e?.stack ?? e);
@@ -294,15 +317,18 @@ const table = (head, rows) => {
   return [line(head), "|" + w.map((n) => "-".repeat(n + 2)).join("|") + "|", ...rows.map(line)].join("\n");
 };
 const out = [];
+const skips = (rows) => rows.filter((r) => r.regulaSkipped).forEach((r) => out.push(`   ${r.model}: Regula skipped: ${r.regulaSkipped}`));
 out.push(`Regula in-browser benchmark — Chromium ${environment.chromium}, onnxruntime-web ${environment.onnxruntimeWeb} (wasm EP, 1 thread, SIMD), Node ${environment.node}`);
 out.push(`${environment.cpu}, ${environment.cores} cores; ${environment.date}; load average ${environment.loadAverageAtStart.join(" ")} → ${environment.loadAverageAtEnd.join(" ")}; package ${environment.pkg}`);
+if (result.throughput) {
 out.push("", `1. Inference throughput (${opts.seqs} random sequences per run; median of ${opts.runs} runs after warm-up; onnxruntime-web in batches of ${opts.batch}, Regula's predict in its batches of 32)`);
 out.push(table(["model", "L", "Regula seq/s", "ORT-web seq/s", "Regula/ORT", "≥ 1.0×", "max |Δ| raw", "max |Δ| reported"],
   (result.throughput ?? []).map((r) => r.regulaSkipped
     ? [r.model, r.length, "skipped (below)", fmt(r.ort?.seqPerS), "—", "—", "—", "—"]
     : [r.model, r.length, fmt(r.regula.seqPerS), fmt(r.ort.seqPerS), `${fmt(r.ratio, 2)}×`, yes(r.met), sci(r.maxAbsDiffRaw), sci(r.maxAbsDiffReported)])));
-const skips = (rows) => rows.filter((r) => r.regulaSkipped).forEach((r) => out.push(`   ${r.model}: Regula skipped: ${r.regulaSkipped}`));
 skips(result.throughput ?? []);
+}
+if (result.ism) {
 out.push("", `2. Saturation mutagenesis (all 3·L substitutions; fast: median of ${opts.runs} after warm-up; naive ORT-web: batches of ${opts["ism-batch"]}, median of ${opts["naive-runs"]})`);
 out.push(table(["model", "L", "Regula fast ms", "ORT-web naive ms", "naive/fast", "fast ≤ 1 s", "≥ 10×", "max |fast − naive|"],
   (result.ism ?? []).map((r) => r.regulaSkipped
@@ -318,15 +344,21 @@ for (const r of result.ism1000Shipped ?? []) {
   const tiled = result.ism?.find((i) => i.model === r.model)?.tiled;
   if (tiled) out.push(`     tiled (stride ${tiled.policy.stride}${tiled.fitting ? `, ${tiled.fitting.windows} windows` : ""}): ${tiled.error ?? `${tiled.method} ISM of 1,000 bp in ${fmt(tiled.ms, 0)} ms (1 run)`}`);
 }
+}
+if (result.attribution) {
 out.push("", `3. Gradient × input (median of ${opts.runs} after warm-up)`);
 out.push(table(["model", "L", "ms", "≤ 50 ms (1 kb)"], (result.attribution ?? []).map((r) => (r.regulaSkipped ? [r.model, r.length, "skipped (below)", "—"] : [r.model, r.length, fmt(r.medianMs, 2), yes(r.met)]))));
 skips(result.attribution ?? []);
+}
+if (result.coldStart) {
 out.push("", `4. Cold start: navigation start → first prediction of ${result.coldStart?.model}, fresh browser each (median of ${opts["cold-runs"]})`);
 const cs = result.coldStart ?? {};
 out.push(table(["page", "median ms", "≤ 1.5 s", "phases (median ms since navigation start)"], [
-  ...(cs.app ? [["web app (web/index.html)", fmt(cs.app.medianMs), yes(cs.app.met), Object.entries(cs.app.medianPhasesMs).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(", ")]] : []),
+  ...(cs.app ? [[`web app (${environment.appDir}/index.html)`, fmt(cs.app.medianMs), yes(cs.app.met), Object.entries(cs.app.medianPhasesMs).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(", ")]] : []),
   ...(cs.minimal ? [["minimal page", fmt(cs.minimal.medianMs), yes(cs.minimal.met), Object.entries(cs.minimal.medianPhasesMs).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(", ")]] : []),
 ]));
+if (cs.app && Object.keys(cs.app.medianMarksMs ?? {}).length) out.push(`   web app's own marks (median ms): ${Object.entries(cs.app.medianMarksMs).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(", ")}`);
+}
 out.push("", `Wasm size (${size.file}): ${size.rawBytes.toLocaleString("en-US")} bytes raw, ${size.gzipBytes.toLocaleString("en-US")} bytes ${size.gzipTool}; ≤ 1.5 MB gzip: ${yes(size.met)}`);
 if (result.workerCheck) out.push(`ISM Web Worker check (wasm/js/ism-worker.js: progress, result, cancel): ${result.workerCheck.ok ? "ok" : `FAILED ${JSON.stringify(result.workerCheck)}`}`);
 const insane = [...(result.throughput ?? []).filter((r) => r.maxAbsDiffRaw > SANE).map((r) => `${r.model} throughput raw |Δ| ${r.maxAbsDiffRaw}`),
