@@ -68,6 +68,8 @@ const keyOf = (r) => (r ? `${r.bases}|${r.distal ?? ""}` : null);
 const segmentAt = (segs, p) => segs?.find((s) => p >= s.offset && p < s.offset + s.window_length) ?? null;
 
 // ---------- worker pool ----------
+// The model goes to one worker first (the first prediction waits for that one only); the other
+// workers get it when the pool is first idle, or before their first request, whichever comes first.
 class Pool {
   constructor(size, workerUrl, fallbackHandler) {
     this.size = size;
@@ -76,35 +78,68 @@ class Pool {
     this.workers = [];
     this.nextId = 1;
     this.pending = new Map();
-    this.queue = [];
+    this.model = null; // {msg, gen}: the "model" request of the current model
+    this.gen = 0;
+    this.warmTimer = null;
   }
-  async start(initMsg) {
+  // Creates the workers; they load their scripts while the page compiles the wasm module.
+  spawn() {
+    if (this.workers.length || this.spawnError) return;
+    let failed;
+    // a worker whose script fails to load: noted from the start (the page may still be compiling)
+    this.failed = new Promise((_, reject) => { failed = reject; });
+    this.failed.catch(() => null);
     try {
       for (let i = 0; i < this.size; i++) {
         // the single-file build uses a classic worker: module workers cannot load from blob: under file://
         const w = new Worker(this.workerUrl, { type: INLINE ? "classic" : "module", name: `regula-${i}` });
-        const slot = { w, busy: 0, index: i };
+        const slot = { w, busy: 0, index: i, modelGen: 0 };
         w.onmessage = (e) => this.onMessage(slot, e.data);
         w.onerror = (e) => console.error("worker error", e.message);
+        w.addEventListener("error", (e) => failed(new Error(e.message || "a worker failed to load")));
         this.workers.push(slot);
       }
+    } catch (e) {
+      this.spawnError = e;
+    }
+  }
+  // Sends `initMsg` to every worker (requests sent after it wait in the workers' queues); if the
+  // workers fail, everything runs on the page's thread, the requests already sent included.
+  start(initMsg) {
+    this.ready = this.startWith(initMsg);
+    return this.ready;
+  }
+  async startWith(initMsg) {
+    this.spawn();
+    try {
+      if (this.spawnError) throw this.spawnError;
+      const inits = this.workers.map((s) => this.send(s, initMsg).promise);
       await Promise.race([
-        Promise.all(this.workers.map((s) => this.send(s, initMsg).promise)),
-        new Promise((_, reject) => this.workers.forEach((s) => s.w.addEventListener("error", (e) => reject(new Error(e.message || "a worker failed to load"))))),
+        Promise.all(inits),
+        this.failed,
         new Promise((_, reject) => setTimeout(() => reject(new Error("workers did not start")), 20000)),
       ]);
       this.mode = "workers";
     } catch (e) {
       console.warn("Web Workers unavailable, running on the page's thread:", e);
       for (const s of this.workers) s.w.terminate();
-      this.workers = [];
       const handler = await this.fallbackHandler((m) => this.onMessage(slot, m));
-      const slot = { w: { postMessage: (m) => handler(m) }, busy: 0, index: 0 };
+      const slot = { w: { postMessage: (m) => handler(m) }, busy: 0, index: 0, modelGen: 0 };
       // Requests run one at a time on the page, like in a worker.
       let queue = Promise.resolve();
       slot.w.postMessage = (m) => { if (m.type === "cancel") handler(m); else queue = queue.then(() => handler(m)); };
+      // the requests sent to the workers meanwhile run on the page after its init
+      const carried = [...this.pending.entries()].filter(([, p]) => p.msg.type !== "init");
+      this.pending.clear();
       this.workers = [slot];
-      await this.send(slot, initMsg).promise;
+      const init = this.send(slot, initMsg).promise;
+      for (const [id, p] of carried) {
+        slot.busy++;
+        this.pending.set(id, p);
+        if (p.msg.type === "model") slot.modelGen = this.model?.gen ?? 0;
+        slot.w.postMessage({ ...p.msg, id });
+      }
+      await init;
       this.mode = "page";
     }
   }
@@ -120,22 +155,70 @@ class Pool {
     if (msg.type === "result") p.resolve(msg.result);
     else if (msg.type === "cancelled") p.reject(Object.assign(new Error("cancelled"), { cancelled: true }));
     else p.reject(new Error(msg.message));
+    this.warmWhenIdle();
   }
   send(slot, msg, onProgress, transfer = []) {
     const id = this.nextId++;
     slot.busy++;
     let resolve, reject;
     const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
-    this.pending.set(id, { resolve, reject, onProgress });
+    this.pending.set(id, { resolve, reject, onProgress, msg });
     slot.w.postMessage({ ...msg, id }, transfer);
     return { id, promise, cancel: () => slot.w.postMessage({ type: "cancel", target: id }) };
   }
   broadcast(msg) {
     return Promise.all(this.workers.map((s) => this.send(s, msg).promise));
   }
-  // Runs a request on the least busy worker.
-  run(msg, onProgress) {
+  // Loads a model ({type: "model", onnx, manifest, attribution}) into the least busy worker and
+  // resolves with its answer; the others load it later (warmWhenIdle, ensureModel).
+  async setModel(msg) {
+    if (!this.workers.length) await this.ready; // no worker could be made: the page's thread, once ready
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const prev = this.model;
+    const model = { msg, gen: ++this.gen };
+    this.model = model; // requests from now on run on the new model
+    slot.modelGen = model.gen;
+    try {
+      return await this.send(slot, msg).promise;
+    } catch (e) {
+      // back to the previous model; this worker dropped its old one too and reloads it when needed
+      if (this.model === model) this.model = prev;
+      slot.modelGen = -1;
+      throw e;
+    }
+  }
+  // Sends the current model to `slot` unless it has it; requests after it wait in the worker's queue.
+  ensureModel(slot) {
+    if (!this.model || slot.modelGen === this.model.gen) return;
+    slot.modelGen = this.model.gen;
+    this.send(slot, this.model.msg).promise.catch((e) => { slot.modelGen = -1; console.warn("worker model:", e); });
+  }
+  // When no worker has anything to do (checked again a little later, so that a request that
+  // follows at once goes first), the workers without the current model load it, and whatever
+  // waits in whenIdle() goes on.
+  warmWhenIdle() {
+    const idle = () => this.workers.every((s) => s.busy === 0);
+    if (this.warmTimer || !idle()) return;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = null;
+      if (!idle()) return;
+      this.workers.forEach((s) => this.ensureModel(s));
+      const waiting = this.idleWaiters ?? [];
+      this.idleWaiters = [];
+      waiting.forEach((resolve) => resolve());
+    }, 50);
+  }
+  whenIdle() {
+    return new Promise((resolve) => {
+      (this.idleWaiters ??= []).push(resolve);
+      this.warmWhenIdle();
+    });
+  }
+  // Runs a request on the least busy worker (the one that already has the model, on a tie).
+  run(msg, onProgress) {
+    const cost = (s) => s.busy + (this.model && s.modelGen !== this.model.gen ? 0.5 : 0);
+    const slot = this.workers.reduce((a, b) => (cost(b) < cost(a) ? b : a));
+    this.ensureModel(slot);
     return this.send(slot, msg, onProgress);
   }
 }
@@ -185,6 +268,10 @@ function parseFasta(text) {
   return recs.map((r) => r.parts.join("").toUpperCase());
 }
 let inputTimer = null;
+// What onInput last read, once a model was there: the page's start reads the boxes again only if
+// they changed (a second read would predict the same records again).
+let lastInput = null;
+const inputKey = () => `${paired()}|${$("sequence-input").value}|${$("distal-input").value}`;
 // Applies typed text at once (a button pressed within the input's debounce acts on the new text).
 function flushInput() {
   if (inputTimer) { clearTimeout(inputTimer); inputTimer = null; onInput(); }
@@ -195,6 +282,7 @@ function onInput() {
   const table = $("records");
   state.predictions.clear();
   state.fittings.clear();
+  lastInput = state.model && wasm ? inputKey() : null;
   if (paired()) return onPairedInput(text);
   if (!text.trim()) {
     error.hidden = true;
@@ -365,7 +453,7 @@ function setupInput() {
   $("predict-all").addEventListener("click", predictAll);
 }
 // Example sequences: the shipped model's own (examples.fa in its folder) or the lentiMPRA set.
-async function loadExamples(entry) {
+async function loadExampleText(entry) {
   let text = INLINE?.examples ?? null;
   let label = "Example sequences (lentiMPRA HepG2)";
   if (!INLINE && entry?.files?.examples) {
@@ -377,6 +465,9 @@ async function loadExamples(entry) {
   if (!text) {
     try { text = new TextDecoder().decode(await getBytes("examples/lentimpra_hepg2.fa")); } catch { text = ""; }
   }
+  return { text, label };
+}
+function showExamples({ text, label }) {
   document.querySelector('label[for="example-select"]').textContent = label;
   $("example-select").replaceChildren(el("option", { value: "" }, "— choose an example —"));
   state.examplesText = text;
@@ -384,6 +475,9 @@ async function loadExamples(entry) {
   $("example-select").append(
     ...state.examples.map((ex, i) => el("option", { value: i }, ex.name)),
     el("option", { value: "__all" }, `all ${state.examples.length} examples (table)`));
+}
+async function loadExamples(entry) {
+  showExamples(await loadExampleText(entry));
 }
 
 // ---------- model ----------
@@ -394,13 +488,22 @@ async function loadIndex() {
     return r.ok ? await r.json() : { models: [] };
   } catch { return { models: [] }; }
 }
-async function useModel({ id, name, manifestText, onnx, attribution }) {
+// Model loads run one after the other, each after the one chosen before it (so the last one
+// chosen is the one the page and the pool end with).
+let modelQueue = Promise.resolve();
+// `loading`: the pool's answer to this model's request when the page's start already sent it.
+async function useModel({ id, name, manifestText, onnx, attribution, loading }) {
   $("model-error").hidden = true;
   setStatus(`Loading model ${name}…`);
   try {
     const manifest = JSON.parse(manifestText);
-    // each worker gets its own copy of the bytes
-    const info = (await pool.broadcast({ type: "model", onnx, manifest: manifestText, attribution }))[0];
+    // one worker loads it now, the others when the pool is idle or before their first request
+    // (each gets its own copy of the bytes)
+    if (!loading) {
+      const msg = { type: "model", onnx, manifest: manifestText, attribution };
+      loading = modelQueue = modelQueue.catch(() => null).then(() => pool.setModel(msg));
+    }
+    const info = await loading;
     state.model = { id, name, manifest, info };
     const select = $("model-select");
     select.querySelector('option[value="own"]')?.remove();
@@ -423,6 +526,7 @@ async function useModel({ id, name, manifestText, onnx, attribution }) {
     $("distal-box").hidden = $("pair-help").hidden = $("variant-segment-box").hidden = !two;
     $("sequence-label").textContent = two ? "Promoter sequence: a sequence or FASTA records (one or many)" : "Paste a sequence or FASTA records (one or many)";
     if (state.pairedInput !== two) { state.pairedInput = two; onInput(); }
+    performance.mark("regula:model");
     document.body.dataset.model = name;
     document.body.dataset.segments = info.segments.map((s) => s.name).join(",");
     const lengths = info.segments.map((s) => `${s.length} bp ${two ? s.name : "input"}`).join(" + ");
@@ -437,18 +541,24 @@ async function useModel({ id, name, manifestText, onnx, attribution }) {
     setStatus("Model not loaded.", "bad");
   }
 }
-async function useShipped(id) {
-  const entry = state.index.models.find((m) => m.id === id);
-  if (!entry) return;
-  if (entry.files.examples) loadExamples(entry);
+// A shipped model's files: {manifestText, onnx, attribution}.
+async function fetchShipped(entry) {
   if (INLINE) {
     const m = INLINE.model;
-    return useModel({ id, name: entry.name, manifestText: m.manifest, onnx: b64decode(m.onnx), attribution: m.attribution ? b64decode(m.attribution) : undefined });
+    return { manifestText: m.manifest, onnx: b64decode(m.onnx), attribution: m.attribution ? b64decode(m.attribution) : undefined };
   }
   const [manifestBytes, onnx, attribution] = await Promise.all([
     getBytes(`models/${entry.files.manifest}`), getBytes(`models/${entry.files.onnx}`),
     entry.files.attribution ? getBytes(`models/${entry.files.attribution}`) : Promise.resolve(undefined)]);
-  return useModel({ id, name: entry.name, manifestText: new TextDecoder().decode(manifestBytes), onnx, attribution });
+  return { manifestText: new TextDecoder().decode(manifestBytes), onnx, attribution };
+}
+// `first`: {files, loading} when the page's start already fetched the model's files (while the
+// wasm compiled) and sent them to a worker.
+async function useShipped(id, first) {
+  const entry = state.index.models.find((m) => m.id === id);
+  if (!entry) return;
+  if (entry.files.examples && !first) loadExamples(entry);
+  return useModel({ id, name: entry.name, ...(first ? { ...first.files, loading: first.loading } : await fetchShipped(entry)) });
 }
 async function useOwnFiles(files) {
   const list = [...files];
@@ -1260,45 +1370,72 @@ async function main() {
   $("model-select").addEventListener("change", (e) => e.target.value !== "own" && useShipped(e.target.value));
   $("own-model").addEventListener("change", (e) => useOwnFiles(e.target.files));
 
-  let pkgUrl, wasmModule, workerUrl;
-  if (INLINE) {
-    pkgUrl = URL.createObjectURL(new Blob([INLINE.glue], { type: "text/javascript" }));
-    workerUrl = URL.createObjectURL(new Blob([INLINE.workerClassic], { type: "text/javascript" }));
-    wasmModule = await WebAssembly.compile(b64decode(INLINE.wasm));
-  } else {
-    pkgUrl = new URL("pkg/regula_wasm.js", location.href).href;
-    workerUrl = new URL("worker.js", location.href);
-    const r = await fetch("pkg/regula_wasm_bg.wasm");
-    wasmModule = await WebAssembly.compileStreaming(r).catch(async () => WebAssembly.compile(await (await fetch("pkg/regula_wasm_bg.wasm")).arrayBuffer()));
-  }
-  wasm = await import(pkgUrl);
-  await wasm.default({ module_or_path: wasmModule });
-  $("version").textContent = wasm.version();
-  // one worker per core (each holds its own copy of the model), at most 8
+  // Everything the first prediction needs is fetched at once, while the wasm compiles: the model
+  // index, then the first model's files and the example sequences.
+  const indexP = loadIndex();
+  const firstOf = (index) => index.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? index.models[0];
+  const filesP = indexP.then((index) => (firstOf(index) ? fetchShipped(firstOf(index)) : null));
+  filesP.then(() => performance.mark("regula:fetched"), () => null); // an error is reported where it is awaited
+  const examplesP = indexP.then(loadExampleText);
+
+  // one worker per core (each holds its own copy of the model), at most 8; they load their scripts
+  // while the page compiles the wasm module, which they then get from the page (compiled once)
+  const pkgUrl = INLINE ? URL.createObjectURL(new Blob([INLINE.glue], { type: "text/javascript" })) : new URL("pkg/regula_wasm.js", location.href).href;
+  const workerUrl = INLINE ? URL.createObjectURL(new Blob([INLINE.workerClassic], { type: "text/javascript" })) : new URL("worker.js", location.href);
   const size = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 2));
   const handlerModule = INLINE ? URL.createObjectURL(new Blob([INLINE.worker], { type: "text/javascript" })) : workerUrl;
   pool = new Pool(size, workerUrl, async (post) => (await import(handlerModule)).createHandler(post));
-  await pool.start({ type: "init", pkgUrl, wasmModule });
+  pool.spawn();
+  const glue = import(pkgUrl);
+  glue.catch(() => null); // awaited below
+  let wasmModule;
+  if (INLINE) {
+    wasmModule = await WebAssembly.compile(b64decode(INLINE.wasm));
+  } else {
+    const r = fetch("pkg/regula_wasm_bg.wasm");
+    wasmModule = await WebAssembly.compileStreaming(r).catch(async () => WebAssembly.compile(await (await fetch("pkg/regula_wasm_bg.wasm")).arrayBuffer()));
+  }
+  performance.mark("regula:compiled");
+  const started = pool.start({ type: "init", pkgUrl, wasmModule });
+  // the first model goes to a worker as soon as its files are here (queued behind the init), while
+  // the page instantiates its own copy of the module (for the input checks)
+  const firstP = filesP.then((files) => {
+    if (!files) return null;
+    const loading = modelQueue = pool.setModel({ type: "model", onnx: files.onnx, manifest: files.manifestText, attribution: files.attribution });
+    loading.catch(() => null); // reported by useModel
+    return { files, loading };
+  });
+  firstP.catch(() => null);
+  wasm = await glue;
+  await wasm.default({ module_or_path: wasmModule });
+  $("version").textContent = wasm.version();
+  await started;
   $("pool-info").textContent = pool.mode === "workers" ? `${pool.workers.length} Web Worker${pool.workers.length > 1 ? "s" : ""}` : "running on the page (Web Workers unavailable)";
   document.body.dataset.ready = "true";
+  performance.mark("regula:ready");
 
-  state.index = await loadIndex();
-  await loadExamples(state.index.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? state.index.models[0]);
+  state.index = await indexP;
+  showExamples(await examplesP);
   const select = $("model-select");
   if (state.index.models.length) {
+    // start with a model that reads one sequence (a promoter + distal model is one click away)
+    const first = firstOf(state.index);
+    let firstLoad = null;
+    try { firstLoad = await firstP; } catch (e) { console.warn("model files:", e); } // fetched again below, reporting the error
+    // the choice of another model appears once the first one's load is under way (queued after it)
     const bp = (m) => (m.lengths?.length > 1 ? `promoter ${m.lengths[0]} + distal ${m.lengths[1]} bp` : `${m.length} bp`);
     select.replaceChildren(...state.index.models.map((m) => el("option", { value: m.id }, `${m.name} — ${bp(m)}, ${m.targets.join(", ")}`)));
-    // start with a model that reads one sequence (a promoter + distal model is one click away)
-    const first = state.index.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? state.index.models[0];
-    await useShipped(first.id);
+    await useShipped(first.id, firstLoad ?? undefined);
   } else {
     select.replaceChildren(el("option", { value: "" }, "no shipped model in this build"));
     setStatus("No shipped model in this build: load your own ONNX + manifest on the Model tab.", "warn");
   }
-  onInput();
+  if (inputKey() !== lastInput) onInput(); // text typed before the model was in
   $("single-file").hidden = INLINE || !state.index.single_file;
+  // The service worker caches the app and every shipped model for offline use: it starts when
+  // the workers are first idle, so that its downloads do not hold up the first prediction.
   if (!INLINE && "serviceWorker" in navigator && location.protocol.startsWith("http")) {
-    navigator.serviceWorker.register("sw.js").catch((e) => console.warn("service worker:", e));
+    pool.whenIdle().then(() => navigator.serviceWorker.register("sw.js")).catch((e) => console.warn("service worker:", e));
   }
 }
 main().catch((e) => {
