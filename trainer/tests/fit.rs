@@ -154,7 +154,11 @@ fn batch_norm_recalibration_moves_only_the_running_statistics_and_lowers_the_val
         // One epoch, so both runs export the weights of the same (only) epoch.
         fit(FitOptions { epochs: Some(1), bn_recalibration: Some(k), ..options(&out) }, false, false).unwrap();
         let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
-        (initializers(&out.join("model.onnx")), report["history"][0]["valid_loss"].as_f64().unwrap())
+        let weights = initializers(&out.join("model.onnx"));
+        let manifest = Manifest::from_json(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+        let learned: usize = weights.iter().filter(|(n, _)| !n.contains("running")).map(|(_, v)| v.len()).sum();
+        assert_eq!(manifest.training.parameters, learned, "the manifest counts the learned weights of the graph");
+        (weights, report["history"][0]["valid_loss"].as_f64().unwrap())
     };
     let (lagging, lagging_loss) = run(0, "lagging");
     let (recalibrated, recalibrated_loss) = run(8, "recalibrated");

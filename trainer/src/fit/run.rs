@@ -322,7 +322,9 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
             default_length_policy: default_length_policy.clone(),
         })
         .collect();
-    let parameters = best.iter().filter(|(n, _)| !n.ends_with("running_mean") && !n.ends_with("running_var")).map(|(_, t)| t.data.len()).sum();
+    // The store also holds the optimizer's per-parameter slots (`exp_avg/conv0.weight`, …).
+    let learned = |n: &str| !n.contains('/') && !n.ends_with("running_mean") && !n.ends_with("running_var");
+    let parameters = best.iter().filter(|(n, _)| learned(n)).map(|(_, t)| t.data.len()).sum();
     Manifest {
         schema_version: SCHEMA_VERSION,
         name: plan.name.clone(),
