@@ -7,7 +7,8 @@
 #   reference  each shipped model vs a PyTorch twin trained on the same split: validation metrics
 #              and training throughput (the PyTorch models train to the end: the longest part)
 #   variants   native score-variants throughput on 100,000 variants
-# Not run by CI. Set BENCH_PYTHON to a Python with torch to skip installing PyTorch.
+# Not run by CI. Set BENCH_PYTHON to a Python with torch to skip installing PyTorch, and
+# BENCH_MODELS="a b" to run the reference part for those shipped models only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -31,7 +32,9 @@ for part in $parts; do
       "$python" bench/training/throughput.py --python "$python" --threads "$threads" --rounds 3 --out "$results/training.json"
       ;;
     reference)
-      for dir in models/*/; do
+      dirs=(models/*/)
+      if [ -n "${BENCH_MODELS:-}" ]; then dirs=(); for m in $BENCH_MODELS; do dirs+=("models/$m/"); done; fi
+      for dir in "${dirs[@]}"; do
         name=$(basename "$dir")
         [ ! -f "$dir/prepare.py" ] || python3 "$dir/prepare.py"
         target/release/regula-train split --config "$dir/train.toml" --to "$work/$name.split.tsv"
