@@ -6,15 +6,16 @@
 #   wasm/build.sh [OUT_DIR]          # default web/pkg; SIMD=0 for a build without simd128
 #
 # The SIMD build has its own target dir (target/wasm-simd) so changing RUSTFLAGS does not
-# rebuild the other targets.
+# rebuild the other targets; WASM_TARGET_DIR overrides it. The size settings (opt-level "z" for
+# the dependencies that are not hot) are in the root Cargo.toml's profile wasm-release.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/web/pkg}
 if [ "${SIMD:-1}" = 1 ]; then
   export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128"
-  target_dir=$root/target/wasm-simd
+  target_dir=${WASM_TARGET_DIR:-$root/target/wasm-simd}
 else
-  target_dir=$root/target
+  target_dir=${WASM_TARGET_DIR:-$root/target}
 fi
 cd "$root"
 cargo build -p regula-wasm --target wasm32-unknown-unknown --profile wasm-release --target-dir "$target_dir"
