@@ -513,6 +513,10 @@ async function useModel({ id, name, manifestText, onnx, attribution, loading }) 
     state.fittings.clear();
     state.scan = null;
     state.gxi = null;
+    // another model's variant scores would read as this one's
+    state.variants = null;
+    $("variant-table").hidden = true;
+    $("variant-tsv").disabled = $("variant-csv").disabled = true;
     renderModelCard();
     renderRecords();
     $("target-select").replaceChildren(...info.targets.map((t, i) => el("option", { value: i }, t)));

@@ -367,9 +367,10 @@ test("a two-segment (promoter + distal) model: two boxes, prediction, scan of bo
   await page.click("#tab-variants");
   assert.equal(await page.isVisible("#variant-segment"), true);
   await page.selectOption("#variant-segment", "distal");
+  assert.equal(await page.isHidden("#variant-table"), true, "the previous model's variant scores are cleared");
   await page.fill("#variant-input", `2 ${mu.reference}>${mu.alternate}\n`);
   await page.click("#variant-run");
-  await page.waitForSelector("#variant-table:not([hidden])");
+  await waitStatus(page, "1 variant scored");
   const row = await page.$$eval("#variant-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.dataset.value ?? c.textContent))[0]);
   close(Number(row[7]), mu.effects[0], "distal variant difference");
   // motifs: one map per segment
