@@ -26,6 +26,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from files import write_card_section as write_section, write_json  # noqa: E402
+
 TILE = 200
 
 
@@ -132,10 +135,7 @@ def main():
         "machine": platform.machine(),
         "elements": results,
     }
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(args.out + ".tmp", "w") as f:
-        json.dump(report, f, indent=1)
-    os.replace(args.out + ".tmp", args.out)
+    write_json(args.out, report)
     if args.card:
         write_card_section(args.card, report)
 
@@ -167,17 +167,7 @@ def card_section(report):
 
 
 def write_card_section(card, report):
-    text = open(card).read()
-    section = card_section(report)
-    if SECTION in text:
-        head, rest = text.split(SECTION, 1)
-        tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
-        text = head + section + ("\n" + tail.lstrip("\n") if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(card + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(card + ".tmp", card)
+    write_section(card, SECTION, card_section(report))
 
 
 if __name__ == "__main__":

@@ -11,12 +11,15 @@ OpenMP OMP_WAIT_POLICY=PASSIVE): on a machine shared with other work, spinning t
 each other; on an idle machine the defaults are the fair comparison.
 """
 import argparse
-import json
 import os
 import re
 import statistics
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from files import write_json  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RATE = re.compile(r": ([0-9.]+) samples/s")
@@ -60,9 +63,7 @@ def main():
     }
     print(f"median samples/s: regula-train {mo:.1f}, pytorch {mt:.1f}, ratio {mo / mt:.2f}x")
     result.update(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load_average_at_end=os.getloadavg())
-    with open(a.out + ".tmp", "w") as f:
-        json.dump(result, f, indent=1)
-    os.replace(a.out + ".tmp", a.out)
+    write_json(a.out, result)
 
 
 if __name__ == "__main__":

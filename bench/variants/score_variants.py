@@ -15,7 +15,11 @@ import os
 import statistics
 import subprocess
 import tempfile
+import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from files import write_json  # noqa: E402
 
 
 def read_fasta(path):
@@ -93,9 +97,7 @@ def main():
         "command": f"regula-train score-variants --model {args.model} --vcf VCF --reference {args.reference} --threads {args.threads}",
     }
     result.update(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load_average_at_end=os.getloadavg())
-    with open(args.out + ".tmp", "w") as f:
-        json.dump(result, f, indent=1)
-    os.replace(args.out + ".tmp", args.out)
+    write_json(args.out, result)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,11 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../bench"))
+from files import write_card_section  # noqa: E402
 
 MODEL = "models/dual-branch-demo"
 PAIRS = "target/dual-branch-demo/pairs.tsv"
@@ -97,22 +101,9 @@ def main():
     lines += [f"| model, {k} | {v:.3f} |" for k, v in scores.items()]
     lines += [f"| ceiling: perfect predictor of the {k} | {v:.3f} |" for k, v in ceilings.items()]
     card = f"{MODEL}/MODEL_CARD.md"
-    text = open(card).read()
-    for title, body in [(DATA_SECTION, "\n" + DATA_TEXT), (SECTION, "\n".join(lines[1:]))]:
-        text = with_section(text, title, f"{title}\n{body}\n")
-    with open(card + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(card + ".tmp", card)
+    write_card_section(card, DATA_SECTION, f"{DATA_SECTION}\n\n{DATA_TEXT}\n")
+    write_card_section(card, SECTION, "\n".join(lines) + "\n")
     print("\n".join(lines))
-
-
-def with_section(text, title, section):
-    """`text` with the section `title` replaced by `section`, or `section` appended."""
-    if title in text:
-        head, rest = text.split(title, 1)
-        tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
-        return head + section + ("\n" + tail.lstrip("\n") if tail else "")
-    return text.rstrip("\n") + "\n\n" + section
 
 
 if __name__ == "__main__":
