@@ -55,9 +55,13 @@ pub enum Fitting {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LengthError {
-    #[error("the sequence is {actual} bp but the model reads exactly {expected} bp; choose a policy to pad, crop or tile")]
+    #[error(
+        "the sequence is {actual} bp but the model reads exactly {expected} bp; choose a policy to pad, crop or tile"
+    )]
     Mismatch { actual: usize, expected: usize },
-    #[error("the sequence is {actual} bp, longer than the model's {expected} bp input; crop or tile it instead of padding")]
+    #[error(
+        "the sequence is {actual} bp, longer than the model's {expected} bp input; crop or tile it instead of padding"
+    )]
     TooLongToPad { actual: usize, expected: usize },
     #[error("the sequence is {actual} bp, shorter than the model's {expected} bp input; pad it instead of cropping")]
     TooShortToCrop { actual: usize, expected: usize },
@@ -77,9 +81,10 @@ pub fn fit(seq: &[u8], model_len: usize, policy: &LengthPolicy) -> Result<(Vec<W
     match (actual.cmp(&model_len), policy) {
         (Equal, _) => Ok((vec![Window { bases: seq.to_vec(), start: 0 }], Fitting::Unchanged)),
         (_, LengthPolicy::Exact) => Err(LengthError::Mismatch { actual, expected }),
-        (Less, LengthPolicy::Pad { padding } | LengthPolicy::PadOrCrop { padding } | LengthPolicy::Tile { padding, .. }) => {
-            Ok(pad(seq, model_len, padding))
-        }
+        (
+            Less,
+            LengthPolicy::Pad { padding } | LengthPolicy::PadOrCrop { padding } | LengthPolicy::Tile { padding, .. },
+        ) => Ok(pad(seq, model_len, padding)),
         (Less, LengthPolicy::Crop) => Err(LengthError::TooShortToCrop { actual, expected }),
         (Greater, LengthPolicy::Pad { .. }) => Err(LengthError::TooLongToPad { actual, expected }),
         (Greater, LengthPolicy::Crop | LengthPolicy::PadOrCrop { .. }) => Ok(crop(seq, model_len)),
@@ -122,10 +127,8 @@ fn tile(seq: &[u8], model_len: usize, stride: usize) -> Result<(Vec<Window>, Fit
     if starts.last() != Some(&last) {
         starts.push(last);
     }
-    let windows = starts
-        .iter()
-        .map(|&s| Window { bases: seq[s..s + model_len].to_vec(), start: s as isize })
-        .collect::<Vec<_>>();
+    let windows =
+        starts.iter().map(|&s| Window { bases: seq[s..s + model_len].to_vec(), start: s as isize }).collect::<Vec<_>>();
     let fitting = Fitting::Tiled { windows: windows.len(), stride };
     Ok((windows, fitting))
 }
@@ -137,7 +140,10 @@ mod tests {
     #[test]
     fn exact_refuses_other_lengths_with_a_hint() {
         let e = fit(b"ACG", 4, &LengthPolicy::Exact).unwrap_err();
-        assert_eq!(e.to_string(), "the sequence is 3 bp but the model reads exactly 4 bp; choose a policy to pad, crop or tile");
+        assert_eq!(
+            e.to_string(),
+            "the sequence is 3 bp but the model reads exactly 4 bp; choose a policy to pad, crop or tile"
+        );
         assert_eq!(fit(b"ACGT", 4, &LengthPolicy::Exact).unwrap().1, Fitting::Unchanged);
     }
 

@@ -4,6 +4,6 @@
 pub mod encode;
 pub mod length;
 pub mod manifest;
+pub mod motif;
 pub mod sequence;
 pub mod variant;
-pub mod motif;

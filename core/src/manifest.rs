@@ -203,7 +203,9 @@ pub enum ManifestError {
     Json(String),
     #[error("the manifest has no \"schema_version\"; is this a Regula model manifest?")]
     MissingVersion,
-    #[error("manifest schema version {found} is not supported by this Regula build (it reads version {SCHEMA_VERSION}); use a Regula release that matches the model")]
+    #[error(
+        "manifest schema version {found} is not supported by this Regula build (it reads version {SCHEMA_VERSION}); use a Regula release that matches the model"
+    )]
     UnsupportedVersion { found: String },
     #[error("the manifest does not match schema version {SCHEMA_VERSION}: {0}")]
     Schema(String),
@@ -250,7 +252,10 @@ impl Manifest {
         }
         for input in &self.inputs {
             if input.alphabet != "ACGT" {
-                return bad(format!("input '{}' has alphabet '{}'; only ACGT is supported", input.name, input.alphabet));
+                return bad(format!(
+                    "input '{}' has alphabet '{}'; only ACGT is supported",
+                    input.name, input.alphabet
+                ));
             }
             if input.length == 0 {
                 return bad(format!("input '{}' has length 0", input.name));
@@ -299,7 +304,10 @@ mod tests {
             training: TrainingSummary { split: "grouped".into(), architecture: "cnn".into(), ..Default::default() },
             metrics: BTreeMap::from([(
                 "validation".into(),
-                SplitMetrics { rows: 10, per_target: BTreeMap::from([("HepG2".into(), BTreeMap::from([("pearson".into(), 0.7)]))]) },
+                SplitMetrics {
+                    rows: 10,
+                    per_target: BTreeMap::from([("HepG2".into(), BTreeMap::from([("pearson".into(), 0.7)]))]),
+                },
             )]),
             licence: "CC BY 4.0".into(),
         }

@@ -9,9 +9,7 @@ const HEAD: &str = "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackgrou
 // HEAD has 9 lines; the first line after it is line 10.
 
 fn meme_err(body: &str) -> String {
-    meme::parse(&format!("{HEAD}{body}"))
-        .unwrap_err()
-        .to_string()
+    meme::parse(&format!("{HEAD}{body}")).unwrap_err().to_string()
 }
 
 #[test]
@@ -58,27 +56,18 @@ fn meme_error_catalogue() {
             "line 11: motif P: alength= 20 but the alphabet ACGT has 4 letters",
         ),
         // 9. unparsable header field
-        (
-            "MOTIF X\nletter-probability matrix: alength= 4 w= six\n1 0 0 0\n",
-            "line 11: motif X: cannot parse w= 'six'",
-        ),
+        ("MOTIF X\nletter-probability matrix: alength= 4 w= six\n1 0 0 0\n", "line 11: motif X: cannot parse w= 'six'"),
         // 10. motif without matrix
         (
             "MOTIF lonely\n\nMOTIF X\nletter-probability matrix:\n1 0 0 0\n",
             "line 10: motif lonely: no letter-probability matrix",
         ),
         // 11. matrix header with no rows
-        (
-            "MOTIF X\nletter-probability matrix: alength= 4 w= 2\nMOTIF Y\n",
-            "line 11: motif X: matrix has no rows",
-        ),
+        ("MOTIF X\nletter-probability matrix: alength= 4 w= 2\nMOTIF Y\n", "line 11: motif X: matrix has no rows"),
         // 12. MOTIF without id
         ("MOTIF\n", "line 10: motif header has no identifier"),
         // 13. matrix outside a motif
-        (
-            "letter-probability matrix: w= 1\n1 0 0 0\n",
-            "line 10: letter-probability matrix before any MOTIF line",
-        ),
+        ("letter-probability matrix: w= 1\n1 0 0 0\n", "line 10: letter-probability matrix before any MOTIF line"),
         // 14. stray number row
         (
             "MOTIF X\nletter-probability matrix: w= 1\n1 0 0 0\n\ntext\n0.25 0.25 0.25 0.25\n",
@@ -114,26 +103,14 @@ fn meme_file_level_errors() {
     let e = |t: &str| meme::parse(t).unwrap_err().to_string();
     assert_eq!(e(""), "no motifs found");
     assert_eq!(e("MEME version 4\n\nALPHABET= ACGT\n"), "no motifs found");
-    assert_eq!(
-        e("MEME version 4\r\n\r\nALPHABET= ACGU\r\n"),
-        "line 3: unsupported alphabet 'ACGU' (expected ACGT)"
-    );
+    assert_eq!(e("MEME version 4\r\n\r\nALPHABET= ACGU\r\n"), "line 3: unsupported alphabet 'ACGU' (expected ACGT)");
     assert_eq!(
         e("MEME version 5\nALPHABET \"RNA\" RNA-LIKE\nA ~ U\nC ~ G\nEND ALPHABET\n"),
         "line 2: unsupported alphabet 'AUCG' (expected ACGT)"
     );
-    assert_eq!(
-        e("MEME version 5\nALPHABET \"DNA\"\nA\n"),
-        "line 2: ALPHABET block without 'END ALPHABET'"
-    );
-    assert_eq!(
-        e("MOTIF X\nletter-probability matrix:\n1 0 0 0\n"),
-        "line 1: MOTIF before the 'MEME version' line"
-    );
-    assert_eq!(
-        e("MEME version 4\nstrands: + x\n"),
-        "line 2: bad strands line '+ x' (expected '+', '-' or '+ -')"
-    );
+    assert_eq!(e("MEME version 5\nALPHABET \"DNA\"\nA\n"), "line 2: ALPHABET block without 'END ALPHABET'");
+    assert_eq!(e("MOTIF X\nletter-probability matrix:\n1 0 0 0\n"), "line 1: MOTIF before the 'MEME version' line");
+    assert_eq!(e("MEME version 4\nstrands: + x\n"), "line 2: bad strands line '+ x' (expected '+', '-' or '+ -')");
     assert_eq!(
         e("MEME version 4\nBackground letter frequencies\nA 0.3 C 0.2 G 0.2\n\nMOTIF X\n"),
         "line 3: bad background letter frequencies: no frequency for T"
@@ -152,13 +129,7 @@ fn meme_file_level_errors() {
     let err = meme::parse_bytes(&bytes).unwrap_err();
     assert_eq!(err.to_string(), "line 2: invalid UTF-8");
     assert_eq!(err.line(), Some(2));
-    assert!(matches!(
-        err,
-        MotifError::Parse {
-            kind: ParseErrorKind::InvalidUtf8,
-            ..
-        }
-    ));
+    assert!(matches!(err, MotifError::Parse { kind: ParseErrorKind::InvalidUtf8, .. }));
 }
 
 #[test]
@@ -171,48 +142,23 @@ fn jaspar_error_catalogue() {
         "line 4: motif MA0004.1 Arnt: row 3 has 5 values, expected 6"
     );
     assert_eq!(
-        e(
-            ">MA0004.1 Arnt\nA  [ 4 19  0  0  0  0 ]\nC  [16  0 20  0  0  0 ]\nG  [ 0  1  0 20  0 20 ]\n"
-        ),
+        e(">MA0004.1 Arnt\nA  [ 4 19  0  0  0  0 ]\nC  [16  0 20  0  0  0 ]\nG  [ 0  1  0 20  0 20 ]\n"),
         "line 1: motif MA0004.1 Arnt: has 3 rows, expected 4 (A, C, G, T); missing T"
     );
     assert_eq!(
         e(&good.replace("C  [16", "A  [16")),
         "line 3: motif MA0004.1 Arnt: row 2: second row for A (first on line 2)"
     );
-    assert_eq!(
-        e(&good.replace("[16", "[-16")),
-        "line 3: motif MA0004.1 Arnt: row 2: negative value -16"
-    );
-    assert_eq!(
-        e(&good.replace("19", "1x9")),
-        "line 2: motif MA0004.1 Arnt: row 1: '1x9' is not a number"
-    );
-    assert_eq!(
-        e(&good.replace("19", "inf")),
-        "line 2: motif MA0004.1 Arnt: row 1: 'inf' is not finite"
-    );
-    assert_eq!(
-        e(">X\nA [0 1]\nC [0 1]\nG [0 1]\nT [0 1]\n"),
-        "line 1: motif X: column 1 has a total count of 0"
-    );
+    assert_eq!(e(&good.replace("[16", "[-16")), "line 3: motif MA0004.1 Arnt: row 2: negative value -16");
+    assert_eq!(e(&good.replace("19", "1x9")), "line 2: motif MA0004.1 Arnt: row 1: '1x9' is not a number");
+    assert_eq!(e(&good.replace("19", "inf")), "line 2: motif MA0004.1 Arnt: row 1: 'inf' is not finite");
+    assert_eq!(e(">X\nA [0 1]\nC [0 1]\nG [0 1]\nT [0 1]\n"), "line 1: motif X: column 1 has a total count of 0");
     assert_eq!(e("A [1 2 3]\n"), "line 1: matrix row before any '>' header");
     assert_eq!(e(">\n"), "line 1: motif header has no identifier");
-    assert_eq!(
-        e(">X\n>Y\nA [1]\nC [1]\nG [1]\nT [1]\n"),
-        "line 1: motif X: matrix has no rows"
-    );
-    assert_eq!(
-        e(">X\n1\n2\n3\n4\n5\n"),
-        "line 6: motif X: row 5: more than 4 rows (A, C, G, T)"
-    );
+    assert_eq!(e(">X\n>Y\nA [1]\nC [1]\nG [1]\nT [1]\n"), "line 1: motif X: matrix has no rows");
+    assert_eq!(e(">X\n1\n2\n3\n4\n5\n"), "line 6: motif X: row 5: more than 4 rows (A, C, G, T)");
     assert_eq!(e("\n# only a comment\n"), "no motifs found");
-    assert_eq!(
-        jaspar::parse_bytes(b">X\n\xc3\x28")
-            .unwrap_err()
-            .to_string(),
-        "line 2: invalid UTF-8"
-    );
+    assert_eq!(jaspar::parse_bytes(b">X\n\xc3\x28").unwrap_err().to_string(), "line 2: invalid UTF-8");
 }
 
 /// A uniform index below `n` (0 when `n` is 0).
@@ -259,9 +205,7 @@ fn arbitrary_input_never_panics() {
     for iter in 0..6000 {
         let input: Vec<u8> = match iter % 3 {
             0 => (0..below(&mut rng, 300)).map(|_| rng.random::<u8>()).collect(),
-            1 => (0..below(&mut rng, 40))
-                .flat_map(|_| tokens[below(&mut rng, tokens.len())].iter().copied())
-                .collect(),
+            1 => (0..below(&mut rng, 40)).flat_map(|_| tokens[below(&mut rng, tokens.len())].iter().copied()).collect(),
             _ => {
                 let mut v = seeds[below(&mut rng, seeds.len())].to_vec();
                 for _ in 0..1 + below(&mut rng, 6) {
@@ -281,10 +225,7 @@ fn arbitrary_input_never_panics() {
                 v
             }
         };
-        for set in [meme::parse_bytes(&input), jaspar::parse_bytes(&input)]
-            .into_iter()
-            .flatten()
-        {
+        for set in [meme::parse_bytes(&input), jaspar::parse_bytes(&input)].into_iter().flatten() {
             // Whatever parsed must also score and scan without panicking.
             if let Ok(scanner) = regula_core::motif::Scanner::new(&set.motifs, Default::default()) {
                 let _ = scanner.scan(b"ACGTNACGTTGCAacgtCCCGGGTTTAAA");

@@ -72,17 +72,10 @@ fn same_hits_and_p_values_as_fimo() {
             id => {
                 // FIMO: 1-based inclusive; on the minus strand start > stop.
                 let (a, b): (usize, usize) = (f[1].parse().unwrap(), f[2].parse().unwrap());
-                let strand = if f[3] == "+" {
-                    Strand::Forward
-                } else {
-                    Strand::Reverse
-                };
+                let strand = if f[3] == "+" { Strand::Forward } else { Strand::Reverse };
                 let key = (id.to_owned(), a.min(b) - 1, a.max(b), strand);
-                let hit = FimoHit {
-                    score: f[4].parse().unwrap(),
-                    p_value: f[5].parse().unwrap(),
-                    matched: f[6].to_owned(),
-                };
+                let hit =
+                    FimoHit { score: f[4].parse().unwrap(), p_value: f[5].parse().unwrap(), matched: f[6].to_owned() };
                 assert!(expected.insert(key, hit).is_none());
             }
         }
@@ -99,29 +92,16 @@ fn same_hits_and_p_values_as_fimo() {
     }
     let missing: Vec<_> = expected.keys().filter(|k| !ours.contains_key(*k)).collect();
     let extra: Vec<_> = ours.keys().filter(|k| !expected.contains_key(*k)).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing {missing:?}\nextra {extra:?}"
-    );
+    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}\nextra {extra:?}");
 
-    let by_id: BTreeMap<&str, usize> = set
-        .motifs
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.id.as_str(), i))
-        .collect();
+    let by_id: BTreeMap<&str, usize> = set.motifs.iter().enumerate().map(|(i, m)| (m.id.as_str(), i)).collect();
     for (key, f) in &expected {
         let h = ours[key];
         let rel = (h.p_value - f.p_value).abs() / f.p_value;
         assert!(rel < 1e-9, "{key:?}: p {} vs FIMO {}", h.p_value, f.p_value);
         let cm = &scanner.motifs()[by_id[key.0.as_str()]];
         let tol = cm.forward_dist.max_discretisation_error() + 1e-9;
-        assert!(
-            (h.score - f.score).abs() <= tol,
-            "{key:?}: score {} vs FIMO {} (tol {tol})",
-            h.score,
-            f.score
-        );
+        assert!((h.score - f.score).abs() <= tol, "{key:?}: score {} vs FIMO {} (tol {tol})", h.score, f.score);
         assert_eq!(h.matched, f.matched, "{key:?}");
     }
 }

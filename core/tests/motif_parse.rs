@@ -57,14 +57,8 @@ fn first_motif_matches_file_text() {
     assert!((ic[0] - (2.0 - h)).abs() < 1e-12);
 
     let last = set.motifs.last().unwrap();
-    let last_header = VERTEBRATES
-        .lines()
-        .rfind(|l| l.starts_with("MOTIF "))
-        .unwrap();
-    assert_eq!(
-        last_header,
-        format!("MOTIF {} {}", last.id, last.name.as_deref().unwrap())
-    );
+    let last_header = VERTEBRATES.lines().rfind(|l| l.starts_with("MOTIF ")).unwrap();
+    assert_eq!(last_header, format!("MOTIF {} {}", last.id, last.name.as_deref().unwrap()));
 }
 
 #[test]
@@ -157,14 +151,8 @@ fn jaspar_raw_pfm_without_letters_or_brackets() {
     let set = jaspar::parse_bytes(text.as_bytes()).unwrap();
     assert_eq!(set.len(), 2);
     assert_eq!(set.motifs[0].name, None);
-    assert_eq!(
-        set.motifs[0].counts.as_ref().unwrap()[2],
-        [3.0, 6.0, 9.0, 1.0]
-    );
+    assert_eq!(set.motifs[0].counts.as_ref().unwrap()[2], [3.0, 6.0, 9.0, 1.0]);
     assert_eq!(set.motifs[0].nsites, Some(19.0));
     assert_eq!(set.motifs[1].name.as_deref(), Some("name with spaces"));
-    assert_eq!(
-        set.motifs[1].counts.as_ref().unwrap()[0],
-        [4.0, 3.0, 2.0, 1.0]
-    );
+    assert_eq!(set.motifs[1].counts.as_ref().unwrap()[0], [4.0, 3.0, 2.0, 1.0]);
 }

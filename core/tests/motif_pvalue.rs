@@ -7,29 +7,15 @@ use regula_core::motif::pwm::{DEFAULT_NSITES, LogOddsPwm};
 use regula_core::motif::{Motif, MotifFormat, meme};
 
 fn motif(id: &str, probs: Vec<[f64; 4]>, nsites: Option<f64>) -> Motif {
-    Motif {
-        id: id.into(),
-        name: None,
-        probs,
-        counts: None,
-        nsites,
-        evalue: None,
-        format: MotifFormat::Meme,
-        line: 1,
-    }
+    Motif { id: id.into(), name: None, probs, counts: None, nsites, evalue: None, format: MotifFormat::Meme, line: 1 }
 }
 
-
 fn kmer(index: usize, w: usize) -> Vec<u8> {
-    (0..w)
-        .map(|i| b"ACGT"[(index >> (2 * (w - 1 - i))) & 3])
-        .collect()
+    (0..w).map(|i| b"ACGT"[(index >> (2 * (w - 1 - i))) & 3]).collect()
 }
 
 fn bg_prob(kmer: &[u8], bg: [f64; 4]) -> f64 {
-    kmer.iter()
-        .map(|&b| bg[b"ACGT".iter().position(|&c| c == b).unwrap()])
-        .product()
+    kmer.iter().map(|&b| bg[b"ACGT".iter().position(|&c| c == b).unwrap()]).product()
 }
 
 /// Width-2 motif whose log2-odds are exactly 1, 0, -1 bits under a uniform background with no
@@ -47,29 +33,17 @@ fn bg_prob(kmer: &[u8], bg: [f64; 4]) -> f64 {
 /// P(S >= -1) = 12/16, P(S >= -2) = 1.
 #[test]
 fn hand_checked_width_two() {
-    let m = motif(
-        "hand",
-        vec![[0.5, 0.25, 0.125, 0.125], [0.125, 0.125, 0.25, 0.5]],
-        Some(20.0),
-    );
+    let m = motif("hand", vec![[0.5, 0.25, 0.125, 0.125], [0.125, 0.125, 0.25, 0.5]], Some(20.0));
     let pwm = LogOddsPwm::from_motif(&m, [0.25; 4], 0.0).unwrap();
-    assert_eq!(
-        pwm.scores,
-        vec![[1.0, 0.0, -1.0, -1.0], [-1.0, -1.0, 0.0, 1.0]]
-    );
+    assert_eq!(pwm.scores, vec![[1.0, 0.0, -1.0, -1.0], [-1.0, -1.0, 0.0, 1.0]]);
     let dist = ScoreDistribution::new(&pwm).unwrap();
     assert_eq!(dist.scale, 500.0);
     assert_eq!(dist.offset, -1.0);
     assert_eq!(dist.int_scores, vec![[1000, 500, 0, 0], [0, 0, 500, 1000]]);
     assert_eq!(dist.max_discretisation_error(), 0.002);
 
-    for (score, expected) in [
-        (2.0, 1.0 / 16.0),
-        (1.0, 3.0 / 16.0),
-        (0.0, 8.0 / 16.0),
-        (-1.0, 12.0 / 16.0),
-        (-2.0, 1.0),
-    ] {
+    for (score, expected) in [(2.0, 1.0 / 16.0), (1.0, 3.0 / 16.0), (0.0, 8.0 / 16.0), (-1.0, 12.0 / 16.0), (-2.0, 1.0)]
+    {
         assert_eq!(dist.pvalue(score), expected, "score {score}");
     }
     assert_eq!(dist.pvalue(2.5), 0.0);
@@ -87,16 +61,8 @@ fn hand_checked_width_two() {
     for i in 0..16 {
         let w = kmer(i, 2);
         let s = pwm.score(&w).unwrap();
-        let frac = (0..16)
-            .filter(|&j| pwm.score(&kmer(j, 2)).unwrap() >= s)
-            .count() as f64
-            / 16.0;
-        assert_eq!(
-            dist.window_pvalue(&w),
-            Some(frac),
-            "{}",
-            String::from_utf8_lossy(&w)
-        );
+        let frac = (0..16).filter(|&j| pwm.score(&kmer(j, 2)).unwrap() >= s).count() as f64 / 16.0;
+        assert_eq!(dist.window_pvalue(&w), Some(frac), "{}", String::from_utf8_lossy(&w));
     }
 }
 
@@ -129,9 +95,7 @@ fn random_width_eight_matches_brute_force() {
             scores.push((k, w));
             // integerised score tracks the real score within the documented error
             let real = pwm.score(&scores[i].1).unwrap();
-            assert!(
-                (dist.to_bits(k as u64) - real).abs() <= dist.max_discretisation_error() + 1e-9
-            );
+            assert!((dist.to_bits(k as u64) - real).abs() <= dist.max_discretisation_error() + 1e-9);
         }
         let mut tail = vec![0.0f64; max + 2];
         for k in (0..=max).rev() {
@@ -139,11 +103,7 @@ fn random_width_eight_matches_brute_force() {
         }
         for k in 0..=max + 1 {
             let dp = dist.pvalue_int(k as i64);
-            assert!(
-                (dp - tail[k]).abs() <= 1e-12 * tail[k].max(1e-300) + 1e-15,
-                "k={k}: dp {dp} brute {}",
-                tail[k]
-            );
+            assert!((dp - tail[k]).abs() <= 1e-12 * tail[k].max(1e-300) + 1e-15, "k={k}: dp {dp} brute {}", tail[k]);
             assert!((dist.pmf(k as u64) - mass[k]).abs() <= 1e-12 * mass[k] + 1e-16);
         }
         // per-window p-values and thresholds agree with brute force
@@ -167,10 +127,7 @@ fn random_width_eight_matches_brute_force() {
 /// p' = (p * nsites + c * bg) / (nsites + c), nsites defaulting to 20.
 #[test]
 fn pseudocount_as_meme() {
-    let set = meme::parse(include_str!(
-        "../../tests/data/jaspar2024_core_vertebrates.meme"
-    ))
-    .unwrap();
+    let set = meme::parse(include_str!("../../tests/data/jaspar2024_core_vertebrates.meme")).unwrap();
     let arnt = set.get("MA0004.1").unwrap(); // nsites= 20, row 1 = 0.2 0.8 0 0
     let pwm = LogOddsPwm::from_motif(arnt, set.background, 0.1).unwrap();
     let p_c = (0.8 * 20.0 + 0.1 * 0.25) / 20.1;
@@ -184,15 +141,7 @@ fn pseudocount_as_meme() {
     assert_eq!(pwm2.scores, pwm.scores);
     // reverse complement: last row of the forward matrix, complemented
     let rc = pwm.reverse_complement();
-    assert_eq!(
-        rc.scores[0],
-        [
-            pwm.scores[5][3],
-            pwm.scores[5][2],
-            pwm.scores[5][1],
-            pwm.scores[5][0]
-        ]
-    );
+    assert_eq!(rc.scores[0], [pwm.scores[5][3], pwm.scores[5][2], pwm.scores[5][1], pwm.scores[5][0]]);
     // best window: the consensus, with p-value = its background probability (unique best)
     let dist = ScoreDistribution::new(&pwm).unwrap();
     assert_eq!(dist.window_pvalue(b"CACGTG"), Some(0.25f64.powi(6)));
@@ -202,15 +151,11 @@ fn pseudocount_as_meme() {
 fn invalid_settings_are_errors() {
     let m = motif("m", vec![[0.25; 4]], None);
     assert_eq!(
-        LogOddsPwm::from_motif(&m, [0.5, 0.5, 0.5, 0.5], 0.1)
-            .unwrap_err()
-            .to_string(),
+        LogOddsPwm::from_motif(&m, [0.5, 0.5, 0.5, 0.5], 0.1).unwrap_err().to_string(),
         "invalid background [0.5, 0.5, 0.5, 0.5]: need 4 finite frequencies > 0 that sum to 1"
     );
     assert_eq!(
-        LogOddsPwm::from_motif(&m, [0.25; 4], -1.0)
-            .unwrap_err()
-            .to_string(),
+        LogOddsPwm::from_motif(&m, [0.25; 4], -1.0).unwrap_err().to_string(),
         "invalid pseudocount -1: must be finite and >= 0"
     );
     let wide = motif("wide", vec![[0.25; 4]; 1001], None);

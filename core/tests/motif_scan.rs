@@ -68,22 +68,14 @@ fn planted_sites_on_both_strands() {
     let cm = &scanner.motifs()[0];
     assert_eq!(
         cm.forward_dist.int_scores,
-        cm.reverse_dist
-            .int_scores
-            .iter()
-            .rev()
-            .map(|r| [r[3], r[2], r[1], r[0]])
-            .collect::<Vec<_>>()
+        cm.reverse_dist.int_scores.iter().rev().map(|r| [r[3], r[2], r[1], r[0]]).collect::<Vec<_>>()
     );
     assert_eq!(Some(fwd.score), cm.forward.score(consensus.as_bytes()));
     assert!((fwd.score - cm.forward.max_score()).abs() < 1e-9);
 
     let rev = find(&hits, 200, Strand::Reverse).expect("reverse site");
     assert_eq!(rev.end, 209);
-    assert_eq!(
-        rev.matched, consensus,
-        "reverse hits report the site as read on the reverse strand"
-    );
+    assert_eq!(rev.matched, consensus, "reverse hits report the site as read on the reverse strand");
     assert!(rev.p_value < 1e-4);
     assert!((rev.score - fwd.score).abs() < 1e-9);
     check_hits(&scanner, &seq, &hits);
@@ -94,10 +86,7 @@ fn planted_sites_on_both_strands() {
     let fwd = find(&hits, 50, Strand::Forward).expect("forward site");
     let rev = find(&hits, 200, Strand::Reverse).expect("reverse site");
     assert!(fwd.p_value < 1e-4 && rev.p_value < 1e-4);
-    assert_ne!(
-        scanner.motifs()[0].forward_dist,
-        scanner.motifs()[0].reverse_dist
-    );
+    assert_ne!(scanner.motifs()[0].forward_dist, scanner.motifs()[0].reverse_dist);
     check_hits(&scanner, &seq, &hits);
 }
 
@@ -128,10 +117,7 @@ fn windows_with_n_are_skipped() {
     seq[34] = b'N';
     seq[88] = b'n';
     let after = scanner.scan(&seq);
-    assert!(
-        after.iter().all(|h| !(h.start <= 34 && 34 < h.end)),
-        "no hit may span the N"
-    );
+    assert!(after.iter().all(|h| !(h.start <= 34 && 34 < h.end)), "no hit may span the N");
     assert!(after.iter().all(|h| !(h.start <= 88 && 88 < h.end)));
     assert!(find(&after, 30, Strand::Forward).is_none());
     assert!(find(&after, 80, Strand::Reverse).is_none());
@@ -151,41 +137,22 @@ fn forward_only_and_threshold_options() {
     let hits = scan(std::slice::from_ref(&arnt), seq, ScanOptions::default()).unwrap();
     assert!(hits.is_empty());
     // CACGTG is its own reverse complement: found on both strands at 5..11
-    let base = ScanOptions {
-        p_threshold: 5e-4,
-        ..ScanOptions::default()
-    };
+    let base = ScanOptions { p_threshold: 5e-4, ..ScanOptions::default() };
     let hits = scan(std::slice::from_ref(&arnt), seq, base.clone()).unwrap();
     assert_eq!(hits.len(), 2, "{hits:?}");
     assert_eq!(hits[0].p_value, 0.25f64.powi(6));
     assert!(find(&hits, 5, Strand::Forward).is_some());
     assert!(find(&hits, 5, Strand::Reverse).is_some());
-    let opts = ScanOptions {
-        both_strands: false,
-        ..base.clone()
-    };
+    let opts = ScanOptions { both_strands: false, ..base.clone() };
     let hits = scan(std::slice::from_ref(&arnt), seq, opts).unwrap();
     assert!(hits.iter().all(|h| h.strand == Strand::Forward));
     assert_eq!(hits.len(), 1);
     // a threshold below the best possible p-value gives no hits at all
-    let opts = ScanOptions {
-        p_threshold: 1e-9,
-        ..base
-    };
-    assert!(
-        scan(std::slice::from_ref(&arnt), seq, opts)
-            .unwrap()
-            .is_empty()
-    );
+    let opts = ScanOptions { p_threshold: 1e-9, ..base };
+    assert!(scan(std::slice::from_ref(&arnt), seq, opts).unwrap().is_empty());
     // invalid threshold
-    let opts = ScanOptions {
-        p_threshold: 0.0,
-        ..ScanOptions::default()
-    };
-    assert_eq!(
-        Scanner::new(&[arnt], opts).unwrap_err().to_string(),
-        "invalid p-value threshold 0: must be in (0, 1]"
-    );
+    let opts = ScanOptions { p_threshold: 0.0, ..ScanOptions::default() };
+    assert_eq!(Scanner::new(&[arnt], opts).unwrap_err().to_string(), "invalid p-value threshold 0: must be in (0, 1]");
 }
 
 #[test]

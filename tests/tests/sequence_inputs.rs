@@ -3,7 +3,7 @@
 //! records and stray IUPAC codes.
 
 use regula_core::encode::one_hot;
-use regula_core::sequence::{fasta, parse_sequences, table, RecordProblem, SequenceError};
+use regula_core::sequence::{RecordProblem, SequenceError, fasta, parse_sequences, table};
 use regula_tests::data_bytes;
 
 const HG19: &str = "hg19_chr22_20000001_20002400.fa";
@@ -59,7 +59,10 @@ fn an_iupac_code_in_a_real_record_is_located() {
     let line3 = text.split(|&b| b == b'\n').take(2).map(|l| l.len() + 1).sum::<usize>();
     text[line3 + 9] = b'W';
     let e = fasta::parse(&text).unwrap_err();
-    assert!(matches!(e, SequenceError::Record { problem: RecordProblem::AmbiguityCode { position: 70, letter: 'W' }, .. }));
+    assert!(matches!(
+        e,
+        SequenceError::Record { problem: RecordProblem::AmbiguityCode { position: 70, letter: 'W' }, .. }
+    ));
     assert_eq!(
         e.to_string(),
         "record 1 '22:20000001-21000000' (line 1): position 70: IUPAC ambiguity code 'W' is not supported (only A, C, G, T and N)"
@@ -107,7 +110,12 @@ fn reads_two_sequence_columns_and_a_target_from_the_cagi4_csv() {
         let (ref_allele, alt_allele) = (&row.texts[0], &row.texts[1]);
         // The two sequences differ by exactly the variant: one base for an SNV, the length
         // difference of the alleles for an indel.
-        assert_eq!(r.len() as isize - a.len() as isize, ref_allele.len() as isize - alt_allele.len() as isize, "{}", row.id);
+        assert_eq!(
+            r.len() as isize - a.len() as isize,
+            ref_allele.len() as isize - alt_allele.len() as isize,
+            "{}",
+            row.id
+        );
         if ref_allele.len() == 1 && alt_allele.len() == 1 {
             snvs += 1;
             assert_eq!(r.iter().zip(a).filter(|(x, y)| x != y).count(), 1, "{}", row.id);

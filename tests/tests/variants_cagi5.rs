@@ -2,7 +2,7 @@
 //! written as a VCF line in hg19 coordinates, must match the F9 element's reference sequence.
 
 use regula_core::sequence::table;
-use regula_core::variant::{parse_variants, reference_mismatches, Coordinates, Variant, VariantKind};
+use regula_core::variant::{Coordinates, Variant, VariantKind, parse_variants, reference_mismatches};
 use regula_tests::data_bytes;
 
 struct Element {
@@ -73,13 +73,17 @@ fn reports_every_mismatch_among_real_variants() {
             _ => l.clone(),
         } + "\n")
         .collect();
-    let variants: Vec<Variant> = parse_variants(&vcf, &coordinates(&element)).into_iter().collect::<Result<_, _>>().unwrap();
+    let variants: Vec<Variant> =
+        parse_variants(&vcf, &coordinates(&element)).into_iter().collect::<Result<_, _>>().unwrap();
     let errors = reference_mismatches(&variants, &element.sequence);
     assert_eq!(errors.iter().map(|e| e.line()).collect::<Vec<_>>(), vec![11, 201]);
     let v = &variants[10];
     let found = (element.sequence[v.position - 1] as char).to_ascii_uppercase();
     assert_eq!(
         errors[0].to_string(),
-        format!("line 11: REF {} at position {} does not match the sequence, which has {found}", v.reference, v.position)
+        format!(
+            "line 11: REF {} at position {} does not match the sequence, which has {found}",
+            v.reference, v.position
+        )
     );
 }

@@ -26,8 +26,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use regula_core::length::{LengthPolicy, Padding};
 use regula_core::manifest::{
-    DataSource, Encoding, GraphRef, InputSpec, Manifest, Normalisation, OutputKind, OutputSpec, SCHEMA_VERSION, Standardise,
-    Target, TrainingSummary,
+    DataSource, Encoding, GraphRef, InputSpec, Manifest, Normalisation, OutputKind, OutputSpec, SCHEMA_VERSION,
+    Standardise, Target, TrainingSummary,
 };
 use regula_train::data::dataset::{Dataset, Example};
 use regula_train::exported::ExportedModel;
@@ -101,7 +101,12 @@ fn main() {
     };
     let train = pairs(&rows(&root.join("tests/data/lentimpra_hepg2_512.tsv")));
     let seed = 5;
-    let config = TrainConfig { loss: Loss::Mse, optimizer: Optimizer::adamw(3e-3), runtime: RuntimeConfig { threads: 2, ..Default::default() }, seed };
+    let config = TrainConfig {
+        loss: Loss::Mse,
+        optimizer: Optimizer::adamw(3e-3),
+        runtime: RuntimeConfig { threads: 2, ..Default::default() },
+        seed,
+    };
     let mut trainer = Trainer::new(model.clone(), config).expect("trainer");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (n, steps) = (32, 30);
@@ -168,9 +173,11 @@ fn main() {
     let dir = tempfile_dir(&out);
     std::fs::write(dir.join("manifest.json"), manifest.to_json()).expect("write");
     std::fs::write(dir.join("dual.onnx"), &inference).expect("write");
-    let mut exported = ExportedModel::load(&dir, &RuntimeConfig { threads: 2, ..Default::default() }).expect("load the exported model");
+    let mut exported = ExportedModel::load(&dir, &RuntimeConfig { threads: 2, ..Default::default() })
+        .expect("load the exported model");
     let head = pairs(&rows(&root.join("tests/data/lentimpra_hepg2_head30.tsv")));
-    let mut cases = Dataset { target_names: head.target_names.clone(), examples: head.examples[..4].to_vec(), skipped: vec![] };
+    let mut cases =
+        Dataset { target_names: head.target_names.clone(), examples: head.examples[..4].to_vec(), skipped: vec![] };
     // Mutants of the first pair: both ends and the middle of each segment, every other base.
     let mut mutations = Vec::new();
     for (segment, len) in [(0usize, PROMOTER), (1, DISTAL)] {
@@ -190,7 +197,9 @@ fn main() {
     let t = manifest.targets.len();
     let forward = predict_rows(exported.predictor(), &cases, &all, false).expect("predict");
     let averaged = predict_rows(exported.predictor(), &cases, &all, true).expect("predict both strands");
-    let reported = |raw: &[f32], i: usize| -> Vec<f64> { (0..t).map(|k| manifest.reported_value(k, raw[i * t + k] as f64)).collect() };
+    let reported = |raw: &[f32], i: usize| -> Vec<f64> {
+        (0..t).map(|k| manifest.reported_value(k, raw[i * t + k] as f64)).collect()
+    };
     let segment_names = ["promoter", "distal"];
     let expected = json!({
         "provenance": "trainer/examples/make_dual_fixture.rs: regula_train::fit::evaluate::predict_rows (ONNX Runtime) on dual.onnx",
@@ -216,9 +225,14 @@ fn main() {
             "effects": reported(&forward, i).iter().zip(reported(&forward, 0)).map(|(a, r)| a - r).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     });
-    std::fs::write(out.join("dual.expected.json"), serde_json::to_string_pretty(&expected).expect("json") + "\n").expect("write");
+    std::fs::write(out.join("dual.expected.json"), serde_json::to_string_pretty(&expected).expect("json") + "\n")
+        .expect("write");
     std::fs::remove_dir_all(&dir).ok();
-    eprintln!("dual: {parameters} parameters, inference {} bytes, attribution {} bytes", inference.len(), attribution.len());
+    eprintln!(
+        "dual: {parameters} parameters, inference {} bytes, attribution {} bytes",
+        inference.len(),
+        attribution.len()
+    );
 }
 
 fn tempfile_dir(near: &Path) -> PathBuf {

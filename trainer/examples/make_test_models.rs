@@ -18,7 +18,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use regula_core::length::{LengthPolicy, Padding};
 use regula_core::manifest::{
-    DataSource, Encoding, GraphRef, InputSpec, Manifest, OutputKind, OutputSpec, SCHEMA_VERSION, Target, TrainingSummary,
+    DataSource, Encoding, GraphRef, InputSpec, Manifest, OutputKind, OutputSpec, SCHEMA_VERSION, Target,
+    TrainingSummary,
 };
 use regula_train::loss::Loss;
 use regula_train::model::{Cnn, ConvBlock, Model};
@@ -38,7 +39,8 @@ struct Spec {
 }
 
 fn lentimpra(root: &Path) -> (Vec<f32>, Vec<f32>, usize) {
-    let text = std::fs::read_to_string(root.join("tests/data/lentimpra_hepg2_512.tsv")).expect("tests/data/lentimpra_hepg2_512.tsv");
+    let text = std::fs::read_to_string(root.join("tests/data/lentimpra_hepg2_512.tsv"))
+        .expect("tests/data/lentimpra_hepg2_512.tsv");
     let (mut x, mut y) = (Vec::new(), Vec::new());
     for line in text.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
@@ -119,11 +121,18 @@ fn main() {
             let (bx, by): (Vec<f32>, Vec<f32>) = if spec.real_data {
                 let rows: Vec<usize> = (0..n).map(|_| rng.random_range(0..mn)).collect();
                 let bx = rows.iter().flat_map(|&i| mx[i * 4 * l..(i + 1) * 4 * l].iter().copied()).collect();
-                let by = rows.iter().flat_map(|&i| (0..t).map(move |k| my[i] * [1.0, -0.5, 0.25][k % 3] + k as f32 * 0.1)).collect();
+                let by = rows
+                    .iter()
+                    .flat_map(|&i| (0..t).map(move |k| my[i] * [1.0, -0.5, 0.25][k % 3] + k as f32 * 0.1))
+                    .collect();
                 (bx, by)
             } else {
-                let seqs: Vec<Vec<u8>> = (0..n).map(|_| (0..l).map(|_| b"ACGT"[rng.random_range(0..4)]).collect()).collect();
-                let by = seqs.iter().map(|s| s.iter().filter(|&&b| b == b'G' || b == b'C').count() as f32 / l as f32 - 0.5).collect();
+                let seqs: Vec<Vec<u8>> =
+                    (0..n).map(|_| (0..l).map(|_| b"ACGT"[rng.random_range(0..4)]).collect()).collect();
+                let by = seqs
+                    .iter()
+                    .map(|s| s.iter().filter(|&&b| b == b'G' || b == b'C').count() as f32 / l as f32 - 0.5)
+                    .collect();
                 (regula_core::encode::one_hot_batch(&seqs), by)
             };
             trainer.step(&Batch { x: &bx, y: &by, weight: None, n }).expect("train step");
@@ -152,11 +161,18 @@ fn main() {
                 .collect(),
             graphs: BTreeMap::from([(
                 "attribution".into(),
-                GraphRef { file: attribution_file.clone(), description: "pred and d pred[:, k] / d x for every output k".into() },
+                GraphRef {
+                    file: attribution_file.clone(),
+                    description: "pred and d pred[:, k] / d x for every output k".into(),
+                },
             )]),
             training: TrainingSummary {
                 data: vec![DataSource {
-                    name: if spec.real_data { "lentiMPRA HepG2 (tests/data/lentimpra_hepg2_512.tsv)".into() } else { "random sequences, GC fraction target".into() },
+                    name: if spec.real_data {
+                        "lentiMPRA HepG2 (tests/data/lentimpra_hepg2_512.tsv)".into()
+                    } else {
+                        "random sequences, GC fraction target".into()
+                    },
                     rows: if spec.real_data { mn } else { n * spec.steps },
                     source: "regula tests/data".into(),
                     licence: "see tests/data/README.md".into(),
@@ -176,6 +192,12 @@ fn main() {
         std::fs::write(out.join(&attribution_file), &attribution).expect("write");
         std::fs::write(out.join(format!("{}.manifest.json", spec.name)), manifest.to_json()).expect("write");
         let _ = spec.model.input_shape();
-        eprintln!("{}: {} parameters, inference {} bytes, attribution {} bytes", spec.name, parameters, inference.len(), attribution.len());
+        eprintln!(
+            "{}: {} parameters, inference {} bytes, attribution {} bytes",
+            spec.name,
+            parameters,
+            inference.len(),
+            attribution.len()
+        );
     }
 }

@@ -15,7 +15,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let get = |name: &str, d: usize| args.iter().position(|a| a == name).map_or(d, |i| args[i + 1].parse().unwrap());
     let (threads, steps, batch, len) = (get("--threads", 1), get("--steps", 20), 32, 230);
-    let config = TrainConfig { loss: Loss::Mse, optimizer: Optimizer::adamw(1e-3), runtime: RuntimeConfig::default(), seed: 0 };
+    let config =
+        TrainConfig { loss: Loss::Mse, optimizer: Optimizer::adamw(1e-3), runtime: RuntimeConfig::default(), seed: 0 };
     let mut store = ParamStore::new();
     let step = build_step_graph(&Cnn::reference(len, 1), &mut store, &config)?;
     let prefix = std::env::temp_dir().join("regula_step_profile");
@@ -63,7 +64,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut nodes: std::collections::BTreeMap<String, f64> = Default::default();
     for e in &events {
         if e["cat"] == "Node" && e["name"].as_str().is_some_and(|n| n.ends_with("_kernel_time")) {
-            *nodes.entry(e["name"].as_str().unwrap().trim_end_matches("_kernel_time").to_string()).or_default() += e["dur"].as_f64().unwrap_or(0.0);
+            *nodes.entry(e["name"].as_str().unwrap().trim_end_matches("_kernel_time").to_string()).or_default() +=
+                e["dur"].as_f64().unwrap_or(0.0);
         }
     }
     let mut top: Vec<_> = nodes.into_iter().collect();
@@ -75,7 +77,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rows: Vec<_> = by_op.into_iter().collect();
     rows.sort_by(|a, b| b.1.0.total_cmp(&a.1.0));
     for (op, (us, n)) in rows {
-        println!("{op:>22} {:6.1}%  {:8.3} ms/step  ({} nodes)", 100.0 * us / total, us / 1e3 / steps as f64, n / steps);
+        println!(
+            "{op:>22} {:6.1}%  {:8.3} ms/step  ({} nodes)",
+            100.0 * us / total,
+            us / 1e3 / steps as f64,
+            n / steps
+        );
     }
     let _ = std::fs::remove_file(path);
     Ok(())

@@ -87,7 +87,12 @@ impl Predictor {
     /// Predictions `[items, outputs]` for any items, in batches of [`BATCH_ROWS`]: `encode(batch,
     /// reverse)` one-hot encodes a batch (its reverse complement when `reverse`); with
     /// `rc_average` each prediction is the mean over both strands.
-    pub fn predict_items<T>(&mut self, items: &[T], rc_average: bool, encode: impl Fn(&[T], bool) -> Vec<f32>) -> Result<Vec<f32>> {
+    pub fn predict_items<T>(
+        &mut self,
+        items: &[T],
+        rc_average: bool,
+        encode: impl Fn(&[T], bool) -> Vec<f32>,
+    ) -> Result<Vec<f32>> {
         let mut out = Vec::new();
         for batch in items.chunks(BATCH_ROWS) {
             let forward = self.predict(&encode(batch, false), batch.len())?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 use regula_core::encode::{one_hot_batch, reverse_complement};
-use regula_core::length::{fit, Fitting, LengthPolicy};
+use regula_core::length::{Fitting, LengthPolicy, fit};
 use regula_core::manifest::Manifest;
 
 use crate::error::{Error, Result};
@@ -34,12 +34,20 @@ impl ExportedModel {
     /// Loads `dir/manifest.json` and the model file it names.
     pub fn load(dir: &Path, runtime: &RuntimeConfig) -> Result<Self> {
         let manifest_path = dir.join(crate::fit::run::MANIFEST_FILE);
-        let text = std::fs::read_to_string(&manifest_path)
-            .map_err(|e| Error::Invalid(format!("cannot read {}: {e}; is {} a model folder?", manifest_path.display(), dir.display())))?;
-        let manifest = Manifest::from_json(&text).map_err(|e| Error::Invalid(format!("{}: {e}", manifest_path.display())))?;
+        let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+            Error::Invalid(format!(
+                "cannot read {}: {e}; is {} a model folder?",
+                manifest_path.display(),
+                dir.display()
+            ))
+        })?;
+        let manifest =
+            Manifest::from_json(&text).map_err(|e| Error::Invalid(format!("{}: {e}", manifest_path.display())))?;
         let model_path = dir.join(&manifest.model_file);
-        let bytes = std::fs::read(&model_path).map_err(|e| Error::Invalid(format!("cannot read {}: {e}", model_path.display())))?;
-        let graph = ModelProto::decode(&bytes[..]).map_err(|e| Error::Invalid(format!("{} is not an ONNX model: {e}", model_path.display())))?;
+        let bytes = std::fs::read(&model_path)
+            .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", model_path.display())))?;
+        let graph = ModelProto::decode(&bytes[..])
+            .map_err(|e| Error::Invalid(format!("{} is not an ONNX model: {e}", model_path.display())))?;
         // Branches (inputs sharing one graph input) are concatenated along the length.
         let total = manifest.inputs.iter().map(|i| i.length).sum();
         let predictor = Predictor::new(&graph, vec![4, total], runtime)?;
@@ -78,7 +86,12 @@ impl ExportedModel {
     /// Predictions for named sequences of any length: fitted by `policy` (the manifest's
     /// default when `None`), tiles averaged, outputs mapped to measured units. One-sequence
     /// models only; see [`ExportedModel::predict_segments`].
-    pub fn predict(&mut self, records: &[(&str, &[u8])], policy: Option<&LengthPolicy>, rc_average: bool) -> Result<Vec<Prediction>> {
+    pub fn predict(
+        &mut self,
+        records: &[(&str, &[u8])],
+        policy: Option<&LengthPolicy>,
+        rc_average: bool,
+    ) -> Result<Vec<Prediction>> {
         if self.manifest.inputs.len() != 1 {
             return Err(Error::Invalid(format!(
                 "{} reads {} sequences per prediction (promoter, then distal); give each record its partner",
@@ -95,13 +108,24 @@ impl ExportedModel {
     /// segment; the manifest's defaults when `None`), the windows joined, outputs in measured
     /// units. Tiling is for one-sequence models only: a tiled segment would be averaged against a
     /// fixed partner, which is not what the model learned.
-    pub fn predict_segments(&mut self, records: &[(&str, Vec<&[u8]>)], policies: Option<&[LengthPolicy]>, rc_average: bool) -> Result<Vec<Prediction>> {
+    pub fn predict_segments(
+        &mut self,
+        records: &[(&str, Vec<&[u8]>)],
+        policies: Option<&[LengthPolicy]>,
+        rc_average: bool,
+    ) -> Result<Vec<Prediction>> {
         let lengths = self.segment_lengths();
         let policies: Vec<LengthPolicy> = match policies {
             None => self.manifest.inputs.iter().map(|i| i.default_length_policy.clone()).collect(),
             Some([one]) => vec![one.clone(); lengths.len()],
             Some(each) if each.len() == lengths.len() => each.to_vec(),
-            Some(each) => return Err(Error::Invalid(format!("{} length policies given for {} segments", each.len(), lengths.len()))),
+            Some(each) => {
+                return Err(Error::Invalid(format!(
+                    "{} length policies given for {} segments",
+                    each.len(),
+                    lengths.len()
+                )));
+            }
         };
         if lengths.len() > 1 && policies.iter().any(|p| matches!(p, LengthPolicy::Tile { .. })) {
             return Err(Error::Invalid("tiling is for one-sequence models; crop or pad each segment instead".into()));
@@ -122,9 +146,16 @@ impl ExportedModel {
             let mut joined: Vec<Vec<u8>> = vec![Vec::new()];
             let mut record_fittings = Vec::with_capacity(segments.len());
             for (k, seq) in segments.iter().enumerate() {
-                let (w, fitting) = fit(seq, lengths[k], &policies[k]).map_err(|e| Error::Invalid(format!("sequence '{name}': {e}")))?;
+                let (w, fitting) = fit(seq, lengths[k], &policies[k])
+                    .map_err(|e| Error::Invalid(format!("sequence '{name}': {e}")))?;
                 joined = if w.len() == 1 {
-                    joined.into_iter().map(|mut j| { j.extend_from_slice(&w[0].bases); j }).collect()
+                    joined
+                        .into_iter()
+                        .map(|mut j| {
+                            j.extend_from_slice(&w[0].bases);
+                            j
+                        })
+                        .collect()
                 } else {
                     w.into_iter().map(|w| w.bases).collect()
                 };
@@ -171,7 +202,11 @@ impl ExportedModel {
             "crop" => LengthPolicy::Crop,
             "pad-or-crop" => LengthPolicy::PadOrCrop { padding },
             "tile" => LengthPolicy::Tile { stride: stride.unwrap_or((self.input_length() / 2).max(1)), padding },
-            other => return Err(Error::Invalid(format!("unknown length policy `{other}`: expected exact, pad, crop, pad-or-crop or tile"))),
+            other => {
+                return Err(Error::Invalid(format!(
+                    "unknown length policy `{other}`: expected exact, pad, crop, pad-or-crop or tile"
+                )));
+            }
         })
     }
 
@@ -183,7 +218,12 @@ impl ExportedModel {
             *ops.entry(n.op_type.as_str()).or_default() += 1;
         }
         let params: i64 = g.initializer.iter().map(|t| t.dims.iter().product::<i64>()).sum();
-        let opset = self.graph.opset_import.iter().map(|o| format!("{}:{}", if o.domain.is_empty() { "ai.onnx" } else { &o.domain }, o.version)).collect::<Vec<_>>();
+        let opset = self
+            .graph
+            .opset_import
+            .iter()
+            .map(|o| format!("{}:{}", if o.domain.is_empty() { "ai.onnx" } else { &o.domain }, o.version))
+            .collect::<Vec<_>>();
         format!(
             "inputs: {}\noutputs: {}\nopset: {}\nnodes: {} ({})\ninitializer values: {params}",
             g.input.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", "),

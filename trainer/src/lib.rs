@@ -38,8 +38,8 @@
 pub mod atomic;
 pub mod autodiff;
 pub mod data;
-pub mod eval;
 pub mod error;
+pub mod eval;
 pub mod export;
 pub mod exported;
 pub mod fit;

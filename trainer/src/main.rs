@@ -4,13 +4,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use regula_train::eval::exported::{evaluate_model, EvalSet};
+use regula_train::eval::exported::{EvalSet, evaluate_model};
 use regula_train::exported::ExportedModel;
 use regula_train::options::FitOptions;
 use regula_train::runtime::{Device, RuntimeConfig};
 
 #[derive(Parser)]
-#[command(name = "regula-train", version, about = "Train, evaluate and export DNA sequence-to-expression models (ONNX, trained in ONNX Runtime)")]
+#[command(
+    name = "regula-train",
+    version,
+    about = "Train, evaluate and export DNA sequence-to-expression models (ONNX, trained in ONNX Runtime)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -152,7 +156,8 @@ struct ModelArgs {
 
 impl ModelArgs {
     fn load(&self) -> Result<ExportedModel, String> {
-        let runtime = RuntimeConfig { device: parse_device(Some(&self.device))?, threads: self.threads, ..Default::default() };
+        let runtime =
+            RuntimeConfig { device: parse_device(Some(&self.device))?, threads: self.threads, ..Default::default() };
         ExportedModel::load(&self.model, &runtime).map_err(|e| e.to_string())
     }
 }
@@ -173,7 +178,12 @@ fn run(cli: Cli) -> Result<(), String> {
             let options = with_config(options, config)?;
             let outcome = regula_train::fit::fit(options, resume, !quiet).map_err(|e| e.to_string())?;
             let metrics = &outcome.manifest.metrics;
-            println!("best epoch {} of {} run; model written to {}", outcome.best_epoch, outcome.epochs_run, outcome.out.display());
+            println!(
+                "best epoch {} of {} run; model written to {}",
+                outcome.best_epoch,
+                outcome.epochs_run,
+                outcome.out.display()
+            );
             if outcome.skipped > 0 {
                 println!("{} bad rows skipped (listed in the report)", outcome.skipped);
             }
@@ -186,7 +196,11 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Evaluate { model, rows, report, options } => {
-            let runtime = RuntimeConfig { device: parse_device(options.device.as_deref())?, threads: options.threads.unwrap_or(0), ..Default::default() };
+            let runtime = RuntimeConfig {
+                device: parse_device(options.device.as_deref())?,
+                threads: options.threads.unwrap_or(0),
+                ..Default::default()
+            };
             let (metrics, r) = evaluate_model(&model, options, rows, &runtime).map_err(|e| e.to_string())?;
             if let Some(dir) = report {
                 r.write(&dir).map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
@@ -213,14 +227,20 @@ fn run(cli: Cli) -> Result<(), String> {
                 None => m.manifest.inputs[0].default_length_policy.clone(),
             };
             let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-            let records = regula_core::sequence::parse_sequences(&bytes).map_err(|e| format!("{}: {e}", input.display()))?;
+            let records =
+                regula_core::sequence::parse_sequences(&bytes).map_err(|e| format!("{}: {e}", input.display()))?;
             let targets: Vec<String> = m.manifest.targets.iter().map(|t| t.name.clone()).collect();
             let mut tsv = String::from("id\tposition\tref\talt\ttarget\treference_prediction\teffect\n");
             for r in &records {
-                let (reference, subs) = regula_train::scan::saturation_mutagenesis(&mut m, &r.name, &r.sequence, &policy, rc_average).map_err(|e| e.to_string())?;
+                let (reference, subs) =
+                    regula_train::scan::saturation_mutagenesis(&mut m, &r.name, &r.sequence, &policy, rc_average)
+                        .map_err(|e| e.to_string())?;
                 for s in &subs {
                     for (k, t) in targets.iter().enumerate() {
-                        tsv += &format!("{}\t{}\t{}\t{}\t{t}\t{:.6}\t{:.6}\n", r.name, s.position, s.reference as char, s.alternate as char, reference[k], s.effects[k]);
+                        tsv += &format!(
+                            "{}\t{}\t{}\t{}\t{t}\t{:.6}\t{:.6}\n",
+                            r.name, s.position, s.reference as char, s.alternate as char, reference[k], s.effects[k]
+                        );
                     }
                 }
             }
@@ -235,7 +255,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 sequence_columns: vec![ref_column.unwrap_or_default(), alt_column.unwrap_or_default()],
                 ..Default::default()
             };
-            let t = regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", table.display()))?;
+            let t =
+                regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", table.display()))?;
             let scores = regula_train::scan::score_pairs(&mut m, &t, None, rc_average).map_err(|e| e.to_string())?;
             let mut tsv = String::from("line\tid\ttarget\tref_prediction\talt_prediction\tdifference\n");
             for s in &scores {
@@ -247,22 +268,31 @@ fn run(cli: Cli) -> Result<(), String> {
             write_tsv(out, &tsv)
         }
         Command::ScoreVariants { model: args, vcf, reference, .. } => {
-            let (vcf, reference) = match (vcf, reference) {
-                (Some(v), Some(r)) => (v, r),
-                _ => return Err("score-variants needs --vcf with --reference, or --table with --ref-column and --alt-column".into()),
-            };
+            let (vcf, reference) =
+                match (vcf, reference) {
+                    (Some(v), Some(r)) => (v, r),
+                    _ => return Err(
+                        "score-variants needs --vcf with --reference, or --table with --ref-column and --alt-column"
+                            .into(),
+                    ),
+                };
             let (rc_average, out) = (args.rc_average, args.out.clone());
             let mut m = args.load()?;
-            let records = regula_core::sequence::fasta::read_path(&reference).map_err(|e| format!("{}: {e}", reference.display()))?;
+            let records = regula_core::sequence::fasta::read_path(&reference)
+                .map_err(|e| format!("{}: {e}", reference.display()))?;
             let genome = regula_train::data::genome::Genome::from_records(records);
             let text = std::fs::read_to_string(&vcf).map_err(|e| format!("cannot read {}: {e}", vcf.display()))?;
-            let scores = regula_train::scan::score_vcf(&mut m, &genome, &text, rc_average).map_err(|e| e.to_string())?;
+            let scores =
+                regula_train::scan::score_vcf(&mut m, &genome, &text, rc_average).map_err(|e| e.to_string())?;
             let targets: Vec<String> = m.manifest.targets.iter().map(|t| t.name.clone()).collect();
-            let mut tsv = String::from("line\tchrom\tpos\tid\tref\talt\ttarget\tref_prediction\talt_prediction\tdifference\terror\n");
+            let mut tsv = String::from(
+                "line\tchrom\tpos\tid\tref\talt\ttarget\tref_prediction\talt_prediction\tdifference\terror\n",
+            );
             let mut errors = 0;
             for s in &scores {
                 let v = &s.variant;
-                let lead = format!("{}\t{}\t{}\t{}\t{}\t{}", v.line, s.chrom, v.position, v.id, v.reference, v.alternate);
+                let lead =
+                    format!("{}\t{}\t{}\t{}\t{}\t{}", v.line, s.chrom, v.position, v.id, v.reference, v.alternate);
                 match &s.error {
                     Some(e) => {
                         errors += 1;
@@ -277,11 +307,23 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             }
             if errors > 0 {
-                eprintln!("regula-train: {errors} of {} variants could not be scored (see the error column)", scores.len());
+                eprintln!(
+                    "regula-train: {errors} of {} variants could not be scored (see the error column)",
+                    scores.len()
+                );
             }
             write_tsv(out, &tsv)
         }
-        Command::Predict { model: args, input, sequence_column, partner_column, partner_input, id_column, length_policy, stride } => {
+        Command::Predict {
+            model: args,
+            input,
+            sequence_column,
+            partner_column,
+            partner_input,
+            id_column,
+            length_policy,
+            stride,
+        } => {
             let (rc_average, out) = (args.rc_average, args.out.clone());
             let mut m = args.load()?;
             let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
@@ -296,8 +338,13 @@ fn run(cli: Cli) -> Result<(), String> {
             let records: Vec<(String, Vec<Vec<u8>>)> = match sequence_column {
                 Some(column) => {
                     let columns = std::iter::once(column).chain(partner_column).collect();
-                    let spec = regula_core::sequence::table::TableSpec { id_column, sequence_columns: columns, ..Default::default() };
-                    let t = regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", input.display()))?;
+                    let spec = regula_core::sequence::table::TableSpec {
+                        id_column,
+                        sequence_columns: columns,
+                        ..Default::default()
+                    };
+                    let t = regula_core::sequence::table::parse(&bytes, &spec)
+                        .map_err(|e| format!("{}: {e}", input.display()))?;
                     t.rows.into_iter().map(|r| (r.id, r.sequences)).collect()
                 }
                 None => {
@@ -305,7 +352,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     match &partner_input {
                         None => first.into_iter().map(|(n, s)| (n, vec![s])).collect(),
                         Some(path) => {
-                            let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                            let text =
+                                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                             let partners = read_fasta(path, &text)?;
                             if partners.len() != first.len() {
                                 return Err(format!(
@@ -322,8 +370,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             };
             let policy = length_policy.map(|name| m.policy(&name, stride)).transpose().map_err(|e| e.to_string())?;
-            let refs: Vec<(&str, Vec<&[u8]>)> = records.iter().map(|(n, s)| (n.as_str(), s.iter().map(Vec::as_slice).collect())).collect();
-            let predictions = m.predict_segments(&refs, policy.as_ref().map(std::slice::from_ref), rc_average).map_err(|e| e.to_string())?;
+            let refs: Vec<(&str, Vec<&[u8]>)> =
+                records.iter().map(|(n, s)| (n.as_str(), s.iter().map(Vec::as_slice).collect())).collect();
+            let predictions = m
+                .predict_segments(&refs, policy.as_ref().map(std::slice::from_ref), rc_average)
+                .map_err(|e| e.to_string())?;
             let segments = m.manifest.inputs.len();
             let mut header = vec!["id".to_string(), "length".into(), "fitting".into()];
             if segments == 2 {
@@ -353,7 +404,9 @@ fn with_config(options: FitOptions, config: Option<PathBuf>) -> Result<FitOption
 
 fn write_tsv(out: Option<PathBuf>, tsv: &str) -> Result<(), String> {
     match out {
-        Some(path) => regula_train::atomic::write(&path, tsv.as_bytes()).map_err(|e| format!("writing {}: {e}", path.display())),
+        Some(path) => {
+            regula_train::atomic::write(&path, tsv.as_bytes()).map_err(|e| format!("writing {}: {e}", path.display()))
+        }
         None => {
             print!("{tsv}");
             Ok(())

@@ -35,17 +35,25 @@ pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> Strin
     md += &format!("\nReproduce with `{command}`.\n\n## Metrics\n\n");
     for (split, m) in &manifest.metrics {
         let _ = writeln!(md, "### {split} ({} rows)\n", m.rows);
-        let names: Vec<&String> = m.per_target.values().flat_map(|v| v.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let names: Vec<&String> = m
+            .per_target
+            .values()
+            .flat_map(|v| v.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let _ = writeln!(md, "| task | {} |", names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" | "));
         let _ = writeln!(md, "|---|{}", "---|".repeat(names.len()));
         for (task, values) in &m.per_target {
-            let cells: Vec<String> = names.iter().map(|n| values.get(*n).map_or("—".into(), |v| format!("{v:.4}"))).collect();
+            let cells: Vec<String> =
+                names.iter().map(|n| values.get(*n).map_or("—".into(), |v| format!("{v:.4}"))).collect();
             let _ = writeln!(md, "| {task} | {} |", cells.join(" | "));
         }
         md += "\n";
     }
     md += "## Known limits\n\n";
-    md += limits.unwrap_or("Not stated by the trainer of this model: it is only known to work on data like its training data.");
+    md += limits
+        .unwrap_or("Not stated by the trainer of this model: it is only known to work on data like its training data.");
     md += "\n";
     md
 }
@@ -54,9 +62,18 @@ pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> Strin
 mod tests {
     #[test]
     fn the_card_states_data_split_metrics_licence_and_limits() {
-        let manifest = regula_core::manifest::Manifest::from_json(include_str!("../../tests/data/manifest_example.json")).unwrap();
+        let manifest =
+            regula_core::manifest::Manifest::from_json(include_str!("../../tests/data/manifest_example.json")).unwrap();
         let card = super::render(&manifest, Some("HepG2 only."), "just train-x");
-        for needle in ["# Model card: hepg2-mpra", "| split |", "| licence | CC BY 4.0 |", "### validation (10 rows)", "| HepG2 | 0.7000 |", "## Known limits\n\nHepG2 only.", "`just train-x`"] {
+        for needle in [
+            "# Model card: hepg2-mpra",
+            "| split |",
+            "| licence | CC BY 4.0 |",
+            "### validation (10 rows)",
+            "| HepG2 | 0.7000 |",
+            "## Known limits\n\nHepG2 only.",
+            "`just train-x`",
+        ] {
             assert!(card.contains(needle), "missing {needle:?} in\n{card}");
         }
     }

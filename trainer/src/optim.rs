@@ -56,7 +56,14 @@ impl Optimizer {
     }
 
     /// Emit the update of one parameter; returns the new parameter and new slot values.
-    pub fn update(&self, g: &mut GraphBuilder, hyper: &[Value], p: Value, grad: Value, slots: &[Value]) -> Result<(Value, Vec<Value>)> {
+    pub fn update(
+        &self,
+        g: &mut GraphBuilder,
+        hyper: &[Value],
+        p: Value,
+        grad: Value,
+        slots: &[Value],
+    ) -> Result<(Value, Vec<Value>)> {
         match *self {
             Optimizer::AdamW { beta1, beta2, eps, .. } => {
                 let [lr, decay, bc1, bc2] = hyper[..] else { unreachable!("four hyper inputs") };

@@ -307,7 +307,10 @@ mod tests {
 
     #[test]
     fn command_line_overrides_the_config_file() {
-        let file = FitOptions::from_toml("epochs = 30\nlr = 0.002\ntarget_columns = [\"a\", \"b\"]\npreset = \"cnn-attention\"\n").unwrap();
+        let file = FitOptions::from_toml(
+            "epochs = 30\nlr = 0.002\ntarget_columns = [\"a\", \"b\"]\npreset = \"cnn-attention\"\n",
+        )
+        .unwrap();
         let cli = Cli::parse_from(["x", "--epochs", "5", "--augment-rc", "--pools", "4,1"]).fit;
         let merged = cli.over(file);
         assert_eq!(merged.epochs, Some(5));

@@ -78,9 +78,13 @@ pub enum Init {
     Ones,
     /// Kaiming-uniform as PyTorch's Conv/Linear default: U(−1/√fan_in, 1/√fan_in)·√3·gain with
     /// gain 1/√3, i.e. U(−1/√fan_in, 1/√fan_in).
-    Uniform { fan_in: usize },
+    Uniform {
+        fan_in: usize,
+    },
     /// He normal: N(0, 2/fan_in), for layers followed by ReLU.
-    HeNormal { fan_in: usize },
+    HeNormal {
+        fan_in: usize,
+    },
 }
 
 impl Init {
@@ -161,7 +165,10 @@ impl<'s> Params<'s> {
         }
         let t = self.store.get(name).expect("inserted above");
         if t.shape != shape {
-            return Err(Error::Invalid(format!("parameter `{name}` is stored as {:?}, the model wants {shape:?}", t.shape)));
+            return Err(Error::Invalid(format!(
+                "parameter `{name}` is stored as {:?}, the model wants {shape:?}",
+                t.shape
+            )));
         }
         let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
         match self.mode {

@@ -84,11 +84,7 @@ pub fn environment() -> Result<&'static Environment> {
     static ENV: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
     let path = ort_library_path()?;
     ENV.get_or_init(|| {
-        ort::init_from(&path)
-            .map_err(|e| e.to_string())?
-            .with_name("regula-train")
-            .build()
-            .map_err(|e| e.to_string())
+        ort::init_from(&path).map_err(|e| e.to_string())?.with_name("regula-train").build().map_err(|e| e.to_string())
     })
     .as_ref()
     .map_err(|message| Error::OrtLoad { path, message: message.clone() })
@@ -100,7 +96,8 @@ pub fn check_device(device: Device) -> Result<()> {
         Device::Cpu => Ok(()),
         Device::Cuda(n) => {
             environment()?;
-            let available = <ort::ep::CUDA as ort::ep::ExecutionProvider>::is_available().ctx(|| "listing execution providers".into())?;
+            let available = <ort::ep::CUDA as ort::ep::ExecutionProvider>::is_available()
+                .ctx(|| "listing execution providers".into())?;
             if available { Ok(()) } else { Err(Error::CudaUnavailable { device: n }) }
         }
     }
@@ -118,7 +115,9 @@ pub fn session(model: &ModelProto, config: &RuntimeConfig) -> Result<Session> {
         builder = builder.with_intra_threads(config.threads).ctx(|| format!("setting {} threads", config.threads))?;
     }
     if !config.spin {
-        builder = builder.with_config_entry("session.intra_op.allow_spinning", "0").ctx(|| "disabling thread spinning".into())?;
+        builder = builder
+            .with_config_entry("session.intra_op.allow_spinning", "0")
+            .ctx(|| "disabling thread spinning".into())?;
     }
     if let Device::Cuda(n) = config.device {
         builder = with_cuda(builder, n)?;
@@ -126,7 +125,10 @@ pub fn session(model: &ModelProto, config: &RuntimeConfig) -> Result<Session> {
     builder.commit_from_memory(&model.encode_to_vec()).ctx(|| "loading the model into ONNX Runtime".into())
 }
 
-fn with_cuda(builder: ort::session::builder::SessionBuilder, device: i32) -> Result<ort::session::builder::SessionBuilder> {
+fn with_cuda(
+    builder: ort::session::builder::SessionBuilder,
+    device: i32,
+) -> Result<ort::session::builder::SessionBuilder> {
     use ort::ep::CUDA;
     builder
         .with_execution_providers([CUDA::default().with_device_id(device).build().error_on_failure()])

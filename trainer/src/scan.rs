@@ -2,7 +2,7 @@
 //! saturation mutagenesis of sequences and scoring of VCF variants against a reference genome.
 //! Parsing, length fitting and variant application are the shared core's, as in the browser.
 
-use regula_core::length::{fit, LengthPolicy};
+use regula_core::length::{LengthPolicy, fit};
 use regula_core::variant::{Coordinates, Variant};
 
 use crate::data::genome::Genome;
@@ -22,11 +22,20 @@ pub struct Substitution {
 
 /// Reference prediction and all 3·L substitutions of `seq` (fitted to the model by `policy`,
 /// which must give one window: pad or crop, not tile). Substitutions in padding are not made.
-pub fn saturation_mutagenesis(model: &mut ExportedModel, name: &str, seq: &[u8], policy: &LengthPolicy, rc_average: bool) -> Result<(Vec<f64>, Vec<Substitution>)> {
+pub fn saturation_mutagenesis(
+    model: &mut ExportedModel,
+    name: &str,
+    seq: &[u8],
+    policy: &LengthPolicy,
+    rc_average: bool,
+) -> Result<(Vec<f64>, Vec<Substitution>)> {
     let length = model.input_length();
     let (windows, _) = fit(seq, length, policy).map_err(|e| Error::Invalid(format!("sequence '{name}': {e}")))?;
     let [window] = windows.as_slice() else {
-        return Err(Error::Invalid(format!("sequence '{name}' is {} bp and would be tiled; saturation mutagenesis needs one window: use a pad or crop policy", seq.len())));
+        return Err(Error::Invalid(format!(
+            "sequence '{name}' is {} bp and would be tiled; saturation mutagenesis needs one window: use a pad or crop policy",
+            seq.len()
+        )));
     };
     let mut batch: Vec<Vec<u8>> = vec![window.bases.clone()];
     let mut made = Vec::new();
@@ -86,8 +95,20 @@ pub fn score_vcf(model: &mut ExportedModel, genome: &Genome, vcf: &str, rc_avera
         let variants = match parsed {
             Ok(v) => v,
             Err(e) => {
-                let variant = Variant { id: String::new(), position: 0, reference: String::new(), alternate: String::new(), line: i + 1 };
-                scores.push(VariantScore { chrom, variant, reference: vec![], alternate: vec![], error: Some(e.to_string()) });
+                let variant = Variant {
+                    id: String::new(),
+                    position: 0,
+                    reference: String::new(),
+                    alternate: String::new(),
+                    line: i + 1,
+                };
+                scores.push(VariantScore {
+                    chrom,
+                    variant,
+                    reference: vec![],
+                    alternate: vec![],
+                    error: Some(e.to_string()),
+                });
                 continue;
             }
         };
@@ -103,8 +124,14 @@ pub fn score_vcf(model: &mut ExportedModel, genome: &Genome, vcf: &str, rc_avera
                     let local = Variant { position: (pos0 - start + 1) as usize, ..variant.clone() };
                     let alt = local.apply(&reference_window).map_err(|_| {
                         let end = (pos0 - start) as usize + variant.reference.len();
-                        let found = String::from_utf8_lossy(&reference_window[(pos0 - start) as usize..end.min(reference_window.len())]).to_ascii_uppercase();
-                        format!("REF {} does not match the reference, which has {found} at {chrom}:{}", variant.reference, variant.position)
+                        let found = String::from_utf8_lossy(
+                            &reference_window[(pos0 - start) as usize..end.min(reference_window.len())],
+                        )
+                        .to_ascii_uppercase();
+                        format!(
+                            "REF {} does not match the reference, which has {found} at {chrom}:{}",
+                            variant.reference, variant.position
+                        )
                     })?;
                     let crop = |s: &[u8]| s[..length as usize].to_vec();
                     Ok((crop(&reference_window), crop(&alt)))
@@ -112,13 +139,26 @@ pub fn score_vcf(model: &mut ExportedModel, genome: &Genome, vcf: &str, rc_avera
             match outcome {
                 Ok(pair) => {
                     pairs.push(pair);
-                    scores.push(VariantScore { chrom: chrom.clone(), variant, reference: vec![], alternate: vec![], error: None });
+                    scores.push(VariantScore {
+                        chrom: chrom.clone(),
+                        variant,
+                        reference: vec![],
+                        alternate: vec![],
+                        error: None,
+                    });
                 }
-                Err(e) => scores.push(VariantScore { chrom: chrom.clone(), variant, reference: vec![], alternate: vec![], error: Some(e) }),
+                Err(e) => scores.push(VariantScore {
+                    chrom: chrom.clone(),
+                    variant,
+                    reference: vec![],
+                    alternate: vec![],
+                    error: Some(e),
+                }),
             }
         }
     }
-    let sequences: Vec<(&str, &[u8])> = pairs.iter().flat_map(|(r, a)| [("ref", r.as_slice()), ("alt", a.as_slice())]).collect();
+    let sequences: Vec<(&str, &[u8])> =
+        pairs.iter().flat_map(|(r, a)| [("ref", r.as_slice()), ("alt", a.as_slice())]).collect();
     let predictions = model.predict(&sequences, Some(&LengthPolicy::Exact), rc_average)?;
     let mut next = predictions.chunks(2);
     for score in scores.iter_mut().filter(|s| s.error.is_none()) {
@@ -141,7 +181,12 @@ pub struct PairScore {
 
 /// Scores a table whose rows hold a reference and an alternate sequence; each is fitted to the
 /// model by `policy` (the manifest's default when `None`), so indel alleles of other lengths work.
-pub fn score_pairs(model: &mut ExportedModel, table: &regula_core::sequence::table::Table, policy: Option<&LengthPolicy>, rc_average: bool) -> Result<Vec<PairScore>> {
+pub fn score_pairs(
+    model: &mut ExportedModel,
+    table: &regula_core::sequence::table::Table,
+    policy: Option<&LengthPolicy>,
+    rc_average: bool,
+) -> Result<Vec<PairScore>> {
     let sequences: Vec<(&str, &[u8])> = table
         .rows
         .iter()
@@ -152,7 +197,11 @@ pub fn score_pairs(model: &mut ExportedModel, table: &regula_core::sequence::tab
         .rows
         .iter()
         .zip(predictions.chunks(2))
-        .map(|(r, p)| PairScore { id: r.id.clone(), line: r.line, reference: p[0].values.clone(), alternate: p[1].values.clone() })
+        .map(|(r, p)| PairScore {
+            id: r.id.clone(),
+            line: r.line,
+            reference: p[0].values.clone(),
+            alternate: p[1].values.clone(),
+        })
         .collect())
 }
-

@@ -203,14 +203,27 @@ impl<M: Model> Trainer<M> {
                     (StateKind::OptimizerSlot, None) => vec![0.0; s.shape.iter().product()],
                     (_, Some(t)) if t.shape == s.shape => t.data.clone(),
                     (_, Some(t)) => {
-                        return Err(Error::Invalid(format!("snapshot holds `{}` as {:?}, the model wants {:?}", s.name, t.shape, s.shape)));
+                        return Err(Error::Invalid(format!(
+                            "snapshot holds `{}` as {:?}, the model wants {:?}",
+                            s.name, t.shape, s.shape
+                        )));
                     }
                     (_, None) => unreachable!("parameters and buffers are declared while building"),
                 };
                 runtime::tensor_f32(&s.shape, data)
             })
             .collect::<Result<_>>()?;
-        Ok(Trainer { model, config, store, store_current: true, graph, session, state, steps, max_grad_norm: f32::INFINITY })
+        Ok(Trainer {
+            model,
+            config,
+            store,
+            store_current: true,
+            graph,
+            session,
+            state,
+            steps,
+            max_grad_norm: f32::INFINITY,
+        })
     }
 
     /// Everything needed to continue training later, copied from the session's device.
@@ -260,7 +273,10 @@ impl<M: Model> Trainer<M> {
         xshape.extend(self.model.input_shape());
         let yshape = vec![n, self.model.outputs()];
         let ylen = n * self.model.outputs();
-        if batch.x.len() != xshape.iter().product::<usize>() || batch.y.len() != ylen || batch.weight.is_some_and(|w| w.len() != ylen) {
+        if batch.x.len() != xshape.iter().product::<usize>()
+            || batch.y.len() != ylen
+            || batch.weight.is_some_and(|w| w.len() != ylen)
+        {
             return Err(Error::Invalid(format!("batch of {n}: x must be {xshape:?}, y and weight {yshape:?}")));
         }
         let x = runtime::tensor_f32(&xshape, batch.x.to_vec())?;
@@ -289,7 +305,8 @@ impl<M: Model> Trainer<M> {
         let mut outputs = self.session.run_binding(&binding).ctx(|| format!("train step {}", self.steps + 1))?;
         let loss = runtime::to_host_f32(&outputs[LOSS])?.1[0];
         for (slot, value) in self.graph.state.iter().zip(self.state.iter_mut()) {
-            *value = outputs.remove(&slot.output).ok_or_else(|| Error::Invalid(format!("no output `{}`", slot.output)))?;
+            *value =
+                outputs.remove(&slot.output).ok_or_else(|| Error::Invalid(format!("no output `{}`", slot.output)))?;
         }
         self.steps += 1;
         self.store_current = false;

@@ -56,14 +56,22 @@ fn assert_error(case: &Case, options: FitOptions, expected: &str) {
 fn nan_target() {
     let c = Case::new();
     let o = c.table(&format!("id\tseq\ty\n{}r9\tACGTACGT\tNaN\n", good_rows(8)));
-    assert_error(&c, o, "DIR/t.tsv, line 10: row 'r9': target 'y' is missing (NaN); fix the value or pass --skip-bad to leave the row out");
+    assert_error(
+        &c,
+        o,
+        "DIR/t.tsv, line 10: row 'r9': target 'y' is missing (NaN); fix the value or pass --skip-bad to leave the row out",
+    );
 }
 
 #[test]
 fn infinite_target() {
     let c = Case::new();
     let o = c.table(&format!("id\tseq\ty\nr9\tACGTACGT\tinf\n{}", good_rows(8)));
-    assert_error(&c, o, "DIR/t.tsv, line 2: row 'r9': target 'y' is infinite; fix the value or pass --skip-bad to leave the row out");
+    assert_error(
+        &c,
+        o,
+        "DIR/t.tsv, line 2: row 'r9': target 'y' is infinite; fix the value or pass --skip-bad to leave the row out",
+    );
 }
 
 #[test]
@@ -84,14 +92,22 @@ fn duplicate_id() {
 fn mixed_lengths() {
     let c = Case::new();
     let o = c.table(&format!("id\tseq\ty\n{}r9\tACGTACG\t2\n", good_rows(8)));
-    assert_error(&c, o, "DIR/t.tsv, line 10: row 'r9': sequence is 7 bp but the first row ('r0') is 8 bp; every row must have the same length");
+    assert_error(
+        &c,
+        o,
+        "DIR/t.tsv, line 10: row 'r9': sequence is 7 bp but the first row ('r0') is 8 bp; every row must have the same length",
+    );
 }
 
 #[test]
 fn iupac_letter() {
     let c = Case::new();
     let o = c.table(&format!("id\tseq\ty\n{}r9\tACGTMCGT\t2\n", good_rows(8)));
-    assert_error(&c, o, "DIR/t.tsv, line 10: row 'r9': position 5: IUPAC ambiguity code 'M' is not supported (only A, C, G, T and N)");
+    assert_error(
+        &c,
+        o,
+        "DIR/t.tsv, line 10: row 'r9': position 5: IUPAC ambiguity code 'M' is not supported (only A, C, G, T and N)",
+    );
 }
 
 #[test]

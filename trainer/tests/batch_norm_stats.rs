@@ -38,14 +38,21 @@ impl Model for NormOnly {
 #[test]
 fn running_statistics_follow_the_batches_and_drive_inference() {
     let (len, n) = (7, 3);
-    let config = TrainConfig { loss: Loss::Mse, optimizer: Optimizer::sgd(0.0, 0.0), runtime: RuntimeConfig::default(), seed: 1 };
+    let config = TrainConfig {
+        loss: Loss::Mse,
+        optimizer: Optimizer::sgd(0.0, 0.0),
+        runtime: RuntimeConfig::default(),
+        seed: 1,
+    };
     let mut t = Trainer::new(NormOnly { len }, config).unwrap();
-    let batches: Vec<Vec<f32>> = (0..2).map(|b| (0..n * 4 * len).map(|i| ((i * 13 + b * 5) % 17) as f32 * 0.3 - 2.0).collect()).collect();
+    let batches: Vec<Vec<f32>> =
+        (0..2).map(|b| (0..n * 4 * len).map(|i| ((i * 13 + b * 5) % 17) as f32 * 0.3 - 2.0).collect()).collect();
     let (mut rm, mut rv) = (vec![0.0f64; 4], vec![1.0f64; 4]);
     for x in &batches {
         t.step(&Batch { x, y: &[0.0; 3], weight: None, n }).unwrap();
         for c in 0..4 {
-            let vals: Vec<f64> = (0..n).flat_map(|s| (0..len).map(move |p| x[s * 4 * len + c * len + p] as f64)).collect();
+            let vals: Vec<f64> =
+                (0..n).flat_map(|s| (0..len).map(move |p| x[s * 4 * len + c * len + p] as f64)).collect();
             let m = vals.iter().sum::<f64>() / vals.len() as f64;
             let var = vals.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (vals.len() - 1) as f64;
             rm[c] = 0.9 * rm[c] + 0.1 * m;

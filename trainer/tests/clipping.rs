@@ -28,7 +28,8 @@ fn trainer() -> Trainer<Cnn> {
 /// Norm of the change of every trainable parameter after one step, with `max` as threshold.
 fn step_norm(max: Option<f32>) -> f64 {
     let mut t = trainer();
-    let params: Vec<String> = t.step_graph().state.iter().filter(|s| s.kind == StateKind::Param).map(|s| s.name.clone()).collect();
+    let params: Vec<String> =
+        t.step_graph().state.iter().filter(|s| s.kind == StateKind::Param).map(|s| s.name.clone()).collect();
     let before: ParamStore = t.params().unwrap().clone();
     t.set_max_grad_norm(max);
     let (x, y, _) = common::lentimpra();

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use regula_train::data::dataset::{load, Columns, DataError, Source, TssColumns};
+use regula_train::data::dataset::{Columns, DataError, Source, TssColumns, load};
 
 fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data").join(name)
@@ -41,7 +41,9 @@ fn fasta_joined_to_targets_equals_the_table() {
     std::fs::write(&fasta, fa).unwrap();
     std::fs::write(&targets, tsv).unwrap();
     let joined = load(&Source::Fasta { fasta, targets }, &lentimpra_columns(), false).unwrap();
-    let strip = |d: &regula_train::data::dataset::Dataset| d.examples.iter().map(|e| (e.id.clone(), e.sequences.clone(), e.targets.clone())).collect::<Vec<_>>();
+    let strip = |d: &regula_train::data::dataset::Dataset| {
+        d.examples.iter().map(|e| (e.id.clone(), e.sequences.clone(), e.targets.clone())).collect::<Vec<_>>()
+    };
     assert_eq!(strip(&joined), strip(&from_table));
 }
 
@@ -67,7 +69,9 @@ fn promoter_windows_match_the_published_xpresso_sequences() {
     let tss_path = dir.path().join("tss.tsv");
     std::fs::write(&tss_path, &with_chrom).unwrap();
     let source = match source {
-        Source::Genome { genome, tss_columns, upstream, downstream, .. } => Source::Genome { genome, tss: tss_path, tss_columns, upstream, downstream },
+        Source::Genome { genome, tss_columns, upstream, downstream, .. } => {
+            Source::Genome { genome, tss: tss_path, tss_columns, upstream, downstream }
+        }
         _ => unreachable!(),
     };
     let columns = Columns {
@@ -97,7 +101,11 @@ fn promoter_windows_match_the_published_xpresso_sequences() {
 fn skip_bad_counts_what_it_leaves_out() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.tsv");
-    std::fs::write(&path, "seq_id\tseq\tmean_value\na\tACGT\t1\nb\tACGT\tNA\nc\tACRT\t2\nd\tACG\t3\na\tACGT\t4\ne\tTTTT\t5\n").unwrap();
+    std::fs::write(
+        &path,
+        "seq_id\tseq\tmean_value\na\tACGT\t1\nb\tACGT\tNA\nc\tACRT\t2\nd\tACG\t3\na\tACGT\t4\ne\tTTTT\t5\n",
+    )
+    .unwrap();
     let source = Source::Table { path: path.clone(), sequence: "seq".into(), partner: None };
     let d = load(&source, &lentimpra_columns(), true).unwrap();
     assert_eq!(d.examples.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), vec!["a", "e"]);

@@ -29,7 +29,8 @@ fn trained() -> Trainer<Cnn> {
         dropout: 0.0,
         outputs: 2,
     };
-    let config = TrainConfig { loss: Loss::Mse, optimizer: Optimizer::adamw(1e-2), runtime: RuntimeConfig::default(), seed: 3 };
+    let config =
+        TrainConfig { loss: Loss::Mse, optimizer: Optimizer::adamw(1e-2), runtime: RuntimeConfig::default(), seed: 3 };
     let mut t = Trainer::new(model, config).unwrap();
     let (x, y, _) = common::lentimpra();
     let n = 16;
@@ -88,7 +89,11 @@ fn attribution_gradients_match_finite_differences() {
             let fd = (eval(&xp)[sample * 2 + k] - eval(&xm)[sample * 2 + k]) / (2.0 * h);
             let err = (grad[j] - fd).abs();
             worst = worst.max(err);
-            assert!(err <= 1e-3 + 1e-2 * fd.abs(), "output {k}, input {j}: gradient {} vs finite difference {fd}", grad[j]);
+            assert!(
+                err <= 1e-3 + 1e-2 * fd.abs(),
+                "output {k}, input {j}: gradient {} vs finite difference {fd}",
+                grad[j]
+            );
         }
         // Samples do not interact in the inference graph: a change in sample 1 leaves sample 0.
         let j = 4 * L + 17;

@@ -7,9 +7,9 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use prost::Message;
-use regula_core::manifest::Manifest;
 use regula_core::length::Fitting;
-use regula_train::eval::exported::{evaluate_model, EvalSet};
+use regula_core::manifest::Manifest;
+use regula_train::eval::exported::{EvalSet, evaluate_model};
 use regula_train::exported::ExportedModel;
 use regula_train::fit::{fit, fit_until};
 use regula_train::onnx::proto::ModelProto;
@@ -52,10 +52,14 @@ fn a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one() {
     assert!(fit_until(options(&split), false, false, Some(1)).unwrap().is_none(), "stopped after epoch 1");
     assert!(!split.join("manifest.json").exists(), "nothing exported before the end");
     let e = fit(FitOptions { lr: Some(0.5), ..options(&split) }, true, false).unwrap_err();
-    assert_eq!(e.to_string(), "cannot resume: the checkpoint was made with other options; resume with the same command (or config)");
+    assert_eq!(
+        e.to_string(),
+        "cannot resume: the checkpoint was made with other options; resume with the same command (or config)"
+    );
     fit(options(&split), true, false).unwrap();
 
-    for file in ["checkpoint/state.safetensors", "checkpoint/best.safetensors", "model.onnx", "model.attribution.onnx"] {
+    for file in ["checkpoint/state.safetensors", "checkpoint/best.safetensors", "model.onnx", "model.attribution.onnx"]
+    {
         let (a, b) = (std::fs::read(whole.join(file)).unwrap(), std::fs::read(split.join(file)).unwrap());
         assert!(a == b, "{file} differs between the uninterrupted and the resumed run");
     }
@@ -129,7 +133,8 @@ fn a_classifier_on_an_id_less_table_with_its_own_validation_table() {
     let p = exported.predict(&[("s", &seq)], None, false).unwrap()[0].values[0];
     assert!((0.0..=1.0).contains(&p), "{p}");
 
-    let e = fit(FitOptions { split: Some(regula_train::options::SplitKind::Random), ..options }, false, false).unwrap_err();
+    let e =
+        fit(FitOptions { split: Some(regula_train::options::SplitKind::Random), ..options }, false, false).unwrap_err();
     assert_eq!(e.to_string(), "--valid-data gives the validation rows itself: drop --split and --folds");
 }
 
@@ -153,7 +158,8 @@ fn batch_norm_recalibration_moves_only_the_running_statistics_and_lowers_the_val
         let out = dir.path().join(name);
         // One epoch, so both runs export the weights of the same (only) epoch.
         fit(FitOptions { epochs: Some(1), bn_recalibration: Some(k), ..options(&out) }, false, false).unwrap();
-        let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
         let weights = initializers(&out.join("model.onnx"));
         let manifest = Manifest::from_json(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
         let learned: usize = weights.iter().filter(|(n, _)| !n.contains("running")).map(|(_, v)| v.len()).sum();
@@ -174,5 +180,8 @@ fn batch_norm_recalibration_moves_only_the_running_statistics_and_lowers_the_val
         }
     }
     assert_eq!(running, 4, "mean and variance of two batch norms: {:?}", lagging.keys().collect::<Vec<_>>());
-    assert!(recalibrated_loss < lagging_loss, "validation loss {recalibrated_loss} with re-estimated statistics, {lagging_loss} without");
+    assert!(
+        recalibrated_loss < lagging_loss,
+        "validation loss {recalibrated_loss} with re-estimated statistics, {lagging_loss} without"
+    );
 }

@@ -14,8 +14,12 @@ fn losses() {
             // Counts for Poisson, probabilities for BCE.
             _ => Dist::Positive,
         };
-        let weights: [(&str, Option<&[usize]>); 4] =
-            [("none", None), ("per-sample", Some(&[n, 1])), ("per-task", Some(&[1, t])), ("per-element", Some(&[n, t]))];
+        let weights: [(&str, Option<&[usize]>); 4] = [
+            ("none", None),
+            ("per-sample", Some(&[n, 1])),
+            ("per-task", Some(&[1, t])),
+            ("per-element", Some(&[n, t])),
+        ];
         for (wname, wshape) in weights {
             let mut inputs = vec![input(&[n, t]), input_with(&[n, t], target, false)];
             if let Some(s) = wshape {

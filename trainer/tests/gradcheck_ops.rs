@@ -19,22 +19,38 @@ fn dims(name: &str, lo: usize, hi: usize, n: usize) -> Vec<usize> {
 fn conv1d() {
     let mut r = rng_for("conv1d-configs");
     for case in 0..8 {
-        let (n, cin, cout, len, k) = (r.random_range(1..=3), r.random_range(1..=4), r.random_range(1..=4), r.random_range(8..=20), r.random_range(1..=5));
-        let conv = Conv1d { stride: r.random_range(1..=3), pads: [r.random_range(0..=2), r.random_range(0..=2)], dilation: r.random_range(1..=2) };
+        let (n, cin, cout, len, k) = (
+            r.random_range(1..=3),
+            r.random_range(1..=4),
+            r.random_range(1..=4),
+            r.random_range(8..=20),
+            r.random_range(1..=5),
+        );
+        let conv = Conv1d {
+            stride: r.random_range(1..=3),
+            pads: [r.random_range(0..=2), r.random_range(0..=2)],
+            dilation: r.random_range(1..=2),
+        };
         let bias = case % 2 == 0;
         let mut inputs = vec![input(&[n, cin, len]), input(&[cout, cin, k])];
         if bias {
             inputs.push(input(&[cout]));
         }
-        let rep = gradcheck(&format!("conv1d-{case}-{conv:?}"), &inputs, |g, x| g.conv1d(x[0], x[1], x.get(2).copied(), conv));
+        let rep = gradcheck(&format!("conv1d-{case}-{conv:?}"), &inputs, |g, x| {
+            g.conv1d(x[0], x[1], x.get(2).copied(), conv)
+        });
         assert!(rep.checked > 0);
     }
     // The stride-1 layouts models use.
-    for (i, conv) in [Conv1d::same(5, 1), Conv1d::same(3, 3), Conv1d::same(4, 1), Conv1d::default()].into_iter().enumerate() {
+    for (i, conv) in
+        [Conv1d::same(5, 1), Conv1d::same(3, 3), Conv1d::same(4, 1), Conv1d::default()].into_iter().enumerate()
+    {
         let k = [5, 3, 4, 3][i];
-        gradcheck(&format!("conv1d-stride1-{conv:?}"), &[input(&[2, 3, 16]), input(&[4, 3, k]), input(&[4])], |g, x| {
-            g.conv1d(x[0], x[1], Some(x[2]), conv)
-        });
+        gradcheck(
+            &format!("conv1d-stride1-{conv:?}"),
+            &[input(&[2, 3, 16]), input(&[4, 3, k]), input(&[4])],
+            |g, x| g.conv1d(x[0], x[1], Some(x[2]), conv),
+        );
     }
 }
 
@@ -45,16 +61,24 @@ fn pools() {
         let (n, c, len) = (r.random_range(1..=3), r.random_range(1..=3), r.random_range(6..=16));
         let kernel = r.random_range(2..=3);
         let pool = Pool1d {
-            kind: if case % 2 == 0 { regula_train::ops::pool::PoolKind::Max } else { regula_train::ops::pool::PoolKind::Average },
+            kind: if case % 2 == 0 {
+                regula_train::ops::pool::PoolKind::Max
+            } else {
+                regula_train::ops::pool::PoolKind::Average
+            },
             kernel,
             stride: r.random_range(1..=3),
             pads: [r.random_range(0..kernel), r.random_range(0..kernel)],
         };
-        gradcheck(&format!("pool-{case}-{pool:?}"), &[input_with(&[n, c, len], Dist::AwayFromZero, true)], |g, x| g.pool1d(x[0], pool));
+        gradcheck(&format!("pool-{case}-{pool:?}"), &[input_with(&[n, c, len], Dist::AwayFromZero, true)], |g, x| {
+            g.pool1d(x[0], pool)
+        });
     }
     // Non-overlapping windows without padding take the ArgMax route, with and without a tail.
     for len in [12, 14] {
-        gradcheck(&format!("max-pool-tiled-{len}"), &[input_with(&[2, 3, len], Dist::AwayFromZero, true)], |g, x| g.pool1d(x[0], Pool1d::max(4)));
+        gradcheck(&format!("max-pool-tiled-{len}"), &[input_with(&[2, 3, len], Dist::AwayFromZero, true)], |g, x| {
+            g.pool1d(x[0], Pool1d::max(4))
+        });
     }
     let d = dims("gap", 1, 5, 3);
     gradcheck("global-average-pool", &[input(&d)], |g, x| g.global_avg_pool(x[0]));
@@ -85,7 +109,8 @@ fn activations() {
 fn broadcasting_arithmetic() {
     let d = dims("bcast", 2, 5, 3);
     let (n, c, l) = (d[0], d[1], d[2]);
-    let shapes: [(&[usize], &[usize]); 4] = [(&[n, c, l], &[n, c, l]), (&[n, c, l], &[1, c, 1]), (&[n, c, l], &[l]), (&[1, c, 1], &[n, 1, l])];
+    let shapes: [(&[usize], &[usize]); 4] =
+        [(&[n, c, l], &[n, c, l]), (&[n, c, l], &[1, c, 1]), (&[n, c, l], &[l]), (&[1, c, 1], &[n, 1, l])];
     for (i, (a, b)) in shapes.iter().enumerate() {
         gradcheck(&format!("add-{i}"), &[input(a), input(b)], |g, x| g.add(x[0], x[1]));
         gradcheck(&format!("sub-{i}"), &[input(a), input(b)], |g, x| g.sub(x[0], x[1]));
@@ -101,8 +126,12 @@ fn matmul_and_gemm() {
     gradcheck("matmul-2d", &[input(&[t, k]), input(&[k, e])], |g, x| g.matmul(x[0], x[1]));
     gradcheck("matmul-broadcast-weight", &[input(&[b, t, k]), input(&[k, e])], |g, x| g.matmul(x[0], x[1]));
     gradcheck("matmul-batched-4d", &[input(&[b, h, t, k]), input(&[b, h, k, t])], |g, x| g.matmul(x[0], x[1]));
-    gradcheck("gemm-transB-bias", &[input(&[b, k]), input(&[e, k]), input(&[e])], |g, x| g.gemm(x[0], x[1], Some(x[2]), true));
-    gradcheck("gemm-bias-2d", &[input(&[b, k]), input(&[k, e]), input(&[b, e])], |g, x| g.gemm(x[0], x[1], Some(x[2]), false));
+    gradcheck("gemm-transB-bias", &[input(&[b, k]), input(&[e, k]), input(&[e])], |g, x| {
+        g.gemm(x[0], x[1], Some(x[2]), true)
+    });
+    gradcheck("gemm-bias-2d", &[input(&[b, k]), input(&[k, e]), input(&[b, e])], |g, x| {
+        g.gemm(x[0], x[1], Some(x[2]), false)
+    });
     gradcheck("gemm-nobias", &[input(&[b, k]), input(&[k, e])], |g, x| g.gemm(x[0], x[1], None, false));
 }
 
@@ -134,15 +163,29 @@ fn normalization() {
     let (n, c, l) = (d[0] + 1, d[1], d[2]);
     gradcheck(
         "batch-norm-train",
-        &[input(&[n, c, l]), input(&[c]), input(&[c]), input_with(&[c], Dist::Uniform, false), input_with(&[c], Dist::Positive, false)],
+        &[
+            input(&[n, c, l]),
+            input(&[c]),
+            input(&[c]),
+            input_with(&[c], Dist::Uniform, false),
+            input_with(&[c], Dist::Positive, false),
+        ],
         |g, x| Ok(g.batch_norm_train(x[0], x[1], x[2], (x[3], x[4]), 0.1, 1e-5)?.y),
     );
     gradcheck(
         "batch-norm-inference",
-        &[input(&[n, c, l]), input(&[c]), input(&[c]), input_with(&[c], Dist::Uniform, false), input_with(&[c], Dist::Positive, false)],
+        &[
+            input(&[n, c, l]),
+            input(&[c]),
+            input(&[c]),
+            input_with(&[c], Dist::Uniform, false),
+            input_with(&[c], Dist::Positive, false),
+        ],
         |g, x| g.batch_norm(x[0], x[1], x[2], x[3], x[4], 1e-5),
     );
-    gradcheck("layer-norm", &[input(&[n, c, l]), input(&[l]), input(&[l])], |g, x| g.layer_norm(x[0], x[1], x[2], 1e-5));
+    gradcheck("layer-norm", &[input(&[n, c, l]), input(&[l]), input(&[l])], |g, x| {
+        g.layer_norm(x[0], x[1], x[2], 1e-5)
+    });
 }
 
 /// A single-head self-attention block (projections, scaled scores, softmax, weighted sum,
@@ -182,7 +225,8 @@ fn dropout_gradient_is_its_mask() {
     let model = g.model(&[("y", y), ("dx", dx)]).unwrap();
     let mut sess = common::session(&model).unwrap();
     let data: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
-    let out = common::run(&mut sess, DType::F32, &[("x".into(), vec![n], data.clone())], &["y".into(), "dx".into()]).unwrap();
+    let out =
+        common::run(&mut sess, DType::F32, &[("x".into(), vec![n], data.clone())], &["y".into(), "dx".into()]).unwrap();
     let (yv, dxv) = (&out[0].1, &out[1].1);
     let mut dropped = 0;
     for i in 0..n {

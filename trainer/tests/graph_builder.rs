@@ -57,7 +57,12 @@ fn shape_errors_name_the_op_and_the_values() {
 #[test]
 fn models_round_trip_through_protobuf_and_resume_from_exported_parameters() {
     let model = Cnn::reference(60, 2);
-    let config = TrainConfig { loss: Loss::Mse, optimizer: Optimizer::sgd(1e-2, 0.9), runtime: RuntimeConfig::default(), seed: 4 };
+    let config = TrainConfig {
+        loss: Loss::Mse,
+        optimizer: Optimizer::sgd(1e-2, 0.9),
+        runtime: RuntimeConfig::default(),
+        seed: 4,
+    };
     let mut t = Trainer::new(model.clone(), config).unwrap();
     let x: Vec<f32> = (0..3 * 4 * 60).map(|i| ((i * 7) % 4 == 0) as u8 as f32).collect();
     let y = vec![0.5, -0.5, 1.0, 0.0, 0.2, 0.3];

@@ -155,7 +155,13 @@ fn unweighted_loss_divides_by_the_runtime_batch() {
     for n in [1usize, 4, 7] {
         let pv: Vec<f64> = (0..n * 3).map(|i| i as f64 * 0.1).collect();
         let yv: Vec<f64> = (0..n * 3).map(|i| 1.0 - i as f64 * 0.05).collect();
-        let out = common::run(&mut s, DType::F32, &[("p".into(), vec![n, 3], pv.clone()), ("y".into(), vec![n, 3], yv.clone())], &["loss".into(), "dp".into()]).unwrap();
+        let out = common::run(
+            &mut s,
+            DType::F32,
+            &[("p".into(), vec![n, 3], pv.clone()), ("y".into(), vec![n, 3], yv.clone())],
+            &["loss".into(), "dp".into()],
+        )
+        .unwrap();
         let count = (n * 3) as f64;
         let want_loss: f64 = pv.iter().zip(&yv).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / count;
         assert!((out[0].1[0] - want_loss).abs() < 1e-5);

@@ -32,7 +32,12 @@ fn pairs_predict_as_the_trainer_evaluates_them_on_one_strand_and_averaged() {
     let pairs = expected["pairs"].as_array().unwrap();
     let records: Vec<(&str, Vec<&[u8]>)> = pairs
         .iter()
-        .map(|p| (p["name"].as_str().unwrap(), vec![p["promoter"].as_str().unwrap().as_bytes(), p["distal"].as_str().unwrap().as_bytes()]))
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap(),
+                vec![p["promoter"].as_str().unwrap().as_bytes(), p["distal"].as_str().unwrap().as_bytes()],
+            )
+        })
         .collect();
     for (rc, key) in [(false, "values"), (true, "values_rc_average")] {
         let got = model.predict_segments(&records, None, rc).unwrap();
@@ -53,10 +58,14 @@ fn a_dual_model_says_what_it_needs() {
     let mut model = dual_model(dir.path());
     let seq = vec![b'A'; 120];
     let err = model.predict(&[("lonely", &seq)], None, false).unwrap_err().to_string();
-    assert!(err.ends_with("reads 2 sequences per prediction (promoter, then distal); give each record its partner"), "{err}");
+    assert!(
+        err.ends_with("reads 2 sequences per prediction (promoter, then distal); give each record its partner"),
+        "{err}"
+    );
     let err = model.predict_segments(&[("lonely", vec![&seq[..]])], None, false).unwrap_err().to_string();
     assert!(err.ends_with("record 'lonely' gives 1 sequence(s); dual reads 2 per prediction"), "{err}");
     let tile = LengthPolicy::Tile { stride: 10, padding: regula_core::length::Padding::N };
-    let err = model.predict_segments(&[("p", vec![&seq[..], &seq[..80]])], Some(&[tile]), false).unwrap_err().to_string();
+    let err =
+        model.predict_segments(&[("p", vec![&seq[..], &seq[..80]])], Some(&[tile]), false).unwrap_err().to_string();
     assert!(err.ends_with("tiling is for one-sequence models; crop or pad each segment instead"), "{err}");
 }

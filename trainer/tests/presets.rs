@@ -18,21 +18,36 @@ const L: usize = 230;
 const N: usize = 16;
 
 fn blocks() -> Vec<ConvBlock> {
-    vec![ConvBlock { channels: 8, kernel: 9, dilation: 1, pool: Some(4) }, ConvBlock { channels: 8, kernel: 3, dilation: 2, pool: None }]
+    vec![
+        ConvBlock { channels: 8, kernel: 9, dilation: 1, pool: Some(4) },
+        ConvBlock { channels: 8, kernel: 3, dilation: 2, pool: None },
+    ]
 }
 
 fn attention() -> CnnAttention {
-    CnnAttention { cnn: Cnn { seq_len: L, blocks: blocks(), activation: Activation::Gelu, dropout: 0.0, outputs: 2 }, heads: 2 }
+    CnnAttention {
+        cnn: Cnn { seq_len: L, blocks: blocks(), activation: Activation::Gelu, dropout: 0.0, outputs: 2 },
+        heads: 2,
+    }
 }
 
 /// Promoter = the first 130 bases of each construct, partner = the last 100.
 fn dual() -> DualBranch {
-    DualBranch { promoter_len: 130, distal_len: 100, blocks: blocks(), activation: Activation::Gelu, dropout: 0.0, hidden: 8, outputs: 2 }
+    DualBranch {
+        promoter_len: 130,
+        distal_len: 100,
+        blocks: blocks(),
+        activation: Activation::Gelu,
+        dropout: 0.0,
+        hidden: 8,
+        outputs: 2,
+    }
 }
 
 /// Trains on one fixed batch; returns the trainer and the first and last losses.
 fn overfit<M: Model>(model: M) -> (Trainer<M>, f32, f32) {
-    let config = TrainConfig { loss: Loss::Mse, optimizer: Optimizer::adamw(1e-2), runtime: RuntimeConfig::default(), seed: 5 };
+    let config =
+        TrainConfig { loss: Loss::Mse, optimizer: Optimizer::adamw(1e-2), runtime: RuntimeConfig::default(), seed: 5 };
     let mut t = Trainer::new(model, config).unwrap();
     let (x, y, _) = common::lentimpra();
     let y2: Vec<f32> = y[..N].iter().flat_map(|&v| [v, 1.0 - v]).collect();

@@ -90,7 +90,9 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
     );
     assert_eq!(
         scores[3].error.as_deref(),
-        Some("the window 22:20198884-20199114 (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000")
+        Some(
+            "the window 22:20198884-20199114 (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000"
+        )
     );
 }
 
@@ -103,7 +105,8 @@ fn a_table_of_allele_sequences_is_scored_row_by_row() {
         sequence_columns: vec!["ref_sequence".into(), "alt_sequence".into()],
         ..Default::default()
     };
-    let table = regula_core::sequence::table::parse(&std::fs::read(data("cagi4_train_head20.csv")).unwrap(), &spec).unwrap();
+    let table =
+        regula_core::sequence::table::parse(&std::fs::read(data("cagi4_train_head20.csv")).unwrap(), &spec).unwrap();
     let scores = regula_train::scan::score_pairs(&mut model, &table, None, false).unwrap();
     assert_eq!(scores.len(), 20);
     // CAGI4 rows include indels: alleles of different lengths are each fitted by the model's policy.

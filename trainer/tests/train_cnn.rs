@@ -58,7 +58,8 @@ fn cnn_trains_on_lentimpra_and_exports_identically() {
     let first: f32 = losses[..steps_per_epoch].iter().sum::<f32>() / steps_per_epoch as f32;
     let last: f32 = losses[losses.len() - steps_per_epoch..].iter().sum::<f32>() / steps_per_epoch as f32;
     // Mean loss per epoch should fall in expectation; check it epoch over epoch in a smoothed way.
-    let epoch_means: Vec<f32> = losses.chunks(steps_per_epoch).map(|c| c.iter().sum::<f32>() / c.len() as f32).collect();
+    let epoch_means: Vec<f32> =
+        losses.chunks(steps_per_epoch).map(|c| c.iter().sum::<f32>() / c.len() as f32).collect();
     eprintln!("epoch mean losses: {epoch_means:.3?}");
     assert!(last < 0.5 * first, "loss fell only from {first} (first epoch) to {last} (last epoch)");
     let halves = epoch_means.len() / 2;

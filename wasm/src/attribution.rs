@@ -37,11 +37,17 @@ pub fn gradients(model: &Model, x: &[f32], n: usize) -> Result<(Vec<f32>, Vec<Ve
         let m = BATCH.min(n - start);
         let out = graph.run(&x[start * sample..(start + m) * sample], m, &[4, l])?;
         if out.len() != t + 1 {
-            return Err(Error::Mismatch(format!("the attribution graph returned {} outputs, expected {}", out.len(), t + 1)));
+            return Err(Error::Mismatch(format!(
+                "the attribution graph returned {} outputs, expected {}",
+                out.len(),
+                t + 1
+            )));
         }
         if out[0].data.len() != m * t || out[1..].iter().any(|g| g.data.len() != m * sample) {
             let shapes: Vec<&Vec<usize>> = out.iter().map(|o| &o.shape).collect();
-            return Err(Error::Mismatch(format!("the attribution graph returned shapes {shapes:?} for a batch of {m}")));
+            return Err(Error::Mismatch(format!(
+                "the attribution graph returned shapes {shapes:?} for a batch of {m}"
+            )));
         }
         pred.extend_from_slice(&out[0].data);
         for k in 0..t {
@@ -138,7 +144,8 @@ pub fn for_sequence(
     method: impl Fn(&Model, &[f32]) -> Result<Attribution>,
 ) -> Result<(Attribution, Vec<u8>, isize, regula_core::length::Fitting)> {
     crate::segments::check_count(model, 1, "the input")?;
-    let (windows, fitting) = regula_core::length::fit(seq, model.length, policy).map_err(|e| Error::Input(e.to_string()))?;
+    let (windows, fitting) =
+        regula_core::length::fit(seq, model.length, policy).map_err(|e| Error::Input(e.to_string()))?;
     if windows.len() == 1 {
         let w = &windows[0];
         let a = method(model, &model.encode(&w.bases))?;

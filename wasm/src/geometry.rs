@@ -43,7 +43,11 @@ impl Field {
 
     /// Two tensors combined element-wise: the union of their fields (same stride required).
     pub fn union(self, other: Field) -> Option<Field> {
-        (self.stride == other.stride).then(|| Field { stride: self.stride, lo: self.lo.min(other.lo), hi: self.hi.max(other.hi) })
+        (self.stride == other.stride).then(|| Field {
+            stride: self.stride,
+            lo: self.lo.min(other.lo),
+            hi: self.hi.max(other.hi),
+        })
     }
 
     pub fn width(self) -> i64 {
@@ -137,7 +141,11 @@ pub fn plan_valid_windows(field: Field, l: usize, t_len: usize) -> Vec<Option<Is
             let (t0, _) = field.affected(p as i64, ti)?;
             let start = t0 * s + field.lo;
             let fits = start >= 0 && start + len <= li && t0 + n_out <= ti && len < w.len as i64;
-            Some(if fits { IsmWindow { start: start as usize, len: len as usize, offset: t0 as usize, valid: true, ..w } } else { w })
+            Some(if fits {
+                IsmWindow { start: start as usize, len: len as usize, offset: t0 as usize, valid: true, ..w }
+            } else {
+                w
+            })
         })
         .collect()
 }
@@ -161,7 +169,11 @@ mod tests {
                     let pos = (j * s + i * d) as i64 - pl as i64;
                     if pos < 0 || pos >= x.len() as i64 { 0.0 } else { x[pos as usize] }
                 });
-                if max { vals.fold(f64::MIN, f64::max) } else { vals.enumerate().map(|(i, v)| v * (i as f64 + 1.3).sin()).sum::<f64>().tanh() }
+                if max {
+                    vals.fold(f64::MIN, f64::max)
+                } else {
+                    vals.enumerate().map(|(i, v)| v * (i as f64 + 1.3).sin()).sum::<f64>().tanh()
+                }
             })
             .collect()
     }
@@ -190,7 +202,8 @@ mod tests {
             let full = trunk(&x, &layers);
             let windows = plan_valid_windows(field, l, full.len());
             assert!(windows.iter().flatten().filter(|w| w.valid).count() > l / 3, "most windows are valid");
-            let lens: std::collections::BTreeSet<(bool, usize)> = windows.iter().flatten().map(|w| (w.valid, w.len)).collect();
+            let lens: std::collections::BTreeSet<(bool, usize)> =
+                windows.iter().flatten().map(|w| (w.valid, w.len)).collect();
             assert!(lens.len() <= 3, "{lens:?}");
             for p in 0..l {
                 let mut xm = x.clone();

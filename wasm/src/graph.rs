@@ -15,18 +15,89 @@ pub const MAX_MODEL_BYTES: usize = 50 * 1024 * 1024;
 
 /// ONNX ops an exported Regula model (inference or attribution graph) may use.
 pub const ALLOWED_OPS: &[&str] = &[
-    "Abs", "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv",
-    "ConvTranspose", "Div", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Gather", "Gelu", "Gemm",
-    "GlobalAveragePool", "GlobalMaxPool", "Greater", "Identity", "LayerNormalization", "LeakyRelu", "Less", "Log",
-    "MatMul", "Max", "MaxPool", "Min", "Mul", "Neg", "Not", "Pad", "Pow", "Reciprocal", "ReduceMax", "ReduceMean",
-    "ReduceSum", "Relu", "Reshape", "ScatterElements", "Shape", "Sigmoid", "Sign", "Size", "Slice", "Softmax",
-    "Softplus", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Unsqueeze", "Where",
+    "Abs",
+    "Add",
+    "AveragePool",
+    "BatchNormalization",
+    "Cast",
+    "Clip",
+    "Concat",
+    "Constant",
+    "ConstantOfShape",
+    "Conv",
+    "ConvTranspose",
+    "Div",
+    "Elu",
+    "Equal",
+    "Erf",
+    "Exp",
+    "Expand",
+    "Flatten",
+    "Gather",
+    "Gelu",
+    "Gemm",
+    "GlobalAveragePool",
+    "GlobalMaxPool",
+    "Greater",
+    "Identity",
+    "LayerNormalization",
+    "LeakyRelu",
+    "Less",
+    "Log",
+    "MatMul",
+    "Max",
+    "MaxPool",
+    "Min",
+    "Mul",
+    "Neg",
+    "Not",
+    "Pad",
+    "Pow",
+    "Reciprocal",
+    "ReduceMax",
+    "ReduceMean",
+    "ReduceSum",
+    "Relu",
+    "Reshape",
+    "ScatterElements",
+    "Shape",
+    "Sigmoid",
+    "Sign",
+    "Size",
+    "Slice",
+    "Softmax",
+    "Softplus",
+    "Split",
+    "Sqrt",
+    "Squeeze",
+    "Sub",
+    "Sum",
+    "Tanh",
+    "Tile",
+    "Transpose",
+    "Unsqueeze",
+    "Where",
 ];
 
 /// Ops that act on each position independently (given constant parameters broadcast along channels).
 const POINTWISE_UNARY: &[&str] = &[
-    "Abs", "Cast", "Elu", "Erf", "Exp", "Gelu", "Identity", "LeakyRelu", "Log", "Neg", "Reciprocal", "Relu", "Sigmoid",
-    "Sign", "Softplus", "Sqrt", "Tanh",
+    "Abs",
+    "Cast",
+    "Elu",
+    "Erf",
+    "Exp",
+    "Gelu",
+    "Identity",
+    "LeakyRelu",
+    "Log",
+    "Neg",
+    "Reciprocal",
+    "Relu",
+    "Sigmoid",
+    "Sign",
+    "Softplus",
+    "Sqrt",
+    "Tanh",
 ];
 const POINTWISE_BINARY: &[&str] = &["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum"];
 
@@ -35,7 +106,8 @@ pub fn read_model(bytes: &[u8]) -> Result<ModelProto> {
     if bytes.len() > MAX_MODEL_BYTES {
         return Err(Error::TooLarge { size: bytes.len(), limit: MAX_MODEL_BYTES });
     }
-    let proto = tract_onnx::onnx().proto_model_for_read(&mut &bytes[..]).map_err(|e| Error::NotOnnx(format!("{e:#}")))?;
+    let proto =
+        tract_onnx::onnx().proto_model_for_read(&mut &bytes[..]).map_err(|e| Error::NotOnnx(format!("{e:#}")))?;
     let graph = proto.graph.as_ref().ok_or_else(|| Error::NotOnnx("it has no graph".into()))?;
     let mut bad: Vec<String> = graph
         .node
@@ -85,13 +157,20 @@ pub fn check_io(proto: &ModelProto, input_name: &str, length: usize, output_name
     let inputs = real_inputs(proto);
     let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
     if inputs.len() != 1 {
-        return Err(Error::Mismatch(format!("the {what} graph has inputs {names:?}; the predictor feeds exactly one, '{input_name}'")));
+        return Err(Error::Mismatch(format!(
+            "the {what} graph has inputs {names:?}; the predictor feeds exactly one, '{input_name}'"
+        )));
     }
     if names[0] != input_name {
-        return Err(Error::Mismatch(format!("the {what} graph's input is '{}', the manifest says '{input_name}'", names[0])));
+        return Err(Error::Mismatch(format!(
+            "the {what} graph's input is '{}', the manifest says '{input_name}'",
+            names[0]
+        )));
     }
     if let Some(dims) = declared_dims(inputs[0]) {
-        let ok = dims.len() == 3 && matches!(dims[1], Some(4) | None) && matches!(dims[2], Some(l) if l == length as i64) || dims.len() == 3 && dims[2].is_none();
+        let ok =
+            dims.len() == 3 && matches!(dims[1], Some(4) | None) && matches!(dims[2], Some(l) if l == length as i64)
+                || dims.len() == 3 && dims[2].is_none();
         if !ok {
             let shown: Vec<String> = dims.iter().map(|d| d.map_or("?".into(), |x| x.to_string())).collect();
             return Err(Error::Mismatch(format!(
@@ -103,7 +182,9 @@ pub fn check_io(proto: &ModelProto, input_name: &str, length: usize, output_name
     let g = proto.graph.as_ref().expect("graph");
     if !g.output.iter().any(|o| o.name == output_name) {
         let outs: Vec<&str> = g.output.iter().map(|o| o.name.as_str()).collect();
-        return Err(Error::Mismatch(format!("the {what} graph has outputs {outs:?}, none named '{output_name}' as the manifest says")));
+        return Err(Error::Mismatch(format!(
+            "the {what} graph has outputs {outs:?}, none named '{output_name}' as the manifest says"
+        )));
     }
     Ok(())
 }
@@ -146,7 +227,10 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
     let g = proto.graph.as_ref().ok_or("no graph")?;
     let pools: Vec<&NodeProto> = g.node.iter().filter(|n| n.op_type == "GlobalAveragePool").collect();
     let [pool] = pools.as_slice() else {
-        return Err(format!("the graph has {} GlobalAveragePool nodes, fast mutagenesis needs exactly one", pools.len()));
+        return Err(format!(
+            "the graph has {} GlobalAveragePool nodes, fast mutagenesis needs exactly one",
+            pools.len()
+        ));
     };
     let (trunk_output, head_input) = (pool.input[0].clone(), pool.output[0].clone());
     let producer: HashMap<&str, usize> =
@@ -175,7 +259,9 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
     let head_nodes = ancestors(&[output], &head_input);
     for &i in &head_nodes {
         for inp in &g.node[i].input {
-            if inp == input || trunk_nodes.iter().any(|&j| g.node[j].output.contains(inp) && g.node[j].op_type != "Constant") {
+            if inp == input
+                || trunk_nodes.iter().any(|&j| g.node[j].output.contains(inp) && g.node[j].op_type != "Constant")
+            {
                 return Err(format!("the head (after the pool) reads '{inp}' from before the pool"));
             }
         }
@@ -187,15 +273,17 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
     // Receptive field of every trunk tensor; `None` for constants.
     let mut fields: HashMap<String, Option<Field>> = HashMap::new();
     fields.insert(input.to_string(), Some(Field::INPUT));
-    let field_of = |fields: &HashMap<String, Option<Field>>, name: &str| -> std::result::Result<Option<Field>, String> {
-        if name.is_empty() || inits.contains_key(name) {
-            return Ok(None);
-        }
-        fields.get(name).copied().ok_or_else(|| format!("tensor '{name}' is used before it is computed"))
-    };
+    let field_of =
+        |fields: &HashMap<String, Option<Field>>, name: &str| -> std::result::Result<Option<Field>, String> {
+            if name.is_empty() || inits.contains_key(name) {
+                return Ok(None);
+            }
+            fields.get(name).copied().ok_or_else(|| format!("tensor '{name}' is used before it is computed"))
+        };
     for &i in &trunk_nodes {
         let n = &g.node[i];
-        let ins: Vec<Option<Field>> = n.input.iter().map(|x| field_of(&fields, x)).collect::<std::result::Result<_, _>>()?;
+        let ins: Vec<Option<Field>> =
+            n.input.iter().map(|x| field_of(&fields, x)).collect::<std::result::Result<_, _>>()?;
         let op = n.op_type.as_str();
         let out = if ins.iter().all(Option::is_none) {
             None
@@ -208,17 +296,24 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
             let mut f: Option<Field> = None;
             for (name, fi) in n.input.iter().zip(&ins) {
                 match fi {
-                    Some(fi) => f = Some(match f {
-                        None => *fi,
-                        Some(prev) => prev.union(*fi).ok_or_else(|| format!("{op} node '{}' combines tensors of different strides", n.name))?,
-                    }),
+                    Some(fi) => {
+                        f = Some(match f {
+                            None => *fi,
+                            Some(prev) => prev.union(*fi).ok_or_else(|| {
+                                format!("{op} node '{}' combines tensors of different strides", n.name)
+                            })?,
+                        })
+                    }
                     None => {
                         // A constant operand must not vary along the sequence axis.
                         let dims = inits.get(name.as_str()).map(|t| t.dims.clone()).ok_or_else(|| {
                             format!("{op} node '{}' has a computed constant operand '{name}' of unknown shape", n.name)
                         })?;
                         if dims.last().is_some_and(|&d| d != 1) {
-                            return Err(format!("{op} node '{}' broadcasts '{name}' {dims:?} along the sequence", n.name));
+                            return Err(format!(
+                                "{op} node '{}' broadcasts '{name}' {dims:?} along the sequence",
+                                n.name
+                            ));
                         }
                     }
                 }
@@ -306,7 +401,9 @@ pub fn initializer_f32(proto: &ModelProto, name: &str) -> Option<(Vec<usize>, Ve
     let dims: Vec<usize> = t.dims.iter().map(|&d| d as usize).collect();
     let n: usize = dims.iter().product();
     let data: Vec<f32> = match t.data_type {
-        1 if !t.raw_data.is_empty() => t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+        1 if !t.raw_data.is_empty() => {
+            t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        }
         1 => t.float_data.clone(),
         11 if !t.raw_data.is_empty() => {
             t.raw_data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect()
@@ -325,8 +422,14 @@ pub fn first_conv(proto: &ModelProto, input: &str) -> Option<(Vec<usize>, Vec<f3
     let g = proto.graph.as_ref()?;
     // The input itself, or (a two-segment model) a slice of it: the first branch's convolution.
     let mut reads: Vec<&str> = vec![input];
-    reads.extend(g.node.iter().filter(|n| n.op_type == "Slice" && n.input.first().map(String::as_str) == Some(input)).flat_map(|n| n.output.iter().map(String::as_str)));
-    let conv = g.node.iter().find(|n| n.op_type == "Conv" && n.input.first().is_some_and(|i| reads.contains(&i.as_str())))?;
+    reads.extend(
+        g.node
+            .iter()
+            .filter(|n| n.op_type == "Slice" && n.input.first().map(String::as_str) == Some(input))
+            .flat_map(|n| n.output.iter().map(String::as_str)),
+    );
+    let conv =
+        g.node.iter().find(|n| n.op_type == "Conv" && n.input.first().is_some_and(|i| reads.contains(&i.as_str())))?;
     let (dims, mut w) = initializer_f32(proto, conv.input.get(1)?)?;
     let bn = g.node.iter().find(|n| n.op_type == "BatchNormalization" && n.input.first() == conv.output.first());
     if let Some(bn) = bn

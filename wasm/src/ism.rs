@@ -94,11 +94,13 @@ impl WindowRun {
             (Method::Fast, Some(split)) => {
                 let out = split.trunk.run(&x, 1, &[4, l])?.remove(0);
                 if out.shape.len() != 3 {
-                    return Err(Error::Unsupported(format!("the trunk output has shape {:?}, expected [1, channels, positions]", out.shape)));
+                    return Err(Error::Unsupported(format!(
+                        "the trunk output has shape {:?}, expected [1, channels, positions]",
+                        out.shape
+                    )));
                 }
                 let (channels, t_len) = (out.shape[1], out.shape[2]);
-                let sum: Vec<f64> =
-                    out.data.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
+                let sum: Vec<f64> = out.data.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
                 let pooled: Vec<f32> = sum.iter().map(|&s| (s / t_len as f64) as f32).collect();
                 let head_ref = split.head.run(&pooled, 1, &[channels, 1])?.remove(0).data;
                 let windows = if split.trunk_valid.is_some() {
@@ -150,7 +152,8 @@ impl WindowRun {
     fn step(&mut self, model: &Model, positions: usize) -> Result<usize> {
         let l = self.bases.len();
         let end = (self.next + positions.max(1)).min(l);
-        let jobs: Vec<(usize, usize)> = (self.next..end).flat_map(|p| self.alternatives(p).map(move |b| (p, b))).collect();
+        let jobs: Vec<(usize, usize)> =
+            (self.next..end).flat_map(|p| self.alternatives(p).map(move |b| (p, b))).collect();
         if self.fast.is_some() {
             self.step_fast(model, &jobs)?;
         } else {
@@ -199,7 +202,11 @@ impl WindowRun {
         // Sub-batches bound the memory of one trunk run whatever the chunk size.
         let batches = groups.iter().flat_map(|(kind, g)| g.chunks(TRUNK_BATCH).map(move |b| (*kind, b)));
         for ((valid, len), group) in batches {
-            let trunk = if valid { split.trunk_valid.as_ref().expect("valid windows need the valid trunk") } else { &split.trunk };
+            let trunk = if valid {
+                split.trunk_valid.as_ref().expect("valid windows need the valid trunk")
+            } else {
+                &split.trunk
+            };
             let mut x = vec![0.0f32; group.len() * 4 * len];
             for (j, &(p, b, w)) in group.iter().enumerate() {
                 let row = &mut x[j * 4 * len..(j + 1) * 4 * len];
@@ -230,7 +237,11 @@ impl WindowRun {
         }
         let y = split.head.run(&pooled_all, targets.len(), &[c, 1])?.remove(0).data;
         if y.len() != targets.len() * t {
-            return Err(Error::Mismatch(format!("the head returned {} values for {} substitutions of {t} targets", y.len(), targets.len())));
+            return Err(Error::Mismatch(format!(
+                "the head returned {} values for {} substitutions of {t} targets",
+                y.len(),
+                targets.len()
+            )));
         }
         for (j, &(p, b)) in targets.iter().enumerate() {
             self.raw[(p * 4 + b) * t..(p * 4 + b + 1) * t].copy_from_slice(&y[j * t..(j + 1) * t]);
@@ -248,7 +259,8 @@ impl WindowRun {
             for b in 0..4 {
                 for k in 0..t {
                     let i = (p * 4 + b) * t + k;
-                    effects[k * l * 4 + p * 4 + b] = if channel(self.bases[p]) == Some(b) { 0.0 } else { (alt_units[i] - ref_units[k]) as f32 };
+                    effects[k * l * 4 + p * 4 + b] =
+                        if channel(self.bases[p]) == Some(b) { 0.0 } else { (alt_units[i] - ref_units[k]) as f32 };
                 }
             }
         }
@@ -287,7 +299,8 @@ impl IsmRun {
     pub fn new(model: &Model, seq: &[u8], policy: &LengthPolicy, method: Method) -> Result<Self> {
         segments::check_count(model, 1, "the input")?;
         let (windows, fitting) = fit(seq, model.length, policy).map_err(|e| Error::Input(e.to_string()))?;
-        let windows = windows.into_iter().map(|w| WindowRun::new(model, w, fitting.clone(), method)).collect::<Result<_>>()?;
+        let windows =
+            windows.into_iter().map(|w| WindowRun::new(model, w, fitting.clone(), method)).collect::<Result<_>>()?;
         Ok(IsmRun { seq: seq.to_vec(), fitting, windows, current: 0, segments: None })
     }
 
@@ -335,7 +348,12 @@ impl IsmRun {
 
     /// Runs to the end, calling `progress(done, total)` after each chunk of `chunk` positions;
     /// `progress` returning false cancels.
-    pub fn run_to_end(mut self, model: &Model, chunk: usize, mut progress: impl FnMut(usize, usize) -> bool) -> Result<IsmResult> {
+    pub fn run_to_end(
+        mut self,
+        model: &Model,
+        chunk: usize,
+        mut progress: impl FnMut(usize, usize) -> bool,
+    ) -> Result<IsmResult> {
         while !self.step(model, chunk)? {
             let (done, total) = self.progress();
             if !progress(done, total) {
@@ -433,7 +451,8 @@ fn self_check(split: &crate::model::SplitGraphs, fast: &Fast, x: &[f32], l: usiz
         let tw = out.shape[2];
         for ch in 0..c {
             for t in w.first..=w.last {
-                let (a, b) = (out.data.get(ch * tw + t - w.offset).copied().unwrap_or(f32::NAN), fast.trunk[ch * tl + t]);
+                let (a, b) =
+                    (out.data.get(ch * tw + t - w.offset).copied().unwrap_or(f32::NAN), fast.trunk[ch * tl + t]);
                 let close = (a - b).abs() <= 1e-5 * (1.0 + b.abs());
                 if !close {
                     return Err(format!(
@@ -461,7 +480,12 @@ pub fn saturation_mutagenesis(model: &Model, seq: &[u8], policy: &LengthPolicy, 
 }
 
 /// Full mutagenesis of an item (one sequence per model segment) in one call.
-pub fn saturation_mutagenesis_item(model: &Model, item: &[Vec<u8>], policies: &[LengthPolicy], method: Method) -> Result<IsmResult> {
+pub fn saturation_mutagenesis_item(
+    model: &Model,
+    item: &[Vec<u8>],
+    policies: &[LengthPolicy],
+    method: Method,
+) -> Result<IsmResult> {
     IsmRun::new_item(model, item, policies, method)?.run_to_end(model, usize::MAX, |_, _| true)
 }
 

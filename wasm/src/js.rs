@@ -46,8 +46,12 @@ fn parse_records(text: &str) -> Result<Vec<regula_core::sequence::SequenceRecord
 
 /// Checks a sequence given as a string (not FASTA) with a located error.
 fn checked(s: String, index: usize, name: &str) -> Result<Vec<u8>, JsError> {
-    regula_core::sequence::validate(s.as_bytes(), || regula_core::sequence::RecordLocation { index, name: name.to_string(), line: 1 })
-        .map_err(|e| JsError::new(&e.to_string()))?;
+    regula_core::sequence::validate(s.as_bytes(), || regula_core::sequence::RecordLocation {
+        index,
+        name: name.to_string(),
+        line: 1,
+    })
+    .map_err(|e| JsError::new(&e.to_string()))?;
     Ok(s.into_bytes())
 }
 
@@ -83,7 +87,9 @@ fn item_of(model: &Model, v: &JsValue, index: usize, what: &str) -> Result<(Opti
             .iter()
             .zip(&names)
             .map(|(p, segment)| {
-                let s = p.as_string().ok_or_else(|| JsError::new(&format!("{what}: the {segment} sequence is not a string")))?;
+                let s = p
+                    .as_string()
+                    .ok_or_else(|| JsError::new(&format!("{what}: the {segment} sequence is not a string")))?;
                 checked(s, index, &format!("{what} ({segment})"))
             })
             .collect::<Result<_, _>>()?;
@@ -102,7 +108,10 @@ fn item_of(model: &Model, v: &JsValue, index: usize, what: &str) -> Result<(Opti
         }
         if names.len() > 1 && paired == 1 {
             let missing = if has("promoter") { "distal" } else { "promoter" };
-            return Err(JsError::new(&format!("{what} has no \"{missing}\" sequence; this model reads {}", crate::segments::expected(model))));
+            return Err(JsError::new(&format!(
+                "{what} has no \"{missing}\" sequence; this model reads {}",
+                crate::segments::expected(model)
+            )));
         }
         if names.iter().any(|n| !has(n)) {
             return Err(no_item(model, what));
@@ -125,7 +134,10 @@ fn no_item(model: &Model, what: &str) -> JsError {
     JsError::new(&if model.segments.len() == 1 {
         format!("{what} is neither a string nor an object with a \"sequence\" string")
     } else {
-        format!("{what} is neither a string, nor {{promoter, distal}}, nor [promoter, distal] (this model reads {})", crate::segments::expected(model))
+        format!(
+            "{what} is neither a string, nor {{promoter, distal}}, nor [promoter, distal] (this model reads {})",
+            crate::segments::expected(model)
+        )
     })
 }
 
@@ -152,7 +164,12 @@ fn policies(model: &Model, options: &JsValue) -> Result<Vec<LengthPolicy>, JsErr
     if Array::is_array(&v) {
         let a = Array::from(&v);
         if a.length() as usize != out.len() {
-            return Err(JsError::new(&format!("options.policy: {} policies for {} segments ({})", a.length(), out.len(), segment_names(model).join(", "))));
+            return Err(JsError::new(&format!(
+                "options.policy: {} policies for {} segments ({})",
+                a.length(),
+                out.len(),
+                segment_names(model).join(", ")
+            )));
         }
         for (i, p) in a.iter().enumerate() {
             out[i] = parse_policy(p, &format!("options.policy[{i}]"))?;
@@ -262,7 +279,8 @@ impl Predictor {
     /// The manifest, as an object.
     #[wasm_bindgen(getter)]
     pub fn manifest(&self) -> Result<JsValue, JsError> {
-        let v: serde_json::Value = serde_json::from_str(&self.model.manifest.to_json()).map_err(|e| JsError::new(&e.to_string()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&self.model.manifest.to_json()).map_err(|e| JsError::new(&e.to_string()))?;
         to_js(&v)
     }
 
@@ -308,7 +326,9 @@ impl Predictor {
     #[wasm_bindgen(unchecked_return_type = "SequencePrediction[]")]
     pub fn predict(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string | (string | { name?: string; sequence: string } | SegmentedSequence | [string, string])[]")]
+        #[wasm_bindgen(
+            unchecked_param_type = "string | (string | { name?: string; sequence: string } | SegmentedSequence | [string, string])[]"
+        )]
         sequences: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PredictOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
@@ -409,7 +429,9 @@ impl Predictor {
         let method = match get(&options, "method").and_then(|v| v.as_string()).as_deref() {
             None | Some("fast") => Method::Fast,
             Some("naive") => Method::Naive,
-            Some(other) => return Err(JsError::new(&format!("options.method '{other}': expected \"fast\" or \"naive\""))),
+            Some(other) => {
+                return Err(JsError::new(&format!("options.method '{other}': expected \"fast\" or \"naive\"")));
+            }
         };
         let run = IsmRun::new_item(&self.model, &item, &policies(&self.model, &options)?, method).map_err(err)?;
         Ok(MutagenesisJob { model: self.model.clone(), run })
@@ -439,7 +461,10 @@ impl Predictor {
                     _ => None,
                 };
                 found.ok_or_else(|| {
-                    JsError::new(&format!("options.segment {v:?}: expected one of {} (or its index)", names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")))
+                    JsError::new(&format!(
+                        "options.segment {v:?}: expected one of {} (or its index)",
+                        names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+                    ))
                 })?
             }
         };
@@ -448,8 +473,16 @@ impl Predictor {
             offset: get(&options, "offset").and_then(|v| v.as_f64()).map_or(0, |o| o as u64),
         };
         let rc = get(&options, "reverseComplement").is_some_and(|v| v.is_truthy());
-        let report = variants::score_variants_in(&self.model, &item, segment, variants, &coordinates, &policies(&self.model, &options)?, rc)
-            .map_err(err)?;
+        let report = variants::score_variants_in(
+            &self.model,
+            &item,
+            segment,
+            variants,
+            &coordinates,
+            &policies(&self.model, &options)?,
+            rc,
+        )
+        .map_err(err)?;
         to_js(&report)
     }
 
@@ -464,7 +497,12 @@ impl Predictor {
         #[wasm_bindgen(unchecked_optional_param_type = "AttributionOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
         let item = one_item(&self.model, &sequence)?;
-        let found = attribution::for_item(&self.model, &item, &policies(&self.model, &options)?, attribution::gradient_times_input);
+        let found = attribution::for_item(
+            &self.model,
+            &item,
+            &policies(&self.model, &options)?,
+            attribution::gradient_times_input,
+        );
         attribution_js(found.map_err(err)?)
     }
 
@@ -481,7 +519,9 @@ impl Predictor {
         let zeros = match get(&options, "baseline").and_then(|v| v.as_string()).as_deref() {
             None | Some("n") | Some("N") => false,
             Some("zeros") => true,
-            Some(other) => return Err(JsError::new(&format!("options.baseline '{other}': expected \"n\" or \"zeros\""))),
+            Some(other) => {
+                return Err(JsError::new(&format!("options.baseline '{other}': expected \"n\" or \"zeros\"")));
+            }
         };
         let ig = |m: &Model, x: &[f32]| {
             let baseline = zeros.then(|| vec![0.0; x.len()]);
@@ -622,9 +662,15 @@ impl MotifSet {
     /// Motif hits in `bases` (plain sequence) at `pThreshold` (default 1e-4), each with the mean
     /// of `attribution` (one value per base, e.g. a row of `perPosition` or `importance`) under it.
     #[wasm_bindgen(unchecked_return_type = "MotifHighlight[]")]
-    pub fn highlights(&self, bases: &str, p_threshold: Option<f64>, attribution: Option<Float32Array>) -> Result<JsValue, JsError> {
+    pub fn highlights(
+        &self,
+        bases: &str,
+        p_threshold: Option<f64>,
+        attribution: Option<Float32Array>,
+    ) -> Result<JsValue, JsError> {
         let a = attribution.map(|a| a.to_vec());
-        let hits = motifs::highlight(&self.set, bases.as_bytes(), p_threshold.unwrap_or(1e-4), a.as_deref()).map_err(err)?;
+        let hits =
+            motifs::highlight(&self.set, bases.as_bytes(), p_threshold.unwrap_or(1e-4), a.as_deref()).map_err(err)?;
         to_js(&hits)
     }
 }

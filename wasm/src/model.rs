@@ -47,7 +47,12 @@ impl Model {
     }
 
     /// [`Model::load`] with the graphs run by `backend`.
-    pub fn load_with(onnx: &[u8], manifest_json: &str, attribution: Option<&[u8]>, backend: &dyn Backend) -> Result<Model> {
+    pub fn load_with(
+        onnx: &[u8],
+        manifest_json: &str,
+        attribution: Option<&[u8]>,
+        backend: &dyn Backend,
+    ) -> Result<Model> {
         let manifest = Manifest::from_json(manifest_json).map_err(|e| Error::Manifest(e.to_string()))?;
         let input = match manifest.inputs.as_slice() {
             [input] => input,
@@ -77,7 +82,12 @@ impl Model {
             .iter()
             .zip(names)
             .map(|(i, name)| {
-                let s = Segment { name: name.to_string(), length: i.length, offset, default_policy: i.default_length_policy.clone() };
+                let s = Segment {
+                    name: name.to_string(),
+                    length: i.length,
+                    offset,
+                    default_policy: i.default_length_policy.clone(),
+                };
                 offset += i.length;
                 s
             })
@@ -110,7 +120,8 @@ impl Model {
             Some(bytes) => {
                 let a = graph::read_model(bytes)?;
                 graph::check_io(&a, &input.name, length, &manifest.output.name, "attribution")?;
-                let outs: Vec<String> = a.graph.as_ref().expect("graph").output.iter().map(|o| o.name.clone()).collect();
+                let outs: Vec<String> =
+                    a.graph.as_ref().expect("graph").output.iter().map(|o| o.name.clone()).collect();
                 for k in 0..manifest.targets.len() {
                     let want = gradient_output(&manifest.output.name, k);
                     if outs.get(k + 1) != Some(&want) {

@@ -34,7 +34,12 @@ pub struct MotifHighlight {
 /// Scans `bases` with every motif at `p_threshold` (FIMO defaults otherwise: both strands,
 /// pseudocount 0.1, the file's background made strand-symmetric) and attaches the mean of
 /// `attribution` (per base of `bases`) under each hit. Hits are sorted by p-value.
-pub fn highlight(set: &MotifSet, bases: &[u8], p_threshold: f64, attribution: Option<&[f32]>) -> Result<Vec<MotifHighlight>> {
+pub fn highlight(
+    set: &MotifSet,
+    bases: &[u8],
+    p_threshold: f64,
+    attribution: Option<&[f32]>,
+) -> Result<Vec<MotifHighlight>> {
     if let Some(a) = attribution
         && a.len() != bases.len()
     {
@@ -46,7 +51,8 @@ pub fn highlight(set: &MotifSet, bases: &[u8], p_threshold: f64, attribution: Op
         .scan(bases)
         .into_iter()
         .map(|h| MotifHighlight {
-            mean_attribution: attribution.map(|a| a[h.start..h.end].iter().map(|&v| v as f64).sum::<f64>() / (h.end - h.start) as f64),
+            mean_attribution: attribution
+                .map(|a| a[h.start..h.end].iter().map(|&v| v as f64).sum::<f64>() / (h.end - h.start) as f64),
             strand: if h.strand == Strand::Forward { '+' } else { '-' },
             motif_id: h.motif_id,
             motif_name: h.motif_name,
@@ -122,7 +128,10 @@ pub fn similarity(filter: &[[f64; 4]], motif: &[[f64; 4]], min_overlap: usize) -
     let norm = f.max(m) as f64;
     let mut best: Option<(isize, f64)> = None;
     for off in (min_overlap - m)..=(f - min_overlap) {
-        let s: f64 = (0..m).filter(|&j| (0..f).contains(&(off + j))).map(|j| pearson(&filter[(off + j) as usize], &motif[j as usize])).sum();
+        let s: f64 = (0..m)
+            .filter(|&j| (0..f).contains(&(off + j)))
+            .map(|j| pearson(&filter[(off + j) as usize], &motif[j as usize]))
+            .sum();
         if best.is_none_or(|(_, b)| s / norm > b) {
             best = Some((off, s / norm));
         }
@@ -136,15 +145,25 @@ pub fn filters_to_motifs(weights: &[f32], dims: &[usize], set: Option<&MotifSet>
     (0..nf)
         .map(|i| {
             let probs = filter_to_pwm(&weights[i * 4 * k..(i + 1) * 4 * k], k);
-            let ic: f64 = probs.iter().map(|r| 2.0 + r.iter().filter(|&&p| p > 0.0).map(|p| p * p.log2()).sum::<f64>()).sum();
-            let consensus = probs.iter().map(|r| b"ACGT"[(0..4).max_by(|&a, &b| r[a].total_cmp(&r[b])).unwrap_or(0)] as char).collect();
+            let ic: f64 =
+                probs.iter().map(|r| 2.0 + r.iter().filter(|&&p| p > 0.0).map(|p| p * p.log2()).sum::<f64>()).sum();
+            let consensus = probs
+                .iter()
+                .map(|r| b"ACGT"[(0..4).max_by(|&a, &b| r[a].total_cmp(&r[b])).unwrap_or(0)] as char)
+                .collect();
             let mut matches = Vec::new();
             if let Some(set) = set {
                 for m in &set.motifs {
                     let rc = reverse_complement(&m.probs);
                     for (strand, probs_m) in [('+', &m.probs), ('-', &rc)] {
                         if let Some((offset, similarity)) = similarity(&probs, probs_m, 5) {
-                            matches.push(FilterMatch { motif_id: m.id.clone(), motif_name: m.name.clone(), strand, offset, similarity });
+                            matches.push(FilterMatch {
+                                motif_id: m.id.clone(),
+                                motif_name: m.name.clone(),
+                                strand,
+                                offset,
+                                similarity,
+                            });
                         }
                     }
                 }
@@ -162,7 +181,9 @@ mod tests {
 
     #[test]
     fn a_filter_built_from_a_motif_matches_it_best() {
-        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/jaspar2024_vertebrates_first4.jaspar")).unwrap();
+        let text =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/jaspar2024_vertebrates_first4.jaspar"))
+                .unwrap();
         let set = parse_motifs(&text).unwrap();
         let m = &set.motifs[1];
         let k = m.width() + 2;

@@ -33,14 +33,21 @@ pub struct SequencePrediction {
 pub const TILE_AGGREGATION: &str = "mean over windows";
 
 /// Predicts every `(name, sequence)` under `policy`; an error names the sequence.
-pub fn predict(model: &Model, sequences: &[(String, Vec<u8>)], policy: &LengthPolicy) -> Result<Vec<SequencePrediction>> {
+pub fn predict(
+    model: &Model,
+    sequences: &[(String, Vec<u8>)],
+    policy: &LengthPolicy,
+) -> Result<Vec<SequencePrediction>> {
     segments::check_count(model, 1, "each sequence")?;
     let l = model.length;
     let mut fitted = Vec::with_capacity(sequences.len());
     let mut x = Vec::new();
     for (i, (name, seq)) in sequences.iter().enumerate() {
-        let (windows, fitting) = fit(seq, l, policy)
-            .map_err(|e| Error::Sequence { index: i + 1, name: name.clone(), message: e.to_string() })?;
+        let (windows, fitting) = fit(seq, l, policy).map_err(|e| Error::Sequence {
+            index: i + 1,
+            name: name.clone(),
+            message: e.to_string(),
+        })?;
         for w in &windows {
             let start = x.len();
             x.resize(start + 4 * l, 0.0);
@@ -59,8 +66,17 @@ pub fn predict(model: &Model, sequences: &[(String, Vec<u8>)], policy: &LengthPo
             let window_values: Vec<Vec<f64>> =
                 (0..window_starts.len()).map(|w| y[(row + w) * t..(row + w + 1) * t].to_vec()).collect();
             row += window_starts.len();
-            let values = (0..t).map(|k| window_values.iter().map(|v| v[k]).sum::<f64>() / window_values.len() as f64).collect();
-            SequencePrediction { name: name.clone(), length: seq.len(), fitting, values, window_starts, window_values, segments: None }
+            let values =
+                (0..t).map(|k| window_values.iter().map(|v| v[k]).sum::<f64>() / window_values.len() as f64).collect();
+            SequencePrediction {
+                name: name.clone(),
+                length: seq.len(),
+                fitting,
+                values,
+                window_starts,
+                window_values,
+                segments: None,
+            }
         })
         .collect())
 }
@@ -83,8 +99,11 @@ pub fn predict_items(model: &Model, items: &[Item], policies: &[LengthPolicy]) -
     let mut x = vec![0.0f32; items.len() * 4 * l];
     let mut fits = Vec::with_capacity(items.len());
     for (i, (name, item)) in items.iter().enumerate() {
-        let (joined, f) = segments::fit_item(model, item, policies)
-            .map_err(|e| Error::Sequence { index: i + 1, name: name.clone(), message: e.to_string() })?;
+        let (joined, f) = segments::fit_item(model, item, policies).map_err(|e| Error::Sequence {
+            index: i + 1,
+            name: name.clone(),
+            message: e.to_string(),
+        })?;
         model.encode_into(&joined, &mut x[i * 4 * l..(i + 1) * 4 * l]);
         fits.push(f);
     }
@@ -123,11 +142,17 @@ pub fn predict_values(model: &Model, items: Vec<Item>, policies: &[LengthPolicy]
 
 /// Predictions per item; with `rc`, `values` is the mean of the forward and reverse strands
 /// ([`reverse_strand`]); the other fields describe the forward strand.
-pub fn predict_averaged(model: &Model, items: Vec<Item>, policies: &[LengthPolicy], rc: bool) -> Result<Vec<SequencePrediction>> {
+pub fn predict_averaged(
+    model: &Model,
+    items: Vec<Item>,
+    policies: &[LengthPolicy],
+    rc: bool,
+) -> Result<Vec<SequencePrediction>> {
     let n = items.len();
     let mut all = items;
     if rc {
-        let rcs: Vec<Item> = all.iter().map(|(name, s)| (format!("{name} (reverse complement)"), reverse_strand(s))).collect();
+        let rcs: Vec<Item> =
+            all.iter().map(|(name, s)| (format!("{name} (reverse complement)"), reverse_strand(s))).collect();
         all.extend(rcs);
     }
     let mut p = predict_items(model, &all, policies)?;

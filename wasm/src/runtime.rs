@@ -114,7 +114,8 @@ impl Graph for TractGraph {
         let out = plan.run(tvec!(input.into_tvalue())).map_err(|e| Error::Runtime(format!("{e:#}")))?;
         out.iter()
             .map(|t| {
-                let view = t.to_plain_array_view::<f32>().map_err(|e| Error::Runtime(format!("non-f32 output: {e:#}")))?;
+                let view =
+                    t.to_plain_array_view::<f32>().map_err(|e| Error::Runtime(format!("non-f32 output: {e:#}")))?;
                 Ok(HostTensor { shape: view.shape().to_vec(), data: view.iter().copied().collect() })
             })
             .collect()

@@ -84,7 +84,8 @@ pub fn check_count(model: &Model, item_len: usize, what: &str) -> Result<()> {
 /// Fits one segment's sequence to its window; one window only.
 pub fn fit_segment(model: &Model, s: usize, seq: &[u8], policy: &LengthPolicy) -> Result<(Vec<u8>, isize, Fitting)> {
     let segment = &model.segments[s];
-    let (windows, fitting) = fit(seq, segment.length, policy).map_err(|e| Error::Input(format!("the {} sequence: {e}", segment.name)))?;
+    let (windows, fitting) =
+        fit(seq, segment.length, policy).map_err(|e| Error::Input(format!("the {} sequence: {e}", segment.name)))?;
     if windows.len() != 1 {
         return Err(Error::Input(format!(
             "the {} sequence is {} bp: tiling it into {} windows of {} bp is not available for a two-segment model (each segment is read as one window); choose crop (\"pad_or_crop\") for it",

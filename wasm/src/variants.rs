@@ -146,7 +146,8 @@ pub fn score_variants_in(
     for (i, alt) in owners.into_iter().zip(values) {
         let s = &mut scores[i];
         s.difference = alt.iter().zip(&reference).map(|(a, r)| a - r).collect();
-        s.log2_fold_change = alt.iter().zip(&reference).map(|(&a, &r)| (a > 0.0 && r > 0.0).then(|| (a / r).log2())).collect();
+        s.log2_fold_change =
+            alt.iter().zip(&reference).map(|(&a, &r)| (a > 0.0 && r > 0.0).then(|| (a / r).log2())).collect();
         s.ref_prediction = reference.clone();
         s.alt_prediction = alt;
     }

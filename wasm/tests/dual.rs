@@ -26,7 +26,10 @@ fn expected() -> Value {
 
 fn pair(e: &Value, i: usize) -> Item {
     let p = &e["pairs"][i];
-    (p["name"].as_str().unwrap().to_string(), vec![p["promoter"].as_str().unwrap().as_bytes().to_vec(), p["distal"].as_str().unwrap().as_bytes().to_vec()])
+    (
+        p["name"].as_str().unwrap().to_string(),
+        vec![p["promoter"].as_str().unwrap().as_bytes().to_vec(), p["distal"].as_str().unwrap().as_bytes().to_vec()],
+    )
 }
 
 fn floats(v: &Value) -> Vec<f64> {
@@ -87,7 +90,12 @@ fn each_segment_has_its_own_length_policy() {
     let long_distal: Vec<u8> = [item[1].as_slice(), b"ACGTACGTAC", item[1].as_slice()].concat(); // 170 bp
     let short_promoter = item[0][10..110].to_vec(); // 100 bp
     let pad_or_crop = LengthPolicy::PadOrCrop { padding: Padding::N };
-    let p = predict_items(&m, &[("x".into(), vec![short_promoter.clone(), long_distal.clone()])], &[pad_or_crop.clone(), pad_or_crop.clone()]).unwrap();
+    let p = predict_items(
+        &m,
+        &[("x".into(), vec![short_promoter.clone(), long_distal.clone()])],
+        &[pad_or_crop.clone(), pad_or_crop.clone()],
+    )
+    .unwrap();
     let segs = p[0].segments.as_ref().unwrap();
     assert_eq!(segs[0].fitting, Fitting::Padded { left: 10, right: 10 });
     assert_eq!(segs[1].fitting, Fitting::Cropped { left: 45, right: 45 });
@@ -99,10 +107,19 @@ fn each_segment_has_its_own_length_policy() {
     let same = predict_items(&m, &[("y".into(), vec![padded, long_distal[45..125].to_vec()])], &defaults(&m)).unwrap();
     assert_close(&p[0].values, &same[0].values, "fitted by policy vs fitted by hand");
     // Different policies per segment: exact for the promoter refuses a short one; tiling is refused.
-    let err = predict_items(&m, &[("z".into(), vec![short_promoter.clone(), item[1].clone()])], &[LengthPolicy::Exact, pad_or_crop.clone()]).unwrap_err();
-    assert_eq!(err.to_string(), "sequence 1 'z': the promoter sequence: the sequence is 100 bp but the model reads exactly 120 bp; choose a policy to pad, crop or tile");
+    let err = predict_items(
+        &m,
+        &[("z".into(), vec![short_promoter.clone(), item[1].clone()])],
+        &[LengthPolicy::Exact, pad_or_crop.clone()],
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sequence 1 'z': the promoter sequence: the sequence is 100 bp but the model reads exactly 120 bp; choose a policy to pad, crop or tile"
+    );
     let tile = LengthPolicy::Tile { stride: 40, padding: Padding::N };
-    let err = predict_items(&m, &[("t".into(), vec![item[0].clone(), long_distal])], &[tile.clone(), tile]).unwrap_err();
+    let err =
+        predict_items(&m, &[("t".into(), vec![item[0].clone(), long_distal])], &[tile.clone(), tile]).unwrap_err();
     assert_eq!(
         err.to_string(),
         "sequence 1 't': the distal sequence is 170 bp: tiling it into 4 windows of 80 bp is not available for a two-segment model (each segment is read as one window); choose crop (\"pad_or_crop\") for it"
@@ -121,17 +138,32 @@ fn the_wrong_number_of_sequences_is_a_clear_error() {
     );
     let single = model("mpra1");
     let err = predict_items(&single, &[("both".into(), item.clone())], &defaults(&single)).unwrap_err();
-    assert_eq!(err.to_string(), "item 1 'both' gives 2 sequences, but this model reads one sequence per prediction; pass a single sequence");
+    assert_eq!(
+        err.to_string(),
+        "item 1 'both' gives 2 sequences, but this model reads one sequence per prediction; pass a single sequence"
+    );
     let err = IsmRun::new_item(&dual, &item[..1], &defaults(&dual), Method::Fast).err().unwrap();
-    assert!(err.to_string().starts_with("the input gives one sequence, but this model reads two sequences (promoter, then distal)"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("the input gives one sequence, but this model reads two sequences (promoter, then distal)"),
+        "{err}"
+    );
     // The manifest: two inputs must share the graph input; more than two are not handled.
     let manifest = text("dual.manifest.json");
     let renamed = manifest.replacen("\"name\": \"x\"", "\"name\": \"promoter\"", 1);
     let err = Model::load(&bytes("dual.onnx"), &renamed, None).err().unwrap().to_string();
-    assert!(err.starts_with("the manifest lists two inputs named 'promoter' and 'x'; a two-segment model reads one graph input"), "{err}");
+    assert!(
+        err.starts_with(
+            "the manifest lists two inputs named 'promoter' and 'x'; a two-segment model reads one graph input"
+        ),
+        "{err}"
+    );
     let wrong = manifest.replacen("\"length\": 80", "\"length\": 90", 1);
     let err = Model::load(&bytes("dual.onnx"), &wrong, None).err().unwrap().to_string();
-    assert_eq!(err, "the model does not match its manifest: the inference graph's input 'x' has shape [?, 4, 200], the manifest says [batch, 4, 210]");
+    assert_eq!(
+        err,
+        "the model does not match its manifest: the inference graph's input 'x' has shape [?, 4, 200], the manifest says [batch, 4, 210]"
+    );
 }
 
 #[test]
@@ -146,7 +178,10 @@ fn mutagenesis_covers_both_segments_and_equals_native_forward_passes() {
     assert_eq!(l, 200);
     assert_eq!(r.bases, [item[0].as_slice(), item[1].as_slice()].concat());
     let segs = r.segments.as_ref().unwrap();
-    assert_eq!(segs.iter().map(|s| (s.name.as_str(), s.offset)).collect::<Vec<_>>(), vec![("promoter", 0), ("distal", 120)]);
+    assert_eq!(
+        segs.iter().map(|s| (s.name.as_str(), s.offset)).collect::<Vec<_>>(),
+        vec![("promoter", 0), ("distal", 120)]
+    );
     assert_close(&r.reference, &floats(&e["pairs"][0]["values"]), "reference");
     let mut checked = 0;
     for mu in e["mutations"].as_array().unwrap() {
@@ -155,7 +190,11 @@ fn mutagenesis_covers_both_segments_and_equals_native_forward_passes() {
         let b = "ACGT".find(mu["alternate"].as_str().unwrap()).unwrap();
         assert_eq!(r.bases[p] as char, mu["reference"].as_str().unwrap().chars().next().unwrap());
         let got: Vec<f64> = (0..t).map(|k| r.effects[k * l * 4 + p * 4 + b] as f64).collect();
-        assert_close(&got, &floats(&mu["effects"]), &format!("ISM {} {} {}", seg.name, mu["position"], mu["alternate"]));
+        assert_close(
+            &got,
+            &floats(&mu["effects"]),
+            &format!("ISM {} {} {}", seg.name, mu["position"], mu["alternate"]),
+        );
         checked += 1;
     }
     assert_eq!(checked, 24);
@@ -191,7 +230,12 @@ fn variants_in_either_segment_equal_native_predictions() {
     for segment in [0usize, 1] {
         let name = ["promoter", "distal"][segment];
         let mu = muts.iter().find(|mu| mu["segment"] == name && mu["position"].as_u64() == Some(2)).unwrap();
-        let line = format!("2 {}>{}\n3 {}>A\n", mu["reference"].as_str().unwrap(), mu["alternate"].as_str().unwrap(), if item[segment][2] == b'T' { "A" } else { "T" });
+        let line = format!(
+            "2 {}>{}\n3 {}>A\n",
+            mu["reference"].as_str().unwrap(),
+            mu["alternate"].as_str().unwrap(),
+            if item[segment][2] == b'T' { "A" } else { "T" }
+        );
         let r = score_variants_in(&m, &item, segment, &line, &Coordinates::default(), &defaults(&m), false).unwrap();
         assert_eq!(r.segment.as_deref(), Some(name));
         assert!(r.scores[0].error.is_none(), "{:?}", r.scores[0].error);
@@ -204,11 +248,28 @@ fn variants_in_either_segment_equal_native_predictions() {
         // Both strands: the reference is the native strand-averaged prediction.
         let rc = score_variants_in(&m, &item, segment, &line, &Coordinates::default(), &defaults(&m), true).unwrap();
         assert!(rc.reverse_complement_averaged);
-        assert_close(&rc.scores[0].ref_prediction, &floats(&e["pairs"][0]["values_rc_average"]), "reference, both strands");
+        assert_close(
+            &rc.scores[0].ref_prediction,
+            &floats(&e["pairs"][0]["values_rc_average"]),
+            "reference, both strands",
+        );
     }
     // An insertion that no longer fits an exact-length segment is that variant's error.
-    let r = score_variants_in(&m, &item, 1, &format!("4 {}>{}AAA\n", item[1][3] as char, item[1][3] as char), &Coordinates::default(), &[LengthPolicy::Exact, LengthPolicy::Exact], false).unwrap();
-    assert!(r.scores[0].error.as_deref().unwrap().contains("the distal sequence: the sequence is 83 bp"), "{:?}", r.scores[0].error);
+    let r = score_variants_in(
+        &m,
+        &item,
+        1,
+        &format!("4 {}>{}AAA\n", item[1][3] as char, item[1][3] as char),
+        &Coordinates::default(),
+        &[LengthPolicy::Exact, LengthPolicy::Exact],
+        false,
+    )
+    .unwrap();
+    assert!(
+        r.scores[0].error.as_deref().unwrap().contains("the distal sequence: the sequence is 83 bp"),
+        "{:?}",
+        r.scores[0].error
+    );
 }
 
 #[test]
@@ -223,7 +284,10 @@ fn attributions_cover_both_segments() {
     let x = m.encode(&bases);
     let (pred, grads) = gradients(&m, &x, 1).unwrap();
     let fwd = m.forward(&x, 1).unwrap();
-    assert!(pred.iter().zip(&fwd).all(|(a, b)| (a - b).abs() < 1e-6), "the attribution graph predicts like the inference graph");
+    assert!(
+        pred.iter().zip(&fwd).all(|(a, b)| (a - b).abs() < 1e-6),
+        "the attribution graph predicts like the inference graph"
+    );
     // Each segment's bases carry gradient (both branches reach the output).
     for s in &segs {
         let part = &a.per_position[s.offset..s.offset + s.window_length];
@@ -238,7 +302,11 @@ fn attributions_cover_both_segments() {
         let (fp, fm) = (m.forward(&xp, 1).unwrap(), m.forward(&xm, 1).unwrap());
         for k in 0..2 {
             let fd = (fp[k] - fm[k]) / (2.0 * h);
-            assert!((fd - grads[k][j]).abs() <= 2e-4 + 1e-2 * fd.abs(), "input {j}, output {k}: {} vs {fd}", grads[k][j]);
+            assert!(
+                (fd - grads[k][j]).abs() <= 2e-4 + 1e-2 * fd.abs(),
+                "input {j}, output {k}: {} vs {fd}",
+                grads[k][j]
+            );
         }
     }
     let ig = |m: &Model, x: &[f32]| integrated_gradients(m, x, None, 64);

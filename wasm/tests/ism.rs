@@ -22,7 +22,10 @@ fn check(name: &str, seqs: &[Vec<u8>]) {
         assert_eq!(fast.method, Method::Fast);
         let d = max_abs_diff(&fast.effects, &naive.effects);
         let scale = naive.effects.iter().fold(0.0f32, |a, &b| a.max(b.abs()));
-        eprintln!("{name} seq {i}: fast vs naive max |diff| {d:.2e} (largest effect {scale:.3}); trunk bases {} vs {}", fast.bases_computed, naive.bases_computed);
+        eprintln!(
+            "{name} seq {i}: fast vs naive max |diff| {d:.2e} (largest effect {scale:.3}); trunk bases {} vs {}",
+            fast.bases_computed, naive.bases_computed
+        );
         assert!(d <= TOL, "{name} seq {i}: fast and naive differ by {d}");
         assert!(scale > 1e-3, "effects are not trivially zero");
         // Edges: the first and last bases have real effects that agree.
@@ -31,7 +34,10 @@ fn check(name: &str, seqs: &[Vec<u8>]) {
             for p in [0, 1, l - 2, l - 1] {
                 for b in 0..4 {
                     let j = k * l * 4 + p * 4 + b;
-                    assert!((fast.effects[j] - naive.effects[j]).abs() <= TOL, "{name} target {k} position {p} base {b}");
+                    assert!(
+                        (fast.effects[j] - naive.effects[j]).abs() <= TOL,
+                        "{name} target {k} position {p} base {b}"
+                    );
                 }
             }
         }
@@ -62,7 +68,10 @@ fn receptive_fields_come_from_the_graph() {
     assert_eq!(f, Field::INPUT.slide(11, 1, 1, 5).slide(4, 4, 1, 0).slide(5, 1, 2, 4));
     // conv k9 (pad 4), pool 3, conv k3 d2 (pad 2), pool 2, conv k4 (pads 1, 2).
     let f = model("mpra3").split.unwrap().field;
-    assert_eq!(f, Field::INPUT.slide(9, 1, 1, 4).slide(3, 3, 1, 0).slide(3, 1, 2, 2).slide(2, 2, 1, 0).slide(4, 1, 1, 1));
+    assert_eq!(
+        f,
+        Field::INPUT.slide(9, 1, 1, 4).slide(3, 3, 1, 0).slide(3, 1, 2, 2).slide(2, 2, 1, 0).slide(4, 1, 1, 1)
+    );
     assert_eq!(model("reference1000").split.unwrap().field, Field { stride: 4, lo: -15, hi: 18 });
 }
 
@@ -71,7 +80,8 @@ fn reference_cnn_fast_matches_naive_at_edges_and_samples_random_and_hg19() {
     // The 1,000 bp benchmark model: full fast ISM against naive passes at the edges and a sample
     // of interior positions (a full naive ISM is 3,000 passes of the whole model).
     let m = model("reference1000");
-    let fasta = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/hg19_chr22_20000001_20002400.fa")).unwrap();
+    let fasta =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/hg19_chr22_20000001_20002400.fa")).unwrap();
     let hg19 = regula_core::sequence::parse_sequences(&fasta).unwrap().remove(0).sequence;
     for s in [random_dna(1000, 11), hg19[700..1700].to_vec()] {
         check_reference_cnn_at_samples(&m, &s);
@@ -170,7 +180,12 @@ struct CountingGraph {
 }
 
 impl regula_wasm::runtime::Graph for CountingGraph {
-    fn run(&self, x: &[f32], n: usize, sample: &[usize]) -> regula_wasm::error::Result<Vec<regula_wasm::runtime::HostTensor>> {
+    fn run(
+        &self,
+        x: &[f32],
+        n: usize,
+        sample: &[usize],
+    ) -> regula_wasm::error::Result<Vec<regula_wasm::runtime::HostTensor>> {
         let (rows, values) = self.count.get();
         self.count.set((rows + n, values + x.len()));
         self.inner.run(x, n, sample)
@@ -202,7 +217,9 @@ fn fast_mutagenesis_runs_the_whole_model_once_and_the_trunk_on_windows() {
     assert_eq!(r.method, Method::Fast);
     assert_eq!(whole.get(), (1, 4000), "one full pass: the reference");
     let (rows, values) = split.get();
-    eprintln!("reference1000 fast ISM: trunk/head rows {rows}, input values {values} (naive: 3,000 rows, 12,000,000 values)");
+    eprintln!(
+        "reference1000 fast ISM: trunk/head rows {rows}, input values {values} (naive: 3,000 rows, 12,000,000 values)"
+    );
     // 3,000 substitution windows plus their head rows, the reference trunk and head, and the
     // self-check windows; the values the trunk reads are a small fraction of naive's.
     assert!((6000..6020).contains(&rows), "{rows}");

@@ -47,7 +47,10 @@ fn loads_and_predicts_with_the_policy_reported() {
     assert_eq!(p.length(), 230);
     assert_eq!(p.targets(), vec!["task0", "task1", "task2"]);
     assert!(p.fast_unavailable().is_none());
-    let out = p.predict(JsValue::from_str(&format!(">a\n{SEQ}\n>b\n{}\n", &SEQ[..200])), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+    let out = p
+        .predict(JsValue::from_str(&format!(">a\n{SEQ}\n>b\n{}\n", &SEQ[..200])), JsValue::UNDEFINED)
+        .map_err(JsValue::from)
+        .unwrap();
     let rows = Array::from(&out);
     assert_eq!(rows.length(), 2);
     let b = rows.get(1);
@@ -55,14 +58,24 @@ fn loads_and_predicts_with_the_policy_reported() {
     assert_eq!(Array::from(&get(&b, "values")).length(), 3);
     let arr = Array::of1(&JsValue::from_str(SEQ));
     let again = Array::from(&p.predict(arr.into(), JsValue::UNDEFINED).map_err(JsValue::from).unwrap()).get(0);
-    let (x, y) = (Array::from(&get(&again, "values")).get(0).as_f64().unwrap(), Array::from(&get(&rows.get(0), "values")).get(0).as_f64().unwrap());
+    let (x, y) = (
+        Array::from(&get(&again, "values")).get(0).as_f64().unwrap(),
+        Array::from(&get(&rows.get(0), "values")).get(0).as_f64().unwrap(),
+    );
     assert!((x - y).abs() < 1e-6, "{x} vs {y}");
     let named = options(&[("name", JsValue::from_str("enhancer 7")), ("sequence", JsValue::from_str(SEQ))]);
-    let out = Array::from(&p.predict(Array::of2(&named, &JsValue::from_str(SEQ)).into(), JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
+    let out = Array::from(
+        &p.predict(Array::of2(&named, &JsValue::from_str(SEQ)).into(), JsValue::UNDEFINED)
+            .map_err(JsValue::from)
+            .unwrap(),
+    );
     assert_eq!(get(&out.get(0), "name").as_string().unwrap(), "enhancer 7");
     assert_eq!(get(&out.get(1), "name").as_string().unwrap(), "sequence 2");
     let e = p.predict(Array::of1(&JsValue::from(3)).into(), JsValue::UNDEFINED).err().map(JsValue::from).unwrap();
-    assert_eq!(get(&e, "message").as_string().unwrap(), "sequences[0] is neither a string nor an object with a \"sequence\" string");
+    assert_eq!(
+        get(&e, "message").as_string().unwrap(),
+        "sequences[0] is neither a string nor an object with a \"sequence\" string"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -72,7 +85,10 @@ fn errors_are_clear() {
     assert!(msg.starts_with("the model file is not a readable ONNX model"), "{msg}");
     let p = predictor();
     let e = p.predict(JsValue::from_str(">a\nACGRT\n"), JsValue::UNDEFINED).err().map(JsValue::from).unwrap();
-    assert_eq!(get(&e, "message").as_string().unwrap(), "record 1 'a' (line 1): position 4: IUPAC ambiguity code 'R' is not supported (only A, C, G, T and N)");
+    assert_eq!(
+        get(&e, "message").as_string().unwrap(),
+        "record 1 'a' (line 1): position 4: IUPAC ambiguity code 'R' is not supported (only A, C, G, T and N)"
+    );
     let bad = options(&[("policy", JsValue::from_str("tile"))]);
     let e = p.predict(JsValue::from_str(SEQ), bad).err().map(JsValue::from).unwrap();
     assert!(get(&e, "message").as_string().unwrap().starts_with("options.policy: "));
@@ -82,15 +98,25 @@ fn errors_are_clear() {
 fn fast_mutagenesis_matches_forward_passes_with_progress_and_cancel() {
     let p = Predictor::new(ONNX1, MANIFEST1, None).map_err(JsValue::from).unwrap();
     let calls = Array::new();
-    let record = Function::new_with_args("calls", "return (d, t) => { calls.push([d, t]); return true; }").call1(&JsValue::NULL, &calls).unwrap();
-    let fast = p.saturation_mutagenesis(JsValue::from_str(SEQ), options(&[("chunk", JsValue::from(100)), ("onProgress", record)])).map_err(JsValue::from).unwrap();
+    let record = Function::new_with_args("calls", "return (d, t) => { calls.push([d, t]); return true; }")
+        .call1(&JsValue::NULL, &calls)
+        .unwrap();
+    let fast = p
+        .saturation_mutagenesis(
+            JsValue::from_str(SEQ),
+            options(&[("chunk", JsValue::from(100)), ("onProgress", record)]),
+        )
+        .map_err(JsValue::from)
+        .unwrap();
     assert_eq!(calls.length(), 3);
     let a = floats(&fast, "effects");
     assert_eq!(a.len(), 230 * 4);
     // Naive = one forward pass per substitution, here through predict() at the first and last
     // bases and a few inside (the full comparison runs natively in tests/ism.rs).
     let value = |s: &str| -> f64 {
-        let out = Array::from(&p.predict(Array::of1(&JsValue::from_str(s)).into(), JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
+        let out = Array::from(
+            &p.predict(Array::of1(&JsValue::from_str(s)).into(), JsValue::UNDEFINED).map_err(JsValue::from).unwrap(),
+        );
         Array::from(&get(&out.get(0), "values")).get(0).as_f64().unwrap()
     };
     let reference = value(SEQ);
@@ -109,7 +135,14 @@ fn fast_mutagenesis_matches_forward_passes_with_progress_and_cancel() {
     assert_eq!(get(&fast, "method").as_string().unwrap(), "fast");
     assert_eq!(floats(&fast, "importance").len(), 230);
     let stop = Function::new_with_args("d, t", "return d < 100;");
-    let e = p.saturation_mutagenesis(JsValue::from_str(SEQ), options(&[("chunk", JsValue::from(50)), ("onProgress", stop.into())])).err().map(JsValue::from).unwrap();
+    let e = p
+        .saturation_mutagenesis(
+            JsValue::from_str(SEQ),
+            options(&[("chunk", JsValue::from(50)), ("onProgress", stop.into())]),
+        )
+        .err()
+        .map(JsValue::from)
+        .unwrap();
     assert_eq!(get(&e, "message").as_string().unwrap(), "cancelled");
     let mut job = p.start_mutagenesis(JsValue::from_str(SEQ), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
     while !job.step(64).map_err(JsValue::from).unwrap() {}
@@ -122,15 +155,24 @@ fn fast_mutagenesis_matches_forward_passes_with_progress_and_cancel() {
 #[wasm_bindgen_test]
 fn variants_attributions_and_motifs() {
     let p = predictor();
-    let r = p.score_variants(JsValue::from_str(SEQ), "5 C>G\n6 A>T\n", options(&[("reverseComplement", JsValue::TRUE)])).map_err(JsValue::from).unwrap();
+    let r = p
+        .score_variants(JsValue::from_str(SEQ), "5 C>G\n6 A>T\n", options(&[("reverseComplement", JsValue::TRUE)]))
+        .map_err(JsValue::from)
+        .unwrap();
     let scores = Array::from(&get(&r, "scores"));
     assert!(get(&scores.get(0), "error").is_undefined());
     assert_eq!(Array::from(&get(&scores.get(0), "difference")).length(), 3);
-    assert_eq!(get(&scores.get(1), "error").as_string().unwrap(), "line 2: REF A at position 6 does not match the sequence, which has C");
+    assert_eq!(
+        get(&scores.get(1), "error").as_string().unwrap(),
+        "line 2: REF A at position 6 does not match the sequence, which has C"
+    );
     let g = p.gradient_times_input(JsValue::from_str(SEQ), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
     assert_eq!(floats(&g, "perPosition").len(), 3 * 230);
     assert_eq!(floats(&g, "perChannel").len(), 3 * 4 * 230);
-    let ig = p.integrated_gradients(JsValue::from_str(SEQ), options(&[("steps", JsValue::from(16))])).map_err(JsValue::from).unwrap();
+    let ig = p
+        .integrated_gradients(JsValue::from_str(SEQ), options(&[("steps", JsValue::from(16))]))
+        .map_err(JsValue::from)
+        .unwrap();
     assert!(floats(&ig, "completenessGap").iter().all(|g| g.abs() < 1e-2));
     let set = MotifSet::new(JASPAR).map_err(JsValue::from).unwrap();
     assert_eq!(set.length(), 4);
@@ -185,15 +227,24 @@ fn two_segment_model_in_node_equals_native() {
     let pair = &e["pairs"][0];
     let (prom, dist) = (pair["promoter"].as_str().unwrap(), pair["distal"].as_str().unwrap());
     // {name, promoter, distal}, [promoter, distal] and paired FASTA records all give the native values.
-    let obj = options(&[("name", JsValue::from_str("pair A")), ("promoter", JsValue::from_str(prom)), ("distal", JsValue::from_str(dist))]);
+    let obj = options(&[
+        ("name", JsValue::from_str("pair A")),
+        ("promoter", JsValue::from_str(prom)),
+        ("distal", JsValue::from_str(dist)),
+    ]);
     let arr: JsValue = Array::of2(&JsValue::from_str(prom), &JsValue::from_str(dist)).into();
-    let out = Array::from(&p.predict(Array::of2(&obj, &arr).into(), JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
+    let out =
+        Array::from(&p.predict(Array::of2(&obj, &arr).into(), JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
     assert_eq!(get(&out.get(0), "name").as_string().unwrap(), "pair A");
     assert_eq!(get(&out.get(1), "name").as_string().unwrap(), "sequence 2");
     assert_eq!(Array::from(&get(&out.get(0), "segments")).length(), 2);
     assert_native(&values(&out.get(0)), &pair["values"], "object item");
     assert_native(&values(&out.get(1)), &pair["values"], "array item");
-    let fasta = format!(">p1\n{prom}\n>d1\n{dist}\n>p2\n{}\n>d2\n{}\n", e["pairs"][1]["promoter"].as_str().unwrap(), e["pairs"][1]["distal"].as_str().unwrap());
+    let fasta = format!(
+        ">p1\n{prom}\n>d1\n{dist}\n>p2\n{}\n>d2\n{}\n",
+        e["pairs"][1]["promoter"].as_str().unwrap(),
+        e["pairs"][1]["distal"].as_str().unwrap()
+    );
     let out = Array::from(&p.predict(JsValue::from_str(&fasta), JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
     assert_eq!((out.length(), get(&out.get(1), "name").as_string().unwrap()), (2, "p2".to_string()));
     assert_native(&values(&out.get(1)), &e["pairs"][1]["values"], "paired FASTA");
@@ -208,20 +259,33 @@ fn two_segment_model_in_node_equals_native() {
     assert_native(&values(&out.get(0)), &pair["values"], "promoter cropped back to the pair");
     // Errors say what was expected.
     let e1 = p.predict(Array::of1(&JsValue::from_str(prom)).into(), JsValue::UNDEFINED).err().map(message).unwrap();
-    assert_eq!(e1, "sequences[0] gives one sequence, but this model reads two sequences (promoter, then distal) per prediction: pass {promoter, distal} or [promoter, distal]");
+    assert_eq!(
+        e1,
+        "sequences[0] gives one sequence, but this model reads two sequences (promoter, then distal) per prediction: pass {promoter, distal} or [promoter, distal]"
+    );
     let e2 = p.predict(JsValue::from_str(&format!(">p\n{prom}\n")), JsValue::UNDEFINED).err().map(message).unwrap();
-    assert_eq!(e2, "this model reads two sequences (promoter, then distal) per prediction, so FASTA records go in pairs (promoter, then distal); got 1 record");
+    assert_eq!(
+        e2,
+        "this model reads two sequences (promoter, then distal) per prediction, so FASTA records go in pairs (promoter, then distal); got 1 record"
+    );
     let half = options(&[("promoter", JsValue::from_str(prom))]);
     let e3 = p.saturation_mutagenesis(half.clone(), JsValue::UNDEFINED).err().map(message).unwrap();
     assert_eq!(e3, "the input has no \"distal\" sequence; this model reads two sequences (promoter, then distal)");
     let single = Predictor::new(ONNX1, MANIFEST1, None).map_err(JsValue::from).unwrap();
     let e4 = single.predict(Array::of1(&obj).into(), JsValue::UNDEFINED).err().map(message).unwrap();
-    assert_eq!(e4, "sequences[0] gives 2 sequences, but this model reads one sequence per prediction; pass a single sequence");
+    assert_eq!(
+        e4,
+        "sequences[0] gives 2 sequences, but this model reads one sequence per prediction; pass a single sequence"
+    );
     let e5 = single.gradient_times_input(arr.clone(), JsValue::UNDEFINED).err().map(message).unwrap();
-    assert_eq!(e5, "the input gives 2 sequences, but this model reads one sequence per prediction; pass a single sequence");
+    assert_eq!(
+        e5,
+        "the input gives 2 sequences, but this model reads one sequence per prediction; pass a single sequence"
+    );
 
     // Mutagenesis of both segments, stepped as in a worker, against the native mutants.
-    let mut job = p.start_mutagenesis(obj.clone(), options(&[("chunk", JsValue::from(64))])).map_err(JsValue::from).unwrap();
+    let mut job =
+        p.start_mutagenesis(obj.clone(), options(&[("chunk", JsValue::from(64))])).map_err(JsValue::from).unwrap();
     while !job.step(64).map_err(JsValue::from).unwrap() {}
     assert_eq!(job.method(), "naive");
     let r = job.finish().map_err(JsValue::from).unwrap();
@@ -239,12 +303,23 @@ fn two_segment_model_in_node_equals_native() {
     }
     // A variant in the distal segment equals the native mutant.
     let mu = e["mutations"].as_array().unwrap().iter().find(|m| m["segment"] == "distal").unwrap();
-    let line = format!("{} {}>{}\n", mu["position"], mu["reference"].as_str().unwrap(), mu["alternate"].as_str().unwrap());
-    let v = p.score_variants(obj.clone(), &line, options(&[("segment", JsValue::from_str("distal"))])).map_err(JsValue::from).unwrap();
+    let line =
+        format!("{} {}>{}\n", mu["position"], mu["reference"].as_str().unwrap(), mu["alternate"].as_str().unwrap());
+    let v = p
+        .score_variants(obj.clone(), &line, options(&[("segment", JsValue::from_str("distal"))]))
+        .map_err(JsValue::from)
+        .unwrap();
     assert_eq!(get(&v, "segment").as_string().unwrap(), "distal");
-    let d: Vec<f64> = Array::from(&get(&Array::from(&get(&v, "scores")).get(0), "difference")).iter().map(|x| x.as_f64().unwrap()).collect();
+    let d: Vec<f64> = Array::from(&get(&Array::from(&get(&v, "scores")).get(0), "difference"))
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
     assert_native(&d, &mu["effects"], "distal variant");
-    let bad = p.score_variants(obj.clone(), &line, options(&[("segment", JsValue::from_str("enhancer"))])).err().map(message).unwrap();
+    let bad = p
+        .score_variants(obj.clone(), &line, options(&[("segment", JsValue::from_str("enhancer"))]))
+        .err()
+        .map(message)
+        .unwrap();
     assert!(bad.ends_with("expected one of \"promoter\", \"distal\" (or its index)"), "{bad}");
     // Attributions over both segments, with the segment table.
     let g = p.gradient_times_input(obj, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();

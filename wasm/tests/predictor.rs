@@ -26,7 +26,8 @@ fn every_fixture_uses_only_allowed_ops() {
     for name in ["mpra1", "mpra3", "reference1000"] {
         for file in [format!("{name}.onnx"), format!("{name}.attribution.onnx")] {
             let proto = graph::read_model(&bytes(&file)).unwrap();
-            let ops: std::collections::BTreeSet<String> = proto.graph.unwrap().node.iter().map(|n| n.op_type.clone()).collect();
+            let ops: std::collections::BTreeSet<String> =
+                proto.graph.unwrap().node.iter().map(|n| n.op_type.clone()).collect();
             assert!(ops.iter().all(|o| ALLOWED_OPS.contains(&o.as_str())), "{file}: {ops:?}");
         }
     }
@@ -36,26 +37,47 @@ fn every_fixture_uses_only_allowed_ops() {
 fn loading_errors_say_what_is_wrong() {
     let onnx = bytes("mpra1.onnx");
     let manifest = text("mpra1.manifest.json");
-    assert_eq!(load_err(b"not a model", &manifest).split(':').next().unwrap(), "the model file is not a readable ONNX model");
+    assert_eq!(
+        load_err(b"not a model", &manifest).split(':').next().unwrap(),
+        "the model file is not a readable ONNX model"
+    );
     assert_eq!(
         load_err(&vec![0u8; MAX_MODEL_BYTES + 1], &manifest),
-        format!("the model file is {} bytes, more than the {MAX_MODEL_BYTES}-byte limit of the in-browser predictor", MAX_MODEL_BYTES + 1)
+        format!(
+            "the model file is {} bytes, more than the {MAX_MODEL_BYTES}-byte limit of the in-browser predictor",
+            MAX_MODEL_BYTES + 1
+        )
     );
     // A disallowed op.
     let mut proto = graph::read_model(&onnx).unwrap();
     proto.graph.as_mut().unwrap().node[0].op_type = "Loop".into();
-    assert_eq!(load_err(&proto.encode_to_vec(), &manifest), "the model uses ONNX op Loop that the in-browser predictor does not allow");
+    assert_eq!(
+        load_err(&proto.encode_to_vec(), &manifest),
+        "the model uses ONNX op Loop that the in-browser predictor does not allow"
+    );
     // Manifest length, input name and target count against the graph.
     let m = manifest.replace("\"length\": 230", "\"length\": 200");
-    assert_eq!(load_err(&onnx, &m), "the model does not match its manifest: the inference graph's input 'x' has shape [?, 4, 230], the manifest says [batch, 4, 200]");
+    assert_eq!(
+        load_err(&onnx, &m),
+        "the model does not match its manifest: the inference graph's input 'x' has shape [?, 4, 230], the manifest says [batch, 4, 200]"
+    );
     let m = manifest.replace("\"name\": \"x\"", "\"name\": \"seq\"");
-    assert_eq!(load_err(&onnx, &m), "the model does not match its manifest: the inference graph's input is 'x', the manifest says 'seq'");
+    assert_eq!(
+        load_err(&onnx, &m),
+        "the model does not match its manifest: the inference graph's input is 'x', the manifest says 'seq'"
+    );
     let m = manifest.replace("\"targets\": [", "\"targets\": [{\"name\": \"extra\", \"unit\": \"u\"},");
-    assert_eq!(load_err(&onnx, &m), "the model does not match its manifest: the graph predicts 1 values per sequence, the manifest lists 2 targets");
+    assert_eq!(
+        load_err(&onnx, &m),
+        "the model does not match its manifest: the graph predicts 1 values per sequence, the manifest lists 2 targets"
+    );
     assert!(load_err(&onnx, "{}").starts_with("manifest: the manifest has no \"schema_version\""));
     // The attribution graph must carry a gradient per target.
     let e = Model::load(&onnx, &manifest, Some(&bytes("mpra1.onnx"))).err().unwrap().to_string();
-    assert_eq!(e, "the model does not match its manifest: the attribution graph's outputs are [\"pred\"]; expected 'pred' then 'grad_pred_k' for each target k");
+    assert_eq!(
+        e,
+        "the model does not match its manifest: the attribution graph's outputs are [\"pred\"]; expected 'pred' then 'grad_pred_k' for each target k"
+    );
 }
 
 #[test]
@@ -63,7 +85,11 @@ fn predicts_with_the_length_policy_reported() {
     let m = model("mpra3");
     let real = lentimpra();
     let long = random_dna(450, 4);
-    let seqs = vec![("a".to_string(), real[0].clone()), ("short".into(), real[1][..180].to_vec()), ("long".into(), long.clone())];
+    let seqs = vec![
+        ("a".to_string(), real[0].clone()),
+        ("short".into(), real[1][..180].to_vec()),
+        ("long".into(), long.clone()),
+    ];
     let p = predict(&m, &seqs, &m.manifest.inputs[0].default_length_policy.clone()).unwrap();
     assert_eq!(p[0].fitting, Fitting::Unchanged);
     assert_eq!(p[1].fitting, Fitting::Padded { left: 25, right: 25 });
@@ -77,7 +103,10 @@ fn predicts_with_the_length_policy_reported() {
     let alone = predict(&m, &[("w".into(), long[100..330].to_vec())], &LengthPolicy::Exact).unwrap();
     assert!(alone[0].values.iter().zip(&p[2].window_values[1]).all(|(a, b)| (a - b).abs() < 1e-6));
     let e = predict(&m, &[("ok".into(), real[0].clone()), ("bad".into(), long)], &LengthPolicy::Exact).unwrap_err();
-    assert_eq!(e.to_string(), "sequence 2 'bad': the sequence is 450 bp but the model reads exactly 230 bp; choose a policy to pad, crop or tile");
+    assert_eq!(
+        e.to_string(),
+        "sequence 2 'bad': the sequence is 450 bp but the model reads exactly 230 bp; choose a policy to pad, crop or tile"
+    );
 }
 
 #[test]
@@ -89,9 +118,15 @@ fn variant_effects_match_mutagenesis_and_report_every_problem() {
     let alt_of = |p: usize| if base(p) == 'A' { 'C' } else { 'A' };
     let list = format!(
         "# variants\n1 {}>{}\n230 {}>{}\n100 {}>{}\n7 {}>T\n300 A>C\n12 AC>A\nchr1\t117\trs1\t{}\t{}\t.\t.\t.\nnonsense\n",
-        base(1), alt_of(1), base(230), alt_of(230), base(100), alt_of(100),
+        base(1),
+        alt_of(1),
+        base(230),
+        alt_of(230),
+        base(100),
+        alt_of(100),
         if base(7) == 'G' { 'C' } else { 'G' },
-        base(117), alt_of(117)
+        base(117),
+        alt_of(117)
     );
     let policy = LengthPolicy::PadOrCrop { padding: Padding::N };
     let r = score_variants(&m, &s, &list, &Coordinates::default(), &policy, false).unwrap();
@@ -108,7 +143,14 @@ fn variant_effects_match_mutagenesis_and_report_every_problem() {
     }
     assert_eq!(r.scores[6].id.as_deref(), Some("rs1"));
     assert_eq!((r.scores[0].kind, r.scores[5].kind), (Some("snv"), Some("deletion")));
-    assert_eq!(r.scores[3].error.as_deref().unwrap(), format!("line 5: REF {} at position 7 does not match the sequence, which has {}", if base(7) == 'G' { 'C' } else { 'G' }, base(7)));
+    assert_eq!(
+        r.scores[3].error.as_deref().unwrap(),
+        format!(
+            "line 5: REF {} at position 7 does not match the sequence, which has {}",
+            if base(7) == 'G' { 'C' } else { 'G' },
+            base(7)
+        )
+    );
     assert_eq!(r.scores[4].error.as_deref().unwrap(), "line 6: position 300 is outside the 230 bp sequence");
     // A deletion under pad_or_crop: padded back to 230 and scored (if REF matches).
     let del = &r.scores[5];
@@ -172,15 +214,27 @@ fn gradient_times_input_matches_finite_differences() {
                 let err = (g - coarse[k]).abs().min((g - fine[k]).abs()).min((g - finest[k]).abs());
                 worst = worst.max(err);
                 checked += 1;
-                assert!(err <= 2e-4 + 1e-2 * g.abs(), "{name} output {k}, input {j}: gradient {g} vs finite differences {} (h 1e-2), {} (h 2e-3), {} (h 5e-4)", coarse[k], fine[k], finest[k]);
+                assert!(
+                    err <= 2e-4 + 1e-2 * g.abs(),
+                    "{name} output {k}, input {j}: gradient {g} vs finite differences {} (h 1e-2), {} (h 2e-3), {} (h 5e-4)",
+                    coarse[k],
+                    fine[k],
+                    finest[k]
+                );
             }
         }
-        eprintln!("{name}: gradient vs central differences (best of h = 1e-2, 2e-3, 5e-4) at {checked} points: max |err| {worst:.2e}");
+        eprintln!(
+            "{name}: gradient vs central differences (best of h = 1e-2, 2e-3, 5e-4) at {checked} points: max |err| {worst:.2e}"
+        );
         let gxi = gradient_times_input(&m, &x).unwrap();
         let l = m.length;
         for p in [0, 57, l - 1] {
             let c = regula_core::encode::channel(s[p]).unwrap();
-            assert_eq!(gxi.per_position[p], grads[0][c * l + p], "for one-hot input, gradient×input is the gradient at the base");
+            assert_eq!(
+                gxi.per_position[p],
+                grads[0][c * l + p],
+                "for one-hot input, gradient×input is the gradient at the base"
+            );
         }
     }
 }
@@ -195,7 +249,10 @@ fn integrated_gradients_are_complete() {
     assert!(gap.iter().all(|g| g.abs() < 2e-3), "{gap:?}");
     let coarse = integrated_gradients(&m, &x, Some(&vec![0.0; x.len()]), 4).unwrap();
     assert_eq!(coarse.per_position.len(), 3 * 230);
-    assert_eq!(integrated_gradients(&m, &x, None, 0).unwrap_err().to_string(), "integrated gradients needs 1 to 1024 steps, got 0");
+    assert_eq!(
+        integrated_gradients(&m, &x, None, 0).unwrap_err().to_string(),
+        "integrated gradients needs 1 to 1024 steps, got 0"
+    );
 }
 
 #[test]
@@ -209,7 +266,10 @@ fn motif_highlights_on_a_real_sequence_with_ism_importance() {
     let r = regula_core::encode::channel(s[p]).unwrap();
     let alts: Vec<f32> = (0..4).filter(|&b| b != r).map(|b| ism.effects[p * 4 + b]).collect();
     assert!((importance[p] + alts.iter().sum::<f32>() / 3.0).abs() < 1e-9);
-    let set = parse_motifs(&std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/jaspar2024_core_vertebrates.meme")).unwrap()).unwrap();
+    let set = parse_motifs(
+        &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/jaspar2024_core_vertebrates.meme")).unwrap(),
+    )
+    .unwrap();
     let hits = highlight(&set, &s, 1e-4, Some(&importance)).unwrap();
     assert!(!hits.is_empty(), "a 230 bp element has some JASPAR hit at 1e-4");
     for h in &hits {
@@ -217,7 +277,12 @@ fn motif_highlights_on_a_real_sequence_with_ism_importance() {
         assert!((h.mean_attribution.unwrap() - mean).abs() < 1e-9);
         assert!(h.p_value <= 1e-4);
     }
-    let filters = regula_wasm::motifs::filters_to_motifs(&m.first_conv.as_ref().unwrap().1, &m.first_conv.as_ref().unwrap().0, Some(&set), 2);
+    let filters = regula_wasm::motifs::filters_to_motifs(
+        &m.first_conv.as_ref().unwrap().1,
+        &m.first_conv.as_ref().unwrap().0,
+        Some(&set),
+        2,
+    );
     assert_eq!(filters.len(), 16);
     assert!(filters.iter().all(|f| f.probs.len() == 11 && f.matches.len() == 2));
 }
@@ -252,7 +317,10 @@ fn graphs_that_are_not_position_wise_fall_back_to_naive_with_the_reason() {
     let name = node.name.clone();
     let m = Model::load(&proto.encode_to_vec(), &text("mpra1.manifest.json"), None).unwrap();
     assert!(m.split.is_none());
-    assert_eq!(m.split_error.as_deref().unwrap(), format!("the trunk has a Softmax node ('{name}'), which is not position-wise"));
+    assert_eq!(
+        m.split_error.as_deref().unwrap(),
+        format!("the trunk has a Softmax node ('{name}'), which is not position-wise")
+    );
     let s = random_dna(230, 3);
     let r = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Fast).unwrap();
     assert_eq!(r.method, Method::Naive);
@@ -264,7 +332,8 @@ fn tiled_attributions_are_those_of_the_mean_over_windows() {
     let m = model("mpra3");
     let s = random_dna(330, 12);
     let policy = LengthPolicy::Tile { stride: 100, padding: Padding::N };
-    let (a, bases, start, fitting) = regula_wasm::attribution::for_sequence(&m, &s, &policy, gradient_times_input).unwrap();
+    let (a, bases, start, fitting) =
+        regula_wasm::attribution::for_sequence(&m, &s, &policy, gradient_times_input).unwrap();
     assert_eq!((bases.len(), start, fitting), (330, 0, Fitting::Tiled { windows: 2, stride: 100 }));
     assert_eq!(a.per_position.len(), 3 * 330);
     let w0 = gradient_times_input(&m, &m.encode(&s[..230])).unwrap();
@@ -272,7 +341,11 @@ fn tiled_attributions_are_those_of_the_mean_over_windows() {
     for k in 0..3 {
         // Only the first window reads base 10, both read base 150, only the second base 300.
         assert!((a.per_position[k * 330 + 10] - w0.per_position[k * 230 + 10] / 2.0).abs() < 1e-7);
-        assert!((a.per_position[k * 330 + 150] - (w0.per_position[k * 230 + 150] + w1.per_position[k * 230 + 50]) / 2.0).abs() < 1e-7);
+        assert!(
+            (a.per_position[k * 330 + 150] - (w0.per_position[k * 230 + 150] + w1.per_position[k * 230 + 50]) / 2.0)
+                .abs()
+                < 1e-7
+        );
         assert!((a.per_position[k * 330 + 300] - w1.per_position[k * 230 + 200] / 2.0).abs() < 1e-7);
     }
     let ig = |m: &Model, x: &[f32]| integrated_gradients(m, x, None, 64);

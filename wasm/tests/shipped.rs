@@ -23,7 +23,8 @@ fn shipped_models_fast_mutagenesis_matches_forward_passes() {
         let parsed = regula_core::manifest::Manifest::from_json(&manifest).unwrap();
         let onnx = std::fs::read(dir.join(&parsed.model_file)).unwrap();
         let attribution = parsed.graphs.get("attribution").map(|g| std::fs::read(dir.join(&g.file)).unwrap());
-        let m = Model::load(&onnx, &manifest, attribution.as_deref()).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let m =
+            Model::load(&onnx, &manifest, attribution.as_deref()).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         let Some(_) = &m.split else {
             eprintln!("{}: fast mutagenesis unavailable: {:?}", dir.display(), m.split_error);
             continue;

@@ -36,11 +36,7 @@ pub enum ParseErrorKind {
     /// A motif header but no `letter-probability matrix:` for it.
     MissingMatrix,
     /// A matrix row with the wrong number of values.
-    WrongValueCount {
-        row: usize,
-        found: usize,
-        expected: usize,
-    },
+    WrongValueCount { row: usize, found: usize, expected: usize },
     /// A token that is not a number.
     NotANumber { row: usize, token: String },
     /// A number that is NaN or infinite.
@@ -86,22 +82,14 @@ impl fmt::Display for ParseErrorKind {
             }
             EmptyMatrix => write!(f, "matrix has no rows"),
             MissingMatrix => write!(f, "no letter-probability matrix"),
-            WrongValueCount {
-                row,
-                found,
-                expected,
-            } => {
+            WrongValueCount { row, found, expected } => {
                 write!(f, "row {row} has {found} values, expected {expected}")
             }
             NotANumber { row, token } => write!(f, "row {row}: '{token}' is not a number"),
             NotFinite { row, token } => write!(f, "row {row}: '{token}' is not finite"),
             Negative { row, value } => write!(f, "row {row}: negative value {value}"),
             RowSum { row, sum } => {
-                write!(
-                    f,
-                    "row {row} sums to {sum:.6}, expected 1 (tolerance {})",
-                    super::meme::ROW_SUM_TOLERANCE
-                )
+                write!(f, "row {row} sums to {sum:.6}, expected 1 (tolerance {})", super::meme::ROW_SUM_TOLERANCE)
             }
             ZeroColumn { column } => write!(f, "column {column} has a total count of 0"),
             BadLetterRows(why) => write!(f, "{why}"),

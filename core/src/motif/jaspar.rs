@@ -18,9 +18,7 @@
 //! divided by their column total and [`Motif::nsites`] is the largest column total.
 
 use super::error::{MotifError, ParseErrorKind as K, utf8};
-use super::{
-    Motif, MotifFormat, MotifSet, Strands, UNIFORM_BACKGROUND, label, numbered_lines, parse_value,
-};
+use super::{Motif, MotifFormat, MotifSet, Strands, UNIFORM_BACKGROUND, label, numbered_lines, parse_value};
 
 /// Parses JASPAR format from bytes (must be UTF-8).
 pub fn parse_bytes(bytes: &[u8]) -> Result<MotifSet, MotifError> {
@@ -49,18 +47,10 @@ pub fn parse(text: &str) -> Result<MotifSet, MotifError> {
                 motifs.push(finish(p)?);
             }
             let mut toks = rest.split_whitespace();
-            let id = toks
-                .next()
-                .ok_or_else(|| MotifError::at(ln, None, K::MissingId))?
-                .to_owned();
+            let id = toks.next().ok_or_else(|| MotifError::at(ln, None, K::MissingId))?.to_owned();
             let name: Vec<&str> = toks.collect();
             let name = (!name.is_empty()).then(|| name.join(" "));
-            pending = Some(Pending {
-                id,
-                name,
-                line: ln,
-                rows: Vec::with_capacity(4),
-            });
+            pending = Some(Pending { id, name, line: ln, rows: Vec::with_capacity(4) });
             continue;
         }
         let Some(p) = pending.as_mut() else {
@@ -85,9 +75,7 @@ pub fn parse(text: &str) -> Result<MotifSet, MotifError> {
             Some(l) => l,
             None if row_no <= 4 => row_no - 1,
             None => {
-                return Err(err(K::BadLetterRows(format!(
-                    "row {row_no}: more than 4 rows (A, C, G, T)"
-                ))));
+                return Err(err(K::BadLetterRows(format!("row {row_no}: more than 4 rows (A, C, G, T)"))));
             }
         };
         if let Some((_, first_ln, _)) = p.rows.iter().find(|r| r.0 == letter) {
@@ -102,11 +90,7 @@ pub fn parse(text: &str) -> Result<MotifSet, MotifError> {
         }
         let expected = p.rows.first().map_or(counts.len(), |r| r.2.len());
         if counts.len() != expected {
-            return Err(err(K::WrongValueCount {
-                row: row_no,
-                found: counts.len(),
-                expected,
-            }));
+            return Err(err(K::WrongValueCount { row: row_no, found: counts.len(), expected }));
         }
         p.rows.push((letter, ln, counts));
     }
@@ -160,12 +144,7 @@ fn finish(p: Pending) -> Result<Motif, MotifError> {
             return Err(err(K::ZeroColumn { column: pos + 1 }));
         }
         nsites = nsites.max(total);
-        probs.push([
-            col[0] / total,
-            col[1] / total,
-            col[2] / total,
-            col[3] / total,
-        ]);
+        probs.push([col[0] / total, col[1] / total, col[2] / total, col[3] / total]);
     }
     Ok(Motif {
         id: p.id,

@@ -28,8 +28,8 @@
 
 use super::error::{MotifError, ParseErrorKind as K, utf8};
 use super::{
-    Motif, MotifFormat, MotifSet, Strands, UNIFORM_BACKGROUND, is_number_row, label,
-    numbered_lines, parse_value, truncate,
+    Motif, MotifFormat, MotifSet, Strands, UNIFORM_BACKGROUND, is_number_row, label, numbered_lines, parse_value,
+    truncate,
 };
 
 /// Largest allowed distance of a probability row's sum (and the background's) from 1.
@@ -71,9 +71,8 @@ pub fn parse(text: &str) -> Result<MotifSet, MotifError> {
             continue;
         }
         // The motif label is only built when an error is returned (it can be long).
-        let err = |pending: &Option<Pending>, kind| {
-            MotifError::at(ln, pending.as_ref().map(Pending::label).as_deref(), kind)
-        };
+        let err =
+            |pending: &Option<Pending>, kind| MotifError::at(ln, pending.as_ref().map(Pending::label).as_deref(), kind);
 
         if let Some(rest) = line.strip_prefix("MEME version") {
             version = Some(rest.split_whitespace().next().unwrap_or("").to_owned());
@@ -107,24 +106,12 @@ pub fn parse(text: &str) -> Result<MotifSet, MotifError> {
                 return Err(err(&pending, K::MissingVersion));
             }
             let mut toks = line.split_whitespace().skip(1);
-            let id = toks
-                .next()
-                .ok_or_else(|| err(&None, K::MissingId))?
-                .to_owned();
+            let id = toks.next().ok_or_else(|| err(&None, K::MissingId))?.to_owned();
             let name = toks.next().map(str::to_owned);
-            pending = Some(Pending {
-                id,
-                name,
-                line: ln,
-                matrix: None,
-            });
+            pending = Some(Pending { id, name, line: ln, matrix: None });
         } else if let Some(rest) = line.strip_prefix("letter-probability matrix") {
             if pending.as_ref().is_none_or(|p| p.matrix.is_some()) {
-                let kind = if pending.is_none() {
-                    K::MatrixOutsideMotif
-                } else {
-                    K::DuplicateMatrix
-                };
+                let kind = if pending.is_none() { K::MatrixOutsideMotif } else { K::DuplicateMatrix };
                 return Err(err(&pending, kind));
             }
             let Some(p) = pending.as_mut() else { continue };
@@ -161,26 +148,12 @@ fn finish(p: Pending) -> Result<Motif, MotifError> {
     let Some((probs, nsites, evalue)) = p.matrix else {
         return Err(MotifError::at(p.line, Some(&p.label()), K::MissingMatrix));
     };
-    Ok(Motif {
-        id: p.id,
-        name: p.name,
-        probs,
-        counts: None,
-        nsites,
-        evalue,
-        format: MotifFormat::Meme,
-        line: p.line,
-    })
+    Ok(Motif { id: p.id, name: p.name, probs, counts: None, nsites, evalue, format: MotifFormat::Meme, line: p.line })
 }
 
 /// MEME 5 alphabet definition block; `start` is the index of the line after `ALPHABET ...`.
 /// Returns the index after `END ALPHABET`.
-fn alphabet_block(
-    lines: &[(usize, &str)],
-    start: usize,
-    header_ln: usize,
-    header: &str,
-) -> Result<usize, MotifError> {
+fn alphabet_block(lines: &[(usize, &str)], start: usize, header_ln: usize, header: &str) -> Result<usize, MotifError> {
     let mut core = String::new();
     let mut i = start;
     while i < lines.len() {
@@ -191,11 +164,7 @@ fn alphabet_block(
             sorted.sort_unstable();
             let is_rna = header.to_ascii_uppercase().contains("RNA");
             if sorted != ['A', 'C', 'G', 'T'] || is_rna {
-                return Err(MotifError::at(
-                    header_ln,
-                    None,
-                    K::UnsupportedAlphabet(truncate(&core)),
-                ));
+                return Err(MotifError::at(header_ln, None, K::UnsupportedAlphabet(truncate(&core))));
             }
             return Ok(i);
         }
@@ -208,20 +177,13 @@ fn alphabet_block(
         }
         if toks.any(|t| t == "~") {
             // `A "Adenine" CC0000 ~ T "Thymine" 008000`: the complement is a core letter too.
-            let after = line
-                .split('~')
-                .nth(1)
-                .and_then(|s| s.split_whitespace().next());
+            let after = line.split('~').nth(1).and_then(|s| s.split_whitespace().next());
             if let Some(t) = after {
                 core.push_str(&t.to_ascii_uppercase());
             }
         }
         if core.len() > 64 {
-            return Err(MotifError::at(
-                header_ln,
-                None,
-                K::UnsupportedAlphabet(truncate(&core)),
-            ));
+            return Err(MotifError::at(header_ln, None, K::UnsupportedAlphabet(truncate(&core))));
         }
     }
     Err(MotifError::at(header_ln, None, K::UnterminatedAlphabet))
@@ -229,11 +191,7 @@ fn alphabet_block(
 
 /// Background frequencies on the lines from `start` on: pairs `A 0.25 C 0.25 ...`, possibly
 /// over several lines. Returns them normalised, and the index of the next unread line.
-fn background_block(
-    lines: &[(usize, &str)],
-    start: usize,
-    header_ln: usize,
-) -> Result<([f64; 4], usize), MotifError> {
+fn background_block(lines: &[(usize, &str)], start: usize, header_ln: usize) -> Result<([f64; 4], usize), MotifError> {
     let mut freqs: [Option<f64>; 4] = [None; 4];
     let mut found = 0;
     let mut i = start;
@@ -261,15 +219,9 @@ fn background_block(
                 "T" | "t" => 3,
                 other => return Err(bad(format!("unexpected letter '{}'", truncate(other)))),
             };
-            let v: f64 = pair[1]
-                .parse()
-                .map_err(|_| bad(format!("'{}' is not a number", truncate(pair[1]))))?;
+            let v: f64 = pair[1].parse().map_err(|_| bad(format!("'{}' is not a number", truncate(pair[1]))))?;
             if !v.is_finite() || v <= 0.0 {
-                return Err(bad(format!(
-                    "frequency of {} is {}, expected > 0",
-                    pair[0],
-                    truncate(pair[1])
-                )));
+                return Err(bad(format!("frequency of {} is {}, expected > 0", pair[0], truncate(pair[1]))));
             }
             if freqs[idx].replace(v).is_some() {
                 return Err(bad(format!("letter {} given twice", pair[0])));
@@ -285,10 +237,7 @@ fn background_block(
         match f {
             Some(v) => bg[k] = *v,
             None => {
-                return Err(bad(format!(
-                    "no frequency for {}",
-                    super::ALPHABET[k] as char
-                )));
+                return Err(bad(format!("no frequency for {}", super::ALPHABET[k] as char)));
             }
         }
     }
@@ -333,15 +282,7 @@ fn matrix_block(
         } else {
             val
         };
-        let bad = || {
-            err(
-                header_ln,
-                K::BadHeaderField {
-                    field: truncate(key),
-                    value: truncate(val),
-                },
-            )
-        };
+        let bad = || err(header_ln, K::BadHeaderField { field: truncate(key), value: truncate(val) });
         match key {
             "alength" => match val.parse::<u64>() {
                 Ok(4) => {}
@@ -379,12 +320,7 @@ fn matrix_block(
         }
         let (ln, raw) = lines[i];
         if declared_w.is_some_and(|w| rows.len() >= w) {
-            return Err(err(
-                ln,
-                K::TooManyRows {
-                    declared: declared_w.unwrap_or(0),
-                },
-            ));
+            return Err(err(ln, K::TooManyRows { declared: declared_w.unwrap_or(0) }));
         }
         let row_no = rows.len() + 1;
         let mut row = [0.0; 4];
@@ -396,14 +332,7 @@ fn matrix_block(
             n += 1;
         }
         if n != 4 {
-            return Err(err(
-                ln,
-                K::WrongValueCount {
-                    row: row_no,
-                    found: n,
-                    expected: 4,
-                },
-            ));
+            return Err(err(ln, K::WrongValueCount { row: row_no, found: n, expected: 4 }));
         }
         let sum: f64 = row.iter().sum();
         if (sum - 1.0).abs() > ROW_SUM_TOLERANCE {
@@ -420,13 +349,7 @@ fn matrix_block(
     }
     match declared_w {
         Some(w) if rows.len() != w => {
-            return Err(err(
-                header_ln,
-                K::WidthMismatch {
-                    declared: w,
-                    found: rows.len(),
-                },
-            ));
+            return Err(err(header_ln, K::WidthMismatch { declared: w, found: rows.len() }));
         }
         _ => {}
     }

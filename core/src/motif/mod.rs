@@ -181,30 +181,20 @@ pub(crate) fn label(id: &str, name: Option<&str>) -> String {
 
 /// Lines of `text` with their 1-based numbers; `\r\n` endings and a trailing `\r` are stripped.
 pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split('\n')
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+    text.split('\n').enumerate().map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
 }
 
 /// Whether the first whitespace-separated token of `line` is a number (so the line is a matrix
 /// row, possibly a malformed one).
 pub(crate) fn is_number_row(line: &str) -> bool {
-    line.split_whitespace()
-        .next()
-        .is_some_and(|t| t.parse::<f64>().is_ok())
+    line.split_whitespace().next().is_some_and(|t| t.parse::<f64>().is_ok())
 }
 
 /// Parses one number of matrix row `row` (1-based): finite and >= 0.
 pub(crate) fn parse_value(token: &str, row: usize) -> Result<f64, ParseErrorKind> {
-    let v: f64 = token.parse().map_err(|_| ParseErrorKind::NotANumber {
-        row,
-        token: truncate(token),
-    })?;
+    let v: f64 = token.parse().map_err(|_| ParseErrorKind::NotANumber { row, token: truncate(token) })?;
     if !v.is_finite() {
-        return Err(ParseErrorKind::NotFinite {
-            row,
-            token: truncate(token),
-        });
+        return Err(ParseErrorKind::NotFinite { row, token: truncate(token) });
     }
     if v < 0.0 {
         return Err(ParseErrorKind::Negative { row, value: v });

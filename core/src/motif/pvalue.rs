@@ -69,18 +69,13 @@ impl ScoreDistribution {
     /// Distribution with `range` bins per position.
     pub fn with_range(pwm: &LogOddsPwm, range: u32) -> Result<Self, MotifError> {
         let label = super::label(&pwm.motif_id, pwm.motif_name.as_deref());
-        let invalid = |why: String| MotifError::InvalidMotif {
-            motif: label.clone(),
-            why,
-        };
+        let invalid = |why: String| MotifError::InvalidMotif { motif: label.clone(), why };
         let w = pwm.width();
         if w == 0 {
             return Err(invalid("has no positions".into()));
         }
         if w > MAX_WIDTH {
-            return Err(invalid(format!(
-                "width {w} is too wide for exact p-values (max {MAX_WIDTH})"
-            )));
+            return Err(invalid(format!("width {w} is too wide for exact p-values (max {MAX_WIDTH})")));
         }
         if range == 0 || range > MAX_RANGE {
             return Err(invalid(format!("range {range} is outside 1..={MAX_RANGE}")));
@@ -94,29 +89,17 @@ impl ScoreDistribution {
         }
         // MEME 5 scale_pssm: integer offset and scale, so that cells lie in 0..=range.
         let offset = lo.floor();
-        let spread = if hi - offset > 1e-12 {
-            hi - offset
-        } else {
-            1.0
-        };
+        let spread = if hi - offset > 1e-12 { hi - offset } else { 1.0 };
         let scale = (f64::from(range) / spread).floor().max(1.0);
         let cap = f64::from(range).max(((hi - offset) * scale).round());
-        let int_scores: Vec<[u32; 4]> = pwm
-            .scores
-            .iter()
-            .map(|row| row.map(|x| (((x - offset) * scale).round()).clamp(0.0, cap) as u32))
-            .collect();
+        let int_scores: Vec<[u32; 4]> =
+            pwm.scores.iter().map(|row| row.map(|x| (((x - offset) * scale).round()).clamp(0.0, cap) as u32)).collect();
 
         // pdf by convolution, position by position; after i positions scores lie in 0..=max_i.
-        let row_max: Vec<usize> = int_scores
-            .iter()
-            .map(|r| *r.iter().max().unwrap_or(&0) as usize)
-            .collect();
+        let row_max: Vec<usize> = int_scores.iter().map(|r| *r.iter().max().unwrap_or(&0) as usize).collect();
         let bins = row_max.iter().sum::<usize>() + 1;
         if bins > MAX_BINS {
-            return Err(invalid(format!(
-                "{bins} score bins exceed the maximum of {MAX_BINS}"
-            )));
+            return Err(invalid(format!("{bins} score bins exceed the maximum of {MAX_BINS}")));
         }
         let mut pdf = vec![0.0f64; bins];
         let mut next = vec![0.0f64; bins];
@@ -141,14 +124,7 @@ impl ScoreDistribution {
             acc += pdf[k];
             sf[k] = acc.min(1.0);
         }
-        Ok(ScoreDistribution {
-            scale,
-            offset,
-            range,
-            int_scores,
-            pdf,
-            sf,
-        })
+        Ok(ScoreDistribution { scale, offset, range, int_scores, pdf, sf })
     }
 
     /// The distribution of the reverse-complement matrix, *for a strand-symmetric background*
@@ -159,12 +135,7 @@ impl ScoreDistribution {
             return None;
         }
         let mut rc = self.clone();
-        rc.int_scores = self
-            .int_scores
-            .iter()
-            .rev()
-            .map(|r| [r[3], r[2], r[1], r[0]])
-            .collect();
+        rc.int_scores = self.int_scores.iter().rev().map(|r| [r[3], r[2], r[1], r[0]]).collect();
         Some(rc)
     }
 
@@ -175,10 +146,7 @@ impl ScoreDistribution {
 
     /// Largest integer window score.
     pub fn max_int_score(&self) -> u64 {
-        self.int_scores
-            .iter()
-            .map(|r| u64::from(*r.iter().max().unwrap_or(&0)))
-            .sum()
+        self.int_scores.iter().map(|r| u64::from(*r.iter().max().unwrap_or(&0))).sum()
     }
 
     /// Integer score of a window of exactly `width` bases; `None` for another length or a base
@@ -198,11 +166,7 @@ impl ScoreDistribution {
     /// maximum for scores outside the matrix's range).
     pub fn to_int(&self, score: f64) -> i64 {
         let k = ((score - self.width() as f64 * self.offset) * self.scale).round();
-        if k.is_nan() {
-            0
-        } else {
-            k.clamp(-1e15, 1e15) as i64
-        }
+        if k.is_nan() { 0 } else { k.clamp(-1e15, 1e15) as i64 }
     }
 
     /// Integer score -> bits: `k / scale + w * offset`.
@@ -212,11 +176,7 @@ impl ScoreDistribution {
 
     /// `P(S = k)` for integer score `k` (0 above the maximum).
     pub fn pmf(&self, k: u64) -> f64 {
-        usize::try_from(k)
-            .ok()
-            .and_then(|k| self.pdf.get(k))
-            .copied()
-            .unwrap_or(0.0)
+        usize::try_from(k).ok().and_then(|k| self.pdf.get(k)).copied().unwrap_or(0.0)
     }
 
     /// `P(S >= k)` for integer score `k`: 1 for `k <= 0`, 0 above the maximum.
@@ -224,11 +184,7 @@ impl ScoreDistribution {
         if k <= 0 {
             return 1.0;
         }
-        usize::try_from(k)
-            .ok()
-            .and_then(|k| self.sf.get(k))
-            .copied()
-            .unwrap_or(0.0)
+        usize::try_from(k).ok().and_then(|k| self.sf.get(k)).copied().unwrap_or(0.0)
     }
 
     /// p-value of a score in bits: `P(S >= to_int(score))` under the background.
@@ -248,9 +204,7 @@ impl ScoreDistribution {
         // sf is non-increasing: binary search for the first k with sf[k] <= p, then move up to
         // the first score that some window actually has.
         let idx = self.sf.partition_point(|&v| v > p);
-        (idx..self.pdf.len())
-            .find(|&k| self.pdf[k] > 0.0)
-            .map(|k| k as u64)
+        (idx..self.pdf.len()).find(|&k| self.pdf[k] > 0.0).map(|k| k as u64)
     }
 
     /// [`int_threshold`](Self::int_threshold) in bits.

@@ -49,9 +49,7 @@ pub struct LogOddsPwm {
 /// returns it renormalised.
 pub fn validate_background(bg: [f64; 4]) -> Result<[f64; 4], MotifError> {
     let sum: f64 = bg.iter().sum();
-    if bg.iter().any(|v| !v.is_finite() || *v <= 0.0)
-        || (sum - 1.0).abs() > BACKGROUND_SUM_TOLERANCE
-    {
+    if bg.iter().any(|v| !v.is_finite() || *v <= 0.0) || (sum - 1.0).abs() > BACKGROUND_SUM_TOLERANCE {
         return Err(MotifError::InvalidBackground(bg));
     }
     Ok(bg.map(|v| v / sum))
@@ -68,25 +66,15 @@ pub fn symmetrize_background(bg: [f64; 4]) -> [f64; 4] {
 impl LogOddsPwm {
     /// Log-odds matrix of `motif` against `background` with total pseudocount `pseudocount`
     /// (see the module docs for the formula).
-    pub fn from_motif(
-        motif: &Motif,
-        background: [f64; 4],
-        pseudocount: f64,
-    ) -> Result<Self, MotifError> {
+    pub fn from_motif(motif: &Motif, background: [f64; 4], pseudocount: f64) -> Result<Self, MotifError> {
         let bg = validate_background(background)?;
         if !pseudocount.is_finite() || pseudocount < 0.0 {
             return Err(MotifError::InvalidPseudocount(pseudocount));
         }
         if motif.probs.is_empty() {
-            return Err(MotifError::InvalidMotif {
-                motif: motif.label(),
-                why: "has no positions".into(),
-            });
+            return Err(MotifError::InvalidMotif { motif: motif.label(), why: "has no positions".into() });
         }
-        let n = motif
-            .nsites
-            .filter(|n| n.is_finite() && *n > 0.0)
-            .unwrap_or(DEFAULT_NSITES);
+        let n = motif.nsites.filter(|n| n.is_finite() && *n > 0.0).unwrap_or(DEFAULT_NSITES);
         let probs: Vec<[f64; 4]> = motif
             .probs
             .iter()
@@ -94,40 +82,17 @@ impl LogOddsPwm {
                 let mut out = [0.0; 4];
                 for b in 0..4 {
                     let p = (row[b] * n + pseudocount * bg[b]) / (n + pseudocount);
-                    out[b] = if p.is_finite() {
-                        p.max(MIN_PROBABILITY)
-                    } else {
-                        MIN_PROBABILITY
-                    };
+                    out[b] = if p.is_finite() { p.max(MIN_PROBABILITY) } else { MIN_PROBABILITY };
                 }
                 out
             })
             .collect();
-        Ok(Self::from_probs(
-            motif.id.clone(),
-            motif.name.clone(),
-            bg,
-            probs,
-        ))
+        Ok(Self::from_probs(motif.id.clone(), motif.name.clone(), bg, probs))
     }
 
-    fn from_probs(
-        motif_id: String,
-        motif_name: Option<String>,
-        background: [f64; 4],
-        probs: Vec<[f64; 4]>,
-    ) -> Self {
-        let scores = probs
-            .iter()
-            .map(|row| std::array::from_fn(|b| (row[b] / background[b]).log2()))
-            .collect();
-        LogOddsPwm {
-            motif_id,
-            motif_name,
-            background,
-            probs,
-            scores,
-        }
+    fn from_probs(motif_id: String, motif_name: Option<String>, background: [f64; 4], probs: Vec<[f64; 4]>) -> Self {
+        let scores = probs.iter().map(|row| std::array::from_fn(|b| (row[b] / background[b]).log2())).collect();
+        LogOddsPwm { motif_id, motif_name, background, probs, scores }
     }
 
     /// Number of positions.
@@ -138,18 +103,8 @@ impl LogOddsPwm {
     /// The matrix for the reverse strand: probabilities reversed and complemented (A<->T,
     /// C<->G), log-odds against the same background.
     pub fn reverse_complement(&self) -> Self {
-        let probs = self
-            .probs
-            .iter()
-            .rev()
-            .map(|r| [r[3], r[2], r[1], r[0]])
-            .collect();
-        Self::from_probs(
-            self.motif_id.clone(),
-            self.motif_name.clone(),
-            self.background,
-            probs,
-        )
+        let probs = self.probs.iter().rev().map(|r| [r[3], r[2], r[1], r[0]]).collect();
+        Self::from_probs(self.motif_id.clone(), self.motif_name.clone(), self.background, probs)
     }
 
     /// Score (bits) of a window of exactly [`width`](Self::width) bases; `None` if the length
@@ -167,17 +122,11 @@ impl LogOddsPwm {
 
     /// Lowest possible window score.
     pub fn min_score(&self) -> f64 {
-        self.scores
-            .iter()
-            .map(|r| r.iter().copied().fold(f64::INFINITY, f64::min))
-            .sum()
+        self.scores.iter().map(|r| r.iter().copied().fold(f64::INFINITY, f64::min)).sum()
     }
 
     /// Highest possible window score.
     pub fn max_score(&self) -> f64 {
-        self.scores
-            .iter()
-            .map(|r| r.iter().copied().fold(f64::NEG_INFINITY, f64::max))
-            .sum()
+        self.scores.iter().map(|r| r.iter().copied().fold(f64::NEG_INFINITY, f64::max)).sum()
     }
 }

@@ -146,18 +146,9 @@ impl Scanner {
                 None => ScoreDistribution::with_range(&reverse, options.range)?,
             };
             let thresholds = [forward_dist.int_threshold(p), reverse_dist.int_threshold(p)];
-            compiled.push(CompiledMotif {
-                forward,
-                forward_dist,
-                reverse,
-                reverse_dist,
-                thresholds,
-            });
+            compiled.push(CompiledMotif { forward, forward_dist, reverse, reverse_dist, thresholds });
         }
-        Ok(Scanner {
-            options,
-            motifs: compiled,
-        })
+        Ok(Scanner { options, motifs: compiled })
     }
 
     /// The settings.
@@ -174,17 +165,10 @@ impl Scanner {
     pub fn scan(&self, seq: &[u8]) -> Vec<Hit> {
         let mut hits = Vec::new();
         // Position of the next non-ACGT byte at or after each index, to skip windows with N.
-        let codes: Vec<u8> = seq
-            .iter()
-            .map(|&b| base_index(b).map_or(u8::MAX, |i| i as u8))
-            .collect();
+        let codes: Vec<u8> = seq.iter().map(|&b| base_index(b).map_or(u8::MAX, |i| i as u8)).collect();
         let mut next_bad = vec![seq.len(); seq.len() + 1];
         for i in (0..seq.len()).rev() {
-            next_bad[i] = if codes[i] == u8::MAX {
-                i
-            } else {
-                next_bad[i + 1]
-            };
+            next_bad[i] = if codes[i] == u8::MAX { i } else { next_bad[i + 1] };
         }
         for m in &self.motifs {
             let w = m.forward.width();
@@ -219,28 +203,15 @@ impl Scanner {
             Strand::Reverse => (&m.reverse, &m.reverse_dist, m.thresholds[1]),
         };
         let Some(thr) = thr else { return };
-        let k: u64 = dist
-            .int_scores
-            .iter()
-            .zip(window)
-            .map(|(row, &c)| u64::from(row[c as usize]))
-            .sum();
+        let k: u64 = dist.int_scores.iter().zip(window).map(|(row, &c)| u64::from(row[c as usize])).sum();
         if k < thr {
             return;
         }
-        let score: f64 = pwm
-            .scores
-            .iter()
-            .zip(window)
-            .map(|(row, &c)| row[c as usize])
-            .sum();
+        let score: f64 = pwm.scores.iter().zip(window).map(|(row, &c)| row[c as usize]).sum();
         let w = window.len();
         let site = &seq[start..start + w];
         let matched: String = match strand {
-            Strand::Forward => site
-                .iter()
-                .map(|b| b.to_ascii_uppercase() as char)
-                .collect(),
+            Strand::Forward => site.iter().map(|b| b.to_ascii_uppercase() as char).collect(),
             Strand::Reverse => site.iter().rev().map(|&b| complement(b) as char).collect(),
         };
         hits.push(Hit {

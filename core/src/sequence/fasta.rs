@@ -8,7 +8,7 @@ use std::io::{BufRead, Read};
 use noodles_fasta as noodles;
 
 use super::line_counter::LineCounter;
-use super::{validate, RecordLocation, RecordProblem, SequenceError, SequenceRecord};
+use super::{RecordLocation, RecordProblem, SequenceError, SequenceRecord, validate};
 
 /// Reads validated records one at a time from a FASTA stream.
 pub struct Reader<R> {

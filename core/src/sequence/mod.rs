@@ -75,7 +75,9 @@ const IUPAC_AMBIGUITY: &[u8] = b"RYSWKMBDHVryswkmbdhv";
 
 /// Checks that every letter is `ACGTN` (any case); the error names the first offending position.
 pub fn validate(sequence: &[u8], at: impl FnOnce() -> RecordLocation) -> Result<(), SequenceError> {
-    let Some(i) = sequence.iter().position(|b| !matches!(b, b'A' | b'C' | b'G' | b'T' | b'N' | b'a' | b'c' | b'g' | b't' | b'n')) else {
+    let Some(i) =
+        sequence.iter().position(|b| !matches!(b, b'A' | b'C' | b'G' | b'T' | b'N' | b'a' | b'c' | b'g' | b't' | b'n'))
+    else {
         return Ok(());
     };
     let byte = sequence[i];

@@ -1,6 +1,6 @@
 //! A plain pasted sequence: bases over any number of lines, whitespace ignored.
 
-use super::{validate, RecordLocation, SequenceError, SequenceRecord};
+use super::{RecordLocation, SequenceError, SequenceRecord, validate};
 
 /// Name given to a pasted sequence that has none.
 pub const PASTED_NAME: &str = "sequence";
@@ -8,11 +8,7 @@ pub const PASTED_NAME: &str = "sequence";
 /// Parses a pasted sequence. Whitespace (spaces, tabs, line breaks) is dropped; positions in
 /// errors count bases only.
 pub fn parse(input: &[u8]) -> Result<SequenceRecord, SequenceError> {
-    let leading_lines = input
-        .iter()
-        .take_while(|b| b.is_ascii_whitespace())
-        .filter(|&&b| b == b'\n')
-        .count();
+    let leading_lines = input.iter().take_while(|b| b.is_ascii_whitespace()).filter(|&&b| b == b'\n').count();
     let sequence: Vec<u8> = input.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
     if sequence.is_empty() {
         return Err(SequenceError::NoSequence);

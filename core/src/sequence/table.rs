@@ -1,6 +1,6 @@
 //! Tables of sequences and measurements: TSV or CSV with a header row, columns chosen by name.
 
-use super::{validate, RecordLocation, SequenceError};
+use super::{RecordLocation, SequenceError, validate};
 
 /// Which columns of a table to read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -60,17 +60,10 @@ pub fn parse(input: &[u8], spec: &TableSpec) -> Result<Table, SequenceError> {
 /// A table of targets alone (no sequence column named) is read too.
 pub fn parse_rows(input: &[u8], spec: &TableSpec) -> Result<(Vec<String>, Vec<RowResult>), SequenceError> {
     let delimiter = spec.delimiter.unwrap_or_else(|| sniff_delimiter(input));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(input);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_error(e, 1))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(false).from_reader(input);
+    let header: Vec<String> =
+        reader.headers().map_err(|e| csv_error(e, 1))?.iter().map(|h| h.trim().to_string()).collect();
     if header.iter().all(String::is_empty) {
         return Err(SequenceError::TableHeader("the table is empty: no header row".into()));
     }
@@ -117,7 +110,13 @@ impl Columns {
         })
     }
 
-    fn row(&self, header: &[String], record: &csv::StringRecord, index: usize, line: usize) -> Result<TableRow, SequenceError> {
+    fn row(
+        &self,
+        header: &[String],
+        record: &csv::StringRecord,
+        index: usize,
+        line: usize,
+    ) -> Result<TableRow, SequenceError> {
         let id = match self.id {
             Some(i) => record[i].trim().to_string(),
             None => format!("row{index}"),

@@ -2,7 +2,7 @@
 
 use noodles_vcf::variant::record::{AlternateBases as _, Ids as _};
 
-use super::{check_bases, Coordinates, Variant, VariantError};
+use super::{Coordinates, Variant, VariantError, check_bases};
 
 /// Parses one VCF data line into one variant per ALT allele. Symbolic alleles (`<DEL>`),
 /// breakends and `*` cannot be applied to a sequence and are errors.
@@ -11,7 +11,8 @@ pub fn parse_vcf_line(text: &str, line: usize, coordinates: &Coordinates) -> Res
     // Pasted lines often stop after ALT; QUAL, FILTER and INFO are missing ('.') by definition.
     let missing = 8usize.saturating_sub(text.split('\t').count());
     let text = format!("{text}{}", "\t.".repeat(missing));
-    let record = noodles_vcf::Record::try_from(text.as_bytes()).map_err(|e| syntax(format!("not a VCF data line: {e}")))?;
+    let record =
+        noodles_vcf::Record::try_from(text.as_bytes()).map_err(|e| syntax(format!("not a VCF data line: {e}")))?;
     let chrom = record.reference_sequence_name();
     if let Some(expected) = &coordinates.chrom
         && chrom != expected
@@ -41,7 +42,9 @@ pub fn parse_vcf_line(text: &str, line: usize, coordinates: &Coordinates) -> Res
         .iter()
         .map(|alt| {
             if alt.starts_with('<') || alt.contains('[') || alt.contains(']') || alt == "*" {
-                return Err(syntax(format!("ALT '{alt}' is symbolic; only literal bases can be applied to a sequence")));
+                return Err(syntax(format!(
+                    "ALT '{alt}' is symbolic; only literal bases can be applied to a sequence"
+                )));
             }
             let alternate = check_bases(alt, "ALT", line)?;
             let id = match ids.first() {
@@ -71,7 +74,10 @@ mod tests {
     fn rejects_what_cannot_be_applied() {
         let c = Coordinates::default();
         let msg = |t: &str| parse_vcf_line(t, 3, &c).unwrap_err().to_string();
-        assert_eq!(msg("s\t5\t.\tA\t<DEL>"), "line 3: ALT '<DEL>' is symbolic; only literal bases can be applied to a sequence");
+        assert_eq!(
+            msg("s\t5\t.\tA\t<DEL>"),
+            "line 3: ALT '<DEL>' is symbolic; only literal bases can be applied to a sequence"
+        );
         assert_eq!(msg("s\t5\t.\tA\t."), "line 3: ALT is '.', no alternate allele");
         assert!(msg("s\tfive\t.\tA\tG").starts_with("line 3: POS"), "{}", msg("s\tfive\t.\tA\tG"));
     }

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use regula_core::sequence::{fasta, table, SequenceError};
+use regula_core::sequence::{SequenceError, fasta, table};
 
 use super::genome::{Genome, Strand};
 
@@ -162,10 +162,9 @@ fn join_fasta(fasta_path: &Path, targets_path: &Path, columns: &Columns) -> Resu
         .into_iter()
         .map(|row| {
             let r = row.map_err(row_failure)?;
-            let sequence = by_name
-                .get(&r.id)
-                .cloned()
-                .ok_or_else(|| (r.line, r.id.clone(), format!("no record named '{}' in {}", r.id, fasta_path.display())))?;
+            let sequence = by_name.get(&r.id).cloned().ok_or_else(|| {
+                (r.line, r.id.clone(), format!("no record named '{}' in {}", r.id, fasta_path.display()))
+            })?;
             Ok(Example {
                 chrom: chrom_at.map(|i| r.texts[i].clone()),
                 split: split_at.map(|i| r.texts[i].clone()),
@@ -178,8 +177,18 @@ fn join_fasta(fasta_path: &Path, targets_path: &Path, columns: &Columns) -> Resu
         .collect())
 }
 
-fn cut_windows(genome_path: &Path, tss_path: &Path, columns: &Columns, tss: &TssColumns, upstream: u64, downstream: u64) -> Result<Vec<RawRow>, DataError> {
-    let chrom_column = columns.chrom.clone().ok_or_else(|| DataError::Usage("cutting promoter windows needs the chromosome column to be named".into()))?;
+fn cut_windows(
+    genome_path: &Path,
+    tss_path: &Path,
+    columns: &Columns,
+    tss: &TssColumns,
+    upstream: u64,
+    downstream: u64,
+) -> Result<Vec<RawRow>, DataError> {
+    let chrom_column = columns
+        .chrom
+        .clone()
+        .ok_or_else(|| DataError::Usage("cutting promoter windows needs the chromosome column to be named".into()))?;
     let records = fasta::parse(&read(genome_path)?).map_err(|error| input_error(genome_path, error))?;
     let genome = Genome::from_records(records);
     let bytes = read(tss_path)?;
@@ -199,18 +208,16 @@ fn cut_windows(genome_path: &Path, tss_path: &Path, columns: &Columns, tss: &Tss
             let r = row.map_err(row_failure)?;
             let fail = |message: String| (r.line, r.id.clone(), message);
             let (position, strand, chrom) = (&r.texts[0], &r.texts[1], &r.texts[2]);
-            let position: u64 = position
-                .parse()
-                .map_err(|_| fail(format!("TSS position '{position}' is not a whole number")))?;
+            let position: u64 =
+                position.parse().map_err(|_| fail(format!("TSS position '{position}' is not a whole number")))?;
             let tss0 = if tss.zero_based {
                 position
             } else {
                 position.checked_sub(1).ok_or_else(|| fail("TSS position 0 in a 1-based column".into()))?
             };
             let strand = Strand::parse(strand).ok_or_else(|| fail(format!("strand '{strand}' is not '+' or '-'")))?;
-            let window = genome
-                .promoter_window(chrom, tss0, strand, upstream, downstream)
-                .map_err(|e| fail(e.to_string()))?;
+            let window =
+                genome.promoter_window(chrom, tss0, strand, upstream, downstream).map_err(|e| fail(e.to_string()))?;
             regula_core::sequence::validate(&window, || regula_core::sequence::RecordLocation {
                 index: 0,
                 name: r.id.clone(),
@@ -286,7 +293,10 @@ fn check(path: &Path, columns: &Columns, rows: Vec<RawRow>, skip_bad: bool) -> R
         }
     }
     if dataset.examples.is_empty() {
-        let first = dataset.skipped.first().map_or("the table is empty".to_string(), |s| format!("line {}: {}", s.line, s.reason));
+        let first = dataset
+            .skipped
+            .first()
+            .map_or("the table is empty".to_string(), |s| format!("line {}: {}", s.line, s.reason));
         return Err(DataError::NoRows { path: path_text, skipped: dataset.skipped.len(), first });
     }
     Ok(dataset)

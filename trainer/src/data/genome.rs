@@ -39,7 +39,9 @@ impl Strand {
 pub enum WindowError {
     #[error("chromosome '{chrom}' is not in the genome FASTA (it has: {available})")]
     UnknownChromosome { chrom: String, available: String },
-    #[error("the window {chrom}:{start}-{end} (0-based, half-open) runs past the genome sequence, which covers {chrom}:{have_start}-{have_end}")]
+    #[error(
+        "the window {chrom}:{start}-{end} (0-based, half-open) runs past the genome sequence, which covers {chrom}:{have_start}-{have_end}"
+    )]
     OutOfBounds { chrom: String, start: i64, end: i64, have_start: u64, have_end: u64 },
 }
 
@@ -66,11 +68,20 @@ impl Genome {
     }
 
     /// The window around a TSS at 0-based `tss` on `strand`.
-    pub fn promoter_window(&self, chrom: &str, tss: u64, strand: Strand, upstream: u64, downstream: u64) -> Result<Vec<u8>, WindowError> {
+    pub fn promoter_window(
+        &self,
+        chrom: &str,
+        tss: u64,
+        strand: Strand,
+        upstream: u64,
+        downstream: u64,
+    ) -> Result<Vec<u8>, WindowError> {
         let tss = tss as i64;
         match strand {
             Strand::Forward => self.window(chrom, tss - upstream as i64, tss + downstream as i64),
-            Strand::Reverse => Ok(reverse_complement(&self.window(chrom, tss - downstream as i64 + 1, tss + upstream as i64 + 1)?)),
+            Strand::Reverse => {
+                Ok(reverse_complement(&self.window(chrom, tss - downstream as i64 + 1, tss + upstream as i64 + 1)?))
+            }
         }
     }
 
@@ -100,7 +111,12 @@ mod tests {
 
     fn genome() -> Genome {
         // 0-based positions 100..110 of chromosome 7.
-        let r = SequenceRecord { name: "chr7:101-110".into(), description: None, sequence: b"AACCGGTTAC".to_vec(), line: 1 };
+        let r = SequenceRecord {
+            name: "chr7:101-110".into(),
+            description: None,
+            sequence: b"AACCGGTTAC".to_vec(),
+            line: 1,
+        };
         Genome::from_records(vec![r])
     }
 

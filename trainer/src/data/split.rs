@@ -120,7 +120,11 @@ pub fn split(rows: &[RowInfo], strategy: &SplitStrategy) -> Result<Split, SplitE
                     "valid" | "validation" | "val" => out.valid.push(i),
                     "test" => out.test.push(i),
                     _ => {
-                        return Err(SplitError::BadColumnValue { id: row.id.into(), line: row.line, value: value.into() });
+                        return Err(SplitError::BadColumnValue {
+                            id: row.id.into(),
+                            line: row.line,
+                            value: value.into(),
+                        });
                     }
                 }
             }
@@ -212,7 +216,8 @@ mod tests {
         for (row, chrom) in r.iter_mut().zip(["chr1", "chr8", "chr9", "chr1"]) {
             row.chrom = Some(chrom);
         }
-        let s = split(&r, &SplitStrategy::Chromosome { valid: vec!["chr8".into()], test: vec!["chr9".into()] }).unwrap();
+        let s =
+            split(&r, &SplitStrategy::Chromosome { valid: vec!["chr8".into()], test: vec!["chr9".into()] }).unwrap();
         assert_eq!(s, Split { train: vec![0, 3], valid: vec![1], test: vec![2] });
         for (row, v) in r.iter_mut().zip(["train", "Validation", "test", "bogus"]) {
             row.split_value = Some(v);
@@ -240,9 +245,11 @@ mod tests {
     #[test]
     fn bad_fractions_and_empty_sets_are_errors() {
         let r = rows(&["a", "b"]);
-        let e = split(&r, &SplitStrategy::Random { valid: 0.6, test: 0.5, seed: 0, grouping: Grouping::None }).unwrap_err();
+        let e =
+            split(&r, &SplitStrategy::Random { valid: 0.6, test: 0.5, seed: 0, grouping: Grouping::None }).unwrap_err();
         assert_eq!(e.to_string(), "split fractions must be in [0, 1) and sum below 1; got validation 0.6 and test 0.5");
-        let e = split(&r, &SplitStrategy::Random { valid: 0.1, test: 0.0, seed: 0, grouping: Grouping::None }).unwrap_err();
+        let e =
+            split(&r, &SplitStrategy::Random { valid: 0.1, test: 0.0, seed: 0, grouping: Grouping::None }).unwrap_err();
         assert_eq!(e, SplitError::NoValidation);
     }
 }

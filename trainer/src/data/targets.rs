@@ -15,7 +15,9 @@ pub struct TargetTransform {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum TargetError {
-    #[error("line {line}: row '{id}': target '{target}' is {value}; log{base} needs values above {min} (the pseudocount is {pseudocount})")]
+    #[error(
+        "line {line}: row '{id}': target '{target}' is {value}; log{base} needs values above {min} (the pseudocount is {pseudocount})"
+    )]
     LogDomain { line: usize, id: String, target: String, value: f64, base: f64, min: f64, pseudocount: f64 },
     #[error("target '{target}' has the same value ({value}) on every training row; it cannot be standardised")]
     Constant { target: String, value: f64 },
@@ -116,8 +118,14 @@ mod tests {
         let d = data(&[0.5, -1.0]);
         let log = Some(LogTransform { base: 10.0, pseudocount: 1.0 });
         let e = TargetTransform { log, standardise: false }.fit(&d, &[0]).unwrap_err();
-        assert_eq!(e.to_string(), "line 3: row 'g1': target 'expr' is -1; log10 needs values above -1 (the pseudocount is 1)");
+        assert_eq!(
+            e.to_string(),
+            "line 3: row 'g1': target 'expr' is -1; log10 needs values above -1 (the pseudocount is 1)"
+        );
         let e = TargetTransform { log: None, standardise: true }.fit(&data(&[2.0, 2.0]), &[0, 1]).unwrap_err();
-        assert_eq!(e.to_string(), "target 'expr' has the same value (2) on every training row; it cannot be standardised");
+        assert_eq!(
+            e.to_string(),
+            "target 'expr' has the same value (2) on every training row; it cannot be standardised"
+        );
     }
 }

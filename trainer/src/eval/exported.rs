@@ -12,7 +12,7 @@ use crate::eval::report::{Predictions, Report};
 use crate::exported::ExportedModel;
 use crate::fit::evaluate::{in_measured_units, predict_rows, score, split_metrics};
 use crate::fit::plan::Plan;
-use crate::fit::run::{load_and_split, FitError, CONFIG_FILE};
+use crate::fit::run::{CONFIG_FILE, FitError, load_and_split};
 use crate::options::FitOptions;
 use crate::runtime::RuntimeConfig;
 
@@ -26,11 +26,18 @@ pub enum EvalSet {
 }
 
 /// Metrics per set (`validation`, `test` or `all`) and the report behind them.
-pub fn evaluate_model(dir: &Path, overrides: FitOptions, set: EvalSet, runtime: &RuntimeConfig) -> Result<(BTreeMap<String, SplitMetrics>, Report), FitError> {
+pub fn evaluate_model(
+    dir: &Path,
+    overrides: FitOptions,
+    set: EvalSet,
+    runtime: &RuntimeConfig,
+) -> Result<(BTreeMap<String, SplitMetrics>, Report), FitError> {
     let mut model = ExportedModel::load(dir, runtime)?;
     let config_path = dir.join(CONFIG_FILE);
     let config = match std::fs::read_to_string(&config_path) {
-        Ok(text) => FitOptions::from_toml(&text).map_err(|e| FitError::Usage(format!("{}: {e}", config_path.display())))?,
+        Ok(text) => {
+            FitOptions::from_toml(&text).map_err(|e| FitError::Usage(format!("{}: {e}", config_path.display())))?
+        }
         Err(_) => FitOptions::default(),
     };
     // `out` only matters for training; keep the model folder so resolving succeeds.
@@ -43,21 +50,29 @@ pub fn evaluate_model(dir: &Path, overrides: FitOptions, set: EvalSet, runtime: 
     };
     let names: Vec<&str> = model.manifest.targets.iter().map(|t| t.name.as_str()).collect();
     if data.target_names.iter().map(String::as_str).ne(names.iter().copied()) {
-        return Err(FitError::Usage(format!("the data's targets ({}) are not the model's ({})", data.target_names.join(", "), names.join(", "))));
+        return Err(FitError::Usage(format!(
+            "the data's targets ({}) are not the model's ({})",
+            data.target_names.join(", "),
+            names.join(", ")
+        )));
     }
     let sets: Vec<(String, Vec<usize>)> = match set {
         EvalSet::All => vec![("all".into(), (0..data.examples.len()).collect())],
-        EvalSet::Split => {
-            [("validation", split.valid), ("test", split.test)].into_iter().filter(|(_, r)| !r.is_empty()).map(|(n, r)| (n.to_string(), r)).collect()
-        }
+        EvalSet::Split => [("validation", split.valid), ("test", split.test)]
+            .into_iter()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(n, r)| (n.to_string(), r))
+            .collect(),
     };
     let normalisation: Vec<_> = model.manifest.targets.iter().map(|t| t.normalisation.clone()).collect();
-    let mut report = Report { model: model.manifest.name.clone(), metric: plan.train.metric.clone(), ..Default::default() };
+    let mut report =
+        Report { model: model.manifest.name.clone(), metric: plan.train.metric.clone(), ..Default::default() };
     let mut out = BTreeMap::new();
     for (name, rows) in sets {
         // The very path training evaluated with: branches encoded (and flipped) one by one.
         let raw = predict_rows(model.predictor(), &data, &rows, plan.train.rc_average)?;
-        let (metrics, values): (_, BTreeMap<String, Predictions>) = score(task, &data, &rows, &in_measured_units(task, &raw, &normalisation));
+        let (metrics, values): (_, BTreeMap<String, Predictions>) =
+            score(task, &data, &rows, &in_measured_units(task, &raw, &normalisation));
         out.insert(name.clone(), split_metrics(rows.len(), &metrics));
         report.metrics.insert(name.clone(), metrics);
         report.predictions.insert(name, values);

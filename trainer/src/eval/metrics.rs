@@ -94,7 +94,11 @@ pub fn auprc(scores: &[f64], labels: &[bool]) -> f64 {
         // All items tied at this score enter together.
         let mut j = i;
         while j < order.len() && scores[order[j]] == scores[order[i]] {
-            if labels[order[j]] { tp += 1 } else { fp += 1 }
+            if labels[order[j]] {
+                tp += 1
+            } else {
+                fp += 1
+            }
             j += 1;
         }
         let recall = tp as f64 / positives as f64;
@@ -155,7 +159,12 @@ pub fn task_metrics(kind: TaskKind, pred: &[f64], truth: &[f64]) -> TaskMetrics 
 
 /// Metrics per task for column-major `[task][row]` predictions, plus `overall`: the mean of
 /// each metric over tasks (the usual multi-task summary; equal to the task for one task).
-pub fn evaluate(kind: TaskKind, task_names: &[String], pred: &[Vec<f64>], truth: &[Vec<f64>]) -> BTreeMap<String, TaskMetrics> {
+pub fn evaluate(
+    kind: TaskKind,
+    task_names: &[String],
+    pred: &[Vec<f64>],
+    truth: &[Vec<f64>],
+) -> BTreeMap<String, TaskMetrics> {
     assert_eq!(task_names.len(), pred.len());
     assert_eq!(pred.len(), truth.len());
     let mut out: BTreeMap<String, TaskMetrics> = task_names

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::TaskMetrics;
-use super::svg::{bar_chart, line_chart, scatter, Series};
+use super::svg::{Series, bar_chart, line_chart, scatter};
 
 /// One epoch of training.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -75,7 +75,8 @@ impl Report {
         }
         h += "</table><h2>Metrics</h2>";
         for (split, tasks) in &self.metrics {
-            let names: Vec<&String> = tasks.values().flat_map(|m| m.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            let names: Vec<&String> =
+                tasks.values().flat_map(|m| m.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
             let _ = write!(h, "<h3>{}</h3><table><tr><th>task</th>", esc(split));
             names.iter().for_each(|n| h += &format!("<th>{}</th>", esc(n)));
             h += "</tr>";
@@ -89,13 +90,17 @@ impl Report {
             h += "</table>";
         }
         h += "<h2>Plots</h2><div class=\"plots\">";
-        let epochs = |f: fn(&EpochRecord) -> f64| self.history.iter().map(|e| (e.epoch as f64, f(e))).collect::<Vec<_>>();
+        let epochs =
+            |f: fn(&EpochRecord) -> f64| self.history.iter().map(|e| (e.epoch as f64, f(e))).collect::<Vec<_>>();
         if !self.history.is_empty() {
             h += &line_chart(
                 "loss per epoch",
                 "epoch",
                 "loss",
-                &[Series { name: "train", points: epochs(|e| e.train_loss) }, Series { name: "validation", points: epochs(|e| e.valid_loss) }],
+                &[
+                    Series { name: "train", points: epochs(|e| e.train_loss) },
+                    Series { name: "validation", points: epochs(|e| e.valid_loss) },
+                ],
             );
             h += &line_chart(
                 &format!("validation {}", self.metric),
@@ -121,9 +126,18 @@ impl Report {
         }
         h += "</div>";
         if !self.skipped.is_empty() {
-            let _ = write!(h, "<h2>Rows left out ({})</h2><table><tr><th>line</th><th>id</th><th>reason</th></tr>", self.skipped.len());
+            let _ = write!(
+                h,
+                "<h2>Rows left out ({})</h2><table><tr><th>line</th><th>id</th><th>reason</th></tr>",
+                self.skipped.len()
+            );
             for (line, id, reason) in &self.skipped {
-                let _ = write!(h, "<tr><td>{line}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>", esc(id), esc(reason));
+                let _ = write!(
+                    h,
+                    "<tr><td>{line}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
+                    esc(id),
+                    esc(reason)
+                );
             }
             h += "</table>";
         }
@@ -139,13 +153,24 @@ mod tests {
     fn writes_json_that_reads_back_and_html_with_every_plot() {
         let mut r = Report { model: "demo".into(), metric: "pearson".into(), ..Default::default() };
         r.history = (1..=3)
-            .map(|e| EpochRecord { epoch: e, train_loss: 1.0 / e as f64, valid_loss: 1.2 / e as f64, valid_metric: 0.2 * e as f64, learning_rate: 1e-3, seconds: 1.0, train_seconds: 0.8 })
+            .map(|e| EpochRecord {
+                epoch: e,
+                train_loss: 1.0 / e as f64,
+                valid_loss: 1.2 / e as f64,
+                valid_metric: 0.2 * e as f64,
+                learning_rate: 1e-3,
+                seconds: 1.0,
+                train_seconds: 0.8,
+            })
             .collect();
         let m = TaskMetrics::from([("pearson".to_string(), 0.6)]);
         r.metrics.insert("validation".into(), BTreeMap::from([("HepG2".to_string(), m)]));
         r.predictions.insert(
             "validation".into(),
-            BTreeMap::from([("HepG2".to_string(), Predictions { measured: vec![1.0, 2.0], predicted: vec![1.1, 1.9] })]),
+            BTreeMap::from([(
+                "HepG2".to_string(),
+                Predictions { measured: vec![1.0, 2.0], predicted: vec![1.1, 1.9] },
+            )]),
         );
         r.skipped = vec![(7, "b<1>".into(), "target 'y' is missing (NaN)".into())];
         let dir = tempfile::tempdir().unwrap();

@@ -20,7 +20,8 @@ fn escape(text: &str) -> String {
 
 /// Finite range of values, widened when flat so the axis is never zero-length.
 fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) =
+        values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     match (lo.is_finite(), hi > lo) {
         (false, _) => (0.0, 1.0),
         (true, false) => (lo - 0.5, hi + 0.5),
@@ -49,15 +50,43 @@ fn open(title: &str, frame: &Frame, x_label: &str, y_label: &str) -> String {
     );
     let (l, b) = (MARGIN.0, H - MARGIN.2);
     let _ = write!(s, r##"<text x="{}" y="14" text-anchor="middle" font-size="13">{}</text>"##, W / 2.0, escape(title));
-    let _ = write!(s, r##"<line x1="{l}" y1="{b}" x2="{}" y2="{b}" stroke="#333"/><line x1="{l}" y1="{b}" x2="{l}" y2="{}" stroke="#333"/>"##, W - MARGIN.1, MARGIN.3);
+    let _ = write!(
+        s,
+        r##"<line x1="{l}" y1="{b}" x2="{}" y2="{b}" stroke="#333"/><line x1="{l}" y1="{b}" x2="{l}" y2="{}" stroke="#333"/>"##,
+        W - MARGIN.1,
+        MARGIN.3
+    );
     for i in 0..=4 {
         let fx = frame.x.0 + (frame.x.1 - frame.x.0) * i as f64 / 4.0;
         let fy = frame.y.0 + (frame.y.1 - frame.y.0) * i as f64 / 4.0;
-        let _ = write!(s, r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">{}</text>"##, frame.px(fx), b + 14.0, tick(fx));
-        let _ = write!(s, r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#555">{}</text>"##, l - 4.0, frame.py(fy) + 4.0, tick(fy));
+        let _ = write!(
+            s,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">{}</text>"##,
+            frame.px(fx),
+            b + 14.0,
+            tick(fx)
+        );
+        let _ = write!(
+            s,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#555">{}</text>"##,
+            l - 4.0,
+            frame.py(fy) + 4.0,
+            tick(fy)
+        );
     }
-    let _ = write!(s, r##"<text x="{}" y="{}" text-anchor="middle">{}</text>"##, (l + W - MARGIN.1) / 2.0, H - 4.0, escape(x_label));
-    let _ = write!(s, r##"<text transform="translate(12 {}) rotate(-90)" text-anchor="middle">{}</text>"##, (MARGIN.3 + b) / 2.0, escape(y_label));
+    let _ = write!(
+        s,
+        r##"<text x="{}" y="{}" text-anchor="middle">{}</text>"##,
+        (l + W - MARGIN.1) / 2.0,
+        H - 4.0,
+        escape(x_label)
+    );
+    let _ = write!(
+        s,
+        r##"<text transform="translate(12 {}) rotate(-90)" text-anchor="middle">{}</text>"##,
+        (MARGIN.3 + b) / 2.0,
+        escape(y_label)
+    );
     s
 }
 
@@ -80,7 +109,8 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
             .filter(|p| p.1.is_finite())
             .map(|&(x, y)| format!("{:.1},{:.1}", frame.px(x), frame.py(y)))
             .collect();
-        let _ = write!(s, r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#, points.join(" "));
+        let _ =
+            write!(s, r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#, points.join(" "));
         let _ = write!(
             s,
             r#"<text x="{}" y="{}" text-anchor="end" fill="{colour}">{}</text>"#,
@@ -107,7 +137,12 @@ pub fn scatter(title: &str, measured: &[f64], predicted: &[f64]) -> String {
     );
     for (&m, &p) in measured.iter().zip(predicted) {
         if m.is_finite() && p.is_finite() {
-            let _ = write!(s, r##"<circle cx="{:.1}" cy="{:.1}" r="2" fill="#2b6cb0" fill-opacity="0.45"/>"##, frame.px(m), frame.py(p));
+            let _ = write!(
+                s,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="2" fill="#2b6cb0" fill-opacity="0.45"/>"##,
+                frame.px(m),
+                frame.py(p)
+            );
         }
     }
     s + "</svg>"
@@ -135,7 +170,13 @@ pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)]) -> String {
             COLOURS[i % COLOURS.len()],
             escape(label)
         );
-        let _ = write!(s, r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10">{}</text>"#, x + width * 0.35, y1.min(y0) - 3.0, escape(label));
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10">{}</text>"#,
+            x + width * 0.35,
+            y1.min(y0) - 3.0,
+            escape(label)
+        );
     }
     s + "</svg>"
 }
@@ -146,7 +187,12 @@ mod tests {
 
     #[test]
     fn charts_are_well_formed_and_escape_text() {
-        let line = line_chart("loss <train>", "epoch", "loss", &[Series { name: "a&b", points: vec![(1.0, 2.0), (2.0, f64::NAN), (3.0, 1.0)] }]);
+        let line = line_chart(
+            "loss <train>",
+            "epoch",
+            "loss",
+            &[Series { name: "a&b", points: vec![(1.0, 2.0), (2.0, f64::NAN), (3.0, 1.0)] }],
+        );
         assert!(line.starts_with("<svg") && line.ends_with("</svg>"));
         assert!(line.contains("loss &lt;train&gt;") && line.contains("a&amp;b"));
         // The NaN point is left out of the polyline: two points remain.

@@ -13,7 +13,10 @@ use crate::data::dataset::Dataset;
 /// A generator for one purpose at one point of training, independent of everything else drawn.
 pub fn rng_for(seed: u64, epoch: usize, batch: usize, purpose: u64) -> ChaCha8Rng {
     // SplitMix64 finaliser over the combined key: nearby keys give unrelated streams.
-    let mut z = seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (batch as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ purpose.wrapping_mul(0x94D0_49BB_1331_11EB);
+    let mut z = seed
+        ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (batch as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+        ^ purpose.wrapping_mul(0x94D0_49BB_1331_11EB);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     ChaCha8Rng::seed_from_u64(z ^ (z >> 31))
@@ -38,7 +41,12 @@ pub struct Augment {
 
 /// One-hot inputs `[rows, 4, L]` (branches concatenated along the length) for `rows`, each
 /// reverse-complemented if `rc[i]`.
-pub fn encode_rows(data: &Dataset, rows: &[usize], rc: impl Fn(usize) -> bool, shift: impl Fn(usize) -> isize) -> Vec<f32> {
+pub fn encode_rows(
+    data: &Dataset,
+    rows: &[usize],
+    rc: impl Fn(usize) -> bool,
+    shift: impl Fn(usize) -> isize,
+) -> Vec<f32> {
     let total: usize = data.lengths().iter().sum();
     let mut x = vec![0.0; rows.len() * 4 * total];
     let mut joined = Vec::with_capacity(total);
@@ -70,7 +78,14 @@ pub fn shifted(seq: &[u8], by: isize) -> Vec<u8> {
 }
 
 /// Inputs of training batch `batch` of `epoch`, augmented.
-pub fn training_inputs(data: &Dataset, rows: &[usize], augment: Augment, seed: u64, epoch: usize, batch: usize) -> Vec<f32> {
+pub fn training_inputs(
+    data: &Dataset,
+    rows: &[usize],
+    augment: Augment,
+    seed: u64,
+    epoch: usize,
+    batch: usize,
+) -> Vec<f32> {
     let mut rng = rng_for(seed, epoch, batch, AUGMENT);
     let flips: Vec<bool> = rows.iter().map(|_| augment.reverse_complement && rng.random_bool(0.5)).collect();
     // i64, not isize: the draw must not depend on the platform's pointer width.
@@ -86,7 +101,14 @@ mod tests {
     use regula_core::encode::one_hot;
 
     fn data() -> Dataset {
-        let ex = |id: &str, s: &[u8]| Example { id: id.into(), line: 2, sequences: vec![s.to_vec()], targets: vec![1.0], chrom: None, split: None };
+        let ex = |id: &str, s: &[u8]| Example {
+            id: id.into(),
+            line: 2,
+            sequences: vec![s.to_vec()],
+            targets: vec![1.0],
+            chrom: None,
+            split: None,
+        };
         Dataset { target_names: vec!["y".into()], examples: vec![ex("a", b"AACG"), ex("b", b"TTGC")], skipped: vec![] }
     }
 

@@ -59,8 +59,10 @@ impl Checkpoint {
     /// Loads what [`Checkpoint::save`] wrote.
     pub fn load(&self) -> Result<(Snapshot, ParamStore, LoopState), String> {
         let (state_path, best_path, loop_path) = self.paths();
-        let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read the checkpoint file {}: {e}", p.display()));
-        let loop_state: LoopState = serde_json::from_slice(&read(&loop_path)?).map_err(|e| format!("{} is damaged: {e}", loop_path.display()))?;
+        let read =
+            |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read the checkpoint file {}: {e}", p.display()));
+        let loop_state: LoopState = serde_json::from_slice(&read(&loop_path)?)
+            .map_err(|e| format!("{} is damaged: {e}", loop_path.display()))?;
         let store = decode(&read(&state_path)?).map_err(|e| format!("{} is damaged: {e}", state_path.display()))?;
         let best = decode(&read(&best_path)?).map_err(|e| format!("{} is damaged: {e}", best_path.display()))?;
         Ok((Snapshot { store, steps: loop_state.steps }, best, loop_state))
@@ -74,7 +76,9 @@ fn encode(store: &ParamStore) -> std::io::Result<Vec<u8>> {
         .collect();
     let views: Vec<(String, TensorView)> = bytes
         .iter()
-        .map(|(name, shape, data)| (name.clone(), TensorView::new(Dtype::F32, shape.clone(), data).expect("shape matches data")))
+        .map(|(name, shape, data)| {
+            (name.clone(), TensorView::new(Dtype::F32, shape.clone(), data).expect("shape matches data"))
+        })
         .collect();
     safetensors::serialize(views, None::<HashMap<String, String>>).map_err(std::io::Error::other)
 }
@@ -100,12 +104,24 @@ mod tests {
     #[test]
     fn round_trips_every_tensor_bit_for_bit() {
         let mut store = ParamStore::new();
-        store.insert("conv0.weight", HostTensor { shape: vec![2, 4, 3], data: (0..24).map(|i| (i as f32).sin() * 1e-7).collect() });
+        store.insert(
+            "conv0.weight",
+            HostTensor { shape: vec![2, 4, 3], data: (0..24).map(|i| (i as f32).sin() * 1e-7).collect() },
+        );
         store.insert("dense.bias", HostTensor { shape: vec![1], data: vec![f32::MIN_POSITIVE] });
         let loop_state = LoopState {
             epochs_done: 3,
             steps: 42,
-            schedule: LrSchedule { kind: Schedule::Cosine, peak: 1e-3, warmup_steps: 5, total_steps: 100, scale: 1.0, stalled_epochs: 0, factor: 2.0, patience: 2 },
+            schedule: LrSchedule {
+                kind: Schedule::Cosine,
+                peak: 1e-3,
+                warmup_steps: 5,
+                total_steps: 100,
+                scale: 1.0,
+                stalled_epochs: 0,
+                factor: 2.0,
+                patience: 2,
+            },
             best_metric: Some(0.51234567891234),
             best_epoch: 2,
             epochs_since_best: 1,

@@ -6,12 +6,17 @@ use regula_core::manifest::Normalisation;
 
 use super::batches::encode_rows;
 use crate::data::dataset::Dataset;
-use crate::eval::metrics::{evaluate, TaskKind, TaskMetrics};
+use crate::eval::metrics::{TaskKind, TaskMetrics, evaluate};
 use crate::eval::report::Predictions;
 use crate::export::Predictor;
 
 /// Raw model outputs `[rows, targets]` (training space), averaged over both strands if asked.
-pub fn predict_rows(predictor: &mut Predictor, data: &Dataset, rows: &[usize], rc_average: bool) -> crate::Result<Vec<f32>> {
+pub fn predict_rows(
+    predictor: &mut Predictor,
+    data: &Dataset,
+    rows: &[usize],
+    rc_average: bool,
+) -> crate::Result<Vec<f32>> {
     predictor.predict_items(rows, rc_average, |batch, reverse| encode_rows(data, batch, |_| reverse, |_| 0))
 }
 
@@ -54,14 +59,22 @@ pub fn in_measured_units(task: TaskKind, raw: &[f32], normalisation: &[Normalisa
 pub fn split_metrics(rows: usize, metrics: &BTreeMap<String, TaskMetrics>) -> regula_core::manifest::SplitMetrics {
     let per_target = metrics
         .iter()
-        .map(|(task, m)| (task.clone(), m.iter().filter(|(_, v)| v.is_finite()).map(|(k, v)| (k.clone(), *v)).collect()))
+        .map(|(task, m)| {
+            (task.clone(), m.iter().filter(|(_, v)| v.is_finite()).map(|(k, v)| (k.clone(), *v)).collect())
+        })
         .collect();
     regula_core::manifest::SplitMetrics { rows, per_target }
 }
 
 /// Metrics (per task and overall) and the values behind them.
-pub fn score(task: TaskKind, data: &Dataset, rows: &[usize], predicted: &[Vec<f64>]) -> (BTreeMap<String, TaskMetrics>, BTreeMap<String, Predictions>) {
-    let measured: Vec<Vec<f64>> = (0..data.target_names.len()).map(|k| rows.iter().map(|&i| data.examples[i].targets[k]).collect()).collect();
+pub fn score(
+    task: TaskKind,
+    data: &Dataset,
+    rows: &[usize],
+    predicted: &[Vec<f64>],
+) -> (BTreeMap<String, TaskMetrics>, BTreeMap<String, Predictions>) {
+    let measured: Vec<Vec<f64>> =
+        (0..data.target_names.len()).map(|k| rows.iter().map(|&i| data.examples[i].targets[k]).collect()).collect();
     let metrics = evaluate(task, &data.target_names, predicted, &measured);
     let values = data
         .target_names
@@ -88,7 +101,10 @@ mod tests {
 
     #[test]
     fn undefined_metrics_are_left_out_of_the_manifest() {
-        let m = BTreeMap::from([("y".to_string(), TaskMetrics::from([("auroc".to_string(), 0.7), ("mcc".to_string(), f64::NAN)]))]);
+        let m = BTreeMap::from([(
+            "y".to_string(),
+            TaskMetrics::from([("auroc".to_string(), 0.7), ("mcc".to_string(), f64::NAN)]),
+        )]);
         let s = split_metrics(5, &m);
         assert_eq!(s.per_target["y"].keys().collect::<Vec<_>>(), vec!["auroc"]);
     }

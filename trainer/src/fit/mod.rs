@@ -10,4 +10,4 @@ pub mod run;
 pub mod schedule;
 pub mod split_table;
 
-pub use run::{fit, fit_until, FitError, FitOutcome};
+pub use run::{FitError, FitOutcome, fit, fit_until};

@@ -38,9 +38,13 @@ pub fn build_model(plan: &ModelPlan, lengths: &[usize], outputs: usize) -> Resul
             hidden: DUAL_HIDDEN,
             outputs,
         }),
-        (Preset::DualBranch, _) => return Err(FitError::Usage("the dual-branch preset needs two sequences per row (--partner-column)".into())),
+        (Preset::DualBranch, _) => {
+            return Err(FitError::Usage("the dual-branch preset needs two sequences per row (--partner-column)".into()));
+        }
         (preset, _) => {
-            return Err(FitError::Usage(format!("the {preset:?} preset reads one sequence per row; drop --partner-column or use --preset dual-branch")));
+            return Err(FitError::Usage(format!(
+                "the {preset:?} preset reads one sequence per row; drop --partner-column or use --preset dual-branch"
+            )));
         }
     })
 }

@@ -36,8 +36,15 @@ pub struct Plan {
 pub enum SplitPlan {
     Once(SplitStrategy),
     /// Validation rows come from their own table.
-    Given { valid_data: PathBuf },
-    Fold { k: usize, fold: usize, seed: u64, grouping: Grouping },
+    Given {
+        valid_data: PathBuf,
+    },
+    Fold {
+        k: usize,
+        fold: usize,
+        seed: u64,
+        grouping: Grouping,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -107,7 +114,10 @@ impl Plan {
             },
             (None, None, Some(genome)) => Source::Genome {
                 genome: genome.clone(),
-                tss: o.tss.clone().ok_or("--genome needs --tss: a table of id, chromosome, position, strand and targets")?,
+                tss: o
+                    .tss
+                    .clone()
+                    .ok_or("--genome needs --tss: a table of id, chromosome, position, strand and targets")?,
                 tss_columns: TssColumns {
                     position: o.position_column.clone().unwrap_or_else(|| "position".into()),
                     strand: o.strand_column.clone().unwrap_or_else(|| "strand".into()),
@@ -116,8 +126,15 @@ impl Plan {
                 upstream: o.upstream.unwrap_or(7000),
                 downstream: o.downstream.unwrap_or(3500),
             },
-            (None, None, None) => return Err("no training data: give --data TABLE, or --fasta FASTA --targets TABLE, or --genome FASTA --tss TABLE".into()),
-            _ => return Err("give exactly one data source: --data, --fasta (with --targets) or --genome (with --tss)".into()),
+            (None, None, None) => return Err(
+                "no training data: give --data TABLE, or --fasta FASTA --targets TABLE, or --genome FASTA --tss TABLE"
+                    .into(),
+            ),
+            _ => {
+                return Err(
+                    "give exactly one data source: --data, --fasta (with --targets) or --genome (with --tss)".into()
+                );
+            }
         };
         if matches!(source, Source::Genome { .. }) && columns.chrom.is_none() {
             return Err("--genome needs --chrom-column: the TSS table's chromosome column".into());
@@ -130,7 +147,8 @@ impl Plan {
         if task == TaskKind::Classification && (log.is_some() || o.standardise == Some(true)) {
             return Err("classification targets are 0/1 labels: drop --log-base and --standardise".into());
         }
-        let transform = TargetTransform { log, standardise: task == TaskKind::Regression && o.standardise.unwrap_or(true) };
+        let transform =
+            TargetTransform { log, standardise: task == TaskKind::Regression && o.standardise.unwrap_or(true) };
         if let Some(w) = &o.task_weights
             && w.len() != columns.targets.len()
         {
@@ -138,7 +156,9 @@ impl Plan {
         }
         let seed = o.seed.unwrap_or(1);
         let grouping = match &o.group_pattern {
-            Some(p) => Grouping::IdPattern(Regex::new(p).map_err(|e| format!("--group-pattern is not a valid regex: {e}"))?),
+            Some(p) => {
+                Grouping::IdPattern(Regex::new(p).map_err(|e| format!("--group-pattern is not a valid regex: {e}"))?)
+            }
             None => Grouping::None,
         };
         let split = match (o.folds, o.fold) {
@@ -152,8 +172,12 @@ impl Plan {
                 SplitPlan::Given { valid_data: o.valid_data.clone().expect("checked") }
             }
             (Some(k), Some(fold)) if fold < k => SplitPlan::Fold { k, fold, seed, grouping },
-            (Some(k), Some(fold)) => return Err(format!("--fold {fold} is not below --folds {k} (folds count from 0)")),
-            (Some(_), None) | (None, Some(_)) => return Err("k-fold cross-validation needs both --folds K and --fold I".into()),
+            (Some(k), Some(fold)) => {
+                return Err(format!("--fold {fold} is not below --folds {k} (folds count from 0)"));
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err("k-fold cross-validation needs both --folds K and --fold I".into());
+            }
             (None, None) => SplitPlan::Once(match o.split.unwrap_or(SplitKind::Random) {
                 SplitKind::Random => SplitStrategy::Random {
                     valid: o.valid_fraction.unwrap_or(0.1),
@@ -209,7 +233,8 @@ impl Plan {
         if preset == Preset::DualBranch && o.partner_column.is_none() {
             return Err("the dual-branch preset needs --partner-column: the distal sequence of each row".into());
         }
-        let metric = o.metric.clone().unwrap_or_else(|| if task == TaskKind::Regression { "pearson" } else { "auroc" }.into());
+        let metric =
+            o.metric.clone().unwrap_or_else(|| if task == TaskKind::Regression { "pearson" } else { "auroc" }.into());
         let allowed = if task == TaskKind::Regression { REGRESSION_METRICS } else { CLASSIFICATION_METRICS };
         if !allowed.contains(&metric.as_str()) {
             return Err(format!("--metric {metric} does not apply here; choose one of {}", allowed.join(", ")));
@@ -236,7 +261,10 @@ impl Plan {
             return Err("--epochs and --batch-size must be at least 1".into());
         }
         let out = o.out.clone().ok_or("name an output folder with --out")?;
-        let name = o.name.clone().unwrap_or_else(|| out.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned()));
+        let name = o
+            .name
+            .clone()
+            .unwrap_or_else(|| out.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned()));
         Ok(Plan {
             source,
             columns,

@@ -8,19 +8,19 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use regula_core::length::{LengthPolicy, Padding};
 use regula_core::manifest::{
-    DataSource, Encoding, Flanks, GraphRef, InputSpec, Manifest, Normalisation, OutputKind, OutputSpec, SplitMetrics, Target,
-    TrainingSummary, SCHEMA_VERSION,
+    DataSource, Encoding, Flanks, GraphRef, InputSpec, Manifest, Normalisation, OutputKind, OutputSpec, SCHEMA_VERSION,
+    SplitMetrics, Target, TrainingSummary,
 };
 
-use super::batches::{epoch_order, training_inputs, Augment};
+use super::batches::{Augment, epoch_order, training_inputs};
 use super::checkpoint::{Checkpoint, LoopState};
 use super::evaluate::{in_measured_units, mean_loss, predict_rows, score, split_metrics};
 use super::model::build_model;
 use super::plan::{Plan, SplitPlan};
 use super::schedule::LrSchedule;
-use crate::data::dataset::{load, DataError, Dataset, Source};
-use crate::data::split::{k_fold, split, RowInfo, Split, SplitError};
-use crate::data::targets::{normalised, TargetError};
+use crate::data::dataset::{DataError, Dataset, Source, load};
+use crate::data::split::{RowInfo, Split, SplitError, k_fold, split};
+use crate::data::targets::{TargetError, normalised};
 use crate::eval::metrics::TaskKind;
 use crate::eval::report::{EpochRecord, Report};
 use crate::export::{self, Predictor};
@@ -74,7 +74,12 @@ pub fn fit(options: FitOptions, resume: bool, show_progress: bool) -> Result<Fit
 
 /// [`fit`], stopping as if killed once `stop_after` epochs are done (checkpoint written,
 /// nothing exported): `None` is returned then. Lets a caller time-box a run and resume later.
-pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_after: Option<usize>) -> Result<Option<FitOutcome>, FitError> {
+pub fn fit_until(
+    options: FitOptions,
+    resume: bool,
+    show_progress: bool,
+    stop_after: Option<usize>,
+) -> Result<Option<FitOutcome>, FitError> {
     let options_toml = options.to_toml();
     let plan = Plan::resolve(options).map_err(FitError::Usage)?;
     let started = Instant::now();
@@ -85,15 +90,12 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
     let normalisation = plan.transform.fit(&data, &split.train)?;
     let input_len: usize = data.lengths().iter().sum();
     let outputs = data.target_names.len();
-    let runtime = RuntimeConfig {
-        device: plan.device.parse::<Device>()?,
-        threads: plan.threads,
-        ..Default::default()
-    };
+    let runtime = RuntimeConfig { device: plan.device.parse::<Device>()?, threads: plan.threads, ..Default::default() };
     crate::runtime::check_device(runtime.device)?;
 
     let t = &plan.train;
-    let batches_per_epoch = (split.train.len() / t.batch_size + usize::from(split.train.len() % t.batch_size >= 2)).max(1);
+    let batches_per_epoch =
+        (split.train.len() / t.batch_size + usize::from(split.train.len() % t.batch_size >= 2)).max(1);
     let checkpoint = Checkpoint::new(&plan.out);
     let (mut snapshot, mut best, mut state) = if resume {
         if !checkpoint.exists() {
@@ -101,7 +103,9 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
         }
         let (snapshot, best, state) = checkpoint.load().map_err(FitError::Resume)?;
         if state.options != options_toml {
-            return Err(FitError::Resume("the checkpoint was made with other options; resume with the same command (or config)".into()));
+            return Err(FitError::Resume(
+                "the checkpoint was made with other options; resume with the same command (or config)".into(),
+            ));
         }
         (snapshot, best, state)
     } else {
@@ -189,7 +193,8 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
         } else {
             snapshot.store.clone()
         };
-        let mut predictor = Predictor::new(&export::inference_graph(trainer.model(), &store)?, vec![4, input_len], &runtime)?;
+        let mut predictor =
+            Predictor::new(&export::inference_graph(trainer.model(), &store)?, vec![4, input_len], &runtime)?;
         let raw = predict_rows(&mut predictor, &data, &split.valid, t.rc_average)?;
         let valid_loss = mean_loss(plan.task, &raw, &valid_targets);
         let (metrics, _) = score(plan.task, &data, &split.valid, &in_measured_units(plan.task, &raw, &normalisation));
@@ -219,7 +224,12 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
             seconds: epoch_started.elapsed().as_secs_f64(),
             train_seconds,
         });
-        bar.finish_with_message(format!("loss {:.4}  valid {} {metric:.4}{}", loss_sum / batches_per_epoch as f64, t.metric, if improved { " (best)" } else { "" }));
+        bar.finish_with_message(format!(
+            "loss {:.4}  valid {} {metric:.4}{}",
+            loss_sum / batches_per_epoch as f64,
+            t.metric,
+            if improved { " (best)" } else { "" }
+        ));
         if show_progress && !std::io::stderr().is_terminal() {
             let r = state.history.last().expect("pushed above");
             eprintln!(
@@ -240,7 +250,8 @@ pub fn fit_until(options: FitOptions, resume: bool, show_progress: bool, stop_af
     if best.is_empty() {
         return Err(FitError::Usage("no epoch produced a finite validation metric; check the data and --lr".into()));
     }
-    let run = Finished { plan: &plan, data: &data, split: &split, normalisation: &normalisation, best: &best, state: &state };
+    let run =
+        Finished { plan: &plan, data: &data, split: &split, normalisation: &normalisation, best: &best, state: &state };
     export_run(&run, &options_toml, started.elapsed().as_secs_f64()).map(Some)
 }
 
@@ -264,7 +275,12 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64) -> Result<FitOut
     let runtime = RuntimeConfig { device: plan.device.parse::<Device>()?, threads: plan.threads, ..Default::default() };
     let mut predictor = Predictor::new(&inference, vec![4, input_len], &runtime)?;
 
-    let mut report = Report { model: plan.name.clone(), metric: plan.train.metric.clone(), history: state.history.clone(), ..Default::default() };
+    let mut report = Report {
+        model: plan.name.clone(),
+        metric: plan.train.metric.clone(),
+        history: state.history.clone(),
+        ..Default::default()
+    };
     let mut manifest_metrics = BTreeMap::new();
     for (name, rows) in [("validation", &split.valid), ("test", &split.test)] {
         if rows.is_empty() {
@@ -290,7 +306,9 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64) -> Result<FitOut
 
     report.skipped = data.skipped.iter().map(|s| (s.line, s.id.clone(), s.reason.clone())).collect();
     let out = &plan.out;
-    let write = |name: &str, bytes: &[u8]| crate::atomic::write(&out.join(name), bytes).map_err(|e| write_error(&out.join(name), e));
+    let write = |name: &str, bytes: &[u8]| {
+        crate::atomic::write(&out.join(name), bytes).map_err(|e| write_error(&out.join(name), e))
+    };
     write(MODEL_FILE, &prost::Message::encode_to_vec(&inference))?;
     write(ATTRIBUTION_FILE, &prost::Message::encode_to_vec(&attribution))?;
     write(CONFIG_FILE, options_toml.as_bytes())?;
@@ -299,7 +317,13 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64) -> Result<FitOut
     report.write(out).map_err(|e| write_error(out, e))?;
     // The manifest last: its presence marks a complete export.
     write(MANIFEST_FILE, manifest.to_json().as_bytes())?;
-    Ok(FitOutcome { out: out.clone(), manifest, best_epoch: state.best_epoch, epochs_run: state.epochs_done, skipped: data.skipped.len() })
+    Ok(FitOutcome {
+        out: out.clone(),
+        manifest,
+        best_epoch: state.best_epoch,
+        epochs_run: state.epochs_done,
+        skipped: data.skipped.len(),
+    })
 }
 
 fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f64) -> Manifest {
@@ -328,7 +352,11 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
     Manifest {
         schema_version: SCHEMA_VERSION,
         name: plan.name.clone(),
-        description: format!("{:?} model of {} trained by regula-train", plan.model.preset, data.target_names.join(", ")),
+        description: format!(
+            "{:?} model of {} trained by regula-train",
+            plan.model.preset,
+            data.target_names.join(", ")
+        ),
         model_file: MODEL_FILE.into(),
         inputs,
         output: OutputSpec {
@@ -342,11 +370,18 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
             .target_names
             .iter()
             .zip(normalisation)
-            .map(|(name, n)| Target { name: name.clone(), unit: "as in the training table".into(), normalisation: n.clone() })
+            .map(|(name, n)| Target {
+                name: name.clone(),
+                unit: "as in the training table".into(),
+                normalisation: n.clone(),
+            })
             .collect(),
         graphs: BTreeMap::from([(
             "attribution".into(),
-            GraphRef { file: ATTRIBUTION_FILE.into(), description: "the inference graph plus d pred[:, k] / d x for each output k".into() },
+            GraphRef {
+                file: ATTRIBUTION_FILE.into(),
+                description: "the inference graph plus d pred[:, k] / d x for each output k".into(),
+            },
         )]),
         training: TrainingSummary {
             data: vec![DataSource {
@@ -444,13 +479,18 @@ fn describe_source(source: &Source) -> String {
         Source::Table { path, .. } => path.display().to_string(),
         Source::Fasta { fasta, targets } => format!("{} joined to {}", fasta.display(), targets.display()),
         Source::Genome { genome, tss, upstream, downstream, .. } => {
-            format!("promoter windows (TSS −{upstream} … +{downstream}) of {} placed by {}", genome.display(), tss.display())
+            format!(
+                "promoter windows (TSS −{upstream} … +{downstream}) of {} placed by {}",
+                genome.display(),
+                tss.display()
+            )
         }
     }
 }
 
 fn describe_split(plan: &Plan, split: &Split) -> String {
-    let sizes = format!("{} train / {} validation / {} test rows", split.train.len(), split.valid.len(), split.test.len());
+    let sizes =
+        format!("{} train / {} validation / {} test rows", split.train.len(), split.valid.len(), split.test.len());
     match &plan.split {
         SplitPlan::Once(crate::data::split::SplitStrategy::Random { valid, test, seed, grouping }) => {
             let groups = match grouping {
@@ -463,7 +503,9 @@ fn describe_split(plan: &Plan, split: &Split) -> String {
             format!("by chromosome, validation {}, test {}: {sizes}", valid.join(","), test.join(","))
         }
         SplitPlan::Once(crate::data::split::SplitStrategy::Column) => format!("the table's split column: {sizes}"),
-        SplitPlan::Fold { k, fold, seed, .. } => format!("fold {fold} of {k}-fold cross-validation, seed {seed}: {sizes}"),
+        SplitPlan::Fold { k, fold, seed, .. } => {
+            format!("fold {fold} of {k}-fold cross-validation, seed {seed}: {sizes}")
+        }
         SplitPlan::Given { valid_data } => format!("validation rows from {}: {sizes}", valid_data.display()),
     }
 }
@@ -472,8 +514,20 @@ fn describe_model(plan: &Plan) -> String {
     let m = &plan.model;
     format!(
         "{:?}: conv blocks channels {:?}, kernels {:?}, dilations {:?}, max-pools {:?}, {:?}, dropout {}, global average pool, dense head; AdamW lr {} (schedule {:?}, warm-up {} epochs), weight decay {}, batch {}, RC augmentation {}, shift {}",
-        m.preset, m.channels, m.kernels, m.dilations, m.pools, m.activation, m.dropout, plan.train.lr, plan.train.schedule,
-        plan.train.warmup_epochs, plan.train.weight_decay, plan.train.batch_size, plan.train.augment_rc, plan.train.augment_shift
+        m.preset,
+        m.channels,
+        m.kernels,
+        m.dilations,
+        m.pools,
+        m.activation,
+        m.dropout,
+        plan.train.lr,
+        plan.train.schedule,
+        plan.train.warmup_epochs,
+        plan.train.weight_decay,
+        plan.train.batch_size,
+        plan.train.augment_rc,
+        plan.train.augment_shift
     )
 }
 
@@ -481,7 +535,12 @@ fn describe_model(plan: &Plan) -> String {
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string()))
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
         .unwrap_or_else(|| std::env::consts::ARCH.to_string());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     format!("{cpu}, {cores} cores")

@@ -59,7 +59,16 @@ mod tests {
     use approx::assert_relative_eq;
 
     fn schedule(kind: Schedule) -> LrSchedule {
-        LrSchedule { kind, peak: 1.0, warmup_steps: 10, total_steps: 110, scale: 1.0, stalled_epochs: 0, factor: 2.0, patience: 2 }
+        LrSchedule {
+            kind,
+            peak: 1.0,
+            warmup_steps: 10,
+            total_steps: 110,
+            scale: 1.0,
+            stalled_epochs: 0,
+            factor: 2.0,
+            patience: 2,
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! PyTorch reference in `bench/reference/`) reads to train on exactly the same split.
 
 use super::plan::Plan;
-use super::run::{load_and_split, FitError};
+use super::run::{FitError, load_and_split};
 use crate::data::dataset::Dataset;
 use crate::data::split::Split;
 
@@ -72,7 +72,11 @@ mod tests {
 
     #[test]
     fn a_dual_branch_row_carries_its_partner() {
-        let data = Dataset { target_names: vec!["y".into()], examples: vec![example("p|e", &["AC", "GT"], 3.0)], skipped: vec![] };
+        let data = Dataset {
+            target_names: vec!["y".into()],
+            examples: vec![example("p|e", &["AC", "GT"], 3.0)],
+            skipped: vec![],
+        };
         let split = Split { train: vec![], valid: vec![], test: vec![0] };
         assert_eq!(render(&data, &split), "id\tset\tsequence\tpartner\ty\np|e\ttest\tAC\tGT\t3\n");
     }

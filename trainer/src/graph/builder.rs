@@ -3,12 +3,12 @@ use std::rc::Rc;
 
 use super::{DType, Dim, Shape, Value};
 use crate::error::{Result, graph_err};
+use crate::onnx::proto::AttributeProto;
 use crate::onnx::proto::{
     GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
     tensor_shape_proto::{Dimension, dimension},
     type_proto,
 };
-use crate::onnx::proto::AttributeProto;
 use crate::onnx::{self, IR_VERSION, OPSET};
 use crate::ops::Op;
 
@@ -175,7 +175,13 @@ impl GraphBuilder {
     }
 
     /// Emit one ONNX node (not recorded on the tape) with outputs of the given types.
-    pub fn emit(&mut self, op_type: &str, inputs: &[Value], attrs: Vec<AttributeProto>, outs: Vec<(DType, Shape)>) -> Vec<Value> {
+    pub fn emit(
+        &mut self,
+        op_type: &str,
+        inputs: &[Value],
+        attrs: Vec<AttributeProto>,
+        outs: Vec<(DType, Shape)>,
+    ) -> Vec<Value> {
         let node_name = self.fresh_name(op_type);
         let outputs: Vec<Value> = outs
             .into_iter()
@@ -200,7 +206,14 @@ impl GraphBuilder {
         outputs
     }
 
-    pub fn emit1(&mut self, op_type: &str, inputs: &[Value], attrs: Vec<AttributeProto>, dtype: DType, shape: Shape) -> Value {
+    pub fn emit1(
+        &mut self,
+        op_type: &str,
+        inputs: &[Value],
+        attrs: Vec<AttributeProto>,
+        dtype: DType,
+        shape: Shape,
+    ) -> Value {
         self.emit(op_type, inputs, attrs, vec![(dtype, shape)])[0]
     }
 

@@ -54,7 +54,7 @@ pub fn broadcast_shapes(op: &str, a: &[Dim], b: &[Dim]) -> Result<Shape> {
             (Some(x), Some(Dim::Fixed(1))) => x.clone(),
             (Some(Dim::Sym(_)), Some(y @ Dim::Fixed(_))) | (Some(y @ Dim::Fixed(_)), Some(Dim::Sym(_))) => y.clone(),
             _ => return Err(graph_err(op, format!("cannot broadcast {} with {}", show(a), show(b)))),
-            };
+        };
         out.push(d);
     }
     Ok(out)

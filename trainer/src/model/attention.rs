@@ -2,8 +2,8 @@
 //! (learned positional embedding, multi-head self-attention, feed-forward, residuals), then the
 //! pooled dense head. The trunk finds motifs; attention lets distant motifs inform each other.
 
-use super::cnn::{conv_stack, pooled_head, Cnn};
 use super::Model;
+use super::cnn::{Cnn, conv_stack, pooled_head};
 use crate::error::{Error, Result};
 use crate::graph::{Dim, GraphBuilder, Value};
 use crate::params::{Init, Params};

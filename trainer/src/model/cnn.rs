@@ -64,12 +64,24 @@ impl Model for Cnn {
 /// The convolutional trunk shared by every model: for each block a `same`-padded conv (no bias;
 /// BN follows), BN, activation and optional max pool. Parameters are named `{prefix}conv{i}.*`
 /// and `{prefix}bn{i}.*`. Returns the features `[N, C, L']` and their channel count.
-pub fn conv_stack(g: &mut GraphBuilder, p: &mut Params, prefix: &str, x: Value, blocks: &[ConvBlock], activation: Activation) -> Result<(Value, usize)> {
+pub fn conv_stack(
+    g: &mut GraphBuilder,
+    p: &mut Params,
+    prefix: &str,
+    x: Value,
+    blocks: &[ConvBlock],
+    activation: Activation,
+) -> Result<(Value, usize)> {
     let mut h = x;
     let mut cin = 4;
     for (i, b) in blocks.iter().enumerate() {
         h = g.scoped(&format!("{prefix}block{i}"), |g| -> Result<Value> {
-            let w = p.param(g, &format!("{prefix}conv{i}.weight"), &[b.channels, cin, b.kernel], Init::Uniform { fan_in: cin * b.kernel })?;
+            let w = p.param(
+                g,
+                &format!("{prefix}conv{i}.weight"),
+                &[b.channels, cin, b.kernel],
+                Init::Uniform { fan_in: cin * b.kernel },
+            )?;
             let conv = Conv1d::same(b.kernel as i64, b.dilation as i64);
             let h = g.conv1d(h, w, None, conv)?;
             let h = batch_norm(g, p, &format!("{prefix}bn{i}"), h, b.channels)?;
@@ -86,7 +98,14 @@ pub fn conv_stack(g: &mut GraphBuilder, p: &mut Params, prefix: &str, x: Value, 
 
 /// Global average pool over positions, dropout, and a dense layer to `outputs` values
 /// (parameters `dense.*`).
-pub fn pooled_head(g: &mut GraphBuilder, p: &mut Params, h: Value, channels: usize, outputs: usize, ratio: f64) -> Result<Value> {
+pub fn pooled_head(
+    g: &mut GraphBuilder,
+    p: &mut Params,
+    h: Value,
+    channels: usize,
+    outputs: usize,
+    ratio: f64,
+) -> Result<Value> {
     g.scoped("head", |g| {
         let h = g.global_avg_pool(h)?;
         let h = g.flatten(h, 1)?;

@@ -6,8 +6,8 @@
 //! predictor feeds one tensor; the manifest lists the two segments as two inputs of the same
 //! graph input name, in order.
 
-use super::cnn::{conv_stack, ConvBlock};
-use super::{dropout, Model};
+use super::cnn::{ConvBlock, conv_stack};
+use super::{Model, dropout};
 use crate::error::Result;
 use crate::graph::{GraphBuilder, Value};
 use crate::ops::activation::Activation;

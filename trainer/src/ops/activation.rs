@@ -144,5 +144,4 @@ impl GraphBuilder {
     pub fn neg(&mut self, x: Value) -> Result<Value> {
         self.apply1(Activation::Neg, &[x])
     }
-
 }

@@ -34,9 +34,10 @@ impl Conv1d {
     }
 
     fn fixed_dim(&self, g: &GraphBuilder, v: Value, axis: usize, what: &str) -> Result<i64> {
-        g.shape(v)[axis]
-            .fixed()
-            .ok_or_else(|| Error::Graph { op: self.name(), message: format!("{what} of `{}` must be known", g.name(v)) })
+        g.shape(v)[axis].fixed().ok_or_else(|| Error::Graph {
+            op: self.name(),
+            message: format!("{what} of `{}` must be known", g.name(v)),
+        })
     }
 
     fn attrs(&self, kernel: i64) -> Vec<crate::onnx::proto::AttributeProto> {
@@ -57,11 +58,8 @@ impl Conv1d {
     /// but ORT runs it as one small GEMM per input channel, about 2.5× slower here.)
     fn weight_grad(&self, g: &mut GraphBuilder, x: Value, w: Value, dy: Value, lout: i64) -> Result<Value> {
         let float = g.float();
-        let (cout, cin, k) = (
-            self.fixed_dim(g, w, 0, "size")?,
-            self.fixed_dim(g, w, 1, "size")?,
-            self.fixed_dim(g, w, 2, "size")?,
-        );
+        let (cout, cin, k) =
+            (self.fixed_dim(g, w, 0, "size")?, self.fixed_dim(g, w, 1, "size")?, self.fixed_dim(g, w, 2, "size")?);
         let xp = if self.pads == [0, 0] {
             x
         } else {
@@ -88,7 +86,13 @@ impl Conv1d {
         let dyt = g.raw_transpose(dy, &[1, 0, 2]);
         let t = g.const_i64(&[cout, -1]);
         let dyt = g.emit1("Reshape", &[dyt, t], vec![], float, vec![Dim::Fixed(cout), flat]);
-        let dw = g.emit1("Gemm", &[dyt, cols], vec![attr_int("transB", 1)], float, vec![Dim::Fixed(cout), Dim::Fixed(k * cin)]);
+        let dw = g.emit1(
+            "Gemm",
+            &[dyt, cols],
+            vec![attr_int("transB", 1)],
+            float,
+            vec![Dim::Fixed(cout), Dim::Fixed(k * cin)],
+        );
         let dw = g.raw_reshape(dw, &[cout, k, cin])?;
         Ok(g.raw_transpose(dw, &[0, 2, 1]))
     }
@@ -114,15 +118,25 @@ impl Op for Conv1d {
         if cin != wcin {
             return Err(Error::Graph {
                 op: self.name(),
-                message: format!("input `{}` has {cin} channels, weight `{}` expects {wcin}", g.name(x[0]), g.name(x[1])),
+                message: format!(
+                    "input `{}` has {cin} channels, weight `{}` expects {wcin}",
+                    g.name(x[0]),
+                    g.name(x[1])
+                ),
             });
         }
         if let Some(&b) = x.get(2).filter(|&&b| g.shape(b) != &vec![Dim::Fixed(cout)]) {
-            return Err(Error::Graph { op: self.name(), message: format!("bias `{}` must have shape [{cout}]", g.name(b)) });
+            return Err(Error::Graph {
+                op: self.name(),
+                message: format!("bias `{}` must have shape [{cout}]", g.name(b)),
+            });
         }
         let lout = self.out_len(len, k);
         if lout < 1 || self.stride < 1 || self.dilation < 1 {
-            return Err(Error::Graph { op: self.name(), message: format!("length {len} with kernel {k} gives no output") });
+            return Err(Error::Graph {
+                op: self.name(),
+                message: format!("length {len} with kernel {k} gives no output"),
+            });
         }
         let shape = vec![g.shape(x[0])[0].clone(), Dim::Fixed(cout), Dim::Fixed(lout)];
         Ok(vec![g.emit1("Conv", x, self.attrs(k), g.float(), shape)])

@@ -21,7 +21,10 @@ impl GraphBuilder {
         let (sa, sb) = (self.shape(a).clone(), self.shape(b).clone());
         let (ra, rb) = (sa.len(), sb.len());
         if ra < 2 || rb < 2 {
-            return Err(graph_err("MatMul", format!("operands must have rank >= 2, got {} and {}", show(&sa), show(&sb))));
+            return Err(graph_err(
+                "MatMul",
+                format!("operands must have rank >= 2, got {} and {}", show(&sa), show(&sb)),
+            ));
         }
         if sa[ra - 1] != sb[rb - 2] {
             return Err(graph_err("MatMul", format!("inner dimensions differ: {} @ {}", show(&sa), show(&sb))));
@@ -75,7 +78,13 @@ fn gemm(g: &mut GraphBuilder, a: Value, b: Value, trans_a: bool, trans_b: bool) 
     let m = g.shape(a)[trans_a as usize].clone();
     let n = g.shape(b)[1 - trans_b as usize].clone();
     let dtype = g.dtype(a);
-    g.emit1("Gemm", &[a, b], vec![attr_int("transA", trans_a as i64), attr_int("transB", trans_b as i64)], dtype, vec![m, n])
+    g.emit1(
+        "Gemm",
+        &[a, b],
+        vec![attr_int("transA", trans_a as i64), attr_int("transB", trans_b as i64)],
+        dtype,
+        vec![m, n],
+    )
 }
 
 impl Op for Gemm {
@@ -98,7 +107,10 @@ impl Op for Gemm {
         if let Some(&cv) = x.get(2) {
             let bc = broadcast_shapes(&self.name(), &shape, g.shape(cv))?;
             if bc != shape {
-                return Err(graph_err(self.name(), format!("bias {} does not broadcast to {}", show(g.shape(cv)), show(&shape))));
+                return Err(graph_err(
+                    self.name(),
+                    format!("bias {} does not broadcast to {}", show(g.shape(cv)), show(&shape)),
+                ));
             }
         }
         let attrs = vec![attr_int("transB", self.trans_b as i64)];
@@ -141,4 +153,3 @@ impl GraphBuilder {
         self.apply1(Gemm { trans_b }, &inputs)
     }
 }
-

@@ -79,7 +79,11 @@ pub(crate) fn check_rank(g: &GraphBuilder, op: &dyn Op, v: Value, what: &str, ra
     } else {
         Err(Error::Graph {
             op: op.name(),
-            message: format!("{what} `{}` must have rank {rank}, has shape {}", g.name(v), crate::graph::shape::show(g.shape(v))),
+            message: format!(
+                "{what} `{}` must have rank {rank}, has shape {}",
+                g.name(v),
+                crate::graph::shape::show(g.shape(v))
+            ),
         })
     }
 }

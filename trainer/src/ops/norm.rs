@@ -95,7 +95,10 @@ impl Op for LayerNorm {
         let d = g.shape(x[0]).last().cloned();
         for &p in &x[1..] {
             if g.shape(p).len() != 1 || g.shape(p).first() != d.as_ref() {
-                return Err(graph_err(self.name(), format!("`{}` must be [D] for input {}", g.name(p), show(g.shape(x[0])))));
+                return Err(graph_err(
+                    self.name(),
+                    format!("`{}` must be [D] for input {}", g.name(p), show(g.shape(x[0]))),
+                ));
             }
         }
         let shape = g.shape(x[0]).clone();
@@ -210,7 +213,15 @@ pub struct BatchNormTrain {
 
 impl GraphBuilder {
     /// Inference batch norm with running statistics.
-    pub fn batch_norm(&mut self, x: Value, scale: Value, bias: Value, mean: Value, var: Value, epsilon: f32) -> Result<Value> {
+    pub fn batch_norm(
+        &mut self,
+        x: Value,
+        scale: Value,
+        bias: Value,
+        mean: Value,
+        var: Value,
+        epsilon: f32,
+    ) -> Result<Value> {
         self.apply1(BatchNormInference { epsilon }, &[x, scale, bias, mean, var])
     }
 

@@ -60,7 +60,10 @@ impl Pool1d {
         let s = g.shape(x);
         match (s[1].fixed(), s[2].fixed()) {
             (Some(c), Some(l)) => Ok((c, l)),
-            _ => Err(Error::Graph { op: self.name(), message: format!("channels and length of `{}` must be known", g.name(x)) }),
+            _ => Err(Error::Graph {
+                op: self.name(),
+                message: format!("channels and length of `{}` must be known", g.name(x)),
+            }),
         }
     }
 }
@@ -91,7 +94,9 @@ impl Op for Pool1d {
         let dx = match self.kind {
             PoolKind::Max => {
                 let y_shape = g.shape(dy).clone();
-                let idx = g.emit(self.op_type(), &[x], self.attrs(), vec![(float, y_shape.clone()), (DType::I64, y_shape)])[1];
+                let idx =
+                    g.emit(self.op_type(), &[x], self.attrs(), vec![(float, y_shape.clone()), (DType::I64, y_shape)])
+                        [1];
                 let flat_idx = g.raw_reshape(idx, &[-1])?;
                 let flat_dy = g.raw_reshape(dy, &[-1])?;
                 let size = g.emit1("Size", &[x], vec![], DType::I64, vec![]);
@@ -101,7 +106,13 @@ impl Op for Pool1d {
                     _ => tensor_f32("zero", &[1], &[0.0]),
                 };
                 let flat_len = Dim::Sym("numel".into());
-                let zeros = g.emit1("ConstantOfShape", &[size], vec![attr_tensor("value", zero)], float, vec![flat_len.clone()]);
+                let zeros = g.emit1(
+                    "ConstantOfShape",
+                    &[size],
+                    vec![attr_tensor("value", zero)],
+                    float,
+                    vec![flat_len.clone()],
+                );
                 // Windows that cannot overlap never send two gradients to one input, and the
                 // plain scatter is faster than the accumulating one.
                 let mut attrs = vec![attr_int("axis", 0)];
@@ -150,9 +161,10 @@ impl Op for GlobalAveragePool {
 
     fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
         let x = c.inputs[0];
-        let len = g.shape(x)[2]
-            .fixed()
-            .ok_or_else(|| Error::Graph { op: self.name(), message: format!("length of `{}` must be known", g.name(x)) })?;
+        let len = g.shape(x)[2].fixed().ok_or_else(|| Error::Graph {
+            op: self.name(),
+            message: format!("length of `{}` must be known", g.name(x)),
+        })?;
         let e = g.raw_expand_like(c.dy(), x);
         Ok(vec![Some(g.raw_scale(e, 1.0 / len as f64)?)])
     }

@@ -40,7 +40,8 @@ impl Op for Reduce {
     fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
         let (x, y) = (c.inputs[0], c.outputs[0]);
         let rank = g.rank(x);
-        let axes: Vec<usize> = self.axes.iter().map(|&a| normalize_axis(&self.name(), a, rank)).collect::<Result<_>>()?;
+        let axes: Vec<usize> =
+            self.axes.iter().map(|&a| normalize_axis(&self.name(), a, rank)).collect::<Result<_>>()?;
         let mut dy = c.dy();
         if !self.keepdims {
             let kept = crate::ops::raw::reduced_shape(g.shape(x), &axes, true);

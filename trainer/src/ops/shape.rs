@@ -28,7 +28,10 @@ pub fn reshape_shape(op: &str, input: &[Dim], target: &[i64]) -> Result<Shape> {
     for (i, &t) in target.iter().enumerate() {
         match t {
             0 => {
-                let d = input.get(i).cloned().ok_or_else(|| graph_err(op, format!("0 at position {i} beyond input rank")))?;
+                let d = input
+                    .get(i)
+                    .cloned()
+                    .ok_or_else(|| graph_err(op, format!("0 at position {i} beyond input rank")))?;
                 if let Dim::Fixed(n) = d {
                     known_out *= n;
                 }
@@ -150,10 +153,13 @@ impl Op for Concat {
         let mut total = 0;
         for &v in x {
             let s = g.shape(v);
-            let same_elsewhere = s.len() == first.len() && s.iter().zip(&first).enumerate().all(|(i, (a, b))| i == axis || a == b);
+            let same_elsewhere =
+                s.len() == first.len() && s.iter().zip(&first).enumerate().all(|(i, (a, b))| i == axis || a == b);
             match (same_elsewhere, s[axis].fixed()) {
                 (true, Some(n)) => total += n,
-                _ => return Err(graph_err(self.name(), format!("cannot concatenate {} with {}", show(&first), show(s)))),
+                _ => {
+                    return Err(graph_err(self.name(), format!("cannot concatenate {} with {}", show(&first), show(s))));
+                }
             }
         }
         let mut shape = first;

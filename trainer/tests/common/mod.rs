@@ -112,7 +112,9 @@ pub const F32_TOL: (f64, f64, f64) = (1e-2, 1e-3, 1e-3);
 pub fn gradcheck(name: &str, inputs: &[Input], f: impl Fn(&mut GraphBuilder, &[Value]) -> Result<Value>) -> GradReport {
     match gradcheck_in(name, DType::F64, inputs, &f) {
         Ok(r) => r,
-        Err(e) if is_missing_kernel(&e) => gradcheck_in(name, DType::F32, inputs, &f).unwrap_or_else(|e| panic!("{name}: {e}")),
+        Err(e) if is_missing_kernel(&e) => {
+            gradcheck_in(name, DType::F32, inputs, &f).unwrap_or_else(|e| panic!("{name}: {e}"))
+        }
         Err(e) => panic!("{name}: {e}"),
     }
 }
@@ -122,7 +124,12 @@ fn is_missing_kernel(e: &regula_train::Error) -> bool {
     s.contains("NOT_IMPLEMENTED") || s.contains("Could not find an implementation")
 }
 
-fn gradcheck_in(name: &str, float: DType, inputs: &[Input], f: &impl Fn(&mut GraphBuilder, &[Value]) -> Result<Value>) -> Result<GradReport> {
+fn gradcheck_in(
+    name: &str,
+    float: DType,
+    inputs: &[Input],
+    f: &impl Fn(&mut GraphBuilder, &[Value]) -> Result<Value>,
+) -> Result<GradReport> {
     let mut rng = rng_for(name);
     let mut g = GraphBuilder::new(float);
     let mut vals = Vec::new();
@@ -134,7 +141,8 @@ fn gradcheck_in(name: &str, float: DType, inputs: &[Input], f: &impl Fn(&mut Gra
         data.push((n, inp.shape.clone(), draw(&mut rng, inp.dist, inp.shape.iter().product())));
     }
     let out = f(&mut g, &vals)?;
-    let out_shape: Vec<usize> = g.shape(out).iter().map(|d| d.fixed().expect("gradcheck graphs have fixed shapes") as usize).collect();
+    let out_shape: Vec<usize> =
+        g.shape(out).iter().map(|d| d.fixed().expect("gradcheck graphs have fixed shapes") as usize).collect();
     let dims: Vec<i64> = out_shape.iter().map(|&d| d as i64).collect();
     let r = g.input("r", float, fixed(&dims))?;
     data.push(("r".into(), out_shape.clone(), draw(&mut rng, Dist::Uniform, out_shape.iter().product())));
@@ -160,7 +168,8 @@ fn gradcheck_in(name: &str, float: DType, inputs: &[Input], f: &impl Fn(&mut Gra
         let want: Vec<i64> = inputs[i].shape.iter().map(|&d| d as i64).collect();
         assert_eq!(shape, &want, "{name}: gradient of input {i} has shape {shape:?}, input has {want:?}");
         let n = grad.len();
-        let picks: Vec<usize> = if n <= 16 { (0..n).collect() } else { (0..16).map(|_| rng.random_range(0..n)).collect() };
+        let picks: Vec<usize> =
+            if n <= 16 { (0..n).collect() } else { (0..16).map(|_| rng.random_range(0..n)).collect() };
         for j in picks {
             let mut eval = |delta: f64| -> Result<f64> {
                 let mut d = data.clone();

@@ -22,7 +22,8 @@ pub fn model(name: &str) -> Model {
 
 /// The 230 bp lentiMPRA sequences of tests/data/lentimpra_hepg2_head30.tsv.
 pub fn lentimpra() -> Vec<Vec<u8>> {
-    let t = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/lentimpra_hepg2_head30.tsv")).unwrap();
+    let t = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/lentimpra_hepg2_head30.tsv"))
+        .unwrap();
     t.lines().skip(1).map(|l| l.split('\t').nth(1).unwrap().as_bytes().to_vec()).collect()
 }
 
