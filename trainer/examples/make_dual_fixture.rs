@@ -5,7 +5,7 @@
 //! ORT_DYLIB_PATH=$(scripts/provision-ort.sh) cargo run -p regula-train --example make_dual_fixture [-- OUT_DIR]
 //! ```
 //!
-//! `OUT_DIR` defaults to `wasm/tests/fixtures`. Writes `dual.onnx`, `dual.attribution.onnx`,
+//! `OUT_DIR` defaults to `infer/tests/fixtures`. Writes `dual.onnx`, `dual.attribution.onnx`,
 //! `dual.manifest.json` and `dual.expected.json`: a few promoter + distal pairs with their
 //! predictions computed by the trainer's own evaluation path on the exported inference graph
 //! (`fit::evaluate::predict_rows`: `encode_rows` joins the segments, promoter first; with strand
@@ -30,11 +30,11 @@ use regula_core::manifest::{
     Standardise, Target, TrainingSummary,
 };
 use regula_train::data::dataset::{Dataset, Example};
-use regula_train::exported::ExportedModel;
 use regula_train::fit::batches::encode_rows;
 use regula_train::fit::evaluate::predict_rows;
 use regula_train::loss::Loss;
 use regula_train::model::{ConvBlock, DualBranch, Model};
+use regula_train::model_folder::ModelFolder;
 use regula_train::ops::activation::Activation;
 use regula_train::optim::Optimizer;
 use regula_train::runtime::RuntimeConfig;
@@ -85,7 +85,7 @@ fn pairs(table: &[(String, Vec<u8>, f64)]) -> Dataset {
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let out = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| root.join("wasm/tests/fixtures"));
+    let out = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| root.join("infer/tests/fixtures"));
     std::fs::create_dir_all(&out).expect("create the output folder");
     let model = DualBranch {
         promoter_len: PROMOTER,
@@ -173,8 +173,8 @@ fn main() {
     let dir = tempfile_dir(&out);
     std::fs::write(dir.join("manifest.json"), manifest.to_json()).expect("write");
     std::fs::write(dir.join("dual.onnx"), &inference).expect("write");
-    let mut exported = ExportedModel::load(&dir, &RuntimeConfig { threads: 2, ..Default::default() })
-        .expect("load the exported model");
+    let mut exported =
+        ModelFolder::load(&dir, &RuntimeConfig { threads: 2, ..Default::default() }).expect("load the exported model");
     let head = pairs(&rows(&root.join("tests/data/lentimpra_hepg2_head30.tsv")));
     let mut cases =
         Dataset { target_names: head.target_names.clone(), examples: head.examples[..4].to_vec(), skipped: vec![] };
@@ -195,8 +195,9 @@ fn main() {
     }
     let all: Vec<usize> = (0..cases.examples.len()).collect();
     let t = manifest.targets.len();
-    let forward = predict_rows(exported.predictor(), &cases, &all, false).expect("predict");
-    let averaged = predict_rows(exported.predictor(), &cases, &all, true).expect("predict both strands");
+    let forward = predict_rows(exported.predictor().expect("predictor"), &cases, &all, false).expect("predict");
+    let averaged =
+        predict_rows(exported.predictor().expect("predictor"), &cases, &all, true).expect("predict both strands");
     let reported = |raw: &[f32], i: usize| -> Vec<f64> {
         (0..t).map(|k| manifest.reported_value(k, raw[i * t + k] as f64)).collect()
     };

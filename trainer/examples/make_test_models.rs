@@ -7,7 +7,7 @@
 //! ORT_DYLIB_PATH=$(scripts/provision-ort.sh) cargo run -p regula-train --example make_test_models [-- OUT_DIR]
 //! ```
 //!
-//! `OUT_DIR` defaults to `wasm/tests/fixtures`. The output is deterministic up to ONNX Runtime's
+//! `OUT_DIR` defaults to `infer/tests/fixtures`. The output is deterministic up to ONNX Runtime's
 //! floating-point reduction order; the committed files are what the tests use.
 
 use std::collections::BTreeMap;
@@ -53,7 +53,7 @@ fn lentimpra(root: &Path) -> (Vec<f32>, Vec<f32>, usize) {
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let out = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| root.join("wasm/tests/fixtures"));
+    let out = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| root.join("infer/tests/fixtures"));
     std::fs::create_dir_all(&out).expect("create the output folder");
     let specs = [
         Spec {

@@ -1,13 +1,16 @@
 //! `regula-train`: a thin command line over the `regula_train` library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use regula_core::length::LengthPolicy;
+use regula_infer::ism::{IsmRun, Method};
 use regula_train::eval::exported::{EvalSet, evaluate_model};
-use regula_train::exported::ExportedModel;
+use regula_train::model_folder::ModelFolder;
 use regula_train::options::FitOptions;
 use regula_train::runtime::{Device, RuntimeConfig};
+use regula_train::tables;
 
 #[derive(Parser)]
 #[command(
@@ -76,9 +79,17 @@ enum Command {
         /// FASTA or plain sequence file.
         #[arg(long)]
         input: PathBuf,
-        /// pad, crop or pad-or-crop [default: the model's own].
+        /// exact, pad, crop, pad-or-crop or tile [default: the model's own].
         #[arg(long)]
         length_policy: Option<String>,
+        /// Step between tiles with --length-policy tile [default: half the input length].
+        #[arg(long)]
+        stride: Option<usize>,
+        /// fast (the trunk rerun only on the window a substitution changes; exact, falls back
+        /// to naive with the reason when the graph does not allow it) or naive (one full
+        /// forward pass per substitution).
+        #[arg(long, value_enum, default_value = "fast")]
+        method: IsmMethod,
     },
     /// Score VCF variants against a reference genome FASTA: reference and alternate prediction
     /// of a model-length window centred on each variant; TSV out, one row per variant and target.
@@ -134,6 +145,12 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum IsmMethod {
+    Fast,
+    Naive,
+}
+
 /// What every command that runs an exported model takes.
 #[derive(clap::Args)]
 struct ModelArgs {
@@ -155,10 +172,10 @@ struct ModelArgs {
 }
 
 impl ModelArgs {
-    fn load(&self) -> Result<ExportedModel, String> {
+    fn load(&self) -> Result<ModelFolder, String> {
         let runtime =
             RuntimeConfig { device: parse_device(Some(&self.device))?, threads: self.threads, ..Default::default() };
-        ExportedModel::load(&self.model, &runtime).map_err(|e| e.to_string())
+        ModelFolder::load(&self.model, &runtime).map_err(|e| e.to_string())
     }
 }
 
@@ -174,148 +191,24 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Fit { config, resume, quiet, options } => {
-            let options = with_config(options, config)?;
-            let outcome = regula_train::fit::fit(options, resume, !quiet).map_err(|e| e.to_string())?;
-            let metrics = &outcome.manifest.metrics;
-            println!(
-                "best epoch {} of {} run; model written to {}",
-                outcome.best_epoch,
-                outcome.epochs_run,
-                outcome.out.display()
-            );
-            if outcome.skipped > 0 {
-                println!("{} bad rows skipped (listed in the report)", outcome.skipped);
-            }
-            for (split, m) in metrics {
-                if let Some(overall) = m.per_target.get("overall") {
-                    let line: Vec<String> = overall.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
-                    println!("{split} ({} rows): {}", m.rows, line.join(", "));
-                }
-            }
-            Ok(())
+        Command::Fit { config, resume, quiet, options } => fit(with_config(options, config)?, resume, quiet),
+        Command::Evaluate { model, rows, report, options } => evaluate(&model, rows, report, options),
+        Command::Split { config, to, options } => split(with_config(options, config)?, to),
+        Command::Inspect { model } => inspect(model),
+        Command::Ism { model, input, length_policy, stride, method } => {
+            ism(&model, &input, length_policy.as_deref(), stride, method)
         }
-        Command::Evaluate { model, rows, report, options } => {
-            let runtime = RuntimeConfig {
-                device: parse_device(options.device.as_deref())?,
-                threads: options.threads.unwrap_or(0),
-                ..Default::default()
-            };
-            let (metrics, r) = evaluate_model(&model, options, rows, &runtime).map_err(|e| e.to_string())?;
-            if let Some(dir) = report {
-                r.write(&dir).map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
+        Command::ScoreVariants { model, table: Some(table), ref_column, alt_column, id_column, .. } => {
+            score_allele_table(&model, &table, ref_column, alt_column, id_column)
+        }
+        Command::ScoreVariants { model, vcf, reference, .. } => match (vcf, reference) {
+            (Some(vcf), Some(reference)) => score_vcf(&model, &vcf, &reference),
+            _ => {
+                Err("score-variants needs --vcf with --reference, or --table with --ref-column and --alt-column".into())
             }
-            println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));
-            Ok(())
-        }
-        Command::Split { config, to, options } => {
-            let plan = regula_train::fit::plan::Plan::resolve(with_config(options, config)?)?;
-            let table = regula_train::fit::split_table::split_table(&plan).map_err(|e| e.to_string())?;
-            write_tsv(to, &table)
-        }
-        Command::Inspect { model } => {
-            let dir = if model.is_dir() { model } else { model.parent().map(PathBuf::from).unwrap_or_default() };
-            let m = ExportedModel::load(&dir, &RuntimeConfig::default()).map_err(|e| e.to_string())?;
-            println!("{}\n\n{}", m.manifest.to_json(), m.graph_summary());
-            Ok(())
-        }
-        Command::Ism { model: args, input, length_policy } => {
-            let (rc_average, out) = (args.rc_average, args.out.clone());
-            let mut m = args.load()?;
-            let policy = match length_policy {
-                Some(name) => m.policy(&name, None).map_err(|e| e.to_string())?,
-                None => m.manifest.inputs[0].default_length_policy.clone(),
-            };
-            let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-            let records =
-                regula_core::sequence::parse_sequences(&bytes).map_err(|e| format!("{}: {e}", input.display()))?;
-            let targets: Vec<String> = m.manifest.targets.iter().map(|t| t.name.clone()).collect();
-            let mut tsv = String::from("id\tposition\tref\talt\ttarget\treference_prediction\teffect\n");
-            for r in &records {
-                let (reference, subs) =
-                    regula_train::scan::saturation_mutagenesis(&mut m, &r.name, &r.sequence, &policy, rc_average)
-                        .map_err(|e| e.to_string())?;
-                for s in &subs {
-                    for (k, t) in targets.iter().enumerate() {
-                        tsv += &format!(
-                            "{}\t{}\t{}\t{}\t{t}\t{:.6}\t{:.6}\n",
-                            r.name, s.position, s.reference as char, s.alternate as char, reference[k], s.effects[k]
-                        );
-                    }
-                }
-            }
-            write_tsv(out, &tsv)
-        }
-        Command::ScoreVariants { model: args, table: Some(table), ref_column, alt_column, id_column, .. } => {
-            let (rc_average, out) = (args.rc_average, args.out.clone());
-            let mut m = args.load()?;
-            let bytes = std::fs::read(&table).map_err(|e| format!("cannot read {}: {e}", table.display()))?;
-            let spec = regula_core::sequence::table::TableSpec {
-                id_column,
-                sequence_columns: vec![ref_column.unwrap_or_default(), alt_column.unwrap_or_default()],
-                ..Default::default()
-            };
-            let t =
-                regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", table.display()))?;
-            let scores = regula_train::scan::score_pairs(&mut m, &t, None, rc_average).map_err(|e| e.to_string())?;
-            let mut tsv = String::from("line\tid\ttarget\tref_prediction\talt_prediction\tdifference\n");
-            for s in &scores {
-                for (k, target) in m.manifest.targets.iter().enumerate() {
-                    let (r, a) = (s.reference[k], s.alternate[k]);
-                    tsv += &format!("{}\t{}\t{}\t{r:.6}\t{a:.6}\t{:.6}\n", s.line, s.id, target.name, a - r);
-                }
-            }
-            write_tsv(out, &tsv)
-        }
-        Command::ScoreVariants { model: args, vcf, reference, .. } => {
-            let (vcf, reference) =
-                match (vcf, reference) {
-                    (Some(v), Some(r)) => (v, r),
-                    _ => return Err(
-                        "score-variants needs --vcf with --reference, or --table with --ref-column and --alt-column"
-                            .into(),
-                    ),
-                };
-            let (rc_average, out) = (args.rc_average, args.out.clone());
-            let mut m = args.load()?;
-            let records = regula_core::sequence::fasta::read_path(&reference)
-                .map_err(|e| format!("{}: {e}", reference.display()))?;
-            let genome = regula_train::data::genome::Genome::from_records(records);
-            let text = std::fs::read_to_string(&vcf).map_err(|e| format!("cannot read {}: {e}", vcf.display()))?;
-            let scores =
-                regula_train::scan::score_vcf(&mut m, &genome, &text, rc_average).map_err(|e| e.to_string())?;
-            let targets: Vec<String> = m.manifest.targets.iter().map(|t| t.name.clone()).collect();
-            let mut tsv = String::from(
-                "line\tchrom\tpos\tid\tref\talt\ttarget\tref_prediction\talt_prediction\tdifference\terror\n",
-            );
-            let mut errors = 0;
-            for s in &scores {
-                let v = &s.variant;
-                let lead =
-                    format!("{}\t{}\t{}\t{}\t{}\t{}", v.line, s.chrom, v.position, v.id, v.reference, v.alternate);
-                match &s.error {
-                    Some(e) => {
-                        errors += 1;
-                        tsv += &format!("{lead}\t\t\t\t\t{e}\n");
-                    }
-                    None => {
-                        for (k, t) in targets.iter().enumerate() {
-                            let (r, a) = (s.reference[k], s.alternate[k]);
-                            tsv += &format!("{lead}\t{t}\t{r:.6}\t{a:.6}\t{:.6}\t\n", a - r);
-                        }
-                    }
-                }
-            }
-            if errors > 0 {
-                eprintln!(
-                    "regula-train: {errors} of {} variants could not be scored (see the error column)",
-                    scores.len()
-                );
-            }
-            write_tsv(out, &tsv)
-        }
+        },
         Command::Predict {
-            model: args,
+            model,
             input,
             sequence_column,
             partner_column,
@@ -324,75 +217,180 @@ fn run(cli: Cli) -> Result<(), String> {
             length_policy,
             stride,
         } => {
-            let (rc_average, out) = (args.rc_average, args.out.clone());
-            let mut m = args.load()?;
-            let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-            let read_fasta = |path: &PathBuf, bytes: &[u8]| -> Result<Vec<(String, Vec<u8>)>, String> {
-                Ok(regula_core::sequence::parse_sequences(bytes)
-                    .map_err(|e| format!("{}: {e}", path.display()))?
-                    .into_iter()
-                    .map(|r| (r.name, r.sequence))
-                    .collect())
-            };
-            // Each record: its id and one sequence per segment.
-            let records: Vec<(String, Vec<Vec<u8>>)> = match sequence_column {
-                Some(column) => {
-                    let columns = std::iter::once(column).chain(partner_column).collect();
-                    let spec = regula_core::sequence::table::TableSpec {
-                        id_column,
-                        sequence_columns: columns,
-                        ..Default::default()
-                    };
-                    let t = regula_core::sequence::table::parse(&bytes, &spec)
-                        .map_err(|e| format!("{}: {e}", input.display()))?;
-                    t.rows.into_iter().map(|r| (r.id, r.sequences)).collect()
-                }
-                None => {
-                    let first = read_fasta(&input, &bytes)?;
-                    match &partner_input {
-                        None => first.into_iter().map(|(n, s)| (n, vec![s])).collect(),
-                        Some(path) => {
-                            let text =
-                                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                            let partners = read_fasta(path, &text)?;
-                            if partners.len() != first.len() {
-                                return Err(format!(
-                                    "{} has {} records and {} has {}; record i of one pairs with record i of the other",
-                                    input.display(),
-                                    first.len(),
-                                    path.display(),
-                                    partners.len()
-                                ));
-                            }
-                            first.into_iter().zip(partners).map(|((n, s), (_, p))| (n, vec![s, p])).collect()
-                        }
-                    }
-                }
-            };
-            let policy = length_policy.map(|name| m.policy(&name, stride)).transpose().map_err(|e| e.to_string())?;
-            let refs: Vec<(&str, Vec<&[u8]>)> =
-                records.iter().map(|(n, s)| (n.as_str(), s.iter().map(Vec::as_slice).collect())).collect();
-            let predictions = m
-                .predict_segments(&refs, policy.as_ref().map(std::slice::from_ref), rc_average)
-                .map_err(|e| e.to_string())?;
-            let segments = m.manifest.inputs.len();
-            let mut header = vec!["id".to_string(), "length".into(), "fitting".into()];
-            if segments == 2 {
-                header.extend(["distal_length".into(), "distal_fitting".into()]);
-            }
-            header.extend(m.manifest.targets.iter().map(|t| t.name.clone()));
-            let mut tsv = header.join("\t") + "\n";
-            for ((id, seqs), p) in records.iter().zip(&predictions) {
-                let mut fields = vec![id.clone()];
-                for (s, f) in seqs.iter().zip(&p.fittings) {
-                    fields.extend([s.len().to_string(), describe_fitting(f)]);
-                }
-                fields.extend(p.values.iter().map(|v| format!("{v:.6}")));
-                tsv += &(fields.join("\t") + "\n");
-            }
-            write_tsv(out, &tsv)
+            let records = read_items(&input, sequence_column, partner_column, partner_input.as_deref(), id_column)?;
+            predict(&model, records, length_policy.as_deref(), stride)
         }
     }
+}
+
+fn fit(options: FitOptions, resume: bool, quiet: bool) -> Result<(), String> {
+    let outcome = regula_train::fit::fit(options, resume, !quiet).map_err(|e| e.to_string())?;
+    println!(
+        "best epoch {} of {} run; model written to {}",
+        outcome.best_epoch,
+        outcome.epochs_run,
+        outcome.out.display()
+    );
+    if outcome.skipped > 0 {
+        println!("{} bad rows skipped (listed in the report)", outcome.skipped);
+    }
+    for (split, m) in &outcome.manifest.metrics {
+        if let Some(overall) = m.per_target.get("overall") {
+            let line: Vec<String> = overall.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+            println!("{split} ({} rows): {}", m.rows, line.join(", "));
+        }
+    }
+    Ok(())
+}
+
+fn evaluate(model: &Path, rows: EvalSet, report: Option<PathBuf>, options: FitOptions) -> Result<(), String> {
+    let runtime = RuntimeConfig {
+        device: parse_device(options.device.as_deref())?,
+        threads: options.threads.unwrap_or(0),
+        ..Default::default()
+    };
+    let (metrics, r) = evaluate_model(model, options, rows, &runtime).map_err(|e| e.to_string())?;
+    if let Some(dir) = report {
+        r.write(&dir).map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
+    }
+    println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));
+    Ok(())
+}
+
+fn split(options: FitOptions, to: Option<PathBuf>) -> Result<(), String> {
+    let plan = regula_train::fit::plan::Plan::resolve(options)?;
+    let table = regula_train::fit::split_table::split_table(&plan).map_err(|e| e.to_string())?;
+    write_tsv(to, &table)
+}
+
+fn inspect(model: PathBuf) -> Result<(), String> {
+    let dir = if model.is_dir() { model } else { model.parent().map(PathBuf::from).unwrap_or_default() };
+    let m = ModelFolder::load(&dir, &RuntimeConfig::default()).map_err(|e| e.to_string())?;
+    println!("{}\n\n{}", m.manifest().to_json(), m.graph_summary());
+    Ok(())
+}
+
+/// The named policy for every segment, or the manifest's defaults.
+fn policies(m: &ModelFolder, name: Option<&str>, stride: Option<usize>) -> Result<Vec<LengthPolicy>, String> {
+    match name {
+        Some(name) => m.policies(name, stride).map_err(|e| e.to_string()),
+        None => Ok(m.default_policies()),
+    }
+}
+
+fn ism(
+    args: &ModelArgs,
+    input: &Path,
+    length_policy: Option<&str>,
+    stride: Option<usize>,
+    method: IsmMethod,
+) -> Result<(), String> {
+    let m = args.load()?;
+    let policy = policies(&m, length_policy, stride)?.remove(0);
+    let method = match method {
+        IsmMethod::Fast => Method::Fast,
+        IsmMethod::Naive => Method::Naive,
+    };
+    let mut tsv = String::from(tables::MUTAGENESIS_HEADER);
+    for r in read_sequences(input)? {
+        let located = |e: regula_infer::Error| format!("sequence '{}': {e}", r.name);
+        let run = IsmRun::with_strands(&m.model, &r.sequence, &policy, method, args.rc_average).map_err(located)?;
+        let result = run.run_to_end(&m.model, usize::MAX, |_, _| true).map_err(located)?;
+        if let Some(reason) = &result.fallback_reason {
+            eprintln!("regula-train: sequence '{}': naive mutagenesis: {reason}", r.name);
+        }
+        tsv += &tables::mutagenesis_rows(m.manifest(), &r.name, r.sequence.len(), &result);
+    }
+    write_tsv(args.out.clone(), &tsv)
+}
+
+fn score_allele_table(
+    args: &ModelArgs,
+    table: &Path,
+    ref_column: Option<String>,
+    alt_column: Option<String>,
+    id_column: Option<String>,
+) -> Result<(), String> {
+    let m = args.load()?;
+    let bytes = std::fs::read(table).map_err(|e| format!("cannot read {}: {e}", table.display()))?;
+    let spec = regula_core::sequence::table::TableSpec {
+        id_column,
+        sequence_columns: vec![ref_column.unwrap_or_default(), alt_column.unwrap_or_default()],
+        ..Default::default()
+    };
+    let t = regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", table.display()))?;
+    let rows: Vec<(usize, String)> = t.rows.iter().map(|r| (r.line, r.id.clone())).collect();
+    let pairs = t.rows.into_iter().map(|r| (vec![r.sequences[0].clone()], vec![r.sequences[1].clone()])).collect();
+    let scores = regula_infer::variants::score_pairs(&m.model, pairs, &m.default_policies(), args.rc_average)
+        .map_err(|e| e.to_string())?;
+    write_tsv(args.out.clone(), &tables::allele_scores(m.manifest(), &rows, &scores))
+}
+
+fn score_vcf(args: &ModelArgs, vcf: &Path, reference: &Path) -> Result<(), String> {
+    let m = args.load()?;
+    let records =
+        regula_core::sequence::fasta::read_path(reference).map_err(|e| format!("{}: {e}", reference.display()))?;
+    let genome = regula_train::data::genome::Genome::from_records(records);
+    let text = std::fs::read_to_string(vcf).map_err(|e| format!("cannot read {}: {e}", vcf.display()))?;
+    let scores =
+        regula_train::vcf_windows::score_vcf(&m.model, &genome, &text, args.rc_average).map_err(|e| e.to_string())?;
+    let errors = scores.iter().filter(|s| s.error.is_some()).count();
+    if errors > 0 {
+        eprintln!("regula-train: {errors} of {} variants could not be scored (see the error column)", scores.len());
+    }
+    write_tsv(args.out.clone(), &tables::vcf_scores(m.manifest(), &scores))
+}
+
+fn predict(
+    args: &ModelArgs,
+    records: Vec<regula_infer::predict::Item>,
+    length_policy: Option<&str>,
+    stride: Option<usize>,
+) -> Result<(), String> {
+    let m = args.load()?;
+    let policies = policies(&m, length_policy, stride)?;
+    let predictions = regula_infer::predict::predict_averaged(&m.model, records, &policies, args.rc_average)
+        .map_err(|e| e.to_string())?;
+    write_tsv(args.out.clone(), &tables::predictions(m.manifest(), &predictions))
+}
+
+fn read_sequences(path: &Path) -> Result<Vec<regula_core::sequence::SequenceRecord>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    regula_core::sequence::parse_sequences(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Each record of `predict`'s input: its id and one sequence per segment (a table's sequence and
+/// partner columns, or a FASTA file and, record by record, its partner FASTA).
+fn read_items(
+    input: &Path,
+    sequence_column: Option<String>,
+    partner_column: Option<String>,
+    partner_input: Option<&Path>,
+    id_column: Option<String>,
+) -> Result<Vec<regula_infer::predict::Item>, String> {
+    if let Some(column) = sequence_column {
+        let bytes = std::fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+        let columns = std::iter::once(column).chain(partner_column).collect();
+        let spec =
+            regula_core::sequence::table::TableSpec { id_column, sequence_columns: columns, ..Default::default() };
+        let t = regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", input.display()))?;
+        return Ok(t.rows.into_iter().map(|r| (r.id, r.sequences)).collect());
+    }
+    let first = read_sequences(input)?;
+    let Some(path) = partner_input else {
+        return Ok(first.into_iter().map(|r| (r.name, vec![r.sequence])).collect());
+    };
+    let partners = read_sequences(path)?;
+    if partners.len() != first.len() {
+        return Err(format!(
+            "{} has {} records and {} has {}; record i of one pairs with record i of the other",
+            input.display(),
+            first.len(),
+            path.display(),
+            partners.len()
+        ));
+    }
+    Ok(first.into_iter().zip(partners).map(|(r, p)| (r.name, vec![r.sequence, p.sequence])).collect())
 }
 
 /// Flags given on the command line over the keys of a TOML config file.
@@ -416,14 +414,4 @@ fn write_tsv(out: Option<PathBuf>, tsv: &str) -> Result<(), String> {
 
 fn parse_device(text: Option<&str>) -> Result<Device, String> {
     text.unwrap_or("cpu").parse::<Device>().map_err(|e| e.to_string())
-}
-
-fn describe_fitting(f: &regula_core::length::Fitting) -> String {
-    use regula_core::length::Fitting::*;
-    match f {
-        Unchanged => "unchanged".into(),
-        Padded { left, right } => format!("padded {left}+{right}"),
-        Cropped { left, right } => format!("cropped {left}+{right}"),
-        Tiled { windows, stride } => format!("{windows} tiles, stride {stride}, mean"),
-    }
 }

@@ -10,8 +10,8 @@ use prost::Message;
 use regula_core::length::Fitting;
 use regula_core::manifest::Manifest;
 use regula_train::eval::exported::{EvalSet, evaluate_model};
-use regula_train::exported::ExportedModel;
 use regula_train::fit::{fit, fit_until};
+use regula_train::model_folder::ModelFolder;
 use regula_train::onnx::proto::ModelProto;
 use regula_train::options::FitOptions;
 
@@ -92,12 +92,13 @@ fn the_exported_model_predicts_the_same_in_tract_and_ort_and_matches_its_manifes
     assert_eq!(metrics, manifest.metrics);
 
     // A 200 bp element padded with the model's own adapters predicts like the 230 bp construct.
-    let mut exported = ExportedModel::load(&out, &Default::default()).unwrap();
+    let exported = ModelFolder::load(&out, &Default::default()).unwrap();
     let text = std::fs::read_to_string(data("lentimpra_hepg2_head30.tsv")).unwrap();
     let construct = text.lines().nth(1).unwrap().split('\t').nth(1).unwrap().as_bytes().to_vec();
-    let core = &construct[15..215];
-    let p = exported.predict(&[("construct", &construct), ("core", core)], None, false).unwrap();
-    assert_eq!(p[1].fittings[0], Fitting::Padded { left: 15, right: 15 });
+    let core = construct[15..215].to_vec();
+    let items = vec![("construct".to_string(), vec![construct]), ("core".to_string(), vec![core])];
+    let p = regula_infer::predict::predict_items(&exported.model, &items, &exported.default_policies()).unwrap();
+    assert_eq!(p[1].fitting, Fitting::Padded { left: 15, right: 15 });
     assert_eq!(p[0].values, p[1].values);
 }
 
@@ -127,10 +128,12 @@ fn a_classifier_on_an_id_less_table_with_its_own_validation_table() {
     let (metrics, _) = evaluate_model(&out, FitOptions::default(), EvalSet::Split, &Default::default()).unwrap();
     assert_eq!(metrics, m.metrics, "evaluate rebuilds the same validation set from config.toml");
     // Predictions of a classifier are probabilities.
-    let mut exported = ExportedModel::load(&out, &Default::default()).unwrap();
+    let exported = ModelFolder::load(&out, &Default::default()).unwrap();
     let text = std::fs::read_to_string(data("gue_prom_300_tata_dev60.csv")).unwrap();
     let seq = text.lines().nth(1).unwrap().split(',').next().unwrap().as_bytes().to_vec();
-    let p = exported.predict(&[("s", &seq)], None, false).unwrap()[0].values[0];
+    let items = vec![("s".to_string(), vec![seq])];
+    let p = regula_infer::predict::predict_items(&exported.model, &items, &exported.default_policies()).unwrap()[0]
+        .values[0];
     assert!((0.0..=1.0).contains(&p), "{p}");
 
     let e =

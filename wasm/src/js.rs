@@ -272,7 +272,7 @@ impl Predictor {
     /// loads the model. Throws an Error saying what is wrong.
     #[wasm_bindgen(constructor)]
     pub fn new(onnx: &[u8], manifest_json: &str, attribution_onnx: Option<Vec<u8>>) -> Result<Predictor, JsError> {
-        let model = Model::load(onnx, manifest_json, attribution_onnx.as_deref()).map_err(err)?;
+        let model = crate::load_model(onnx, manifest_json, attribution_onnx.as_deref()).map_err(err)?;
         Ok(Predictor { model: Rc::new(model) })
     }
 

@@ -1,23 +1,24 @@
-//! Regula in the browser: the shared core compiled to WebAssembly behind a small JS API.
-//! Models and motif files arrive from the page as bytes; this crate performs no network I/O.
+//! Regula in the browser: the inference layer (`regula-infer`) compiled to WebAssembly with tract
+//! as its backend ([`tract`]), behind a small JS API ([`js`], which only converts values). Models
+//! and motif files arrive from the page as bytes; this crate performs no network I/O.
 //!
-//! The algorithms are plain Rust modules, tested natively, over the [`runtime::Graph`] trait
-//! (tract behind it here): [`predict`], [`ism`] (fast exact saturation mutagenesis, with the
-//! receptive-field proof in [`geometry`]), [`variants`], [`attribution`] and [`motifs`]. The
-//! `#[wasm_bindgen]` layer in [`js`] only converts values.
+//! The algorithms live in `regula-infer`, shared with the native CLI; they are re-exported here
+//! under their module names.
 
-pub mod attribution;
-pub mod error;
-pub mod geometry;
-pub mod graph;
-pub mod ism;
 pub mod js;
-pub mod model;
-pub mod motifs;
-pub mod predict;
-pub mod runtime;
-pub mod segments;
-pub mod variants;
+pub mod tract;
+
+pub use regula_infer::{attribution, error, geometry, graph, ism, model, motifs, predict, runtime, segments, variants};
+
+/// Loads a model with tract: the inference ONNX bytes, its manifest, and optionally the
+/// attribution graph's bytes.
+pub fn load_model(
+    onnx: &[u8],
+    manifest_json: &str,
+    attribution: Option<&[u8]>,
+) -> regula_infer::Result<regula_infer::Model> {
+    regula_infer::Model::load(onnx, manifest_json, attribution, &tract::Tract)
+}
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

@@ -12,11 +12,11 @@ use regula_wasm::js::{MotifSet, Predictor};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
-const ONNX: &[u8] = include_bytes!("fixtures/mpra3.onnx");
-const ATTRIBUTION: &[u8] = include_bytes!("fixtures/mpra3.attribution.onnx");
-const MANIFEST: &str = include_str!("fixtures/mpra3.manifest.json");
-const ONNX1: &[u8] = include_bytes!("fixtures/mpra1.onnx");
-const MANIFEST1: &str = include_str!("fixtures/mpra1.manifest.json");
+const ONNX: &[u8] = include_bytes!("../../infer/tests/fixtures/mpra3.onnx");
+const ATTRIBUTION: &[u8] = include_bytes!("../../infer/tests/fixtures/mpra3.attribution.onnx");
+const MANIFEST: &str = include_str!("../../infer/tests/fixtures/mpra3.manifest.json");
+const ONNX1: &[u8] = include_bytes!("../../infer/tests/fixtures/mpra1.onnx");
+const MANIFEST1: &str = include_str!("../../infer/tests/fixtures/mpra1.manifest.json");
 const JASPAR: &[u8] = include_bytes!("../../tests/data/jaspar2024_vertebrates_first4.jaspar");
 const SEQ: &str = "AGGACCGGATCAACTTGTTTCTTAGGAAAGGCGGCCAACCCAGGGTCTCCAGTGACACGTTTCCGGGTCATCATCCGGTGGCCACAGGGAATCACAGGCTCGGTGTGACTTTCTCAGAGCGCCATGGTGCCCCTGTGGGGTTTCCCAGCCCATCCTGTCCTGTGGGACAGGCAGAGGCCCAGCCGTGTCATCGGAGTGACCTTTGAGCTCTAACCCATTGCGTGAACCGA"; // tests/data/lentimpra_hepg2_head30.tsv row 1
 
@@ -195,10 +195,10 @@ fn check_sequences_still_works() {
     assert!(!regula_wasm::version().is_empty());
 }
 
-const DUAL_ONNX: &[u8] = include_bytes!("fixtures/dual.onnx");
-const DUAL_ATTRIBUTION: &[u8] = include_bytes!("fixtures/dual.attribution.onnx");
-const DUAL_MANIFEST: &str = include_str!("fixtures/dual.manifest.json");
-const DUAL_EXPECTED: &str = include_str!("fixtures/dual.expected.json");
+const DUAL_ONNX: &[u8] = include_bytes!("../../infer/tests/fixtures/dual.onnx");
+const DUAL_ATTRIBUTION: &[u8] = include_bytes!("../../infer/tests/fixtures/dual.attribution.onnx");
+const DUAL_MANIFEST: &str = include_str!("../../infer/tests/fixtures/dual.manifest.json");
+const DUAL_EXPECTED: &str = include_str!("../../infer/tests/fixtures/dual.expected.json");
 
 fn message(e: wasm_bindgen::JsError) -> String {
     get(&JsValue::from(e), "message").as_string().unwrap()

@@ -85,8 +85,8 @@ before(async () => {
   const models = path.join(tmp, "models");
   for (const m of ["mpra1", "mpra3", "dual"]) {
     fs.mkdirSync(path.join(models, m), { recursive: true });
-    for (const f of fs.readdirSync(path.join(root, "wasm/tests/fixtures")).filter((f) => f.startsWith(`${m}.`) && f.endsWith("json") === f.endsWith("manifest.json"))) {
-      fs.copyFileSync(path.join(root, "wasm/tests/fixtures", f), path.join(models, m, f === `${m}.manifest.json` ? "manifest.json" : f));
+    for (const f of fs.readdirSync(path.join(root, "infer/tests/fixtures")).filter((f) => f.startsWith(`${m}.`) && f.endsWith("json") === f.endsWith("manifest.json"))) {
+      fs.copyFileSync(path.join(root, "infer/tests/fixtures", f), path.join(models, m, f === `${m}.manifest.json` ? "manifest.json" : f));
     }
   }
   // and every shipped model under models/
@@ -320,7 +320,7 @@ async function nValues(p, n) {
 test("a two-segment (promoter + distal) model: two boxes, prediction, scan of both segments, a distal variant and motifs per segment equal native", async () => {
   // native numbers: the trainer's evaluation path (ONNX Runtime) on this fixture, written with it
   // (trainer/examples/make_dual_fixture.rs; regula-train predict takes one sequence per record)
-  const exp = JSON.parse(fs.readFileSync(path.join(root, "wasm/tests/fixtures/dual.expected.json"), "utf8"));
+  const exp = JSON.parse(fs.readFileSync(path.join(root, "infer/tests/fixtures/dual.expected.json"), "utf8"));
   await useModel(page, "dual");
   await page.click("#tab-input");
   assert.equal(await page.isVisible("#distal-input"), true, "a second box for the distal sequence");
@@ -470,11 +470,11 @@ test("shipped models (models/*): prediction and ISM equal native", { skip: shipp
 test("load your own model from disk (ONNX + manifest): model card with metrics, prediction equals native", async () => {
   const dir = path.join(tmp, "own");
   fs.mkdirSync(dir, { recursive: true });
-  const manifest = JSON.parse(fs.readFileSync(path.join(root, "wasm/tests/fixtures/mpra3.manifest.json"), "utf8"));
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, "infer/tests/fixtures/mpra3.manifest.json"), "utf8"));
   manifest.name = "my-model";
   manifest.metrics = { test: { rows: 51, per_target: { task0: { pearson: 0.5123, spearman: 0.48 }, task1: { pearson: 0.4 } } } };
   fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest));
-  for (const f of ["mpra3.onnx", "mpra3.attribution.onnx"]) fs.copyFileSync(path.join(root, "wasm/tests/fixtures", f), path.join(dir, f));
+  for (const f of ["mpra3.onnx", "mpra3.attribution.onnx"]) fs.copyFileSync(path.join(root, "infer/tests/fixtures", f), path.join(dir, f));
   await page.click("#tab-model");
   await page.setInputFiles("#own-model", ["manifest.json", "mpra3.onnx", "mpra3.attribution.onnx"].map((f) => path.join(dir, f)));
   await page.waitForFunction(() => document.body.dataset.model === "my-model (your file)", null, { timeout: 60000 });

@@ -9,10 +9,10 @@ use regula_core::manifest::{OutputKind, SplitMetrics};
 
 use crate::eval::metrics::TaskKind;
 use crate::eval::report::{Predictions, Report};
-use crate::exported::ExportedModel;
 use crate::fit::evaluate::{in_measured_units, predict_rows, score, split_metrics};
 use crate::fit::plan::Plan;
 use crate::fit::run::{CONFIG_FILE, FitError, load_and_split};
+use crate::model_folder::ModelFolder;
 use crate::options::FitOptions;
 use crate::runtime::RuntimeConfig;
 
@@ -32,7 +32,8 @@ pub fn evaluate_model(
     set: EvalSet,
     runtime: &RuntimeConfig,
 ) -> Result<(BTreeMap<String, SplitMetrics>, Report), FitError> {
-    let mut model = ExportedModel::load(dir, runtime)?;
+    let mut model = ModelFolder::load(dir, runtime)?;
+    let manifest = model.manifest().clone();
     let config_path = dir.join(CONFIG_FILE);
     let config = match std::fs::read_to_string(&config_path) {
         Ok(text) => {
@@ -44,11 +45,11 @@ pub fn evaluate_model(
     let merged = FitOptions { out: Some(dir.to_path_buf()), ..overrides.over(config) };
     let plan = Plan::resolve(merged).map_err(FitError::Usage)?;
     let (data, split) = load_and_split(&plan)?;
-    let task = match model.manifest.output.kind {
+    let task = match manifest.output.kind {
         OutputKind::Regression => TaskKind::Regression,
         OutputKind::Classification => TaskKind::Classification,
     };
-    let names: Vec<&str> = model.manifest.targets.iter().map(|t| t.name.as_str()).collect();
+    let names: Vec<&str> = manifest.targets.iter().map(|t| t.name.as_str()).collect();
     if data.target_names.iter().map(String::as_str).ne(names.iter().copied()) {
         return Err(FitError::Usage(format!(
             "the data's targets ({}) are not the model's ({})",
@@ -64,13 +65,12 @@ pub fn evaluate_model(
             .map(|(n, r)| (n.to_string(), r))
             .collect(),
     };
-    let normalisation: Vec<_> = model.manifest.targets.iter().map(|t| t.normalisation.clone()).collect();
-    let mut report =
-        Report { model: model.manifest.name.clone(), metric: plan.train.metric.clone(), ..Default::default() };
+    let normalisation: Vec<_> = manifest.targets.iter().map(|t| t.normalisation.clone()).collect();
+    let mut report = Report { model: manifest.name.clone(), metric: plan.train.metric.clone(), ..Default::default() };
     let mut out = BTreeMap::new();
     for (name, rows) in sets {
         // The very path training evaluated with: branches encoded (and flipped) one by one.
-        let raw = predict_rows(model.predictor(), &data, &rows, plan.train.rc_average)?;
+        let raw = predict_rows(model.predictor()?, &data, &rows, plan.train.rc_average)?;
         let (metrics, values): (_, BTreeMap<String, Predictions>) =
             score(task, &data, &rows, &in_measured_units(task, &raw, &normalisation));
         out.insert(name.clone(), split_metrics(rows.len(), &metrics));

@@ -39,7 +39,9 @@ pub fn build_model(plan: &ModelPlan, lengths: &[usize], outputs: usize) -> Resul
             outputs,
         }),
         (Preset::DualBranch, _) => {
-            return Err(FitError::Usage("the dual-branch preset needs two sequences per row (--partner-column)".into()));
+            return Err(FitError::Usage(
+                "the dual-branch preset needs two sequences per row (--partner-column)".into(),
+            ));
         }
         (preset, _) => {
             return Err(FitError::Usage(format!(

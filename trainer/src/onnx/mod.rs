@@ -1,6 +1,7 @@
 //! ONNX protobuf messages and small constructors for attributes and tensors.
 
-pub mod proto;
+/// The ONNX protobuf messages, shared with the predictors (`regula_infer::proto`).
+pub use regula_infer::proto;
 
 use proto::{AttributeProto, TensorProto, attribute_type, data_type};
 

@@ -158,7 +158,10 @@ impl Op for Concat {
             match (same_elsewhere, s[axis].fixed()) {
                 (true, Some(n)) => total += n,
                 _ => {
-                    return Err(graph_err(self.name(), format!("cannot concatenate {} with {}", show(&first), show(s))));
+                    return Err(graph_err(
+                        self.name(),
+                        format!("cannot concatenate {} with {}", show(&first), show(s)),
+                    ));
                 }
             }
         }

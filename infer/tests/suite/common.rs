@@ -2,9 +2,12 @@
 
 #![allow(dead_code)]
 
-use regula_wasm::model::Model;
+use regula_infer::model::Model;
+use regula_infer::runtime::Backend;
 
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+/// The committed test models; the suite is compiled into the tests of `wasm/` and `trainer/`,
+/// both siblings of `infer/`.
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../infer/tests/fixtures");
 
 pub fn bytes(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -15,9 +18,10 @@ pub fn text(name: &str) -> String {
 }
 
 /// Loads fixture model `name` with its attribution graph.
-pub fn model(name: &str) -> Model {
+pub fn model(b: &dyn Backend, name: &str) -> Model {
     let attribution = bytes(&format!("{name}.attribution.onnx"));
-    Model::load(&bytes(&format!("{name}.onnx")), &text(&format!("{name}.manifest.json")), Some(&attribution)).unwrap()
+    Model::load(&bytes(&format!("{name}.onnx")), &text(&format!("{name}.manifest.json")), Some(&attribution), b)
+        .unwrap_or_else(|e| panic!("{name} on {}: {e}", b.name()))
 }
 
 /// The 230 bp lentiMPRA sequences of tests/data/lentimpra_hepg2_head30.tsv.

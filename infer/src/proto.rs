@@ -1,7 +1,10 @@
-//! The subset of `onnx.proto` (ONNX IR version 10) that Regula writes and reads, as prost messages.
+//! The subset of `onnx.proto` (ONNX IR version 10) that Regula writes and reads, as prost messages:
+//! one type for the trainer, which writes models, and for both predictors, which read, check and
+//! cut them (the browser's tract backend gets them back as bytes).
 //!
-//! Field tags are copied from onnx/onnx.proto; protoc is not needed. Only fields the trainer emits
-//! are declared: a decoder skips unknown fields, so models written by other tools still parse.
+//! Field tags are copied from onnx/onnx.proto; protoc is not needed. A decoder skips undeclared
+//! fields and a re-encoded model loses them, so every field that carries data of the ops Regula
+//! accepts is declared (all tensor storage forms, all attribute value kinds but subgraphs).
 
 /// `onnx.TensorProto.DataType`.
 pub mod data_type {
@@ -117,6 +120,10 @@ pub struct AttributeProto {
     pub floats: Vec<f32>,
     #[prost(int64, repeated, tag = "8")]
     pub ints: Vec<i64>,
+    #[prost(bytes = "vec", repeated, tag = "9")]
+    pub strings: Vec<Vec<u8>>,
+    #[prost(message, repeated, tag = "10")]
+    pub tensors: Vec<TensorProto>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -187,6 +194,10 @@ pub struct TensorProto {
     pub data_type: i32,
     #[prost(float, repeated, tag = "4")]
     pub float_data: Vec<f32>,
+    #[prost(int32, repeated, tag = "5")]
+    pub int32_data: Vec<i32>,
+    #[prost(bytes = "vec", repeated, tag = "6")]
+    pub string_data: Vec<Vec<u8>>,
     #[prost(int64, repeated, tag = "7")]
     pub int64_data: Vec<i64>,
     #[prost(string, tag = "8")]
@@ -195,6 +206,14 @@ pub struct TensorProto {
     pub raw_data: Vec<u8>,
     #[prost(double, repeated, tag = "10")]
     pub double_data: Vec<f64>,
+    #[prost(uint64, repeated, tag = "11")]
+    pub uint64_data: Vec<u64>,
     #[prost(string, tag = "12")]
     pub doc_string: String,
+    /// Weights kept in another file (refused: a model must be one self-contained file).
+    #[prost(message, repeated, tag = "13")]
+    pub external_data: Vec<StringStringEntryProto>,
+    /// 1 = `EXTERNAL`.
+    #[prost(int32, tag = "14")]
+    pub data_location: i32,
 }

@@ -3,11 +3,13 @@
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("the model file is {size} bytes, more than the {limit}-byte limit of the in-browser predictor")]
+    #[error(
+        "the model file is {size} bytes, more than the {limit}-byte limit of Regula's predictor (it must load in a browser tab)"
+    )]
     TooLarge { size: usize, limit: usize },
     #[error("the model file is not a readable ONNX model: {0}")]
     NotOnnx(String),
-    #[error("the model uses ONNX op{} {} that the in-browser predictor does not allow", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
+    #[error("the model uses ONNX op{} {} that Regula's predictor does not allow (it must run in the browser too)", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
     OpNotAllowed(Vec<String>),
     #[error("the model does not match its manifest: {0}")]
     Mismatch(String),

@@ -2,19 +2,16 @@
 //! shipped test models: random and real sequences, every position (first and last bases
 //! included), single- and multi-output models, with `N`s.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::{lentimpra, max_abs_diff, model, random_dna};
+use super::common::{self, lentimpra, max_abs_diff, model, random_dna};
 use regula_core::length::LengthPolicy;
-use regula_wasm::geometry::Field;
-use regula_wasm::ism::{IsmRun, Method, saturation_mutagenesis};
+use regula_infer::geometry::Field;
+use regula_infer::ism::{IsmRun, Method, saturation_mutagenesis};
+use regula_infer::runtime::Backend;
 
 const TOL: f32 = 1e-5;
 
-fn check(name: &str, seqs: &[Vec<u8>]) {
-    let m = model(name);
+fn check(b: &dyn Backend, name: &str, seqs: &[Vec<u8>]) {
+    let m = model(b, name);
     assert!(m.split.is_some(), "{name}: {:?}", m.split_error);
     for (i, s) in seqs.iter().enumerate() {
         let fast = saturation_mutagenesis(&m, s, &LengthPolicy::Exact, Method::Fast).unwrap();
@@ -45,41 +42,37 @@ fn check(name: &str, seqs: &[Vec<u8>]) {
     }
 }
 
-#[test]
-fn fast_equals_naive_single_output_real_and_random() {
+pub fn fast_equals_naive_single_output_real_and_random(b: &dyn Backend) {
     let real = lentimpra();
     let mut with_n = random_dna(230, 7);
     with_n[0] = b'N';
     with_n[100] = b'N';
     with_n[229] = b'n';
-    check("mpra1", &[real[0].clone(), real[17].clone(), random_dna(230, 1), with_n]);
+    check(b, "mpra1", &[real[0].clone(), real[17].clone(), random_dna(230, 1), with_n]);
 }
 
-#[test]
-fn fast_equals_naive_multi_output_real_and_random() {
+pub fn fast_equals_naive_multi_output_real_and_random(b: &dyn Backend) {
     let real = lentimpra();
-    check("mpra3", &[real[3].clone(), random_dna(230, 2), random_dna(230, 3)]);
+    check(b, "mpra3", &[real[3].clone(), random_dna(230, 2), random_dna(230, 3)]);
 }
 
-#[test]
-fn receptive_fields_come_from_the_graph() {
+pub fn receptive_fields_come_from_the_graph(b: &dyn Backend) {
     // conv k11 same (pad 5), max-pool 4, conv k5 dilation 2 same (pad 4).
-    let f = model("mpra1").split.unwrap().field;
+    let f = model(b, "mpra1").split.unwrap().field;
     assert_eq!(f, Field::INPUT.slide(11, 1, 1, 5).slide(4, 4, 1, 0).slide(5, 1, 2, 4));
     // conv k9 (pad 4), pool 3, conv k3 d2 (pad 2), pool 2, conv k4 (pads 1, 2).
-    let f = model("mpra3").split.unwrap().field;
+    let f = model(b, "mpra3").split.unwrap().field;
     assert_eq!(
         f,
         Field::INPUT.slide(9, 1, 1, 4).slide(3, 3, 1, 0).slide(3, 1, 2, 2).slide(2, 2, 1, 0).slide(4, 1, 1, 1)
     );
-    assert_eq!(model("reference1000").split.unwrap().field, Field { stride: 4, lo: -15, hi: 18 });
+    assert_eq!(model(b, "reference1000").split.unwrap().field, Field { stride: 4, lo: -15, hi: 18 });
 }
 
-#[test]
-fn reference_cnn_fast_matches_naive_at_edges_and_samples_random_and_hg19() {
+pub fn reference_cnn_fast_matches_naive_at_edges_and_samples_random_and_hg19(b: &dyn Backend) {
     // The 1,000 bp benchmark model: full fast ISM against naive passes at the edges and a sample
     // of interior positions (a full naive ISM is 3,000 passes of the whole model).
-    let m = model("reference1000");
+    let m = model(b, "reference1000");
     let fasta =
         std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/hg19_chr22_20000001_20002400.fa")).unwrap();
     let hg19 = regula_core::sequence::parse_sequences(&fasta).unwrap().remove(0).sequence;
@@ -88,7 +81,7 @@ fn reference_cnn_fast_matches_naive_at_edges_and_samples_random_and_hg19() {
     }
 }
 
-fn check_reference_cnn_at_samples(m: &regula_wasm::model::Model, s: &[u8]) {
+fn check_reference_cnn_at_samples(m: &regula_infer::model::Model, s: &[u8]) {
     let fast = saturation_mutagenesis(m, s, &LengthPolicy::Exact, Method::Fast).unwrap();
     let x = m.encode(s);
     let reference = m.forward(&x, 1).unwrap();
@@ -114,9 +107,8 @@ fn check_reference_cnn_at_samples(m: &regula_wasm::model::Model, s: &[u8]) {
     assert!(fast.bases_computed * 8 < 3000 * 1000, "{}", fast.bases_computed);
 }
 
-#[test]
-fn chunks_report_progress_and_cancel() {
-    let m = model("mpra1");
+pub fn chunks_report_progress_and_cancel(b: &dyn Backend) {
+    let m = model(b, "mpra1");
     let s = random_dna(230, 5);
     let mut seen = Vec::new();
     let r = IsmRun::new(&m, &s, &LengthPolicy::Exact, Method::Fast).unwrap().run_to_end(&m, 50, |d, t| {
@@ -134,9 +126,8 @@ fn chunks_report_progress_and_cancel() {
     assert!(max_abs_diff(&run.finish(&m).unwrap().effects, &whole.effects) <= 1e-6);
 }
 
-#[test]
-fn short_sequences_are_padded_and_long_ones_tiled() {
-    let m = model("mpra1");
+pub fn short_sequences_are_padded_and_long_ones_tiled(b: &dyn Backend) {
+    let m = model(b, "mpra1");
     let s = random_dna(200, 9);
     let r = saturation_mutagenesis(&m, &s, &m.manifest.inputs[0].default_length_policy.clone(), Method::Fast).unwrap();
     assert_eq!((r.window_start, r.bases.len()), (-15, 230));
@@ -148,7 +139,7 @@ fn short_sequences_are_padded_and_long_ones_tiled() {
     let fast = saturation_mutagenesis(&m, &long, &policy, Method::Fast).unwrap();
     assert_eq!((fast.bases.len(), fast.window_start, fast.method), (500, 0, Method::Fast));
     assert_eq!(fast.fitting, regula_core::length::Fitting::Tiled { windows: 4, stride: 100 });
-    let base = regula_wasm::predict::predict(&m, &[("ref".into(), long.clone())], &policy).unwrap()[0].values[0];
+    let base = regula_infer::predict::predict(&m, &[("ref".into(), long.clone())], &policy).unwrap()[0].values[0];
     assert!((fast.reference[0] - base).abs() < 1e-6);
     let mut worst = 0.0f64;
     for p in [0usize, 1, 99, 100, 150, 229, 230, 269, 270, 350, 498, 499] {
@@ -158,7 +149,7 @@ fn short_sequences_are_padded_and_long_ones_tiled() {
             }
             let mut alt = long.clone();
             alt[p] = b"ACGT"[b];
-            let v = regula_wasm::predict::predict(&m, &[("alt".into(), alt)], &policy).unwrap()[0].values[0];
+            let v = regula_infer::predict::predict(&m, &[("alt".into(), alt)], &policy).unwrap()[0].values[0];
             worst = worst.max((v - base - fast.effects[p * 4 + b] as f64).abs());
         }
     }
@@ -169,41 +160,49 @@ fn short_sequences_are_padded_and_long_ones_tiled() {
 }
 
 /// Counts the rows and input values each kind of graph is run on.
-struct Counting {
+struct Counting<'a> {
+    inner: &'a dyn Backend,
     split: std::rc::Rc<std::cell::Cell<(usize, usize)>>,
     whole: std::rc::Rc<std::cell::Cell<(usize, usize)>>,
 }
 
 struct CountingGraph {
-    inner: Box<dyn regula_wasm::runtime::Graph>,
+    inner: Box<dyn regula_infer::runtime::Graph>,
     count: std::rc::Rc<std::cell::Cell<(usize, usize)>>,
 }
 
-impl regula_wasm::runtime::Graph for CountingGraph {
+impl regula_infer::runtime::Graph for CountingGraph {
     fn run(
         &self,
         x: &[f32],
         n: usize,
         sample: &[usize],
-    ) -> regula_wasm::error::Result<Vec<regula_wasm::runtime::HostTensor>> {
+    ) -> regula_infer::error::Result<Vec<regula_infer::runtime::HostTensor>> {
         let (rows, values) = self.count.get();
         self.count.set((rows + n, values + x.len()));
         self.inner.run(x, n, sample)
     }
 }
 
-impl regula_wasm::runtime::Backend for Counting {
-    fn graph(&self, proto: tract_onnx::pb::ModelProto, many: bool) -> Box<dyn regula_wasm::runtime::Graph> {
+impl Backend for Counting<'_> {
+    fn graph(
+        &self,
+        proto: regula_infer::proto::ModelProto,
+        many: bool,
+    ) -> regula_infer::Result<Box<dyn regula_infer::runtime::Graph>> {
         let count = if many { self.split.clone() } else { self.whole.clone() };
-        Box::new(CountingGraph { inner: regula_wasm::runtime::Tract.graph(proto, many), count })
+        Ok(Box::new(CountingGraph { inner: self.inner.graph(proto, many)?, count }))
+    }
+
+    fn name(&self) -> &'static str {
+        "counting"
     }
 }
 
-#[test]
-fn fast_mutagenesis_runs_the_whole_model_once_and_the_trunk_on_windows() {
-    let counting = Counting { split: Default::default(), whole: Default::default() };
+pub fn fast_mutagenesis_runs_the_whole_model_once_and_the_trunk_on_windows(b: &dyn Backend) {
+    let counting = Counting { inner: b, split: Default::default(), whole: Default::default() };
     let (split, whole) = (counting.split.clone(), counting.whole.clone());
-    let m = regula_wasm::model::Model::load_with(
+    let m = regula_infer::model::Model::load(
         &common::bytes("reference1000.onnx"),
         &common::text("reference1000.manifest.json"),
         None,
@@ -224,4 +223,15 @@ fn fast_mutagenesis_runs_the_whole_model_once_and_the_trunk_on_windows() {
     // self-check windows; the values the trunk reads are a small fraction of naive's.
     assert!((6000..6020).contains(&rows), "{rows}");
     assert!(values < 12_000_000 / 10, "{values}");
+}
+
+pub fn self_check_catches_a_wrong_receptive_field(b: &dyn Backend) {
+    let m = model(b, "mpra1");
+    let field = m.split.as_ref().unwrap().field;
+    let seq: Vec<u8> = (0..230).map(|i| b"ACGT"[(i * 7 + i / 3) % 4]).collect();
+    assert_eq!(regula_infer::ism::self_check_with_field(&m, &seq, field), Ok(()));
+    // A field that is too narrow on the right: windows miss bases their outputs read.
+    let narrow = Field { hi: field.hi - 6, ..field };
+    let e = regula_infer::ism::self_check_with_field(&m, &seq, narrow).unwrap_err();
+    assert!(e.starts_with("fast mutagenesis self-check: the trunk on window "), "{e}");
 }

@@ -1,28 +1,24 @@
 //! Loading checks with clear errors, prediction with length policies, variant scoring,
 //! attributions against finite differences, and motif highlights on real data.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::{bytes, lentimpra, max_abs_diff, model, random_dna, text};
+use super::common::{bytes, lentimpra, max_abs_diff, model, random_dna, text};
 use prost::Message;
 use regula_core::length::{Fitting, LengthPolicy, Padding};
 use regula_core::variant::Coordinates;
-use regula_wasm::attribution::{gradient_times_input, gradients, integrated_gradients, ism_importance};
-use regula_wasm::graph::{self, ALLOWED_OPS, MAX_MODEL_BYTES};
-use regula_wasm::ism::{Method, saturation_mutagenesis};
-use regula_wasm::model::Model;
-use regula_wasm::motifs::{highlight, parse_motifs};
-use regula_wasm::predict::predict;
-use regula_wasm::variants::score_variants;
+use regula_infer::attribution::{gradient_times_input, gradients, integrated_gradients, ism_importance};
+use regula_infer::graph::{self, ALLOWED_OPS, MAX_MODEL_BYTES};
+use regula_infer::ism::{Method, saturation_mutagenesis};
+use regula_infer::model::Model;
+use regula_infer::motifs::{highlight, parse_motifs};
+use regula_infer::predict::predict;
+use regula_infer::runtime::Backend;
+use regula_infer::variants::score_variants;
 
-fn load_err(onnx: &[u8], manifest: &str) -> String {
-    Model::load(onnx, manifest, None).err().expect("should fail").to_string()
+fn load_err(b: &dyn Backend, onnx: &[u8], manifest: &str) -> String {
+    Model::load(onnx, manifest, None, b).err().expect("should fail").to_string()
 }
 
-#[test]
-fn every_fixture_uses_only_allowed_ops() {
+pub fn every_fixture_uses_only_allowed_ops(_b: &dyn Backend) {
     for name in ["mpra1", "mpra3", "reference1000"] {
         for file in [format!("{name}.onnx"), format!("{name}.attribution.onnx")] {
             let proto = graph::read_model(&bytes(&file)).unwrap();
@@ -33,18 +29,17 @@ fn every_fixture_uses_only_allowed_ops() {
     }
 }
 
-#[test]
-fn loading_errors_say_what_is_wrong() {
+pub fn loading_errors_say_what_is_wrong(b: &dyn Backend) {
     let onnx = bytes("mpra1.onnx");
     let manifest = text("mpra1.manifest.json");
     assert_eq!(
-        load_err(b"not a model", &manifest).split(':').next().unwrap(),
+        load_err(b, b"not a model", &manifest).split(':').next().unwrap(),
         "the model file is not a readable ONNX model"
     );
     assert_eq!(
-        load_err(&vec![0u8; MAX_MODEL_BYTES + 1], &manifest),
+        load_err(b, &vec![0u8; MAX_MODEL_BYTES + 1], &manifest),
         format!(
-            "the model file is {} bytes, more than the {MAX_MODEL_BYTES}-byte limit of the in-browser predictor",
+            "the model file is {} bytes, more than the {MAX_MODEL_BYTES}-byte limit of Regula's predictor (it must load in a browser tab)",
             MAX_MODEL_BYTES + 1
         )
     );
@@ -52,37 +47,36 @@ fn loading_errors_say_what_is_wrong() {
     let mut proto = graph::read_model(&onnx).unwrap();
     proto.graph.as_mut().unwrap().node[0].op_type = "Loop".into();
     assert_eq!(
-        load_err(&proto.encode_to_vec(), &manifest),
-        "the model uses ONNX op Loop that the in-browser predictor does not allow"
+        load_err(b, &proto.encode_to_vec(), &manifest),
+        "the model uses ONNX op Loop that Regula's predictor does not allow (it must run in the browser too)"
     );
     // Manifest length, input name and target count against the graph.
     let m = manifest.replace("\"length\": 230", "\"length\": 200");
     assert_eq!(
-        load_err(&onnx, &m),
+        load_err(b, &onnx, &m),
         "the model does not match its manifest: the inference graph's input 'x' has shape [?, 4, 230], the manifest says [batch, 4, 200]"
     );
     let m = manifest.replace("\"name\": \"x\"", "\"name\": \"seq\"");
     assert_eq!(
-        load_err(&onnx, &m),
+        load_err(b, &onnx, &m),
         "the model does not match its manifest: the inference graph's input is 'x', the manifest says 'seq'"
     );
     let m = manifest.replace("\"targets\": [", "\"targets\": [{\"name\": \"extra\", \"unit\": \"u\"},");
     assert_eq!(
-        load_err(&onnx, &m),
+        load_err(b, &onnx, &m),
         "the model does not match its manifest: the graph predicts 1 values per sequence, the manifest lists 2 targets"
     );
-    assert!(load_err(&onnx, "{}").starts_with("manifest: the manifest has no \"schema_version\""));
+    assert!(load_err(b, &onnx, "{}").starts_with("manifest: the manifest has no \"schema_version\""));
     // The attribution graph must carry a gradient per target.
-    let e = Model::load(&onnx, &manifest, Some(&bytes("mpra1.onnx"))).err().unwrap().to_string();
+    let e = Model::load(&onnx, &manifest, Some(&bytes("mpra1.onnx")), b).err().unwrap().to_string();
     assert_eq!(
         e,
         "the model does not match its manifest: the attribution graph's outputs are [\"pred\"]; expected 'pred' then 'grad_pred_k' for each target k"
     );
 }
 
-#[test]
-fn predicts_with_the_length_policy_reported() {
-    let m = model("mpra3");
+pub fn predicts_with_the_length_policy_reported(b: &dyn Backend) {
+    let m = model(b, "mpra3");
     let real = lentimpra();
     let long = random_dna(450, 4);
     let seqs = vec![
@@ -109,9 +103,8 @@ fn predicts_with_the_length_policy_reported() {
     );
 }
 
-#[test]
-fn variant_effects_match_mutagenesis_and_report_every_problem() {
-    let m = model("mpra3");
+pub fn variant_effects_match_mutagenesis_and_report_every_problem(b: &dyn Backend) {
+    let m = model(b, "mpra3");
     let s = lentimpra()[5].clone();
     let ism = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Naive).unwrap();
     let base = |p: usize| s[p - 1] as char;
@@ -171,25 +164,23 @@ fn variant_effects_match_mutagenesis_and_report_every_problem() {
     assert!(fwd.reverse_complement_averaged);
 }
 
-#[test]
-fn long_sequences_are_tiled_for_variants_with_the_aggregation_stated() {
-    let m = model("mpra1");
+pub fn long_sequences_are_tiled_for_variants_with_the_aggregation_stated(b: &dyn Backend) {
+    let m = model(b, "mpra1");
     let s = random_dna(600, 21);
     let policy = LengthPolicy::Tile { stride: 115, padding: Padding::N };
     let b = s[299] as char;
     let alt = if b == 'A' { 'G' } else { 'A' };
     let r = score_variants(&m, &s, &format!("300 {b}>{alt}\n"), &Coordinates::default(), &policy, false).unwrap();
-    assert_eq!(r.aggregation, "mean over windows");
+    assert_eq!(r.aggregation, "mean over windows of the model output");
     let mut alt_seq = s.clone();
     alt_seq[299] = alt as u8;
     let p = predict(&m, &[("r".into(), s), ("a".into(), alt_seq)], &policy).unwrap();
     assert!((r.scores[0].difference[0] - (p[1].values[0] - p[0].values[0])).abs() < 1e-9);
 }
 
-#[test]
-fn gradient_times_input_matches_finite_differences() {
+pub fn gradient_times_input_matches_finite_differences(b: &dyn Backend) {
     for name in ["mpra3", "mpra1"] {
-        let m = model(name);
+        let m = model(b, name);
         let s = lentimpra()[2].clone();
         let x = m.encode(&s);
         let (pred, grads) = gradients(&m, &x, 1).unwrap();
@@ -239,9 +230,8 @@ fn gradient_times_input_matches_finite_differences() {
     }
 }
 
-#[test]
-fn integrated_gradients_are_complete() {
-    let m = model("mpra3");
+pub fn integrated_gradients_are_complete(b: &dyn Backend) {
+    let m = model(b, "mpra3");
     let x = m.encode(&lentimpra()[9]);
     let ig = integrated_gradients(&m, &x, None, 64).unwrap();
     let gap = ig.completeness_gap.clone().unwrap();
@@ -255,9 +245,8 @@ fn integrated_gradients_are_complete() {
     );
 }
 
-#[test]
-fn motif_highlights_on_a_real_sequence_with_ism_importance() {
-    let m = model("mpra1");
+pub fn motif_highlights_on_a_real_sequence_with_ism_importance(b: &dyn Backend) {
+    let m = model(b, "mpra1");
     let s = lentimpra()[0].clone();
     let ism = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Fast).unwrap();
     let importance = ism_importance(&ism);
@@ -277,7 +266,7 @@ fn motif_highlights_on_a_real_sequence_with_ism_importance() {
         assert!((h.mean_attribution.unwrap() - mean).abs() < 1e-9);
         assert!(h.p_value <= 1e-4);
     }
-    let filters = regula_wasm::motifs::filters_to_motifs(
+    let filters = regula_infer::motifs::filters_to_motifs(
         &m.first_conv.as_ref().unwrap().1,
         &m.first_conv.as_ref().unwrap().0,
         Some(&set),
@@ -287,8 +276,7 @@ fn motif_highlights_on_a_real_sequence_with_ism_importance() {
     assert!(filters.iter().all(|f| f.probs.len() == 11 && f.matches.len() == 2));
 }
 
-#[test]
-fn first_layer_filters_are_scaled_by_their_batch_norm() {
+pub fn first_layer_filters_are_scaled_by_their_batch_norm(_b: &dyn Backend) {
     let proto = graph::read_model(&bytes("mpra1.onnx")).unwrap();
     let g = proto.graph.as_ref().unwrap();
     let conv = g.node.iter().find(|n| n.op_type == "Conv").unwrap();
@@ -309,13 +297,12 @@ fn first_layer_filters_are_scaled_by_their_batch_norm() {
     }
 }
 
-#[test]
-fn graphs_that_are_not_position_wise_fall_back_to_naive_with_the_reason() {
+pub fn graphs_that_are_not_position_wise_fall_back_to_naive_with_the_reason(b: &dyn Backend) {
     let mut proto = graph::read_model(&bytes("mpra1.onnx")).unwrap();
     let node = proto.graph.as_mut().unwrap().node.iter_mut().find(|n| n.op_type == "Relu").unwrap();
     node.op_type = "Softmax".into();
     let name = node.name.clone();
-    let m = Model::load(&proto.encode_to_vec(), &text("mpra1.manifest.json"), None).unwrap();
+    let m = Model::load(&proto.encode_to_vec(), &text("mpra1.manifest.json"), None, b).unwrap();
     assert!(m.split.is_none());
     assert_eq!(
         m.split_error.as_deref().unwrap(),
@@ -327,13 +314,12 @@ fn graphs_that_are_not_position_wise_fall_back_to_naive_with_the_reason() {
     assert_eq!(r.fallback_reason, m.split_error);
 }
 
-#[test]
-fn tiled_attributions_are_those_of_the_mean_over_windows() {
-    let m = model("mpra3");
+pub fn tiled_attributions_are_those_of_the_mean_over_windows(b: &dyn Backend) {
+    let m = model(b, "mpra3");
     let s = random_dna(330, 12);
     let policy = LengthPolicy::Tile { stride: 100, padding: Padding::N };
     let (a, bases, start, fitting) =
-        regula_wasm::attribution::for_sequence(&m, &s, &policy, gradient_times_input).unwrap();
+        regula_infer::attribution::for_sequence(&m, &s, &policy, gradient_times_input).unwrap();
     assert_eq!((bases.len(), start, fitting), (330, 0, Fitting::Tiled { windows: 2, stride: 100 }));
     assert_eq!(a.per_position.len(), 3 * 330);
     let w0 = gradient_times_input(&m, &m.encode(&s[..230])).unwrap();
@@ -349,7 +335,7 @@ fn tiled_attributions_are_those_of_the_mean_over_windows() {
         assert!((a.per_position[k * 330 + 300] - w1.per_position[k * 230 + 200] / 2.0).abs() < 1e-7);
     }
     let ig = |m: &Model, x: &[f32]| integrated_gradients(m, x, None, 64);
-    let (a, ..) = regula_wasm::attribution::for_sequence(&m, &s, &policy, ig).unwrap();
+    let (a, ..) = regula_infer::attribution::for_sequence(&m, &s, &policy, ig).unwrap();
     let tiled = predict(&m, &[("s".into(), s.clone())], &policy).unwrap();
     for k in 0..3 {
         assert!((a.prediction[k] as f64 - tiled[0].values[k]).abs() < 1e-6);
@@ -357,9 +343,8 @@ fn tiled_attributions_are_those_of_the_mean_over_windows() {
     assert!(a.completeness_gap.unwrap().iter().all(|g| g.abs() < 2e-3));
 }
 
-#[test]
-fn odd_variant_lines_are_errors_not_panics() {
-    let m = model("mpra1");
+pub fn odd_variant_lines_are_errors_not_panics(b: &dyn Backend) {
+    let m = model(b, "mpra1");
     let s = lentimpra()[0].clone();
     let text = "0 A>C\n231 A>C\n-5 A>C\n5 >C\n5 A>\n5\tA\n\t\t\t\t\n99999999999999999999999 A>C\n";
     let policy = LengthPolicy::PadOrCrop { padding: Padding::N };

@@ -4,8 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tract_onnx::pb::{self, ModelProto, NodeProto, ValueInfoProto};
-use tract_onnx::prelude::Framework;
+use prost::Message;
+
+use crate::proto::{self as pb, ModelProto, NodeProto, ValueInfoProto};
 
 use crate::error::{Error, Result};
 use crate::geometry::Field;
@@ -106,8 +107,7 @@ pub fn read_model(bytes: &[u8]) -> Result<ModelProto> {
     if bytes.len() > MAX_MODEL_BYTES {
         return Err(Error::TooLarge { size: bytes.len(), limit: MAX_MODEL_BYTES });
     }
-    let proto =
-        tract_onnx::onnx().proto_model_for_read(&mut &bytes[..]).map_err(|e| Error::NotOnnx(format!("{e:#}")))?;
+    let proto = ModelProto::decode(bytes).map_err(|e| Error::NotOnnx(e.to_string()))?;
     let graph = proto.graph.as_ref().ok_or_else(|| Error::NotOnnx("it has no graph".into()))?;
     let mut bad: Vec<String> = graph
         .node
@@ -120,7 +120,7 @@ pub fn read_model(bytes: &[u8]) -> Result<ModelProto> {
     if !bad.is_empty() {
         return Err(Error::OpNotAllowed(bad));
     }
-    if graph.initializer.iter().any(|t| !t.external_data.is_empty() || t.data_location == Some(1)) {
+    if graph.initializer.iter().any(|t| !t.external_data.is_empty() || t.data_location == 1) {
         return Err(Error::NotOnnx("it refers to external data files; export it as one self-contained file".into()));
     }
     Ok(proto)

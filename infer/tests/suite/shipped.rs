@@ -3,19 +3,15 @@
 //! sample of interior positions (all three substitutions each). Passes trivially while
 //! `models/` holds no model.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
 use std::path::Path;
 
-use common::random_dna;
+use super::common::random_dna;
 use regula_core::length::LengthPolicy;
-use regula_wasm::ism::{Method, saturation_mutagenesis};
-use regula_wasm::model::Model;
+use regula_infer::ism::{Method, saturation_mutagenesis};
+use regula_infer::model::Model;
+use regula_infer::runtime::Backend;
 
-#[test]
-fn shipped_models_fast_mutagenesis_matches_forward_passes() {
+pub fn shipped_models_fast_mutagenesis_matches_forward_passes(b: &dyn Backend) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
     let Ok(dirs) = std::fs::read_dir(&root) else { return };
     for dir in dirs.flatten().map(|d| d.path()).filter(|p| p.join("manifest.json").is_file()) {
@@ -23,8 +19,8 @@ fn shipped_models_fast_mutagenesis_matches_forward_passes() {
         let parsed = regula_core::manifest::Manifest::from_json(&manifest).unwrap();
         let onnx = std::fs::read(dir.join(&parsed.model_file)).unwrap();
         let attribution = parsed.graphs.get("attribution").map(|g| std::fs::read(dir.join(&g.file)).unwrap());
-        let m =
-            Model::load(&onnx, &manifest, attribution.as_deref()).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let m = Model::load(&onnx, &manifest, attribution.as_deref(), b)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         let Some(_) = &m.split else {
             eprintln!("{}: fast mutagenesis unavailable: {:?}", dir.display(), m.split_error);
             continue;

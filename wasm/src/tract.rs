@@ -1,44 +1,27 @@
-//! What the algorithms need from an inference engine, and tract behind it. The algorithms
-//! (prediction batching, mutagenesis, variants, attributions) only see [`Graph`], so the same
-//! code can run on ONNX Runtime natively.
+//! The tract backend of the inference layer: each [`regula_infer::runtime::Graph`] is planned by
+//! tract once per input shape (or once per sample shape with a symbolic batch) and cached.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tract_onnx::pb::ModelProto;
+use prost::Message;
+use regula_infer::error::{Error, Result};
+use regula_infer::proto::ModelProto;
+use regula_infer::runtime::{Backend, Graph, HostTensor, batch_shape};
 use tract_onnx::prelude::*;
-
-use crate::error::{Error, Result};
-
-/// A tensor on the host, row-major.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HostTensor {
-    pub shape: Vec<usize>,
-    pub data: Vec<f32>,
-}
-
-/// One ONNX graph with a single input of shape `[n, ..sample]`.
-pub trait Graph {
-    /// Runs on `x` `[n, ..sample]` (the sample shape given by `sample`, e.g. `[4, L]`) and
-    /// returns every graph output.
-    fn run(&self, x: &[f32], n: usize, sample: &[usize]) -> Result<Vec<HostTensor>>;
-}
-
-/// Makes a [`Graph`] from a checked ONNX model: tract here; a native build can plug in ONNX
-/// Runtime (the protos are prost messages, `prost::Message::encode_to_vec` gives the bytes).
-pub trait Backend {
-    /// `many_batch_sizes`: the graph will run on many batch sizes (the mutagenesis trunk and
-    /// head), so a backend that plans per shape should plan with a symbolic batch.
-    fn graph(&self, proto: ModelProto, many_batch_sizes: bool) -> Box<dyn Graph>;
-}
 
 /// The tract backend.
 pub struct Tract;
 
 impl Backend for Tract {
-    fn graph(&self, proto: ModelProto, many_batch_sizes: bool) -> Box<dyn Graph> {
-        Box::new(if many_batch_sizes { TractGraph::with_symbolic_batch(proto) } else { TractGraph::new(proto) })
+    fn graph(&self, proto: ModelProto, many_shapes: bool) -> Result<Box<dyn Graph>> {
+        let bytes = proto.encode_to_vec();
+        Ok(Box::new(if many_shapes { TractGraph::with_symbolic_batch(bytes) } else { TractGraph::new(bytes) }))
+    }
+
+    fn name(&self) -> &'static str {
+        "tract"
     }
 }
 
@@ -47,7 +30,8 @@ type Plan = Arc<TypedRunnableModel>;
 /// A graph run by tract. Plans are optimised once per (batch, sample shape) and cached (a few
 /// shapes occur per task: full batches, a last partial batch, mutagenesis window lengths).
 pub struct TractGraph {
-    proto: ModelProto,
+    /// The ONNX model, encoded (tract reads its own protobuf types from the bytes).
+    onnx: Vec<u8>,
     /// Optimise with a symbolic batch dimension (one plan per sample shape) rather than one plan
     /// per concrete batch size.
     symbolic_batch: bool,
@@ -59,14 +43,14 @@ const MAX_PLANS: usize = 16;
 
 impl TractGraph {
     /// A graph planned per concrete batch size.
-    pub fn new(proto: ModelProto) -> Self {
-        TractGraph { proto, symbolic_batch: false, plans: RefCell::new(HashMap::new()) }
+    pub fn new(onnx: Vec<u8>) -> Self {
+        TractGraph { onnx, symbolic_batch: false, plans: RefCell::new(HashMap::new()) }
     }
 
     /// A graph planned once per sample shape with a symbolic batch size (for graphs run on
     /// many batch sizes, like the trunk during mutagenesis).
-    pub fn with_symbolic_batch(proto: ModelProto) -> Self {
-        TractGraph { proto, symbolic_batch: true, plans: RefCell::new(HashMap::new()) }
+    pub fn with_symbolic_batch(onnx: Vec<u8>) -> Self {
+        TractGraph { onnx, symbolic_batch: true, plans: RefCell::new(HashMap::new()) }
     }
 
     /// Builds (or fetches) the plan for `[n, ..sample]`.
@@ -79,7 +63,7 @@ impl TractGraph {
         shape.extend_from_slice(sample);
         let symbolic = self.symbolic_batch;
         let plan = tract_onnx::onnx()
-            .model_for_proto_model(&self.proto)
+            .model_for_read(&mut &self.onnx[..])
             .and_then(|m| {
                 let fact: InferenceFact = if symbolic {
                     let batch: TDim = m.symbols.sym("N").into();
@@ -104,11 +88,7 @@ impl TractGraph {
 
 impl Graph for TractGraph {
     fn run(&self, x: &[f32], n: usize, sample: &[usize]) -> Result<Vec<HostTensor>> {
-        let mut shape = vec![n];
-        shape.extend_from_slice(sample);
-        if shape.iter().product::<usize>() != x.len() {
-            return Err(Error::Runtime(format!("input has {} values, expected shape {shape:?}", x.len())));
-        }
+        let shape = batch_shape(x, n, sample)?;
         let plan = self.plan(n, sample)?;
         let input = Tensor::from_shape(&shape, x).map_err(Error::runtime)?;
         let out = plan.run(tvec!(input.into_tvalue())).map_err(|e| Error::Runtime(format!("{e:#}")))?;

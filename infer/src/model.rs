@@ -6,7 +6,7 @@ use regula_core::manifest::{Encoding, Manifest};
 use crate::error::{Error, Result};
 use crate::geometry::Field;
 use crate::graph;
-use crate::runtime::{Backend, Graph, Tract};
+use crate::runtime::{Backend, Graph};
 use crate::segments::{DUAL_NAMES, SINGLE_NAME, Segment};
 
 /// Batch size for forward passes (batch size barely changes throughput in wasm).
@@ -40,19 +40,9 @@ pub struct SplitGraphs {
 }
 
 impl Model {
-    /// Loads and checks a model for tract: the inference ONNX bytes, its manifest, and optionally
-    /// the attribution graph's bytes (the manifest's `graphs.attribution`).
-    pub fn load(onnx: &[u8], manifest_json: &str, attribution: Option<&[u8]>) -> Result<Model> {
-        Self::load_with(onnx, manifest_json, attribution, &Tract)
-    }
-
-    /// [`Model::load`] with the graphs run by `backend`.
-    pub fn load_with(
-        onnx: &[u8],
-        manifest_json: &str,
-        attribution: Option<&[u8]>,
-        backend: &dyn Backend,
-    ) -> Result<Model> {
+    /// Loads and checks a model: the inference ONNX bytes, its manifest, and optionally the
+    /// attribution graph's bytes (the manifest's `graphs.attribution`), each graph run by `backend`.
+    pub fn load(onnx: &[u8], manifest_json: &str, attribution: Option<&[u8]>, backend: &dyn Backend) -> Result<Model> {
         let manifest = Manifest::from_json(manifest_json).map_err(|e| Error::Manifest(e.to_string()))?;
         let input = match manifest.inputs.as_slice() {
             [input] => input,
@@ -70,7 +60,7 @@ impl Model {
             }
             more => {
                 return Err(Error::Unsupported(format!(
-                    "the model has {} sequence inputs; the in-browser predictor handles one, or two (promoter and distal partner)",
+                    "the model has {} sequence inputs; Regula's predictor handles one, or two (promoter and distal partner)",
                     more.len()
                 )));
             }
@@ -106,9 +96,9 @@ impl Model {
         let (split, split_error) = match split {
             Ok(s) => (
                 Some(SplitGraphs {
-                    trunk: backend.graph(s.trunk, true),
-                    trunk_valid: Some(backend.graph(s.trunk_valid, true)),
-                    head: backend.graph(s.head, true),
+                    trunk: backend.graph(s.trunk, true)?,
+                    trunk_valid: Some(backend.graph(s.trunk_valid, true)?),
+                    head: backend.graph(s.head, true)?,
                     field: s.field,
                 }),
                 None,
@@ -132,7 +122,7 @@ impl Model {
                         )));
                     }
                 }
-                Some(backend.graph(a, false))
+                Some(backend.graph(a, false)?)
             }
         };
         let first_conv = graph::first_conv(&proto, &input.name).filter(|(d, _)| d.len() == 3 && d[1] == 4);
@@ -142,7 +132,7 @@ impl Model {
             outputs: manifest.targets.len(),
             n_value,
             manifest,
-            inference: backend.graph(proto, false),
+            inference: backend.graph(proto, false)?,
             split,
             split_error,
             attribution,

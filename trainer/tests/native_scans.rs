@@ -1,21 +1,24 @@
-//! Native scans of an exported model: saturation mutagenesis equals predicting each mutant on
-//! its own, and VCF variants on real hg19 are scored on windows centred on them, with clear
-//! per-variant errors for a REF mismatch or a window off the genome.
+//! Native scans of an exported model folder in ONNX Runtime: strand-averaged saturation
+//! mutagenesis (fast and naive) equals predicting each mutant on its own, VCF variants on real hg19
+//! are scored on windows centred on them, with clear per-variant errors for a REF mismatch or a
+//! window off the genome, and allele tables row by row.
 
 use std::path::{Path, PathBuf};
 
 use regula_core::length::LengthPolicy;
+use regula_infer::ism::{IsmRun, Method};
+use regula_infer::predict::{Item, predict_values};
 use regula_train::data::genome::Genome;
-use regula_train::exported::ExportedModel;
 use regula_train::fit::fit;
+use regula_train::model_folder::ModelFolder;
 use regula_train::options::FitOptions;
-use regula_train::scan::{saturation_mutagenesis, score_vcf};
+use regula_train::vcf_windows::score_vcf;
 
 fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data").join(name)
 }
 
-fn small_model(out: &Path) -> ExportedModel {
+fn small_model(out: &Path) -> ModelFolder {
     let options = FitOptions {
         data: Some(data("lentimpra_hepg2_512.tsv")),
         id_column: Some("seq_id".into()),
@@ -30,32 +33,47 @@ fn small_model(out: &Path) -> ExportedModel {
         ..Default::default()
     };
     fit(options, false, false).unwrap();
-    ExportedModel::load(out, &Default::default()).unwrap()
+    ModelFolder::load(out, &Default::default()).unwrap()
+}
+
+fn item(seq: &[u8]) -> Vec<Item> {
+    vec![("s".to_string(), vec![seq.to_vec()])]
 }
 
 #[test]
-fn saturation_mutagenesis_equals_predicting_each_mutant() {
+fn strand_averaged_mutagenesis_equals_predicting_each_mutant_on_both_strands() {
     let dir = tempfile::tempdir().unwrap();
-    let mut model = small_model(&dir.path().join("m"));
+    let folder = small_model(&dir.path().join("m"));
+    let model = &folder.model;
+    assert!(model.split.is_some(), "the small CNN splits: {:?}", model.split_error);
     let text = std::fs::read_to_string(data("lentimpra_hepg2_head30.tsv")).unwrap();
     let seq = text.lines().nth(3).unwrap().split('\t').nth(1).unwrap().as_bytes().to_vec();
-    let (reference, subs) = saturation_mutagenesis(&mut model, "s", &seq, &LengthPolicy::Exact, false).unwrap();
-    assert_eq!(subs.len(), 3 * seq.len());
-    assert!(subs.iter().all(|s| s.reference != s.alternate && seq[s.position - 1] == s.reference));
-    let base = model.predict(&[("s", &seq)], None, false).unwrap()[0].values.clone();
-    assert_eq!(reference, base);
-    for s in subs.iter().step_by(37).chain([subs.first().unwrap(), subs.last().unwrap()]) {
-        let mut mutant = seq.clone();
-        mutant[s.position - 1] = s.alternate;
-        let p = model.predict(&[("m", &mutant)], None, false).unwrap()[0].values[0];
-        approx::assert_relative_eq!(s.effects[0], p - base[0], epsilon = 1e-6);
+    let exact = [LengthPolicy::Exact];
+    let base = predict_values(model, item(&seq), &exact, true).unwrap().remove(0);
+    for method in [Method::Fast, Method::Naive] {
+        let r = IsmRun::with_strands(model, &seq, &exact[0], method, true)
+            .unwrap()
+            .run_to_end(model, 50, |_, _| true)
+            .unwrap();
+        assert_eq!(r.method, method);
+        approx::assert_relative_eq!(r.reference[0], base[0], epsilon = 1e-6);
+        let l = seq.len();
+        for (p, b) in (0..l).step_by(23).chain([0, l - 1]).flat_map(|p| (0..4).map(move |b| (p, b))) {
+            let mut mutant = seq.clone();
+            mutant[p] = b"ACGT"[b];
+            let alt = predict_values(model, item(&mutant), &exact, true).unwrap()[0][0];
+            let want = if mutant == seq { 0.0 } else { alt - base[0] };
+            let got = r.effects[p * 4 + b] as f64;
+            assert!((got - want).abs() < 2e-5, "{method:?} position {p} base {b}: {got} vs {want}");
+        }
     }
 }
 
 #[test]
 fn vcf_variants_are_scored_on_windows_centred_on_them() {
     let dir = tempfile::tempdir().unwrap();
-    let mut model = small_model(&dir.path().join("m"));
+    let folder = small_model(&dir.path().join("m"));
+    let model = &folder.model;
     let fasta = std::fs::read(data("hg19_chr22_20095001_20115000.fa")).unwrap();
     let records = regula_core::sequence::fasta::parse(&fasta).unwrap();
     let chrom = records[0].sequence.to_ascii_uppercase();
@@ -72,7 +90,7 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
         at(20_101_002),
         at(20_101_000),
     );
-    let scores = score_vcf(&mut model, &genome, &vcf, false).unwrap();
+    let scores = score_vcf(model, &genome, &vcf, false).unwrap();
     assert_eq!(scores.len(), 4);
 
     // The SNV: the window is [pos0 − 115, pos0 + 115) of the reference, the variant at index 115.
@@ -80,9 +98,10 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
     let reference = chrom[pos0 - 115..pos0 + 115].to_vec();
     let mut alternate = reference.clone();
     alternate[115] = other(at(20_100_000)) as u8;
-    let p = model.predict(&[("r", &reference), ("a", &alternate)], None, false).unwrap();
-    assert_eq!(scores[0].reference, p[0].values);
-    assert_eq!(scores[0].alternate, p[1].values);
+    let p =
+        predict_values(model, [item(&reference), item(&alternate)].concat(), &[LengthPolicy::Exact], false).unwrap();
+    assert_eq!(scores[0].reference, p[0]);
+    assert_eq!(scores[0].alternate, p[1]);
     assert!(scores[1].error.is_none(), "{:?}", scores[1].error);
     assert_eq!(
         scores[2].error.as_deref(),
@@ -99,7 +118,7 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
 #[test]
 fn a_table_of_allele_sequences_is_scored_row_by_row() {
     let dir = tempfile::tempdir().unwrap();
-    let mut model = small_model(&dir.path().join("m"));
+    let folder = small_model(&dir.path().join("m"));
     let spec = regula_core::sequence::table::TableSpec {
         id_column: Some("ID".into()),
         sequence_columns: vec!["ref_sequence".into(), "alt_sequence".into()],
@@ -107,12 +126,15 @@ fn a_table_of_allele_sequences_is_scored_row_by_row() {
     };
     let table =
         regula_core::sequence::table::parse(&std::fs::read(data("cagi4_train_head20.csv")).unwrap(), &spec).unwrap();
-    let scores = regula_train::scan::score_pairs(&mut model, &table, None, false).unwrap();
+    let pairs = table.rows.iter().map(|r| (vec![r.sequences[0].clone()], vec![r.sequences[1].clone()])).collect();
+    let policies = folder.default_policies();
+    let scores = regula_infer::variants::score_pairs(&folder.model, pairs, &policies, false).unwrap();
     assert_eq!(scores.len(), 20);
     // CAGI4 rows include indels: alleles of different lengths are each fitted by the model's policy.
     assert!(table.rows.iter().any(|r| r.sequences[0].len() != r.sequences[1].len()));
     for (row, score) in table.rows.iter().zip(&scores) {
-        let p = model.predict(&[("r", &row.sequences[0]), ("a", &row.sequences[1])], None, false).unwrap();
-        assert_eq!((&score.id, &score.reference, &score.alternate), (&row.id, &p[0].values, &p[1].values));
+        let items = [item(&row.sequences[0]), item(&row.sequences[1])].concat();
+        let p = predict_values(&folder.model, items, &policies, false).unwrap();
+        assert_eq!((&score.0, &score.1), (&p[0], &p[1]));
     }
 }

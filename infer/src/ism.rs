@@ -249,11 +249,42 @@ impl WindowRun {
         Ok(())
     }
 
-    fn finish(self, model: &Model) -> Result<IsmResult> {
+    /// The raw outputs this run's effects are taken against: the head at the reference pooled
+    /// features (fast) or the full forward pass (naive).
+    fn base_raw(&self) -> Vec<f32> {
+        self.fast.as_ref().map_or(self.reference_raw.clone(), |f| f.head_ref.clone())
+    }
+
+    /// The result; with `reverse` (the same window's reverse-complement strand, run to the end),
+    /// every raw output is the mean of the two strands' before it is mapped to measured units,
+    /// as strand-averaged prediction does: substitution `(p, b)` here is `(L − 1 − p, 3 − b)` there.
+    fn finish(self, model: &Model, reverse: Option<WindowRun>) -> Result<IsmResult> {
         let (l, t) = (self.bases.len(), model.outputs);
-        let base_ref: Vec<f32> = self.fast.as_ref().map_or(self.reference_raw.clone(), |f| f.head_ref.clone());
-        let ref_units = model.undo(&base_ref);
-        let alt_units = model.undo(&self.raw);
+        let mut base_raw = self.base_raw();
+        let mut raw = self.raw.clone();
+        let mut reference_raw = self.reference_raw.clone();
+        let (mut passes, mut bases_computed) = (self.passes, self.bases_computed);
+        let mut fallback_reason = self.fallback_reason.clone();
+        let mut method = self.method();
+        if let Some(r) = &reverse {
+            let mean = |a: &mut [f32], b: &[f32]| a.iter_mut().zip(b).for_each(|(x, y)| *x = 0.5 * (*x + y));
+            mean(&mut base_raw, &r.base_raw());
+            mean(&mut reference_raw, &r.reference_raw);
+            for p in 0..l {
+                for b in 0..4 {
+                    let (i, j) = ((p * 4 + b) * t, ((l - 1 - p) * 4 + 3 - b) * t);
+                    mean(&mut raw[i..i + t], &r.raw[j..j + t]);
+                }
+            }
+            passes += r.passes;
+            bases_computed += r.bases_computed;
+            fallback_reason = fallback_reason.or(r.fallback_reason.clone());
+            if r.method() == Method::Naive {
+                method = Method::Naive;
+            }
+        }
+        let ref_units = model.undo(&base_raw);
+        let alt_units = model.undo(&raw);
         let mut effects = vec![0.0f32; t * l * 4];
         for p in 0..l {
             for b in 0..4 {
@@ -264,18 +295,17 @@ impl WindowRun {
                 }
             }
         }
-        let method = self.method();
         Ok(IsmResult {
-            reference: model.undo(&self.reference_raw),
+            reference: model.undo(&reference_raw),
             bases: self.bases,
             window_start: self.window_start,
             fitting: self.fitting,
             method,
-            fallback_reason: self.fallback_reason,
+            fallback_reason,
             outputs: t,
             effects,
-            passes: self.passes,
-            bases_computed: self.bases_computed,
+            passes,
+            bases_computed,
             segments: None,
         })
     }
@@ -289,7 +319,9 @@ impl WindowRun {
 pub struct IsmRun {
     seq: Vec<u8>,
     fitting: Fitting,
+    /// The forward windows, then (strand-averaged) the reverse complement of each, in order.
     windows: Vec<WindowRun>,
+    strands: usize,
     current: usize,
     segments: Option<Vec<SegmentFit>>,
 }
@@ -297,11 +329,31 @@ pub struct IsmRun {
 impl IsmRun {
     /// Prepares mutagenesis of `seq` fitted to the model by `policy`.
     pub fn new(model: &Model, seq: &[u8], policy: &LengthPolicy, method: Method) -> Result<Self> {
+        Self::with_strands(model, seq, policy, method, false)
+    }
+
+    /// [`IsmRun::new`], and with `rc_average` every prediction (reference and each substitution)
+    /// is the mean over both strands, as strand-averaged prediction is: each window is mutated on
+    /// its reverse complement too.
+    pub fn with_strands(
+        model: &Model,
+        seq: &[u8],
+        policy: &LengthPolicy,
+        method: Method,
+        rc_average: bool,
+    ) -> Result<Self> {
         segments::check_count(model, 1, "the input")?;
         let (windows, fitting) = fit(seq, model.length, policy).map_err(|e| Error::Input(e.to_string()))?;
-        let windows =
-            windows.into_iter().map(|w| WindowRun::new(model, w, fitting.clone(), method)).collect::<Result<_>>()?;
-        Ok(IsmRun { seq: seq.to_vec(), fitting, windows, current: 0, segments: None })
+        let mut runs: Vec<WindowRun> =
+            windows.iter().map(|w| WindowRun::new(model, w.clone(), fitting.clone(), method)).collect::<Result<_>>()?;
+        if rc_average {
+            for w in &windows {
+                let reverse = Window { bases: regula_core::encode::reverse_complement(&w.bases), start: w.start };
+                runs.push(WindowRun::new(model, reverse, fitting.clone(), method)?);
+            }
+        }
+        let strands = if rc_average { 2 } else { 1 };
+        Ok(IsmRun { seq: seq.to_vec(), fitting, windows: runs, strands, current: 0, segments: None })
     }
 
     /// Prepares mutagenesis of an item (one sequence per model segment, each fitted by its
@@ -316,7 +368,7 @@ impl IsmRun {
         let (joined, fits) = segments::fit_item(model, item, policies)?;
         let fitting = segments::summary(&fits);
         let window = WindowRun::new(model, Window { bases: joined.clone(), start: 0 }, fitting.clone(), method)?;
-        Ok(IsmRun { seq: joined, fitting, windows: vec![window], current: 0, segments: Some(fits) })
+        Ok(IsmRun { seq: joined, fitting, windows: vec![window], strands: 1, current: 0, segments: Some(fits) })
     }
 
     /// Fast, unless any window fell back to naive.
@@ -324,7 +376,7 @@ impl IsmRun {
         if self.windows.iter().all(|w| w.method() == Method::Fast) { Method::Fast } else { Method::Naive }
     }
 
-    /// Window positions done and in all.
+    /// Window positions done and in all (both strands when strand-averaged).
     pub fn progress(&self) -> (usize, usize) {
         let done = self.windows.iter().map(|w| w.next).sum();
         (done, self.windows.iter().map(|w| w.bases.len()).sum())
@@ -366,14 +418,20 @@ impl IsmRun {
     }
 
     /// The result; an error if positions remain.
-    pub fn finish(self, model: &Model) -> Result<IsmResult> {
+    pub fn finish(mut self, model: &Model) -> Result<IsmResult> {
         let (done, total) = self.progress();
         if done < total {
             return Err(Error::Input(format!("mutagenesis has {} of {total} positions left", total - done)));
         }
-        let n = self.windows.len();
+        let n = self.windows.len() / self.strands;
+        let reverse: Vec<Option<WindowRun>> = if self.strands == 2 {
+            self.windows.split_off(n).into_iter().map(Some).collect()
+        } else {
+            (0..n).map(|_| None).collect()
+        };
         if n == 1 {
-            let mut r = self.windows.into_iter().next().expect("one window").finish(model)?;
+            let forward = self.windows.into_iter().next().expect("one window");
+            let mut r = forward.finish(model, reverse.into_iter().next().flatten())?;
             r.segments = self.segments;
             return Ok(r);
         }
@@ -383,9 +441,9 @@ impl IsmRun {
         let (mut passes, mut bases_computed) = (0, 0);
         let mut fallback_reason = None;
         let method = self.method();
-        for w in self.windows {
+        for (w, rev) in self.windows.into_iter().zip(reverse) {
             let start = w.window_start as usize;
-            let r = w.finish(model)?;
+            let r = w.finish(model, rev)?;
             let wl = r.bases.len();
             for k in 0..t {
                 reference[k] += r.reference[k] / n as f64;
@@ -489,36 +547,26 @@ pub fn saturation_mutagenesis_item(
     IsmRun::new_item(model, item, policies, method)?.run_to_end(model, usize::MAX, |_, _| true)
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests {
-    use super::*;
-    use crate::geometry::Field;
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-    }
-
-    #[test]
-    fn self_check_catches_a_wrong_receptive_field() {
-        let manifest = String::from_utf8(fixture("mpra1.manifest.json")).unwrap();
-        let m = Model::load(&fixture("mpra1.onnx"), &manifest, None).unwrap();
-        let split = m.split.as_ref().unwrap();
-        let seq: Vec<u8> = (0..230).map(|i| b"ACGT"[(i * 7 + i / 3) % 4]).collect();
-        let x = m.encode(&seq);
-        let out = split.trunk.run(&x, 1, &[4, 230]).unwrap().remove(0);
-        let (channels, t_len) = (out.shape[1], out.shape[2]);
-        let fast_with = |field: Field| Fast {
-            windows: plan_valid_windows(field, 230, t_len),
-            trunk: out.data.clone(),
-            sum: vec![0.0; channels],
-            channels,
-            t_len,
-            head_ref: vec![],
-        };
-        assert_eq!(self_check(split, &fast_with(split.field), &x, 230), Ok(()));
-        // A field that is too narrow on the right: windows miss bases their outputs read.
-        let narrow = Field { hi: split.field.hi - 6, ..split.field };
-        let e = self_check(split, &fast_with(narrow), &x, 230).unwrap_err();
-        assert!(e.starts_with("fast mutagenesis self-check: the trunk on window "), "{e}");
-    }
+/// The fast path's self-check on `seq` (one model window) with the receptive field `field` in
+/// place of the one read from the graph: `Ok` when every window reproduces the whole-sequence
+/// trunk. For tests that a wrong field is caught, on every backend.
+pub fn self_check_with_field(
+    model: &Model,
+    seq: &[u8],
+    field: crate::geometry::Field,
+) -> std::result::Result<(), String> {
+    let split = model.split.as_ref().ok_or("the model has no trunk/head split")?;
+    let l = model.length;
+    let x = model.encode(seq);
+    let out = split.trunk.run(&x, 1, &[4, l]).map_err(|e| e.to_string())?.remove(0);
+    let (channels, t_len) = (out.shape[1], out.shape[2]);
+    let fast = Fast {
+        windows: plan_valid_windows(field, l, t_len),
+        trunk: out.data,
+        sum: vec![0.0; channels],
+        channels,
+        t_len,
+        head_ref: vec![],
+    };
+    self_check(split, &fast, &x, l)
 }

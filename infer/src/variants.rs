@@ -125,18 +125,10 @@ pub fn score_variants_in(
     // under `pad`) get their own error; the others are predicted together.
     let mut batch: Vec<Item> = Vec::new();
     let mut owners = Vec::new();
-    let paired = model.segments.len() > 1;
     for (i, alt) in alts {
-        let fits = if paired {
-            segments::fit_segment(model, segment, &alt, &policies[segment]).map(|_| ()).map_err(|e| e.to_string())
-        } else {
-            regula_core::length::fit(&alt, model.length, &policies[0]).map(|_| ()).map_err(|e| e.to_string())
-        };
-        match fits {
+        match alternate_item(model, item, segment, alt, policies) {
             Err(e) => scores[i].error = Some(format!("line {}: the sequence with this variant: {e}", scores[i].line)),
-            Ok(()) => {
-                let mut with = item.to_vec();
-                with[segment] = alt;
+            Ok(with) => {
                 batch.push((format!("line {}", scores[i].line), with));
                 owners.push(i);
             }
@@ -155,6 +147,50 @@ pub fn score_variants_in(
         scores,
         reverse_complement_averaged: rc_average,
         aggregation: crate::predict::TILE_AGGREGATION,
-        segment: paired.then(|| model.segments[segment].name.clone()),
+        segment: (model.segments.len() > 1).then(|| model.segments[segment].name.clone()),
     })
+}
+
+/// A reference item and an alternate item (one sequence per model segment each).
+pub type AllelePair = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+/// `item` with segment `segment` replaced by `alt` (a sequence with the variant applied), if the
+/// segment's policy can fit it; else why not.
+pub fn alternate_item(
+    model: &Model,
+    item: &[Vec<u8>],
+    segment: usize,
+    alt: Vec<u8>,
+    policies: &[LengthPolicy],
+) -> std::result::Result<Vec<Vec<u8>>, String> {
+    if model.segments.len() > 1 {
+        segments::fit_segment(model, segment, &alt, &policies[segment]).map_err(|e| e.to_string())?;
+    } else {
+        regula_core::length::fit(&alt, model.length, &policies[0]).map_err(|e| e.to_string())?;
+    }
+    let mut with = item.to_vec();
+    with[segment] = alt;
+    Ok(with)
+}
+
+/// Predictions of reference and alternate items, per pair `(reference, alternate)`, per target in
+/// measured units, all in one batch: what every variant effect (`alternate − reference`) is
+/// computed from, in the browser and natively.
+pub fn score_pairs(
+    model: &Model,
+    pairs: Vec<AllelePair>,
+    policies: &[LengthPolicy],
+    rc_average: bool,
+) -> Result<Vec<(Vec<f64>, Vec<f64>)>> {
+    let items: Vec<Item> = pairs
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, (r, a))| [(format!("pair {} reference", i + 1), r), (format!("pair {} alternate", i + 1), a)])
+        .collect();
+    let mut values = predict_values(model, items, policies, rc_average)?.into_iter();
+    let mut out = Vec::with_capacity(values.len() / 2);
+    while let (Some(r), Some(a)) = (values.next(), values.next()) {
+        out.push((r, a));
+    }
+    Ok(out)
 }

@@ -3,19 +3,16 @@
 //! averaging, mutagenesis of both segments against native forward passes, variants in either
 //! segment, attributions split per segment, and the errors for the wrong number of sequences.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::{bytes, model, text};
+use super::common::{bytes, model, text};
 use regula_core::length::{Fitting, LengthPolicy, Padding};
 use regula_core::variant::Coordinates;
-use regula_wasm::attribution::{for_item, gradient_times_input, gradients, integrated_gradients};
-use regula_wasm::ism::{IsmRun, Method, saturation_mutagenesis_item};
-use regula_wasm::model::Model;
-use regula_wasm::motifs::{highlight, parse_motifs};
-use regula_wasm::predict::{Item, predict_averaged, predict_items};
-use regula_wasm::variants::score_variants_in;
+use regula_infer::attribution::{for_item, gradient_times_input, gradients, integrated_gradients};
+use regula_infer::ism::{IsmRun, Method, saturation_mutagenesis_item};
+use regula_infer::model::Model;
+use regula_infer::motifs::{highlight, parse_motifs};
+use regula_infer::predict::{Item, predict_averaged, predict_items};
+use regula_infer::runtime::Backend;
+use regula_infer::variants::score_variants_in;
 use serde_json::Value;
 
 const TOL: f64 = 1e-5;
@@ -47,9 +44,8 @@ fn assert_close(a: &[f64], b: &[f64], what: &str) {
     }
 }
 
-#[test]
-fn loads_with_two_segments_and_says_why_mutagenesis_is_naive() {
-    let m = model("dual");
+pub fn loads_with_two_segments_and_says_why_mutagenesis_is_naive(b: &dyn Backend) {
+    let m = model(b, "dual");
     assert_eq!(m.length, 200);
     let seg: Vec<(&str, usize, usize)> = m.segments.iter().map(|s| (s.name.as_str(), s.length, s.offset)).collect();
     assert_eq!(seg, vec![("promoter", 120, 0), ("distal", 80, 120)]);
@@ -60,9 +56,8 @@ fn loads_with_two_segments_and_says_why_mutagenesis_is_naive() {
     assert_eq!(dims, &vec![8, 4, 9]);
 }
 
-#[test]
-fn predictions_equal_the_native_trainer_and_strand_averaging_flips_each_segment_in_place() {
-    let m = model("dual");
+pub fn predictions_equal_the_native_trainer_and_strand_averaging_flips_each_segment_in_place(b: &dyn Backend) {
+    let m = model(b, "dual");
     let e = expected();
     let items: Vec<Item> = (0..4).map(|i| pair(&e, i)).collect();
     let p = predict_items(&m, &items, &defaults(&m)).unwrap();
@@ -82,9 +77,8 @@ fn predictions_equal_the_native_trainer_and_strand_averaging_flips_each_segment_
     assert!((s[0].values[0] - p[0].values[0]).abs() > 1e-4);
 }
 
-#[test]
-fn each_segment_has_its_own_length_policy() {
-    let m = model("dual");
+pub fn each_segment_has_its_own_length_policy(b: &dyn Backend) {
+    let m = model(b, "dual");
     let e = expected();
     let (_, item) = pair(&e, 0);
     let long_distal: Vec<u8> = [item[1].as_slice(), b"ACGTACGTAC", item[1].as_slice()].concat(); // 170 bp
@@ -126,9 +120,8 @@ fn each_segment_has_its_own_length_policy() {
     );
 }
 
-#[test]
-fn the_wrong_number_of_sequences_is_a_clear_error() {
-    let dual = model("dual");
+pub fn the_wrong_number_of_sequences_is_a_clear_error(b: &dyn Backend) {
+    let dual = model(b, "dual");
     let e = expected();
     let (_, item) = pair(&e, 0);
     let err = predict_items(&dual, &[("only".into(), vec![item[0].clone()])], &defaults(&dual)).unwrap_err();
@@ -136,7 +129,7 @@ fn the_wrong_number_of_sequences_is_a_clear_error() {
         err.to_string(),
         "item 1 'only' gives one sequence, but this model reads two sequences (promoter, then distal) per prediction: pass {promoter, distal} or [promoter, distal]"
     );
-    let single = model("mpra1");
+    let single = model(b, "mpra1");
     let err = predict_items(&single, &[("both".into(), item.clone())], &defaults(&single)).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -151,7 +144,7 @@ fn the_wrong_number_of_sequences_is_a_clear_error() {
     // The manifest: two inputs must share the graph input; more than two are not handled.
     let manifest = text("dual.manifest.json");
     let renamed = manifest.replacen("\"name\": \"x\"", "\"name\": \"promoter\"", 1);
-    let err = Model::load(&bytes("dual.onnx"), &renamed, None).err().unwrap().to_string();
+    let err = Model::load(&bytes("dual.onnx"), &renamed, None, b).err().unwrap().to_string();
     assert!(
         err.starts_with(
             "the manifest lists two inputs named 'promoter' and 'x'; a two-segment model reads one graph input"
@@ -159,16 +152,15 @@ fn the_wrong_number_of_sequences_is_a_clear_error() {
         "{err}"
     );
     let wrong = manifest.replacen("\"length\": 80", "\"length\": 90", 1);
-    let err = Model::load(&bytes("dual.onnx"), &wrong, None).err().unwrap().to_string();
+    let err = Model::load(&bytes("dual.onnx"), &wrong, None, b).err().unwrap().to_string();
     assert_eq!(
         err,
         "the model does not match its manifest: the inference graph's input 'x' has shape [?, 4, 200], the manifest says [batch, 4, 210]"
     );
 }
 
-#[test]
-fn mutagenesis_covers_both_segments_and_equals_native_forward_passes() {
-    let m = model("dual");
+pub fn mutagenesis_covers_both_segments_and_equals_native_forward_passes(b: &dyn Backend) {
+    let m = model(b, "dual");
     let e = expected();
     let (_, item) = pair(&e, 0);
     let r = saturation_mutagenesis_item(&m, &item, &defaults(&m), Method::Fast).unwrap();
@@ -221,9 +213,8 @@ fn mutagenesis_covers_both_segments_and_equals_native_forward_passes() {
     assert_eq!(run.finish(&m).unwrap().effects, r.effects);
 }
 
-#[test]
-fn variants_in_either_segment_equal_native_predictions() {
-    let m = model("dual");
+pub fn variants_in_either_segment_equal_native_predictions(b: &dyn Backend) {
+    let m = model(b, "dual");
     let e = expected();
     let (_, item) = pair(&e, 0);
     let muts = e["mutations"].as_array().unwrap();
@@ -272,9 +263,8 @@ fn variants_in_either_segment_equal_native_predictions() {
     );
 }
 
-#[test]
-fn attributions_cover_both_segments() {
-    let m = model("dual");
+pub fn attributions_cover_both_segments(b: &dyn Backend) {
+    let m = model(b, "dual");
     let e = expected();
     let (_, item) = pair(&e, 1);
     let (a, bases, start, fitting, segs) = for_item(&m, &item, &defaults(&m), gradient_times_input).unwrap();
@@ -314,9 +304,8 @@ fn attributions_cover_both_segments() {
     assert!(a.completeness_gap.unwrap().iter().all(|g| g.abs() < 1e-2));
 }
 
-#[test]
-fn motifs_scan_each_segment_with_its_attribution() {
-    let m = model("dual");
+pub fn motifs_scan_each_segment_with_its_attribution(b: &dyn Backend) {
+    let m = model(b, "dual");
     let e = expected();
     let (_, item) = pair(&e, 0);
     let (a, bases, _, _, segs) = for_item(&m, &item, &defaults(&m), gradient_times_input).unwrap();

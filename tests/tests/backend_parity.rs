@@ -1,0 +1,145 @@
+//! The two backends of the inference layer give the same numbers: ONNX Runtime (native CLI) and
+//! tract (the browser's engine, here natively) on every committed test model and every shipped
+//! model — predictions (tiled and strand-averaged), fast saturation mutagenesis, variant effects
+//! and gradient×input — within 1e-5 of the largest value compared.
+
+use std::path::{Path, PathBuf};
+
+use regula_core::length::{LengthPolicy, Padding};
+use regula_core::variant::Coordinates;
+use regula_infer::Model;
+use regula_infer::attribution::{for_item, gradient_times_input};
+use regula_infer::ism::{IsmRun, Method};
+use regula_infer::predict::{Item, predict_averaged};
+use regula_infer::runtime::Backend;
+use regula_infer::variants::score_variants_in;
+use regula_train::ort_backend::OnnxRuntime;
+use regula_wasm::tract::Tract;
+
+const TOL: f64 = 1e-5;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Name, ONNX bytes, manifest and attribution bytes of a model.
+type ModelFiles = (String, Vec<u8>, String, Option<Vec<u8>>);
+
+/// The fixtures and the shipped models.
+fn models() -> Vec<ModelFiles> {
+    let mut out = Vec::new();
+    let fixtures = root().join("infer/tests/fixtures");
+    for name in ["mpra1", "mpra3", "reference1000", "dual"] {
+        let read = |f: String| std::fs::read(fixtures.join(f)).unwrap();
+        let manifest = String::from_utf8(read(format!("{name}.manifest.json"))).unwrap();
+        out.push((
+            name.to_string(),
+            read(format!("{name}.onnx")),
+            manifest,
+            Some(read(format!("{name}.attribution.onnx"))),
+        ));
+    }
+    for dir in std::fs::read_dir(root().join("models")).unwrap().flatten().map(|d| d.path()) {
+        let Ok(manifest) = std::fs::read_to_string(dir.join("manifest.json")) else { continue };
+        let parsed = regula_core::manifest::Manifest::from_json(&manifest).unwrap();
+        let onnx = std::fs::read(dir.join(&parsed.model_file)).unwrap();
+        let attribution = parsed.graphs.get("attribution").map(|g| std::fs::read(dir.join(&g.file)).unwrap());
+        out.push((parsed.name.clone(), onnx, manifest, attribution));
+    }
+    out
+}
+
+fn random_dna(len: usize, seed: u64) -> Vec<u8> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            s ^= s >> 12;
+            s ^= s << 25;
+            s ^= s >> 27;
+            b"ACGT"[(s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 62) as usize]
+        })
+        .collect()
+}
+
+fn assert_close(what: &str, a: &[f64], b: &[f64]) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    let scale = a.iter().chain(b).fold(1.0f64, |m, v| m.max(v.abs()));
+    let d = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+    assert!(d <= TOL * scale, "{what}: ONNX Runtime and tract differ by {d:e} (scale {scale})");
+}
+
+fn f64s(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| x as f64).collect()
+}
+
+/// Everything the layer computes for `model`, as flat lists of numbers with their names.
+fn outputs(model: &Model) -> Vec<(String, Vec<f64>)> {
+    let n = model.segments.len();
+    let item = |seed: u64, scale: f64| -> Vec<Vec<u8>> {
+        model.segments.iter().map(|s| random_dna((s.length as f64 * scale) as usize, seed)).collect()
+    };
+    let padding = Padding::N;
+    let mut out = Vec::new();
+    // Exact, padded and (one-segment models) tiled inputs, one strand and both.
+    let mut cases: Vec<(&str, Vec<LengthPolicy>, Item)> = vec![
+        ("exact", vec![LengthPolicy::Exact; n], ("a".into(), item(1, 1.0))),
+        ("padded", vec![LengthPolicy::Pad { padding: padding.clone() }; n], ("b".into(), item(2, 0.8))),
+    ];
+    if n == 1 {
+        let tile = LengthPolicy::Tile { stride: model.length / 3, padding };
+        cases.push(("tiled", vec![tile], ("c".into(), item(3, 2.5))));
+    }
+    for (what, policies, it) in &cases {
+        for rc in [false, true] {
+            let p = predict_averaged(model, vec![it.clone()], policies, rc).unwrap();
+            out.push((format!("predict {what} rc={rc}"), p[0].values.clone()));
+        }
+    }
+    // Fast (where the graph allows) mutagenesis of an exact window, strand-averaged too.
+    let exact = vec![LengthPolicy::Exact; n];
+    let it = item(4, 1.0);
+    let r = IsmRun::new_item(model, &it, &exact, Method::Fast).unwrap().run_to_end(model, 64, |_, _| true).unwrap();
+    out.push(("ism".into(), f64s(&r.effects)));
+    if n == 1 {
+        let r = IsmRun::with_strands(model, &it[0], &exact[0], Method::Fast, true)
+            .unwrap()
+            .run_to_end(model, 64, |_, _| true)
+            .unwrap();
+        out.push(("ism rc".into(), f64s(&r.effects)));
+    }
+    // Variant effects, an SNV and a deletion.
+    let s = &it[0];
+    let other = |b: u8| if b == b'A' { 'C' } else { 'A' };
+    let text =
+        format!("10 {}>{}\n20 {}{}>{}\n", s[9] as char, other(s[9]), s[19] as char, s[20] as char, s[19] as char);
+    let policies = vec![LengthPolicy::PadOrCrop { padding: Padding::N }; n];
+    let v = score_variants_in(model, &it, 0, &text, &Coordinates::default(), &policies, true).unwrap();
+    for sc in &v.scores {
+        assert!(sc.error.is_none(), "{:?}", sc.error);
+        out.push((format!("variant line {}", sc.line), sc.difference.clone()));
+    }
+    if model.attribution.is_some() {
+        let (a, ..) = for_item(model, &it, &exact, gradient_times_input).unwrap();
+        out.push(("gradient×input".into(), f64s(&a.per_channel)));
+    }
+    out
+}
+
+#[test]
+fn onnx_runtime_and_tract_agree_on_every_model() {
+    let ort = OnnxRuntime::new(regula_train::runtime::RuntimeConfig { threads: 1, ..Default::default() });
+    let backends: [&dyn Backend; 2] = [&ort, &Tract];
+    let all = models();
+    assert!(all.len() >= 4, "the fixtures are there");
+    for (name, onnx, manifest, attribution) in &all {
+        let [a, b] = backends.map(|backend| {
+            let m = Model::load(onnx, manifest, attribution.as_deref(), backend)
+                .unwrap_or_else(|e| panic!("{name} on {}: {e}", backend.name()));
+            outputs(&m)
+        });
+        for ((what, x), (_, y)) in a.iter().zip(&b) {
+            assert_close(&format!("{name}: {what}"), x, y);
+        }
+        eprintln!("{name}: {} comparisons agree", a.len());
+    }
+}

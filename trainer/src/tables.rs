@@ -1,0 +1,108 @@
+//! The TSV tables `regula-train predict`, `ism` and `score-variants` write, from the shared
+//! inference layer's results. Values are in the model's measured units (probabilities for a
+//! classifier), six decimals.
+
+use regula_core::length::Fitting;
+use regula_core::manifest::Manifest;
+use regula_infer::ism::IsmResult;
+use regula_infer::predict::SequencePrediction;
+
+use crate::vcf_windows::VariantScore;
+
+/// What a length policy did, in words.
+pub fn describe_fitting(f: &Fitting) -> String {
+    match f {
+        Fitting::Unchanged => "unchanged".into(),
+        Fitting::Padded { left, right } => format!("padded {left}+{right}"),
+        Fitting::Cropped { left, right } => format!("cropped {left}+{right}"),
+        Fitting::Tiled { windows, stride } => format!("{windows} tiles, stride {stride}, mean"),
+    }
+}
+
+/// One row per item: id, per segment its length and fitting, then one column per target.
+pub fn predictions(manifest: &Manifest, predictions: &[SequencePrediction]) -> String {
+    let mut header = vec!["id".to_string(), "length".into(), "fitting".into()];
+    if manifest.inputs.len() == 2 {
+        header.extend(["distal_length".into(), "distal_fitting".into()]);
+    }
+    header.extend(manifest.targets.iter().map(|t| t.name.clone()));
+    let mut tsv = header.join("\t") + "\n";
+    for p in predictions {
+        let mut fields = vec![p.name.clone()];
+        match &p.segments {
+            Some(segments) => {
+                for s in segments {
+                    fields.extend([s.length.to_string(), describe_fitting(&s.fitting)]);
+                }
+            }
+            None => fields.extend([p.length.to_string(), describe_fitting(&p.fitting)]),
+        }
+        fields.extend(p.values.iter().map(|v| format!("{v:.6}")));
+        tsv += &(fields.join("\t") + "\n");
+    }
+    tsv
+}
+
+/// The header of [`mutagenesis_rows`].
+pub const MUTAGENESIS_HEADER: &str = "id\tposition\tref\talt\ttarget\treference_prediction\teffect\n";
+
+/// One row per substitution and target of the bases the sequence `id` itself has (not its
+/// padding): 1-based position in the sequence as given, effect = prediction with the
+/// substitution − reference prediction.
+pub fn mutagenesis_rows(manifest: &Manifest, id: &str, length: usize, r: &IsmResult) -> String {
+    let l = r.bases.len();
+    let mut tsv = String::new();
+    for (p, &base) in r.bases.iter().enumerate() {
+        let original = r.window_start + p as isize;
+        if original < 0 || original >= length as isize {
+            continue;
+        }
+        let reference = regula_core::encode::channel(base);
+        for alt in (0..4).filter(|&b| Some(b) != reference) {
+            for (k, t) in manifest.targets.iter().enumerate() {
+                tsv += &format!(
+                    "{id}\t{}\t{}\t{}\t{}\t{:.6}\t{:.6}\n",
+                    original + 1,
+                    base.to_ascii_uppercase() as char,
+                    b"ACGT"[alt] as char,
+                    t.name,
+                    r.reference[k],
+                    r.effects[k * l * 4 + p * 4 + alt]
+                );
+            }
+        }
+    }
+    tsv
+}
+
+/// One row per VCF variant and target; a variant that could not be scored is one row with its
+/// error.
+pub fn vcf_scores(manifest: &Manifest, scores: &[VariantScore]) -> String {
+    let mut tsv =
+        String::from("line\tchrom\tpos\tid\tref\talt\ttarget\tref_prediction\talt_prediction\tdifference\terror\n");
+    for s in scores {
+        let v = &s.variant;
+        let lead = format!("{}\t{}\t{}\t{}\t{}\t{}", v.line, s.chrom, v.position, v.id, v.reference, v.alternate);
+        match &s.error {
+            Some(e) => tsv += &format!("{lead}\t\t\t\t\t{e}\n"),
+            None => {
+                for (k, t) in manifest.targets.iter().enumerate() {
+                    let (r, a) = (s.reference[k], s.alternate[k]);
+                    tsv += &format!("{lead}\t{}\t{r:.6}\t{a:.6}\t{:.6}\t\n", t.name, a - r);
+                }
+            }
+        }
+    }
+    tsv
+}
+
+/// One row per table row and target: the predictions of its two allele sequences.
+pub fn allele_scores(manifest: &Manifest, rows: &[(usize, String)], scores: &[(Vec<f64>, Vec<f64>)]) -> String {
+    let mut tsv = String::from("line\tid\ttarget\tref_prediction\talt_prediction\tdifference\n");
+    for ((line, id), (r, a)) in rows.iter().zip(scores) {
+        for (k, target) in manifest.targets.iter().enumerate() {
+            tsv += &format!("{line}\t{id}\t{}\t{:.6}\t{:.6}\t{:.6}\n", target.name, r[k], a[k], a[k] - r[k]);
+        }
+    }
+    tsv
+}

@@ -1,0 +1,8 @@
+//! The inference layer's test suite (`infer/tests/suite`) on the tract backend, natively.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+#[path = "../../infer/tests/suite/mod.rs"]
+mod suite;
+
+suite::backend_suite!(regula_wasm::tract::Tract);
