@@ -40,17 +40,18 @@ def main(results):
     browser = load(results, "browser.json")
     training = load(results, "training.json")
     variants = load(results, "variants.json")
+    ism = load(results, "ism-native.json")
     references = sorted(glob.glob(os.path.join(results, "reference-*.json")))
     machine = load(results, "machine.json") or {}
     w("# Benchmarks")
     w("")
     w("Regula against the tools a user would otherwise pick, measured by `just bench` (`bench/run.sh`) on one")
     w("machine; raw numbers in `bench/results/*.json`, rendered by `bench/render.py`. Benchmarks are not tests:")
-    w("CI does not run them. Re-run one part with `just bench PART` (browser, training, reference, variants).")
+    w("CI does not run them. Re-run one part with `just bench PART` (browser, training, reference, variants, ism).")
     w("")
     w(f"- Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, {machine.get('memory_gib', '?')} GiB, {machine.get('os', '?')}; load average {', '.join(f'{x:.1f}' for x in machine.get('load_average') or [])} when the last `just bench` started ({machine.get('date')}).")
     dates = [f"{part} {d}" for part, d in [("browser", (browser or {}).get("environment", {}).get("date")), ("training", (training or {}).get("date")),
-                                          ("variants", (variants or {}).get("date"))] + [(os.path.basename(p)[10:-5], json.load(open(p)).get("environment", {}).get("date")) for p in references] if d]
+                                          ("variants", (variants or {}).get("date")), ("ism", (ism or {}).get("date"))] + [(os.path.basename(p)[10:-5], json.load(open(p)).get("environment", {}).get("date")) for p in references] if d]
     if dates:
         w(f"- When each part ran: {'; '.join(dates)}.")
     w("- CUDA: not measured — no GPU was lent to this task. `--device cuda` is built and its error without a")
@@ -97,6 +98,10 @@ def main(results):
             w(f"| {ref['model']}: validation {name}, Regula vs PyTorch reference | {ours:.4f} vs {theirs:.4f} | Regula ≥ reference | {'met' if ours >= theirs else f'**missed** by {theirs - ours:.4f}'} |")
     if variants:
         w(f"| native score-variants, {variants['variants']:,} variants | {variants['variants_per_second']:,.0f} variants/s | (no target) | — |")
+    if ism:
+        for key, label in (("speedup_vs_before", f"vs {ism.get('before_label', 'before')}"), ("speedup_vs_naive", "vs one forward pass per substitution")):
+            if key in ism:
+                w(f"| native ISM, 1 kb reference CNN, fast path {label} | {ism[key]:.1f}× | ≥ 5× | {verdict(ism[key] >= 5, ism[key], 5, False, '×')} |")
     w("")
 
     if browser:
@@ -108,6 +113,8 @@ def main(results):
         render_references(w, [json.load(open(p)) for p in references], results)
     if variants:
         render_variants(w, variants)
+    if ism:
+        render_ism(w, ism)
     print("\n".join(out))
 
 
@@ -290,6 +297,24 @@ def render_variants(w, v):
     w("")
     w(f"Runs: {', '.join(f'{s:.1f} s' for s in v['seconds'])}; median {v['median_seconds']:.1f} s = **{v['variants_per_second']:,.0f} variants/s**")
     w(f"({v['scored']:,} of {v['variants']:,} scored).")
+    w("")
+
+
+def render_ism(w, r):
+    m = r["median_seconds"]
+    w("## Native saturation mutagenesis")
+    w("")
+    w(f"`regula-train ism` (ONNX Runtime CPU, {r['threads']} threads) on a 1,000 bp hg19 sequence with the {r['model']}:")
+    w(f"{r['substitutions']:,} substitutions, wall time of the whole command (`bench/ism/native_ism.py`, `just bench ism`).")
+    w("The fast path reruns the trunk only on the window a substitution changes (the shared inference layer,")
+    w("`infer/src/ism.rs`); `--method naive` runs one full forward pass per substitution, as native ISM did before.")
+    w(f"All methods give the same 3,000 rows; effects differ by at most {r['max_effect_difference']:.1e} (the TSV has 6 decimals).")
+    w("")
+    w("| method | runs (s) | median |")
+    w("|---|---|---|")
+    labels = {"fast": "fast (default)", "naive": "`--method naive`", "before": r.get("before_label", "before")}
+    for k, runs in r["seconds"].items():
+        w(f"| {labels.get(k, k)} | {', '.join(f'{s:.2f}' for s in runs)} | {m[k]:.2f} s |")
     w("")
 
 

@@ -7,12 +7,14 @@
 #   reference  each shipped model vs a PyTorch twin trained on the same split: validation metrics
 #              and training throughput (the PyTorch models train to the end: the longest part)
 #   variants   native score-variants throughput on 100,000 variants
+#   ism        native saturation mutagenesis of 1 kb (reference CNN): fast path vs one forward pass
+#              per substitution (and vs BENCH_ISM_BEFORE, an earlier regula-train binary, if set)
 # Not run by CI. Set BENCH_PYTHON to a Python with torch to skip installing PyTorch, and
 # BENCH_MODELS="a b" to run the reference part for those shipped models only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-parts=${*:-browser training reference variants}
+parts=${*:-browser training reference variants ism}
 python=$(bench/setup.sh)
 results=bench/results
 work=target/bench
@@ -49,7 +51,12 @@ for part in $parts; do
       python3 bench/variants/score_variants.py --model models/hepg2-mpra --reference ../shared/data/genome/hg19_chr22_20-21Mb.fa \
         --variants 100000 --runs 3 --threads "$threads" --out "$results/variants.json"
       ;;
-    *) echo "unknown part '$part' (browser, training, reference, variants)" >&2; exit 2 ;;
+    ism)
+      python3 bench/ism/native_ism.py --binary target/release/regula-train --threads "$threads" --runs 3 \
+        ${BENCH_ISM_BEFORE:+--before "$BENCH_ISM_BEFORE" --before-label "${BENCH_ISM_BEFORE_LABEL:-earlier binary}"} \
+        --out "$results/ism-native.json"
+      ;;
+    *) echo "unknown part '$part' (browser, training, reference, variants, ism)" >&2; exit 2 ;;
   esac
 done
 python3 bench/render.py "$results" > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md

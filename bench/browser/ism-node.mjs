@@ -1,5 +1,5 @@
 // The issue-5 saturation-mutagenesis benchmark in Node (the Chromium numbers are run.mjs's ISM
-// rows): full ISM of the 1,000 bp sequence with the reference CNN (wasm/tests/fixtures/
+// rows): full ISM of the 1,000 bp sequence with the reference CNN (infer/tests/fixtures/
 // reference1000.onnx), Regula's fast exact ISM against its own naive ISM (one forward pass per
 // substitution). Needs no npm packages.
 //
@@ -14,7 +14,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const pkg = resolve(process.argv[2] ?? `${root}/web/pkg`);
 const wasm = await import(pathToFileURL(`${pkg}/regula_wasm.js`).href);
 await wasm.default({ module_or_path: readFileSync(`${pkg}/regula_wasm_bg.wasm`) });
-const fixtures = `${root}/wasm/tests/fixtures`;
+const fixtures = `${root}/infer/tests/fixtures`;
 const fastRuns = Number(process.env.FAST_RUNS ?? 5);
 const naiveRuns = Number(process.env.NAIVE_RUNS ?? 1);
 const log = (s) => console.error(s);

@@ -115,7 +115,7 @@ const log = (s) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const { server, url: origin } = await serve(here, 0, "127.0.0.1", {
   "/bench/": here, "/pkg/": opts.pkg, "/ort/": ortDir, "/models/": opts.models,
-  "/fixtures/": path.join(root, "wasm/tests/fixtures"), "/js/": path.join(root, "wasm/js"),
+  "/fixtures/": path.join(root, "infer/tests/fixtures"), "/js/": path.join(root, "wasm/js"),
 });
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ARGS });
 environment.chromium = browser.version();

@@ -143,7 +143,7 @@ pub fn for_sequence(
     policy: &regula_core::length::LengthPolicy,
     method: impl Fn(&Model, &[f32]) -> Result<Attribution>,
 ) -> Result<(Attribution, Vec<u8>, isize, regula_core::length::Fitting)> {
-    crate::segments::check_count(model, 1, "the input")?;
+    crate::segments::check_count(&model.segments, 1, "the input")?;
     let (windows, fitting) =
         regula_core::length::fit(seq, model.length, policy).map_err(|e| Error::Input(e.to_string()))?;
     if windows.len() == 1 {
@@ -197,12 +197,12 @@ pub fn for_item(
     policies: &[regula_core::length::LengthPolicy],
     method: impl Fn(&Model, &[f32]) -> Result<Attribution>,
 ) -> Result<(Attribution, Vec<u8>, isize, regula_core::length::Fitting, Option<Vec<crate::segments::SegmentFit>>)> {
-    crate::segments::check_count(model, item.len(), "the input")?;
+    crate::segments::check_count(&model.segments, item.len(), "the input")?;
     if model.segments.len() == 1 {
         let (a, bases, start, fitting) = for_sequence(model, &item[0], &policies[0], method)?;
         return Ok((a, bases, start, fitting, None));
     }
-    let (joined, fits) = crate::segments::fit_item(model, item, policies)?;
+    let (joined, fits) = crate::segments::fit_item(&model.segments, item, policies)?;
     let a = method(model, &model.encode(&joined))?;
     Ok((a, joined, 0, crate::segments::summary(&fits), Some(fits)))
 }

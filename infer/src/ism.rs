@@ -342,7 +342,7 @@ impl IsmRun {
         method: Method,
         rc_average: bool,
     ) -> Result<Self> {
-        segments::check_count(model, 1, "the input")?;
+        segments::check_count(&model.segments, 1, "the input")?;
         let (windows, fitting) = fit(seq, model.length, policy).map_err(|e| Error::Input(e.to_string()))?;
         let mut runs: Vec<WindowRun> =
             windows.iter().map(|w| WindowRun::new(model, w.clone(), fitting.clone(), method)).collect::<Result<_>>()?;
@@ -361,11 +361,11 @@ impl IsmRun {
     /// segments; fast mutagenesis does not apply (two trunks), so each substitution is an exact
     /// forward pass, batched.
     pub fn new_item(model: &Model, item: &[Vec<u8>], policies: &[LengthPolicy], method: Method) -> Result<Self> {
-        segments::check_count(model, item.len(), "the input")?;
+        segments::check_count(&model.segments, item.len(), "the input")?;
         if model.segments.len() == 1 {
             return Self::new(model, &item[0], &policies[0], method);
         }
-        let (joined, fits) = segments::fit_item(model, item, policies)?;
+        let (joined, fits) = segments::fit_item(&model.segments, item, policies)?;
         let fitting = segments::summary(&fits);
         let window = WindowRun::new(model, Window { bases: joined.clone(), start: 0 }, fitting.clone(), method)?;
         Ok(IsmRun { seq: joined, fitting, windows: vec![window], strands: 1, current: 0, segments: Some(fits) })

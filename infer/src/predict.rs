@@ -63,7 +63,7 @@ fn fit_items(model: &Model, items: &[Item], policies: &[LengthPolicy], x: &mut V
     let l = model.length;
     let mut fitted = Vec::with_capacity(items.len());
     for (i, (name, item)) in items.iter().enumerate() {
-        segments::check_count(model, item.len(), &format!("item {} '{name}'", i + 1))?;
+        segments::check_count(&model.segments, item.len(), &format!("item {} '{name}'", i + 1))?;
         let located = |e: Error| Error::Sequence { index: i + 1, name: name.clone(), message: e.to_string() };
         let mut push = |bases: &[u8]| {
             let start = x.len();
@@ -82,7 +82,7 @@ fn fit_items(model: &Model, items: &[Item], policies: &[LengthPolicy], x: &mut V
                 length: item[0].len(),
             });
         } else {
-            let (joined, fits) = segments::fit_item(model, item, policies).map_err(located)?;
+            let (joined, fits) = segments::fit_item(&model.segments, item, policies).map_err(located)?;
             push(&joined);
             fitted.push(Fitted {
                 windows: 1,

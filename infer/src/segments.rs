@@ -14,7 +14,6 @@ use regula_core::length::{Fitting, LengthPolicy, fit};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::model::Model;
 
 /// Names of the two segments of a two-segment model, in model order.
 pub const DUAL_NAMES: [&str; 2] = ["promoter", "distal"];
@@ -51,20 +50,20 @@ pub struct SegmentFit {
 }
 
 /// What the caller expected, for errors: "one sequence" or "two sequences (promoter, then distal)".
-pub fn expected(model: &Model) -> String {
-    match model.segments.len() {
+pub fn expected(segments: &[Segment]) -> String {
+    match segments.len() {
         1 => "one sequence".into(),
         n => format!(
             "{} sequences ({})",
             if n == 2 { "two".to_string() } else { n.to_string() },
-            model.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", then ")
+            segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", then ")
         ),
     }
 }
 
 /// Checks `item` gives one sequence per segment.
-pub fn check_count(model: &Model, item_len: usize, what: &str) -> Result<()> {
-    let n = model.segments.len();
+pub fn check_count(segments: &[Segment], item_len: usize, what: &str) -> Result<()> {
+    let n = segments.len();
     if item_len == n {
         return Ok(());
     }
@@ -74,16 +73,21 @@ pub fn check_count(model: &Model, item_len: usize, what: &str) -> Result<()> {
     } else {
         format!(
             "{what} gives {given}, but this model reads {} per prediction: pass {{{}}} or [{}]",
-            expected(model),
-            model.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
-            model.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            expected(segments),
+            segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
+            segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
         )
     }))
 }
 
 /// Fits one segment's sequence to its window; one window only.
-pub fn fit_segment(model: &Model, s: usize, seq: &[u8], policy: &LengthPolicy) -> Result<(Vec<u8>, isize, Fitting)> {
-    let segment = &model.segments[s];
+pub fn fit_segment(
+    segments: &[Segment],
+    s: usize,
+    seq: &[u8],
+    policy: &LengthPolicy,
+) -> Result<(Vec<u8>, isize, Fitting)> {
+    let segment = &segments[s];
     let (windows, fitting) =
         fit(seq, segment.length, policy).map_err(|e| Error::Input(format!("the {} sequence: {e}", segment.name)))?;
     if windows.len() != 1 {
@@ -100,14 +104,14 @@ pub fn fit_segment(model: &Model, s: usize, seq: &[u8], policy: &LengthPolicy) -
 }
 
 /// Fits each segment of `item` by its policy and joins the windows in model order.
-pub fn fit_item(model: &Model, item: &[Vec<u8>], policies: &[LengthPolicy]) -> Result<(Vec<u8>, Vec<SegmentFit>)> {
-    check_count(model, item.len(), "the input")?;
-    let mut joined = Vec::with_capacity(model.length);
+pub fn fit_item(segments: &[Segment], item: &[Vec<u8>], policies: &[LengthPolicy]) -> Result<(Vec<u8>, Vec<SegmentFit>)> {
+    check_count(segments, item.len(), "the input")?;
+    let mut joined = Vec::with_capacity(segments.iter().map(|s| s.length).sum());
     let mut fits = Vec::with_capacity(item.len());
     for (s, seq) in item.iter().enumerate() {
-        let (bases, window_start, fitting) = fit_segment(model, s, seq, &policies[s])?;
+        let (bases, window_start, fitting) = fit_segment(segments, s, seq, &policies[s])?;
         fits.push(SegmentFit {
-            name: model.segments[s].name.clone(),
+            name: segments[s].name.clone(),
             length: seq.len(),
             offset: joined.len(),
             window_length: bases.len(),

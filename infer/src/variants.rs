@@ -69,7 +69,7 @@ pub fn score_variants_in(
     policies: &[LengthPolicy],
     rc_average: bool,
 ) -> Result<VariantReport> {
-    segments::check_count(model, item.len(), "the input")?;
+    segments::check_count(&model.segments, item.len(), "the input")?;
     let Some(sequence) = item.get(segment) else {
         return Err(Error::Input(format!("segment {segment}: the model has {} segments", model.segments.len())));
     };
@@ -164,7 +164,7 @@ pub fn alternate_item(
     policies: &[LengthPolicy],
 ) -> std::result::Result<Vec<Vec<u8>>, String> {
     if model.segments.len() > 1 {
-        segments::fit_segment(model, segment, &alt, &policies[segment]).map_err(|e| e.to_string())?;
+        segments::fit_segment(&model.segments, segment, &alt, &policies[segment]).map_err(|e| e.to_string())?;
     } else {
         regula_core::length::fit(&alt, model.length, &policies[0]).map_err(|e| e.to_string())?;
     }

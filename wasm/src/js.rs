@@ -65,7 +65,7 @@ fn segment_names(model: &Model) -> Vec<&str> {
 /// (`{sequence}`, or `{promoter, distal}`) and optionally `name`. `index` is 1-based.
 fn item_of(model: &Model, v: &JsValue, index: usize, what: &str) -> Result<(Option<String>, Vec<Vec<u8>>), JsError> {
     let names = segment_names(model);
-    let count = |n: usize| crate::segments::check_count(model, n, what).map_err(err);
+    let count = |n: usize| crate::segments::check_count(&model.segments, n, what).map_err(err);
     if let Some(text) = v.as_string() {
         let records = parse_records(&text)?;
         if records.is_empty() {
@@ -110,7 +110,7 @@ fn item_of(model: &Model, v: &JsValue, index: usize, what: &str) -> Result<(Opti
             let missing = if has("promoter") { "distal" } else { "promoter" };
             return Err(JsError::new(&format!(
                 "{what} has no \"{missing}\" sequence; this model reads {}",
-                crate::segments::expected(model)
+                crate::segments::expected(&model.segments)
             )));
         }
         if names.iter().any(|n| !has(n)) {
@@ -136,7 +136,7 @@ fn no_item(model: &Model, what: &str) -> JsError {
     } else {
         format!(
             "{what} is neither a string, nor {{promoter, distal}}, nor [promoter, distal] (this model reads {})",
-            crate::segments::expected(model)
+            crate::segments::expected(&model.segments)
         )
     })
 }
@@ -342,7 +342,7 @@ impl Predictor {
                 if records.len() % 2 != 0 {
                     return Err(JsError::new(&format!(
                         "this model reads {} per prediction, so FASTA records go in pairs (promoter, then distal); got {} record{}",
-                        crate::segments::expected(model),
+                        crate::segments::expected(&model.segments),
                         records.len(),
                         if records.len() == 1 { "" } else { "s" }
                     )));
@@ -362,7 +362,7 @@ impl Predictor {
                 match v.as_string() {
                     // A plain sequence (not FASTA).
                     Some(s) => {
-                        crate::segments::check_count(model, 1, &what).map_err(err)?;
+                        crate::segments::check_count(&model.segments, 1, &what).map_err(err)?;
                         out.push((fallback.clone(), vec![checked(s, i + 1, &fallback)?]));
                     }
                     None => {

@@ -44,7 +44,7 @@ pub enum ParseErrorKind {
     /// A negative probability or count.
     Negative { row: usize, value: f64 },
     /// A MEME probability row whose sum is not within the tolerance of 1.
-    RowSum { row: usize, sum: f64 },
+    RowSum { row: usize, sum: f64, tolerance: f64 },
     /// A JASPAR column whose counts sum to 0.
     ZeroColumn { column: usize },
     /// JASPAR: a letter row (A, C, G, T) that is missing or repeated.
@@ -88,8 +88,8 @@ impl fmt::Display for ParseErrorKind {
             NotANumber { row, token } => write!(f, "row {row}: '{token}' is not a number"),
             NotFinite { row, token } => write!(f, "row {row}: '{token}' is not finite"),
             Negative { row, value } => write!(f, "row {row}: negative value {value}"),
-            RowSum { row, sum } => {
-                write!(f, "row {row} sums to {sum:.6}, expected 1 (tolerance {})", super::meme::ROW_SUM_TOLERANCE)
+            RowSum { row, sum, tolerance } => {
+                write!(f, "row {row} sums to {sum:.6}, expected 1 (tolerance {tolerance})")
             }
             ZeroColumn { column } => write!(f, "column {column} has a total count of 0"),
             BadLetterRows(why) => write!(f, "{why}"),

@@ -336,7 +336,7 @@ fn matrix_block(
         }
         let sum: f64 = row.iter().sum();
         if (sum - 1.0).abs() > ROW_SUM_TOLERANCE {
-            return Err(err(ln, K::RowSum { row: row_no, sum }));
+            return Err(err(ln, K::RowSum { row: row_no, sum, tolerance: ROW_SUM_TOLERANCE }));
         }
         for v in &mut row {
             *v /= sum;

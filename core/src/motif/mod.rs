@@ -40,8 +40,8 @@ pub use pvalue::ScoreDistribution;
 pub use pwm::LogOddsPwm;
 pub use scan::{Hit, ScanOptions, Scanner, Strand};
 
-/// Letters of the DNA alphabet in matrix column order.
-pub const ALPHABET: [u8; 4] = *b"ACGT";
+/// Letters of the DNA alphabet in matrix column order: the one-hot channel order.
+pub use crate::encode::ALPHABET;
 
 /// The uniform background `[0.25; 4]`.
 pub const UNIFORM_BACKGROUND: [f64; 4] = [0.25; 4];
@@ -214,14 +214,5 @@ pub(crate) fn truncate(s: &str) -> String {
     }
 }
 
-/// Index of a DNA letter (any case) in A, C, G, T order.
-#[inline]
-pub(crate) fn base_index(b: u8) -> Option<usize> {
-    match b {
-        b'A' | b'a' => Some(0),
-        b'C' | b'c' => Some(1),
-        b'G' | b'g' => Some(2),
-        b'T' | b't' => Some(3),
-        _ => None,
-    }
-}
+/// Index of a DNA letter (any case) in A, C, G, T order: the one-hot channel.
+pub(crate) use crate::encode::channel as base_index;

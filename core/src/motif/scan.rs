@@ -24,6 +24,7 @@ use super::error::MotifError;
 use super::pvalue::{PSSM_RANGE, ScoreDistribution};
 use super::pwm::{DEFAULT_PSEUDOCOUNT, LogOddsPwm};
 use super::{Motif, base_index};
+use crate::encode::complement;
 
 /// FIMO's default p-value threshold (`--thresh 1e-4`).
 pub const DEFAULT_P_THRESHOLD: f64 = 1e-4;
@@ -212,7 +213,7 @@ impl Scanner {
         let site = &seq[start..start + w];
         let matched: String = match strand {
             Strand::Forward => site.iter().map(|b| b.to_ascii_uppercase() as char).collect(),
-            Strand::Reverse => site.iter().rev().map(|&b| complement(b) as char).collect(),
+            Strand::Reverse => site.iter().rev().map(|&b| complement(b.to_ascii_uppercase()) as char).collect(),
         };
         hits.push(Hit {
             motif_id: pwm.motif_id.clone(),
@@ -230,14 +231,4 @@ impl Scanner {
 /// Scans `seq` with `motifs` under `options` (builds a [`Scanner`] and runs it once).
 pub fn scan(motifs: &[Motif], seq: &[u8], options: ScanOptions) -> Result<Vec<Hit>, MotifError> {
     Ok(Scanner::new(motifs, options)?.scan(seq))
-}
-
-fn complement(b: u8) -> u8 {
-    match b.to_ascii_uppercase() {
-        b'A' => b'T',
-        b'C' => b'G',
-        b'G' => b'C',
-        b'T' => b'A',
-        other => other,
-    }
 }
