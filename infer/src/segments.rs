@@ -104,7 +104,11 @@ pub fn fit_segment(
 }
 
 /// Fits each segment of `item` by its policy and joins the windows in model order.
-pub fn fit_item(segments: &[Segment], item: &[Vec<u8>], policies: &[LengthPolicy]) -> Result<(Vec<u8>, Vec<SegmentFit>)> {
+pub fn fit_item(
+    segments: &[Segment],
+    item: &[Vec<u8>],
+    policies: &[LengthPolicy],
+) -> Result<(Vec<u8>, Vec<SegmentFit>)> {
     check_count(segments, item.len(), "the input")?;
     let mut joined = Vec::with_capacity(segments.iter().map(|s| s.length).sum());
     let mut fits = Vec::with_capacity(item.len());

@@ -47,6 +47,7 @@ pub mod loss;
 pub mod model;
 pub mod model_card;
 pub mod model_folder;
+pub mod model_metrics;
 pub mod onnx;
 pub mod ops;
 pub mod optim;

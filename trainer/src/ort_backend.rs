@@ -38,8 +38,11 @@ impl Backend for OnnxRuntime {
                 g.input.iter().find(|i| !inits.contains(&i.name.as_str())).map(|i| i.name.clone())
             })
             .ok_or_else(|| InferError::Mismatch("the graph has no input".into()))?;
+        // Cut graphs run many small batches (mutagenesis windows, head rows): intra-op threads
+        // that spin between them only take the cores from the thread feeding them.
+        let config = if many_shapes { RuntimeConfig { spin: false, ..self.config } } else { self.config };
         let session =
-            runtime::session(&proto, &self.config).map_err(|e| InferError::Runtime(format!("ONNX Runtime: {e}")))?;
+            runtime::session(&proto, &config).map_err(|e| InferError::Runtime(format!("ONNX Runtime: {e}")))?;
         Ok(Box::new(OrtGraph { session: RefCell::new(session), input }))
     }
 

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use prost::Message;
 use regula_core::length::Fitting;
 use regula_core::manifest::Manifest;
-use regula_train::eval::exported::{EvalSet, evaluate_model};
 use regula_train::fit::{fit, fit_until};
 use regula_train::model_folder::ModelFolder;
+use regula_train::model_metrics::{EvalSet, evaluate_model};
 use regula_train::onnx::proto::ModelProto;
 use regula_train::options::FitOptions;
 
