@@ -92,6 +92,31 @@ pub fn fit(seq: &[u8], model_len: usize, policy: &LengthPolicy) -> Result<(Vec<W
     }
 }
 
+/// The `len` bases of `seq` from `start` (which may be negative, or run past the end), with
+/// `padding` where the window leaves the sequence: the end of the left flank before it, the start
+/// of the right flank after it, `N` beyond the flanks. A window of a sequence with a variant
+/// applied is read this way at the reference window's start, so the two line up base for base
+/// up to the variant.
+pub fn window_at(seq: &[u8], start: isize, len: usize, padding: &Padding) -> Vec<u8> {
+    let (left_flank, right_flank) = match padding {
+        Padding::N => (&b""[..], &b""[..]),
+        Padding::Flanks { left, right } => (left.as_bytes(), right.as_bytes()),
+    };
+    (0..len as isize)
+        .map(|i| {
+            let p = start + i;
+            if p < 0 {
+                let back = (-p) as usize; // 1 = the base just before the sequence
+                if back <= left_flank.len() { left_flank[left_flank.len() - back] } else { b'N' }
+            } else if (p as usize) < seq.len() {
+                seq[p as usize]
+            } else {
+                right_flank.get(p as usize - seq.len()).copied().unwrap_or(b'N')
+            }
+        })
+        .collect()
+}
+
 fn pad(seq: &[u8], model_len: usize, padding: &Padding) -> (Vec<Window>, Fitting) {
     let missing = model_len - seq.len();
     let (left, right) = (missing / 2, missing - missing / 2);
@@ -163,6 +188,18 @@ mod tests {
         let short = Padding::Flanks { left: "B".into(), right: "C".into() };
         let (w, _) = fit(b"acgt", 8, &LengthPolicy::Pad { padding: short }).unwrap();
         assert_eq!(w[0].bases, b"NBacgtCN");
+    }
+
+    #[test]
+    fn a_window_anywhere_reads_the_flanks_and_then_n_outside_the_sequence() {
+        let padding = Padding::Flanks { left: "xxAB".into(), right: "CDyy".into() };
+        assert_eq!(window_at(b"acgt", -2, 8, &padding), b"ABacgtCD");
+        assert_eq!(window_at(b"acgt", -6, 4, &padding), b"NNxx");
+        assert_eq!(window_at(b"acgt", 3, 7, &padding), b"tCDyyNN");
+        assert_eq!(window_at(b"acgt", 1, 2, &Padding::N), b"cg");
+        // It agrees with padding by `fit`.
+        let (w, _) = fit(b"acgt", 9, &LengthPolicy::Pad { padding: padding.clone() }).unwrap();
+        assert_eq!(window_at(b"acgt", w[0].start, 9, &padding), w[0].bases);
     }
 
     #[test]

@@ -313,9 +313,10 @@ impl WindowRun {
 
 /// A mutagenesis in progress: one model window, or every window of a tiled sequence.
 ///
-/// For a tiled sequence the prediction is the mean over windows (as in [`crate::predict`]), so
-/// the effect of a substitution on it is the sum of its effects in the windows that contain it
-/// divided by the number of windows; the result covers every base of the sequence.
+/// For a tiled sequence a substitution's effect is the mean of its effects in the windows that
+/// contain it ([`crate::variants::EFFECT_AGGREGATION`], the same as variant scoring), and the
+/// result covers every base of the sequence; `reference` is the tiled prediction (the mean over
+/// all windows, as in [`crate::predict`]).
 pub struct IsmRun {
     seq: Vec<u8>,
     fitting: Fitting,
@@ -441,6 +442,13 @@ impl IsmRun {
         let (mut passes, mut bases_computed) = (0, 0);
         let mut fallback_reason = None;
         let method = self.method();
+        // Each base's effect is the mean over the windows that contain it (the definition in
+        // `crate::variants`), so effects do not shrink with the number of tiles.
+        let mut containing = vec![0u32; l];
+        for w in &self.windows {
+            let start = w.window_start as usize;
+            containing[start..start + w.bases.len()].iter_mut().for_each(|c| *c += 1);
+        }
         for (w, rev) in self.windows.into_iter().zip(reverse) {
             let start = w.window_start as usize;
             let r = w.finish(model, rev)?;
@@ -448,7 +456,8 @@ impl IsmRun {
             for k in 0..t {
                 reference[k] += r.reference[k] / n as f64;
                 for i in 0..wl * 4 {
-                    effects[k * l * 4 + start * 4 + i] += r.effects[k * wl * 4 + i] / n as f32;
+                    let share = containing[start + i / 4] as f32;
+                    effects[k * l * 4 + start * 4 + i] += r.effects[k * wl * 4 + i] / share;
                 }
             }
             passes += r.passes;

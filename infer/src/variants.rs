@@ -2,9 +2,14 @@
 //! predictions are positive) per target, every variant's REF checked, optionally averaged over
 //! the forward and reverse-complement strands.
 //!
-//! Sequences that do not fit the model are fitted by the length policy exactly as for plain
-//! prediction; a tiled sequence's prediction is the mean over its windows
-//! ([`crate::predict::TILE_AGGREGATION`]), for the reference and for each alternate sequence.
+//! **One definition for any length** ([`EFFECT_AGGREGATION`]): a variant's effect is the mean,
+//! over the model-length windows that contain its first base, of `alt − ref` in that window. A
+//! sequence the model reads in one window (exact, padded or cropped) has one such window, or none
+//! when cropping leaves the variant outside the model's view, which is then an error, never 0. A
+//! tiled sequence has one or more: the alternate window is read from the sequence with the
+//! variant applied at the reference window's start ([`regula_core::length::window_at`]), so effects
+//! do not shrink with the number of tiles and compare across lengths. `ref_prediction` and
+//! `alt_prediction` are the means over the same windows.
 
 use regula_core::length::LengthPolicy;
 use regula_core::variant::{Coordinates, Variant, VariantKind, parse_variants};
@@ -33,7 +38,12 @@ pub struct VariantScore {
     pub difference: Vec<f64>,
     /// `log2(alt / ref)` per target where both are positive.
     pub log2_fold_change: Vec<Option<f64>>,
+    /// Model windows the effect is averaged over (0 on error).
+    pub windows: usize,
 }
+
+/// How a variant's effect is computed, for any sequence length.
+pub const EFFECT_AGGREGATION: &str = "mean over the model windows that contain the variant of alt − ref";
 
 #[derive(Clone, Debug, Serialize)]
 pub struct VariantReport {
@@ -75,11 +85,20 @@ pub fn score_variants_in(
     };
     let sequence = sequence.as_slice();
     let parsed = parse_variants(text, coordinates);
-    let reference = predict_values(model, vec![("reference".into(), item.to_vec())], policies, rc_average)
-        .map_err(|e| Error::Input(format!("the reference sequence: {e}")))?
-        .remove(0);
+    // The reference's windows under its policy (one, or the tiles of a long sequence).
+    let seg_len = model.segments[segment].length;
+    let (ref_windows, _) = regula_core::length::fit(sequence, seg_len, &policies[segment])
+        .map_err(|e| Error::Input(format!("the reference sequence: {e}")))?;
+    let tiled = ref_windows.len() > 1;
+    let reference = if tiled {
+        Vec::new()
+    } else {
+        predict_values(model, vec![("reference".into(), item.to_vec())], policies, rc_average)
+            .map_err(|e| Error::Input(format!("the reference sequence: {e}")))?
+            .remove(0)
+    };
     let mut scores = Vec::with_capacity(parsed.len());
-    let mut alts: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut alts: Vec<(usize, usize, Vec<u8>)> = Vec::new();
     for r in parsed {
         let mut s = VariantScore {
             line: 0,
@@ -93,6 +112,7 @@ pub fn score_variants_in(
             alt_prediction: vec![],
             difference: vec![],
             log2_fold_change: vec![],
+            windows: 0,
         };
         match r {
             Err(e) => {
@@ -115,38 +135,43 @@ pub fn score_variants_in(
                 });
                 match v.apply(sequence) {
                     Err(e) => s.error = Some(e.to_string()),
-                    Ok(alt) => alts.push((scores.len(), alt)),
+                    Ok(alt) => alts.push((scores.len(), v.position - 1, alt)),
                 }
             }
         }
         scores.push(s);
     }
-    // Alternate sequences that the policy cannot fit (e.g. an insertion past the model length
-    // under `pad`) get their own error; the others are predicted together.
-    let mut batch: Vec<Item> = Vec::new();
-    let mut owners = Vec::new();
-    for (i, alt) in alts {
-        match alternate_item(model, item, segment, alt, policies) {
-            Err(e) => scores[i].error = Some(format!("line {}: the sequence with this variant: {e}", scores[i].line)),
-            Ok(with) => {
-                batch.push((format!("line {}", scores[i].line), with));
-                owners.push(i);
+    if tiled {
+        score_in_tiles(model, &ref_windows, &policies[segment], alts, &mut scores, rc_average)?;
+    } else {
+        let window = &ref_windows[0];
+        // Alternate sequences that the policy cannot fit (e.g. an insertion past the model length
+        // under `pad`) get their own error; the others are predicted together.
+        let mut batch: Vec<Item> = Vec::new();
+        let mut owners = Vec::new();
+        for (i, first, alt) in alts {
+            let line = scores[i].line;
+            if let Some(e) = outside_view(first, window.start, seg_len, sequence.len()) {
+                scores[i].error = Some(format!("line {line}: {e}"));
+                continue;
+            }
+            match alternate_item(model, item, segment, alt, policies) {
+                Err(e) => scores[i].error = Some(format!("line {line}: the sequence with this variant: {e}")),
+                Ok(with) => {
+                    batch.push((format!("line {line}"), with));
+                    owners.push(i);
+                }
             }
         }
-    }
-    let values = predict_values(model, batch, policies, rc_average)?;
-    for (i, alt) in owners.into_iter().zip(values) {
-        let s = &mut scores[i];
-        s.difference = alt.iter().zip(&reference).map(|(a, r)| a - r).collect();
-        s.log2_fold_change =
-            alt.iter().zip(&reference).map(|(&a, &r)| (a > 0.0 && r > 0.0).then(|| (a / r).log2())).collect();
-        s.ref_prediction = reference.clone();
-        s.alt_prediction = alt;
+        let values = predict_values(model, batch, policies, rc_average)?;
+        for (i, alt) in owners.into_iter().zip(values) {
+            set_prediction(&mut scores[i], reference.clone(), alt, 1);
+        }
     }
     Ok(VariantReport {
         scores,
         reverse_complement_averaged: rc_average,
-        aggregation: crate::predict::TILE_AGGREGATION,
+        aggregation: EFFECT_AGGREGATION,
         segment: (model.segments.len() > 1).then(|| model.segments[segment].name.clone()),
     })
 }
@@ -193,4 +218,79 @@ pub fn score_pairs(
         out.push((r, a));
     }
     Ok(out)
+}
+
+/// Why a variant whose first base is `first` (0-based) lies outside the model's view of a
+/// sequence of `len` bases read in one window at `start`, if it does.
+fn outside_view(first: usize, start: isize, window: usize, len: usize) -> Option<String> {
+    let (lo, hi) = (start.max(0) as usize, ((start + window as isize).max(0) as usize).min(len));
+    (first < lo || first >= hi).then(|| {
+        format!(
+            "position {} is outside the model's view: the model reads bases {}–{} of this {len} bp sequence (cropped); tile the sequence to score it",
+            first + 1,
+            lo + 1,
+            hi
+        )
+    })
+}
+
+fn set_prediction(s: &mut VariantScore, reference: Vec<f64>, alt: Vec<f64>, windows: usize) {
+    s.difference = alt.iter().zip(&reference).map(|(a, r)| a - r).collect();
+    s.log2_fold_change =
+        alt.iter().zip(&reference).map(|(&a, &r)| (a > 0.0 && r > 0.0).then(|| (a / r).log2())).collect();
+    s.ref_prediction = reference;
+    s.alt_prediction = alt;
+    s.windows = windows;
+}
+
+/// Tiled sequences: each variant against every reference tile containing its first base, the
+/// alternate tile read at the same start from the sequence with the variant applied; the tiles
+/// of the reference are predicted once, all alternate tiles in one batch.
+fn score_in_tiles(
+    model: &Model,
+    ref_windows: &[regula_core::length::Window],
+    policy: &LengthPolicy,
+    alts: Vec<(usize, usize, Vec<u8>)>,
+    scores: &mut [VariantScore],
+    rc_average: bool,
+) -> Result<()> {
+    let LengthPolicy::Tile { padding, .. } = policy else {
+        return Err(Error::Input("several windows come only from tiling".into()));
+    };
+    let l = model.length;
+    let exact = [LengthPolicy::Exact];
+    let items = |windows: Vec<Vec<u8>>| -> Vec<Item> {
+        windows.into_iter().enumerate().map(|(i, w)| (format!("window {}", i + 1), vec![w])).collect()
+    };
+    let reference =
+        predict_values(model, items(ref_windows.iter().map(|w| w.bases.clone()).collect()), &exact, rc_average)?;
+    let mut alt_windows = Vec::new();
+    let mut owners: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, first, alt) in alts {
+        let containing: Vec<usize> = (0..ref_windows.len())
+            .filter(|&w| ref_windows[w].start <= first as isize && (first as isize) < ref_windows[w].start + l as isize)
+            .collect();
+        for &w in &containing {
+            alt_windows.push(regula_core::length::window_at(&alt, ref_windows[w].start, l, padding));
+        }
+        owners.push((i, containing));
+    }
+    let alt_values = predict_values(model, items(alt_windows), &exact, rc_average)?;
+    let mut next = 0;
+    let t = model.outputs;
+    for (i, containing) in owners {
+        let n = containing.len() as f64;
+        let mean = |rows: &mut dyn Iterator<Item = &Vec<f64>>| -> Vec<f64> {
+            let mut acc = vec![0.0; t];
+            for row in rows {
+                acc.iter_mut().zip(row).for_each(|(a, v)| *a += v / n);
+            }
+            acc
+        };
+        let r = mean(&mut containing.iter().map(|&w| &reference[w]));
+        let a = mean(&mut alt_values[next..next + containing.len()].iter());
+        next += containing.len();
+        set_prediction(&mut scores[i], r, a, containing.len());
+    }
+    Ok(())
 }

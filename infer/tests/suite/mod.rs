@@ -42,6 +42,7 @@ macro_rules! backend_suite {
                 predicts_with_the_length_policy_reported,
                 variant_effects_match_mutagenesis_and_report_every_problem,
                 long_sequences_are_tiled_for_variants_with_the_aggregation_stated,
+                a_variant_the_model_does_not_see_is_an_error_not_a_zero,
                 gradient_times_input_matches_finite_differences,
                 integrated_gradients_are_complete,
                 motif_highlights_on_a_real_sequence_with_ism_importance,

@@ -168,14 +168,85 @@ pub fn long_sequences_are_tiled_for_variants_with_the_aggregation_stated(b: &dyn
     let m = model(b, "mpra1");
     let s = random_dna(600, 21);
     let policy = LengthPolicy::Tile { stride: 115, padding: Padding::N };
-    let b = s[299] as char;
-    let alt = if b == 'A' { 'G' } else { 'A' };
-    let r = score_variants(&m, &s, &format!("300 {b}>{alt}\n"), &Coordinates::default(), &policy, false).unwrap();
-    assert_eq!(r.aggregation, "mean over windows of the model output");
-    let mut alt_seq = s.clone();
-    alt_seq[299] = alt as u8;
-    let p = predict(&m, &[("r".into(), s), ("a".into(), alt_seq)], &policy).unwrap();
-    assert!((r.scores[0].difference[0] - (p[1].values[0] - p[0].values[0])).abs() < 1e-9);
+    let (tiles, _) = regula_core::length::fit(&s, 230, &policy).unwrap();
+    let one = |seq: &[u8]| predict(&m, &[("w".into(), seq.to_vec())], &LengthPolicy::Exact).unwrap()[0].values[0];
+    let c = |p: usize| s[p - 1] as char;
+    let other = |p: usize| if c(p) == 'A' { 'G' } else { 'A' };
+    // An SNV in two tiles, one near the start in one tile, a deletion and an insertion in three.
+    let text = format!(
+        "300 {}>{}\n5 {}>{}\n400 {}{}{}>{}\n450 {}>{}TTT\n",
+        c(300),
+        other(300),
+        c(5),
+        other(5),
+        c(400),
+        c(401),
+        c(402),
+        c(400),
+        c(450),
+        c(450)
+    );
+    let r = score_variants(&m, &s, &text, &Coordinates::default(), &policy, false).unwrap();
+    assert_eq!(r.aggregation, "mean over the model windows that contain the variant of alt − ref");
+    for score in &r.scores {
+        assert!(score.error.is_none(), "{score:?}");
+        let p0 = score.position.unwrap() - 1;
+        let variant = regula_core::variant::Variant {
+            id: String::new(),
+            position: p0 + 1,
+            reference: score.reference.clone().unwrap(),
+            alternate: score.alternate.clone().unwrap(),
+            line: score.line,
+        };
+        let alt_seq = variant.apply(&s).unwrap();
+        // Brute force: every tile containing the variant's first base, the alternate tile read
+        // at the same start from the sequence with the variant (N past its end).
+        let containing: Vec<_> = tiles.iter().filter(|w| (w.start..w.start + 230).contains(&(p0 as isize))).collect();
+        let brute: f64 = containing
+            .iter()
+            .map(|w| {
+                let start = w.start as usize;
+                let mut alt: Vec<u8> = alt_seq.iter().skip(start).take(230).copied().collect();
+                alt.resize(230, b'N');
+                one(&alt) - one(&w.bases)
+            })
+            .sum::<f64>()
+            / containing.len() as f64;
+        assert_eq!(score.windows, containing.len(), "line {}", score.line);
+        assert!((score.difference[0] - brute).abs() < 1e-6, "line {}: {} vs {brute}", score.line, score.difference[0]);
+        assert!((score.alt_prediction[0] - score.ref_prediction[0] - score.difference[0]).abs() < 1e-12);
+    }
+    // Tiles start at 0, 115, 230, 345 and 370.
+    assert_eq!(r.scores.iter().map(|s| s.windows).collect::<Vec<_>>(), vec![2, 1, 3, 3]);
+    // The same SNV in a 230 bp window of its own has the same kind of effect: it is not divided
+    // by the number of tiles of a longer sequence.
+    let alone = &s[185..415];
+    let single =
+        score_variants(&m, alone, &format!("115 {}>{}\n", c(300), other(300)), &Coordinates::default(), &policy, false)
+            .unwrap();
+    assert_eq!(single.scores[0].windows, 1);
+    let in_tile = one(&{
+        let mut a = alone.to_vec();
+        a[114] = other(300) as u8;
+        a
+    }) - one(alone);
+    assert!((single.scores[0].difference[0] - in_tile).abs() < 1e-6);
+}
+
+pub fn a_variant_the_model_does_not_see_is_an_error_not_a_zero(b: &dyn Backend) {
+    let m = model(b, "mpra1");
+    let s = random_dna(400, 5);
+    // Cropped to the central 230 bp (85..315): position 20 is not read, position 200 is.
+    let text = format!("20 {}>N\n200 {}>N\n", s[19] as char, s[199] as char);
+    let r = score_variants(&m, &s, &text, &Coordinates::default(), &LengthPolicy::Crop, false).unwrap();
+    assert_eq!(
+        r.scores[0].error.as_deref(),
+        Some(
+            "line 1: position 20 is outside the model's view: the model reads bases 86–315 of this 400 bp sequence (cropped); tile the sequence to score it"
+        )
+    );
+    assert!(r.scores[0].difference.is_empty() && r.scores[0].windows == 0);
+    assert!(r.scores[1].error.is_none() && r.scores[1].windows == 1);
 }
 
 pub fn gradient_times_input_matches_finite_differences(b: &dyn Backend) {
