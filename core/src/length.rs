@@ -32,6 +32,13 @@ pub enum LengthPolicy {
     /// Cut a long sequence into windows `stride` apart, the last one flush with the end so every
     /// base is seen; pad a short one.
     Tile { stride: usize, padding: Padding },
+    /// For models trained on constructs (an element between fixed adapters, as in MPRA): cut the
+    /// sequence into tiles of the element length (the model length minus both flanks) `stride`
+    /// apart, the last one flush with the end, and read each between the flanks, so the model sees
+    /// every tile as it saw its training constructs. A sequence shorter than a tile is padded as
+    /// `Pad` with the flanks pads it; one of exactly the model length is taken as a whole
+    /// construct, flanks included, and read as it is.
+    FlankedTiles { stride: usize, left: String, right: String },
 }
 
 /// One model-length window of the input, with its place in the original sequence.
@@ -41,6 +48,32 @@ pub struct Window {
     pub bases: Vec<u8>,
     /// 0-based position in the original sequence of `bases[0]`; negative where padding precedes it.
     pub start: isize,
+    /// The indices of `bases` that are bases of the sequence: `bases[i] == seq[start + i]` for
+    /// every `i` in `view` (padding and flanks lie outside it).
+    pub view: std::ops::Range<usize>,
+}
+
+impl Window {
+    /// The window of `seq` at `start`, every base of it from the sequence.
+    fn plain(seq: &[u8], start: usize, len: usize) -> Self {
+        Window { bases: seq[start..start + len].to_vec(), start: start as isize, view: 0..len }
+    }
+
+    /// Whether the model reads sequence position `p` (0-based) in this window.
+    pub fn sees(&self, p: usize) -> bool {
+        let p = p as isize - self.start;
+        p >= 0 && self.view.contains(&(p as usize))
+    }
+
+    /// The same window with its bases reverse-complemented (the view mirrored with them).
+    pub fn reverse_complement(&self) -> Self {
+        let l = self.bases.len();
+        Window {
+            bases: crate::encode::reverse_complement(&self.bases),
+            start: self.start,
+            view: l - self.view.end..l - self.view.start,
+        }
+    }
 }
 
 /// What [`fit`] did, to show the user.
@@ -69,6 +102,8 @@ pub enum LengthError {
     ZeroStride,
     #[error("the model's input length is 0")]
     ZeroLength,
+    #[error("the flanks take {flanks} of the model's {expected} bp, leaving no room for a tile")]
+    FlanksTooLong { flanks: usize, expected: usize },
 }
 
 /// Fits `seq` to `model_len` bases under `policy`.
@@ -79,7 +114,8 @@ pub fn fit(seq: &[u8], model_len: usize, policy: &LengthPolicy) -> Result<(Vec<W
     }
     let (actual, expected) = (seq.len(), model_len);
     match (actual.cmp(&model_len), policy) {
-        (Equal, _) => Ok((vec![Window { bases: seq.to_vec(), start: 0 }], Fitting::Unchanged)),
+        (Equal, _) => Ok((vec![Window::plain(seq, 0, actual)], Fitting::Unchanged)),
+        (_, LengthPolicy::FlankedTiles { stride, left, right }) => flanked_tiles(seq, model_len, *stride, left, right),
         (_, LengthPolicy::Exact) => Err(LengthError::Mismatch { actual, expected }),
         (
             Less,
@@ -133,13 +169,13 @@ fn pad(seq: &[u8], model_len: usize, padding: &Padding) -> (Vec<Window>, Fitting
     let from_flank = right.min(right_flank.len());
     bases.extend_from_slice(&right_flank.as_bytes()[..from_flank]);
     bases.extend(std::iter::repeat_n(b'N', right - from_flank));
-    (vec![Window { bases, start: -(left as isize) }], Fitting::Padded { left, right })
+    (vec![Window { bases, start: -(left as isize), view: left..left + seq.len() }], Fitting::Padded { left, right })
 }
 
 fn crop(seq: &[u8], model_len: usize) -> (Vec<Window>, Fitting) {
     let extra = seq.len() - model_len;
     let left = extra / 2;
-    let window = Window { bases: seq[left..left + model_len].to_vec(), start: left as isize };
+    let window = Window::plain(seq, left, model_len);
     (vec![window], Fitting::Cropped { left, right: extra - left })
 }
 
@@ -147,13 +183,49 @@ fn tile(seq: &[u8], model_len: usize, stride: usize) -> Result<(Vec<Window>, Fit
     if stride == 0 {
         return Err(LengthError::ZeroStride);
     }
-    let last = seq.len() - model_len;
+    let windows =
+        tile_starts(seq.len(), model_len, stride).map(|s| Window::plain(seq, s, model_len)).collect::<Vec<_>>();
+    let fitting = Fitting::Tiled { windows: windows.len(), stride };
+    Ok((windows, fitting))
+}
+
+/// Starts of `len`-base tiles of a `total`-base sequence, `stride` apart, the last flush with the end.
+fn tile_starts(total: usize, len: usize, stride: usize) -> impl Iterator<Item = usize> {
+    let last = total - len;
     let mut starts: Vec<usize> = (0..=last).step_by(stride).collect();
     if starts.last() != Some(&last) {
         starts.push(last);
     }
-    let windows =
-        starts.iter().map(|&s| Window { bases: seq[s..s + model_len].to_vec(), start: s as isize }).collect::<Vec<_>>();
+    starts.into_iter()
+}
+
+fn flanked_tiles(
+    seq: &[u8],
+    model_len: usize,
+    stride: usize,
+    left: &str,
+    right: &str,
+) -> Result<(Vec<Window>, Fitting), LengthError> {
+    let tile = model_len
+        .checked_sub(left.len() + right.len())
+        .filter(|&t| t > 0)
+        .ok_or(LengthError::FlanksTooLong { flanks: left.len() + right.len(), expected: model_len })?;
+    if stride == 0 {
+        return Err(LengthError::ZeroStride);
+    }
+    let padding = Padding::Flanks { left: left.into(), right: right.into() };
+    if seq.len() < tile {
+        return Ok(pad(seq, model_len, &padding));
+    }
+    let windows: Vec<Window> = tile_starts(seq.len(), tile, stride)
+        .map(|s| {
+            let mut bases = Vec::with_capacity(model_len);
+            bases.extend_from_slice(left.as_bytes());
+            bases.extend_from_slice(&seq[s..s + tile]);
+            bases.extend_from_slice(right.as_bytes());
+            Window { bases, start: s as isize - left.len() as isize, view: left.len()..left.len() + tile }
+        })
+        .collect();
     let fitting = Fitting::Tiled { windows: windows.len(), stride };
     Ok((windows, fitting))
 }
@@ -200,6 +272,51 @@ mod tests {
         // It agrees with padding by `fit`.
         let (w, _) = fit(b"acgt", 9, &LengthPolicy::Pad { padding: padding.clone() }).unwrap();
         assert_eq!(window_at(b"acgt", w[0].start, 9, &padding), w[0].bases);
+    }
+
+    #[test]
+    fn flanked_tiles_read_each_tile_between_the_flanks() {
+        let policy = LengthPolicy::FlankedTiles { stride: 2, left: "xy".into(), right: "z".into() };
+        // Model length 6: tiles of 3 bases.
+        let (w, f) = fit(b"ACGTACG", 6, &policy).unwrap();
+        assert_eq!(f, Fitting::Tiled { windows: 3, stride: 2 });
+        let got: Vec<(&[u8], isize)> = w.iter().map(|w| (&w.bases[..], w.start)).collect();
+        assert_eq!(got, vec![(&b"xyACGz"[..], -2), (&b"xyGTAz"[..], 0), (&b"xyACGz"[..], 2)]);
+        // A sequence of the model's length is a whole construct: read as it is.
+        assert_eq!(fit(b"xyACGz", 6, &policy).unwrap().1, Fitting::Unchanged);
+        assert!(w.iter().all(|w| w.view == (2..5)));
+        assert!(w[1].sees(2) && w[1].sees(4) && !w[1].sees(1) && !w[1].sees(5));
+        // A sequence shorter than a tile is padded as Pad with the flanks pads it.
+        let pad = LengthPolicy::Pad { padding: Padding::Flanks { left: "xy".into(), right: "z".into() } };
+        assert_eq!(fit(b"AC", 6, &policy).unwrap(), fit(b"AC", 6, &pad).unwrap());
+        assert_eq!(fit(b"ACG", 6, &policy).unwrap().0[0].bases, b"xyACGz");
+        let too_long = LengthPolicy::FlankedTiles { stride: 1, left: "xyz".into(), right: "uvw".into() };
+        assert_eq!(
+            fit(b"ACGT", 6, &too_long).unwrap_err().to_string(),
+            "the flanks take 6 of the model's 6 bp, leaving no room for a tile"
+        );
+    }
+
+    #[test]
+    fn every_window_says_which_of_its_bases_are_the_sequence() {
+        let padding = Padding::Flanks { left: "xxAB".into(), right: "CDyy".into() };
+        for (seq, policy) in [
+            (&b"acgt"[..], LengthPolicy::Pad { padding: padding.clone() }),
+            (&b"ACGTACGTAC"[..], LengthPolicy::Tile { stride: 3, padding: padding.clone() }),
+            (&b"ACGTACGTAC"[..], LengthPolicy::Crop),
+            (&b"ACGTACGTAC"[..], LengthPolicy::FlankedTiles { stride: 3, left: "xA".into(), right: "B".into() }),
+        ] {
+            for w in fit(seq, 7, &policy).unwrap().0 {
+                for (i, &b) in w.bases.iter().enumerate() {
+                    let p = w.start + i as isize;
+                    if w.view.contains(&i) {
+                        assert_eq!(b, seq[p as usize], "{policy:?}");
+                    }
+                }
+                let rc = w.reverse_complement();
+                assert_eq!(rc.view.len(), w.view.len());
+            }
+        }
     }
 
     #[test]

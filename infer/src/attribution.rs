@@ -158,12 +158,13 @@ pub fn for_sequence(
     let mut name = String::new();
     for w in &windows {
         let a = method(model, &model.encode(&w.bases))?;
-        let start = w.start as usize;
         for k in 0..t {
             prediction[k] += a.prediction[k] / n as f32;
             for c in 0..4 {
-                for i in 0..wl {
-                    per_channel[(k * 4 + c) * l + start + i] += a.per_channel[(k * 4 + c) * wl + i] / n as f32;
+                // The window's view only: flanks around a flanked tile are not the sequence.
+                for i in w.view.clone() {
+                    let p = (w.start + i as isize) as usize;
+                    per_channel[(k * 4 + c) * l + p] += a.per_channel[(k * 4 + c) * wl + i] / n as f32;
                 }
             }
         }

@@ -71,6 +71,8 @@ struct Fast {
 struct WindowRun {
     bases: Vec<u8>,
     window_start: isize,
+    /// The indices of `bases` that are bases of the sequence (not padding or flanks).
+    view: std::ops::Range<usize>,
     fitting: Fitting,
     x: Vec<f32>,
     fast: Option<Fast>,
@@ -122,6 +124,7 @@ impl WindowRun {
         Ok(WindowRun {
             bases: w.bases,
             window_start: w.start,
+            view: w.view,
             fitting,
             x,
             fast,
@@ -349,8 +352,7 @@ impl IsmRun {
             windows.iter().map(|w| WindowRun::new(model, w.clone(), fitting.clone(), method)).collect::<Result<_>>()?;
         if rc_average {
             for w in &windows {
-                let reverse = Window { bases: regula_core::encode::reverse_complement(&w.bases), start: w.start };
-                runs.push(WindowRun::new(model, reverse, fitting.clone(), method)?);
+                runs.push(WindowRun::new(model, w.reverse_complement(), fitting.clone(), method)?);
             }
         }
         let strands = if rc_average { 2 } else { 1 };
@@ -368,7 +370,8 @@ impl IsmRun {
         }
         let (joined, fits) = segments::fit_item(&model.segments, item, policies)?;
         let fitting = segments::summary(&fits);
-        let window = WindowRun::new(model, Window { bases: joined.clone(), start: 0 }, fitting.clone(), method)?;
+        let window = Window { bases: joined.clone(), start: 0, view: 0..joined.len() };
+        let window = WindowRun::new(model, window, fitting.clone(), method)?;
         Ok(IsmRun { seq: joined, fitting, windows: vec![window], strands: 1, current: 0, segments: Some(fits) })
     }
 
@@ -444,20 +447,23 @@ impl IsmRun {
         let method = self.method();
         // Each base's effect is the mean over the windows that contain it (the definition in
         // `crate::variants`), so effects do not shrink with the number of tiles.
+        // Only a window's view counts: the flanks around a flanked tile are not the sequence.
         let mut containing = vec![0u32; l];
         for w in &self.windows {
-            let start = w.window_start as usize;
-            containing[start..start + w.bases.len()].iter_mut().for_each(|c| *c += 1);
+            w.view.clone().for_each(|i| containing[(w.window_start + i as isize) as usize] += 1);
         }
         for (w, rev) in self.windows.into_iter().zip(reverse) {
-            let start = w.window_start as usize;
+            let (start, view) = (w.window_start, w.view.clone());
             let r = w.finish(model, rev)?;
             let wl = r.bases.len();
             for k in 0..t {
                 reference[k] += r.reference[k] / n as f64;
-                for i in 0..wl * 4 {
-                    let share = containing[start + i / 4] as f32;
-                    effects[k * l * 4 + start * 4 + i] += r.effects[k * wl * 4 + i] / share;
+                for i in view.clone() {
+                    let p = (start + i as isize) as usize;
+                    let share = containing[p] as f32;
+                    for b in 0..4 {
+                        effects[k * l * 4 + p * 4 + b] += r.effects[k * wl * 4 + i * 4 + b] / share;
+                    }
                 }
             }
             passes += r.passes;

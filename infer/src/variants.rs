@@ -151,7 +151,7 @@ pub fn score_variants_in(
         let mut owners = Vec::new();
         for (i, first, alt) in alts {
             let line = scores[i].line;
-            if let Some(e) = outside_view(first, window.start, seg_len, sequence.len()) {
+            if let Some(e) = outside_view(first, window, sequence.len()) {
                 scores[i].error = Some(format!("line {line}: {e}"));
                 continue;
             }
@@ -221,10 +221,11 @@ pub fn score_pairs(
 }
 
 /// Why a variant whose first base is `first` (0-based) lies outside the model's view of a
-/// sequence of `len` bases read in one window at `start`, if it does.
-fn outside_view(first: usize, start: isize, window: usize, len: usize) -> Option<String> {
-    let (lo, hi) = (start.max(0) as usize, ((start + window as isize).max(0) as usize).min(len));
-    (first < lo || first >= hi).then(|| {
+/// sequence of `len` bases read in one `window`, if it does.
+fn outside_view(first: usize, window: &regula_core::length::Window, len: usize) -> Option<String> {
+    let lo = (window.start + window.view.start as isize).max(0) as usize;
+    let hi = ((window.start + window.view.end as isize).max(0) as usize).min(len);
+    (!window.sees(first)).then(|| {
         format!(
             "position {} is outside the model's view: the model reads bases {}–{} of this {len} bp sequence (cropped); tile the sequence to score it",
             first + 1,
@@ -254,8 +255,12 @@ fn score_in_tiles(
     scores: &mut [VariantScore],
     rc_average: bool,
 ) -> Result<()> {
-    let LengthPolicy::Tile { padding, .. } = policy else {
-        return Err(Error::Input("several windows come only from tiling".into()));
+    let padding = match policy {
+        LengthPolicy::Tile { padding, .. } => padding.clone(),
+        LengthPolicy::FlankedTiles { left, right, .. } => {
+            regula_core::length::Padding::Flanks { left: left.clone(), right: right.clone() }
+        }
+        _ => return Err(Error::Input("several windows come only from tiling".into())),
     };
     let l = model.length;
     let exact = [LengthPolicy::Exact];
@@ -267,11 +272,15 @@ fn score_in_tiles(
     let mut alt_windows = Vec::new();
     let mut owners: Vec<(usize, Vec<usize>)> = Vec::new();
     for (i, first, alt) in alts {
-        let containing: Vec<usize> = (0..ref_windows.len())
-            .filter(|&w| ref_windows[w].start <= first as isize && (first as isize) < ref_windows[w].start + l as isize)
-            .collect();
+        let containing: Vec<usize> = (0..ref_windows.len()).filter(|&w| ref_windows[w].sees(first)).collect();
         for &w in &containing {
-            alt_windows.push(regula_core::length::window_at(&alt, ref_windows[w].start, l, padding));
+            // The alternate sequence read at the window's start over its view; the rest (a
+            // flanked tile's flanks) stays as in the reference window.
+            let window = &ref_windows[w];
+            let mut bases = window.bases.clone();
+            let read = regula_core::length::window_at(&alt, window.start, l, &padding);
+            bases[window.view.clone()].copy_from_slice(&read[window.view.clone()]);
+            alt_windows.push(bases);
         }
         owners.push((i, containing));
     }

@@ -25,6 +25,7 @@ pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> Strin
     if let Some(f) = &manifest.inputs[0].flanks {
         row("flanks", format!("{} … {} (shorter sequences are padded with them)", f.left, f.right));
     }
+    row("default length policy", describe_policy(&manifest.inputs[0].default_length_policy));
     let targets: Vec<String> = manifest.targets.iter().map(|t| format!("{} ({})", t.name, t.unit)).collect();
     row("targets", targets.join(", "));
     row("epochs run", format!("{} (seed {})", t.epochs, t.seed));
@@ -76,5 +77,34 @@ mod tests {
         ] {
             assert!(card.contains(needle), "missing {needle:?} in\n{card}");
         }
+    }
+}
+
+/// A length policy in words, for the card's table.
+pub fn describe_policy(policy: &regula_core::length::LengthPolicy) -> String {
+    use regula_core::length::{LengthPolicy::*, Padding};
+    let padding = |p: &Padding| match p {
+        Padding::N => "N",
+        Padding::Flanks { .. } => "the flanks",
+    };
+    match policy {
+        Exact => "`exact`: other lengths are refused".into(),
+        Pad { padding: p } => format!("`pad`: shorter sequences are padded with {}; longer ones refused", padding(p)),
+        Crop => "`crop`: longer sequences are cropped around their centre; shorter ones refused".into(),
+        PadOrCrop { padding: p } => {
+            format!(
+                "`pad_or_crop`: shorter sequences padded with {}, longer ones cropped around their centre",
+                padding(p)
+            )
+        }
+        Tile { stride, padding: p } => format!(
+            "`tile`, stride {stride}: longer sequences are read in model-length windows {stride} bp apart (prediction: their mean; a variant's effect: the mean over the windows that hold it); shorter ones padded with {}",
+            padding(p)
+        ),
+        FlankedTiles { stride, left, right } => format!(
+            "`flanked_tiles`, stride {stride}: a sequence other than a whole construct is read in tiles {stride} bp apart, each between the flanks ({} + {} bp), as the model saw its training constructs (prediction: the mean over tiles; a variant's effect: the mean over the tiles that hold it); shorter sequences are padded with the flanks",
+            left.len(),
+            right.len()
+        ),
     }
 }

@@ -25,6 +25,7 @@ macro_rules! backend_suite {
                 short_sequences_are_padded_and_long_ones_tiled,
                 fast_mutagenesis_runs_the_whole_model_once_and_the_trunk_on_windows,
                 self_check_catches_a_wrong_receptive_field,
+                flanked_tiles_read_each_tile_as_a_construct,
             ],
             dual: [
                 loads_with_two_segments_and_says_why_mutagenesis_is_naive,
