@@ -59,27 +59,6 @@ pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> Strin
     md
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_card_states_data_split_metrics_licence_and_limits() {
-        let manifest =
-            regula_core::manifest::Manifest::from_json(include_str!("../../tests/data/manifest_example.json")).unwrap();
-        let card = super::render(&manifest, Some("HepG2 only."), "just train-x");
-        for needle in [
-            "# Model card: hepg2-mpra",
-            "| split |",
-            "| licence | CC BY 4.0 |",
-            "### validation (10 rows)",
-            "| HepG2 | 0.7000 |",
-            "## Known limits\n\nHepG2 only.",
-            "`just train-x`",
-        ] {
-            assert!(card.contains(needle), "missing {needle:?} in\n{card}");
-        }
-    }
-}
-
 /// A length policy in words, for the card's table.
 pub fn describe_policy(policy: &regula_core::length::LengthPolicy) -> String {
     use regula_core::length::{LengthPolicy::*, Padding};
@@ -106,5 +85,26 @@ pub fn describe_policy(policy: &regula_core::length::LengthPolicy) -> String {
             left.len(),
             right.len()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_card_states_data_split_metrics_licence_and_limits() {
+        let manifest =
+            regula_core::manifest::Manifest::from_json(include_str!("../../tests/data/manifest_example.json")).unwrap();
+        let card = super::render(&manifest, Some("HepG2 only."), "just train-x");
+        for needle in [
+            "# Model card: hepg2-mpra",
+            "| split |",
+            "| licence | CC BY 4.0 |",
+            "### validation (10 rows)",
+            "| HepG2 | 0.7000 |",
+            "## Known limits\n\nHepG2 only.",
+            "`just train-x`",
+        ] {
+            assert!(card.contains(needle), "missing {needle:?} in\n{card}");
+        }
     }
 }
