@@ -88,8 +88,11 @@ def main(results):
         s = browser.get("size")
         if s:
             w(f"| wasm size, gzip -9 | {s['gzipBytes'] / 1e6:.2f} MB ({s['rawBytes'] / 1e6:.2f} MB raw) | ≤ {t['wasmGzipBytes'] / 1e6:.1f} MB | {verdict(s['met'], s['gzipBytes'] / 1e6, t['wasmGzipBytes'] / 1e6, True, ' MB')} |")
-    if training:
+    if training and "ratio" in training:
         w(f"| training throughput, reference CNN: regula-train ÷ PyTorch (CPU, {training['threads']} threads) | {training['ratio']:.2f}× | ≥ 1.0× | {verdict(training['ratio'] >= 1.0, training['ratio'], 1.0, False, '×')} |")
+    if training and "legnet" in training:
+        lg = training["legnet"]
+        w(f"| training throughput, legnet: regula-train ÷ PyTorch (CPU, {training['threads']} threads, batch {lg['batch']}) | {lg['ratio']:.2f}× | ≥ 1.0× | {verdict(lg['ratio'] >= 1.0, lg['ratio'], 1.0, False, '×')} |")
     for path in references:
         ref = json.load(open(path))
         m = model_metric(ref)
@@ -221,21 +224,27 @@ def render_browser(w, b):
 def render_training(w, t):
     w("## Training throughput: regula-train (ONNX Runtime CPU) vs PyTorch CPU")
     w("")
-    w(f"Reference CNN — {t['model']} — batch {t['batch']}, L = {t['length']}, random one-hot batches; {t['steps']} timed steps after")
-    w(f"{t['warmup']} warm-up steps; {t['threads']} threads each (PyTorch: `torch.set_num_threads`, one inter-op thread), idle threads")
-    w(f"{'spinning (both defaults)' if t['spinning'] else 'passive (ORT allow_spinning=0, OMP_WAIT_POLICY=PASSIVE)'}; runs interleaved. `regula-train` builds the train step")
-    w("as an ONNX graph and runs it as an ORT session (`trainer/examples/bench_train.rs`); PyTorch: `bench/reference/bench_train.py`.")
-    w("Command: `just bench training` (`bench/training/throughput.py`).")
+    w(f"Random one-hot batches, L = 230; timed steps after warm-up steps; {t['threads']} threads each (PyTorch: `torch.set_num_threads`, one")
+    w(f"inter-op thread), idle threads {'spinning (both defaults)' if t['spinning'] else 'passive (ORT allow_spinning=0, OMP_WAIT_POLICY=PASSIVE)'}; runs interleaved.")
+    w("`regula-train` builds the train step as an ONNX graph and runs it as an ORT session (`trainer/examples/bench_train.rs`);")
+    w("PyTorch: `bench/reference/bench_train.py`. Command: `just bench training` (`bench/training/throughput.py`).")
     w("")
-    w("| | runs (samples/s) | median |")
-    w("|---|---|---|")
-    w(f"| regula-train | {', '.join(f'{x:,.0f}' for x in t['regula_samples_per_s'])} | {t['regula_median']:,.0f} |")
-    w(f"| PyTorch | {', '.join(f'{x:,.0f}' for x in t['pytorch_samples_per_s'])} | {t['pytorch_median']:,.0f} |")
-    w(f"| **ratio** | | **{t['ratio']:.2f}×** |")
-    w("")
-    for line in t.get("lines", [])[:2]:
-        w(f"    {line}")
-    w("")
+    for name, r in (("Reference CNN", t if "ratio" in t else None), ("legnet", t.get("legnet"))):
+        if not r:
+            continue
+        w(f"### {name}")
+        w("")
+        w(f"{r['model']} — batch {r['batch']}, {r['steps']} timed steps after {r['warmup']} warm-up steps.")
+        w("")
+        w("| | runs (samples/s) | median |")
+        w("|---|---|---|")
+        w(f"| regula-train | {', '.join(f'{x:,.0f}' for x in r['regula_samples_per_s'])} | {r['regula_median']:,.0f} |")
+        w(f"| PyTorch | {', '.join(f'{x:,.0f}' for x in r['pytorch_samples_per_s'])} | {r['pytorch_median']:,.0f} |")
+        w(f"| **ratio** | | **{r['ratio']:.2f}×** |")
+        w("")
+        for line in r.get("lines", [])[:2]:
+            w(f"    {line}")
+        w("")
 
 
 def regula_throughput(results, ref):

@@ -49,10 +49,12 @@ EVAL_BATCH = 256  # trainer/src/export.rs BATCH_ROWS (irrelevant to the result: 
 
 def resolve(cfg: dict) -> dict:
     task = cfg.get("task", "regression")
-    channels = cfg.get("channels", [128, 128, 128])
+    preset = cfg.get("preset", "cnn")
+    legnet = preset == "legnet"
+    channels = cfg.get("channels", [80, 96, 112, 128] if legnet else [128, 128, 128])
     n = len(channels)
-    kernels = cfg.get("kernels", ([15, 7, 5] + [5] * n)[:n])
-    pools = cfg.get("pools", ([4, 4] + [1] * n)[:n])
+    kernels = cfg.get("kernels", [9] * n if legnet else ([15, 7, 5] + [5] * n)[:n])
+    pools = cfg.get("pools", [2] * n if legnet else ([4, 4] + [1] * n)[:n])
     dilations = cfg.get("dilations", [1] * n)
     for name, v in [("kernels", kernels), ("pools", pools), ("dilations", dilations)]:
         if len(v) != n:
@@ -64,15 +66,20 @@ def resolve(cfg: dict) -> dict:
         "kernels": kernels,
         "dilations": dilations,
         "pools": pools,
-        "activation": cfg.get("activation", "relu"),
-        "dropout": float(cfg.get("dropout", 0.2)),
+        "activation": cfg.get("activation", "silu" if legnet else "relu"),
+        "dropout": float(cfg.get("dropout", 0.0 if legnet else 0.2)),
+        # legnet (trainer/src/model/legnet.rs)
+        "stem_channels": int(cfg.get("stem_channels", 64)),
+        "stem_kernel": int(cfg.get("stem_kernel", 11)),
+        "expand": int(cfg.get("expand", 4)),
+        "se_reduction": int(cfg.get("se_reduction", 4)),
         "task": task,
         "log": None if log_base is None else {"base": float(log_base), "pseudocount": float(cfg.get("pseudocount", 1.0))},
         "standardise": task == "regression" and bool(cfg.get("standardise", True)),
         "task_weights": cfg.get("task_weights"),
         "epochs": int(cfg.get("epochs", 20)),
         "batch_size": int(cfg.get("batch_size", 64)),
-        "lr": float(cfg.get("lr", 1e-3)),
+        "lr": float(cfg.get("max_lr", cfg.get("lr", 1e-3)) if cfg.get("schedule") == "one-cycle" else cfg.get("lr", 1e-3)),
         "weight_decay": float(cfg.get("weight_decay", 0.01)),
         "betas": [0.9, 0.999],
         "eps": 1e-8,
@@ -84,6 +91,8 @@ def resolve(cfg: dict) -> dict:
         "metric": cfg.get("metric", "pearson" if task == "regression" else "auroc"),
         "augment_rc": bool(cfg.get("augment_rc", True)),
         "augment_shift": int(cfg.get("augment_shift", 0)),
+        "flank_left": cfg.get("flank_left", "").strip().upper(),
+        "flank_right": cfg.get("flank_right", "").strip().upper(),
         "rc_average": bool(cfg.get("rc_average", True)),
         "clip_grad_norm": cfg.get("clip_grad_norm"),
         # Training batches run at learning rate 0 before each validation, re-estimating the BN
@@ -91,8 +100,8 @@ def resolve(cfg: dict) -> dict:
         "bn_recalibration": int(cfg.get("bn_recalibration", 32)),
         "seed": int(cfg.get("seed", 1)),
     }
-    if r["preset"] not in ("cnn", "dual-branch"):
-        raise SystemExit(f"preset {r['preset']} is not mirrored here (cnn and dual-branch are)")
+    if r["preset"] not in ("cnn", "dual-branch", "legnet"):
+        raise SystemExit(f"preset {r['preset']} is not mirrored here (cnn, dual-branch and legnet are)")
     return r
 
 
@@ -138,11 +147,22 @@ class Data:
         self.codes = np.concatenate(codes, axis=1)  # [rows, Lp (+ Ld)]
         self.targets = np.array([[float(v) for v in r[first_target:]] for r in rows], np.float64)
 
-    def batch(self, rows: np.ndarray, flips: np.ndarray | None = None, shifts: np.ndarray | None = None) -> torch.Tensor:
+    def batch(self, rows: np.ndarray, flips: np.ndarray | None = None, shifts: np.ndarray | None = None,
+              flanks: tuple = ("", "")) -> torch.Tensor:
         """One-hot `[len(rows), 4, L]`; each branch shifted (filled with N) and then reverse-
-        complemented in place where asked (trainer/src/fit/batches.rs encode_rows)."""
+        complemented in place where asked (trainer/src/fit/batches.rs encode_rows). A single
+        branch shifts within the construct `flanks[0] + sequence + flanks[1]` (N beyond it),
+        as `shifted_in_context` does."""
         c = self.codes[rows]
-        if shifts is not None and np.any(shifts != 0):
+        if shifts is not None and np.any(shifts != 0) and len(self.lengths) == 1 and (flanks[0] or flanks[1]):
+            left = CODE[np.frombuffer(flanks[0].encode("ascii"), np.uint8)]
+            right = CODE[np.frombuffer(flanks[1].encode("ascii"), np.uint8)]
+            length = self.lengths[0]
+            construct = np.concatenate([np.broadcast_to(left, (len(c), len(left))), c, np.broadcast_to(right, (len(c), len(right)))], axis=1)
+            idx = len(left) - np.asarray(shifts)[:, None] + np.arange(length)[None, :]
+            inside = (idx >= 0) & (idx < construct.shape[1])
+            c = np.where(inside, np.take_along_axis(construct, np.clip(idx, 0, construct.shape[1] - 1), axis=1), 4).astype(np.uint8)
+        elif shifts is not None and np.any(shifts != 0):
             c = c.copy()
             start = 0
             for length in self.lengths:
@@ -217,7 +237,7 @@ def manifest_normalisation(manifest: dict) -> list:
 # names, so a Regula checkpoint (safetensors) loads with load_state_dict.
 # ----------------------------------------------------------------------------------------------
 
-ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "softplus": nn.Softplus}  # GELU: exact (erf), as ONNX Gelu
+ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "softplus": nn.Softplus, "silu": nn.SiLU}  # GELU: exact (erf), as ONNX Gelu
 
 
 class Trunk(nn.Module):
@@ -288,7 +308,95 @@ class DualBranch(nn.Module):
         return self.promoter.init_order() + self.distal.init_order() + [self.merge.weight, self.merge.bias, self.dense.weight, self.dense.bias]
 
 
+class ConvBnSilu(nn.Module):
+    """`same`-padded conv without bias, BN, SiLU (`NAME.conv.weight`, `NAME.bn.*`)."""
+
+    def __init__(self, cin: int, cout: int, k: int, groups: int = 1):
+        super().__init__()
+        self.conv = nn.Conv1d(cin, cout, k, padding="same", groups=groups, bias=False)
+        self.bn = nn.BatchNorm1d(cout, eps=1e-5, momentum=0.1)
+
+    def forward(self, x):
+        return F.silu(self.bn(self.conv(x)))
+
+
+class SqueezeExcitation(nn.Module):
+    def __init__(self, c: int, hidden: int):
+        super().__init__()
+        self.fc1 = nn.Linear(c, hidden)
+        self.fc2 = nn.Linear(hidden, c)
+
+    def forward(self, x):
+        s = torch.sigmoid(self.fc2(F.silu(self.fc1(x.mean(dim=2)))))
+        return x * s.unsqueeze(2)
+
+
+class LegNetStage(nn.Module):
+    def __init__(self, c: int, out: int, k: int, pool: int, expand: int, se_reduction: int):
+        super().__init__()
+        inner = c * expand
+        self.expand = ConvBnSilu(c, inner, 1)
+        self.depthwise = ConvBnSilu(inner, inner, k, groups=inner)
+        self.se = SqueezeExcitation(inner, max(inner // se_reduction, 1))
+        self.project = ConvBnSilu(inner, c, 1)
+        self.local = ConvBnSilu(2 * c, out, k)
+        self.pool = nn.MaxPool1d(pool) if pool > 1 else nn.Identity()
+
+    def forward(self, x):
+        b = self.project(self.se(self.depthwise(self.expand(x))))
+        return self.pool(self.local(torch.cat([b, x], dim=1)))
+
+
+class LegNet(nn.Module):
+    """`legnet` (trainer/src/model/legnet.rs, after autosome-ru/human_legnet model.py): stem,
+    stages (inverted bottleneck with squeeze-excitation, concatenated to its input; conv to the
+    stage width; max-pool), mapper (BN, 1x1 conv with bias), mean over length, dense, BN, SiLU,
+    dense. Module names are the trainer's parameter names."""
+
+    def __init__(self, r: dict, outputs: int):
+        super().__init__()
+        self.stem = ConvBnSilu(4, r["stem_channels"], r["stem_kernel"])
+        c = r["stem_channels"]
+        self.n = len(r["channels"])
+        for i, (out, k, p) in enumerate(zip(r["channels"], r["kernels"], r["pools"])):
+            setattr(self, f"stage{i}", LegNetStage(c, out, k, p, r["expand"], r["se_reduction"]))
+            c = out
+        self.mapper = nn.Module()
+        self.mapper.bn = nn.BatchNorm1d(c, eps=1e-5, momentum=0.1)
+        self.mapper.conv = nn.Conv1d(c, 2 * c, 1)
+        self.head = nn.Module()
+        self.head.fc = nn.Linear(2 * c, 2 * c)
+        self.head.bn = nn.BatchNorm1d(2 * c, eps=1e-5, momentum=0.1)
+        self.dense = nn.Linear(2 * c, outputs)
+
+    def forward(self, x):
+        h = self.stem(x)
+        for i in range(self.n):
+            h = getattr(self, f"stage{i}")(h)
+        h = self.mapper.conv(self.mapper.bn(h)).mean(dim=2)
+        return self.dense(F.silu(self.head.bn(self.head.fc(h))))
+
+    def initialise(self, gen: torch.Generator):
+        """Init::Normal as in legnet.rs (and human_legnet's initialize_weights): conv weights
+        N(0, 2 / (kernel x out channels)), dense weights N(0, 0.001^2), biases 0, BN 1 / 0."""
+        with torch.no_grad():
+            for m in self.modules():
+                if isinstance(m, nn.Conv1d):
+                    m.weight.normal_(0.0, math.sqrt(2.0 / (m.kernel_size[0] * m.out_channels)), generator=gen)
+                    if m.bias is not None:
+                        m.bias.zero_()
+                elif isinstance(m, nn.Linear):
+                    m.weight.normal_(0.0, 0.001, generator=gen)
+                    m.bias.zero_()
+
+
 def build_model(r: dict, lengths: list, outputs: int, seed: int) -> nn.Module:
+    if r["preset"] == "legnet":
+        if len(lengths) != 1:
+            raise SystemExit("the legnet preset reads one sequence per row; the split has a partner column")
+        model = LegNet(r, outputs)
+        model.initialise(torch.Generator().manual_seed(seed))
+        return model
     if r["preset"] == "cnn":
         if len(lengths) != 1:
             raise SystemExit("the cnn preset reads one sequence per row; the split has a partner column")
@@ -330,6 +438,15 @@ class LrSchedule:
         self.factor, self.patience = r["plateau_factor"], r["plateau_patience"]
 
     def lr(self, step: int) -> float:
+        if self.kind == "one-cycle":
+            # torch's OneCycleLR (pct_start 0.3, cos, div 25, final div 1e4), call step - 1.
+            init, mn = self.peak / 25.0, self.peak / 25.0 / 1e4
+            ann = lambda a, b, pct: b + (a - b) / 2.0 * (math.cos(math.pi * pct) + 1.0)  # noqa: E731
+            i, total = max(step - 1, 0), max(self.total, 2)
+            up_end = 0.3 * total - 1.0
+            if i <= up_end and up_end > 0:
+                return ann(init, self.peak, i / up_end)
+            return ann(self.peak, mn, min((i - max(up_end, 0.0)) / max(total - 1.0 - up_end, 1e-12), 1.0))
         if self.warmup > 0 and step <= self.warmup:
             return self.peak * step / self.warmup
         if self.kind == "constant":
@@ -646,7 +763,7 @@ def main() -> None:
         flips = rng.random(len(rows)) < 0.5 if r["augment_rc"] else None
         m = r["augment_shift"]
         shifts = rng.integers(-m, m + 1, len(rows)) if m > 0 else None
-        return data.batch(rows, flips, shifts)
+        return data.batch(rows, flips, shifts, (r["flank_left"], r["flank_right"]))
 
     best_metric, best_epoch, since_best, best_state = None, 0, 0, None
     history = []

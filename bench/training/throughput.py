@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Training throughput of the reference CNN: regula-train (ONNX Runtime CPU) vs PyTorch CPU,
-same architecture, loss, optimizer, batch, length and threads; runs interleaved so both see the
-same machine. samples/s = forward + loss + backward + AdamW update, timed steps after warm-up.
+"""Training throughput of the reference CNN and of `legnet`: regula-train (ONNX Runtime CPU) vs
+PyTorch CPU, same architecture, loss, optimizer, batch, length and threads; runs interleaved so
+both see the same machine. samples/s = forward + loss + backward + AdamW update, timed steps
+after warm-up.
 
     bench/training/throughput.py --python PYTHON_WITH_TORCH --out RESULT.json [--rounds 3]
-        [--threads 2] [--steps 100] [--no-spin]
+        [--threads 2] [--steps 100] [--no-spin] [--models cnn,legnet]
+        [--legnet-batch 128] [--legnet-steps 6]
+
+legnet: the published sizes (stem 64 kernel 11, stages 80/96/112/128 kernel 9), gradient-norm
+clipping at 1 as in its recipe; its batch is smaller than the recipe's 1024 so that two runtimes'
+activations fit beside the other work on a small shared machine.
 
 --no-spin stops idle worker threads from spinning in both runtimes (ORT allow_spinning=0,
 OpenMP OMP_WAIT_POLICY=PASSIVE): on a machine shared with other work, spinning threads starve
@@ -40,28 +46,47 @@ def main():
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--no-spin", action="store_true")
+    ap.add_argument("--models", default="cnn,legnet")
+    ap.add_argument("--legnet-batch", type=int, default=128)
+    ap.add_argument("--legnet-steps", type=int, default=6)
+    ap.add_argument("--legnet-warmup", type=int, default=2)
+    ap.add_argument("--regula-bin", help="a prebuilt bench_train example (default: build it)")
     a = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "regula-train", "--example", "bench_train"], check=True, cwd=ROOT)
-    common = ["--threads", str(a.threads), "--steps", str(a.steps), "--warmup", str(a.warmup)]
-    ours_cmd = [os.path.join(ROOT, "target/release/examples/bench_train"), *common] + (["--no-spin"] if a.no_spin else [])
-    theirs_cmd = [a.python, os.path.join(ROOT, "bench/reference/bench_train.py"), *common]
+    if a.regula_bin:
+        bench_bin = a.regula_bin
+    else:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "regula-train", "--example", "bench_train"], check=True, cwd=ROOT)
+        bench_bin = os.path.join(ROOT, "target/release/examples/bench_train")
     env = dict(os.environ, **({"OMP_WAIT_POLICY": "PASSIVE"} if a.no_spin else {}))
-    ours, theirs, lines = [], [], []
-    for _ in range(a.rounds):
-        for rates, cmd, e in ((ours, ours_cmd, None), (theirs, theirs_cmd, env)):
-            rate, line = run(cmd, e)
-            rates.append(rate)
-            lines.append(line)
-    mo, mt = statistics.median(ours), statistics.median(theirs)
-    result = {
-        "model": "reference CNN (Cnn::reference(230, 1)): conv 4→64 k15, BN, ReLU, max-pool 4, conv 64→64 k5, BN, ReLU, global average pool, dense 64→1; MSE; AdamW lr 1e-3, weight decay 0.01",
-        "batch": 32, "length": 230, "threads": a.threads, "steps": a.steps, "warmup": a.warmup,
-        "spinning": not a.no_spin,
-        "regula_samples_per_s": ours, "pytorch_samples_per_s": theirs,
-        "regula_median": mo, "pytorch_median": mt, "ratio": mo / mt,
-        "lines": lines,
-    }
-    print(f"median samples/s: regula-train {mo:.1f}, pytorch {mt:.1f}, ratio {mo / mt:.2f}x")
+    models = a.models.split(",")
+    result = {"threads": a.threads, "spinning": not a.no_spin}
+
+    def compare(extra, batch, steps, warmup):
+        common = ["--threads", str(a.threads), "--steps", str(steps), "--warmup", str(warmup), "--batch", str(batch), *extra]
+        ours_cmd = [bench_bin, *common] + (["--no-spin"] if a.no_spin else [])
+        theirs_cmd = [a.python, os.path.join(ROOT, "bench/reference/bench_train.py"), *common]
+        ours, theirs, lines = [], [], []
+        for _ in range(a.rounds):
+            for rates, cmd, e in ((ours, ours_cmd, None), (theirs, theirs_cmd, env)):
+                rate, line = run(cmd, e)
+                rates.append(rate)
+                lines.append(line)
+        mo, mt = statistics.median(ours), statistics.median(theirs)
+        return {
+            "batch": batch, "length": 230, "steps": steps, "warmup": warmup,
+            "regula_samples_per_s": ours, "pytorch_samples_per_s": theirs,
+            "regula_median": mo, "pytorch_median": mt, "ratio": mo / mt, "lines": lines,
+        }
+
+    if "cnn" in models:
+        result.update(compare([], 32, a.steps, a.warmup))
+        result["model"] = "reference CNN (Cnn::reference(230, 1)): conv 4→64 k15, BN, ReLU, max-pool 4, conv 64→64 k5, BN, ReLU, global average pool, dense 64→1; MSE; AdamW lr 1e-3, weight decay 0.01"
+        print(f"cnn median samples/s: regula-train {result['regula_median']:.1f}, pytorch {result['pytorch_median']:.1f}, ratio {result['ratio']:.2f}x")
+    if "legnet" in models:
+        lg = compare(["--model", "legnet", "--stem-kernel", "11", "--kernel", "9", "--clip", "1.0"], a.legnet_batch, a.legnet_steps, a.legnet_warmup)
+        lg["model"] = "legnet, published sizes (LegNet::published(230, 1): stem 64 k11, stages 80/96/112/128 k9, expansion 4, SE reduction 4; 1,322,465 weights); MSE; AdamW lr 1e-3, weight decay 0.01; gradient norm clipped at 1"
+        result["legnet"] = lg
+        print(f"legnet median samples/s: regula-train {lg['regula_median']:.1f}, pytorch {lg['pytorch_median']:.1f}, ratio {lg['ratio']:.2f}x")
     result.update(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load_average_at_end=os.getloadavg())
     write_json(a.out, result)
 

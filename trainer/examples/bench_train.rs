@@ -1,7 +1,9 @@
-//! Training throughput of the reference CNN (see `Cnn::reference`) in samples per second.
+//! Training throughput of the reference CNN (see `Cnn::reference`), or of `legnet` with the
+//! published sizes (`LegNet::published`, kernels as given), in samples per second.
 //!
-//! cargo run --release -p regula-train --example bench_train -- [--batch 32] [--len 230]
-//!     [--threads 2] [--steps 100] [--warmup 10] [--device cpu|cuda[:N]] [--no-spin]
+//! cargo run --release -p regula-train --example bench_train -- [--model cnn|legnet]
+//!     [--stem-kernel 11] [--kernel 9] [--batch 32] [--len 230] [--threads 2] [--steps 100]
+//!     [--warmup 10] [--clip 1.0] [--device cpu|cuda[:N]] [--no-spin]
 //!
 //! Data are random one-hot sequences and normal targets: throughput does not depend on them.
 //! The PyTorch twin is `bench/reference/bench_train.py`.
@@ -11,7 +13,7 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use regula_train::loss::Loss;
-use regula_train::model::Cnn;
+use regula_train::model::{Cnn, LegNet, Model};
 use regula_train::optim::Optimizer;
 use regula_train::runtime::{Device, RuntimeConfig};
 use regula_train::train::{Batch, TrainConfig, Trainer};
@@ -39,7 +41,18 @@ fn main() -> regula_train::Result<()> {
         runtime: RuntimeConfig { device, threads, spin: !args.iter().any(|a| a == "--no-spin"), ..Default::default() },
         seed: 0,
     };
-    let mut trainer = Trainer::new(Cnn::reference(len, 1), config)?;
+    let name: String = arg(&args, "--model", "cnn".to_string());
+    let model: Box<dyn Model> = match name.as_str() {
+        "legnet" => Box::new(LegNet {
+            stem_kernel: arg(&args, "--stem-kernel", 11),
+            kernels: vec![arg(&args, "--kernel", 9); 4],
+            ..LegNet::published(len, 1)
+        }),
+        _ => Box::new(Cnn::reference(len, 1)),
+    };
+    let mut trainer = Trainer::new(model, config)?;
+    let clip: f32 = arg(&args, "--clip", f32::INFINITY);
+    trainer.set_max_grad_norm(clip.is_finite().then_some(clip));
 
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let batches: Vec<(Vec<f32>, Vec<f32>)> = (0..8)
@@ -67,7 +80,7 @@ fn main() -> regula_train::Result<()> {
     let loss = run(steps)?;
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "regula-train (ONNX Runtime) device={device:?} spin={} batch={batch} len={len} threads={threads} steps={steps}: \
+        "regula-train (ONNX Runtime) model={name} device={device:?} spin={} batch={batch} len={len} threads={threads} steps={steps}: \
          {:.1} samples/s, {:.2} ms/step, final loss {loss:.4}",
         !args.iter().any(|a| a == "--no-spin"),
         (steps * batch) as f64 / secs,

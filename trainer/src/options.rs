@@ -35,6 +35,12 @@ pub enum Preset {
     CnnAttention,
     /// Promoter and distal branches, each a CNN, merged (the DeepCBA design).
     DualBranch,
+    /// MPRALegNet: stem, inverted-bottleneck stages with squeeze-excitation, each concatenated
+    /// to its input, conv and max-pool; mapper and dense head (`model/legnet.rs`).
+    Legnet,
+    /// A residual tower of dilated convolutions with nothing global before the final pool, so
+    /// fast windowed mutagenesis applies (`model/resnet.rs`).
+    DilatedResnet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
@@ -42,6 +48,9 @@ pub enum Preset {
 pub enum Schedule {
     /// Linear warm-up, then cosine decay to zero.
     Cosine,
+    /// PyTorch's `OneCycleLR` (two phases, cosine): from `max_lr / 25` up to `max_lr` over the
+    /// first 30 % of all steps, then down to `max_lr / 25 / 10⁴`, stepped every batch.
+    OneCycle,
     /// Linear warm-up, then divide by `plateau_factor` when the metric stalls.
     Plateau,
     Constant,
@@ -53,6 +62,7 @@ pub enum ActivationName {
     Relu,
     Gelu,
     Softplus,
+    Silu,
 }
 
 /// Options of `regula-train fit`. `None` means "not given here": the config file's value, then
@@ -161,22 +171,24 @@ pub struct FitOptions {
     pub fold: Option<usize>,
 
     // --- model ---
-    /// cnn, cnn-attention or dual-branch [default: cnn].
+    /// cnn, cnn-attention, dual-branch, legnet or dilated-resnet [default: cnn].
     #[arg(long, help_heading = "Model")]
     pub preset: Option<Preset>,
-    /// Channels per conv block, comma-separated [default: 128,128,128].
+    /// Channels per conv block, comma-separated [default: 128,128,128; legnet: the stage widths
+    /// 80,96,112,128; dilated-resnet: 128 for each of 6 blocks].
     #[arg(long, help_heading = "Model", value_delimiter = ',')]
     pub channels: Option<Vec<usize>>,
-    /// Kernel size per block [default: 15,7,5].
+    /// Kernel size per block [default: 15,7,5; legnet: 9 per stage; dilated-resnet: 3 per block].
     #[arg(long, help_heading = "Model", value_delimiter = ',')]
     pub kernels: Option<Vec<usize>>,
-    /// Dilation per block [default: 1 each].
+    /// Dilation per block [default: 1 each; dilated-resnet: 1,2,4,8,16,32,...].
     #[arg(long, help_heading = "Model", value_delimiter = ',')]
     pub dilations: Option<Vec<usize>>,
-    /// Max-pool size after each block, 1 = none [default: 4,4,1].
+    /// Max-pool size after each block, 1 = none [default: 4,4,1; legnet: 2 each; dilated-resnet:
+    /// 2 after the first block, 1 after the others].
     #[arg(long, help_heading = "Model", value_delimiter = ',')]
     pub pools: Option<Vec<usize>>,
-    /// relu, gelu or softplus [default: relu].
+    /// relu, gelu, softplus or silu [default: relu; legnet always SiLU; dilated-resnet: silu].
     #[arg(long, help_heading = "Model")]
     pub activation: Option<ActivationName>,
     /// Dropout before the head [default: 0.2].
@@ -185,6 +197,19 @@ pub struct FitOptions {
     /// Attention heads of `cnn-attention` [default: 4].
     #[arg(long, help_heading = "Model")]
     pub attention_heads: Option<usize>,
+    /// legnet / dilated-resnet: channels of the stem conv [default: 64; dilated-resnet: 128].
+    #[arg(long, help_heading = "Model")]
+    pub stem_channels: Option<usize>,
+    /// legnet / dilated-resnet: kernel of the stem conv [default: 11; dilated-resnet: 15].
+    #[arg(long, help_heading = "Model")]
+    pub stem_kernel: Option<usize>,
+    /// legnet: expansion of the inverted bottleneck [default: 4].
+    #[arg(long, help_heading = "Model")]
+    pub expand: Option<usize>,
+    /// legnet: squeeze-excitation hidden width = expanded width / this [default: 4, as
+    /// human_legnet; 16 is the original LegNet's quarter of the block input].
+    #[arg(long, help_heading = "Model")]
+    pub se_reduction: Option<usize>,
 
     // --- training ---
     /// Maximum epochs [default: 20].
@@ -196,10 +221,13 @@ pub struct FitOptions {
     /// Peak learning rate of AdamW [default: 0.001].
     #[arg(long, help_heading = "Training")]
     pub lr: Option<f32>,
+    /// Peak learning rate of the one-cycle schedule [default: `lr`].
+    #[arg(long, help_heading = "Training")]
+    pub max_lr: Option<f32>,
     /// AdamW decoupled weight decay [default: 0.01].
     #[arg(long, help_heading = "Training")]
     pub weight_decay: Option<f32>,
-    /// cosine, plateau or constant [default: cosine].
+    /// cosine, one-cycle, plateau or constant [default: cosine].
     #[arg(long, help_heading = "Training")]
     pub schedule: Option<Schedule>,
     /// Warm-up length in epochs (fractions allowed) [default: 1].
@@ -221,9 +249,17 @@ pub struct FitOptions {
     /// Train on the reverse complement of a random half of each batch [default: true].
     #[arg(long, help_heading = "Training", num_args = 0..=1, default_missing_value = "true")]
     pub augment_rc: Option<bool>,
-    /// Shift sequences by up to this many bases, filling with N [default: 0].
+    /// Shift sequences by up to this many bases [default: 0]. The bases moved in come from the
+    /// construct around the sequence: `flank_left` / `flank_right`, then N.
     #[arg(long, help_heading = "Training")]
     pub augment_shift: Option<usize>,
+    /// The construct's bases just upstream of every training sequence (e.g. the plasmid before
+    /// the 5′ adapter), moved in by shift augmentation [default: none, N].
+    #[arg(long, help_heading = "Training")]
+    pub flank_left: Option<String>,
+    /// The construct's bases just downstream of every training sequence [default: none, N].
+    #[arg(long, help_heading = "Training")]
+    pub flank_right: Option<String>,
     /// Evaluate on the mean of forward and reverse-complement predictions [default: true].
     #[arg(long, help_heading = "Training", num_args = 0..=1, default_missing_value = "true")]
     pub rc_average: Option<bool>,
@@ -277,8 +313,9 @@ impl FitOptions {
             task, log_base, pseudocount, standardise, task_weights,
             split, valid_fraction, test_fraction, group_pattern, valid_chroms, test_chroms, valid_data, split_column, folds, fold,
             preset, channels, kernels, dilations, pools, activation, dropout, attention_heads,
-            epochs, batch_size, lr, weight_decay, schedule, warmup_epochs, plateau_factor, plateau_patience,
-            patience, metric, augment_rc, augment_shift, rc_average, clip_grad_norm, bn_recalibration, seed, device, threads,
+            stem_channels, stem_kernel, expand, se_reduction,
+            epochs, batch_size, lr, max_lr, weight_decay, schedule, warmup_epochs, plateau_factor, plateau_patience,
+            patience, metric, augment_rc, augment_shift, flank_left, flank_right, rc_average, clip_grad_norm, bn_recalibration, seed, device, threads,
             out, name, licence, limits,
         )
     }

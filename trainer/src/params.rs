@@ -85,6 +85,10 @@ pub enum Init {
     HeNormal {
         fan_in: usize,
     },
+    /// N(0, std²).
+    Normal {
+        std: f64,
+    },
 }
 
 impl Init {
@@ -96,8 +100,8 @@ impl Init {
                 let b = 1.0 / (fan_in as f32).sqrt();
                 (0..n).map(|_| rng.random_range(-b..b)).collect()
             }
-            Init::HeNormal { fan_in } => {
-                let sd = (2.0 / fan_in as f64).sqrt();
+            Init::HeNormal { fan_in } => Init::Normal { std: (2.0 / fan_in as f64).sqrt() }.fill(n, rng),
+            Init::Normal { std: sd } => {
                 (0..n)
                     .map(|_| {
                         // Box–Muller keeps the dependency list to rand itself.
@@ -130,6 +134,10 @@ pub struct BufferSlot {
 /// What a model sees of its parameters while its graph is built.
 pub struct Params<'s> {
     mode: Mode,
+    /// Infer mode only: weights become graph inputs (named as in the store) instead of
+    /// initializers, so one session serves every set of weights.
+    fed: bool,
+    fed_names: Vec<String>,
     seed: u64,
     store: &'s mut ParamStore,
     rng: ChaCha8Rng,
@@ -141,7 +149,26 @@ impl<'s> Params<'s> {
     /// In `Train` mode missing entries are initialised from `seed` in declaration order, so
     /// the same model and seed always start from the same weights.
     pub fn new(mode: Mode, store: &'s mut ParamStore, seed: u64) -> Self {
-        Params { mode, seed, store, rng: ChaCha8Rng::seed_from_u64(seed), trainable: Vec::new(), buffers: Vec::new() }
+        Params {
+            mode,
+            fed: false,
+            fed_names: Vec::new(),
+            seed,
+            store,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            trainable: Vec::new(),
+            buffers: Vec::new(),
+        }
+    }
+
+    /// Infer mode with every parameter and buffer a graph input, in [`Params::fed`].
+    pub fn infer_fed(store: &'s mut ParamStore) -> Self {
+        Params { fed: true, ..Params::new(Mode::Infer, store, 0) }
+    }
+
+    /// The graph inputs an [`Params::infer_fed`] graph takes besides the data.
+    pub fn fed(&self) -> &[String] {
+        &self.fed_names
     }
 
     pub fn mode(&self) -> Mode {
@@ -173,6 +200,10 @@ impl<'s> Params<'s> {
         let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
         match self.mode {
             Mode::Train => g.input(name, g.float(), fixed(&dims)),
+            Mode::Infer if self.fed => {
+                self.fed_names.push(name.to_string());
+                g.input(name, g.float(), fixed(&dims))
+            }
             Mode::Infer => {
                 let data: Vec<f64> = t.data.iter().map(|&x| x as f64).collect();
                 g.initializer(name, g.float(), &dims, &data)

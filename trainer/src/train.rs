@@ -176,6 +176,29 @@ pub struct Trainer<M: Model> {
     state: Vec<DynValue>,
     steps: u64,
     max_grad_norm: f32,
+    sessions_built: usize,
+}
+
+/// The state tensors of `graph` from `store`; optimizer slots missing there start at zero.
+fn state_values(graph: &StepGraph, store: &ParamStore) -> Result<Vec<DynValue>> {
+    graph
+        .state
+        .iter()
+        .map(|s| {
+            let data = match (s.kind.clone(), store.get(&s.name)) {
+                (StateKind::OptimizerSlot, None) => vec![0.0; s.shape.iter().product()],
+                (_, Some(t)) if t.shape == s.shape => t.data.clone(),
+                (_, Some(t)) => {
+                    return Err(Error::Invalid(format!(
+                        "snapshot holds `{}` as {:?}, the model wants {:?}",
+                        s.name, t.shape, s.shape
+                    )));
+                }
+                (_, None) => unreachable!("parameters and buffers are declared while building"),
+            };
+            runtime::tensor_f32(&s.shape, data)
+        })
+        .collect()
 }
 
 impl<M: Model> Trainer<M> {
@@ -195,24 +218,7 @@ impl<M: Model> Trainer<M> {
         let Snapshot { mut store, steps } = snapshot;
         let graph = build_step_graph(&model, &mut store, &config)?;
         let session = runtime::session(&graph.model, &config.runtime)?;
-        let state = graph
-            .state
-            .iter()
-            .map(|s| {
-                let data = match (s.kind.clone(), store.get(&s.name)) {
-                    (StateKind::OptimizerSlot, None) => vec![0.0; s.shape.iter().product()],
-                    (_, Some(t)) if t.shape == s.shape => t.data.clone(),
-                    (_, Some(t)) => {
-                        return Err(Error::Invalid(format!(
-                            "snapshot holds `{}` as {:?}, the model wants {:?}",
-                            s.name, t.shape, s.shape
-                        )));
-                    }
-                    (_, None) => unreachable!("parameters and buffers are declared while building"),
-                };
-                runtime::tensor_f32(&s.shape, data)
-            })
-            .collect::<Result<_>>()?;
+        let state = state_values(&graph, &store)?;
         Ok(Trainer {
             model,
             config,
@@ -223,7 +229,34 @@ impl<M: Model> Trainer<M> {
             state,
             steps,
             max_grad_norm: f32::INFINITY,
+            sessions_built: 1,
         })
+    }
+
+    /// Continue from `snapshot` with `config`, as [`Trainer::from_snapshot`] would, but keep the
+    /// ONNX Runtime session when the train-step graph is unchanged (it changes only with the
+    /// seed of a random op such as dropout, or with the runtime). Building a session for a
+    /// large model costs seconds; a run calls this once per epoch.
+    pub fn restart(&mut self, snapshot: Snapshot, config: TrainConfig) -> Result<()> {
+        let Snapshot { mut store, steps } = snapshot;
+        let graph = build_step_graph(&self.model, &mut store, &config)?;
+        let same_runtime = format!("{:?}", config.runtime) == format!("{:?}", self.config.runtime);
+        if !(same_runtime && graph.model == self.graph.model) {
+            self.session = runtime::session(&graph.model, &config.runtime)?;
+            self.sessions_built += 1;
+        }
+        self.state = state_values(&graph, &store)?;
+        self.graph = graph;
+        self.store = store;
+        self.store_current = true;
+        self.steps = steps;
+        self.config = config;
+        Ok(())
+    }
+
+    /// How many ONNX Runtime sessions this trainer has built.
+    pub fn sessions_built(&self) -> usize {
+        self.sessions_built
     }
 
     /// Everything needed to continue training later, copied from the session's device.

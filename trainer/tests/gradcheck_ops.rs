@@ -30,6 +30,7 @@ fn conv1d() {
             stride: r.random_range(1..=3),
             pads: [r.random_range(0..=2), r.random_range(0..=2)],
             dilation: r.random_range(1..=2),
+            group: 1,
         };
         let bias = case % 2 == 0;
         let mut inputs = vec![input(&[n, cin, len]), input(&[cout, cin, k])];

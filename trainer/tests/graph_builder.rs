@@ -22,7 +22,7 @@ fn shapes_are_inferred_through_a_cnn_with_a_symbolic_batch() {
     let mut g = GraphBuilder::new(DType::F32);
     let x = batch_input(&mut g, 4, 230);
     let w = g.input("w", DType::F32, fixed(&[16, 4, 7])).unwrap();
-    let h = g.conv1d(x, w, None, Conv1d { stride: 2, pads: [3, 3], dilation: 1 }).unwrap();
+    let h = g.conv1d(x, w, None, Conv1d { stride: 2, pads: [3, 3], dilation: 1, group: 1 }).unwrap();
     assert_eq!(g.shape(h), &vec![Dim::Sym("batch".into()), Dim::Fixed(16), Dim::Fixed(115)]);
     let h = g.pool1d(h, Pool1d::max(4)).unwrap();
     assert_eq!(g.shape(h)[2], Dim::Fixed(28));

@@ -9,5 +9,6 @@ pub mod plan;
 pub mod run;
 pub mod schedule;
 pub mod split_table;
+pub mod validate;
 
 pub use run::{FitError, FitOutcome, fit, fit_until};

@@ -2,7 +2,7 @@
 
 use super::plan::ModelPlan;
 use super::run::FitError;
-use crate::model::{Cnn, CnnAttention, ConvBlock, DualBranch, Model};
+use crate::model::{Cnn, CnnAttention, ConvBlock, DilatedResNet, DualBranch, LegNet, Model};
 use crate::ops::activation::Activation;
 use crate::options::{ActivationName, Preset};
 
@@ -23,12 +23,36 @@ pub fn build_model(plan: &ModelPlan, lengths: &[usize], outputs: usize) -> Resul
         ActivationName::Relu => Activation::Relu,
         ActivationName::Gelu => Activation::Gelu,
         ActivationName::Softplus => Activation::Softplus,
+        ActivationName::Silu => Activation::Silu,
     };
     let total = lengths.iter().sum();
     let cnn = Cnn { seq_len: total, blocks: blocks.clone(), activation, dropout: plan.dropout, outputs };
     Ok(match (plan.preset, lengths) {
         (Preset::Cnn, [_]) => Box::new(cnn),
         (Preset::CnnAttention, [_]) => Box::new(CnnAttention { cnn, heads: plan.attention_heads }),
+        (Preset::Legnet, [_]) => Box::new(LegNet {
+            seq_len: total,
+            stem_channels: plan.stem_channels,
+            stem_kernel: plan.stem_kernel,
+            stages: plan.channels.clone(),
+            kernels: plan.kernels.clone(),
+            pools: plan.pools.clone(),
+            expand: plan.expand,
+            se_reduction: plan.se_reduction,
+            outputs,
+        }),
+        (Preset::DilatedResnet, [_]) => Box::new(DilatedResNet {
+            seq_len: total,
+            stem_channels: plan.stem_channels,
+            stem_kernel: plan.stem_kernel,
+            channels: plan.channels.clone(),
+            kernels: plan.kernels.clone(),
+            dilations: plan.dilations.clone(),
+            pools: plan.pools.clone(),
+            activation,
+            dropout: plan.dropout,
+            outputs,
+        }),
         (Preset::DualBranch, [promoter_len, distal_len]) => Box::new(DualBranch {
             promoter_len: *promoter_len,
             distal_len: *distal_len,

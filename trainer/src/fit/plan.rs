@@ -57,6 +57,12 @@ pub struct ModelPlan {
     pub activation: ActivationName,
     pub dropout: f64,
     pub attention_heads: usize,
+    /// `legnet` / `dilated-resnet`: the stem conv.
+    pub stem_channels: usize,
+    pub stem_kernel: usize,
+    /// `legnet`: bottleneck expansion and squeeze-excitation reduction.
+    pub expand: usize,
+    pub se_reduction: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -73,6 +79,9 @@ pub struct TrainPlan {
     pub metric: String,
     pub augment_rc: bool,
     pub augment_shift: usize,
+    /// Construct bases upstream / downstream of the sequences, moved in by shift augmentation.
+    pub flank_left: String,
+    pub flank_right: String,
     pub rc_average: bool,
     pub clip_grad_norm: Option<f32>,
     /// Training batches run at learning rate 0 before each validation, to re-estimate batch-norm
@@ -85,6 +94,15 @@ impl TrainPlan {
     /// Whether a larger value of the early-stopping metric is better.
     pub fn higher_is_better(&self) -> bool {
         !matches!(self.metric.as_str(), "mse" | "loss")
+    }
+}
+
+/// A flank given on the command line, upper-cased; only A, C, G, T and N.
+fn flank(name: &str, s: Option<&str>) -> Result<String, String> {
+    let s = s.unwrap_or("").trim().to_ascii_uppercase();
+    match s.bytes().position(|b| !b"ACGTN".contains(&b)) {
+        Some(i) => Err(format!("--{name}: position {} is '{}', expected A, C, G, T or N", i + 1, &s[i..=i])),
+        None => Ok(s),
     }
 }
 
@@ -203,7 +221,11 @@ impl Plan {
             }),
         };
         let preset = o.preset.unwrap_or(Preset::Cnn);
-        let channels = o.channels.clone().unwrap_or_else(|| vec![128, 128, 128]);
+        let channels = o.channels.clone().unwrap_or_else(|| match preset {
+            Preset::Legnet => vec![80, 96, 112, 128],
+            Preset::DilatedResnet => vec![128; 6],
+            _ => vec![128, 128, 128],
+        });
         let n = channels.len();
         let per_block = |name: &str, v: Option<Vec<usize>>, default: Vec<usize>| -> Result<Vec<usize>, String> {
             let v = v.unwrap_or(default);
@@ -215,18 +237,47 @@ impl Plan {
             }
             Ok(v)
         };
-        let default_kernels = [15, 7, 5].iter().copied().chain(std::iter::repeat(5)).take(n).collect();
-        let default_pools = [4, 4].iter().copied().chain(std::iter::repeat(1)).take(n).collect();
+        let (default_kernels, default_dilations, default_pools): (Vec<usize>, Vec<usize>, Vec<usize>) = match preset {
+            Preset::Legnet => (vec![9; n], vec![1; n], vec![2; n]),
+            Preset::DilatedResnet => (
+                vec![3; n],
+                (0..n).map(|i| 1 << i.min(10)).collect(),
+                std::iter::once(2).chain(std::iter::repeat(1)).take(n).collect(),
+            ),
+            _ => (
+                [15, 7, 5].iter().copied().chain(std::iter::repeat(5)).take(n).collect(),
+                vec![1; n],
+                [4, 4].iter().copied().chain(std::iter::repeat(1)).take(n).collect(),
+            ),
+        };
+        let (legnet, resnet) = (preset == Preset::Legnet, preset == Preset::DilatedResnet);
+        if legnet && o.activation.is_some_and(|a| a != ActivationName::Silu) {
+            return Err("the legnet preset uses SiLU throughout; drop --activation".into());
+        }
         let model = ModelPlan {
             preset,
             kernels: per_block("kernels", o.kernels.clone(), default_kernels)?,
-            dilations: per_block("dilations", o.dilations.clone(), vec![1; n])?,
+            dilations: per_block("dilations", o.dilations.clone(), default_dilations)?,
             pools: per_block("pools", o.pools.clone(), default_pools)?,
             channels,
-            activation: o.activation.unwrap_or(ActivationName::Relu),
-            dropout: o.dropout.unwrap_or(0.2),
+            activation: o.activation.unwrap_or(if legnet || resnet {
+                ActivationName::Silu
+            } else {
+                ActivationName::Relu
+            }),
+            dropout: o.dropout.unwrap_or(if legnet { 0.0 } else { 0.2 }),
             attention_heads: o.attention_heads.unwrap_or(4),
+            stem_channels: o.stem_channels.unwrap_or(if resnet { 128 } else { 64 }),
+            stem_kernel: o.stem_kernel.unwrap_or(if resnet { 15 } else { 11 }),
+            expand: o.expand.unwrap_or(4),
+            se_reduction: o.se_reduction.unwrap_or(4),
         };
+        if [model.stem_channels, model.stem_kernel, model.expand, model.se_reduction].contains(&0) {
+            return Err("--stem-channels, --stem-kernel, --expand and --se-reduction must be at least 1".into());
+        }
+        if legnet && o.dilations.is_some() {
+            return Err("the legnet preset has no dilations; drop --dilations".into());
+        }
         if !(0.0..1.0).contains(&model.dropout) {
             return Err(format!("--dropout {} is not in [0, 1)", model.dropout));
         }
@@ -242,7 +293,10 @@ impl Plan {
         let train = TrainPlan {
             epochs: o.epochs.unwrap_or(20),
             batch_size: o.batch_size.unwrap_or(64),
-            lr: o.lr.unwrap_or(1e-3),
+            lr: match o.schedule {
+                Some(Schedule::OneCycle) => o.max_lr.or(o.lr).unwrap_or(1e-3),
+                _ => o.lr.unwrap_or(1e-3),
+            },
             weight_decay: o.weight_decay.unwrap_or(0.01),
             schedule: o.schedule.unwrap_or(Schedule::Cosine),
             warmup_epochs: o.warmup_epochs.unwrap_or(1.0),
@@ -252,11 +306,22 @@ impl Plan {
             metric,
             augment_rc: o.augment_rc.unwrap_or(true),
             augment_shift: o.augment_shift.unwrap_or(0),
+            flank_left: flank("flank-left", o.flank_left.as_deref())?,
+            flank_right: flank("flank-right", o.flank_right.as_deref())?,
             rc_average: o.rc_average.unwrap_or(true),
             clip_grad_norm: o.clip_grad_norm,
             bn_recalibration: o.bn_recalibration.unwrap_or(32),
             seed,
         };
+        if o.partner_column.is_some() && !(train.flank_left.is_empty() && train.flank_right.is_empty()) {
+            return Err(
+                "--flank-left/--flank-right describe a single sequence's construct; drop them with --partner-column"
+                    .into(),
+            );
+        }
+        if o.max_lr.is_some() && train.schedule != Schedule::OneCycle {
+            return Err("--max-lr is the peak of --schedule one-cycle; other schedules peak at --lr".into());
+        }
         if train.epochs == 0 || train.batch_size == 0 {
             return Err("--epochs and --batch-size must be at least 1".into());
         }

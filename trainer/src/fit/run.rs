@@ -12,12 +12,13 @@ use regula_core::manifest::{
     SplitMetrics, Target, TrainingSummary,
 };
 
-use super::batches::{Augment, epoch_order, training_inputs};
+use super::batches::{Augment, BatchPlan, epoch_order};
 use super::checkpoint::{Checkpoint, LoopState};
 use super::evaluate::{in_measured_units, mean_loss, predict_rows, score, split_metrics};
 use super::model::build_model;
 use super::plan::{Plan, SplitPlan};
 use super::schedule::LrSchedule;
+use super::validate::Validator;
 use crate::data::dataset::{DataError, Dataset, Source, load};
 use crate::data::split::{RowInfo, Split, SplitError, k_fold, split};
 use crate::data::targets::{TargetError, normalised};
@@ -26,10 +27,10 @@ use crate::eval::report::{EpochRecord, Report};
 use crate::export::{self, Predictor};
 use crate::loss::Loss;
 use crate::optim::Optimizer;
-use crate::options::FitOptions;
+use crate::options::{FitOptions, Preset, Schedule};
 use crate::params::ParamStore;
 use crate::runtime::{Device, RuntimeConfig};
-use crate::train::{Batch, Snapshot, TrainConfig, Trainer};
+use crate::train::{Snapshot, TrainConfig, Trainer};
 
 /// File names inside the output folder.
 pub const MODEL_FILE: &str = "model.onnx";
@@ -88,7 +89,6 @@ pub fn fit_until(
         check_labels(&data, &plan)?;
     }
     let normalisation = plan.transform.fit(&data, &split.train)?;
-    let input_len: usize = data.lengths().iter().sum();
     let outputs = data.target_names.len();
     let runtime = RuntimeConfig { device: plan.device.parse::<Device>()?, threads: plan.threads, ..Default::default() };
     crate::runtime::check_device(runtime.device)?;
@@ -131,6 +131,7 @@ pub fn fit_until(
         (Snapshot::default(), ParamStore::new(), fresh)
     };
 
+    let weights_row: Vec<f32> = plan.task_weights.clone().unwrap_or_else(|| vec![1.0; outputs]);
     let train_config = |epoch: usize| TrainConfig {
         loss: match plan.task {
             TaskKind::Regression => Loss::Mse,
@@ -140,32 +141,54 @@ pub fn fit_until(
         runtime,
         seed: t.seed.wrapping_add(epoch as u64),
     };
-    let augment = Augment { reverse_complement: t.augment_rc, max_shift: t.augment_shift };
-    let weights_row: Vec<f32> = plan.task_weights.clone().unwrap_or_else(|| vec![1.0; outputs]);
+    let augment = Augment {
+        reverse_complement: t.augment_rc,
+        max_shift: t.augment_shift,
+        flank_left: t.flank_left.as_bytes().to_vec(),
+        flank_right: t.flank_right.as_bytes().to_vec(),
+    };
+    let prepare = BatchPlan {
+        data: &data,
+        augment: &augment,
+        seed: t.seed,
+        normalisation: &normalisation,
+        weights_row: &weights_row,
+    };
     let valid_targets = normalised(&data, &split.valid, &normalisation);
 
+    // One train-step session and one validation session for the whole run: the trainer keeps
+    // its session across epochs unless the graph changes (a per-epoch dropout seed), and the
+    // validation graph takes its weights as inputs.
+    let mut trainer: Option<Trainer<Box<dyn crate::model::Model>>> = None;
+    let mut validator: Option<Validator> = None;
     while state.epochs_done < t.epochs && state.epochs_since_best < t.patience.max(1) {
         let epoch = state.epochs_done + 1;
         let epoch_started = Instant::now();
-        // Every epoch starts from a snapshot in a fresh session, so an interrupted and resumed
-        // run takes exactly the steps an uninterrupted one takes.
-        let model = build_model(&plan.model, &data.lengths(), outputs)?;
-        let mut trainer = if state.epochs_done == 0 && !resume {
-            Trainer::new(model, train_config(epoch))?
-        } else {
-            Trainer::from_snapshot(model, snapshot, train_config(epoch))?
+        // Every epoch starts from the snapshot of the last, so an interrupted and resumed run
+        // takes exactly the steps an uninterrupted one takes.
+        let trainer = match trainer.as_mut() {
+            Some(tr) => {
+                tr.restart(std::mem::take(&mut snapshot), train_config(epoch))?;
+                tr
+            }
+            None => {
+                let model = build_model(&plan.model, &data.lengths(), outputs)?;
+                let tr = if state.epochs_done == 0 && !resume {
+                    Trainer::new(model, train_config(epoch))?
+                } else {
+                    Trainer::from_snapshot(model, std::mem::take(&mut snapshot), train_config(epoch))?
+                };
+                trainer.insert(tr)
+            }
         };
         trainer.set_max_grad_norm(t.clip_grad_norm);
         let order = epoch_order(&split.train, t.seed, epoch);
         let bar = progress_bar(show_progress, batches_per_epoch, epoch, t.epochs);
         let mut loss_sum = 0.0;
         let mut lr = 0.0;
-        for (b, rows) in order.chunks(t.batch_size).take(batches_per_epoch).enumerate() {
-            let x = training_inputs(&data, rows, augment, t.seed, epoch, b);
-            let y = normalised(&data, rows, &normalisation);
-            let w: Vec<f32> = rows.iter().flat_map(|_| weights_row.iter().copied()).collect();
+        prepare.for_each(&order, t.batch_size, batches_per_epoch, epoch, |b, batch| {
             lr = state.schedule.lr(trainer.steps() + 1);
-            let loss = trainer.step_with_lr(&Batch { x: &x, y: &y, weight: Some(&w), n: rows.len() }, lr as f32)?;
+            let loss = trainer.step_with_lr(&batch.as_batch(), lr as f32)?;
             if !loss.is_finite() {
                 return Err(FitError::Usage(format!(
                     "the training loss became {loss} at epoch {epoch}, batch {}; lower --lr or check the targets",
@@ -175,7 +198,8 @@ pub fn fit_until(
             loss_sum += loss as f64;
             bar.set_message(format!("loss {:.4}", loss_sum / (b + 1) as f64));
             bar.inc(1);
-        }
+            Ok(())
+        })?;
         let train_seconds = epoch_started.elapsed().as_secs_f64();
         snapshot = trainer.snapshot()?;
         // Running statistics gathered while the weights moved lag behind them, and the lag can
@@ -183,19 +207,19 @@ pub fn fit_until(
         // unchanged) re-estimate them for the final weights; training resumes from `snapshot`,
         // so the optimizer's moments never see these steps.
         let store = if t.bn_recalibration > 0 && snapshot.store.iter().any(|(k, _)| k.ends_with("running_mean")) {
-            for (b, rows) in order.chunks(t.batch_size).take(t.bn_recalibration).enumerate() {
-                let x = training_inputs(&data, rows, augment, t.seed, epoch, b);
-                let y = normalised(&data, rows, &normalisation);
-                let w: Vec<f32> = rows.iter().flat_map(|_| weights_row.iter().copied()).collect();
-                trainer.step_with_lr(&Batch { x: &x, y: &y, weight: Some(&w), n: rows.len() }, 0.0)?;
-            }
+            prepare.for_each(&order, t.batch_size, t.bn_recalibration, epoch, |_, batch| {
+                trainer.step_with_lr(&batch.as_batch(), 0.0)?;
+                Ok::<(), FitError>(())
+            })?;
             trainer.snapshot()?.store
         } else {
             snapshot.store.clone()
         };
-        let mut predictor =
-            Predictor::new(&export::inference_graph(trainer.model(), &store)?, vec![4, input_len], &runtime)?;
-        let raw = predict_rows(&mut predictor, &data, &split.valid, t.rc_average)?;
+        let validator = match validator.as_mut() {
+            Some(v) => v,
+            None => validator.insert(Validator::new(trainer.model(), &store, &runtime)?),
+        };
+        let raw = validator.predict_rows(&store, &data, &split.valid, t.rc_average)?;
         let valid_loss = mean_loss(plan.task, &raw, &valid_targets);
         let (metrics, _) = score(plan.task, &data, &split.valid, &in_measured_units(plan.task, &raw, &normalisation));
         let metric = if t.metric == "loss" { valid_loss } else { metrics["overall"][&t.metric] };
@@ -512,22 +536,40 @@ fn describe_split(plan: &Plan, split: &Split) -> String {
 
 fn describe_model(plan: &Plan) -> String {
     let m = &plan.model;
+    let t = &plan.train;
+    let model = match m.preset {
+        Preset::Legnet => format!(
+            "Legnet: stem {} channels kernel {}, stages {:?} with kernels {:?} and max-pools {:?}, expansion {}, squeeze-excitation reduction {}, SiLU, mapper to {} channels, global average pool, dense head",
+            m.stem_channels,
+            m.stem_kernel,
+            m.channels,
+            m.kernels,
+            m.pools,
+            m.expand,
+            m.se_reduction,
+            2 * m.channels.last().copied().unwrap_or(0)
+        ),
+        Preset::DilatedResnet => format!(
+            "DilatedResnet: stem {} channels kernel {}, residual blocks channels {:?}, kernels {:?}, dilations {:?}, max-pools {:?}, {:?}, dropout {}, global average pool, dense head",
+            m.stem_channels, m.stem_kernel, m.channels, m.kernels, m.dilations, m.pools, m.activation, m.dropout
+        ),
+        _ => format!(
+            "{:?}: conv blocks channels {:?}, kernels {:?}, dilations {:?}, max-pools {:?}, {:?}, dropout {}, global average pool, dense head",
+            m.preset, m.channels, m.kernels, m.dilations, m.pools, m.activation, m.dropout
+        ),
+    };
+    let schedule = match t.schedule {
+        Schedule::OneCycle => format!("one-cycle to max lr {}", t.lr),
+        _ => format!("lr {} (schedule {:?}, warm-up {} epochs)", t.lr, t.schedule, t.warmup_epochs),
+    };
+    let flanks = if t.augment_shift > 0 && !(t.flank_left.is_empty() && t.flank_right.is_empty()) {
+        format!(" (filled from {} + {} flanking bases)", t.flank_left.len(), t.flank_right.len())
+    } else {
+        String::new()
+    };
     format!(
-        "{:?}: conv blocks channels {:?}, kernels {:?}, dilations {:?}, max-pools {:?}, {:?}, dropout {}, global average pool, dense head; AdamW lr {} (schedule {:?}, warm-up {} epochs), weight decay {}, batch {}, RC augmentation {}, shift {}",
-        m.preset,
-        m.channels,
-        m.kernels,
-        m.dilations,
-        m.pools,
-        m.activation,
-        m.dropout,
-        plan.train.lr,
-        plan.train.schedule,
-        plan.train.warmup_epochs,
-        plan.train.weight_decay,
-        plan.train.batch_size,
-        plan.train.augment_rc,
-        plan.train.augment_shift
+        "{model}; AdamW {schedule}, weight decay {}, batch {}, RC augmentation {}, shift {}{flanks}",
+        t.weight_decay, t.batch_size, t.augment_rc, t.augment_shift
     )
 }
 

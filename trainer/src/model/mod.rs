@@ -4,6 +4,8 @@
 pub mod attention;
 pub mod cnn;
 pub mod dual;
+pub mod legnet;
+pub mod resnet;
 
 use crate::error::Result;
 use crate::graph::{GraphBuilder, Value};
@@ -13,6 +15,8 @@ use crate::params::{Init, Mode, Params};
 pub use attention::CnnAttention;
 pub use cnn::{Cnn, ConvBlock};
 pub use dual::DualBranch;
+pub use legnet::LegNet;
+pub use resnet::DilatedResNet;
 
 /// A sequence-to-expression model.
 pub trait Model {

@@ -14,6 +14,9 @@ pub enum Activation {
     Gelu,
     Softplus,
     Sigmoid,
+    /// SiLU (swish), `x·σ(x)`, exported as `Sigmoid` and `Mul` (ONNX has no SiLU op before
+    /// opset 24; tract and every ORT build run these two).
+    Silu,
     Exp,
     Tanh,
     Sqrt,
@@ -27,6 +30,7 @@ impl Activation {
             Activation::Gelu => "Gelu",
             Activation::Softplus => "Softplus",
             Activation::Sigmoid => "Sigmoid",
+            Activation::Silu => "Silu",
             Activation::Exp => "Exp",
             Activation::Tanh => "Tanh",
             Activation::Sqrt => "Sqrt",
@@ -57,6 +61,7 @@ impl Activation {
                 g.raw_add(cdf, xpdf)?
             }
             Activation::Softplus => g.raw_unary("Sigmoid", x),
+            Activation::Silu => unreachable!("SiLU's backward reads σ(x) from its second output"),
             Activation::Sigmoid => {
                 let one = g.scalar(1.0);
                 let omy = g.raw_binary("Sub", one, y)?;
@@ -88,6 +93,11 @@ impl Op for Activation {
     fn forward(&self, g: &mut GraphBuilder, x: &[Value]) -> Result<Vec<Value>> {
         check_arity(self, x, 1..=1)?;
         check_float(g, self, x)?;
+        if *self == Activation::Silu {
+            // σ(x) is a second output, so the backward rule need not recompute it.
+            let s = g.raw_unary("Sigmoid", x[0]);
+            return Ok(vec![g.raw_mul(x[0], s)?, s]);
+        }
         Ok(vec![g.raw_unary(self.op_type(), x[0])])
     }
 
@@ -100,6 +110,16 @@ impl Op for Activation {
                 let pos = g.raw_binary("Greater", c.inputs[0], zero)?;
                 let shape = g.shape(c.dy()).clone();
                 return Ok(vec![Some(g.emit1("Where", &[pos, c.dy(), zero], vec![], g.float(), shape))]);
+            }
+            Activation::Silu => {
+                // d/dx x·σ(x) = σ + x·σ·(1 − σ) = σ·(1 + x·(1 − σ))
+                let (x, s) = (c.inputs[0], c.outputs[1]);
+                let one = g.scalar(1.0);
+                let oms = g.raw_binary("Sub", one, s)?;
+                let t = g.raw_mul(x, oms)?;
+                let t = g.raw_add(t, one)?;
+                let d = g.raw_mul(s, t)?;
+                return Ok(vec![Some(g.raw_mul(c.dy(), d)?)]);
             }
             _ => {}
         }
@@ -127,6 +147,10 @@ impl GraphBuilder {
 
     pub fn sigmoid(&mut self, x: Value) -> Result<Value> {
         self.apply1(Activation::Sigmoid, &[x])
+    }
+
+    pub fn silu(&mut self, x: Value) -> Result<Value> {
+        self.apply1(Activation::Silu, &[x])
     }
 
     pub fn exp(&mut self, x: Value) -> Result<Value> {

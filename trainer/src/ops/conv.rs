@@ -1,7 +1,10 @@
-//! 1-D convolution (groups = 1) over `[N, C, L]`.
+//! 1-D convolution over `[N, C, L]`, plain or grouped (`group` > 1; depthwise when `group`
+//! equals the input channels).
 //!
-//! Backward: the input gradient is a ConvTranspose of `dy` with the same weights; the weight
-//! gradient is one GEMM of `dy` with the im2col matrix of the input.
+//! Backward: the input gradient is a ConvTranspose of `dy` with the same weights and groups; the
+//! weight gradient is one GEMM of `dy` with the im2col matrix of the input (a batched MatMul,
+//! one per group, when grouped), or for depthwise convolutions `K` elementwise products of `dy`
+//! with shifted input views summed over batch and length, which needs no im2col copy.
 
 use super::{GradCtx, Op, check_arity, check_float, check_rank};
 use crate::error::{Error, Result};
@@ -14,11 +17,14 @@ pub struct Conv1d {
     /// Zero padding at the start and end of the sequence.
     pub pads: [i64; 2],
     pub dilation: i64,
+    /// Channel groups: input and output channels are split into `group` equal parts, and part
+    /// `i` of the output sees only part `i` of the input (weight `[Cout, Cin / group, K]`).
+    pub group: i64,
 }
 
 impl Default for Conv1d {
     fn default() -> Self {
-        Conv1d { stride: 1, pads: [0, 0], dilation: 1 }
+        Conv1d { stride: 1, pads: [0, 0], dilation: 1, group: 1 }
     }
 }
 
@@ -26,7 +32,12 @@ impl Conv1d {
     /// Padding that keeps the length for stride 1 (extra padding, if any, at the end).
     pub fn same(kernel: i64, dilation: i64) -> Self {
         let total = dilation * (kernel - 1);
-        Conv1d { stride: 1, pads: [total / 2, total - total / 2], dilation }
+        Conv1d { stride: 1, pads: [total / 2, total - total / 2], dilation, group: 1 }
+    }
+
+    /// `self` with `group` channel groups.
+    pub fn grouped(self, group: i64) -> Self {
+        Conv1d { group, ..self }
     }
 
     fn out_len(&self, len: i64, kernel: i64) -> i64 {
@@ -46,7 +57,7 @@ impl Conv1d {
             attr_ints("strides", &[self.stride]),
             attr_ints("pads", &self.pads),
             attr_ints("dilations", &[self.dilation]),
-            attr_int("group", 1),
+            attr_int("group", self.group),
         ]
     }
 }
@@ -56,21 +67,48 @@ impl Conv1d {
     /// `dy` `[Cout, N·Lout]` by the im2col matrix `[K·Cin, N·Lout]`, whose rows are strided
     /// slices of the padded input. (A Conv with batch and channels swapped computes the same,
     /// but ORT runs it as one small GEMM per input channel, about 2.5× slower here.)
+    fn padded(&self, g: &mut GraphBuilder, x: Value) -> Result<Value> {
+        if self.pads == [0, 0] {
+            return Ok(x);
+        }
+        let pads = g.const_i64(&[0, 0, self.pads[0], 0, 0, self.pads[1]]);
+        let mut shape = g.shape(x).clone();
+        let len = self.fixed_dim(g, x, 2, "length")?;
+        shape[2] = Dim::Fixed(len + self.pads[0] + self.pads[1]);
+        Ok(g.emit1("Pad", &[x, pads], vec![], g.float(), shape))
+    }
+
     fn weight_grad(&self, g: &mut GraphBuilder, x: Value, w: Value, dy: Value, lout: i64) -> Result<Value> {
         let float = g.float();
-        let (cout, cin, k) =
+        let (cout, cin_g, k) =
             (self.fixed_dim(g, w, 0, "size")?, self.fixed_dim(g, w, 1, "size")?, self.fixed_dim(g, w, 2, "size")?);
-        let xp = if self.pads == [0, 0] {
-            x
-        } else {
-            let pads = g.const_i64(&[0, 0, self.pads[0], 0, 0, self.pads[1]]);
-            let mut shape = g.shape(x).clone();
-            let len = self.fixed_dim(g, x, 2, "length")?;
-            shape[2] = Dim::Fixed(len + self.pads[0] + self.pads[1]);
-            g.emit1("Pad", &[x, pads], vec![], float, shape)
-        };
-        let xt = g.raw_transpose(xp, &[1, 0, 2]);
+        let groups = self.group;
+        let cin = cin_g * groups;
+        let xp = self.padded(g, x)?;
         let span = (lout - 1) * self.stride + 1;
+        if groups > 1 && cin_g == 1 && cout == groups {
+            // Depthwise: dW[c, 0, j] = Σ_{n,t} dy[n, c, t] · x_pad[n, c, t·stride + j·dilation].
+            let taps: Vec<Value> = (0..k)
+                .map(|j| -> Result<Value> {
+                    let xs = g.raw_slice_step(xp, j * self.dilation, j * self.dilation + span, 2, self.stride)?;
+                    let p = g.raw_mul(dy, xs)?;
+                    g.raw_reduce("ReduceSum", p, &[0, 2], true)
+                })
+                .collect::<Result<_>>()?;
+            let dw = if taps.len() == 1 {
+                taps[0]
+            } else {
+                g.emit1(
+                    "Concat",
+                    &taps,
+                    vec![attr_int("axis", 2)],
+                    float,
+                    vec![Dim::Fixed(1), Dim::Fixed(cout), Dim::Fixed(k)],
+                )
+            };
+            return g.raw_reshape(dw, &[cout, 1, k]);
+        }
+        let xt = g.raw_transpose(xp, &[1, 0, 2]);
         let cols: Vec<Value> = (0..k)
             .map(|j| g.raw_slice_step(xt, j * self.dilation, j * self.dilation + span, 2, self.stride))
             .collect::<Result<_>>()?;
@@ -81,26 +119,60 @@ impl Conv1d {
             g.emit1("Concat", &cols, vec![attr_int("axis", 0)], float, vec![Dim::Fixed(k * cin), n, Dim::Fixed(lout)])
         };
         let flat = Dim::Sym("batch_x_length".into());
-        let t = g.const_i64(&[k * cin, -1]);
-        let cols = g.emit1("Reshape", &[cols, t], vec![], float, vec![Dim::Fixed(k * cin), flat.clone()]);
         let dyt = g.raw_transpose(dy, &[1, 0, 2]);
-        let t = g.const_i64(&[cout, -1]);
-        let dyt = g.emit1("Reshape", &[dyt, t], vec![], float, vec![Dim::Fixed(cout), flat]);
-        let dw = g.emit1(
-            "Gemm",
-            &[dyt, cols],
-            vec![attr_int("transB", 1)],
+        if groups == 1 {
+            let t = g.const_i64(&[k * cin, -1]);
+            let cols = g.emit1("Reshape", &[cols, t], vec![], float, vec![Dim::Fixed(k * cin), flat.clone()]);
+            let t = g.const_i64(&[cout, -1]);
+            let dyt = g.emit1("Reshape", &[dyt, t], vec![], float, vec![Dim::Fixed(cout), flat]);
+            let dw = g.emit1(
+                "Gemm",
+                &[dyt, cols],
+                vec![attr_int("transB", 1)],
+                float,
+                vec![Dim::Fixed(cout), Dim::Fixed(k * cin)],
+            );
+            let dw = g.raw_reshape(dw, &[cout, k, cin])?;
+            return Ok(g.raw_transpose(dw, &[0, 2, 1]));
+        }
+        // Grouped: the im2col rows (j, c) regrouped as [group, K·Cin/group, N·Lout], one GEMM
+        // per group as a batched MatMul.
+        let cout_g = cout / groups;
+        let t = g.const_i64(&[k, groups, cin_g, -1]);
+        let cols = g.emit1(
+            "Reshape",
+            &[cols, t],
+            vec![],
             float,
-            vec![Dim::Fixed(cout), Dim::Fixed(k * cin)],
+            vec![Dim::Fixed(k), Dim::Fixed(groups), Dim::Fixed(cin_g), flat.clone()],
         );
-        let dw = g.raw_reshape(dw, &[cout, k, cin])?;
+        let cols = g.raw_transpose(cols, &[1, 3, 0, 2]); // [G, N·Lout, K, Cin/G]
+        let t = g.const_i64(&[groups, -1, k * cin_g]);
+        let cols = g.emit1(
+            "Reshape",
+            &[cols, t],
+            vec![],
+            float,
+            vec![Dim::Fixed(groups), flat.clone(), Dim::Fixed(k * cin_g)],
+        );
+        let t = g.const_i64(&[groups, cout_g, -1]);
+        let dyt = g.emit1("Reshape", &[dyt, t], vec![], float, vec![Dim::Fixed(groups), Dim::Fixed(cout_g), flat]);
+        let dw = g.emit1(
+            "MatMul",
+            &[dyt, cols],
+            vec![],
+            float,
+            vec![Dim::Fixed(groups), Dim::Fixed(cout_g), Dim::Fixed(k * cin_g)],
+        );
+        let dw = g.raw_reshape(dw, &[cout, k, cin_g])?;
         Ok(g.raw_transpose(dw, &[0, 2, 1]))
     }
 }
 
 impl Op for Conv1d {
     fn name(&self) -> String {
-        format!("Conv1d(stride={}, pads={:?}, dilation={})", self.stride, self.pads, self.dilation)
+        let group = if self.group == 1 { String::new() } else { format!(", group={}", self.group) };
+        format!("Conv1d(stride={}, pads={:?}, dilation={}{group})", self.stride, self.pads, self.dilation)
     }
 
     fn forward(&self, g: &mut GraphBuilder, x: &[Value]) -> Result<Vec<Value>> {
@@ -115,13 +187,21 @@ impl Op for Conv1d {
             self.fixed_dim(g, x[1], 1, "size")?,
             self.fixed_dim(g, x[1], 2, "size")?,
         );
-        if cin != wcin {
+        if self.group < 1 || cin % self.group != 0 || cout % self.group != 0 {
+            return Err(Error::Graph {
+                op: self.name(),
+                message: format!("{cin} input and {cout} output channels do not split into {} groups", self.group),
+            });
+        }
+        if cin != wcin * self.group {
             return Err(Error::Graph {
                 op: self.name(),
                 message: format!(
-                    "input `{}` has {cin} channels, weight `{}` expects {wcin}",
+                    "input `{}` has {cin} channels, weight `{}` expects {}{}",
                     g.name(x[0]),
-                    g.name(x[1])
+                    g.name(x[1]),
+                    wcin * self.group,
+                    if self.group == 1 { String::new() } else { format!(" ({wcin} per group × {})", self.group) }
                 ),
             });
         }
@@ -157,6 +237,7 @@ impl Op for Conv1d {
                 attr_ints("pads", &self.pads),
                 attr_ints("dilations", &[self.dilation]),
                 attr_ints("output_padding", &[len - covered]),
+                attr_int("group", self.group),
             ];
             let shape = g.shape(x).clone();
             grads[0] = Some(g.emit1("ConvTranspose", &[dy, w], attrs, g.float(), shape));
