@@ -318,6 +318,11 @@ def render_ism(w, r):
     w("The fast path reruns the trunk only on the window a substitution changes (the shared inference layer,")
     w("`infer/src/ism.rs`); `--method naive` runs one full forward pass per substitution, as native ISM did before.")
     w(f"All methods give the same 3,000 rows; effects differ by at most {r['max_effect_difference']:.1e} (the TSV has 6 decimals).")
+    load = r.get("load_average")
+    if load:
+        w(f"Load average (1, 5, 15 min) {', '.join(f'{x:.1f}' for x in load['before'])} before the runs, {', '.join(f'{x:.1f}' for x in load['after'])} after:")
+        w("the ratio depends on it — about 40 ms of every run is starting ONNX Runtime, which weighs more on an idle machine,")
+        w("while the naive passes (2 intra-op threads) slow down more on a loaded one.")
     w("")
     w("| method | runs (s) | median |")
     w("|---|---|---|")

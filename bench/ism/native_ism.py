@@ -60,6 +60,7 @@ def main():
     p.add_argument("--out", required=True)
     a = p.parse_args()
     env = dict(os.environ)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         model, fasta = model_folder(tmp), sequence(tmp, 1000)
         common = ["ism", "--model", model, "--input", fasta, "--threads", str(a.threads)]
@@ -92,6 +93,9 @@ def main():
         "median_seconds": medians,
         "speedup_vs_naive": medians["naive"] / medians["fast"],
         "max_effect_difference": worst,
+        # Other work on the machine changes the ratio: the fixed start-up cost (about 40 ms) weighs
+        # more when the machine is idle, the naive passes suffer more when it is loaded.
+        "load_average": {"before": load_before, "after": os.getloadavg()},
     }
     if a.before:
         result["before_label"] = a.before_label
