@@ -91,7 +91,8 @@ pub struct ErrorLocation {
 pub fn check_sequences(text: &str) -> Result<JsValue, JsValue> {
     match summarise(text) {
         Ok(summaries) => serde_wasm_bindgen::to_value(&summaries).map_err(|e| JsError::new(&e.to_string()).into()),
-        Err(location) => {
+        Err(e) => {
+            let location = locate(text, &e);
             let error = js_sys::Error::new(&location.message);
             let fields =
                 serde_wasm_bindgen::to_value(&location).map_err(|e| JsValue::from(JsError::new(&e.to_string())))?;
@@ -117,8 +118,8 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-fn summarise(text: &str) -> Result<Vec<SequenceSummary>, ErrorLocation> {
-    let records = regula_core::sequence::parse_sequences(text.as_bytes()).map_err(|e| locate(text, &e))?;
+fn summarise(text: &str) -> Result<Vec<SequenceSummary>, SequenceError> {
+    let records = regula_core::sequence::parse_sequences(text.as_bytes())?;
     Ok(records.iter().map(|r| SequenceSummary::of(&r.name, r.description.as_deref(), &r.sequence)).collect())
 }
 
@@ -183,6 +184,11 @@ fn letter_offset(text: &str, line: usize, position: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// The located error of `text`.
+    fn error(text: &str) -> ErrorLocation {
+        locate(text, &summarise(text).unwrap_err())
+    }
+
     #[test]
     fn summarises_each_record() {
         let s = summarise(">a x=1\nGGcc\nNA\n>b\nAT\n").unwrap();
@@ -195,7 +201,7 @@ mod tests {
 
     #[test]
     fn passes_the_located_error_through() {
-        let e = summarise(">a\nAC\n>b\nARC\n").unwrap_err();
+        let e = error(">a\nAC\n>b\nARC\n");
         assert_eq!(
             e.message,
             "record 2 'b' (line 3): position 2: IUPAC ambiguity code 'R' is not supported (only A, C, G, T and N)"
@@ -208,7 +214,7 @@ mod tests {
 
     /// `text[offset..end]` (in UTF-16 units) is the letter the error names.
     fn selected(text: &str) -> String {
-        let e = summarise(text).unwrap_err();
+        let e = error(text);
         let units: Vec<u16> = text.encode_utf16().collect();
         String::from_utf16(&units[e.offset.unwrap()..e.end.unwrap()]).unwrap()
     }
@@ -217,20 +223,20 @@ mod tests {
     fn locates_the_letter_in_the_text() {
         // wrapped FASTA lines, a second record, spaces inside the sequence, Windows line endings
         assert_eq!(selected(">good\nACGTACGT\n>bad_one\nACGTNNAC\nACGXT\n"), "X");
-        assert_eq!(summarise(">good\nACGT\n>bad_one\nACGTNNAC\nACGXT\n").unwrap_err().offset, Some(32));
+        assert_eq!(error(">good\nACGT\n>bad_one\nACGTNNAC\nACGXT\n").offset, Some(32));
         assert_eq!(selected(">a\r\nAC GT\r\nA\tCé\r\n"), "é");
         assert_eq!(selected(">é name\nAC\n>b\n\nACG\nTY\n"), "Y");
         // a pasted sequence: whitespace anywhere, leading blank lines
         assert_eq!(selected("\n  AC GT\nAXA"), "X");
-        assert_eq!(summarise("AC GT\nAXA").unwrap_err().position, Some(6));
+        assert_eq!(error("AC GT\nAXA").position, Some(6));
     }
 
     #[test]
     fn errors_without_a_letter_have_no_offset() {
-        let e = summarise(">a\n>b\nAC\n").unwrap_err();
+        let e = error(">a\n>b\nAC\n");
         assert_eq!((e.record, e.position, e.offset), (Some(1), None, None));
-        let e = summarise("").unwrap_err();
+        let e = error("");
         assert_eq!(e, ErrorLocation { message: "the input holds no sequence".into(), ..Default::default() });
-        assert_eq!(summarise("> \nAC\n").unwrap_err().line, Some(1));
+        assert_eq!(error("> \nAC\n").line, Some(1));
     }
 }
