@@ -23,6 +23,10 @@ const inputKey = () => `${paired()}|${$("sequence-input").value}|${$("distal-inp
 
 export const getRecords = () => records;
 export const activeRecord = () => records[active];
+// Keeps a record's prediction (the pool's answer for it) with the record.
+export function setPrediction(rec, p) {
+  rec.prediction = { values: p.values, fitting: p.segments ?? p.fitting };
+}
 // Drops every record's prediction (another model or length policy).
 export function clearPredictions() {
   for (const r of records) delete r.prediction;

@@ -2,7 +2,7 @@
 // selected one, with what the length policy did to it. Each prediction is kept on its record
 // (input.js). Selecting a record also fetches its gradient × input for the tracks (scan-view.js).
 import { $, el, fmt, setStatus } from "./dom.js";
-import { activeRecord, flushInput, getRecords, renderRecords } from "./input.js";
+import { activeRecord, flushInput, getRecords, renderRecords, setPrediction } from "./input.js";
 import { current, itemOf, paired, policyOptions, unitOf } from "./model.js";
 import { pool } from "./pool.js";
 import { drawTracks, needsGxi, setGxi } from "./scan-view.js";
@@ -33,7 +33,7 @@ export async function predictAll() {
   try {
     const results = await Promise.all(jobs.map((j) => j.job.promise));
     results.forEach((res, k) => res.forEach((r, i) => {
-      jobs[k].part[i].prediction = { values: r.values, fitting: r.segments ?? r.fitting };
+      setPrediction(jobs[k].part[i], r);
     }));
     setStatus(`Predicted ${n} record${n > 1 ? "s" : ""}.`, "ok");
   } catch (e) {
@@ -57,7 +57,7 @@ export async function refreshActive() {
     if (!rec.prediction) {
       const [p] = await pool.run({ type: "predict", sequences: [itemOf(rec)], options: policyOptions() }).promise;
       if (!stillActive()) return;
-      rec.prediction = { values: p.values, fitting: p.segments ?? p.fitting };
+      setPrediction(rec, p);
       renderPrediction();
       renderRecords();
     }
