@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Writes web/dist/regula.html: the whole app in one HTML file (JS, CSS, the wasm as base64, the
 // Web Worker, the JASPAR motifs, the examples and ONE model inlined) that opens from disk
-// (file://) and predicts without fetching anything.
+// (file://) and predicts without fetching anything. The page's modules and the worker are
+// bundled with esbuild; web/js/assets.js reads the inlined bytes from globalThis.REGULA_INLINE.
 //
 //   node scripts/build-single-file.mjs [--model ID] [--models-dir web/models] [--out web/dist/regula.html]
 import fs from "node:fs";
 import path from "node:path";
+import * as esbuild from "esbuild"; // scripts/package.json; scripts/build-web.sh installs it
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const web = path.join(root, "web");
@@ -31,22 +33,22 @@ const model = {
   onnx: read(path.join(modelsDir, entry.files.onnx)).toString("base64"),
   attribution: entry.files.attribution ? read(path.join(modelsDir, entry.files.attribution)).toString("base64") : null,
 };
-// Under file:// a module worker cannot load from a blob: URL, so the worker is a classic script:
-// the wasm-bindgen glue with its `export`s turned into a global, then worker.js.
-const glue = fs.readFileSync(path.join(web, "pkg/regula_wasm.js"), "utf8");
-const exported = [...glue.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]);
-const classicGlue = glue
-  .replace(/^export (class|function) /gm, "$1 ")
-  .replace(/import\.meta\.url/g, "self.location.href")
-  .replace(/^export \{ initSync, __wbg_init as default \};$/m, `globalThis.__regulaPkg = { ${exported.join(", ")}, initSync, default: __wbg_init };`);
-if (/^export /m.test(classicGlue) || !classicGlue.includes("globalThis.__regulaPkg")) throw new Error("unexpected wasm-bindgen glue: cannot make a classic worker of it");
-const workerSrc = fs.readFileSync(path.join(web, "worker.js"), "utf8");
-const workerClassic = `{\n${classicGlue}\n}\n${workerSrc.replace(/^export function /m, "function ")}`;
+// The page and the worker, each bundled by esbuild with everything they import (the modules of
+// web/js/, the wasm-bindgen glue, wasm/js/jobs.js as web/pkg/jobs.js) into one script. Under
+// file:// a module worker cannot load from a blob: URL, so the worker is a classic script (iife).
+const bundle = async (entry, format) => {
+  const out = await esbuild.build({
+    entryPoints: [path.join(web, entry)], bundle: true, format, write: false, target: "es2022", charset: "utf8",
+    legalComments: "none", logLevel: "warning",
+    // the glue's default wasm URL (unused: the page hands the compiled module over)
+    define: format === "iife" ? { "import.meta.url": "self.location.href" } : {},
+  });
+  return out.outputFiles[0].text;
+};
+const [app, worker] = await Promise.all([bundle("js/main.js", "esm"), bundle("worker.js", "iife")]);
 const inline = {
-  workerClassic,
-  glue: fs.readFileSync(path.join(web, "pkg/regula_wasm.js"), "utf8"),
+  worker,
   wasm: read(path.join(web, "pkg/regula_wasm_bg.wasm")).toString("base64"),
-  worker: fs.readFileSync(path.join(web, "worker.js"), "utf8"),
   motifs: read(path.join(web, "motifs/jaspar2024_core_vertebrates.meme")).toString("base64"),
   examples: fs.readFileSync(path.join(web, "examples/lentimpra_hepg2.fa"), "utf8"),
   model,
@@ -56,12 +58,11 @@ const json = JSON.stringify(inline).replace(/</g, "\\u003c");
 const csp = "default-src 'none'; script-src 'unsafe-inline' 'wasm-unsafe-eval' blob:; worker-src blob:; style-src 'unsafe-inline'; img-src data: blob:; connect-src 'none'; font-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'";
 let html = fs.readFileSync(path.join(web, "index.html"), "utf8");
 const css = fs.readFileSync(path.join(web, "style.css"), "utf8");
-const app = fs.readFileSync(path.join(web, "app.js"), "utf8").replace(/<\/script/gi, "<\\/script");
 html = html
   .replace(/<meta http-equiv="Content-Security-Policy" content="[^"]*">/, `<meta http-equiv="Content-Security-Policy" content="${csp}">`)
   .replace('<link rel="stylesheet" href="style.css">', () => `<style>\n${css}</style>`)
-  .replace('<script type="module" src="app.js"></script>', () =>
-    `<script>globalThis.REGULA_INLINE = ${json};</script>\n<script type="module">\n${app}</script>`)
+  .replace('<script type="module" src="js/main.js"></script>', () =>
+    `<script>globalThis.REGULA_INLINE = ${json};</script>\n<script type="module">\n${app.replace(/<\/script/gi, "<\\/script")}</script>`)
   .replace("<title>", "<!-- Regula single-file build: everything this page needs is inside it. -->\n<title>");
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, html);

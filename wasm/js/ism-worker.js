@@ -1,5 +1,6 @@
 // A module Web Worker running saturation mutagenesis off the page's main thread, with progress
-// and cancellation between chunks. Nothing leaves the tab: the page posts the model bytes.
+// and cancellation between chunks (the loop is jobs.js's, shared with the web app's worker).
+// Nothing leaves the tab: the page posts the model bytes.
 //
 //   const worker = new Worker(new URL("ism-worker.js", import.meta.url), { type: "module" });
 //   worker.postMessage({ type: "load", pkg: new URL("pkg/regula_wasm.js", location.href).href,
@@ -8,32 +9,26 @@
 //   // -> {type: "progress", done, total} ... then {type: "result", result} (effects transferred)
 //   worker.postMessage({ type: "cancel" });                       // -> {type: "cancelled"}
 // Errors come back as {type: "error", message}.
+import { runJob } from "./jobs.js";
 
 let wasm;
 let predictor;
 let running = null;
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-
 async function mutagenesis(msg) {
   const job = predictor.startMutagenesis(msg.sequence, msg.options ?? {});
   const token = {};
   running = token;
-  const chunk = msg.chunk ?? 50;
   try {
-    for (;;) {
-      const done = job.step(chunk);
-      postMessage({ type: "progress", done: job.done, total: job.total });
-      if (done) break;
-      await tick(); // lets a "cancel" message in
-      if (token.cancelled) {
-        job.free();
-        postMessage({ type: "cancelled" });
-        return;
-      }
-    }
-    const result = job.finish();
+    const result = await runJob(job, {
+      chunk: msg.chunk ?? 50,
+      onProgress: (done, total) => postMessage({ type: "progress", done, total }),
+      cancelled: () => token.cancelled,
+    });
     postMessage({ type: "result", result }, [result.effects.buffer, result.importance.buffer]);
+  } catch (e) {
+    if (!e.cancelled) throw e;
+    postMessage({ type: "cancelled" });
   } finally {
     if (running === token) running = null;
   }

@@ -518,6 +518,9 @@ test("mobile 390x844: every view fits the width", async () => {
 });
 
 test("offline after the first load (service worker)", async () => {
+  // every module of the page is in the service worker's list
+  const sw = fs.readFileSync(path.join(web, "sw.js"), "utf8");
+  for (const f of fs.readdirSync(path.join(web, "js"))) assert.ok(sw.includes(`"${f}"`), `sw.js caches js/${f}`);
   await page.evaluate(() => navigator.serviceWorker.ready);
   await context.setOffline(true);
   try {

@@ -1,0 +1,42 @@
+// The one loop for long jobs in a Web Worker: step a job in chunks, report progress after each
+// chunk, and yield between chunks so that a "cancel" message gets in. Used by web/worker.js (as
+// web/pkg/jobs.js, copied there by scripts/build-web.sh) and by ism-worker.js beside it.
+//
+// A job has step(n) (does up to n more units; true when all are done), done, total and
+// finish() (the result), and optionally free(): the wasm package's MutagenesisJob
+// (predictor.startMutagenesis), or listJob() below over a list of items.
+//
+//   const result = await runJob(job, { chunk: 50, onProgress: (done, total) => postMessage(...), cancelled: () => flag });
+// A cancelled job is freed and runJob throws an Error "cancelled" with `cancelled: true`.
+
+export const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+export async function runJob(job, { chunk, onProgress, cancelled }) {
+  for (;;) {
+    if (cancelled?.()) {
+      job.free?.();
+      throw Object.assign(new Error("cancelled"), { cancelled: true });
+    }
+    const finished = job.step(chunk);
+    onProgress?.(job.done, job.total);
+    if (finished) return job.finish();
+    await tick();
+  }
+}
+
+// `items` as a job: each step hands the next (up to) n items to `work`, which returns an array
+// of results; finish() returns all results in order.
+export function listJob(items, work) {
+  const out = [];
+  let done = 0;
+  return {
+    step(n) {
+      if (done < items.length) out.push(...work(items.slice(done, done + n)));
+      done = Math.min(done + n, items.length);
+      return done >= items.length;
+    },
+    get done() { return done; },
+    get total() { return items.length; },
+    finish: () => out,
+  };
+}

@@ -1,0 +1,189 @@
+// The model: the index of shipped models, the one in use (loaded into the worker pool), its
+// model card, and the length policy chosen for sequences of other lengths. Other modules read
+// it through current(), paired(), itemOf() and policyOptions(); a new model is announced with
+// the "model" event.
+import { assets } from "./assets.js";
+import { $, el, fmt, setStatus } from "./dom.js";
+import { emit } from "./events.js";
+import { pool } from "./pool.js";
+
+let index = { models: [] };
+let model = null; // {id, name, manifest, info}: info is the pool's answer ({length, targets, segments, ...})
+// Model loads run one after the other, each after the one chosen before it (so the last one
+// chosen is the one the page and the pool end with).
+let queue = Promise.resolve();
+
+export const current = () => model;
+export const getIndex = () => index;
+export function setIndex(i) { index = i; }
+export const entryOf = (id) => index.models.find((m) => m.id === id);
+// The model the page starts with: the first that reads one sequence (a promoter + distal model is one click away).
+export const firstOf = (i) => i.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? i.models[0];
+export const unitOf = (i) => model?.manifest?.targets?.[i]?.unit ?? "";
+export const targets = () => model?.info?.targets ?? [];
+// Two-segment models (promoter + distal partner) read a pair per prediction.
+export const paired = () => (model?.info?.segments?.length ?? 1) > 1;
+// What the wasm API takes for a record: its sequence, or {name, promoter, distal}.
+export const itemOf = (r) => (paired() ? { name: r.name, promoter: r.bases, distal: r.distal ?? "" } : r.bases);
+export const keyOf = (r) => (r ? `${r.bases}|${r.distal ?? ""}` : null);
+// The segment a position of a result's joined bases lies in: {name, offset, window_length, window_start}.
+export const segmentAt = (segs, p) => segs?.find((s) => p >= s.offset && p < s.offset + s.window_length) ?? null;
+
+// Sends the page's first model to the pool as soon as its files are here (while the page
+// itself still starts); useShipped(id, {files, loading}) then waits for that answer.
+export function preload(files) {
+  const loading = queue = pool.setModel({ type: "model", onnx: files.onnx, manifest: files.manifestText, attribution: files.attribution });
+  loading.catch(() => null); // reported by useModel
+  return loading;
+}
+
+// `loading`: the pool's answer to this model's request when the page's start already sent it.
+async function useModel({ id, name, manifestText, onnx, attribution, loading }) {
+  $("model-error").hidden = true;
+  setStatus(`Loading model ${name}…`);
+  try {
+    const manifest = JSON.parse(manifestText);
+    // one worker loads it now, the others when the pool is idle or before their first request
+    // (each gets its own copy of the bytes)
+    if (!loading) {
+      const msg = { type: "model", onnx, manifest: manifestText, attribution };
+      loading = queue = queue.catch(() => null).then(() => pool.setModel(msg));
+    }
+    const info = await loading;
+    model = { id, name, manifest, info };
+    const select = $("model-select");
+    select.querySelector('option[value="own"]')?.remove();
+    if (id === "own") select.append(el("option", { value: "own" }, name));
+    select.value = id;
+    renderModelCard();
+    const def = manifest.inputs?.[0]?.default_length_policy;
+    const two = info.segments.length > 1;
+    $("policy-select").replaceChildren(
+      el("option", { value: "" }, `model's default: ${describePolicy(def) || "—"}`),
+      // a two-segment model reads each segment as one window: no tiling
+      ...(two ? [] : [el("option", { value: "tile" }, `tile: mean over ${Math.floor(info.length / 2)} bp-stride windows`)]),
+      el("option", { value: "crop" }, two ? "pad or crop each segment to its centre" : "pad or crop to the centre"));
+    emit("model");
+    performance.mark("regula:model");
+    document.body.dataset.model = name;
+    document.body.dataset.segments = info.segments.map((s) => s.name).join(",");
+    const lengths = info.segments.map((s) => `${s.length} bp ${two ? s.name : "input"}`).join(" + ");
+    setStatus(`Model ${name} ready (${lengths}, ${info.targets.length} target${info.targets.length > 1 ? "s" : ""}).`, "ok");
+  } catch (e) {
+    $("model-error").textContent = `Could not load the model: ${e.message ?? e}`;
+    $("model-error").hidden = false;
+    setStatus("Model not loaded.", "bad");
+  }
+}
+
+// `first`: {files, loading} when the page's start already fetched the model's files (while the
+// wasm compiled) and sent them to a worker.
+export async function useShipped(id, first) {
+  const entry = entryOf(id);
+  if (!entry) return;
+  return useModel({ id, name: entry.name, ...(first ? { ...first.files, loading: first.loading } : await assets.modelFiles(entry)) });
+}
+
+export async function useOwnFiles(files) {
+  const list = [...files];
+  const manifestFile = list.find((f) => f.name.endsWith(".json"));
+  const onnxFiles = list.filter((f) => f.name.endsWith(".onnx"));
+  const fail = (message) => { $("model-error").textContent = message; $("model-error").hidden = false; };
+  if (!manifestFile || !onnxFiles.length) {
+    return fail("Choose the model's manifest.json and its .onnx file (and, for attributions, its attribution .onnx) together.");
+  }
+  const manifestText = await manifestFile.text();
+  let manifest;
+  try { manifest = JSON.parse(manifestText); } catch (e) {
+    return fail(`${manifestFile.name} is not JSON: ${e.message}`);
+  }
+  const attrName = manifest.graphs?.attribution?.file?.split("/").pop();
+  const attrFile = onnxFiles.find((f) => f.name === attrName) ?? onnxFiles.find((f) => f.name.includes("attribution"));
+  const modelName = manifest.model_file?.split("/").pop();
+  const onnxFile = onnxFiles.find((f) => f.name === modelName) ?? onnxFiles.find((f) => f !== attrFile);
+  if (!onnxFile) return fail("No inference graph among the chosen .onnx files.");
+  await useModel({
+    id: "own", name: `${manifest.name ?? onnxFile.name} (your file)`, manifestText,
+    onnx: new Uint8Array(await onnxFile.arrayBuffer()),
+    attribution: attrFile ? new Uint8Array(await attrFile.arrayBuffer()) : undefined,
+  });
+}
+
+// Fills the shipped-model menu.
+export function listModels() {
+  const select = $("model-select");
+  if (!index.models.length) {
+    select.replaceChildren(el("option", { value: "" }, "no shipped model in this build"));
+    return;
+  }
+  const bp = (m) => (m.lengths?.length > 1 ? `promoter ${m.lengths[0]} + distal ${m.lengths[1]} bp` : `${m.length} bp`);
+  select.replaceChildren(...index.models.map((m) => el("option", { value: m.id }, `${m.name} — ${bp(m)}, ${m.targets.join(", ")}`)));
+}
+
+function renderModelCard() {
+  const m = model.manifest;
+  const card = $("model-card");
+  const input = m.inputs?.[0] ?? {};
+  const policy = describePolicy(input.default_length_policy) || "—";
+  const limits = entryOf(model.id)?.limits;
+  const dl = el("dl", {},
+    el("dt", {}, "Input length"), el("dd", {}, paired()
+      ? `${model.info.segments.map((s) => `${s.name} ${s.length} bp`).join(" + ")} (two sequences per prediction); other lengths: ${policy}, each segment`
+      : `${input.length ?? model.info.length} bp; other lengths: ${policy}`),
+    ...(input.flanks ? [el("dt", {}, "Flanks"), el("dd", { class: "mono small" }, `${input.flanks.left ?? ""} … ${input.flanks.right ?? ""}`)] : []),
+    el("dt", {}, "Output"), el("dd", {}, m.output?.kind ?? "—"),
+    el("dt", {}, "Targets"), el("dd", {}, (m.targets ?? []).map((t) => `${t.name}${t.unit ? ` (${t.unit})` : ""}`).join(", ")),
+    el("dt", {}, "Training data"), el("dd", {}, ...(m.training?.data ?? []).map((d) => el("div", {}, `${d.name}${d.rows ? `, ${d.rows} rows` : ""}${d.source ? ` — ${d.source}` : ""}${d.licence ? ` (licence: ${d.licence})` : ""}`))),
+    el("dt", {}, "Split"), el("dd", {}, String(m.training?.split ?? "—")),
+    el("dt", {}, "Architecture"), el("dd", { class: "small" }, `${m.training?.architecture ?? "—"}${m.training?.parameters ? ` — ${m.training.parameters.toLocaleString("en")} parameters` : ""}`),
+    el("dt", {}, "Training"), el("dd", {}, [
+      m.training?.epochs ? `${m.training.epochs} epochs` : null, m.training?.seed !== undefined ? `seed ${m.training.seed}` : null,
+      m.training?.seconds ? `${(m.training.seconds / 60).toFixed(1)} min` : null, m.training?.machine ? `on ${m.training.machine}` : null,
+    ].filter(Boolean).join(", ") || "—"),
+    el("dt", {}, "Licence"), el("dd", {}, m.licence ?? "—"),
+    ...(limits ? [el("dt", {}, "Known limits"), el("dd", {}, limits)] : []),
+    el("dt", {}, "Mutagenesis"), el("dd", {}, model.info.fastMutagenesisUnavailable ? `naive (${model.info.fastMutagenesisUnavailable})` : "fast exact (receptive-field windows)"),
+  );
+  // metrics: {split: {rows, per_target: {target: {metric: value}}}} -> one row per split and target
+  const metrics = m.metrics ?? {};
+  const rows = [];
+  const names = new Set();
+  for (const [split, v] of Object.entries(metrics)) {
+    for (const [target, ms] of Object.entries(v?.per_target ?? {})) {
+      Object.keys(ms).forEach((k) => names.add(k));
+      rows.push({ split, n: v.rows, target, ms });
+    }
+  }
+  const cols = [...names];
+  const metricsEl = rows.length
+    ? el("table", { class: "metrics" },
+      el("thead", {}, el("tr", {}, ...["split", "rows", "target", ...cols].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, ...rows.map((r) => el("tr", {}, el("td", {}, r.split), el("td", { class: "num" }, String(r.n ?? "")), el("td", {}, r.target),
+        ...cols.map((c) => el("td", { class: "num" }, typeof r.ms[c] === "number" ? fmt(r.ms[c], 4) : "—"))))))
+    : el("p", { class: "muted" }, "No metrics recorded in the manifest.");
+  const reportUrl = assets.reportUrl(entryOf(model.id));
+  const report = reportUrl ? el("p", {}, el("a", { href: reportUrl, target: "_blank", rel: "noopener" }, "Training report")) : null;
+  card.replaceChildren(el("h3", {}, m.name ?? model.name), el("p", {}, m.description ?? ""), dl, el("h4", {}, "Metrics"), el("div", { class: "table-wrap" }, metricsEl), ...(report ? [report] : []));
+}
+
+// The length policy the user chose for sequences of other lengths (undefined: the model's own).
+export function policyOptions() {
+  const choice = $("policy-select").value;
+  if (!choice || !model) return {};
+  const L = model.info.length;
+  const padding = model.manifest.inputs?.[0]?.default_length_policy?.padding ?? "n";
+  const policy = choice === "tile" ? { policy: "tile", stride: Math.max(1, Math.floor(L / 2)), padding }
+    : choice === "crop" ? { policy: "pad_or_crop", padding }
+    : { policy: choice };
+  return { policy };
+}
+export function describePolicy(p) {
+  if (!p) return "";
+  const pad = p.padding ? (p.padding === "n" ? "N" : "the training flanks") : "";
+  return { exact: "exact length only", pad: `pad with ${pad}`, crop: "crop to the centre", pad_or_crop: `pad with ${pad} or crop to the centre`, tile: `tile (stride ${p.stride}, pad with ${pad})` }[p.policy] ?? p.policy;
+}
+
+export function setupModel() {
+  $("own-model").addEventListener("change", (e) => useOwnFiles(e.target.files));
+  $("policy-select").addEventListener("change", () => emit("policy"));
+}

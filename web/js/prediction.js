@@ -1,0 +1,103 @@
+// Predictions: of every record (in the worker pool, with progress and cancel) and of the
+// selected one, with what the length policy did to it. Each prediction is kept on its record
+// (input.js). Selecting a record also fetches its gradient × input for the tracks (scan-view.js).
+import { $, el, fmt, setStatus } from "./dom.js";
+import { activeRecord, flushInput, getRecords, renderRecords, setPrediction } from "./input.js";
+import { current, itemOf, paired, policyOptions, unitOf } from "./model.js";
+import { pool } from "./pool.js";
+import { drawTracks, needsGxi, setGxi } from "./scan-view.js";
+import { renderTeach } from "./teach.js";
+
+export async function predictAll() {
+  flushInput();
+  const records = getRecords();
+  const n = records.length;
+  // split the records over the pool
+  const per = Math.ceil(n / pool.workers.length);
+  const jobs = [];
+  let done = 0;
+  const box = $("predict-progress");
+  box.hidden = false;
+  const bar = box.querySelector("progress");
+  bar.max = n;
+  bar.value = 0;
+  for (let start = 0; start < n; start += per) {
+    const part = records.slice(start, start + per);
+    const job = pool.run({ type: "predict", sequences: part.map(itemOf), options: policyOptions() });
+    let last = 0;
+    jobs.push({ part, job });
+    job.onProgress((d) => { done += d - last; last = d; bar.value = done; });
+  }
+  box.querySelector(".cancel").onclick = () => jobs.forEach((j) => j.job.cancel());
+  setStatus(`Predicting ${n} record${n > 1 ? "s" : ""}…`);
+  try {
+    const results = await Promise.all(jobs.map((j) => j.job.promise));
+    results.forEach((res, k) => res.forEach((r, i) => {
+      setPrediction(jobs[k].part[i], r);
+    }));
+    setStatus(`Predicted ${n} record${n > 1 ? "s" : ""}.`, "ok");
+  } catch (e) {
+    setStatus(e.cancelled ? "Prediction cancelled." : `Prediction failed: ${e.message}`, e.cancelled ? "" : "bad");
+  }
+  box.hidden = true;
+  renderRecords();
+  renderPrediction();
+}
+
+// Shows the selected record and predicts it (and its gradient × input) when not done yet.
+export async function refreshActive() {
+  const rec = activeRecord();
+  const model = current();
+  for (const id of ["active-name", "motif-name", "variant-name"]) $(id).textContent = rec ? (rec.distal !== undefined ? `— ${rec.name} (${rec.length} bp) + ${rec.distalName} (${rec.distalLength} bp)` : `— ${rec.name} (${rec.length} bp)`) : "";
+  renderPrediction();
+  drawTracks();
+  if (!rec || !model) return;
+  const stillActive = () => activeRecord() === rec;
+  try {
+    if (!rec.prediction) {
+      const [p] = await pool.run({ type: "predict", sequences: [itemOf(rec)], options: policyOptions() }).promise;
+      if (!stillActive()) return;
+      setPrediction(rec, p);
+      renderPrediction();
+      renderRecords();
+    }
+    if (model.info.hasAttributionGraph && needsGxi()) {
+      const a = await pool.run({ type: "attribution", sequence: itemOf(rec), options: policyOptions() }).promise;
+      if (!stillActive()) return;
+      setGxi(a, rec);
+    }
+    if (!$("view-teach").hidden) renderTeach();
+  } catch (e) {
+    if (!stillActive()) return;
+    const long = !paired() && rec.length > model.info.length;
+    $("prediction").replaceChildren(el("p", { class: "error", role: "alert" }, `Cannot predict ${rec.name}: ${e.message}`,
+      ...(long ? [el("br"), "Choose “tile” or “crop” under “Other lengths” above to fit it to the model."] : [])));
+    setStatus(`Prediction failed for ${rec.name}.`, "bad");
+  }
+}
+
+function renderPrediction() {
+  const box = $("prediction");
+  const model = current();
+  const rec = activeRecord();
+  const values = rec?.prediction?.values;
+  if (!values || !model) {
+    box.replaceChildren(el("p", { class: "muted" }, model ? (getRecords().length ? "Predicting…" : "Paste a sequence on the Sequence tab.") : "Choose a model on the Model tab."));
+    return;
+  }
+  const fit = rec.prediction.fitting;
+  const describeFit = (f) => (!f || f.action === "unchanged" ? "" : f.action === "tiled" ? `mean over ${f.windows} windows (stride ${f.stride})` : `${f.action} (${f.left} left, ${f.right} right)`);
+  const fitText = Array.isArray(fit)
+    ? fit.filter((f) => f.fitting.action !== "unchanged").map((f) => `${f.name} ${f.length} bp vs ${f.window_length} bp: ${describeFit(f.fitting)}`).join("; ")
+    : describeFit(fit);
+  box.replaceChildren(
+    ...values.map((v, i) => el("div", { class: "pred" },
+      el("span", { class: "label" }, model.info.targets[i]),
+      el("span", { class: "value", dataset: { target: model.info.targets[i], value: String(v) } }, fmt(v, 5)),
+      el("span", { class: "unit" }, unitOf(i)))),
+    ...(fitText ? [el("p", { class: "help" }, Array.isArray(fit) ? `${fitText}.` : `Length ${rec.length} bp vs model ${model.info.length} bp: ${fitText}.`)] : []));
+}
+
+export function setupPrediction() {
+  $("predict-all").addEventListener("click", predictAll);
+}

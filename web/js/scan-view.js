@@ -1,0 +1,355 @@
+// The scan view: saturation mutagenesis of the selected record (in the pool, with progress and
+// cancel), drawn as a heatmap under an importance logo (ISM, or gradient × input from the
+// attribution graph) and a ruler; hover, touch and keyboard read a cell; PNG/SVG/TSV export.
+// It owns the scan result, the record's gradient × input and the selected cell.
+import { $, BASES, download, el, fmt, LOGO_COLOURS, setStatus, xml } from "./dom.js";
+import { activeRecord, flushInput } from "./input.js";
+import { current, itemOf, keyOf, policyOptions, segmentAt, targets, unitOf } from "./model.js";
+import { pool } from "./pool.js";
+import { addVariant } from "./variants.js";
+
+let scan = null; // {record, result}
+let gxi = null; // gradient × input of a record: the pool's answer + recordKey
+let selected = null; // {p, b}: the heatmap cell read last
+
+// Another record, model or length policy: the scan and attribution no longer apply.
+export function clearTracks() {
+  scan = null;
+  gxi = null;
+}
+export function modelChanged() {
+  clearTracks();
+  $("target-select").replaceChildren(...targets().map((t, i) => el("option", { value: i }, t)));
+}
+export const needsGxi = () => !currentGxi();
+export function setGxi(a, rec) {
+  gxi = { ...a, recordKey: keyOf(rec) };
+  if (!scan) $("importance-source").value = "gxi";
+  drawTracks();
+}
+
+// A progress bar with a cancel button for a pool job.
+function progressUI(containerId, job, label) {
+  const box = $(containerId);
+  const bar = box.querySelector("progress");
+  const text = box.querySelector(".progress-text");
+  box.hidden = false;
+  bar.value = 0;
+  box.querySelector(".cancel").onclick = () => job.cancel?.();
+  return {
+    update(done, total) { bar.max = total; bar.value = done; if (text) text.textContent = `${label} ${Math.floor((100 * done) / total)} %`; },
+    done() { box.hidden = true; },
+  };
+}
+
+export async function runScan() {
+  flushInput();
+  const rec = activeRecord();
+  if (!rec) return;
+  const total = rec.length + (rec.distalLength ?? 0);
+  const job = pool.run({ type: "ism", sequence: itemOf(rec), options: policyOptions(), chunk: Math.max(5, Math.min(50, Math.ceil(total / 20))) });
+  const ui = progressUI("scan-progress", job, "scanned");
+  job.onProgress((d, t) => ui.update(d, t));
+  $("scan-run").disabled = true;
+  setStatus(`Scanning ${total} positions × 3 substitutions…`);
+  const t0 = performance.now();
+  try {
+    const result = await job.promise;
+    scan = { record: rec, result };
+    selected = null;
+    $("importance-source").value = "ism";
+    const f = result.fitting;
+    const segText = result.segments ? ` Both segments: ${result.segments.map((sg) => `${sg.name} ${sg.window_length} bp${sg.fitting.action === "unchanged" ? "" : ` (${sg.fitting.action})`}`).join(" + ")}.` : "";
+    const fitText = result.segments ? segText : f.action === "unchanged" ? "" : f.action === "tiled" ? ` Effects on the mean over ${f.windows} windows (stride ${f.stride}).` : ` The sequence was ${f.action} to the model's ${current().info.length} bp (${f.left} left, ${f.right} right); the tracks show that window.`;
+    $("scan-info").textContent = `${result.method} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s. Reference prediction ${result.reference.map((v) => fmt(v)).join(", ")}.${fitText}`;
+    setStatus("Scan finished.", "ok");
+    drawTracks();
+  } catch (e) {
+    setStatus(e.cancelled ? "Scan cancelled." : `Scan failed: ${e.message}`, e.cancelled ? "" : "bad");
+  } finally {
+    ui.done();
+    $("scan-run").disabled = false;
+  }
+}
+
+// colour-blind-safe diverging scale (ColorBrewer RdBu): blue (negative) - white - red (positive)
+const RDBU = [[33, 102, 172], [67, 147, 195], [146, 197, 222], [209, 229, 240], [247, 247, 247], [253, 219, 199], [244, 165, 130], [214, 96, 77], [178, 24, 43]];
+function colour(t) { // t in [-1, 1]
+  const x = (Math.max(-1, Math.min(1, t)) + 1) / 2 * (RDBU.length - 1);
+  const i = Math.min(RDBU.length - 2, Math.floor(x));
+  const f = x - i;
+  const c = RDBU[i].map((a, k) => Math.round(a + (RDBU[i + 1][k] - a) * f));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+const CELL_H = 16;
+// The tracks show the model's window of the sequence: the whole sequence, or (cropped/padded by
+// the length policy) a window starting at `start` (negative: padding before the sequence).
+function windowOf() {
+  const hm = heatmapData();
+  if (hm) return { L: hm.L, start: hm.start };
+  const g = currentGxi();
+  if (g) return { L: g.shape[1], start: g.window_start };
+  return { L: activeRecord()?.length ?? 0, start: 0 };
+}
+// Segments of the joined bases the tracks show (two-segment models), else null.
+export function trackSegments() {
+  return heatmapData()?.segments ?? currentGxi()?.segments ?? null;
+}
+function currentGxi() {
+  return gxi && gxi.recordKey === keyOf(activeRecord()) ? gxi : null;
+}
+function geometry() {
+  const { L, start } = windowOf();
+  let cw = Number($("zoom").value);
+  if (L * cw > 32000) cw = Math.max(1, Math.floor(32000 / L));
+  return { L, cw, left: 18, start };
+}
+function heatmapData() {
+  if (!scan || keyOf(scan.record) !== keyOf(activeRecord())) return null;
+  const r = scan.result;
+  const t = Number($("target-select").value || 0);
+  const [, L] = r.shape;
+  const effects = r.effects.subarray(t * L * 4, (t + 1) * L * 4);
+  let max = 0;
+  for (const v of effects) max = Math.max(max, Math.abs(v));
+  return { effects, L, start: r.window_start, max: max || 1, bases: r.bases, t, importance: r.importance.subarray(t * L, (t + 1) * L), segments: r.segments ?? null };
+}
+export function importanceRow() {
+  const t = Number($("target-select").value || 0);
+  const src = $("importance-source").value;
+  const hm = heatmapData();
+  if (src === "ism" && hm) return { values: hm.importance, bases: hm.bases, start: hm.start, label: "ISM importance" };
+  const g = currentGxi();
+  if (g && (!hm || g.window_start === hm.start)) {
+    const L = g.shape[1];
+    return { values: g.perPosition.subarray(t * L, (t + 1) * L), bases: g.bases, start: g.window_start, label: "gradient × input" };
+  }
+  if (hm) return { values: hm.importance, bases: hm.bases, start: hm.start, label: "ISM importance" };
+  return null;
+}
+export function drawTracks() {
+  const rec = activeRecord();
+  const tracks = $("tracks");
+  if (!rec || !current() || $("view-results").hidden) { if (!rec) tracks.hidden = true; return; }
+  const hm = heatmapData();
+  const imp = importanceRow();
+  tracks.hidden = !hm && !imp;
+  if (tracks.hidden) return;
+  const { L, cw, left, start } = geometry();
+  const width = left + L * cw;
+  // heatmap
+  const hc = $("heatmap");
+  hc.width = width;
+  hc.height = hm ? 4 * CELL_H : 0;
+  hc.hidden = !hm;
+  if (hm) {
+    const ctx = hc.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, width, hc.height);
+    for (let p = 0; p < L; p++) {
+      for (let b = 0; b < 4; b++) {
+        const isRef = hm.bases[p] === BASES[b];
+        ctx.fillStyle = isRef ? "#d9d9d9" : colour(hm.effects[p * 4 + b] / hm.max);
+        ctx.fillRect(left + p * cw, b * CELL_H, Math.max(1, cw - (cw > 4 ? 1 : 0)), CELL_H - 1);
+      }
+    }
+    ctx.fillStyle = "#333";
+    ctx.font = "12px system-ui, sans-serif";
+    ctx.textBaseline = "middle";
+    for (let b = 0; b < 4; b++) ctx.fillText(BASES[b], 3, b * CELL_H + CELL_H / 2);
+    if (selected) {
+      ctx.strokeStyle = "#000";
+      ctx.lineWidth = 2;
+      ctx.strokeRect(left + selected.p * cw, selected.b * CELL_H, cw, CELL_H - 1);
+    }
+    drawSegmentBounds(ctx, hm.segments, cw, left, hc.height);
+    $("legend-min").textContent = fmt(-hm.max, 3);
+    $("legend-max").textContent = `+${fmt(hm.max, 3)} ${unitOf(hm.t)}`;
+    const lg = $("legend").getContext("2d");
+    for (let x = 0; x < 200; x++) { lg.fillStyle = colour(x / 100 - 1); lg.fillRect(x, 0, 1, 12); }
+  }
+  $("export-png").disabled = $("export-svg").disabled = $("export-ism-tsv").disabled = !hm;
+  $("cell-to-variant").disabled = !hm || !selected;
+  for (const id of ["legend", "legend-min", "legend-max"]) $(id).hidden = !hm;
+  if (!hm) $("scan-info").textContent = "";
+  // importance logo
+  const lc = $("logo");
+  lc.width = width;
+  const ctx = lc.getContext("2d");
+  ctx.clearRect(0, 0, width, lc.height);
+  if (imp) {
+    let max = 0;
+    for (const v of imp.values) max = Math.max(max, Math.abs(v));
+    max = max || 1;
+    const mid = lc.height / 2;
+    ctx.strokeStyle = "#ccc";
+    ctx.beginPath(); ctx.moveTo(left, mid); ctx.lineTo(width, mid); ctx.stroke();
+    ctx.font = "bold 100px ui-monospace, monospace";
+    ctx.textBaseline = "alphabetic";
+    const capH = 72;
+    const letterW = ctx.measureText("A").width;
+    for (let p = 0; p < L; p++) {
+      const v = imp.values[p];
+      const h = Math.abs(v) / max * (mid - 2);
+      if (h < 0.3) continue;
+      const base = imp.bases[p];
+      ctx.fillStyle = LOGO_COLOURS[base] ?? "#888";
+      ctx.save();
+      ctx.translate(left + p * cw, mid);
+      ctx.scale(cw / letterW, h / capH);
+      ctx.fillText(base, 0, v < 0 ? capH : 0); // negative: hangs below the midline
+      ctx.restore();
+    }
+    ctx.fillStyle = "#333";
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.fillText(imp.label, left + 2, 11);
+    drawSegmentBounds(ctx, trackSegments(), cw, left, lc.height);
+  }
+  // ruler
+  const rc = $("ruler");
+  rc.width = width;
+  const r = rc.getContext("2d");
+  r.fillStyle = "#555";
+  r.font = "11px system-ui, sans-serif";
+  r.textBaseline = "top";
+  const step = cw >= 8 ? 10 : cw >= 4 ? 25 : 50;
+  // labels are positions in the sequence (1-based); for two segments, in each segment
+  const segs = trackSegments();
+  for (let p = 1; p <= L; p++) {
+    const seg = segmentAt(segs, p - 1);
+    const pos = seg ? seg.window_start + (p - 1 - seg.offset) + 1 : start + p;
+    if (pos % step !== 0 || pos < 1) continue;
+    if (seg && p - 1 - seg.offset < 3) continue; // room for the segment's name
+    r.fillRect(left + (p - 0.5) * cw, 0, 1, 4);
+    r.fillText(String(pos), left + (p - 0.5) * cw - 8, 5);
+  }
+  for (const seg of segs ?? []) {
+    r.fillStyle = "#000";
+    r.font = "600 11px system-ui, sans-serif";
+    r.fillText(seg.name, left + seg.offset * cw + 2, 5);
+  }
+}
+// A line between the segments of a two-segment model, and each one's name.
+function drawSegmentBounds(ctx, segs, cw, left, height) {
+  if (!segs) return;
+  ctx.save();
+  ctx.fillStyle = "#000";
+  for (const seg of segs.slice(1)) ctx.fillRect(left + seg.offset * cw - 1, 0, 2, height);
+  ctx.restore();
+}
+function cellAt(x, y) {
+  const { L, cw, left } = geometry();
+  const p = Math.floor((x - left) / cw);
+  const b = Math.floor(y / CELL_H);
+  if (p < 0 || p >= L || b < 0 || b > 3) return null;
+  return { p, b };
+}
+function describeCell(cell) {
+  const hm = heatmapData();
+  if (!hm || !cell) return null;
+  const ref = hm.bases[cell.p];
+  const alt = BASES[cell.b];
+  const v = hm.effects[cell.p * 4 + cell.b];
+  const seg = segmentAt(hm.segments, cell.p);
+  if (seg) {
+    // two-segment model: positions are within the promoter or the distal sequence
+    const spos = seg.window_start + (cell.p - seg.offset) + 1;
+    const where = `${seg.name} position ${spos}`;
+    if (spos < 1 || spos > seg.length) return { text: `${seg.name} padding (${spos < 1 ? "before" : "after"} the sequence), ${ref}>${alt}: effect ${Number(v.toPrecision(7))}`, v, ref, alt, pos: spos, segment: seg.name };
+    return { pos: spos, segment: seg.name, v, ref, alt, text: ref === alt ? `${where}: reference ${ref}` : `${where} ${ref}>${alt}: effect ${v >= 0 ? "+" : ""}${Number(v.toPrecision(7))} ${unitOf(hm.t)} (${targets()[hm.t]})` };
+  }
+  const pos = hm.start + cell.p + 1;
+  const len = activeRecord().length;
+  if (pos < 1 || pos > len) return { text: `padding (${pos < 1 ? "before" : "after"} the sequence), ${ref}>${alt}: effect ${Number(v.toPrecision(7))}`, v, ref, alt, pos };
+  return { pos, text: ref === alt ? `position ${pos}: reference ${ref}` : `position ${pos} ${ref}>${alt}: effect ${v >= 0 ? "+" : ""}${Number(v.toPrecision(7))} ${unitOf(hm.t)} (${targets()[hm.t]})`, v, ref, alt };
+}
+function showTooltip(cell, x, y) {
+  const tip = $("tooltip");
+  const d = describeCell(cell);
+  if (!d) { tip.hidden = true; return; }
+  tip.textContent = d.text;
+  tip.dataset.position = d.pos;
+  tip.dataset.alt = d.alt;
+  tip.dataset.effect = String(d.v);
+  if (d.segment) tip.dataset.segment = d.segment; else delete tip.dataset.segment;
+  tip.hidden = false;
+  const box = $("tracks").getBoundingClientRect();
+  tip.style.left = `${Math.min(Math.max(0, x - box.left + 12), box.width - 260)}px`;
+  tip.style.top = `${y - box.top + 14}px`;
+}
+export function setupScan() {
+  $("scan-run").addEventListener("click", runScan);
+  $("zoom").addEventListener("input", drawTracks);
+  $("target-select").addEventListener("change", drawTracks);
+  $("importance-source").addEventListener("change", drawTracks);
+  const hc = $("heatmap");
+  hc.addEventListener("mousemove", (e) => {
+    const r = hc.getBoundingClientRect();
+    showTooltip(cellAt(e.clientX - r.left, e.clientY - r.top), e.clientX, e.clientY);
+  });
+  hc.addEventListener("mouseleave", () => { $("tooltip").hidden = true; });
+  // touch screens have no hover: a tap shows the cell
+  hc.addEventListener("pointerdown", (e) => {
+    const r = hc.getBoundingClientRect();
+    const cell = cellAt(e.clientX - r.left, e.clientY - r.top);
+    if (cell) { selected = cell; drawTracks(); showTooltip(cell, e.clientX, e.clientY); }
+  });
+  hc.addEventListener("keydown", (e) => {
+    const { L } = geometry();
+    const s = selected ?? { p: 0, b: 0 };
+    const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    if (!moves[e.key]) return;
+    e.preventDefault();
+    selected = { p: Math.max(0, Math.min(L - 1, s.p + moves[e.key][0])), b: Math.max(0, Math.min(3, s.b + moves[e.key][1])) };
+    drawTracks();
+    const { cw, left } = geometry();
+    const r = hc.getBoundingClientRect();
+    const x = r.left + left + selected.p * cw;
+    $("scroller").scrollLeft = Math.max(0, left + selected.p * cw - $("scroller").clientWidth / 2);
+    showTooltip(selected, x, r.top + selected.b * CELL_H);
+  });
+  $("cell-to-variant").addEventListener("click", () => {
+    const d = describeCell(selected);
+    if (!d || d.ref === d.alt || !d.pos) return;
+    addVariant(d.pos, d.ref, d.alt, d.segment);
+  });
+  $("export-png").addEventListener("click", () => {
+    const rec = activeRecord();
+    const c = document.createElement("canvas");
+    const hc2 = $("heatmap"), lc = $("logo"), rc = $("ruler");
+    c.width = hc2.width; c.height = lc.height + hc2.height + rc.height;
+    const ctx = c.getContext("2d");
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, c.width, c.height);
+    ctx.drawImage(lc, 0, 0); ctx.drawImage(hc2, 0, lc.height); ctx.drawImage(rc, 0, lc.height + hc2.height);
+    c.toBlob((blob) => download(`${rec.name}_ism.png`, blob), "image/png");
+  });
+  $("export-svg").addEventListener("click", () => {
+    const hm = heatmapData();
+    const rec = activeRecord();
+    const cw = 6, left = 14;
+    const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + hm.L * cw}" height="${4 * CELL_H + 20}" font-family="sans-serif" font-size="11">`,
+      `<title>${xml(`Saturation mutagenesis of ${rec.name} (${current().name}, ${targets()[hm.t]}); colour range ±${hm.max}`)}</title>`];
+    for (let b = 0; b < 4; b++) parts.push(`<text x="2" y="${b * CELL_H + 12}">${BASES[b]}</text>`);
+    for (let p = 0; p < hm.L; p++) for (let b = 0; b < 4; b++) {
+      const ref = hm.bases[p] === BASES[b];
+      const v = hm.effects[p * 4 + b];
+      parts.push(`<rect x="${left + p * cw}" y="${b * CELL_H}" width="${cw}" height="${CELL_H - 1}" fill="${ref ? "#d9d9d9" : colour(v / hm.max)}"><title>${p + 1} ${hm.bases[p]}>${BASES[b]}: ${v}</title></rect>`);
+    }
+    for (let p = 10; p <= hm.L; p += 10) parts.push(`<text x="${left + (p - 1) * cw}" y="${4 * CELL_H + 14}">${p}</text>`);
+    parts.push("</svg>");
+    download(`${rec.name}_ism.svg`, new Blob([parts.join("\n")], { type: "image/svg+xml" }));
+  });
+  $("export-ism-tsv").addEventListener("click", () => {
+    const r = scan.result;
+    const [T, L] = r.shape;
+    const segs = r.segments;
+    const rows = [segs ? "segment\tposition\tref\talt\ttarget\teffect" : "position\tref\talt\ttarget\teffect"];
+    for (let t = 0; t < T; t++) for (let p = 0; p < L; p++) for (let b = 0; b < 4; b++) {
+      if (r.bases[p] === BASES[b]) continue;
+      const seg = segmentAt(segs, p);
+      const where = seg ? `${seg.name}\t${seg.window_start + p - seg.offset + 1}` : `${p + 1}`;
+      rows.push(`${where}\t${r.bases[p]}\t${BASES[b]}\t${targets()[t]}\t${r.effects[(t * L + p) * 4 + b]}`);
+    }
+    download(`${activeRecord().name}_ism.tsv`, new Blob([rows.join("\n") + "\n"], { type: "text/tab-separated-values" }));
+  });
+}
