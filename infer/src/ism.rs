@@ -14,6 +14,8 @@
 //! Work proceeds in chunks of positions ([`IsmRun::step`]) so a Web Worker can report progress
 //! and stop between chunks.
 
+use std::collections::HashMap;
+
 use regula_core::encode::channel;
 use regula_core::length::{Fitting, LengthPolicy, Window, fit};
 use serde::Serialize;
@@ -30,6 +32,13 @@ pub enum Method {
     Naive,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FastPath {
+    Windowed,
+    Incremental,
+}
+
 /// What saturation mutagenesis returns.
 #[derive(Clone, Debug)]
 pub struct IsmResult {
@@ -41,6 +50,9 @@ pub struct IsmResult {
     pub window_start: isize,
     pub fitting: Fitting,
     pub method: Method,
+    /// How the fast method ran: the trunk on a window around each substitution, or each stage
+    /// on the outputs a substitution changes ([`crate::incremental`]).
+    pub fast_path: Option<FastPath>,
     /// Why fast was not used when it was asked for.
     pub fallback_reason: Option<String>,
     pub outputs: usize,
@@ -57,6 +69,10 @@ pub struct IsmResult {
 }
 
 struct Fast {
+    /// Incremental mutagenesis ([`crate::incremental`]): every stage boundary's reference
+    /// activations `(channels, positions, [C, T])`, the first the one-hot input. When set, the
+    /// trunk values below are the last of them.
+    incremental: Option<Vec<(usize, usize, Vec<f32>)>>,
     windows: Vec<Option<IsmWindow>>,
     /// Reference trunk output `[C, T]`.
     trunk: Vec<f32>,
@@ -110,9 +126,9 @@ impl WindowRun {
                 } else {
                     plan_windows(split.field, l, t_len)
                 };
-                let fast = Fast { windows, trunk: out.data, sum, channels, t_len, head_ref };
+                let fast = Fast { incremental: None, windows, trunk: out.data, sum, channels, t_len, head_ref };
                 match self_check(split, &fast, &x, l) {
-                    Ok(()) => (Some(fast), None),
+                    Ok(()) => (Some(with_incremental(model, split, fast, &x, l)?), None),
                     Err(reason) => (None, Some(reason)),
                 }
             }
@@ -139,6 +155,10 @@ impl WindowRun {
 
     fn method(&self) -> Method {
         if self.fast.is_some() { Method::Fast } else { Method::Naive }
+    }
+
+    fn fast_path(&self) -> Option<FastPath> {
+        self.fast.as_ref().map(|f| if f.incremental.is_some() { FastPath::Incremental } else { FastPath::Windowed })
     }
 
     fn is_done(&self) -> bool {
@@ -186,10 +206,16 @@ impl WindowRun {
     }
 
     fn step_fast(&mut self, model: &Model, jobs: &[(usize, usize)]) -> Result<()> {
+        if self.fast.as_ref().is_some_and(|f| f.incremental.is_some()) {
+            let fast = self.fast.as_ref().expect("fast");
+            let (pooled, passes, bases) = incremental_pooled(model, fast, jobs)?;
+            self.passes += passes;
+            self.bases_computed += bases;
+            return self.head_step(model, jobs, pooled);
+        }
         let fast = self.fast.as_ref().expect("fast");
         let split = model.split.as_ref().expect("split");
         let l = self.bases.len();
-        let t = model.outputs;
         let (c, tl) = (fast.channels, fast.t_len);
         // Group the substitutions by window kind and length (at most three groups).
         let mut groups: Vec<(WindowKind, Vec<Job>)> = Vec::new();
@@ -238,6 +264,16 @@ impl WindowRun {
         if targets.is_empty() {
             return Ok(());
         }
+        self.head_step(model, &targets, pooled_all)
+    }
+
+    /// Runs the head on the pooled features of `targets` (`[n, C]`) and stores their outputs.
+    fn head_step(&mut self, model: &Model, targets: &[(usize, usize)], pooled_all: Vec<f32>) -> Result<()> {
+        let split = model.split.as_ref().expect("split");
+        let (c, t) = (self.fast.as_ref().expect("fast").channels, model.outputs);
+        if targets.is_empty() {
+            return Ok(());
+        }
         let y = split.head.run(&pooled_all, targets.len(), &[c, 1])?.remove(0).data;
         if y.len() != targets.len() * t {
             return Err(Error::Mismatch(format!(
@@ -269,6 +305,7 @@ impl WindowRun {
         let (mut passes, mut bases_computed) = (self.passes, self.bases_computed);
         let mut fallback_reason = self.fallback_reason.clone();
         let mut method = self.method();
+        let mut fast_path = self.fast_path();
         if let Some(r) = &reverse {
             let mean = |a: &mut [f32], b: &[f32]| a.iter_mut().zip(b).for_each(|(x, y)| *x = 0.5 * (*x + y));
             mean(&mut base_raw, &r.base_raw());
@@ -284,6 +321,9 @@ impl WindowRun {
             fallback_reason = fallback_reason.or(r.fallback_reason.clone());
             if r.method() == Method::Naive {
                 method = Method::Naive;
+            }
+            if r.fast_path() != fast_path {
+                fast_path = None;
             }
         }
         let ref_units = model.undo(&base_raw);
@@ -304,6 +344,7 @@ impl WindowRun {
             window_start: self.window_start,
             fitting: self.fitting,
             method,
+            fast_path: if method == Method::Fast { fast_path } else { None },
             fallback_reason,
             outputs: t,
             effects,
@@ -444,6 +485,7 @@ impl IsmRun {
         let mut reference = vec![0.0f64; t];
         let (mut passes, mut bases_computed) = (0, 0);
         let mut fallback_reason = None;
+        let mut paths = Vec::new();
         let method = self.method();
         // Each base's effect is the mean over the windows that contain it (the definition in
         // `crate::variants`), so effects do not shrink with the number of tiles.
@@ -469,12 +511,15 @@ impl IsmRun {
             passes += r.passes;
             bases_computed += r.bases_computed;
             fallback_reason = fallback_reason.or(r.fallback_reason);
+            paths.push(r.fast_path);
         }
+        paths.dedup();
         Ok(IsmResult {
             bases: self.seq,
             window_start: 0,
             fitting: self.fitting,
             method,
+            fast_path: if let [one] = paths[..] { one } else { None },
             fallback_reason,
             outputs: t,
             reference,
@@ -484,6 +529,180 @@ impl IsmRun {
             segments: None,
         })
     }
+}
+
+/// Adds incremental mutagenesis to a checked windowed plan where it does less work: the
+/// multiply-adds of every stage over the positions each path recomputes, for a substitution in
+/// the middle (windows as wide as a short input favour incremental; narrow receptive fields on a
+/// long input favour windows), provided the trunk cuts into a chain of stages. The stages'
+/// reference activations are computed once; sampled substitutions are checked against full
+/// forward passes, and on any difference the windowed plan stays, exact as before.
+fn with_incremental(
+    model: &Model,
+    split: &crate::model::SplitGraphs,
+    mut fast: Fast,
+    x: &[f32],
+    l: usize,
+) -> Result<Fast> {
+    let Ok(stages) = &split.stages else { return Ok(fast) };
+    if model.fast_path == Some(FastPath::Windowed) {
+        return Ok(fast);
+    }
+    let mut acts = vec![(4usize, l, x.to_vec())];
+    for (stage, graph) in stages {
+        let (c, t, input) = acts.last().expect("the input at least");
+        let (c, t) = (*c, *t);
+        let padded_len = stage.pad_left + t + stage.pad_right;
+        let mut padded = vec![stage.pad_value; c * padded_len];
+        for ch in 0..c {
+            padded[ch * padded_len + stage.pad_left..ch * padded_len + stage.pad_left + t]
+                .copy_from_slice(&input[ch * t..(ch + 1) * t]);
+        }
+        let out = graph.run(&padded, 1, &[c, padded_len])?.remove(0);
+        if out.shape.len() != 3 || out.shape[2] != stage.output_len(t) {
+            return Ok(fast); // a geometry this module does not model: keep the windowed plan
+        }
+        acts.push((out.shape[1], out.shape[2], out.data));
+    }
+    // Work of each path for the middle position, in multiply-adds per stage position.
+    let weight = |s: usize| (acts[s].0 * acts[s + 1].0 * stages[s].0.kernel) as f64;
+    let (mut incremental, mut windowed) = (0.0, 0.0);
+    let (mut lo, mut hi) = (l / 2, l / 2);
+    for (s, (stage, _)) in stages.iter().enumerate() {
+        let (t0, t1) = stage.affected(lo, hi, acts[s + 1].1);
+        incremental += stage.window(t0, t1).1 as f64 * weight(s);
+        (lo, hi) = (t0, t1);
+    }
+    let mut width = fast.windows[l / 2].map_or(l, |w| w.len);
+    for (s, (stage, _)) in stages.iter().enumerate() {
+        windowed += width as f64 * weight(s);
+        width = stage.output_len(width).max(1);
+    }
+    if incremental >= 0.8 * windowed && model.fast_path != Some(FastPath::Incremental) {
+        return Ok(fast);
+    }
+    let (channels, t_len, trunk) = acts.last().cloned().expect("stages");
+    if (channels, t_len) != (fast.channels, fast.t_len) {
+        return Ok(fast);
+    }
+    let windowed_fast = clone_fast(&fast);
+    fast.sum = trunk.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
+    fast.trunk = trunk;
+    let pooled: Vec<f32> = fast.sum.iter().map(|&s| (s / t_len as f64) as f32).collect();
+    fast.head_ref = split.head.run(&pooled, 1, &[channels, 1])?.remove(0).data;
+    fast.incremental = Some(acts);
+    // Self-check: the first, middle and last positions against full forward passes.
+    let jobs: Vec<(usize, usize)> = [0, l / 2, l - 1].iter().map(|&p| (p, if x[p] == 1.0 { 1 } else { 0 })).collect();
+    let (pooled, _, _) = incremental_pooled(model, &fast, &jobs)?;
+    let head = split.head.run(&pooled, jobs.len(), &[channels, 1])?.remove(0).data;
+    let t = model.outputs;
+    for (j, &(p, b)) in jobs.iter().enumerate() {
+        let mut xm = x.to_vec();
+        mutate(&mut xm, l, p, b);
+        let full = model.forward(&xm, 1)?;
+        for k in 0..t {
+            let (a, want) = (head[j * t + k], full[k]);
+            if (a - want).abs() > 1e-4 * (1.0 + want.abs()) {
+                return Ok(windowed_fast);
+            }
+        }
+    }
+    Ok(fast)
+}
+
+fn clone_fast(f: &Fast) -> Fast {
+    Fast {
+        incremental: f.incremental.clone(),
+        windows: f.windows.clone(),
+        trunk: f.trunk.clone(),
+        sum: f.sum.clone(),
+        channels: f.channels,
+        t_len: f.t_len,
+        head_ref: f.head_ref.clone(),
+    }
+}
+
+/// Pooled trunk features `[jobs, C]` of each substitution `(position, base)` by incremental
+/// recomputation, stage by stage; also the stage runs made and the input positions they read.
+fn incremental_pooled(model: &Model, fast: &Fast, jobs: &[(usize, usize)]) -> Result<(Vec<f32>, usize, usize)> {
+    let split = model.split.as_ref().expect("split");
+    let stages = split.stages.as_ref().expect("incremental needs stages");
+    let acts = fast.incremental.as_ref().expect("incremental");
+    // Each substitution's changed span of the current stage input: first position, and the new
+    // values `[C, span]`.
+    let mut changed: Vec<(usize, usize, Vec<f32>)> =
+        jobs.iter().map(|&(p, b)| (p, p, (0..4).map(|ch| if ch == b { 1.0 } else { 0.0 }).collect())).collect();
+    let (mut passes, mut bases) = (0, 0);
+    for (s, (stage, graph)) in stages.iter().enumerate() {
+        let (c_in, t_in, reference) = &acts[s];
+        let (c_in, t_in) = (*c_in, *t_in);
+        let t_out = acts[s + 1].1;
+        let plans: Vec<(usize, usize, isize, usize)> = changed
+            .iter()
+            .map(|(lo, hi, _)| {
+                let (t0, t1) = stage.affected(*lo, *hi, t_out);
+                let (start, w) = stage.window(t0, t1);
+                (t0, t1, start, w)
+            })
+            .collect();
+        // Substitutions with windows of the same length run together.
+        let mut by_len: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (j, plan) in plans.iter().enumerate() {
+            by_len.entry(plan.3).or_default().push(j);
+        }
+        let mut next: Vec<(usize, usize, Vec<f32>)> = vec![(0, 0, Vec::new()); changed.len()];
+        for (w, members) in by_len {
+            for batch in members.chunks(TRUNK_BATCH) {
+                let mut x = vec![0.0f32; batch.len() * c_in * w];
+                for (r, &j) in batch.iter().enumerate() {
+                    let (lo, hi, values) = &changed[j];
+                    let span = hi - lo + 1;
+                    let start = plans[j].2;
+                    let row = &mut x[r * c_in * w..(r + 1) * c_in * w];
+                    for ch in 0..c_in {
+                        for i in 0..w {
+                            let pos = start + i as isize;
+                            row[ch * w + i] = if pos < 0 || pos >= t_in as isize {
+                                stage.pad_value
+                            } else if (*lo..=*hi).contains(&(pos as usize)) {
+                                values[ch * span + pos as usize - lo]
+                            } else {
+                                reference[ch * t_in + pos as usize]
+                            };
+                        }
+                    }
+                }
+                let out = graph.run(&x, batch.len(), &[c_in, w])?.remove(0);
+                let (c_out, got) = (out.shape[1], out.shape[2]);
+                for (r, &j) in batch.iter().enumerate() {
+                    let (t0, t1) = (plans[j].0, plans[j].1);
+                    if got != t1 - t0 + 1 {
+                        return Err(Error::Mismatch(format!(
+                            "incremental mutagenesis: stage {s} gave {got} outputs for a window meant for {}",
+                            t1 - t0 + 1
+                        )));
+                    }
+                    next[j] = (t0, t1, out.data[r * c_out * got..(r + 1) * c_out * got].to_vec());
+                }
+                passes += batch.len();
+                bases += batch.len() * w;
+            }
+        }
+        changed = next;
+    }
+    let (c, tl) = (fast.channels, fast.t_len);
+    let mut pooled = Vec::with_capacity(jobs.len() * c);
+    for (t0, t1, values) in &changed {
+        let span = t1 - t0 + 1;
+        for ch in 0..c {
+            let mut delta = 0.0f64;
+            for t in *t0..=*t1 {
+                delta += values[ch * span + t - t0] as f64 - fast.trunk[ch * tl + t] as f64;
+            }
+            pooled.push(((fast.sum[ch] + delta) / tl as f64) as f32);
+        }
+    }
+    Ok((pooled, passes, bases))
 }
 
 /// Most windows per trunk run.
@@ -576,6 +795,7 @@ pub fn self_check_with_field(
     let out = split.trunk.run(&x, 1, &[4, l]).map_err(|e| e.to_string())?.remove(0);
     let (channels, t_len) = (out.shape[1], out.shape[2]);
     let fast = Fast {
+        incremental: None,
         windows: plan_valid_windows(field, l, t_len),
         trunk: out.data,
         sum: vec![0.0; channels],

@@ -18,6 +18,7 @@ pub mod attribution;
 pub mod error;
 pub mod geometry;
 pub mod graph;
+pub mod incremental;
 pub mod ism;
 pub mod model;
 pub mod motifs;

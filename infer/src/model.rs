@@ -27,12 +27,21 @@ pub struct Model {
     /// Why fast mutagenesis is not available, if it is not.
     pub split_error: Option<String>,
     pub attribution: Option<Box<dyn Graph>>,
+    /// How fast mutagenesis runs: windowed or incremental; `None` (the default) chooses per
+    /// input by the work each would do.
+    pub fast_path: Option<crate::ism::FastPath>,
     /// First-layer convolution weights `[filters, 4, k]`, for the filter view.
     pub first_conv: Option<(Vec<usize>, Vec<f32>)>,
 }
 
+/// One stage of the trunk for incremental mutagenesis: its geometry and its graph.
+pub type Stage = (crate::incremental::StageProto, Box<dyn Graph>);
+
 pub struct SplitGraphs {
     pub trunk: Box<dyn Graph>,
+    /// The trunk cut into stages for incremental mutagenesis ([`crate::incremental`]), each with
+    /// its graph, or why it cannot be cut.
+    pub stages: std::result::Result<Vec<Stage>, String>,
     /// The trunk with every pad removed, for interior windows.
     pub trunk_valid: Option<Box<dyn Graph>>,
     pub head: Box<dyn Graph>,
@@ -96,6 +105,13 @@ impl Model {
         let (split, split_error) = match split {
             Ok(s) => (
                 Some(SplitGraphs {
+                    stages: match crate::incremental::cut_stages(&s.trunk, &input.name, &s.trunk_output) {
+                        Ok(stages) => Ok(stages
+                            .into_iter()
+                            .map(|st| Ok((st.clone(), backend.graph(st.graph, true)?)))
+                            .collect::<Result<Vec<_>>>()?),
+                        Err(reason) => Err(reason),
+                    },
                     trunk: backend.graph(s.trunk, true)?,
                     trunk_valid: Some(backend.graph(s.trunk_valid, true)?),
                     head: backend.graph(s.head, true)?,
@@ -136,6 +152,7 @@ impl Model {
             split,
             split_error,
             attribution,
+            fast_path: None,
             first_conv,
         };
         // One pass to check the graph runs and its output width matches the targets.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use regula_core::length::LengthPolicy;
-use regula_infer::ism::{IsmRun, Method};
+use regula_infer::ism::{FastPath, IsmRun, Method};
 use regula_train::model_folder::ModelFolder;
 use regula_train::model_metrics::{EvalSet, evaluate_model};
 use regula_train::options::FitOptions;
@@ -85,9 +85,10 @@ enum Command {
         /// Step between tiles with --length-policy tile [default: half the input length].
         #[arg(long)]
         stride: Option<usize>,
-        /// fast (the trunk rerun only on the window a substitution changes; exact, falls back
-        /// to naive with the reason when the graph does not allow it) or naive (one full
-        /// forward pass per substitution).
+        /// fast (exact: the trunk rerun on the window a substitution changes, or each layer on
+        /// the outputs it changes, whichever does less work; falls back to naive with the reason
+        /// when the graph allows neither), windowed or incremental (that fast path only), or
+        /// naive (one full forward pass per substitution).
         #[arg(long, value_enum, default_value = "fast")]
         method: IsmMethod,
     },
@@ -148,6 +149,8 @@ enum Command {
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum IsmMethod {
     Fast,
+    Windowed,
+    Incremental,
     Naive,
 }
 
@@ -285,12 +288,15 @@ fn ism(
     stride: Option<usize>,
     method: IsmMethod,
 ) -> Result<(), String> {
-    let m = args.load()?;
+    let mut m = args.load()?;
     let policy = policies(&m, length_policy, stride)?.remove(0);
-    let method = match method {
-        IsmMethod::Fast => Method::Fast,
-        IsmMethod::Naive => Method::Naive,
+    let (method, path) = match method {
+        IsmMethod::Fast => (Method::Fast, None),
+        IsmMethod::Windowed => (Method::Fast, Some(FastPath::Windowed)),
+        IsmMethod::Incremental => (Method::Fast, Some(FastPath::Incremental)),
+        IsmMethod::Naive => (Method::Naive, None),
     };
+    m.model.fast_path = path;
     let mut tsv = String::from(tables::MUTAGENESIS_HEADER);
     for r in read_sequences(input)? {
         let located = |e: regula_infer::Error| format!("sequence '{}': {e}", r.name);
