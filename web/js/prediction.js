@@ -1,9 +1,9 @@
 // Predictions: of every record (in the worker pool, with progress and cancel) and of the
 // selected one, with what the length policy did to it. Each prediction is kept on its record
 // (input.js). Selecting a record also fetches its gradient × input for the tracks (scan-view.js).
-import { $, el, fmt, setStatus } from "./dom.js";
+import { $, el, fmt, setStatus, settleStatus } from "./dom.js";
 import { activeRecord, flushInput, getRecords, renderRecords, setPrediction } from "./input.js";
-import { current, itemOf, paired, policyOptions, unitOf } from "./model.js";
+import { current, describePercentile, itemOf, percentileOf, labelOf, paired, policyOptions, unitOf } from "./model.js";
 import { pool } from "./pool.js";
 import { drawTracks, needsGxi, setGxi } from "./scan-view.js";
 import { renderTeach } from "./teach.js";
@@ -30,15 +30,23 @@ export async function predictAll() {
   }
   box.querySelector(".cancel").onclick = () => jobs.forEach((j) => j.job.cancel());
   setStatus(`Predicting ${n} record${n > 1 ? "s" : ""}…`);
-  try {
-    const results = await Promise.all(jobs.map((j) => j.job.promise));
-    results.forEach((res, k) => res.forEach((r, i) => {
-      setPrediction(jobs[k].part[i], r);
-    }));
-    setStatus(`Predicted ${n} record${n > 1 ? "s" : ""}.`, "ok");
-  } catch (e) {
-    setStatus(e.cancelled ? "Prediction cancelled." : `Prediction failed: ${e.message}`, e.cancelled ? "" : "bad");
-  }
+  // each record is predicted on its own: one that cannot be gets its own error on its row
+  const settled = await Promise.allSettled(jobs.map((j) => j.job.promise));
+  let failed = 0, cancelled = false;
+  const problems = [];
+  settled.forEach((res, k) => {
+    if (res.status === "fulfilled") {
+      res.value.forEach((r, i) => {
+        setPrediction(jobs[k].part[i], r);
+        if (r.error) { failed++; problems.push(`${jobs[k].part[i].name}: ${r.error}`); }
+      });
+    } else if (res.reason?.cancelled) cancelled = true;
+    else jobs[k].part.forEach((rec) => { failed++; setPrediction(rec, { error: res.reason?.message ?? String(res.reason) }); });
+  });
+  const ok = n - failed;
+  if (cancelled) setStatus("Prediction cancelled.", "");
+  else if (!failed) setStatus(`Predicted ${n} record${n > 1 ? "s" : ""}.`, "ok");
+  else setStatus(`Predicted ${ok} of ${n} records; ${failed} could not be predicted (the reason is on ${failed === 1 ? "its row" : "their rows"}${problems.length ? `; first: ${problems[0]}` : ""}).`, "warn");
   box.hidden = true;
   renderRecords();
   renderPrediction();
@@ -58,8 +66,10 @@ export async function refreshActive() {
       const [p] = await pool.run({ type: "predict", sequences: [itemOf(rec)], options: policyOptions() }).promise;
       if (!stillActive()) return;
       setPrediction(rec, p);
-      renderPrediction();
       renderRecords();
+      if (p.error) throw new Error(p.error);
+      renderPrediction();
+      settleStatus(`Predicted ${rec.name}.`);
     }
     if (model.info.hasAttributionGraph && needsGxi()) {
       const a = await pool.run({ type: "attribution", sequence: itemOf(rec), options: policyOptions() }).promise;
@@ -92,9 +102,10 @@ function renderPrediction() {
     : describeFit(fit);
   box.replaceChildren(
     ...values.map((v, i) => el("div", { class: "pred" },
-      el("span", { class: "label" }, model.info.targets[i]),
+      el("span", { class: "label" }, labelOf(i) === model.info.targets[i] ? model.info.targets[i] : `${model.info.targets[i]}: ${labelOf(i)}`),
       el("span", { class: "value", dataset: { target: model.info.targets[i], value: String(v) } }, fmt(v, 5)),
-      el("span", { class: "unit" }, unitOf(i)))),
+      el("span", { class: "unit" }, unitOf(i)),
+      ...(percentileOf(i, v) ? [el("span", { class: "percentile", dataset: { fraction: String(percentileOf(i, v).fraction) } }, describePercentile(i, v))] : []))),
     ...(fitText ? [el("p", { class: "help" }, Array.isArray(fit) ? `${fitText}.` : `Length ${rec.length} bp vs model ${model.info.length} bp: ${fitText}.`)] : []));
 }
 
