@@ -107,6 +107,10 @@ function read() {
   const distalText = $("distal-input").value;
   let next = [];
   let failed = false;
+  if (!paired() && text.length > LARGE_INPUT_BYTES) {
+    checkLargeText(text); // in a worker, with progress; records follow when it answers
+    return;
+  }
   if (!paired()) {
     if (text.trim()) next = check(text, "sequence-input", "Not a valid sequence: ");
     else if (fileRecords) next = fileRecords.records;
@@ -135,6 +139,38 @@ function read() {
     renderRecords();
   }
   emit("records");
+}
+
+// Text over LARGE_INPUT_BYTES pasted into the box: checked in a worker with progress (the page
+// stays responsive); a located error selects its letter in the box as for short text.
+let largeCheck = 0;
+async function checkLargeText(text) {
+  const mine = ++largeCheck;
+  const box = $("input-progress");
+  const bar = box.querySelector("progress");
+  box.hidden = false;
+  bar.max = 1; bar.value = 0;
+  const mb = (text.length / 1e6).toFixed(1);
+  setStatus(`Checking the pasted ${mb} MB in a worker…`);
+  const job = pool.run({ type: "check", text }, (d, t) => { bar.max = t; bar.value = d; box.querySelector(".progress-text").textContent = `checking ${Math.floor((100 * d) / t)} %`; });
+  box.querySelector(".cancel").onclick = () => job.cancel();
+  try {
+    const recs = await job.promise;
+    if (mine !== largeCheck) return;
+    records = recs.map((r) => ({ ...r, bases: r.bases.toUpperCase() }));
+    $("input-error").hidden = true;
+    $("records").hidden = records.length === 0;
+    active = Math.min(active, Math.max(0, records.length - 1));
+    renderRecords();
+    setStatus(`Read ${records.length} record${records.length === 1 ? "" : "s"} (${mb} MB, checked in a worker).`, "ok");
+    emit("records");
+  } catch (e) {
+    if (mine !== largeCheck) return;
+    if (e.cancelled) setStatus("Checking the pasted text cancelled.", "");
+    else { showError(`Not a valid sequence: ${e.message ?? e}`, "sequence-input", e.location); setStatus("The pasted text is not a valid sequence.", "bad"); }
+  } finally {
+    if (mine === largeCheck) box.hidden = true;
+  }
 }
 
 export function renderRecords() {
@@ -177,9 +213,11 @@ function fileProblem(message) {
   setStatus(message, "bad");
 }
 // Reads a file as text with progress (FileReader), for large files.
+let reader = null; // the FileReader of a large file being read (Cancel aborts it)
 function readText(file, onProgress) {
   return new Promise((resolve, reject) => {
-    const r = new FileReader();
+    const r = reader = new FileReader();
+    r.onabort = () => reject(Object.assign(new Error("cancelled"), { cancelled: true }));
     r.onprogress = (e) => onProgress?.(e.loaded, e.total || file.size);
     r.onload = () => resolve(r.result);
     r.onerror = () => reject(r.error ?? new Error("the browser could not read it"));
@@ -211,7 +249,7 @@ export async function loadFile(file) {
   bar.max = 1; bar.value = 0;
   const mb = (file.size / 1e6).toFixed(1);
   let job = null, cancelled = false;
-  box.querySelector(".cancel").onclick = () => { cancelled = true; job?.cancel(); };
+  box.querySelector(".cancel").onclick = () => { cancelled = true; reader?.abort(); job?.cancel(); };
   try {
     setStatus(`Reading ${file.name} (${mb} MB)…`);
     const text = await readText(file, (d, t) => { bar.max = 2 * t; bar.value = d; label.textContent = `reading ${Math.floor((50 * d) / t)} %`; });

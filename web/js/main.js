@@ -48,7 +48,7 @@ function setupTabs() {
 
 function updateButtons() {
   const ready = !!model.current() && input.getRecords().length > 0;
-  for (const id of ["predict-all", "scan-run", "variant-run", "motif-run", "report-open"]) $(id).disabled = !ready;
+  for (const id of ["predict-all", "scan-run", "variant-run", "motif-run", "report-open", "records-tsv"]) $(id).disabled = !ready;
 }
 
 // ---------- who reacts to what ----------

@@ -1,7 +1,8 @@
 // Predictions: of every record (in the worker pool, with progress and cancel) and of the
 // selected one, with what the length policy did to it. Each prediction is kept on its record
 // (input.js). Selecting a record also fetches its gradient × input for the tracks (scan-view.js).
-import { $, el, fmt, setStatus, settleStatus } from "./dom.js";
+import { $, download, el, fmt, setStatus, settleStatus } from "./dom.js";
+import { headerLines } from "./provenance.js";
 import { activeRecord, flushInput, getRecords, renderRecords, setPrediction } from "./input.js";
 import { current, describePercentile, itemOf, percentileOf, labelOf, paired, policyOptions, unitOf } from "./model.js";
 import { pool } from "./pool.js";
@@ -52,6 +53,24 @@ export async function predictAll() {
   renderPrediction();
 }
 
+// Every record's prediction (or why it has none) as TSV, with the provenance in # lines.
+function exportPredictions() {
+  const model = current();
+  const records = getRecords();
+  const ts = model.info.targets;
+  const hasTable = ts.some((_, i) => percentileOf(i, 0) !== null);
+  const describe = (f) => (!f ? "" : Array.isArray(f) ? f.map((s) => `${s.name}: ${s.fitting.action}`).join("; ") : f.action === "tiled" ? `mean over ${f.windows} windows (stride ${f.stride})` : f.action);
+  const lines = [...headerLines(null, [["records", String(records.length)]]),
+    ["record", "length", ...ts.map((t, i) => `${t} (${unitOf(i)})`), ...(hasTable ? ts.map((t) => `${t} percentile`) : []), "fitting", "status"].join("\t"),
+    ...records.map((r) => {
+      const v = r.prediction?.values;
+      return [r.name, r.distal !== undefined ? `${r.length}+${r.distalLength}` : r.length, ...ts.map((_, i) => (v ? v[i] : "")),
+        ...(hasTable ? ts.map((_, i) => (v && percentileOf(i, v[i]) ? (100 * percentileOf(i, v[i]).fraction).toFixed(1) : "")) : []),
+        describe(r.prediction?.fitting), r.predictionError ? `not predicted: ${r.predictionError.replace(/\s+/g, " ")}` : v ? "ok" : "not predicted yet"].join("\t");
+    })];
+  download("predictions.tsv", new Blob([lines.join("\n") + "\n"], { type: "text/tab-separated-values" }));
+}
+
 // Shows the selected record and predicts it (and its gradient × input) when not done yet.
 export async function refreshActive() {
   const rec = activeRecord();
@@ -60,7 +79,9 @@ export async function refreshActive() {
   renderPrediction();
   drawTracks();
   if (!rec || !model) return;
-  const stillActive = () => activeRecord() === rec;
+  // an answer for another record, model or length policy (chosen while it ran) is dropped
+  const policy = JSON.stringify(policyOptions());
+  const stillActive = () => activeRecord() === rec && current() === model && JSON.stringify(policyOptions()) === policy;
   try {
     if (!rec.prediction) {
       const [p] = await pool.run({ type: "predict", sequences: [itemOf(rec)], options: policyOptions() }).promise;
@@ -111,4 +132,5 @@ function renderPrediction() {
 
 export function setupPrediction() {
   $("predict-all").addEventListener("click", predictAll);
+  $("records-tsv").addEventListener("click", exportPredictions);
 }

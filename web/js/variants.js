@@ -55,7 +55,8 @@ export async function runVariants() {
     renderVariants();
     const outside = report.scores.filter((s) => statusOf(s) === "outside the model's view").length;
     const bad = report.scores.filter((s) => s.error).length - outside;
-    const hint = bad && !c && report.scores.some((s) => /outside the sequence|beyond|past the end/i.test(s.error ?? "")) ? " (VCF positions are genomic: enter the element's chromosome and start on the Sequence tab)" : "";
+    const offSequence = report.scores.some((s) => /is outside the \d+ bp sequence/.test(s.error ?? ""));
+    const hint = !offSequence ? "" : c ? ` (positions are read against ${c.chrom ? `${c.chrom}:` : ""}${c.start} as base 1: check the start on the Sequence tab)` : " (VCF positions are genomic: enter the element's chromosome and start on the Sequence tab)";
     setStatus(`${report.scores.length} variant${report.scores.length === 1 ? "" : "s"} scored${outside ? `, ${outside} outside the model's view` : ""}${bad ? `, ${bad} with errors${hint}` : ""}.`, bad || outside ? "warn" : "ok");
   } catch (e) {
     setStatus(`Variant scoring failed: ${e.message}`, "bad");

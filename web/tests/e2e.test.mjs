@@ -733,6 +733,15 @@ test("issue 14: every record predicted on its own; the status line follows the c
   close(Number(rows[0][1]), Number(native.predict1[0].task0), "record 1 predicted despite record 2");
   assert.match(rows[1][0], /record-failed/);
   assert.match(rows[1][1], /^not predicted: .*F9.*304 bp .* exactly 230 bp/);
+  // the predictions' export: each record's value or reason, under the provenance lines
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#records-tsv")]);
+  const exported = fs.readFileSync(await dl.path(), "utf8").trim().split("\n");
+  assert.match(exported[0], /^# model: mpra1x$/);
+  assert.ok(exported.some((l) => /^# length_policy: exact length only \(the model's default\)$/.test(l)));
+  const table = exported.filter((l) => !l.startsWith("#")).map((l) => l.split("\t"));
+  assert.deepEqual(table[0], ["record", "length", "task0 (a.u.)", "fitting", "status"]);
+  close(Number(table[1][2]), Number(native.predict1[0].task0), "exported prediction");
+  assert.match(table[2].at(-1), /^not predicted: .*exactly 230 bp/);
   // selecting F9: its error on the status line; a policy that fits it clears it
   await page.click("#records tbody tr:nth-child(2)");
   await waitStatus(page, "Prediction failed for F9");
@@ -779,6 +788,15 @@ test("issue 14: every record predicted on its own; the status line follows the c
   await page.waitForFunction(() => /bad\.fa: not a valid sequence/.test(document.getElementById("input-error").textContent), null, { timeout: 60000 });
   assert.match(await page.textContent("#input-error"), /record 20000 'r20000' \(line 39999\): position 10: .*'X'/);
   assert.equal(await page.locator("#records tbody tr").count(), 501, "the large file's records are kept");
+  // the same text pasted into the box: checked in a worker too, a bad letter selected in the box
+  // (set as a paste sets it: Playwright's fill types 5 MB far more slowly than a paste)
+  const pasteText = (t) => page.evaluate((x) => { const b = document.getElementById("sequence-input"); b.value = x; b.dispatchEvent(new Event("input")); }, t);
+  await pasteText(bad);
+  await page.waitForFunction(() => /record 20000 'r20000'/.test(document.getElementById("input-error").textContent), null, { timeout: 60000 });
+  await page.click("#input-error .show-error");
+  assert.equal(await page.$eval("#sequence-input", (t) => t.value.slice(t.selectionStart, t.selectionEnd)), "X");
+  await pasteText(big);
+  await waitStatus(page, "Read 24000 records (5.7 MB, checked in a worker)", 60000);
   await paste(page, seqA);
   await useModel(page, "mpra1");
 });
@@ -806,11 +824,17 @@ test("issue 14: a scan over 20 kb asks first; Cancel stops a long job within 1 s
     await page.waitForSelector("#predict-progress:not([hidden])");
     await page.waitForTimeout(300);
     assert.equal(await page.isVisible("#predict-progress"), true, "still predicting");
-    const t0 = Date.now();
+    // timed in the page: from the click's event to the status line saying so
+    await page.evaluate(() => {
+      window.__cancel = {};
+      document.querySelector("#predict-progress .cancel").addEventListener("click", () => { window.__cancel.clicked = performance.now(); }, { capture: true, once: true });
+      new MutationObserver(() => { if (/Prediction cancelled/.test(document.getElementById("status").textContent)) window.__cancel.done ??= performance.now(); })
+        .observe(document.getElementById("status"), { childList: true, characterData: true, subtree: true });
+    });
     await page.click("#predict-progress .cancel");
-    await waitStatus(page, "Prediction cancelled", 5000);
-    const took = Date.now() - t0;
-    assert.ok(took < 1000, `cancel took ${took} ms`);
+    await waitStatus(page, "Prediction cancelled", 10000);
+    const { clicked, done } = await page.evaluate(() => window.__cancel);
+    assert.ok(done - clicked < 1000, `cancel took ${(done - clicked).toFixed(0)} ms`);
     // the pool still works: a prediction after the cancel equals native
     await paste(page, seqA);
     await page.click("#tab-results");
@@ -831,6 +855,7 @@ test("issue 14: numbers with meaning — units, a percentile against the manifes
   while (k + 1 < table.length && table[k + 1] <= v) k++;
   const fraction = v < table[0] ? 0 : v >= table.at(-1) ? 1 : (k + (v - table[k]) / (table[k + 1] - table[k])) / (table.length - 1);
   const pct = Math.round(100 * fraction);
+  assert.ok(Number.isFinite(pct), `percentile of ${v} in ${table}`);
   const text = await page.textContent("#prediction .percentile");
   assert.equal(text, pct >= 100 ? "above all of the model's test elements (12)" : pct <= 0 ? "below all of the model's test elements (12)" : `above ${pct} % of the model's test elements (12)`);
   close(Number(await page.getAttribute("#prediction .percentile", "data-fraction")), fraction, "percentile");
