@@ -20,8 +20,10 @@ serve: setup-web web
 test: test-rust test-node test-web
     @echo "All test suites passed."
 
-# Rust unit and integration tests of every crate, and the core crate's wasm32 build.
+# Formatting (rustfmt.toml) and clippy, then Rust unit and integration tests of every crate, and the core crate's wasm32 build.
 test-rust: setup-test
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
     cargo test --workspace --all-targets
     cargo build -p regula-core --target wasm32-unknown-unknown
 

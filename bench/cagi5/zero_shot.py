@@ -3,11 +3,13 @@
 
 The CAGI5 elements are longer than the 200 bp the lentiMPRA models were trained on, so each
 element is cut into 200 bp tiles (every STRIDE bases, plus one ending at the element's end).
-`regula-train ism` predicts every substitution of every tile (each tile padded with the
-model's own lentiMPRA adapters, both strands averaged); a variant's predicted effect is the
-mean of its effects over all tiles that contain it ("tile mean"), and for comparison the
-effect in the one tile whose centre is nearest to it ("centred tile"). Pearson and Spearman r
-against the measured effect, per element.
+A variant's predicted effect ("tile mean") is what the product computes for any long sequence:
+`regula-train ism --length-policy flanked-tiles --stride STRIDE --rc-average` on the whole
+element, i.e. the mean over the tiles that contain it of alt − ref, each tile read between the
+model's lentiMPRA adapters, both strands averaged (the definition in `infer/src/variants.rs`).
+For comparison, the effect in the one tile whose centre is nearest to it ("centred tile") comes
+from `regula-train ism` on each tile alone; the tile mean of those per-tile effects must equal
+the product's number (checked). Pearson and Spearman r against the measured effect, per element.
 
     bench/cagi5/zero_shot.py --model models/hepg2-mpra --cagi5 ../shared/data/cagi5 \
         --out bench/results/cagi5-hepg2-mpra.json [--elements F9,LDLR,SORT1] [--stride 10] \
@@ -106,12 +108,27 @@ def main():
                 for r in csv.DictReader(f, delimiter="\t"):
                     s = int(r["id"])
                     effects.setdefault((s + int(r["position"]) - 1, r["alt"]), []).append((s, float(r["effect"])))
+            # The product's own windowed effect on the whole element.
+            whole = os.path.join(tmp, "element.fa")
+            with open(whole, "w") as f:
+                f.write(f">{element}\n{seq}\n")
+            product_out = os.path.join(tmp, "product.tsv")
+            subprocess.run([args.regula_train, "ism", "--model", args.model, "--input", whole, "--rc-average",
+                            "--length-policy", "flanked-tiles", "--stride", str(args.stride), "--out", product_out], check=True)
+            product = {}
+            with open(product_out) as f:
+                for r in csv.DictReader(f, delimiter="\t"):
+                    product[(int(r["position"]) - 1, r["alt"])] = float(r["effect"])
         measured, tile_mean, centred = [], [], []
         for v in rows:
             i = int(v["pos_1based"]) - 1 - start
             e = effects[(i, v["alt"])]
             measured.append(float(v["value"]))
-            tile_mean.append(statistics.fmean(x for _, x in e))
+            mean_of_tiles = statistics.fmean(x for _, x in e)
+            if abs(mean_of_tiles - product[(i, v["alt"])]) > 2e-5:
+                sys.exit(f"{element} {i + 1} {v['alt']}: regula-train's windowed effect {product[(i, v['alt'])]} "
+                         f"differs from the mean over its tiles {mean_of_tiles}")
+            tile_mean.append(product[(i, v["alt"])])
             centred.append(min(e, key=lambda t: abs(t[0] + TILE / 2 - i))[1])
         results.append({
             "element": element,
@@ -130,7 +147,7 @@ def main():
         "model": manifest["name"],
         "data": "CAGI5 regulation saturation, train_release.tsv (Kircher et al. 2019)",
         "tiling": f"{TILE} bp tiles every {args.stride} bp (plus one ending at the element's end), each padded with the model's adapters; both strands averaged",
-        "aggregation": "tile_mean: mean effect over all tiles containing the variant; centred_tile: the tile whose centre is nearest",
+        "aggregation": "tile_mean: mean effect over all tiles containing the variant (regula-train ism --length-policy flanked-tiles, the product's definition); centred_tile: the tile whose centre is nearest",
         "date": time.strftime("%Y-%m-%d"),
         "machine": platform.machine(),
         "elements": results,

@@ -16,6 +16,10 @@ use regula_infer::variants::score_variants_in;
 use regula_train::ort_backend::OnnxRuntime;
 use regula_wasm::tract::Tract;
 
+#[path = "../../infer/tests/suite/common.rs"]
+mod common;
+use common::random_dna;
+
 const TOL: f64 = 1e-5;
 
 fn root() -> PathBuf {
@@ -47,18 +51,6 @@ fn models() -> Vec<ModelFiles> {
         out.push((parsed.name.clone(), onnx, manifest, attribution));
     }
     out
-}
-
-fn random_dna(len: usize, seed: u64) -> Vec<u8> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            s ^= s >> 12;
-            s ^= s << 25;
-            s ^= s >> 27;
-            b"ACGT"[(s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 62) as usize]
-        })
-        .collect()
 }
 
 fn assert_close(what: &str, a: &[f64], b: &[f64]) {

@@ -8,7 +8,7 @@
 //! `OUT_DIR` defaults to `infer/tests/fixtures`. Writes `dual.onnx`, `dual.attribution.onnx`,
 //! `dual.manifest.json` and `dual.expected.json`: a few promoter + distal pairs with their
 //! predictions computed by the trainer's own evaluation path on the exported inference graph
-//! (`fit::evaluate::predict_rows`: `encode_rows` joins the segments, promoter first; with strand
+//! (`fit::scoring::predict_rows`: `encode_rows` joins the segments, promoter first; with strand
 //! averaging each segment is reverse-complemented in place), and single-base mutants of the first
 //! pair in both segments.
 //!
@@ -31,7 +31,7 @@ use regula_core::manifest::{
 };
 use regula_train::data::dataset::{Dataset, Example};
 use regula_train::fit::batches::encode_rows;
-use regula_train::fit::evaluate::predict_rows;
+use regula_train::fit::scoring::predict_rows;
 use regula_train::loss::Loss;
 use regula_train::model::{ConvBlock, DualBranch, Model};
 use regula_train::model_folder::ModelFolder;
@@ -204,7 +204,7 @@ fn main() {
     };
     let segment_names = ["promoter", "distal"];
     let expected = json!({
-        "provenance": "trainer/examples/make_dual_fixture.rs: regula_train::fit::evaluate::predict_rows (ONNX Runtime) on dual.onnx",
+        "provenance": "trainer/examples/make_dual_fixture.rs: regula_train::fit::scoring::predict_rows (ONNX Runtime) on dual.onnx",
         "segments": [{"name": "promoter", "length": PROMOTER}, {"name": "distal", "length": DISTAL}],
         "targets": manifest.targets.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
         "pairs": (0..4).map(|i| {

@@ -79,7 +79,7 @@ enum Command {
         /// FASTA or plain sequence file.
         #[arg(long)]
         input: PathBuf,
-        /// exact, pad, crop, pad-or-crop or tile [default: the model's own].
+        /// exact, pad, crop, pad-or-crop, tile or flanked-tiles [default: the model's own].
         #[arg(long)]
         length_policy: Option<String>,
         /// Step between tiles with --length-policy tile [default: half the input length].
@@ -135,8 +135,8 @@ enum Command {
         /// Id column when the input is a table.
         #[arg(long)]
         id_column: Option<String>,
-        /// How to fit other lengths: exact, pad, crop, pad-or-crop or tile [default: the
-        /// model's own, from its manifest].
+        /// How to fit other lengths: exact, pad, crop, pad-or-crop, tile or flanked-tiles
+        /// [default: the model's own, from its manifest].
         #[arg(long)]
         length_policy: Option<String>,
         /// Step between tiles with --length-policy tile [default: half the input length].

@@ -83,9 +83,9 @@ impl ModelFolder {
         self.manifest().inputs.iter().map(|i| i.default_length_policy.clone()).collect()
     }
 
-    /// A named policy (`exact`, `pad`, `crop`, `pad-or-crop`, `tile`) for each segment: padding
-    /// uses the segment's flanks when it has them, else `N`; tiles step by `stride` (default half
-    /// the input length).
+    /// A named policy (`exact`, `pad`, `crop`, `pad-or-crop`, `tile`, `flanked-tiles`) for each
+    /// segment: padding uses the segment's flanks when it has them, else `N`; tiles step by
+    /// `stride` (default half the input length; for flanked tiles, a quarter of the tile).
     pub fn policies(&self, name: &str, stride: Option<usize>) -> Result<Vec<LengthPolicy>> {
         self.manifest()
             .inputs
@@ -101,9 +101,21 @@ impl ModelFolder {
                     "crop" => LengthPolicy::Crop,
                     "pad-or-crop" => LengthPolicy::PadOrCrop { padding },
                     "tile" => LengthPolicy::Tile { stride: stride.unwrap_or((input.length / 2).max(1)), padding },
+                    "flanked-tiles" => {
+                        let Some(f) = &input.flanks else {
+                            return Err(Error::Invalid(format!(
+                                "--length-policy flanked-tiles reads tiles between the model's flanks, and {} has none (its manifest lists no flanks for input '{}'); use tile",
+                                self.manifest().name,
+                                input.name
+                            )));
+                        };
+                        let tile = input.length.saturating_sub(f.left.len() + f.right.len()).max(1);
+                        let stride = stride.unwrap_or((tile / 4).max(1));
+                        LengthPolicy::FlankedTiles { stride, left: f.left.clone(), right: f.right.clone() }
+                    }
                     other => {
                         return Err(Error::Invalid(format!(
-                            "unknown length policy `{other}`: expected exact, pad, crop, pad-or-crop or tile"
+                            "unknown length policy `{other}`: expected exact, pad, crop, pad-or-crop, tile or flanked-tiles"
                         )));
                     }
                 })

@@ -9,9 +9,10 @@ use regula_core::manifest::{OutputKind, SplitMetrics};
 
 use crate::eval::metrics::TaskKind;
 use crate::eval::report::{Predictions, Report};
-use crate::fit::evaluate::{in_measured_units, predict_rows, score, split_metrics};
+use crate::fit::FitError;
 use crate::fit::plan::Plan;
-use crate::fit::run::{CONFIG_FILE, FitError, load_and_split};
+use crate::fit::run::{CONFIG_FILE, load_and_split};
+use crate::fit::scoring::{in_measured_units, predict_rows, score, split_metrics};
 use crate::model_folder::ModelFolder;
 use crate::options::FitOptions;
 use crate::runtime::RuntimeConfig;

@@ -41,8 +41,7 @@ impl Backend for OnnxRuntime {
         // Cut graphs run many small batches (mutagenesis windows, head rows): splitting each over
         // intra-op threads costs more than it saves (1 kb reference CNN, 2 cores: 3,000 windows in
         // 20 ms on one thread, 60 ms on two), and spinning threads take the core from the caller.
-        let config =
-            if many_shapes { RuntimeConfig { spin: false, threads: 1, ..self.config } } else { self.config };
+        let config = if many_shapes { RuntimeConfig { spin: false, threads: 1, ..self.config } } else { self.config };
         let session =
             runtime::session(&proto, &config).map_err(|e| InferError::Runtime(format!("ONNX Runtime: {e}")))?;
         Ok(Box::new(OrtGraph { session: RefCell::new(session), input }))

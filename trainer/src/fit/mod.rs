@@ -3,12 +3,14 @@
 
 pub mod batches;
 pub mod checkpoint;
-pub mod evaluate;
+pub mod error;
 pub mod model;
 pub mod plan;
 pub mod run;
 pub mod schedule;
+pub mod scoring;
 pub mod split_table;
 pub mod validate;
 
-pub use run::{FitError, FitOutcome, fit, fit_until};
+pub use error::FitError;
+pub use run::{FitOutcome, fit, fit_until};

@@ -1,7 +1,7 @@
 //! From a [`ModelPlan`] to the model the engine trains.
 
+use super::error::FitError;
 use super::plan::ModelPlan;
-use super::run::FitError;
 use crate::model::{Cnn, CnnAttention, ConvBlock, DilatedResNet, DualBranch, LegNet, Model};
 use crate::ops::activation::Activation;
 use crate::options::{ActivationName, Preset};

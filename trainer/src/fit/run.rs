@@ -14,14 +14,15 @@ use regula_core::manifest::{
 
 use super::batches::{Augment, BatchPlan, epoch_order};
 use super::checkpoint::{Checkpoint, LoopState};
-use super::evaluate::{in_measured_units, mean_loss, predict_rows, score, split_metrics};
+use super::error::FitError;
 use super::model::build_model;
 use super::plan::{Plan, SplitPlan};
 use super::schedule::LrSchedule;
+use super::scoring::{in_measured_units, mean_loss, predict_rows, score, split_metrics};
 use super::validate::Validator;
 use crate::data::dataset::{DataError, Dataset, Source, load};
-use crate::data::split::{RowInfo, Split, SplitError, k_fold, split};
-use crate::data::targets::{TargetError, normalised};
+use crate::data::split::{RowInfo, Split, k_fold, split};
+use crate::data::targets::normalised;
 use crate::eval::metrics::TaskKind;
 use crate::eval::report::{EpochRecord, Report};
 use crate::export::{self, Predictor};
@@ -38,24 +39,6 @@ pub const ATTRIBUTION_FILE: &str = "model.attribution.onnx";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const CONFIG_FILE: &str = "config.toml";
 pub const CARD_FILE: &str = "MODEL_CARD.md";
-
-#[derive(Debug, thiserror::Error)]
-pub enum FitError {
-    #[error("{0}")]
-    Usage(String),
-    #[error(transparent)]
-    Data(#[from] DataError),
-    #[error(transparent)]
-    Split(#[from] SplitError),
-    #[error(transparent)]
-    Targets(#[from] TargetError),
-    #[error(transparent)]
-    Engine(#[from] crate::Error),
-    #[error("writing {path}: {message}")]
-    Write { path: String, message: String },
-    #[error("cannot resume: {0}")]
-    Resume(String),
-}
 
 /// What a finished run produced.
 #[derive(Debug)]

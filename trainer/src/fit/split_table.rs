@@ -1,8 +1,9 @@
 //! The rows of a training run and the set each lands in, as a table: what another trainer (the
 //! PyTorch reference in `bench/reference/`) reads to train on exactly the same split.
 
+use super::error::FitError;
 use super::plan::Plan;
-use super::run::{FitError, load_and_split};
+use super::run::load_and_split;
 use crate::data::dataset::Dataset;
 use crate::data::split::Split;
 
