@@ -332,7 +332,8 @@ impl Manifest {
         }
         for target in &self.targets {
             if let Some(q) = &target.prediction_quantiles
-                && (q.values.len() < 2 || q.values.windows(2).any(|w| w[0].partial_cmp(&w[1]).is_none_or(|o| o.is_gt())))
+                && (q.values.len() < 2
+                    || q.values.windows(2).any(|w| w[0].partial_cmp(&w[1]).is_none_or(|o| o.is_gt())))
             {
                 return bad(format!(
                     "target '{}' has prediction quantiles {:?}: expected at least two, non-decreasing",
