@@ -60,16 +60,17 @@ export function renderReport() {
     fitText ? el("p", { class: "muted" }, `The ${rec.length} bp sequence was ${fitText}.`) : null)
     : el("p", { class: "muted" }, rec.predictionError ? `Not predicted: ${rec.predictionError}` : "Not predicted yet.")));
 
-  // scan
+  // scan; its strongest substitutions, the variants and the motifs side by side below it
+  const grid = [];
   const scan = scanOfActive();
   if (scan) {
-    const img = el("img", { class: "report-heatmap", alt: `Saturation mutagenesis heatmap of ${rec.name}`, src: pngCanvas().toDataURL("image/png") });
-    const top = topSubstitutions(10);
+    const img = el("img", { class: "report-heatmap", alt: `Saturation mutagenesis heatmap of ${rec.name}`, src: pngCanvas({ strip: false }).toDataURL("image/png") });
+    const top = topSubstitutions(8);
     parts.push(section("Saturation mutagenesis", img,
       el("p", { class: "report-legend" }, el("span", { class: "swatch neg" }), " lowers the prediction ", el("span", { class: "swatch pos" }), " raises it ", el("span", { class: "swatch ref" }), " reference base ",
         ...(scan.unseen ? [el("span", { class: "swatch unseen" }), ` not read by the model (${scan.unseen} bases outside its view: no effect exists)`] : []),
-        ` · colour range ±${fmt(scan.max, 3)} ${unitOf(scan.t)} (${targets()[scan.t]})`),
-      el("h3", {}, "Strongest substitutions"),
+        ` · colour range ±${fmt(scan.max, 3)} ${unitOf(scan.t)} (${targets()[scan.t]})`)));
+    grid.push(section("Strongest substitutions",
       table(["effect", "position", "genomic", "change"], top.map((s) => [`${s.v >= 0 ? "+" : ""}${fmt(s.v, 4)}`, s.pos, genomicPosition(s.pos) || "—", `${s.ref}>${s.alt}`]))));
   } else {
     parts.push(section("Saturation mutagenesis", el("p", { class: "muted" }, "No scan of this record yet (Prediction & scan tab, “Run full scan”).")));
@@ -78,18 +79,19 @@ export function renderReport() {
   // variants
   const vs = lastVariants();
   if (vs?.length) {
-    const ranked = vs.slice().sort((a, b) => (b.error ? -1 : Math.abs(b.difference[0])) - (a.error ? -1 : Math.abs(a.difference[0]))).slice(0, 10);
-    parts.push(section("Variants", table(["effect", "status", "position", "genomic", "REF>ALT"],
+    const ranked = vs.slice().sort((a, b) => (b.error ? -1 : Math.abs(b.difference[0])) - (a.error ? -1 : Math.abs(a.difference[0]))).slice(0, 8);
+    grid.push(section("Variants", table(["effect", "status", "position", "genomic", "REF>ALT"],
       ranked.map((s) => [s.error ? "—" : `${s.difference[0] >= 0 ? "+" : ""}${fmt(s.difference[0], 4)}`, statusOf(s), s.position ?? "", s.position ? genomicPosition(s.position) || "—" : "", `${s.reference ?? ""}>${s.alternate ?? ""}`])),
     el("p", { class: "muted" }, `Effects: alt − ref in ${unitOf(0)}, the mean over the model windows that contain the variant.`)));
   }
 
   // motifs
   const motifs = lastMotifs();
-  parts.push(section("Motifs (JASPAR 2024)", motifs?.length
-    ? table(["motif", "position", "strand", "p-value"], motifs.slice(0, 12).map((h) => [`${h.motif_name ?? ""} (${h.motif_id})`, `${h.segment ? `${h.segment} ` : ""}${h.start + 1}–${h.end}`, h.strand, h.p_value.toExponential(2)]))
+  grid.push(section("Motifs (JASPAR 2024)", motifs?.length
+    ? table(["motif", "position", "strand", "p-value"], motifs.slice(0, 8).map((h) => [`${h.motif_name ?? ""} (${h.motif_id})`, `${h.segment ? `${h.segment} ` : ""}${h.start + 1}–${h.end}`, h.strand, h.p_value.toExponential(2)]))
     : el("p", { class: "muted" }, "No motif scan of this record yet (Motifs tab).")));
 
+  parts.push(el("div", { class: "report-grid" }, ...grid));
   parts.push(el("footer", { class: "report-foot" }, kv(provenance(rec))));
   body.replaceChildren(...parts);
 }

@@ -458,13 +458,14 @@ export function setupScan() {
 }
 
 // The heatmap, logo and ruler as one PNG, with a strip of provenance text under them.
-export function pngCanvas() {
+// (`strip: false`: without it, for the report, which lists the provenance itself.)
+export function pngCanvas({ strip: withStrip = true } = {}) {
   const rec = activeRecord();
   const hc2 = $("heatmap"), lc = $("logo"), rc = $("ruler");
-  const lines = wrapText(provenanceText(rec), Math.max(60, Math.floor(Math.max(hc2.width, 640) / 6.6)));
-  const strip = 8 + 14 * lines.length;
+  const lines = withStrip ? wrapText(provenanceText(rec), Math.max(60, Math.floor(Math.max(hc2.width, 640) / 6.6))) : [];
+  const strip = withStrip ? 8 + 14 * lines.length : 0;
   const c = document.createElement("canvas");
-  c.width = Math.max(hc2.width, 640); c.height = lc.height + hc2.height + rc.height + strip;
+  c.width = withStrip ? Math.max(hc2.width, 640) : hc2.width; c.height = lc.height + hc2.height + rc.height + strip;
   const ctx = c.getContext("2d");
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, c.width, c.height);
   ctx.drawImage(lc, 0, 0); ctx.drawImage(hc2, 0, lc.height); ctx.drawImage(rc, 0, lc.height + hc2.height);

@@ -713,6 +713,9 @@ test("issue 14: printable one-page report (sequence, model and metrics, predicti
   await page.screenshot({ path: path.join(screenshots, "report-print.png"), fullPage: true });
   const pdf = await page.pdf({ format: "A4" });
   assert.equal(pdf.subarray(0, 4).toString(), "%PDF");
+  fs.writeFileSync(path.join(artifacts, "report.pdf"), pdf);
+  const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  assert.equal(pages, 1, `the report prints on one A4 page (${pages})`);
   await page.emulateMedia({ media: "screen" });
   await page.click("#report-close");
   assert.equal(await page.isVisible("header.top"), true);
