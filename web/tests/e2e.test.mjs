@@ -891,6 +891,7 @@ test("issue 14: on a 390 px phone the variant table shows effect and status firs
   for (const [key, l, r] of cells) assert.ok(l >= 0 && r <= 390, `${key} visible on the phone (${l}–${r} px)`);
   const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+  await mobile.locator("#variant-table").scrollIntoViewIfNeeded();
   await mobile.screenshot({ path: path.join(artifacts, "mobile-variants-issue14.png") });
   await mobile.close();
 });
