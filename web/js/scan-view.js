@@ -136,7 +136,7 @@ export async function runScan() {
     const fitText = result.segments ? segText : f.action === "unchanged" ? "" : f.action === "tiled" ? ` Read in ${f.windows} windows (stride ${f.stride}); each effect is the mean over the windows that contain the base.` : ` The sequence was ${f.action} to the model's ${current().info.length} bp (${f.left} left, ${f.right} right).`;
     const unseen = scan.frame.seen ? scan.frame.seen.reduce((a, v) => a + (v ? 0 : 1), 0) : 0;
     const unseenText = unseen ? ` ${unseen} bases of the sequence are outside the model's view (hatched): the model does not read them, so they have no effect to show.` : "";
-    $("scan-info").textContent = `${result.method} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s. Reference prediction ${result.reference.map((v, i) => `${fmt(v)} ${unitOf(i)}`).join(", ")}.${fitText}${unseenText}`;
+    $("scan-info").textContent = `${result.method} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s. Reference prediction ${result.reference.map((v, i) => `${fmt(v)} ${unitOf(i)}`).join(", ").replace(/\.?$/, ".")}${fitText}${unseenText}`;
     setStatus("Scan finished.", "ok");
     drawTracks();
   } catch (e) {
