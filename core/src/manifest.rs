@@ -99,6 +99,75 @@ pub struct Target {
     /// How measured values were transformed for training, undone at prediction.
     #[serde(default)]
     pub normalisation: Normalisation,
+    /// The distribution of the model's own predictions (measured units, or probabilities for a
+    /// classifier) on the rows of one split, as a small quantile table, so a predictor can say
+    /// where a new prediction lies among them ("above 83 % of the model's test elements").
+    /// Absent in manifests written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction_quantiles: Option<PredictionQuantiles>,
+}
+
+/// Quantiles of a model's predictions on the rows of one split: `values[i]` is the quantile at
+/// probability `i / (values.len() - 1)` (so the first is the minimum, the last the maximum),
+/// computed by [`quantile_table`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictionQuantiles {
+    /// The split the predictions are of, e.g. `test`.
+    pub split: String,
+    /// Rows predicted.
+    pub rows: usize,
+    /// Non-decreasing, at least two.
+    pub values: Vec<f64>,
+}
+
+impl PredictionQuantiles {
+    /// The table of `values` (predictions on the rows of `split`) with `n` quantiles; `None` when
+    /// no value is finite.
+    pub fn of(split: &str, values: &[f64], n: usize) -> Option<Self> {
+        let table = quantile_table(values, n)?;
+        Some(Self { split: split.into(), rows: values.iter().filter(|v| v.is_finite()).count(), values: table })
+    }
+
+    /// The fraction (0 to 1) of the table's rows below `x`, linear between quantiles; 0 below the
+    /// minimum, 1 above the maximum. The page computes the same in `web/js/model.js`.
+    pub fn fraction_below(&self, x: f64) -> f64 {
+        let q = &self.values;
+        let n = q.len();
+        if n < 2 || x < q[0] {
+            return 0.0;
+        }
+        if x >= q[n - 1] {
+            return 1.0;
+        }
+        let i = q.partition_point(|&v| v <= x) - 1; // q[i] <= x < q[i + 1]
+        let span = q[i + 1] - q[i];
+        let within = if span > 0.0 { (x - q[i]) / span } else { 0.0 };
+        (i as f64 + within) / (n - 1) as f64
+    }
+}
+
+/// `n` (at least 2) quantiles of `values` at probabilities `0, 1/(n-1), …, 1`, by linear
+/// interpolation between order statistics (R's type 7, numpy's default); non-finite values are
+/// left out. `None` when no value is finite.
+pub fn quantile_table(values: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = n.max(2);
+    let last = (v.len() - 1) as f64;
+    Some(
+        (0..n)
+            .map(|i| {
+                let h = last * i as f64 / (n - 1) as f64;
+                let (lo, frac) = (h.floor() as usize, h - h.floor());
+                let hi = (lo + 1).min(v.len() - 1);
+                v[lo] + frac * (v[hi] - v[lo])
+            })
+            .collect(),
+    )
 }
 
 /// Training transform `z = (f(x) - mean) / std` with `f` the optional log. Predictions are
@@ -262,6 +331,15 @@ impl Manifest {
             }
         }
         for target in &self.targets {
+            if let Some(q) = &target.prediction_quantiles
+                && (q.values.len() < 2
+                    || q.values.windows(2).any(|w| w[0].partial_cmp(&w[1]).is_none_or(|o| o.is_gt())))
+            {
+                return bad(format!(
+                    "target '{}' has prediction quantiles {:?}: expected at least two, non-decreasing",
+                    target.name, q.values
+                ));
+            }
             if let Some(s) = &target.normalisation.standardise
                 && !(s.std.is_finite() && s.std > 0.0 && s.mean.is_finite())
             {
@@ -296,6 +374,7 @@ mod tests {
                 name: "HepG2".into(),
                 unit: "log2(RNA/DNA)".into(),
                 normalisation: Normalisation { log: None, standardise: Some(Standardise { mean: 0.3, std: 1.2 }) },
+                prediction_quantiles: None,
             }],
             graphs: BTreeMap::from([(
                 "attribution".into(),
@@ -317,6 +396,41 @@ mod tests {
     fn round_trips_through_json() {
         let m = example();
         assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
+    }
+
+    #[test]
+    fn prediction_quantiles_round_trip_and_older_manifests_still_load() {
+        let mut m = example();
+        m.targets[0].prediction_quantiles = PredictionQuantiles::of("test", &[0.5, -1.0, 2.0, 1.0, f64::NAN], 5);
+        let json = m.to_json();
+        assert!(json.contains("\"prediction_quantiles\""), "{json}");
+        assert_eq!(Manifest::from_json(&json).unwrap(), m);
+        // a manifest without the field (as every manifest before it) loads, with none
+        let old = example().to_json();
+        assert!(!old.contains("prediction_quantiles"));
+        assert_eq!(Manifest::from_json(&old).unwrap().targets[0].prediction_quantiles, None);
+        // the shipped example manifest too
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/manifest_example.json"))
+            .unwrap();
+        Manifest::from_json(&text).unwrap();
+        // a table that is not one is refused
+        let bad = json.replace("-1.0,", "3.0,");
+        assert!(Manifest::from_json(&bad).unwrap_err().to_string().contains("non-decreasing"), "{bad}");
+    }
+
+    #[test]
+    fn quantile_table_interpolates_order_statistics() {
+        // numpy.quantile([3, 1, 2, 10], [0, .25, .5, .75, 1]) = [1, 1.75, 2.5, 4.75, 10]
+        assert_eq!(quantile_table(&[3.0, 1.0, 2.0, 10.0], 5).unwrap(), vec![1.0, 1.75, 2.5, 4.75, 10.0]);
+        assert_eq!(quantile_table(&[7.0], 3).unwrap(), vec![7.0; 3]);
+        assert_eq!(quantile_table(&[f64::NAN], 3), None);
+        assert_eq!(quantile_table(&[2.0, 1.0], 1).unwrap(), vec![1.0, 2.0], "at least the minimum and maximum");
+        let values: Vec<f64> = (0..=100).map(f64::from).collect();
+        let q = PredictionQuantiles::of("test", &values, 21).unwrap();
+        assert_eq!((q.rows, q.values[1], q.values[20]), (101, 5.0, 100.0));
+        approx::assert_relative_eq!(q.fraction_below(83.0), 0.83, epsilon = 1e-12);
+        approx::assert_relative_eq!(q.fraction_below(2.5), 0.025, epsilon = 1e-12);
+        assert_eq!((q.fraction_below(-1.0), q.fraction_below(100.0), q.fraction_below(1e9)), (0.0, 1.0, 1.0));
     }
 
     #[test]

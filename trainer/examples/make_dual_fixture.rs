@@ -139,8 +139,9 @@ fn main() {
                 name: "activity".into(),
                 unit: "log2(RNA/DNA)".into(),
                 normalisation: Normalisation { log: None, standardise: Some(Standardise { mean: 0.2, std: 0.8 }) },
+                prediction_quantiles: None,
             },
-            Target { name: "partner".into(), unit: "a.u.".into(), normalisation: Default::default() },
+            Target { name: "partner".into(), unit: "a.u.".into(), normalisation: Default::default(), prediction_quantiles: None },
         ],
         graphs: BTreeMap::from([(
             "attribution".into(),

@@ -157,7 +157,12 @@ fn main() {
             }],
             output: OutputSpec { name: regula_train::export::OUTPUT.into(), kind: OutputKind::Regression },
             targets: (0..t)
-                .map(|k| Target { name: format!("task{k}"), unit: "a.u.".into(), normalisation: Default::default() })
+                .map(|k| Target {
+                    name: format!("task{k}"),
+                    unit: "a.u.".into(),
+                    normalisation: Default::default(),
+                    prediction_quantiles: None,
+                })
                 .collect(),
             graphs: BTreeMap::from([(
                 "attribution".into(),

@@ -198,7 +198,9 @@ export type LengthPolicy =
   | { policy: "pad"; padding: Padding }
   | { policy: "crop" }
   | { policy: "pad_or_crop"; padding: Padding }
-  | { policy: "tile"; stride: number; padding: Padding };
+  | { policy: "tile"; stride: number; padding: Padding }
+  /** Tiles of `length − left − right` bases, `stride` apart, each read between the flanks (MPRA adapters). */
+  | { policy: "flanked_tiles"; stride: number; left: string; right: string };
 export type Fitting =
   | { action: "unchanged" }
   | { action: "padded"; left: number; right: number }
@@ -239,9 +241,14 @@ export interface MutagenesisResult {
 export interface VariantOptions { reverseComplement?: boolean; chrom?: string; offset?: number; policy?: Policies; segment?: string | number }
 export interface VariantScore {
   line: number; id?: string; position?: number; reference?: string; alternate?: string;
+  /** The problem with this variant; for a base no model window reads: "… position N is outside the model's view: …" (never an effect of 0). */
   kind?: "snv" | "mnv" | "insertion" | "deletion" | "complex"; error?: string;
+  /** Means over the model windows that contain the variant (empty on error); `difference` = alt − ref. */
   ref_prediction: number[]; alt_prediction: number[]; difference: number[]; log2_fold_change: (number | undefined)[];
+  /** Model windows the effect is averaged over (0 on error). */
+  windows: number;
 }
+/** `aggregation`: "mean over the model windows that contain the variant of alt − ref". */
 export interface VariantReport { scores: VariantScore[]; reverse_complement_averaged: boolean; aggregation: string; segment?: string }
 export interface AttributionOptions { policy?: Policies; steps?: number; baseline?: "n" | "zeros" }
 export interface Attribution {

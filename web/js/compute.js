@@ -8,7 +8,22 @@
 // Page -> worker: {id, type, ...}; worker -> page: {id, type: "progress" | "result" | "error" | "cancelled"}.
 // worker.js runs it in a Web Worker; when workers are unavailable the pool runs it on the page.
 import * as wasm from "../pkg/regula_wasm.js";
-import { listJob, runJob } from "../pkg/jobs.js";
+import { listJob, runJob, tick } from "../pkg/jobs.js";
+
+// Adds `recordsBefore` and `linesBefore` to the record and line a located error of a piece of a
+// larger text names, and `charsBefore` to its offsets, so that it locates the letter in the whole.
+function shiftLocation(e, recordsBefore, linesBefore, charsBefore) {
+  const loc = e.location;
+  if (!loc) return e;
+  const shifted = { ...loc };
+  if (loc.record !== undefined) shifted.record = loc.record + recordsBefore;
+  if (loc.line !== undefined) shifted.line = loc.line + linesBefore;
+  if (loc.offset !== undefined) { shifted.offset = loc.offset + charsBefore; shifted.end = loc.end + charsBefore; }
+  shifted.message = loc.message
+    .replace(/^record (\d+)/, (_, n) => `record ${Number(n) + recordsBefore}`)
+    .replace(/\(line (\d+)\)|^line (\d+)/, (m, a, b) => (a ? `(line ${Number(a) + linesBefore})` : `line ${Number(b) + linesBefore}`));
+  return Object.assign(new Error(shifted.message), { location: shifted });
+}
 
 export function createHandler(post) {
   let ready = false;
@@ -59,9 +74,40 @@ export function createHandler(post) {
           result = { ok: true };
           break;
         }
-        case "predict":
-          result = await run(listJob(msg.sequences, (items) => predictor.predict(items, msg.options ?? {})), 16);
+        case "predict": {
+          // every item on its own: one that cannot be predicted gets its error, the others their values
+          const one = (item) => { try { return predictor.predict([item], msg.options ?? {})[0]; } catch (e) { return { error: e?.message ?? String(e) }; } };
+          const work = (items) => { try { return predictor.predict(items, msg.options ?? {}); } catch { return items.map(one); } };
+          result = await run(listJob(msg.sequences, work), msg.chunk ?? 16);
           break;
+        }
+        case "check": {
+          // a large text, checked in pieces of whole records (about 1 MB each) with progress
+          const text = msg.text;
+          const fasta = text.trimStart().startsWith(">");
+          const records = [];
+          let a = 0, lines = 0;
+          while (a < text.length) {
+            if (cancelled.has(id)) throw Object.assign(new Error("cancelled"), { cancelled: true });
+            let b = text.length;
+            if (fasta && text.length - a > 1e6) {
+              const cut = text.indexOf("\n>", a + 1e6);
+              if (cut >= 0) b = cut + 1;
+            }
+            const piece = text.slice(a, b);
+            try {
+              records.push(...wasm.checkSequences(piece));
+            } catch (e) {
+              throw shiftLocation(e, records.length, lines, a);
+            }
+            for (let i = a; i < b; i++) if (text.charCodeAt(i) === 10) lines++;
+            a = b;
+            post({ id, type: "progress", done: a, total: text.length });
+            await tick();
+          }
+          result = records;
+          break;
+        }
         case "ism": {
           result = await run(predictor.startMutagenesis(msg.sequence, msg.options ?? {}), msg.chunk ?? 25);
           transfer = [result.effects.buffer, result.importance.buffer];
@@ -94,7 +140,7 @@ export function createHandler(post) {
       }
       post({ id, type: "result", result }, transfer);
     } catch (e) {
-      post(e?.cancelled ? { id, type: "cancelled" } : { id, type: "error", message: e?.message ?? String(e) });
+      post(e?.cancelled ? { id, type: "cancelled" } : { id, type: "error", message: e?.message ?? String(e), location: e?.location });
     } finally {
       cancelled.delete(id);
     }

@@ -20,8 +20,16 @@ export function setStatus(text, kind = "") {
   s.textContent = text;
   s.className = `status ${kind}`;
 }
+// A new successful action replaces a problem the status line still shows (it always describes
+// the current state), but does not overwrite news of another action.
+export function settleStatus(text) {
+  const s = $("status");
+  if (s.classList.contains("bad") || s.classList.contains("warn")) setStatus(text, "ok");
+}
 export const xml = (t) => String(t).replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]);
-export function download(name, blob) {
+// Saves `blob` (or what the promise `later` resolves to) as a file called `name`.
+export async function download(name, blob, later) {
+  if (later) blob = await later;
   const url = URL.createObjectURL(blob);
   const a = el("a", { href: url, download: name });
   document.body.append(a);

@@ -4,6 +4,7 @@
 //   "records": the sequence boxes were read again (input.js)
 //   "active":  another record was selected (input.js)
 //   "policy":  the "Other lengths" choice changed (model.js)
+//   "coordinates": the element's chromosome or start changed (input.js)
 const listeners = new Map();
 
 export function on(name, fn) {

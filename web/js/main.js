@@ -13,6 +13,7 @@ import { on } from "./events.js";
 import * as input from "./input.js";
 import * as model from "./model.js";
 import { setupMotifs } from "./motifs.js";
+import { setupReport } from "./report.js";
 import { createPool } from "./pool.js";
 import { refreshActive, setupPrediction } from "./prediction.js";
 import * as scanView from "./scan-view.js";
@@ -47,7 +48,7 @@ function setupTabs() {
 
 function updateButtons() {
   const ready = !!model.current() && input.getRecords().length > 0;
-  for (const id of ["predict-all", "scan-run", "variant-run", "motif-run"]) $(id).disabled = !ready;
+  for (const id of ["predict-all", "scan-run", "variant-run", "motif-run", "report-open", "records-tsv"]) $(id).disabled = !ready;
 }
 
 // ---------- who reacts to what ----------
@@ -69,6 +70,10 @@ function wire() {
     scanView.clearTracks();
     refreshActive();
   });
+  on("coordinates", () => {
+    variants.coordinatesChanged();
+    scanView.drawTracks();
+  });
   on("policy", () => {
     input.clearPredictions();
     scanView.clearTracks();
@@ -87,6 +92,7 @@ async function main() {
   setupMotifs();
   variants.setupVariants();
   teach.setupTeach();
+  setupReport();
   wire();
   $("model-select").addEventListener("change", (e) => {
     const entry = model.entryOf(e.target.value);

@@ -8,7 +8,7 @@ import { emit } from "./events.js";
 import { pool } from "./pool.js";
 
 let index = { models: [] };
-let model = null; // {id, name, manifest, info}: info is the pool's answer ({length, targets, segments, ...})
+let model = null; // {id, name, manifest, manifestText, hash, info}: info is the pool's answer ({length, targets, segments, ...}); hash: SHA-256 of the manifest text
 // Model loads run one after the other, each after the one chosen before it (so the last one
 // chosen is the one the page and the pool end with).
 let queue = Promise.resolve();
@@ -19,12 +19,49 @@ export function setIndex(i) { index = i; }
 export const entryOf = (id) => index.models.find((m) => m.id === id);
 // The model the page starts with: the first that reads one sequence (a promoter + distal model is one click away).
 export const firstOf = (i) => i.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? i.models[0];
-export const unitOf = (i) => model?.manifest?.targets?.[i]?.unit ?? "";
+export const isClassifier = () => model?.manifest?.output?.kind === "classification";
+// The unit of target i's values, as the manifest states it. A classifier's output is a
+// probability: of the class the unit names ("probability of promoter"), else of label 1.
+export function unitOf(i) {
+  const t = model?.manifest?.targets?.[i];
+  if (!t) return "";
+  if (isClassifier()) return /^probability/i.test(t.unit ?? "") ? t.unit : `probability of ${t.name} = 1`;
+  return t.unit && t.unit !== "as in the training table" ? t.unit : "units of the training table";
+}
+// What a value of target i is, in words: "probability of promoter" for a classifier, else the
+// target's name.
+export const labelOf = (i) => (isClassifier() ? unitOf(i) : targets()[i] ?? "");
+// Where `v` lies among the model's own predictions on its test rows (the manifest's quantile
+// table of target i): the fraction below it, linear between quantiles (as
+// regula_core::manifest::PredictionQuantiles::fraction_below), or null without a table.
+export function percentileOf(i, v) {
+  const q = model?.manifest?.targets?.[i]?.prediction_quantiles;
+  if (!q?.values?.length || q.values.length < 2 || !Number.isFinite(v)) return null;
+  const t = q.values, n = t.length;
+  let f;
+  if (v < t[0]) f = 0;
+  else if (v >= t[n - 1]) f = 1;
+  else {
+    let k = 0;
+    while (k + 1 < n && t[k + 1] <= v) k++;
+    const span = t[k + 1] - t[k];
+    f = (k + (span > 0 ? (v - t[k]) / span : 0)) / (n - 1);
+  }
+  return { fraction: f, split: q.split, rows: q.rows };
+}
+export function describePercentile(i, v) {
+  const p = percentileOf(i, v);
+  if (!p) return "";
+  const pct = Math.round(100 * p.fraction);
+  const of = `the model's ${p.split} elements (${p.rows})`;
+  return pct >= 100 ? `above all of ${of}` : pct <= 0 ? `below all of ${of}` : `above ${pct} % of ${of}`;
+}
 export const targets = () => model?.info?.targets ?? [];
 // Two-segment models (promoter + distal partner) read a pair per prediction.
 export const paired = () => (model?.info?.segments?.length ?? 1) > 1;
 // What the wasm API takes for a record: its sequence, or {name, promoter, distal}.
-export const itemOf = (r) => (paired() ? { name: r.name, promoter: r.bases, distal: r.distal ?? "" } : r.bases);
+// Named, so that a problem names the record.
+export const itemOf = (r) => (paired() ? { name: r.name, promoter: r.bases, distal: r.distal ?? "" } : { name: r.name, sequence: r.bases });
 export const keyOf = (r) => (r ? `${r.bases}|${r.distal ?? ""}` : null);
 // The segment a position of a result's joined bases lies in: {name, offset, window_length, window_start}.
 export const segmentAt = (segs, p) => segs?.find((s) => p >= s.offset && p < s.offset + s.window_length) ?? null;
@@ -38,6 +75,13 @@ export function preload(files) {
 }
 
 // `loading`: the pool's answer to this model's request when the page's start already sent it.
+// SHA-256 of the manifest text (hex), computed in the page: exports carry it, so a number can
+// be traced to the exact model description it was made with.
+export async function sha256Hex(text) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 async function useModel({ id, name, manifestText, onnx, attribution, loading }) {
   $("model-error").hidden = true;
   setStatus(`Loading model ${name}…`);
@@ -50,7 +94,8 @@ async function useModel({ id, name, manifestText, onnx, attribution, loading }) 
       loading = queue = queue.catch(() => null).then(() => pool.setModel(msg));
     }
     const info = await loading;
-    model = { id, name, manifest, info };
+    const hash = globalThis.crypto?.subtle ? await sha256Hex(manifestText) : "unavailable (no crypto.subtle)";
+    model = { id, name, manifest, manifestText, hash, info };
     const select = $("model-select");
     select.querySelector('option[value="own"]')?.remove();
     if (id === "own") select.append(el("option", { value: "own" }, name));
@@ -58,10 +103,13 @@ async function useModel({ id, name, manifestText, onnx, attribution, loading }) 
     renderModelCard();
     const def = manifest.inputs?.[0]?.default_length_policy;
     const two = info.segments.length > 1;
+    const flanks = manifest.inputs?.[0]?.flanks;
     $("policy-select").replaceChildren(
       el("option", { value: "" }, `model's default: ${describePolicy(def) || "—"}`),
+      // between the training flanks (MPRA adapters), as the model saw its constructs
+      ...(!two && flanks ? [el("option", { value: "flanked_tiles" }, `flanked tiles: ${flankedTile(info.length, flanks)} bp tiles, ${flankedStride(def, info.length, flanks)} bp apart, each read between the training flanks`)] : []),
       // a two-segment model reads each segment as one window: no tiling
-      ...(two ? [] : [el("option", { value: "tile" }, `tile: mean over ${Math.floor(info.length / 2)} bp-stride windows`)]),
+      ...(two ? [] : [el("option", { value: "tile" }, `tile: ${info.length} bp windows ${Math.floor(info.length / 2)} bp apart`)]),
       el("option", { value: "crop" }, two ? "pad or crop each segment to its centre" : "pad or crop to the centre"));
     emit("model");
     performance.mark("regula:model");
@@ -120,6 +168,18 @@ export function listModels() {
   select.replaceChildren(...index.models.map((m) => el("option", { value: m.id }, `${m.name} — ${bp(m)}, ${m.targets.join(", ")}`)));
 }
 
+// How to read this model's numbers, for the card.
+function readingNote() {
+  const m = model.manifest;
+  const parts = [];
+  if (isClassifier()) parts.push(`Values are probabilities (0 to 1): ${unitOf(0)}.`);
+  else parts.push(`Values are in ${unitOf(0)}${m.targets.length > 1 ? " (each target its own unit, as listed)" : ""}; a variant's effect is the difference alt − ref in the same units${/log/i.test(m.targets?.[0]?.unit ?? "") ? " (already a log ratio, so no fold change is taken)" : ""}.`);
+  const q = m.targets?.[0]?.prediction_quantiles;
+  parts.push(q ? `Each prediction is placed among the model's own predictions on its ${q.split} rows (${q.rows}).` : "The manifest has no table of the model's test predictions, so no percentile is shown.");
+  parts.push("A sequence longer than the model is read in windows; a variant's effect is the mean over the windows that contain it, and bases no window reads are marked, never shown as 0.");
+  return parts.join(" ");
+}
+
 function renderModelCard() {
   const m = model.manifest;
   const card = $("model-card");
@@ -132,7 +192,8 @@ function renderModelCard() {
       : `${input.length ?? model.info.length} bp; other lengths: ${policy}`),
     ...(input.flanks ? [el("dt", {}, "Flanks"), el("dd", { class: "mono small" }, `${input.flanks.left ?? ""} … ${input.flanks.right ?? ""}`)] : []),
     el("dt", {}, "Output"), el("dd", {}, m.output?.kind ?? "—"),
-    el("dt", {}, "Targets"), el("dd", {}, (m.targets ?? []).map((t) => `${t.name}${t.unit ? ` (${t.unit})` : ""}`).join(", ")),
+    el("dt", {}, "Targets"), el("dd", {}, (m.targets ?? []).map((t, i) => `${t.name} (${unitOf(i)})`).join(", ")),
+    el("dt", {}, "Reading a prediction"), el("dd", { class: "small" }, readingNote()),
     el("dt", {}, "Training data"), el("dd", {}, ...(m.training?.data ?? []).map((d) => el("div", {}, `${d.name}${d.rows ? `, ${d.rows} rows` : ""}${d.source ? ` — ${d.source}` : ""}${d.licence ? ` (licence: ${d.licence})` : ""}`))),
     el("dt", {}, "Split"), el("dd", {}, String(m.training?.split ?? "—")),
     el("dt", {}, "Architecture"), el("dd", { class: "small" }, `${m.training?.architecture ?? "—"}${m.training?.parameters ? ` — ${m.training.parameters.toLocaleString("en")} parameters` : ""}`),
@@ -166,21 +227,40 @@ function renderModelCard() {
   card.replaceChildren(el("h3", {}, m.name ?? model.name), el("p", {}, m.description ?? ""), dl, el("h4", {}, "Metrics"), el("div", { class: "table-wrap" }, metricsEl), ...(report ? [report] : []));
 }
 
+const flankedTile = (L, flanks) => L - (flanks.left?.length ?? 0) - (flanks.right?.length ?? 0);
+// The stride of flanked tiles: the manifest's when it is its default, else a quarter of a tile.
+const flankedStride = (def, L, flanks) => (def?.policy === "flanked_tiles" ? def.stride : Math.max(1, Math.floor(flankedTile(L, flanks) / 4)));
+
 // The length policy the user chose for sequences of other lengths (undefined: the model's own).
 export function policyOptions() {
   const choice = $("policy-select").value;
   if (!choice || !model) return {};
   const L = model.info.length;
-  const padding = model.manifest.inputs?.[0]?.default_length_policy?.padding ?? "n";
+  const input = model.manifest.inputs?.[0] ?? {};
+  const def = input.default_length_policy;
+  const padding = def?.padding ?? "n";
   const policy = choice === "tile" ? { policy: "tile", stride: Math.max(1, Math.floor(L / 2)), padding }
     : choice === "crop" ? { policy: "pad_or_crop", padding }
+    : choice === "flanked_tiles" ? { policy: "flanked_tiles", stride: flankedStride(def, L, input.flanks), left: input.flanks.left, right: input.flanks.right }
     : { policy: choice };
   return { policy };
+}
+// The policy in force (the user's choice or the manifest's default), in words.
+export function currentPolicyText() {
+  if (!model) return "";
+  const chosen = policyOptions().policy;
+  const p = chosen ?? model.manifest.inputs?.[0]?.default_length_policy;
+  return `${describePolicy(p)}${chosen ? "" : " (the model's default)"}`;
 }
 export function describePolicy(p) {
   if (!p) return "";
   const pad = p.padding ? (p.padding === "n" ? "N" : "the training flanks") : "";
-  return { exact: "exact length only", pad: `pad with ${pad}`, crop: "crop to the centre", pad_or_crop: `pad with ${pad} or crop to the centre`, tile: `tile (stride ${p.stride}, pad with ${pad})` }[p.policy] ?? p.policy;
+  const tile = p.policy === "flanked_tiles" ? (model ? `${model.info.length - p.left.length - p.right.length} bp ` : "") : "";
+  return {
+    exact: "exact length only", pad: `pad with ${pad}`, crop: "crop to the centre", pad_or_crop: `pad with ${pad} or crop to the centre`,
+    tile: `tile (stride ${p.stride}, pad with ${pad})`,
+    flanked_tiles: `flanked tiles (${tile}tiles ${p.stride} bp apart, each read between the training flanks)`,
+  }[p.policy] ?? p.policy;
 }
 
 export function setupModel() {

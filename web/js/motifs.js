@@ -4,11 +4,15 @@
 import { assets } from "./assets.js";
 import { $, el, fmt, setStatus } from "./dom.js";
 import { activeRecord, flushInput } from "./input.js";
-import { paired } from "./model.js";
+import { keyOf, paired } from "./model.js";
 import { pool } from "./pool.js";
 import { importanceRow, trackSegments } from "./scan-view.js";
 
 let motifsLoaded = null;
+let last = null; // {key, hits}: the last scan's hits shown, of the record with that key
+
+// The hits last shown for the selected record (each with its segment for two segments), or null.
+export const lastMotifs = () => (last && last.key === keyOf(activeRecord()) ? last.hits : null);
 // The motif file, in every worker (once).
 export function ensureMotifs() {
   motifsLoaded ??= assets.motifs().then((bytes) => pool.broadcast({ type: "motifs", bytes }));
@@ -32,7 +36,8 @@ export async function runMotifs() {
         const whole = imp && seg && seg.window_start === 0 && seg.window_length === bases.length;
         return { label: name, rec: { bases, length: bases.length }, attribution: whole ? Float32Array.from(imp.values.subarray(seg.offset, seg.offset + seg.window_length)) : undefined };
       })
-      : [{ label: null, rec, attribution: imp && imp.start === 0 && imp.values.length === rec.length ? Float32Array.from(imp.values) : undefined }];
+      // (only when the model reads every base: a base outside its view has no attribution)
+      : [{ label: null, rec, attribution: imp && imp.start === 0 && imp.values.length === rec.length && imp.values.every(Number.isFinite) ? Float32Array.from(imp.values) : undefined }];
     let shown = 0, total = 0;
     for (const part of parts) {
       let hits = await pool.run({ type: "highlights", bases: part.rec.bases, pThreshold: Number($("pvalue").value), attribution: part.attribution }).promise;
@@ -47,6 +52,7 @@ export async function runMotifs() {
       total += part.total;
     }
     renderMotifs(parts);
+    last = { key: keyOf(rec), hits: parts.flatMap((p) => p.hits.map((h) => ({ ...h, segment: p.label }))).sort((a, b) => a.p_value - b.p_value) };
     setStatus(`${shown} motif hit${shown === 1 ? "" : "s"} shown (${total} at p < ${$("pvalue").value}).`, "ok");
   } catch (e) {
     setStatus(`Motif scan failed: ${e.message}`, "bad");

@@ -2,8 +2,14 @@
 // Requests go to the least busy worker; long ones report progress and can be cancelled. When no
 // worker can start, the same compute handler (js/compute.js) runs on the page's own thread.
 //
+// Cancel: the worker stops at its next chunk; a worker that has not answered within
+// CANCEL_GRACE_MS (a long chunk, a single long call) is terminated and a fresh one takes its
+// place (the wasm module and the model sent again), so any job stops within about a second.
+//
 // The model goes to one worker first (the first prediction waits for that one only); the other
 // workers get it when the pool is first idle, or before their first request, whichever comes first.
+export const CANCEL_GRACE_MS = 700;
+
 export class Pool {
   // worker: {url, type} (assets.worker()); fallbackHandler(post): the compute handler on the page.
   constructor(size, worker, fallbackHandler) {
@@ -40,6 +46,7 @@ export class Pool {
   // Sends `initMsg` to every worker (requests sent after it wait in the workers' queues); if the
   // workers fail, everything runs on the page's thread, the requests already sent included.
   start(initMsg) {
+    this.initMsg = initMsg;
     this.ready = this.startWith(initMsg);
     return this.ready;
   }
@@ -69,7 +76,7 @@ export class Pool {
       const init = this.send(slot, initMsg).promise;
       for (const [id, p] of carried) {
         slot.busy++;
-        this.pending.set(id, p);
+        this.pending.set(id, { ...p, slot });
         if (p.msg.type === "model") slot.modelGen = this.model?.gen ?? 0;
         slot.w.postMessage({ ...p.msg, id });
       }
@@ -88,7 +95,7 @@ export class Pool {
     slot.busy--;
     if (msg.type === "result") p.resolve(msg.result);
     else if (msg.type === "cancelled") p.reject(Object.assign(new Error("cancelled"), { cancelled: true }));
-    else p.reject(new Error(msg.message));
+    else p.reject(Object.assign(new Error(msg.message), msg.location ? { location: msg.location } : {}));
     this.warmWhenIdle();
   }
   send(slot, msg, onProgress, transfer = []) {
@@ -96,16 +103,55 @@ export class Pool {
     slot.busy++;
     let resolve, reject;
     const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
-    this.pending.set(id, { resolve, reject, onProgress, msg });
+    this.pending.set(id, { resolve, reject, onProgress, msg, slot });
     slot.w.postMessage({ ...msg, id }, transfer);
     return {
       id, promise,
-      cancel: () => slot.w.postMessage({ type: "cancel", target: id }),
+      cancel: () => this.cancel(id),
       // (done, total) after each chunk of a long request
       onProgress: (fn) => { const p = this.pending.get(id); if (p) p.onProgress = fn; },
     };
   }
+  // Asks the worker running request `id` to stop; if it has not stopped within CANCEL_GRACE_MS,
+  // it is replaced.
+  cancel(id) {
+    const p = this.pending.get(id);
+    if (!p) return;
+    p.slot.w.postMessage({ type: "cancel", target: id });
+    if (this.mode !== "workers") return; // the page's own thread cannot be replaced
+    setTimeout(() => { if (this.pending.get(id) === p) this.replace(p.slot, id); }, CANCEL_GRACE_MS);
+  }
+  // Terminates the worker of `slot` (busy with the cancelled request `id`) and starts a fresh one
+  // in its place; the cancelled request is rejected as cancelled, the others it had queued are sent
+  // again to the new worker (after the wasm module and the current model).
+  replace(slot, id) {
+    slot.w.terminate();
+    const mine = [...this.pending.entries()].filter(([, p]) => p.slot === slot);
+    for (const [k, p] of mine) {
+      this.pending.delete(k);
+      if (k === id) p.reject(Object.assign(new Error("cancelled"), { cancelled: true, restarted: true }));
+    }
+    const w = new Worker(this.worker.url, { type: this.worker.type, name: `regula-${slot.index}` });
+    w.onmessage = (e) => this.onMessage(slot, e.data);
+    w.onerror = (e) => console.error("worker error", e.message);
+    slot.w = w;
+    slot.busy = 0;
+    slot.modelGen = 0;
+    slot.restarts = (slot.restarts ?? 0) + 1;
+    this.send(slot, this.initMsg).promise.catch((e) => console.warn("restarted worker:", e));
+    this.ensureModel(slot);
+    for (const m of Object.values(this.sticky ?? {})) this.send(slot, m).promise.catch((e) => console.warn("restarted worker:", e));
+    for (const [k, p] of mine) {
+      if (k === id || p.msg.type === "init" || p.msg.type === "model") continue;
+      slot.busy++;
+      this.pending.set(k, { ...p, slot });
+      slot.w.postMessage({ ...p.msg, id: k });
+    }
+    this.warmWhenIdle();
+  }
+  // Sends `msg` to every worker (and, for a worker started later in another's place, again).
   broadcast(msg) {
+    (this.sticky ??= {})[msg.type] = msg;
     return Promise.all(this.workers.map((s) => this.send(s, msg).promise));
   }
   // Loads a model ({type: "model", onnx, manifest, attribution}) into the least busy worker and

@@ -3,12 +3,16 @@
 // attribution graph) and a ruler; hover, touch and keyboard read a cell; PNG/SVG/TSV export.
 // It owns the scan result, the record's gradient × input and the selected cell.
 import { $, BASES, download, el, fmt, LOGO_COLOURS, setStatus, xml } from "./dom.js";
-import { activeRecord, flushInput } from "./input.js";
-import { current, itemOf, keyOf, policyOptions, segmentAt, targets, unitOf } from "./model.js";
+import { activeRecord, flushInput, genomicPosition } from "./input.js";
+import { current, itemOf, keyOf, labelOf, policyOptions, segmentAt, targets, unitOf } from "./model.js";
 import { pool } from "./pool.js";
+import { headerLines, provenance, provenanceText } from "./provenance.js";
 import { addVariant } from "./variants.js";
 
-let scan = null; // {record, result}
+// A scan of more positions than this asks first (it takes minutes and a large heatmap).
+export const SCAN_CONFIRM_BP = 20000;
+
+let scan = null; // {record, result, frame}: frame is the result over the sequence and its window (frameOf)
 let gxi = null; // gradient × input of a record: the pool's answer + recordKey
 let selected = null; // {p, b}: the heatmap cell read last
 
@@ -42,11 +46,80 @@ function progressUI(containerId, job, label) {
   };
 }
 
+// Why a base of the sequence has no effect in a scan: the model never reads it.
+export const UNSEEN_REASON = "not read by the model: outside the window the length policy cut (the model reads only that window; see “Other lengths”)";
+
+// The scan result laid over the whole sequence: a model window that crops the sequence leaves
+// bases the model never reads; they get NaN (drawn hatched, never as 0) and `seen[p] = 0`.
+// Positions of the frame are `start + p` in the sequence (0-based; negative: padding before it).
+function frameOf(r, rec) {
+  const [T, W] = r.shape;
+  const ws = r.window_start;
+  const len = rec.length;
+  const start = Math.min(0, ws);
+  const end = r.segments ? ws + W : Math.max(len, ws + W);
+  const L = end - start;
+  if (r.segments || (start === ws && L === W)) {
+    return { L, start, bases: r.bases, effects: r.effects, importance: r.importance, seen: null };
+  }
+  const seen = new Uint8Array(L);
+  const effects = new Float32Array(T * L * 4).fill(NaN);
+  const importance = new Float32Array(T * L).fill(NaN);
+  const bases = [];
+  for (let p = 0; p < L; p++) {
+    const i = start + p - ws; // index in the window
+    const inWindow = i >= 0 && i < W;
+    seen[p] = inWindow ? 1 : 0;
+    bases.push(inWindow ? r.bases[i] : (rec.bases[start + p] ?? "N").toUpperCase());
+    if (!inWindow) continue;
+    for (let t = 0; t < T; t++) {
+      importance[t * L + p] = r.importance[t * W + i];
+      for (let b = 0; b < 4; b++) effects[(t * L + p) * 4 + b] = r.effects[(t * W + i) * 4 + b];
+    }
+  }
+  return { L, start, bases: bases.join(""), effects, importance, seen };
+}
+// A per-position row of a result whose window starts at `ws` (W values), laid over `frame`.
+function rowInFrame(values, ws, frame) {
+  if (frame.start === ws && values.length === frame.L) return values;
+  const out = new Float32Array(frame.L).fill(NaN);
+  for (let i = 0; i < values.length; i++) {
+    const p = ws + i - frame.start;
+    if (p >= 0 && p < frame.L) out[p] = values[i];
+  }
+  return out;
+}
+// The scan of the selected record for the report: {t, max, unseen}, or null.
+export function scanOfActive() {
+  const hm = heatmapData();
+  if (!hm) return null;
+  return { t: hm.t, max: hm.max, unseen: hm.seen ? hm.seen.reduce((a, v) => a + (v ? 0 : 1), 0) : 0 };
+}
+// The `n` substitutions with the largest |effect| on the shown target (bases the model reads).
+export function topSubstitutions(n) {
+  const hm = heatmapData();
+  if (!hm) return [];
+  const all = [];
+  for (let p = 0; p < hm.L; p++) for (let b = 0; b < 4; b++) {
+    const v = hm.effects[p * 4 + b];
+    const pos = hm.start + p + 1;
+    if (hm.bases[p] === BASES[b] || !Number.isFinite(v) || pos < 1 || pos > activeRecord().length) continue;
+    all.push({ pos, ref: hm.bases[p], alt: BASES[b], v });
+  }
+  return all.sort((a, b) => Math.abs(b.v) - Math.abs(a.v)).slice(0, n);
+}
+// Whether the bases the model does not read are marked in the current tracks.
+export const unseenPositions = () => heatmapData()?.seen ? [...heatmapData().seen].filter((v) => !v).length : 0;
+
 export async function runScan() {
   flushInput();
   const rec = activeRecord();
   if (!rec) return;
   const total = rec.length + (rec.distalLength ?? 0);
+  if (total > SCAN_CONFIRM_BP && !window.confirm(`This sequence has ${total.toLocaleString("en")} positions: a full scan runs ${(3 * total).toLocaleString("en")} substitutions, may take minutes and draws a very wide heatmap (over ${(SCAN_CONFIRM_BP / 1000).toFixed(0)} kb asks first). Scan it anyway?`)) {
+    setStatus(`Scan not started: ${total.toLocaleString("en")} positions is over the ${(SCAN_CONFIRM_BP / 1000).toFixed(0)} kb that scans without asking.`, "");
+    return;
+  }
   const job = pool.run({ type: "ism", sequence: itemOf(rec), options: policyOptions(), chunk: Math.max(5, Math.min(50, Math.ceil(total / 20))) });
   const ui = progressUI("scan-progress", job, "scanned");
   job.onProgress((d, t) => ui.update(d, t));
@@ -55,13 +128,15 @@ export async function runScan() {
   const t0 = performance.now();
   try {
     const result = await job.promise;
-    scan = { record: rec, result };
+    scan = { record: rec, result, frame: frameOf(result, rec) };
     selected = null;
     $("importance-source").value = "ism";
     const f = result.fitting;
     const segText = result.segments ? ` Both segments: ${result.segments.map((sg) => `${sg.name} ${sg.window_length} bp${sg.fitting.action === "unchanged" ? "" : ` (${sg.fitting.action})`}`).join(" + ")}.` : "";
-    const fitText = result.segments ? segText : f.action === "unchanged" ? "" : f.action === "tiled" ? ` Effects on the mean over ${f.windows} windows (stride ${f.stride}).` : ` The sequence was ${f.action} to the model's ${current().info.length} bp (${f.left} left, ${f.right} right); the tracks show that window.`;
-    $("scan-info").textContent = `${result.method} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s. Reference prediction ${result.reference.map((v) => fmt(v)).join(", ")}.${fitText}`;
+    const fitText = result.segments ? segText : f.action === "unchanged" ? "" : f.action === "tiled" ? ` Read in ${f.windows} windows (stride ${f.stride}); each effect is the mean over the windows that contain the base.` : ` The sequence was ${f.action} to the model's ${current().info.length} bp (${f.left} left, ${f.right} right).`;
+    const unseen = scan.frame.seen ? scan.frame.seen.reduce((a, v) => a + (v ? 0 : 1), 0) : 0;
+    const unseenText = unseen ? ` ${unseen} bases of the sequence are outside the model's view (hatched): the model does not read them, so they have no effect to show.` : "";
+    $("scan-info").textContent = `${result.method} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s. Reference prediction ${result.reference.map((v, i) => `${fmt(v)} ${unitOf(i)}`).join(", ").replace(/\.?$/, ".")}${fitText}${unseenText}`;
     setStatus("Scan finished.", "ok");
     drawTracks();
   } catch (e) {
@@ -87,9 +162,19 @@ const CELL_H = 16;
 function windowOf() {
   const hm = heatmapData();
   if (hm) return { L: hm.L, start: hm.start };
-  const g = currentGxi();
-  if (g) return { L: g.shape[1], start: g.window_start };
+  const g = gxiFrame();
+  if (g) return { L: g.L, start: g.start };
   return { L: activeRecord()?.length ?? 0, start: 0 };
+}
+// The frame of the gradient × input (the sequence and its window), as frameOf lays a scan.
+function gxiFrame() {
+  const g = currentGxi();
+  const rec = activeRecord();
+  if (!g || !rec) return null;
+  const W = g.shape[1];
+  if (g.segments) return { L: W, start: g.window_start };
+  const start = Math.min(0, g.window_start);
+  return { L: Math.max(rec.length, g.window_start + W) - start, start };
 }
 // Segments of the joined bases the tracks show (two-segment models), else null.
 export function trackSegments() {
@@ -107,12 +192,13 @@ function geometry() {
 function heatmapData() {
   if (!scan || keyOf(scan.record) !== keyOf(activeRecord())) return null;
   const r = scan.result;
+  const f = scan.frame;
   const t = Number($("target-select").value || 0);
-  const [, L] = r.shape;
-  const effects = r.effects.subarray(t * L * 4, (t + 1) * L * 4);
+  const L = f.L;
+  const effects = f.effects.subarray(t * L * 4, (t + 1) * L * 4);
   let max = 0;
-  for (const v of effects) max = Math.max(max, Math.abs(v));
-  return { effects, L, start: r.window_start, max: max || 1, bases: r.bases, t, importance: r.importance.subarray(t * L, (t + 1) * L), segments: r.segments ?? null };
+  for (const v of effects) if (Number.isFinite(v)) max = Math.max(max, Math.abs(v));
+  return { effects, L, start: f.start, max: max || 1, bases: f.bases, t, importance: f.importance.subarray(t * L, (t + 1) * L), segments: r.segments ?? null, seen: f.seen };
 }
 export function importanceRow() {
   const t = Number($("target-select").value || 0);
@@ -120,9 +206,16 @@ export function importanceRow() {
   const hm = heatmapData();
   if (src === "ism" && hm) return { values: hm.importance, bases: hm.bases, start: hm.start, label: "ISM importance" };
   const g = currentGxi();
-  if (g && (!hm || g.window_start === hm.start)) {
-    const L = g.shape[1];
-    return { values: g.perPosition.subarray(t * L, (t + 1) * L), bases: g.bases, start: g.window_start, label: "gradient × input" };
+  const gf = gxiFrame();
+  if (g && gf && (!hm || (gf.start === hm.start && gf.L === hm.L))) {
+    const W = g.shape[1];
+    const rec = activeRecord();
+    const values = rowInFrame(g.perPosition.subarray(t * W, (t + 1) * W), g.window_start, gf);
+    const bases = values.length === W ? g.bases : Array.from({ length: gf.L }, (_, p) => {
+      const i = gf.start + p - g.window_start;
+      return i >= 0 && i < W ? g.bases[i] : (rec.bases[gf.start + p] ?? "N").toUpperCase();
+    }).join("");
+    return { values, bases, start: gf.start, label: "gradient × input" };
   }
   if (hm) return { values: hm.importance, bases: hm.bases, start: hm.start, label: "ISM importance" };
   return null;
@@ -146,10 +239,12 @@ export function drawTracks() {
     const ctx = hc.getContext("2d");
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, width, hc.height);
+    const hatch = hatchPattern(ctx);
     for (let p = 0; p < L; p++) {
+      const unseen = hm.seen && !hm.seen[p];
       for (let b = 0; b < 4; b++) {
         const isRef = hm.bases[p] === BASES[b];
-        ctx.fillStyle = isRef ? "#d9d9d9" : colour(hm.effects[p * 4 + b] / hm.max);
+        ctx.fillStyle = unseen ? hatch : isRef ? "#d9d9d9" : colour(hm.effects[p * 4 + b] / hm.max);
         ctx.fillRect(left + p * cw, b * CELL_H, Math.max(1, cw - (cw > 4 ? 1 : 0)), CELL_H - 1);
       }
     }
@@ -167,7 +262,11 @@ export function drawTracks() {
     $("legend-max").textContent = `+${fmt(hm.max, 3)} ${unitOf(hm.t)}`;
     const lg = $("legend").getContext("2d");
     for (let x = 0; x < 200; x++) { lg.fillStyle = colour(x / 100 - 1); lg.fillRect(x, 0, 1, 12); }
+    const sw = $("legend-unseen").getContext("2d");
+    sw.fillStyle = hatchPattern(sw);
+    sw.fillRect(0, 0, 24, 12);
   }
+  $("legend-unseen-item").hidden = !hm?.seen;
   $("export-png").disabled = $("export-svg").disabled = $("export-ism-tsv").disabled = !hm;
   $("cell-to-variant").disabled = !hm || !selected;
   for (const id of ["legend", "legend-min", "legend-max"]) $(id).hidden = !hm;
@@ -179,9 +278,12 @@ export function drawTracks() {
   ctx.clearRect(0, 0, width, lc.height);
   if (imp) {
     let max = 0;
-    for (const v of imp.values) max = Math.max(max, Math.abs(v));
+    for (const v of imp.values) if (Number.isFinite(v)) max = Math.max(max, Math.abs(v));
     max = max || 1;
     const mid = lc.height / 2;
+    // bases the model does not read: hatched under the logo too
+    const hatch = hatchPattern(ctx);
+    for (let p = 0; p < L; p++) if (Number.isNaN(imp.values[p])) { ctx.fillStyle = hatch; ctx.fillRect(left + p * cw, 0, cw, lc.height); }
     ctx.strokeStyle = "#ccc";
     ctx.beginPath(); ctx.moveTo(left, mid); ctx.lineTo(width, mid); ctx.stroke();
     ctx.font = "bold 100px ui-monospace, monospace";
@@ -191,7 +293,7 @@ export function drawTracks() {
     for (let p = 0; p < L; p++) {
       const v = imp.values[p];
       const h = Math.abs(v) / max * (mid - 2);
-      if (h < 0.3) continue;
+      if (!(h >= 0.3)) continue; // small, or a base the model does not read (NaN)
       const base = imp.bases[p];
       ctx.fillStyle = LOGO_COLOURS[base] ?? "#888";
       ctx.save();
@@ -229,6 +331,18 @@ export function drawTracks() {
     r.fillText(seg.name, left + seg.offset * cw + 2, 5);
   }
 }
+// Grey diagonal hatching: a base the model does not read (no effect exists to colour).
+function hatchPattern(ctx) {
+  const c = document.createElement("canvas");
+  c.width = c.height = 6;
+  const g = c.getContext("2d");
+  g.fillStyle = "#f2f2f2";
+  g.fillRect(0, 0, 6, 6);
+  g.strokeStyle = "#8a8a8a";
+  g.lineWidth = 1;
+  g.beginPath(); g.moveTo(0, 6); g.lineTo(6, 0); g.moveTo(-1, 1); g.lineTo(1, -1); g.moveTo(5, 7); g.lineTo(7, 5); g.stroke();
+  return ctx.createPattern(c, "repeat");
+}
 // A line between the segments of a two-segment model, and each one's name.
 function drawSegmentBounds(ctx, segs, cw, left, height) {
   if (!segs) return;
@@ -260,8 +374,11 @@ function describeCell(cell) {
   }
   const pos = hm.start + cell.p + 1;
   const len = activeRecord().length;
+  const g = genomicPosition(pos);
+  const where = `position ${pos}${g ? ` (${g})` : ""}`;
+  if (hm.seen && !hm.seen[cell.p]) return { pos, unseen: true, v: NaN, ref, alt, text: `${where} ${ref}>${alt}: ${UNSEEN_REASON}` };
   if (pos < 1 || pos > len) return { text: `padding (${pos < 1 ? "before" : "after"} the sequence), ${ref}>${alt}: effect ${Number(v.toPrecision(7))}`, v, ref, alt, pos };
-  return { pos, text: ref === alt ? `position ${pos}: reference ${ref}` : `position ${pos} ${ref}>${alt}: effect ${v >= 0 ? "+" : ""}${Number(v.toPrecision(7))} ${unitOf(hm.t)} (${targets()[hm.t]})`, v, ref, alt };
+  return { pos, text: ref === alt ? `${where}: reference ${ref}` : `${where} ${ref}>${alt}: effect ${v >= 0 ? "+" : ""}${Number(v.toPrecision(7))} ${unitOf(hm.t)} (${labelOf(hm.t)})`, v, ref, alt };
 }
 function showTooltip(cell, x, y) {
   const tip = $("tooltip");
@@ -271,6 +388,7 @@ function showTooltip(cell, x, y) {
   tip.dataset.position = d.pos;
   tip.dataset.alt = d.alt;
   tip.dataset.effect = String(d.v);
+  if (d.unseen) tip.dataset.unseen = "true"; else delete tip.dataset.unseen;
   if (d.segment) tip.dataset.segment = d.segment; else delete tip.dataset.segment;
   tip.hidden = false;
   const box = $("tracks").getBoundingClientRect();
@@ -311,45 +429,87 @@ export function setupScan() {
   $("cell-to-variant").addEventListener("click", () => {
     const d = describeCell(selected);
     if (!d || d.ref === d.alt || !d.pos) return;
+    if (d.unseen) { setStatus(`Position ${d.pos} is outside the model's view: a variant there has no effect to score.`, "warn"); return; }
     addVariant(d.pos, d.ref, d.alt, d.segment);
   });
-  $("export-png").addEventListener("click", () => {
-    const rec = activeRecord();
-    const c = document.createElement("canvas");
-    const hc2 = $("heatmap"), lc = $("logo"), rc = $("ruler");
-    c.width = hc2.width; c.height = lc.height + hc2.height + rc.height;
-    const ctx = c.getContext("2d");
-    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, c.width, c.height);
-    ctx.drawImage(lc, 0, 0); ctx.drawImage(hc2, 0, lc.height); ctx.drawImage(rc, 0, lc.height + hc2.height);
-    c.toBlob((blob) => download(`${rec.name}_ism.png`, blob), "image/png");
-  });
-  $("export-svg").addEventListener("click", () => {
-    const hm = heatmapData();
-    const rec = activeRecord();
-    const cw = 6, left = 14;
-    const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + hm.L * cw}" height="${4 * CELL_H + 20}" font-family="sans-serif" font-size="11">`,
-      `<title>${xml(`Saturation mutagenesis of ${rec.name} (${current().name}, ${targets()[hm.t]}); colour range ±${hm.max}`)}</title>`];
-    for (let b = 0; b < 4; b++) parts.push(`<text x="2" y="${b * CELL_H + 12}">${BASES[b]}</text>`);
-    for (let p = 0; p < hm.L; p++) for (let b = 0; b < 4; b++) {
-      const ref = hm.bases[p] === BASES[b];
-      const v = hm.effects[p * 4 + b];
-      parts.push(`<rect x="${left + p * cw}" y="${b * CELL_H}" width="${cw}" height="${CELL_H - 1}" fill="${ref ? "#d9d9d9" : colour(v / hm.max)}"><title>${p + 1} ${hm.bases[p]}>${BASES[b]}: ${v}</title></rect>`);
-    }
-    for (let p = 10; p <= hm.L; p += 10) parts.push(`<text x="${left + (p - 1) * cw}" y="${4 * CELL_H + 14}">${p}</text>`);
-    parts.push("</svg>");
-    download(`${rec.name}_ism.svg`, new Blob([parts.join("\n")], { type: "image/svg+xml" }));
-  });
+  $("export-png").addEventListener("click", () => download(`${activeRecord().name}_ism.png`, null, pngBlob()));
+  $("export-svg").addEventListener("click", () => download(`${activeRecord().name}_ism.svg`, new Blob([svgText()], { type: "image/svg+xml" })));
   $("export-ism-tsv").addEventListener("click", () => {
     const r = scan.result;
-    const [T, L] = r.shape;
+    const f = scan.frame;
+    const [T] = r.shape;
+    const L = f.L;
     const segs = r.segments;
-    const rows = [segs ? "segment\tposition\tref\talt\ttarget\teffect" : "position\tref\talt\ttarget\teffect"];
+    const rec = activeRecord();
+    const genomic = !segs && !!genomicPosition(1);
+    const rows = [...headerLines(rec, [["effect", "prediction with the substitution − reference prediction, in each target's unit; a base no model window reads has no effect (status says so)"]]),
+      [...(segs ? ["segment"] : []), "position", ...(genomic ? ["genomic_position"] : []), "ref", "alt", "target", "unit", "effect", "status"].join("\t")];
     for (let t = 0; t < T; t++) for (let p = 0; p < L; p++) for (let b = 0; b < 4; b++) {
-      if (r.bases[p] === BASES[b]) continue;
+      if (f.bases[p] === BASES[b]) continue;
       const seg = segmentAt(segs, p);
-      const where = seg ? `${seg.name}\t${seg.window_start + p - seg.offset + 1}` : `${p + 1}`;
-      rows.push(`${where}\t${r.bases[p]}\t${BASES[b]}\t${targets()[t]}\t${r.effects[(t * L + p) * 4 + b]}`);
+      const pos = seg ? seg.window_start + p - seg.offset + 1 : f.start + p + 1;
+      const unseen = f.seen && !f.seen[p];
+      const v = f.effects[(t * L + p) * 4 + b];
+      rows.push([...(seg ? [seg.name] : []), pos, ...(genomic ? [genomicPosition(pos)] : []), f.bases[p], BASES[b], targets()[t], unitOf(t),
+        unseen ? "" : v, unseen ? "outside the model's view" : pos < 1 || pos > (seg ? seg.length : rec.length) ? "padding" : "ok"].join("\t"));
     }
-    download(`${activeRecord().name}_ism.tsv`, new Blob([rows.join("\n") + "\n"], { type: "text/tab-separated-values" }));
+    download(`${rec.name}_ism.tsv`, new Blob([rows.join("\n") + "\n"], { type: "text/tab-separated-values" }));
   });
+}
+
+// The heatmap, logo and ruler as one PNG, with a strip of provenance text under them.
+// (`strip: false`: without it, for the report, which lists the provenance itself.)
+export function pngCanvas({ strip: withStrip = true } = {}) {
+  const rec = activeRecord();
+  const hc2 = $("heatmap"), lc = $("logo"), rc = $("ruler");
+  const lines = withStrip ? wrapText(provenanceText(rec), Math.max(60, Math.floor(Math.max(hc2.width, 640) / 6.6))) : [];
+  const strip = withStrip ? 8 + 14 * lines.length : 0;
+  const c = document.createElement("canvas");
+  c.width = withStrip ? Math.max(hc2.width, 640) : hc2.width; c.height = lc.height + hc2.height + rc.height + strip;
+  const ctx = c.getContext("2d");
+  ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, c.width, c.height);
+  ctx.drawImage(lc, 0, 0); ctx.drawImage(hc2, 0, lc.height); ctx.drawImage(rc, 0, lc.height + hc2.height);
+  ctx.fillStyle = "#333";
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.textBaseline = "top";
+  lines.forEach((l, i) => ctx.fillText(l, 4, lc.height + hc2.height + rc.height + 4 + 14 * i));
+  return c;
+}
+function pngBlob() {
+  return new Promise((resolve) => pngCanvas().toBlob(resolve, "image/png"));
+}
+function wrapText(text, width) {
+  const out = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if ((line + " " + word).length > width && line) { out.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}
+// The heatmap as SVG, with the provenance as metadata (and a visible line under it).
+export function svgText() {
+  const hm = heatmapData();
+  const rec = activeRecord();
+  const cw = 6, left = 14;
+  const width = left + hm.L * cw;
+  const prov = provenance(rec, [["target", `${targets()[hm.t]} (${unitOf(hm.t)})`], ["colour_range", `±${hm.max}`]]);
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${Math.max(width, 600)}" height="${4 * CELL_H + 36}" font-family="sans-serif" font-size="11">`,
+    `<title>${xml(`Saturation mutagenesis of ${rec.name} (${current().name}, ${targets()[hm.t]}); colour range ±${hm.max} ${unitOf(hm.t)}`)}</title>`,
+    `<desc>${xml(prov.map(([k, v]) => `${k}: ${v}`).join("\n"))}</desc>`,
+    `<metadata><regula xmlns="https://regula.invalid/provenance">${prov.map(([k, v]) => `<${k}>${xml(v)}</${k}>`).join("")}</regula></metadata>`,
+    `<defs><pattern id="unseen" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#f2f2f2"/><path d="M0 6L6 0" stroke="#8a8a8a"/></pattern></defs>`];
+  for (let b = 0; b < 4; b++) parts.push(`<text x="2" y="${b * CELL_H + 12}">${BASES[b]}</text>`);
+  for (let p = 0; p < hm.L; p++) for (let b = 0; b < 4; b++) {
+    const pos = hm.start + p + 1;
+    const unseen = hm.seen && !hm.seen[p];
+    const ref = hm.bases[p] === BASES[b];
+    const v = hm.effects[p * 4 + b];
+    const fill = unseen ? "url(#unseen)" : ref ? "#d9d9d9" : colour(v / hm.max);
+    parts.push(`<rect x="${left + p * cw}" y="${b * CELL_H}" width="${cw}" height="${CELL_H - 1}" fill="${fill}"><title>${pos} ${hm.bases[p]}>${BASES[b]}: ${unseen ? "outside the model's view" : v}</title></rect>`);
+  }
+  for (let p = 10; p <= hm.L; p += 10) parts.push(`<text x="${left + (p - 1) * cw}" y="${4 * CELL_H + 14}">${hm.start + p}</text>`);
+  parts.push(`<text x="2" y="${4 * CELL_H + 30}" font-size="9" fill="#555">${xml(provenanceText(rec))}</text>`);
+  parts.push("</svg>");
+  return parts.join("\n");
 }

@@ -1,9 +1,9 @@
 // The teaching view: the one-hot encoding of the selected record, the model's first-layer
 // filters as logos with their best JASPAR match, and mutate-a-base with the prediction's change.
 // It owns the filters of the current model.
-import { $, BASES, el, fmt, LOGO_COLOURS } from "./dom.js";
+import { $, BASES, el, fmt, LOGO_COLOURS, setStatus } from "./dom.js";
 import { activeRecord } from "./input.js";
-import { current, itemOf, policyOptions, targets, unitOf } from "./model.js";
+import { current, itemOf, labelOf, paired, policyOptions, targets, unitOf } from "./model.js";
 import { ensureMotifs } from "./motifs.js";
 import { pool } from "./pool.js";
 
@@ -75,17 +75,33 @@ function updateMutateContext() {
   $("mutate-context").replaceChildren(`${a + 1} `, rec.bases.slice(a, p), el("mark", {}, rec.bases[p]), rec.bases.slice(p + 1, b), ` ${b}`);
   for (const btn of $("mutate-bases").children) btn.setAttribute("aria-pressed", btn.dataset.base === rec.bases[p]);
 }
+// The change of the prediction when one base changes: the variant effect (the mean over the
+// model windows that contain the base of alt − ref, as in the Variants view and the scan). A base
+// the model does not read is refused with the reason, never shown as a change of 0.
 async function mutate(base) {
   const rec = activeRecord();
   if (!rec || !current()) return;
   const p = Math.max(1, Math.min(rec.length, Number($("mutate-pos").value) || 1)) - 1;
-  const mutant = rec.bases.slice(0, p) + base + rec.bases.slice(p + 1);
+  const ref = rec.bases[p];
+  if (ref === base) {
+    $("mutate-result").replaceChildren(el("span", { class: "help" }, `${base} is already the base at position ${p + 1}.`));
+    return;
+  }
   // a two-segment model: the base is mutated in the promoter, the distal partner kept
-  const [ref, alt] = await pool.run({ type: "predict", sequences: [itemOf(rec), itemOf({ ...rec, bases: mutant })], options: policyOptions() }).promise;
-  $("mutate-result").replaceChildren(...ref.values.map((v, i) => {
-    const d = alt.values[i] - v;
-    return el("div", { class: "pred" }, el("span", { class: "label" }, `${targets()[i]}: ${rec.bases[p]}${p + 1}${base}`),
-      el("span", { class: "value" }, `${fmt(v, 5)} → ${fmt(alt.values[i], 5)}`),
+  const report = await pool.run({ type: "variants", sequence: itemOf(rec), variants: `${p + 1} ${ref}>${base}\n`, options: { ...policyOptions(), ...(paired() ? { segment: "promoter" } : {}) } }).promise;
+  const s = report.scores[0];
+  if (s.error) {
+    const unseen = /outside the model's view/.test(s.error);
+    $("mutate-result").replaceChildren(el("p", { class: "error refused", role: "alert", dataset: { unseen: String(unseen) } },
+      unseen ? `Position ${p + 1} is outside the model's view: the model does not read this base under the current length policy, so changing it changes nothing the model sees — this is not an effect of 0. Choose another position, or a length policy that reads it (“Other lengths”). (${s.error})` : `Cannot mutate position ${p + 1}: ${s.error}`));
+    setStatus(unseen ? `Position ${p + 1} is outside the model's view.` : `Cannot mutate position ${p + 1}.`, "warn");
+    return;
+  }
+  const windows = s.windows > 1 ? ` (mean over the ${s.windows} windows that contain it)` : "";
+  $("mutate-result").replaceChildren(...s.ref_prediction.map((v, i) => {
+    const d = s.difference[i];
+    return el("div", { class: "pred" }, el("span", { class: "label" }, `${labelOf(i) === targets()[i] ? targets()[i] : labelOf(i)}: ${ref}${p + 1}${base}${windows}`),
+      el("span", { class: "value" }, `${fmt(v, 5)} → ${fmt(s.alt_prediction[i], 5)}`),
       el("span", { class: `delta ${d > 0 ? "up" : d < 0 ? "down" : ""}`, dataset: { delta: String(d) } }, `${d >= 0 ? "+" : ""}${fmt(d, 4)} ${unitOf(i)}`));
   }));
 }

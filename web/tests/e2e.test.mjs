@@ -12,6 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { serve } from "./server.mjs";
@@ -20,6 +21,8 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(here, "../..");
 const web = path.join(root, "web");
 const artifacts = path.join(here, "artifacts");
+// screenshots checked by eye and committed (the report page, a long-sequence scan)
+const screenshots = path.join(here, "screenshots");
 const TOL = 1e-5;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "regula-web-"));
 
@@ -27,6 +30,11 @@ let browser, context, page, server, origin;
 const requests = []; // every request of the main session
 const native = {};
 let seqA; // first example record
+// a real regulatory element longer than every model's input: CAGI5 F9 (304 bp, hg19 chrX; the
+// table's start_pos is the 0-based start, so base 1 is at start_pos + 1)
+const cagi5 = fs.readFileSync(path.join(root, "tests/data/cagi5_reference_sequences.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+const [, F9, F9_START0] = cagi5.find((r) => r[0] === "F9");
+const F9_START = Number(F9_START0) + 1;
 const examplesFa = path.join(web, "examples/lentimpra_hepg2.fa");
 const shippedDir = path.resolve(process.env.REGULA_MODELS ?? path.join(root, "models"));
 const shipped = fs.existsSync(shippedDir)
@@ -38,6 +46,14 @@ function nativeTsv(args) {
   const out = execFileSync(bin, args, { encoding: "utf8", env: process.env });
   const [header, ...rows] = out.trim().split("\n").map((l) => l.split("\t"));
   return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+}
+// numpy's default quantiles (linear between order statistics), as regula_core::manifest::quantile_table
+function quantiles(values, n) {
+  const v = values.slice().sort((a, b) => a - b);
+  return Array.from({ length: n }, (_, i) => {
+    const h = (v.length - 1) * i / (n - 1), lo = Math.floor(h), hi = Math.min(lo + 1, v.length - 1);
+    return v[lo] + (h - lo) * (v[hi] - v[lo]);
+  });
 }
 const close = (a, b, what) => assert.ok(Math.abs(a - b) <= TOL, `${what}: browser ${a} vs native ${b} (|diff| ${Math.abs(a - b)} > ${TOL})`);
 const launch = () => chromium.launch({
@@ -73,6 +89,11 @@ async function paste(p, text) {
   await p.waitForFunction((name) => !document.getElementById("input-error").hidden
     || document.querySelector("#records tbody tr td")?.textContent === name, first);
 }
+// The variant table's rows as {cls, <column key>: value (data-value, else the text)}.
+async function variantRows(p) {
+  return p.$$eval("#variant-table tbody tr", (trs) => trs.map((tr) => Object.fromEntries([["cls", tr.className],
+    ...[...tr.cells].map((c) => [c.dataset.key, c.dataset.value ?? c.textContent])])));
+}
 async function predictionValues(p) {
   await p.waitForSelector("#prediction .value", { state: "attached", timeout: 30000 });
   return p.$$eval("#prediction .value", (els) => els.map((e) => Number(e.dataset.value)));
@@ -81,6 +102,7 @@ async function predictionValues(p) {
 before(async () => {
   fs.rmSync(artifacts, { recursive: true, force: true });
   fs.mkdirSync(artifacts, { recursive: true });
+  fs.mkdirSync(screenshots, { recursive: true });
   // models: the wasm crate's fixture models (1 and 3 targets; two segments) as model folders
   const models = path.join(tmp, "models");
   for (const m of ["mpra1", "mpra3", "dual"]) {
@@ -93,8 +115,6 @@ before(async () => {
   for (const m of shipped) {
     fs.cpSync(path.join(shippedDir, m), path.join(models, m), { recursive: true, filter: (f) => !f.includes("checkpoint") });
   }
-  execFileSync("node", [path.join(root, "scripts/web-index.mjs"), models, path.join(tmp, "web-models")], { stdio: "inherit" });
-  execFileSync("node", [path.join(root, "scripts/build-single-file.mjs"), "--models-dir", path.join(tmp, "web-models"), "--model", "mpra1", "--out", path.join(artifacts, "regula-single.html")], { stdio: "inherit" });
 
   const fa = fs.readFileSync(examplesFa, "utf8");
   seqA = fa.split("\n").slice(0, 2).join("\n") + "\n";
@@ -102,6 +122,29 @@ before(async () => {
   native.predict1 = nativeTsv(["predict", "--model", path.join(models, "mpra1"), "--input", examplesFa]);
   native.predict3 = nativeTsv(["predict", "--model", path.join(models, "mpra3"), "--input", path.join(tmp, "a.fa")]);
   native.ism1 = nativeTsv(["ism", "--model", path.join(models, "mpra1"), "--input", path.join(tmp, "a.fa")]);
+  // issue 14 fixtures: mpra1 reading exact lengths only (a record of another length fails on its
+  // own), and mpra1 with a unit and the quantile table of its predictions on the 12 examples
+  const m1 = JSON.parse(fs.readFileSync(path.join(models, "mpra1", "manifest.json"), "utf8"));
+  for (const [name, edit] of [["mpra1x", (m) => { m.inputs[0].default_length_policy = { policy: "exact" }; }],
+    ["mpra1q", (m) => { m.targets[0].unit = "log2 RNA/DNA, test fixture"; m.targets[0].prediction_quantiles = { split: "test", rows: native.predict1.length, values: quantiles(native.predict1.map((r) => Number(r.task0)), 11) }; }]]) {
+    fs.cpSync(path.join(models, "mpra1"), path.join(models, name), { recursive: true });
+    const m = structuredClone(m1);
+    m.name = name;
+    edit(m);
+    fs.writeFileSync(path.join(models, name, "manifest.json"), JSON.stringify(m, null, 2));
+  }
+  fs.writeFileSync(path.join(tmp, "f9.fa"), `>F9\n${F9}\n`);
+  if (shipped.includes("hepg2-mpra")) {
+    const hepg2 = path.join(models, "hepg2-mpra");
+    native.f9 = {
+      predict: nativeTsv(["predict", "--model", hepg2, "--input", path.join(tmp, "f9.fa")]),
+      ism: nativeTsv(["ism", "--model", hepg2, "--input", path.join(tmp, "f9.fa")]),
+      ismCrop: nativeTsv(["ism", "--model", hepg2, "--input", path.join(tmp, "f9.fa"), "--length-policy", "crop"]),
+      manifestSha: crypto.createHash("sha256").update(fs.readFileSync(path.join(hepg2, "manifest.json"))).digest("hex"),
+    };
+  }
+  execFileSync("node", [path.join(root, "scripts/web-index.mjs"), models, path.join(tmp, "web-models")], { stdio: "inherit" });
+  execFileSync("node", [path.join(root, "scripts/build-single-file.mjs"), "--models-dir", path.join(tmp, "web-models"), "--model", "mpra1", "--out", path.join(artifacts, "regula-single.html")], { stdio: "inherit" });
   for (const m of shipped) {
     native[m] = {};
     if (isPaired(m)) {
@@ -236,20 +279,24 @@ test("variants: scores equal native ISM; a REF mismatch is reported on its row; 
   await page.fill("#variant-input", `57 ${ref57}>${alt57}\n10 ${wrong}>${wrong === "A" ? "C" : "A"}\nchr1\t115\trs1\t${seqA.split("\n")[1][114]}\tA\t.\t.\t.\n`);
   await page.click("#variant-run");
   await page.waitForSelector("#variant-table:not([hidden])");
-  const rows = await page.$$eval("#variant-table tbody tr", (trs) => trs.map((tr) => ({ cls: tr.className, cells: [...tr.cells].map((c) => c.dataset.value ?? c.textContent) })));
+  const rows = await variantRows(page);
   assert.equal(rows.length, 3);
   const effect = (pos, alt) => Number(native.ism1.find((r) => r.position === String(pos) && r.alt === alt).effect);
-  close(Number(rows[0].cells[7]), effect(57, alt57), "variant 57 difference");
+  close(Number(rows[0].diff0), effect(57, alt57), "variant 57 difference");
   assert.equal(rows[1].cls, "variant-error");
-  assert.match(rows[1].cells.at(-1), /REF .* does not match/);
-  if (seqA.split("\n")[1][114] !== "A") close(Number(rows[2].cells[7]), effect(115, "A"), "VCF variant difference");
+  assert.equal(rows[1].status, "error");
+  assert.match(rows[1].error, /REF .* does not match/);
+  if (seqA.split("\n")[1][114] !== "A") close(Number(rows[2].diff0), effect(115, "A"), "VCF variant difference");
   // sortable
-  await page.click("#variant-table thead th:nth-child(8) button");
-  assert.equal(await page.getAttribute("#variant-table thead th:nth-child(8)", "aria-sort"), "ascending");
+  await page.click('#variant-table thead th[data-key="diff0"] button');
+  assert.equal(await page.getAttribute('#variant-table thead th[data-key="diff0"]', "aria-sort"), "ascending");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#variant-tsv")]);
   const tsv = fs.readFileSync(await download.path(), "utf8");
-  assert.match(tsv.split("\n")[0], /^line\tvariant\tposition\tREF\tALT/);
-  assert.equal(tsv.trim().split("\n").length, 4);
+  const body = tsv.trim().split("\n").filter((l) => !l.startsWith("#"));
+  // effect and status first (issue 14); the provenance in # lines above
+  assert.match(body[0], /^effect \(a\.u\.\)\tstatus\tposition\tREF\tALT/);
+  assert.equal(body.length, 4);
+  assert.match(tsv, /^# model: mpra1\n# manifest_sha256: [0-9a-f]{64}\n# length_policy: /);
   await shot(page, "desktop-variants");
 });
 
@@ -371,8 +418,8 @@ test("a two-segment (promoter + distal) model: two boxes, prediction, scan of bo
   await page.fill("#variant-input", `2 ${mu.reference}>${mu.alternate}\n`);
   await page.click("#variant-run");
   await waitStatus(page, "1 variant scored");
-  const row = await page.$$eval("#variant-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.dataset.value ?? c.textContent))[0]);
-  close(Number(row[7]), mu.effects[0], "distal variant difference");
+  const [row] = await variantRows(page);
+  close(Number(row.diff0), mu.effects[0], "distal variant difference");
   // motifs: one map per segment
   await page.click("#tab-motifs");
   await page.selectOption("#pvalue", "1e-3");
@@ -424,8 +471,9 @@ test("a long sequence: the page stays responsive during a scan, which can be can
   await page.click("#tab-results");
   await page.click("#scan-run");
   await waitStatus(page, "Scan finished");
-  assert.match(await page.textContent("#scan-info"), /mean over \d+ windows/);
+  assert.match(await page.textContent("#scan-info"), /Read in \d+ windows .*each effect is the mean over the windows that contain the base/);
   await shot(page, "desktop-scan-tiled");
+  await page.locator("#view-results").screenshot({ path: path.join(screenshots, "long-sequence-scan.png") });
 });
 
 test("shipped models (models/*): prediction and ISM equal native", { skip: shipped.length ? false : "no shipped model in models/ yet" }, async () => {
@@ -496,6 +544,356 @@ test("load your own model from disk (ONNX + manifest): model card with metrics, 
   await page.waitForSelector("#model-error:not([hidden])");
   assert.match(await page.textContent("#model-error"), /not JSON/);
   await useModel(page, "mpra1");
+});
+
+// ---------- issue 14: predictions a person can trust and read ----------
+
+// Hovers heatmap cell (1-based position in the frame the tracks show, alt) at zoom 2 (304 bp fit
+// the width) and returns the tooltip.
+async function hoverCell(p, framePos, alt) {
+  await p.$eval("#zoom", (z) => { z.value = "2"; z.dispatchEvent(new Event("input")); });
+  const box = await p.locator("#heatmap").boundingBox();
+  await p.mouse.move(box.x + 18 + (framePos - 1) * 2 + 1, box.y + "ACGT".indexOf(alt) * 16 + 8);
+  await p.waitForSelector("#tooltip:not([hidden])");
+  return p.$eval("#tooltip", (t) => ({ ...t.dataset, text: t.textContent }));
+}
+const nativeCell = (rows, pos, alt) => rows.find((r) => r.position === String(pos) && r.alt === alt);
+const skipF9 = shipped.includes("hepg2-mpra") ? false : "the shipped hepg2-mpra model is not in models/";
+
+test("issue 14: CAGI5 F9 (304 bp) predicts on first use with hepg2-mpra's flanked tiles; scan, VCF variants at genomic coordinates and exports with provenance equal native", { skip: skipF9 }, async () => {
+  await useModel(page, "hepg2-mpra");
+  // the policy menu states the manifest default and offers flanked tiles (the model has flanks)
+  const options = await page.$$eval("#policy-select option", (os) => os.map((o) => [o.value, o.textContent]));
+  assert.match(options[0][1], /^model's default: flanked tiles \(200 bp tiles 50 bp apart/);
+  assert.ok(options.some(([v]) => v === "flanked_tiles"), "flanked tiles offered");
+  await paste(page, `>F9\n${F9}\n`);
+  // the element's place in hg19, entered once
+  await page.fill("#coord-chrom", "X");
+  await page.fill("#coord-start", String(F9_START));
+  await page.dispatchEvent("#coord-start", "change");
+  await page.click("#tab-results");
+  const [v] = await predictionValues(page);
+  close(v, Number(native.f9.predict[0].mean_value), "F9 prediction (flanked tiles)");
+  assert.equal(native.f9.predict[0].fitting, "4 tiles, stride 50, mean");
+  assert.match(await page.textContent("#prediction"), /log2 RNA\/DNA, lentiMPRA HepG2/);
+  assert.match(await page.textContent("#prediction"), /mean over 4 windows/);
+  assert.doesNotMatch(await page.getAttribute("#status", "class"), /bad/);
+  // the scan: every base is read by some tile; cells equal native ISM (the same windowed mean)
+  await page.click("#scan-run");
+  await waitStatus(page, "Scan finished", 180000);
+  assert.equal(await page.isHidden("#legend-unseen-item"), true, "no unseen bases under flanked tiles");
+  for (const [pos, alt] of [[1, "C"], [150, "A"], [152, "T"], [304, "G"]]) {
+    const tip = await hoverCell(page, pos, alt);
+    const row = nativeCell(native.f9.ism, pos, alt);
+    if (!row) continue; // the reference base
+    close(Number(tip.effect), Number(row.effect), `F9 ISM ${pos} ${alt}`);
+    assert.match(tip.text, new RegExp(`position ${pos} \\(X:${(F9_START + pos - 1).toLocaleString("en")}\\) .>${alt}: effect .* log2 RNA/DNA, lentiMPRA HepG2`));
+  }
+  // CAGI5's measured F9 variants, as VCF lines at hg19 positions: the effect is the ISM cell
+  const measured = fs.readFileSync(path.join(root, "tests/data/cagi5_F9_train.tsv"), "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"))
+    .filter((_, i) => i % 60 === 2); // four of its 236 substitutions, spread along the element
+  assert.equal(measured.length, 4);
+  await page.click("#tab-variants");
+  await page.fill("#variant-input", measured.map((r) => `X\t${r[2]}\t.\t${r[3]}\t${r[4]}`).join("\n") + "\n");
+  await page.click("#variant-run");
+  await waitStatus(page, "scored");
+  const rows = await variantRows(page);
+  assert.equal(rows.length, measured.length);
+  measured.forEach((r) => {
+    const pos = Number(r[2]) - F9_START + 1;
+    const row = rows.find((x) => x.position === String(pos) && x.alternate === r[4]); // (the table may be sorted)
+    assert.ok(row, `a row for ${r[2]} ${r[3]}>${r[4]} at position ${pos}`);
+    assert.equal(row.status, "scored");
+    assert.equal(row.genomic, `X:${Number(r[2]).toLocaleString("en")}`);
+    close(Number(row.diff0), Number(nativeCell(native.f9.ism, pos, r[4]).effect), `F9 variant ${r[2]} ${r[3]}>${r[4]}`);
+    assert.ok(Number(row.windows) >= 1);
+  });
+  // no log2 fold change column: the target is already a log ratio, said in the header's tooltip
+  const heads = await page.$$eval("#variant-table thead th", (ths) => ths.map((t) => [t.dataset.key, t.title]));
+  assert.deepEqual(heads.slice(0, 2).map((h) => h[0]), ["diff0", "status"]);
+  assert.ok(!heads.some(([k]) => /lfc/.test(k)), "no log2 fold change column");
+  assert.match(heads[0][1], /already on a log scale/);
+  // exports carry the model, its manifest's SHA-256, the policy, the app version, the date and the coordinates
+  const [tsvDl] = await Promise.all([page.waitForEvent("download"), page.click("#variant-tsv")]);
+  const tsv = fs.readFileSync(await tsvDl.path(), "utf8");
+  assert.match(tsv, new RegExp(`^# model: hepg2-mpra\\n# manifest_sha256: ${native.f9.manifestSha}\\n# length_policy: flanked tiles .*\\(the model's default\\)\\n# app: Regula \\d+\\.\\d+\\.\\d+\\n# date: 20\\d\\d-`));
+  assert.match(tsv, /# coordinates: X:138612621 = position 1/);
+  const [csvDl] = await Promise.all([page.waitForEvent("download"), page.click("#variant-csv")]);
+  assert.match(fs.readFileSync(await csvDl.path(), "utf8"), new RegExp(`# manifest_sha256: ${native.f9.manifestSha}`));
+  await page.click("#tab-results");
+  const [ismDl] = await Promise.all([page.waitForEvent("download"), page.click("#export-ism-tsv")]);
+  const ism = fs.readFileSync(await ismDl.path(), "utf8").split("\n");
+  assert.ok(ism.some((l) => l === `# manifest_sha256: ${native.f9.manifestSha}`));
+  assert.equal(ism.find((l) => !l.startsWith("#")), "position\tgenomic_position\tref\talt\ttarget\tunit\teffect\tstatus");
+  const [svgDl] = await Promise.all([page.waitForEvent("download"), page.click("#export-svg")]);
+  const svg = fs.readFileSync(await svgDl.path(), "utf8");
+  assert.match(svg, new RegExp(`<metadata><regula [^>]*><model>hepg2-mpra</model><manifest_sha256>${native.f9.manifestSha}</manifest_sha256><length_policy>flanked tiles`));
+  const [pngDl] = await Promise.all([page.waitForEvent("download"), page.click("#export-png")]);
+  const png = fs.readFileSync(await pngDl.path());
+  const pngHeight = png.readUInt32BE(20);
+  const drawn = await page.evaluate(() => ["logo", "heatmap", "ruler"].reduce((a, id) => a + document.getElementById(id).height, 0));
+  assert.ok(pngHeight > drawn + 10, `the PNG has a provenance strip under the tracks (${pngHeight} px vs ${drawn} px)`);
+  await shot(page, "issue14-f9-scan");
+});
+
+test("issue 14: bases outside a cropped window are never 0 — hatched cells, 'outside the model's view' rows, teach mutations refused; the bases it reads equal native", { skip: skipF9 }, async () => {
+  await page.click("#tab-results");
+  await page.selectOption("#policy-select", "crop");
+  await page.waitForFunction(() => /cropped/.test(document.getElementById("prediction").textContent), null, { timeout: 60000 });
+  await page.click("#scan-run");
+  await waitStatus(page, "Scan finished", 180000);
+  assert.match(await page.textContent("#scan-info"), /74 bases of the sequence are outside the model's view \(hatched\)/);
+  assert.equal(await page.isVisible("#legend-unseen-item"), true, "the legend explains the hatching");
+  assert.match(await page.getAttribute("#legend-unseen-item", "title"), /not an effect of 0/);
+  // position 5 is outside the 230 bp the model reads (38-267): no effect, said so
+  const tip5 = await hoverCell(page, 5, "A");
+  assert.equal(tip5.unseen, "true");
+  assert.equal(tip5.effect, "NaN");
+  assert.match(tip5.text, /position 5 \(X:138,612,625\) .>A: not read by the model/);
+  // the hatched cells are drawn as hatching, not as the colour of 0 (white) or of the reference (grey)
+  const px = await page.evaluate(() => {
+    const c = document.getElementById("heatmap");
+    const d = c.getContext("2d").getImageData(18, 0, 2 * 16, 15).data; // positions 1-16 (zoom 2), row A
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4) colours.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+    return [...colours];
+  });
+  assert.ok(px.length >= 2 && !px.includes("247,247,247"), `hatching (two or more greys, not the white of 0): ${px.join(" ")}`);
+  const tip150 = await hoverCell(page, 150, "A");
+  close(Number(tip150.effect), Number(nativeCell(native.f9.ismCrop, 150, "A").effect), "F9 crop ISM 150 A");
+  await page.locator("#view-results").screenshot({ path: path.join(screenshots, "cropped-scan-unseen-bases.png") });
+  // variants: one outside the view is marked so, never 0.0000
+  await page.click("#tab-variants");
+  await page.fill("#variant-input", `5 ${F9[4]}>A\n150 ${F9[149]}>A\n`);
+  await page.click("#variant-run");
+  await waitStatus(page, "outside the model's view");
+  const vrows = await variantRows(page);
+  const out = vrows.find((r) => r.position === "5"), inside = vrows.find((r) => r.position === "150");
+  assert.equal(out.status, "outside the model's view");
+  assert.equal(out.diff0, "—");
+  assert.match(out.cls, /variant-unseen/);
+  assert.match(out.error, /position 5 is outside the model's view/);
+  assert.equal(inside.status, "scored");
+  close(Number(inside.diff0), Number(nativeCell(native.f9.ismCrop, 150, "A").effect), "F9 crop variant 150");
+  // teach: mutating an unseen base is refused with the reason; a seen one gives the native effect
+  await page.click("#tab-teach");
+  await page.fill("#mutate-pos", "5");
+  await page.click('#mutate-bases button[data-base="A"]');
+  await page.waitForSelector("#mutate-result .refused");
+  assert.match(await page.textContent("#mutate-result"), /Position 5 is outside the model's view: the model does not read this base .* not an effect of 0/);
+  assert.equal(await page.locator("#mutate-result .delta").count(), 0, "no number for a base the model does not read");
+  await page.fill("#mutate-pos", "150");
+  await page.click('#mutate-bases button[data-base="A"]');
+  await page.waitForSelector("#mutate-result .delta");
+  close(Number(await page.getAttribute("#mutate-result .delta", "data-delta")), Number(nativeCell(native.f9.ismCrop, 150, "A").effect), "teach delta 150 A (crop)");
+  await page.click("#tab-results");
+  await page.selectOption("#policy-select", "");
+});
+
+test("issue 14: printable one-page report (sequence, model and metrics, prediction with percentile, heatmap with legend, variants, motifs, provenance)", { skip: skipF9 }, async () => {
+  await page.click("#tab-results");
+  await page.selectOption("#policy-select", "crop"); // the scan of the last test, with its hatched bases
+  await page.waitForFunction(() => /cropped/.test(document.getElementById("prediction").textContent), null, { timeout: 60000 });
+  await page.click("#scan-run");
+  await waitStatus(page, "Scan finished", 180000);
+  await page.click("#tab-motifs");
+  await page.click("#motif-run");
+  await waitStatus(page, "motif hit");
+  await page.click("#tab-results");
+  await page.click("#report-open");
+  await page.waitForSelector("#report:not([hidden]) .report-heatmap");
+  const text = await page.textContent("#report-body");
+  for (const re of [/Regula report: F9/, /304 bp at X:138,612,621–138,612,924/, /manifest SHA-256/, new RegExp(native.f9.manifestSha), /validation/, /pearson/,
+    /mean_value: -?\d\.\d+ log2 RNA\/DNA, lentiMPRA HepG2/, /not read by the model \(74 bases outside its view/, /Strongest substitutions/, /Variants/, /outside the model's view/, /Motifs \(JASPAR 2024\)/, /Regula \d+\.\d+\.\d+/]) {
+    assert.match(text, re);
+  }
+  assert.ok(await page.locator(".report-table").count() >= 3);
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.isHidden("header.top"), true, "print shows the report only");
+  await page.screenshot({ path: path.join(screenshots, "report-print.png"), fullPage: true });
+  const pdf = await page.pdf({ format: "A4" });
+  assert.equal(pdf.subarray(0, 4).toString(), "%PDF");
+  fs.writeFileSync(path.join(artifacts, "report.pdf"), pdf);
+  const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  assert.equal(pages, 1, `the report prints on one A4 page (${pages})`);
+  await page.emulateMedia({ media: "screen" });
+  await page.click("#report-close");
+  assert.equal(await page.isVisible("header.top"), true);
+  await page.selectOption("#policy-select", "");
+  await page.click("#tab-input");
+  await page.fill("#coord-chrom", "");
+  await page.fill("#coord-start", "");
+  await page.dispatchEvent("#coord-start", "change");
+});
+
+test("issue 14: every record predicted on its own; the status line follows the current state; empty, binary and large files", async () => {
+  await useModel(page, "mpra1x"); // reads exactly 230 bp: the 304 bp F9 cannot be predicted
+  await paste(page, `${seqA}>F9\n${F9}\n`);
+  await page.click("#predict-all");
+  await waitStatus(page, "Predicted 1 of 2 records");
+  assert.match(await page.getAttribute("#status", "class"), /warn/);
+  const rows = await page.$$eval("#records tbody tr", (trs) => trs.map((tr) => [tr.className, tr.cells[5].dataset.value ?? tr.cells[5].textContent]));
+  close(Number(rows[0][1]), Number(native.predict1[0].task0), "record 1 predicted despite record 2");
+  assert.match(rows[1][0], /record-failed/);
+  assert.match(rows[1][1], /^not predicted: .*F9.*304 bp .* exactly 230 bp/);
+  // the predictions' export: each record's value or reason, under the provenance lines
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#records-tsv")]);
+  const exported = fs.readFileSync(await dl.path(), "utf8").trim().split("\n");
+  assert.match(exported[0], /^# model: mpra1x$/);
+  assert.ok(exported.some((l) => /^# length_policy: exact length only \(the model's default\)$/.test(l)));
+  const table = exported.filter((l) => !l.startsWith("#")).map((l) => l.split("\t"));
+  assert.deepEqual(table[0], ["record", "length", "task0 (a.u.)", "fitting", "status"]);
+  close(Number(table[1][2]), Number(native.predict1[0].task0), "exported prediction");
+  assert.match(table[2].at(-1), /^not predicted: .*exactly 230 bp/);
+  // selecting F9: its error on the status line; a policy that fits it clears it
+  await page.click("#records tbody tr:nth-child(2)");
+  await waitStatus(page, "Prediction failed for F9");
+  assert.match(await page.getAttribute("#status", "class"), /bad/);
+  await page.click("#tab-results");
+  await page.selectOption("#policy-select", "tile");
+  await page.waitForFunction(() => /mean over \d+ windows/.test(document.getElementById("prediction").textContent), null, { timeout: 60000 });
+  await waitStatus(page, "Predicted F9");
+  assert.doesNotMatch(await page.getAttribute("#status", "class"), /bad/);
+  await page.selectOption("#policy-select", "");
+  // files: an empty one and a binary one are reported, and the box keeps its sequence
+  await page.click("#tab-input");
+  const before = await page.inputValue("#sequence-input");
+  const drop = (name, parts) => page.evaluate(([n, ps]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(ps.map((x) => (Array.isArray(x) ? new Uint8Array(x) : x)), n, { type: "text/plain" }));
+    document.getElementById("drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, [name, parts]);
+  await drop("empty.fa", []);
+  await page.waitForFunction(() => /empty\.fa is empty/.test(document.getElementById("input-error").textContent));
+  assert.match(await page.textContent("#input-error"), /the sequence box keeps what it had/);
+  assert.equal(await page.inputValue("#sequence-input"), before);
+  await drop("image.fa", [[0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 0xff, 0xfe, 0, 1, 2, 3]]);
+  await page.waitForFunction(() => /image\.fa is not a text file/.test(document.getElementById("input-error").textContent));
+  assert.equal(await page.inputValue("#sequence-input"), before);
+  assert.equal(await page.locator("#records tbody tr").count(), 2, "the records are kept");
+  // a 5.5 MB FASTA: read and checked in a worker with progress, not copied into the box
+  const big = Array.from({ length: 24000 }, (_, i) => `>r${i + 1}\n${seqA.split("\n")[1]}\n`).join("");
+  assert.ok(big.length > 5e6);
+  await page.evaluate(() => {
+    window.__progressSeen = false;
+    new MutationObserver(() => { if (!document.getElementById("input-progress").hidden) window.__progressSeen = true; })
+      .observe(document.getElementById("input-progress"), { attributes: true });
+  });
+  await drop("big.fa", [big]);
+  await waitStatus(page, "Read 24000 records from big.fa", 60000);
+  assert.equal(await page.evaluate(() => window.__progressSeen), true, "progress was shown");
+  assert.equal(await page.inputValue("#sequence-input"), "");
+  assert.match(await page.textContent("#file-note"), /24000 records from big\.fa .* checked in a worker/);
+  assert.match(await page.textContent("#records tbody tr:last-child"), /and 23500 more records/);
+  // a bad letter deep in a large file is located in the whole file (record, line)
+  const bad = big.replace(/(>r20000\n[ACGT]{9})[ACGT]/, "$1X");
+  await drop("bad.fa", [bad]);
+  await page.waitForFunction(() => /bad\.fa: not a valid sequence/.test(document.getElementById("input-error").textContent), null, { timeout: 60000 });
+  assert.match(await page.textContent("#input-error"), /record 20000 'r20000' \(line 39999\): position 10: .*'X'/);
+  assert.equal(await page.locator("#records tbody tr").count(), 501, "the large file's records are kept");
+  // the same text pasted into the box: checked in a worker too, a bad letter selected in the box
+  // (set as a paste sets it: Playwright's fill types 5 MB far more slowly than a paste)
+  const pasteText = (t) => page.evaluate((x) => { const b = document.getElementById("sequence-input"); b.value = x; b.dispatchEvent(new Event("input")); }, t);
+  await pasteText(bad);
+  await page.waitForFunction(() => /record 20000 'r20000'/.test(document.getElementById("input-error").textContent), null, { timeout: 60000 });
+  await page.click("#input-error .show-error");
+  assert.equal(await page.$eval("#sequence-input", (t) => t.value.slice(t.selectionStart, t.selectionEnd)), "X");
+  await pasteText(big);
+  await waitStatus(page, "Read 24000 records (5.7 MB, checked in a worker)", 60000);
+  await paste(page, seqA);
+  await useModel(page, "mpra1");
+});
+
+test("issue 14: a scan over 20 kb asks first; Cancel stops a long job within 1 s (replacing a worker stuck in a long chunk), and the pool predicts afterwards", async () => {
+  await useModel(page, "mpra3"); // tiles long sequences
+  const genome = fs.readFileSync(path.join(root, "tests/data/hg19_chr22_20095001_20115000.fa"), "utf8").split("\n").slice(1).join("");
+  await paste(page, `>chr22_25kb\n${genome}${genome.slice(0, 5000)}\n`);
+  await predictionValues(page);
+  await page.click("#tab-results");
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); d.dismiss(); });
+  await page.click("#scan-run");
+  await waitStatus(page, "Scan not started");
+  assert.match(asked, /25,000 positions/);
+  assert.equal(await page.isHidden("#scan-progress"), true);
+  // Predict all of 4 × 20 kb records with hepg2-mpra (400 flanked tiles each): each worker gets 2
+  // records in one chunk, seconds of work in one wasm call, so the worker is replaced
+  if (shipped.includes("hepg2-mpra")) {
+    await useModel(page, "hepg2-mpra");
+    await page.click("#tab-input");
+    await page.fill("#sequence-input", Array.from({ length: 4 }, (_, i) => `>long${i}\n${genome}\n`).join(""));
+    await page.waitForFunction(() => document.querySelectorAll("#records tbody tr").length === 4);
+    await page.click("#predict-all");
+    await page.waitForSelector("#predict-progress:not([hidden])");
+    await page.waitForTimeout(300);
+    assert.equal(await page.isVisible("#predict-progress"), true, "still predicting");
+    // timed in the page: from the click's event to the status line saying so
+    await page.evaluate(() => {
+      window.__cancel = {};
+      document.querySelector("#predict-progress .cancel").addEventListener("click", () => { window.__cancel.clicked = performance.now(); }, { capture: true, once: true });
+      new MutationObserver(() => { if (/Prediction cancelled/.test(document.getElementById("status").textContent)) window.__cancel.done ??= performance.now(); })
+        .observe(document.getElementById("status"), { childList: true, characterData: true, subtree: true });
+    });
+    await page.click("#predict-progress .cancel");
+    await waitStatus(page, "Prediction cancelled", 10000);
+    const { clicked, done } = await page.evaluate(() => window.__cancel);
+    assert.ok(done - clicked < 1000, `cancel took ${(done - clicked).toFixed(0)} ms`);
+    // the pool still works: a prediction after the cancel equals native
+    await paste(page, seqA);
+    await page.click("#tab-results");
+    const values = await predictionValues(page);
+    close(values[0], Number(native["hepg2-mpra"].predict[0].mean_value), "prediction after a cancel");
+  }
+  await useModel(page, "mpra1");
+});
+
+test("issue 14: numbers with meaning — units, a percentile against the manifest's test predictions, a classifier's probability", async () => {
+  await useModel(page, "mpra1q");
+  await paste(page, seqA);
+  await page.click("#tab-results");
+  const [v] = await predictionValues(page);
+  const table = JSON.parse(fs.readFileSync(path.join(tmp, "web-models", "mpra1q", "manifest.json"), "utf8")).targets[0].prediction_quantiles.values;
+  // the fraction of the table below v, linear between quantiles (as PredictionQuantiles::fraction_below)
+  let k = 0;
+  while (k + 1 < table.length && table[k + 1] <= v) k++;
+  const fraction = v < table[0] ? 0 : v >= table.at(-1) ? 1 : (k + (v - table[k]) / (table[k + 1] - table[k])) / (table.length - 1);
+  const pct = Math.round(100 * fraction);
+  assert.ok(Number.isFinite(pct), `percentile of ${v} in ${table}`);
+  const text = await page.textContent("#prediction .percentile");
+  assert.equal(text, pct >= 100 ? "above all of the model's test elements (12)" : pct <= 0 ? "below all of the model's test elements (12)" : `above ${pct} % of the model's test elements (12)`);
+  close(Number(await page.getAttribute("#prediction .percentile", "data-fraction")), fraction, "percentile");
+  assert.match(await page.textContent("#prediction .unit"), /log2 RNA\/DNA, test fixture/);
+  await page.click("#tab-model");
+  assert.match(await page.textContent("#model-card"), /placed among the model's own predictions on its test rows \(12\)/);
+  if (shipped.includes("promoter-tata")) {
+    await useModel(page, "promoter-tata");
+    await paste(page, seqA);
+    await page.click("#tab-results");
+    await predictionValues(page);
+    assert.match(await page.textContent("#prediction .label"), /probability of promoter/);
+    assert.match(await page.textContent("#prediction .unit"), /^probability of promoter$/);
+  }
+  await useModel(page, "mpra1");
+});
+
+test("issue 14: on a 390 px phone the variant table shows effect and status first", { skip: skipF9 }, async () => {
+  const mobile = await context.newPage();
+  await mobile.setViewportSize({ width: 390, height: 844 });
+  await openApp(mobile, origin);
+  await useModel(mobile, "hepg2-mpra");
+  await paste(mobile, `>F9\n${F9}\n`);
+  await mobile.click("#tab-variants");
+  await mobile.fill("#variant-input", `150 ${F9[149]}>A\n151 ${F9[150] === "A" ? "C" : "A"}>G\n`);
+  await mobile.click("#variant-run");
+  await mobile.waitForSelector("#variant-table:not([hidden])");
+  const cells = await mobile.$$eval("#variant-table tbody tr:first-child td", (tds) => tds.slice(0, 2).map((td) => { const r = td.getBoundingClientRect(); return [td.dataset.key, r.left, r.right, td.textContent]; }));
+  assert.deepEqual(cells.map((c) => c[0]), ["diff0", "status"]);
+  for (const [key, l, r] of cells) assert.ok(l >= 0 && r <= 390, `${key} visible on the phone (${l}–${r} px)`);
+  const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+  await mobile.locator("#variant-table").scrollIntoViewIfNeeded();
+  await mobile.screenshot({ path: path.join(artifacts, "mobile-variants-issue14.png") });
+  await mobile.close();
 });
 
 test("mobile 390x844: every view fits the width", async () => {

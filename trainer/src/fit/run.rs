@@ -381,6 +381,7 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
                 name: name.clone(),
                 unit: "as in the training table".into(),
                 normalisation: n.clone(),
+                prediction_quantiles: None,
             })
             .collect(),
         graphs: BTreeMap::from([(
