@@ -234,7 +234,7 @@ export interface MutagenesisResult {
   /** [targets, L]: minus the mean effect of the substitutions at each position. */
   importance: Float32Array;
   bases: string; window_start: number; fitting: Fitting; method: "fast" | "naive";
-  fallback_reason?: string; passes: number; bases_computed: number;
+  fast_path?: "windowed" | "incremental"; fallback_reason?: string; passes: number; bases_computed: number;
   /** Two-segment models: where each segment lies in `bases` (the joined input). */
   segments?: SegmentFit[];
 }
@@ -637,6 +637,9 @@ fn ism_js(r: &IsmResult) -> Result<Object, JsError> {
     set(&o, "window_start", r.window_start as f64);
     set(&o, "fitting", to_js(&r.fitting)?);
     set(&o, "method", to_js(&r.method)?);
+    if let Some(path) = r.fast_path {
+        set(&o, "fast_path", to_js(&path)?);
+    }
     if let Some(reason) = &r.fallback_reason {
         set(&o, "fallback_reason", reason.clone());
     }
