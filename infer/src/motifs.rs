@@ -90,6 +90,70 @@ pub struct FilterMatch {
     /// Sum of per-column Pearson correlations over the overlap, divided by the longer width (1 for
     /// identical matrices).
     pub similarity: f64,
+    /// For a filter's best match: the chance that the filter's own columns in a random order
+    /// match some motif of the set this well, `(1 + #shuffles at least as similar) / (1 +
+    /// shuffles)` — a near-uniform filter or a chance resemblance gets a large one.
+    pub p_value: Option<f64>,
+}
+
+/// Column shuffles per filter for a best match's p-value (the smallest p-value is 1/20).
+pub const NULL_SHUFFLES: usize = 19;
+/// Filters, by information content, whose best match is tested against shuffles.
+pub const TESTED_FILTERS: usize = 16;
+/// A best match with a p-value above this is "no clear match".
+pub const CLEAR_MATCH_P: f64 = 0.05;
+
+/// Columns centred and scaled to unit length: the Pearson correlation of two is their dot product.
+fn normalised(p: &[[f64; 4]]) -> Vec<[f64; 4]> {
+    p.iter()
+        .map(|r| {
+            let m = r.iter().sum::<f64>() / 4.0;
+            let c: [f64; 4] = std::array::from_fn(|i| r[i] - m);
+            let n = c.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if n <= 1e-12 { [0.0; 4] } else { std::array::from_fn(|i| c[i] / n) }
+        })
+        .collect()
+}
+
+/// Best similarity of `filter` (normalised columns) to any of `motifs` (normalised, both strands).
+fn best_similarity(filter: &[[f64; 4]], motifs: &[Vec<[f64; 4]>], min_overlap: usize) -> f64 {
+    let dot = |a: &[f64; 4], b: &[f64; 4]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
+    let f = filter.len() as isize;
+    let mut best = f64::MIN;
+    for motif in motifs {
+        let m = motif.len() as isize;
+        let overlap = (min_overlap as isize).min(f).min(m);
+        let norm = f.max(m) as f64;
+        for off in (overlap - m)..=(f - overlap) {
+            let (lo, hi) = ((-off).max(0), (f - off).min(m));
+            let s: f64 = (lo..hi).map(|j| dot(&filter[(off + j) as usize], &motif[j as usize])).sum();
+            best = best.max(s / norm);
+        }
+    }
+    best
+}
+
+/// The p-value of `observed` (a filter's best similarity to `motifs`) against `shuffles` random
+/// column orders of the filter (deterministic).
+fn null_p_value(filter: &[[f64; 4]], motifs: &[Vec<[f64; 4]>], observed: f64, shuffles: usize, seed: u64) -> f64 {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut columns = normalised(filter);
+    let mut at_least = 0;
+    for _ in 0..shuffles {
+        for i in (1..columns.len()).rev() {
+            columns.swap(i, next(i + 1));
+        }
+        if best_similarity(&columns, motifs, 5) >= observed - 1e-12 {
+            at_least += 1;
+        }
+    }
+    (1 + at_least) as f64 / (1 + shuffles) as f64
 }
 
 /// Filter `[4, k]` weights to probabilities: each column is read as natural-log odds against a
@@ -139,10 +203,12 @@ pub fn similarity(filter: &[[f64; 4]], motif: &[[f64; 4]], min_overlap: usize) -
     best
 }
 
-/// Every filter of `weights` `[filters, 4, k]` as a PWM with its `top` best motif matches.
+/// Every filter of `weights` `[filters, 4, k]` as a PWM with its `top` best motif matches, most
+/// informative first; the best match of the [`TESTED_FILTERS`] most informative filters carries a
+/// p-value against shuffles of the filter's columns ([`FilterMatch::p_value`]).
 pub fn filters_to_motifs(weights: &[f32], dims: &[usize], set: Option<&MotifSet>, top: usize) -> Vec<FilterPwm> {
     let (nf, k) = (dims[0], dims[2]);
-    (0..nf)
+    let mut out = (0..nf)
         .map(|i| {
             let probs = filter_to_pwm(&weights[i * 4 * k..(i + 1) * 4 * k], k);
             let ic: f64 =
@@ -163,6 +229,7 @@ pub fn filters_to_motifs(weights: &[f32], dims: &[usize], set: Option<&MotifSet>
                                 strand,
                                 offset,
                                 similarity,
+                                p_value: None,
                             });
                         }
                     }
@@ -172,7 +239,21 @@ pub fn filters_to_motifs(weights: &[f32], dims: &[usize], set: Option<&MotifSet>
             }
             FilterPwm { filter: i, probs, information_content: ic, consensus, matches }
         })
-        .collect()
+        .collect::<Vec<_>>();
+    // Filters by information content, most first; the best match of the leading ones tested
+    // against column shuffles of the filter.
+    out.sort_by(|a, b| b.information_content.total_cmp(&a.information_content).then(a.filter.cmp(&b.filter)));
+    if let Some(set) = set {
+        let motifs: Vec<Vec<[f64; 4]>> =
+            set.motifs.iter().flat_map(|m| [normalised(&m.probs), normalised(&reverse_complement(&m.probs))]).collect();
+        for f in out.iter_mut().take(TESTED_FILTERS) {
+            if let Some(best) = f.matches.first_mut() {
+                best.p_value =
+                    Some(null_p_value(&f.probs, &motifs, best.similarity, NULL_SHUFFLES, f.filter as u64 + 1));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -200,6 +281,23 @@ mod tests {
         assert_eq!((best.motif_id.as_str(), best.strand, best.offset), (m.id.as_str(), '-', 1), "{:?}", f[0].matches);
         // Two uniform columns of k do not match: at most w / (w + 2).
         assert!(best.similarity > 0.9 * m.width() as f64 / k as f64, "{}", best.similarity);
+        // A filter that is a real motif beats every shuffle of its own columns.
+        assert_eq!(best.p_value, Some(1.0 / (1 + NULL_SHUFFLES) as f64));
+    }
+
+    #[test]
+    fn a_near_uniform_filter_has_no_clear_match() {
+        let text =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/jaspar2024_vertebrates_first4.jaspar"))
+                .unwrap();
+        let set = parse_motifs(&text).unwrap();
+        // Weak weights: every column close to uniform, its strongest base a matter of noise.
+        let k = 12;
+        let w: Vec<f32> = (0..4 * k).map(|i| ((i * 7919 % 13) as f32 - 6.0) * 0.01).collect();
+        let f = filters_to_motifs(&w, &[1, 4, k], Some(&set), 3);
+        assert!(f[0].information_content < 0.1, "{}", f[0].information_content);
+        let p = f[0].matches[0].p_value.unwrap();
+        assert!(p > CLEAR_MATCH_P, "a noise filter's best match should not be clear: p = {p}");
     }
 
     #[test]

@@ -55,15 +55,19 @@ export async function renderTeach() {
       await ensureMotifs();
       filters = await pool.run({ type: "filters" }).promise;
     } catch (e) { filters = null; $("filters").textContent = `Filters unavailable: ${e.message}`; return; }
-    // the most informative filters first
+    // the most informative filters first (the wasm side sorts them so); a best match is named
+    // only when it beats shuffles of the filter's own columns (p ≤ 0.05)
     const ranked = filters.slice().sort((a, b) => b.information_content - a.information_content);
-    $("filters").replaceChildren(el("p", { class: "help filters-note" }, `${Math.min(32, ranked.length)} of ${ranked.length} filters, most informative first; letter height = probability.`),
-      ...ranked.slice(0, 32).map((f) => {
+    const shown = ranked.filter((f) => f.matches?.[0]?.p_value != null);
+    $("filters").replaceChildren(el("p", { class: "help filters-note" }, `The ${shown.length} most informative of ${ranked.length} filters; letter height = probability. A JASPAR match is named only when the filter resembles it more than 19 shuffles of the filter's own columns resemble any JASPAR motif (p ≤ 0.05); otherwise: no clear match.`),
+      ...shown.map((f) => {
       const c = el("canvas", { width: Math.max(60, f.probs.length * 12), height: 48, "aria-label": `filter ${f.filter} logo, consensus ${f.consensus}` });
       drawPwmLogo(c, f.probs);
-      const best = f.matches?.[0];
-      return el("figure", { class: "filter" }, c, el("figcaption", {}, el("strong", {}, `filter ${f.filter}`), ` ${f.consensus}`, el("br"),
-        best ? `best JASPAR match: ${best.motif_name ?? ""} ${best.motif_id} (similarity ${best.similarity.toFixed(2)})` : "no JASPAR match"));
+      const best = f.matches[0];
+      const clear = best.p_value <= 0.05;
+      return el("figure", { class: "filter" }, c, el("figcaption", {}, el("strong", {}, `filter ${f.filter}`), ` ${f.consensus} · ${f.information_content.toFixed(1)} bits`, el("br"),
+        clear ? `matches ${best.motif_name ?? ""} ${best.motif_id} (similarity ${best.similarity.toFixed(2)}, p = ${best.p_value.toFixed(2)})`
+          : `no clear match (closest: ${best.motif_name ?? best.motif_id}, similarity ${best.similarity.toFixed(2)}, p = ${best.p_value.toFixed(2)})`));
     }));
   }
 }

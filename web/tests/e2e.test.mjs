@@ -324,10 +324,18 @@ test("motif hits (JASPAR) are shown on the sequence and filter by p-value", asyn
   await waitStatus(page, "motif hit");
 });
 
-test("teaching: one-hot of the sequence, filter logos with JASPAR matches, mutate a base", async () => {
+test("teaching: one-hot of the sequence, filter logos with JASPAR matches tested against shuffles, mutate a base", async () => {
   await page.click("#tab-teach");
   await page.waitForSelector(".filter figcaption", { timeout: 30000 });
-  assert.match(await page.textContent("#filters"), /best JASPAR match/);
+  // every shown filter names its closest motif with a p-value against shuffles of its columns,
+  // and a motif only as "matches" when p ≤ 0.05
+  const captions = await page.$$eval(".filter figcaption", (els) => els.map((e) => e.textContent));
+  assert.ok(captions.length > 0 && captions.length <= 16, `${captions.length} filters shown`);
+  for (const c of captions) {
+    const m = c.match(/(matches|no clear match \(closest:) .*p = ([0-9.]+)\)/);
+    assert.ok(m, c);
+    assert.equal(m[1] === "matches", Number(m[2]) <= 0.05, c);
+  }
   assert.equal(await page.locator("#onehot td.hot").count(), 16);
   await page.fill("#mutate-pos", "57");
   const ref = seqA.split("\n")[1][56];
