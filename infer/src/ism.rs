@@ -96,6 +96,9 @@ struct WindowRun {
     reference_raw: Vec<f32>,
     /// Raw alt outputs `[L, 4, outputs]`; reference bases hold the reference.
     raw: Vec<f32>,
+    /// The window positions to mutate, in order (all of them unless a range was asked for), and
+    /// how many are done.
+    todo: Vec<usize>,
     next: usize,
     passes: usize,
     bases_computed: usize,
@@ -147,6 +150,7 @@ impl WindowRun {
             fallback_reason,
             reference_raw,
             raw,
+            todo: (0..l).collect(),
             next: 0,
             passes: 0,
             bases_computed: 0,
@@ -162,7 +166,7 @@ impl WindowRun {
     }
 
     fn is_done(&self) -> bool {
-        self.next >= self.bases.len()
+        self.next >= self.todo.len()
     }
 
     /// The substitutions at position `p`: every base but the reference (all four at an `N`).
@@ -173,10 +177,9 @@ impl WindowRun {
 
     /// Computes up to `positions` more positions; returns how many it did.
     fn step(&mut self, model: &Model, positions: usize) -> Result<usize> {
-        let l = self.bases.len();
-        let end = (self.next + positions.max(1)).min(l);
+        let end = (self.next + positions.max(1)).min(self.todo.len());
         let jobs: Vec<(usize, usize)> =
-            (self.next..end).flat_map(|p| self.alternatives(p).map(move |b| (p, b))).collect();
+            self.todo[self.next..end].iter().flat_map(|&p| self.alternatives(p).map(move |b| (p, b))).collect();
         if self.fast.is_some() {
             self.step_fast(model, &jobs)?;
         } else {
@@ -397,6 +400,13 @@ impl IsmRun {
             }
         }
         let strands = if rc_average { 2 } else { 1 };
+        if windows.len() > 1 {
+            // Tiled: only the bases of the sequence count (not the flanks around a flanked tile).
+            for run in &mut runs {
+                let view = run.view.clone();
+                run.todo.retain(|p| view.contains(p));
+            }
+        }
         Ok(IsmRun { seq: seq.to_vec(), fitting, windows: runs, strands, current: 0, segments: None })
     }
 
@@ -416,6 +426,35 @@ impl IsmRun {
         Ok(IsmRun { seq: joined, fitting, windows: vec![window], strands: 1, current: 0, segments: Some(fits) })
     }
 
+    /// Mutates only the bases at `range` of the result's bases (the model window, or the whole
+    /// sequence when tiled), so that workers can share a scan: the effects there equal those of
+    /// a full run, exactly; elsewhere they stay 0 and belong to another part. Call before stepping.
+    pub fn restrict(&mut self, range: std::ops::Range<usize>) {
+        let tiled = self.windows.len() / self.strands > 1;
+        let n = self.windows.len() / self.strands;
+        for (i, w) in self.windows.iter_mut().enumerate() {
+            let l = w.bases.len();
+            // Result position of window position p: p itself, or (tiled) its sequence position;
+            // a reverse-strand run's position p is the forward window's l − 1 − p.
+            let reverse = i >= n;
+            let start = if tiled { w.window_start } else { 0 };
+            w.todo.retain(|&p| {
+                let forward = if reverse { l - 1 - p } else { p };
+                let at = start + forward as isize;
+                at >= 0 && range.contains(&(at as usize))
+            });
+        }
+    }
+
+    /// Part `index` of `parts` equal position ranges of the result ([`IsmRun::restrict`]).
+    pub fn part(&mut self, index: usize, parts: usize) {
+        let tiled = self.windows.len() / self.strands > 1;
+        let l = if tiled { self.seq.len() } else { self.windows[0].bases.len() };
+        let parts = parts.max(1);
+        let index = index.min(parts - 1);
+        self.restrict(index * l / parts..(index + 1) * l / parts);
+    }
+
     /// Fast, unless any window fell back to naive.
     pub fn method(&self) -> Method {
         if self.windows.iter().all(|w| w.method() == Method::Fast) { Method::Fast } else { Method::Naive }
@@ -424,7 +463,7 @@ impl IsmRun {
     /// Window positions done and in all (both strands when strand-averaged).
     pub fn progress(&self) -> (usize, usize) {
         let done = self.windows.iter().map(|w| w.next).sum();
-        (done, self.windows.iter().map(|w| w.bases.len()).sum())
+        (done, self.windows.iter().map(|w| w.todo.len()).sum())
     }
 
     pub fn is_done(&self) -> bool {

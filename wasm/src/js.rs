@@ -223,7 +223,7 @@ export interface SequencePrediction {
   segments?: SegmentFit[];
 }
 export interface MutagenesisOptions {
-  method?: "fast" | "naive"; chunk?: number; policy?: Policies;
+  method?: "fast" | "naive"; chunk?: number; policy?: Policies; part?: [number, number];
   /** Called after each chunk; return false to cancel (the call then throws "cancelled"). */
   onProgress?: (done: number, total: number) => boolean | void;
 }
@@ -440,7 +440,16 @@ impl Predictor {
                 return Err(JsError::new(&format!("options.method '{other}': expected \"fast\" or \"naive\"")));
             }
         };
-        let run = IsmRun::new_item(&self.model, &item, &policies(&self.model, &options)?, method).map_err(err)?;
+        let mut run = IsmRun::new_item(&self.model, &item, &policies(&self.model, &options)?, method).map_err(err)?;
+        // `part: [i, n]`: this job computes part i of n equal position ranges (a scan shared by
+        // workers; the page merges the parts by position, exactly).
+        if let Some(part) = get(&options, "part") {
+            let at = |k: u32| Reflect::get(&part, &k.into()).ok().and_then(|v| v.as_f64());
+            match (at(0), at(1)) {
+                (Some(i), Some(n)) if n >= 1.0 && i >= 0.0 && i < n => run.part(i as usize, n as usize),
+                _ => return Err(JsError::new("options.part: expected [index, parts] with 0 <= index < parts")),
+            }
+        }
         Ok(MutagenesisJob { model: self.model.clone(), run })
     }
 

@@ -32,6 +32,54 @@ export function setGxi(a, rec) {
   drawTracks();
 }
 
+// A scan shared by the pool's workers: each computes one of `parts` position ranges (the wasm
+// job's `part` option) and the parts are merged by position, exactly (every effect depends on its
+// position only). One job to the caller: progress summed, cancel reaching every part.
+function sharedScan(sequence, options, total) {
+  const parts = Math.max(1, Math.min(pool.workers.length || 1, Math.floor(total / 20)));
+  const chunk = Math.max(5, Math.min(50, Math.ceil(total / parts / 20)));
+  const jobs = Array.from({ length: parts }, (_, i) =>
+    pool.run({ type: "ism", sequence, options: parts > 1 ? { ...options, part: [i, parts] } : options, chunk }));
+  const progress = jobs.map(() => [0, 0]);
+  let listener = null;
+  jobs.forEach((j, i) => j.onProgress((d, t) => {
+    progress[i] = [d, t];
+    listener?.(progress.reduce((a, p) => a + p[0], 0), progress.reduce((a, p) => a + p[1], 0));
+  }));
+  const promise = Promise.all(jobs.map((j) => j.promise)).then((results) => mergeParts(results), (e) => {
+    jobs.forEach((j) => j.cancel?.());
+    throw e;
+  });
+  return { promise, parts, cancel: () => jobs.forEach((j) => j.cancel?.()), onProgress: (f) => { listener = f; } };
+}
+
+// The parts of a shared scan as one result: part i holds positions [i·L/n, (i+1)·L/n).
+function mergeParts(results) {
+  if (results.length === 1) return results[0];
+  const [T, L] = results[0].shape;
+  const n = results.length;
+  const effects = new Float32Array(results[0].effects.length);
+  const importance = new Float32Array(results[0].importance.length);
+  results.forEach((r, i) => {
+    const [a, b] = [Math.floor((i * L) / n), Math.floor(((i + 1) * L) / n)];
+    for (let t = 0; t < T; t++) {
+      effects.set(r.effects.subarray((t * L + a) * 4, (t * L + b) * 4), (t * L + a) * 4);
+      importance.set(r.importance.subarray(t * L + a, t * L + b), t * L + a);
+    }
+  });
+  const naive = results.find((r) => r.method === "naive");
+  return {
+    ...results[0],
+    effects,
+    importance,
+    method: naive ? "naive" : results[0].method,
+    fallback_reason: naive?.fallback_reason ?? results[0].fallback_reason,
+    passes: results.reduce((a, r) => a + r.passes, 0),
+    bases_computed: results.reduce((a, r) => a + r.bases_computed, 0),
+    workers: n,
+  };
+}
+
 // A progress bar with a cancel button for a pool job.
 function progressUI(containerId, job, label) {
   const box = $(containerId);
@@ -120,7 +168,7 @@ export async function runScan() {
     setStatus(`Scan not started: ${total.toLocaleString("en")} positions is over the ${(SCAN_CONFIRM_BP / 1000).toFixed(0)} kb that scans without asking.`, "");
     return;
   }
-  const job = pool.run({ type: "ism", sequence: itemOf(rec), options: policyOptions(), chunk: Math.max(5, Math.min(50, Math.ceil(total / 20))) });
+  const job = sharedScan(itemOf(rec), policyOptions(), total);
   const ui = progressUI("scan-progress", job, "scanned");
   job.onProgress((d, t) => ui.update(d, t));
   $("scan-run").disabled = true;
@@ -136,7 +184,8 @@ export async function runScan() {
     const fitText = result.segments ? segText : f.action === "unchanged" ? "" : f.action === "tiled" ? ` Read in ${f.windows} windows (stride ${f.stride}); each effect is the mean over the windows that contain the base.` : ` The sequence was ${f.action} to the model's ${current().info.length} bp (${f.left} left, ${f.right} right).`;
     const unseen = scan.frame.seen ? scan.frame.seen.reduce((a, v) => a + (v ? 0 : 1), 0) : 0;
     const unseenText = unseen ? ` ${unseen} bases of the sequence are outside the model's view (hatched): the model does not read them, so they have no effect to show.` : "";
-    $("scan-info").textContent = `${result.method} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s. Reference prediction ${result.reference.map((v, i) => `${fmt(v)} ${unitOf(i)}`).join(", ").replace(/\.?$/, ".")}${fitText}${unseenText}`;
+    const how = `${result.method}${result.fast_path ? ` (${result.fast_path})` : ""} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}`;
+    $("scan-info").textContent = `${how}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s${result.workers > 1 ? ` on ${result.workers} workers` : ""}. Reference prediction ${result.reference.map((v, i) => `${fmt(v)} ${unitOf(i)}`).join(", ").replace(/\.?$/, ".")}${fitText}${unseenText}`;
     setStatus("Scan finished.", "ok");
     drawTracks();
   } catch (e) {

@@ -239,13 +239,16 @@ test("many FASTA records: a table, all predicted in the worker pool, equal to na
   await page.click("#records tbody tr:first-child");
 });
 
-test("full saturation-mutagenesis scan: heatmap cells equal the native ISM values", async () => {
+test("full saturation-mutagenesis scan, shared by the workers: heatmap cells equal the native ISM values", async () => {
   await paste(page, seqA);
   await predictionValues(page);
   await page.click("#tab-results");
   await page.click("#scan-run");
   await waitStatus(page, "Scan finished");
   assert.equal(await page.isHidden("#scan-progress"), true);
+  // one part per worker, merged by position (the cells below, at both ends and inside, are checked)
+  const workers = await page.evaluate(() => Math.max(1, Math.min(8, navigator.hardwareConcurrency || 2)));
+  if (workers > 1) assert.match(await page.textContent("#scan-info"), new RegExp(`positions in [0-9.]+ s on ${workers} workers`));
   await page.$eval("#zoom", (z) => { z.value = "4"; z.dispatchEvent(new Event("input")); });
   const box = await page.locator("#heatmap").boundingBox();
   const byKey = new Map(native.ism1.map((r) => [`${r.position}${r.alt}`, Number(r.effect)]));

@@ -27,6 +27,7 @@ macro_rules! backend_suite {
                 self_check_catches_a_wrong_receptive_field,
                 flanked_tiles_read_each_tile_as_a_construct,
                 short_inputs_use_incremental_mutagenesis_which_reads_less_and_equals_naive,
+                a_scan_shared_by_position_ranges_equals_the_whole_scan,
             ],
             dual: [
                 loads_with_two_segments_and_says_why_mutagenesis_is_naive,
