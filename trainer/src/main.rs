@@ -10,7 +10,7 @@ use regula_train::model_folder::ModelFolder;
 use regula_train::model_metrics::{EvalSet, evaluate_model};
 use regula_train::options::FitOptions;
 use regula_train::runtime::{Device, RuntimeConfig};
-use regula_train::tables;
+use regula_train::{checks, tables};
 
 #[derive(Parser)]
 #[command(
@@ -173,8 +173,8 @@ struct ModelArgs {
 
 impl ModelArgs {
     fn load(&self) -> Result<ModelFolder, String> {
-        let runtime =
-            RuntimeConfig { device: parse_device(Some(&self.device))?, threads: self.threads, ..Default::default() };
+        let threads = checks::threads(self.threads)?;
+        let runtime = RuntimeConfig { device: parse_device(Some(&self.device))?, threads, ..Default::default() };
         ModelFolder::load(&self.model, &runtime).map_err(|e| e.to_string())
     }
 }
@@ -224,6 +224,7 @@ fn run(cli: Cli) -> Result<(), String> {
 }
 
 fn fit(options: FitOptions, resume: bool, quiet: bool) -> Result<(), String> {
+    checks::fit_options(&options)?;
     let outcome = regula_train::fit::fit(options, resume, !quiet).map_err(|e| e.to_string())?;
     println!(
         "best epoch {} of {} run; model written to {}",
@@ -244,9 +245,10 @@ fn fit(options: FitOptions, resume: bool, quiet: bool) -> Result<(), String> {
 }
 
 fn evaluate(model: &Path, rows: EvalSet, report: Option<PathBuf>, options: FitOptions) -> Result<(), String> {
+    checks::fit_options(&options)?;
     let runtime = RuntimeConfig {
         device: parse_device(options.device.as_deref())?,
-        threads: options.threads.unwrap_or(0),
+        threads: checks::threads(options.threads.unwrap_or(0))?,
         ..Default::default()
     };
     let (metrics, r) = evaluate_model(model, options, rows, &runtime).map_err(|e| e.to_string())?;
@@ -258,6 +260,7 @@ fn evaluate(model: &Path, rows: EvalSet, report: Option<PathBuf>, options: FitOp
 }
 
 fn split(options: FitOptions, to: Option<PathBuf>) -> Result<(), String> {
+    checks::fit_options(&options)?;
     let plan = regula_train::fit::plan::Plan::resolve(options)?;
     let table = regula_train::fit::split_table::split_table(&plan).map_err(|e| e.to_string())?;
     write_tsv(to, &table)
@@ -272,6 +275,9 @@ fn inspect(model: PathBuf) -> Result<(), String> {
 
 /// The named policy for every segment, or the manifest's defaults.
 fn policies(m: &ModelFolder, name: Option<&str>, stride: Option<usize>) -> Result<Vec<LengthPolicy>, String> {
+    if let Some(s) = stride {
+        checks::at_least_one("stride", s)?;
+    }
     match name {
         Some(name) => m.policies(name, stride).map_err(|e| e.to_string()),
         None => Ok(m.default_policies()),

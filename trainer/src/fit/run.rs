@@ -358,6 +358,7 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
             data.target_names.join(", ")
         ),
         model_file: MODEL_FILE.into(),
+        model_sha256: None,
         inputs,
         output: OutputSpec {
             name: export::OUTPUT.into(),
