@@ -54,6 +54,7 @@ pub mod ops;
 pub mod optim;
 pub mod options;
 pub mod ort_backend;
+pub mod out_dir;
 pub mod params;
 pub mod runtime;
 pub mod tables;

@@ -10,7 +10,7 @@ use regula_train::model_folder::ModelFolder;
 use regula_train::model_metrics::{EvalSet, evaluate_model};
 use regula_train::options::FitOptions;
 use regula_train::runtime::{Device, RuntimeConfig};
-use regula_train::{checks, tables};
+use regula_train::{checks, out_dir, tables};
 
 #[derive(Parser)]
 #[command(
@@ -31,8 +31,11 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
         /// Continue the run whose checkpoint is in --out (same options).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "force")]
         resume: bool,
+        /// Replace the files in --out (when the new model is complete; until then they stay).
+        #[arg(long)]
+        force: bool,
         /// No progress bars.
         #[arg(long)]
         quiet: bool,
@@ -191,7 +194,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Fit { config, resume, quiet, options } => fit(with_config(options, config)?, resume, quiet),
+        Command::Fit { config, resume, force, quiet, options } => {
+            fit(with_config(options, config)?, resume, force, quiet)
+        }
         Command::Evaluate { model, rows, report, options } => evaluate(&model, rows, report, options),
         Command::Split { config, to, options } => split(with_config(options, config)?, to),
         Command::Inspect { model } => inspect(model),
@@ -223,8 +228,14 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-fn fit(options: FitOptions, resume: bool, quiet: bool) -> Result<(), String> {
+fn fit(options: FitOptions, resume: bool, force: bool, quiet: bool) -> Result<(), String> {
     checks::fit_options(&options)?;
+    if let Some(out) = &options.out {
+        out_dir::refuse_existing(out, resume, force)?;
+        if resume && let Some(differ) = out_dir::resume_differences(out, &options.to_toml()) {
+            return Err(differ);
+        }
+    }
     let outcome = regula_train::fit::fit(options, resume, !quiet).map_err(|e| e.to_string())?;
     println!(
         "best epoch {} of {} run; model written to {}",
