@@ -44,6 +44,7 @@ pub mod eval;
 pub mod export;
 pub mod fit;
 pub mod graph;
+pub mod io;
 pub mod loss;
 pub mod model;
 pub mod model_card;
