@@ -108,3 +108,15 @@ verify-models: ort
 # Benchmarks against the peers (PyTorch, onnxruntime-web) on this machine; rewrites BENCHMARKS.md.
 bench *parts: ort setup-web
     bench/run.sh {{parts}}
+
+# score-variants on N SNVs (default a million) against a 50 Mb chromosome built from ../shared's chr22 slice:
+# peak memory (target ≤ 300 MB) and variants/s, written to BENCHMARKS.md. About 15-30 minutes on 2 cores.
+bench-variants-1m n="1000000": ort
+    cargo build --release -p regula-train
+    python3 bench/variants_1m.py make target/bench-variants-1m {{n}}
+    bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/regula-train"; \
+        /usr/bin/time -v "$bin" score-variants --model models/hepg2-mpra --reference target/bench-variants-1m/chr22x50.fa \
+        --vcf target/bench-variants-1m/variants.vcf --out target/bench-variants-1m/scores.tsv 2> target/bench-variants-1m/time.txt \
+        || { cat target/bench-variants-1m/time.txt; exit 1; }
+    python3 bench/variants_1m.py report target/bench-variants-1m {{n}}
+

@@ -301,7 +301,16 @@ fn split(options: FitOptions, to: Option<PathBuf>) -> Result<(), Stop> {
 }
 
 fn inspect(model: PathBuf) -> Result<(), Stop> {
-    let dir = if model.is_dir() { model } else { model.parent().map(PathBuf::from).unwrap_or_default() };
+    if !model.exists() {
+        return Err(
+            format!("{}: no such folder or file; give a model folder (or its model.onnx)", model.display()).into()
+        );
+    }
+    let dir = match model.parent() {
+        _ if model.is_dir() => model,
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let m = ModelFolder::load(&dir, &RuntimeConfig::default()).map_err(|e| e.to_string())?;
     let hash = match &m.manifest().model_sha256 {
         Some(h) => format!("{} SHA-256 {h} (checked)", m.manifest().model_file),
@@ -448,7 +457,8 @@ fn score_vcf(args: &ModelArgs, vcf: &Path, reference: &Path) -> Result<(), Stop>
             for s in scores.iter().filter(|s| s.error.is_some()) {
                 failed += 1;
                 if first_error.is_none() {
-                    first_error = Some(format!("line {}: {}", s.variant.line, s.error.as_deref().unwrap_or_default()));
+                    let (at, e) = (format!("line {}: ", s.variant.line), s.error.as_deref().unwrap_or_default());
+                    first_error = Some(if e.starts_with(&at) { e.to_string() } else { at + e });
                 }
             }
             out.write(&tables::vcf_rows(m.manifest(), &scores))?;

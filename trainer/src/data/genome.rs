@@ -125,14 +125,18 @@ impl IndexedGenome {
             }
             _ => return Ok(None),
         };
-        let records = index
-            .as_ref()
-            .iter()
-            .map(|r| {
-                let (chrom, start) = placed(&String::from_utf8_lossy(r.name()));
-                (chrom_key(&chrom), (r.clone(), start))
-            })
-            .collect();
+        let mut records = BTreeMap::new();
+        for r in index.as_ref() {
+            let name = String::from_utf8_lossy(r.name()).into_owned();
+            let (chrom, start) = placed(&name);
+            if let Some((first, _)) = records.insert(chrom_key(&chrom), (r.clone(), start)) {
+                return Err(format!(
+                    "{}: the records '{}' and '{name}' are the same chromosome; a reference names each chromosome once",
+                    path.display(),
+                    String::from_utf8_lossy(first.name())
+                ));
+            }
+        }
         Ok(Some(Self { reader: RefCell::new(reader), records, block: RefCell::new(None) }))
     }
 
