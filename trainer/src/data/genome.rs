@@ -105,10 +105,15 @@ impl IndexedGenome {
             noodles_fasta::fai::fs::read(&fai).map_err(|e| format!("{}: not a FASTA index: {e}", fai.display()))?
         } else if kind == Compression::None {
             // No index beside it: make one in a streaming pass (nothing is kept but the index).
+            // Lines of uneven width cannot be read by offset: such a file is read whole instead.
             let mut indexer = noodles_fasta::io::Indexer::new(&mut file);
             let mut records = Vec::new();
-            while let Some(r) = indexer.index_record().map_err(|e| format!("{}: {e}", path.display()))? {
-                records.push(r);
+            loop {
+                match indexer.index_record() {
+                    Ok(Some(r)) => records.push(r),
+                    Ok(None) => break,
+                    Err(_) => return Ok(None),
+                }
             }
             file.seek(SeekFrom::Start(0)).map_err(|e| cannot(path, e))?;
             noodles_fasta::fai::Index::from(records)
@@ -201,7 +206,19 @@ impl Reference for IndexedGenome {
             *block = Some((key, start, bases));
         }
         let (_, s, b) = block.as_ref().expect("read above");
-        Ok(b[(start - s) as usize..(end - s) as usize].to_vec())
+        let window = b[(start - s) as usize..(end - s) as usize].to_vec();
+        // What the in-memory reader checks of the whole file, checked here of each window.
+        if let Some(i) = window.iter().position(|c| !matches!(c, b'A' | b'C' | b'G' | b'T' | b'N')) {
+            return Err(WindowError::Read {
+                chrom: chrom.to_string(),
+                message: format!(
+                    "position {}: {:?} is not a base Regula reads (A, C, G, T or N)",
+                    start + offset + i as u64 + 1,
+                    window[i] as char
+                ),
+            });
+        }
+        Ok(window)
     }
 }
 
@@ -321,6 +338,21 @@ mod tests {
             indexed.window("chr3", 0, 3).unwrap_err().to_string(),
             "chromosome 'chr3' is not in the genome FASTA (it has: 1, 2)"
         );
+    }
+
+    #[test]
+    fn an_indexed_window_with_another_letter_is_an_error_and_uneven_lines_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.fa");
+        std::fs::write(&path, ">c\nACGTRACGTA\n").unwrap();
+        let g = IndexedGenome::open(&path).unwrap().unwrap();
+        assert_eq!(g.window("c", 0, 4).unwrap(), b"ACGT");
+        assert_eq!(
+            g.window("c", 2, 8).unwrap_err().to_string(),
+            "reading chromosome 'c' from the reference: position 5: 'R' is not a base Regula reads (A, C, G, T or N)"
+        );
+        std::fs::write(&path, ">c\nACG\nACGTT\nA\n").unwrap();
+        assert!(IndexedGenome::open(&path).unwrap().is_none(), "lines of uneven width: read whole");
     }
 
     #[test]
