@@ -79,7 +79,7 @@ fuzz seconds="60":
 train name: ort
     cargo build --release -p regula-train
     [ ! -f models/{{name}}/prepare.py ] || python3 models/{{name}}/prepare.py
-    target/release/regula-train fit --config models/{{name}}/train.toml
+    target/release/regula-train fit --config models/{{name}}/train.toml --force
 
 # Zero-shot CAGI5 variant effects of an MPRA model (F9, LDLR, SORT1), written into its card.
 cagi5 name: ort

@@ -60,6 +60,7 @@ def report(out, n):
         "variants_per_second": round(n / seconds, 1),
         "peak_rss_mb": round(peak_mb, 1),
         "user_seconds": float(field("User time (seconds)")),
+        "cpu_percent": int(field("Percent of CPU this job got").rstrip("%")),
         "cores": int(machine),
     }
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
@@ -70,8 +71,10 @@ def report(out, n):
 `just bench-variants-1m`: `regula-train score-variants` (release build, ONNX Runtime CPU,
 `models/hepg2-mpra`, L = 230) on {n:,} SNVs of a VCF against a 50 Mb reference (the 1 Mb hg19
 chr22 slice repeated 50 times, one record, no index beside it: indexed in one streaming pass and
-read by region), `--out` to a file. Measured with `/usr/bin/time -v` on this {result['cores']}-core machine
-(shared with other work while it ran).
+read by region), `--out` to a file. Measured with `/usr/bin/time -v` on this {result['cores']}-core machine,
+shared with other work while it ran: the process got {result['cpu_percent']}% of a core on average and used
+{result['user_seconds']:,.0f} s of CPU, i.e. {n / result['user_seconds']:,.0f} variants per CPU-second; the wall-clock rate
+below is what it got, not what it can do on an idle machine.
 
 | variants | wall time | variants/s | peak resident memory (target ≤ 300 MB) | rows out |
 |---|---|---|---|---|

@@ -21,7 +21,10 @@ use regula_train::{checks, out_dir, tables};
 #[command(
     name = "regula-train",
     version,
-    about = "Train, evaluate and export DNA sequence-to-expression models (ONNX, trained in ONNX Runtime)"
+    about = "Train, evaluate and export DNA sequence-to-expression models (ONNX, trained in ONNX Runtime)",
+    after_help = "Inputs may be gzip or bgzip compressed. Exit codes: 0 done (also when the reader of standard output \
+                  closes it early); 1 an error, reported with file, line and field (an --out file is then not written); \
+                  2 a usage error; 3 nothing could be scored (the table is written, its error column says why)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -38,7 +41,7 @@ enum Command {
         /// Continue the run whose checkpoint is in --out (same options).
         #[arg(long, conflicts_with = "force")]
         resume: bool,
-        /// Replace the files in --out (when the new model is complete; until then they stay).
+        /// Replace the model in --out (when the new one is complete; until then it stays; files the run does not write are kept).
         #[arg(long)]
         force: bool,
         /// No progress bars.

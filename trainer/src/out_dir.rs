@@ -48,7 +48,7 @@ pub fn refuse_existing(out: &Path, resume: bool, force: bool) -> Result<(), Stri
     names.sort();
     let shown = if names.len() > 4 { format!("{}, …", names[..4].join(", ")) } else { names.join(", ") };
     Err(format!(
-        "--out {} already holds files ({shown}); pass --force to replace the folder when the run ends, --resume to continue the run whose checkpoint is there, or choose another folder",
+        "--out {} already holds files ({shown}); pass --force to replace the model in it when the run ends (files the run does not write stay), --resume to continue the run whose checkpoint is there, or choose another folder",
         out.display()
     ))
 }
@@ -89,7 +89,9 @@ impl OutDir {
         &self.work
     }
 
-    /// Puts the finished work folder in place of `out` (an old folder there is replaced).
+    /// Puts the finished work folder in place of `out`: an old folder there is replaced, except
+    /// for files the run does not write, which are kept (a recipe such as `train.toml` beside
+    /// the model, say).
     pub fn commit(self) -> Result<(), FitError> {
         let fail = |what: String, e: std::io::Error| FitError::Write {
             path: self.out.display().to_string(),
@@ -106,6 +108,14 @@ impl OutDir {
                 let _ = std::fs::rename(&old, &self.out);
                 return Err(fail(format!("cannot move {} into place", self.work.display()), e));
             }
+            // Files of the old folder the run did not write (a recipe, the user's notes) stay.
+            for entry in std::fs::read_dir(&old).into_iter().flatten().flatten() {
+                let kept = self.out.join(entry.file_name());
+                if !kept.exists() {
+                    std::fs::rename(entry.path(), &kept)
+                        .map_err(|e| fail(format!("cannot keep {} (it is in {})", kept.display(), old.display()), e))?;
+                }
+            }
             let _ = std::fs::remove_dir_all(&old);
         } else {
             std::fs::rename(&self.work, &self.out)
@@ -116,7 +126,12 @@ impl OutDir {
 }
 
 impl Drop for OutDir {
+    /// A run that stops before its first checkpoint (bad data, say) leaves nothing behind; one
+    /// stopped later keeps its work folder for `--resume`.
     fn drop(&mut self) {
+        if self.work.exists() && !self.work.join(CHECKPOINT_MARK).exists() {
+            let _ = std::fs::remove_dir_all(&self.work);
+        }
         if lock_owner(&self.lock) == Some(std::process::id()) {
             let _ = std::fs::remove_file(&self.lock);
         }
@@ -217,7 +232,7 @@ mod tests {
         assert_eq!(
             refuse_existing(&out, false, false).unwrap_err(),
             format!(
-                "--out {} already holds files (notes.txt); pass --force to replace the folder when the run ends, --resume to continue the run whose checkpoint is there, or choose another folder",
+                "--out {} already holds files (notes.txt); pass --force to replace the model in it when the run ends (files the run does not write stay), --resume to continue the run whose checkpoint is there, or choose another folder",
                 out.display()
             )
         );
@@ -232,20 +247,25 @@ mod tests {
     }
 
     #[test]
-    fn the_old_folder_stays_until_commit_then_is_replaced_whole() {
+    fn the_old_folder_stays_until_commit_then_its_model_is_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("model");
         std::fs::create_dir(&out).unwrap();
-        std::fs::write(out.join("old.txt"), "old").unwrap();
+        std::fs::write(out.join("train.toml"), "recipe").unwrap();
+        std::fs::write(out.join("model.onnx"), "old").unwrap();
         let claimed = OutDir::claim(&out, false).unwrap();
         std::fs::write(claimed.work().join("model.onnx"), "new").unwrap();
-        assert!(out.join("old.txt").exists() && !out.join("model.onnx").exists(), "untouched during the run");
+        assert_eq!(std::fs::read_to_string(out.join("model.onnx")).unwrap(), "old", "untouched during the run");
         assert!(dir.path().join(".model.lock").exists());
         claimed.commit().unwrap();
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("model")], "no lock, work or old folder left");
         assert_eq!(std::fs::read_to_string(out.join("model.onnx")).unwrap(), "new");
-        assert!(!out.join("old.txt").exists());
+        assert_eq!(
+            std::fs::read_to_string(out.join("train.toml")).unwrap(),
+            "recipe",
+            "a file the run does not write stays"
+        );
     }
 
     #[test]

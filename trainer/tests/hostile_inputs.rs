@@ -621,7 +621,7 @@ fn fit_into_a_folder_of_the_users_files() {
     d.write("out/results.csv", "a,b\n");
     d.refused(
         &FIT,
-        "--out out already holds files (notes.txt, results.csv); pass --force to replace the folder when the run ends, --resume to continue the run whose checkpoint is there, or choose another folder",
+        "--out out already holds files (notes.txt, results.csv); pass --force to replace the model in it when the run ends (files the run does not write stay), --resume to continue the run whose checkpoint is there, or choose another folder",
     );
 }
 
@@ -630,7 +630,7 @@ fn fit_into_an_existing_model() {
     let d = Dir::new();
     d.refused(
         &["fit", "--data", "t.tsv", "--id-column", "id", "--sequence-column", "seq", "--target-columns", "y", "--out", "m"],
-        "--out m already holds files (manifest.json, model.onnx); pass --force to replace the folder when the run ends, --resume to continue the run whose checkpoint is there, or choose another folder",
+        "--out m already holds files (manifest.json, model.onnx); pass --force to replace the model in it when the run ends (files the run does not write stay), --resume to continue the run whose checkpoint is there, or choose another folder",
     );
 }
 
@@ -698,6 +698,16 @@ fn fit_while_another_run_holds_the_folder() {
             "another regula-train fit (process {}) is writing to out; wait for it to end (if no such run is going on, delete ./.out.lock)",
             std::process::id()
         ),
+    );
+}
+
+#[test]
+fn fit_a_table_with_a_missing_target() {
+    let d = Dir::new();
+    d.write("t.tsv", format!("id\tseq\ty\n{}r99\tACGTACGT\tNA\n", good_rows(12)));
+    d.refused(
+        &FIT,
+        "t.tsv, line 14: row 'r99': target 'y' is missing (NaN); fix the value or pass --skip-bad to leave the row out",
     );
 }
 
