@@ -81,7 +81,7 @@ fuzz seconds="60":
 train name: ort
     cargo build --release -p regula-train
     [ ! -f models/{{name}}/prepare.py ] || python3 models/{{name}}/prepare.py
-    target/release/regula-train fit --config models/{{name}}/train.toml
+    target/release/regula-train fit --config models/{{name}}/train.toml --force
 
 # Zero-shot CAGI5 variant effects of an MPRA model (F9, LDLR, SORT1), written into its card.
 cagi5 name: ort
@@ -115,3 +115,15 @@ bench *parts: ort setup-web
 # same weights (final losses within 1e-3), and ORT CUDA vs PyTorch CUDA training throughput.
 gpu-check:
     bench/training/gpu_check.sh
+
+# score-variants on N SNVs (default a million) against a 50 Mb chromosome built from ../shared's chr22 slice:
+# peak memory (target ≤ 300 MB) and variants/s, written to BENCHMARKS.md. About 15-30 minutes on 2 cores.
+bench-variants-1m n="1000000": ort
+    cargo build --release -p regula-train
+    python3 bench/variants_1m.py make target/bench-variants-1m {{n}}
+    bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/regula-train"; \
+        /usr/bin/time -v "$bin" score-variants --model models/hepg2-mpra --reference target/bench-variants-1m/chr22x50.fa \
+        --vcf target/bench-variants-1m/variants.vcf --out target/bench-variants-1m/scores.tsv 2> target/bench-variants-1m/time.txt \
+        || { cat target/bench-variants-1m/time.txt; exit 1; }
+    python3 bench/variants_1m.py report target/bench-variants-1m {{n}}
+

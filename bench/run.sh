@@ -41,7 +41,7 @@ for part in $parts; do
         [ ! -f "$dir/prepare.py" ] || python3 "$dir/prepare.py"
         target/release/regula-train split --config "$dir/train.toml" --to "$work/$name.split.tsv"
         # Regula's throughput on the same recipe (two epochs; its metrics are the shipped model's).
-        target/release/regula-train fit --config "$dir/train.toml" --epochs 2 --threads "$threads" --out "$work/regula-$name" --quiet >/dev/null
+        target/release/regula-train fit --config "$dir/train.toml" --epochs 2 --threads "$threads" --out "$work/regula-$name" --force --quiet >/dev/null
         cp "$work/regula-$name/report.json" "$results/regula-$name.report.json"
         OMP_WAIT_POLICY=PASSIVE "$python" bench/reference/reference.py --model "$dir" --split "$work/$name.split.tsv" \
           --threads "$threads" --out "$results/reference-$name.json"

@@ -23,6 +23,11 @@ pub struct Manifest {
     pub description: String,
     /// File name of the inference ONNX graph, beside the manifest.
     pub model_file: String,
+    /// SHA-256 of the `model_file` bytes (64 lower-case hex digits), written at export and
+    /// checked when the model is loaded, so another model's file copied in is caught. Optional:
+    /// manifests written before it load as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_sha256: Option<String>,
     /// One input per sequence branch (two for a promoter + distal model).
     pub inputs: Vec<InputSpec>,
     /// The output tensor: `[batch, targets.len()]`.
@@ -316,6 +321,11 @@ impl Manifest {
         if self.inputs.is_empty() {
             return bad("no inputs".into());
         }
+        if let Some(hash) = &self.model_sha256
+            && !(hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        {
+            return bad(format!("model_sha256 '{hash}' is not a SHA-256 digest (64 lower-case hex digits)"));
+        }
         if self.targets.is_empty() {
             return bad("no targets".into());
         }
@@ -361,6 +371,7 @@ mod tests {
             name: "hepg2-mpra".into(),
             description: "lentiMPRA activity in HepG2".into(),
             model_file: "hepg2-mpra.onnx".into(),
+            model_sha256: None,
             inputs: vec![InputSpec {
                 name: "sequence".into(),
                 length: 230,
@@ -452,6 +463,22 @@ mod tests {
         let text = example().to_json().replace("\"licence\"", "\"license\"");
         let e = Manifest::from_json(&text).unwrap_err().to_string();
         assert!(e.starts_with("the manifest does not match schema version 1: unknown field `license`"), "{e}");
+    }
+
+    #[test]
+    fn model_sha256_is_optional_round_trips_and_must_be_a_digest() {
+        let old = example().to_json();
+        assert!(!old.contains("model_sha256"), "absent when unset, so older readers are not broken");
+        let mut m = example();
+        m.model_sha256 = Some("ab".repeat(32));
+        let text = m.to_json();
+        assert!(text.contains(&format!("\"model_sha256\": \"{}\"", "ab".repeat(32))), "{text}");
+        assert_eq!(Manifest::from_json(&text).unwrap(), m);
+        let text = text.replace(&"ab".repeat(32), "ABCD");
+        assert_eq!(
+            Manifest::from_json(&text).unwrap_err().to_string(),
+            "the manifest is inconsistent: model_sha256 'ABCD' is not a SHA-256 digest (64 lower-case hex digits)"
+        );
     }
 
     #[test]

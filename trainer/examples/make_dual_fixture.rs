@@ -132,6 +132,7 @@ fn main() {
         name: "dual".into(),
         description: "test model: dual-branch (promoter 120 bp + distal 80 bp; per branch conv 8 k9 pool 2, conv 8 k5 dilation 2, GAP), dense 16, 2 outputs; 30 steps on lentiMPRA pairs".into(),
         model_file: "dual.onnx".into(),
+        model_sha256: None,
         inputs: vec![input(PROMOTER), input(DISTAL)],
         output: OutputSpec { name: regula_train::export::OUTPUT.into(), kind: OutputKind::Regression },
         targets: vec![

@@ -147,6 +147,7 @@ fn main() {
             name: spec.name.into(),
             description: spec.description.into(),
             model_file: model_file.clone(),
+            model_sha256: None,
             inputs: vec![InputSpec {
                 name: regula_train::export::INPUT.into(),
                 length: l,

@@ -37,12 +37,14 @@
 
 pub mod atomic;
 pub mod autodiff;
+pub mod checks;
 pub mod data;
 pub mod error;
 pub mod eval;
 pub mod export;
 pub mod fit;
 pub mod graph;
+pub mod io;
 pub mod loss;
 pub mod model;
 pub mod model_card;
@@ -53,6 +55,7 @@ pub mod ops;
 pub mod optim;
 pub mod options;
 pub mod ort_backend;
+pub mod out_dir;
 pub mod params;
 pub mod runtime;
 pub mod tables;

@@ -1,22 +1,30 @@
 //! `regula-train`: a thin command line over the `regula_train` library.
 
+use std::collections::HashMap;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use regula_core::length::LengthPolicy;
+use regula_core::sequence::SequenceRecord;
 use regula_infer::ism::{FastPath, IsmRun, Method};
+use regula_train::data::genome::{Genome, IndexedGenome, Reference};
+use regula_train::io::{self, Output, Stop};
 use regula_train::model_folder::ModelFolder;
 use regula_train::model_metrics::{EvalSet, evaluate_model};
 use regula_train::options::FitOptions;
 use regula_train::runtime::{Device, RuntimeConfig};
-use regula_train::tables;
+use regula_train::{checks, out_dir, tables};
 
 #[derive(Parser)]
 #[command(
     name = "regula-train",
     version,
-    about = "Train, evaluate and export DNA sequence-to-expression models (ONNX, trained in ONNX Runtime)"
+    about = "Train, evaluate and export DNA sequence-to-expression models (ONNX, trained in ONNX Runtime)",
+    after_help = "Inputs may be gzip or bgzip compressed. Exit codes: 0 done (also when the reader of standard output \
+                  closes it early); 1 an error, reported with file, line and field (an --out file is then not written); \
+                  2 a usage error; 3 nothing could be scored (the table is written, its error column says why)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,8 +39,11 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
         /// Continue the run whose checkpoint is in --out (same options).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "force")]
         resume: bool,
+        /// Replace the model in --out (when the new one is complete; until then it stays; files the run does not write are kept).
+        #[arg(long)]
+        force: bool,
         /// No progress bars.
         #[arg(long)]
         quiet: bool,
@@ -176,25 +187,37 @@ struct ModelArgs {
 
 impl ModelArgs {
     fn load(&self) -> Result<ModelFolder, String> {
-        let runtime =
-            RuntimeConfig { device: parse_device(Some(&self.device))?, threads: self.threads, ..Default::default() };
+        let threads = checks::threads(self.threads)?;
+        let runtime = RuntimeConfig { device: parse_device(Some(&self.device))?, threads, ..Default::default() };
         ModelFolder::load(&self.model, &runtime).map_err(|e| e.to_string())
     }
 }
 
+/// Items (sequences, variant pairs) predicted per chunk: memory stays bounded whatever the
+/// input's size, and output is written as each chunk is done.
+const CHUNK: usize = 256;
+/// VCF lines scored per chunk.
+const VCF_CHUNK: usize = 4096;
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Ok(()) | Err(Stop::BrokenPipe) => ExitCode::SUCCESS,
+        Err(Stop::Failed(message)) => {
             eprintln!("regula-train: {message}");
             ExitCode::FAILURE
+        }
+        Err(Stop::NothingScored(message)) => {
+            eprintln!("regula-train: {message}");
+            ExitCode::from(3)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> Result<(), Stop> {
     match cli.command {
-        Command::Fit { config, resume, quiet, options } => fit(with_config(options, config)?, resume, quiet),
+        Command::Fit { config, resume, force, quiet, options } => {
+            fit(with_config(options, config)?, resume, force, quiet)
+        }
         Command::Evaluate { model, rows, report, options } => evaluate(&model, rows, report, options),
         Command::Split { config, to, options } => split(with_config(options, config)?, to),
         Command::Inspect { model } => inspect(model),
@@ -220,57 +243,88 @@ fn run(cli: Cli) -> Result<(), String> {
             length_policy,
             stride,
         } => {
-            let records = read_items(&input, sequence_column, partner_column, partner_input.as_deref(), id_column)?;
-            predict(&model, records, length_policy.as_deref(), stride)
+            let items = Items::open(&input, sequence_column, partner_column, partner_input.as_deref(), id_column)?;
+            predict(&model, items, length_policy.as_deref(), stride)
         }
     }
 }
 
-fn fit(options: FitOptions, resume: bool, quiet: bool) -> Result<(), String> {
+/// Lines for standard output (a closed pipe stops quietly).
+fn say(text: &str) -> Result<(), Stop> {
+    let mut out = Output::new(None)?;
+    out.write(text)?;
+    out.finish()
+}
+
+fn fit(options: FitOptions, resume: bool, force: bool, quiet: bool) -> Result<(), Stop> {
+    checks::fit_options(&options)?;
+    if let Some(out) = &options.out {
+        out_dir::refuse_existing(out, resume, force)?;
+        if resume && let Some(differ) = out_dir::resume_differences(out, &options.to_toml()) {
+            return Err(differ.into());
+        }
+    }
     let outcome = regula_train::fit::fit(options, resume, !quiet).map_err(|e| e.to_string())?;
-    println!(
-        "best epoch {} of {} run; model written to {}",
+    let mut text = format!(
+        "best epoch {} of {} run; model written to {}\n",
         outcome.best_epoch,
         outcome.epochs_run,
         outcome.out.display()
     );
     if outcome.skipped > 0 {
-        println!("{} bad rows skipped (listed in the report)", outcome.skipped);
+        text += &format!("{} bad rows skipped (listed in the report)\n", outcome.skipped);
     }
     for (split, m) in &outcome.manifest.metrics {
         if let Some(overall) = m.per_target.get("overall") {
             let line: Vec<String> = overall.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
-            println!("{split} ({} rows): {}", m.rows, line.join(", "));
+            text += &format!("{split} ({} rows): {}\n", m.rows, line.join(", "));
         }
     }
-    Ok(())
+    say(&text)
 }
 
-fn evaluate(model: &Path, rows: EvalSet, report: Option<PathBuf>, options: FitOptions) -> Result<(), String> {
+fn evaluate(model: &Path, rows: EvalSet, report: Option<PathBuf>, options: FitOptions) -> Result<(), Stop> {
+    checks::fit_options(&options)?;
     let runtime = RuntimeConfig {
         device: parse_device(options.device.as_deref())?,
-        threads: options.threads.unwrap_or(0),
+        threads: checks::threads(options.threads.unwrap_or(0))?,
         ..Default::default()
     };
     let (metrics, r) = evaluate_model(model, options, rows, &runtime).map_err(|e| e.to_string())?;
     if let Some(dir) = report {
         r.write(&dir).map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
     }
-    println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));
-    Ok(())
+    say(&(serde_json::to_string_pretty(&metrics).expect("metrics serialise") + "\n"))
 }
 
-fn split(options: FitOptions, to: Option<PathBuf>) -> Result<(), String> {
+fn split(options: FitOptions, to: Option<PathBuf>) -> Result<(), Stop> {
+    checks::fit_options(&options)?;
+    let mut out = Output::new(to.as_deref())?;
     let plan = regula_train::fit::plan::Plan::resolve(options)?;
     let table = regula_train::fit::split_table::split_table(&plan).map_err(|e| e.to_string())?;
-    write_tsv(to, &table)
+    out.write(&table)?;
+    out.finish()
 }
 
-fn inspect(model: PathBuf) -> Result<(), String> {
-    let dir = if model.is_dir() { model } else { model.parent().map(PathBuf::from).unwrap_or_default() };
+fn inspect(model: PathBuf) -> Result<(), Stop> {
+    if !model.exists() {
+        return Err(
+            format!("{}: no such folder or file; give a model folder (or its model.onnx)", model.display()).into()
+        );
+    }
+    let dir = match model.parent() {
+        _ if model.is_dir() => model,
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let m = ModelFolder::load(&dir, &RuntimeConfig::default()).map_err(|e| e.to_string())?;
-    println!("{}\n\n{}", m.manifest().to_json(), m.graph_summary());
-    Ok(())
+    let hash = match &m.manifest().model_sha256 {
+        Some(h) => format!("{} SHA-256 {h} (checked)", m.manifest().model_file),
+        None => {
+            format!("{} SHA-256 not recorded in the manifest (exported before hashes were)", m.manifest().model_file)
+        }
+    };
+    say(&format!("{}\n\n{}\n{hash}\n", m.manifest().to_json(), m.graph_summary()))
 }
 
 /// The named policy for every segment, or the manifest's defaults.
@@ -281,13 +335,30 @@ fn policies(m: &ModelFolder, name: Option<&str>, stride: Option<usize>) -> Resul
     }
 }
 
+/// `--stride` and `--length-policy` checked before the model is loaded.
+fn check_policy_flags(length_policy: Option<&str>, stride: Option<usize>) -> Result<(), String> {
+    if let Some(s) = stride {
+        checks::at_least_one("stride", s)?;
+        if length_policy != Some("tile") {
+            return Err("--stride applies to --length-policy tile only".into());
+        }
+    }
+    match length_policy {
+        None | Some("exact" | "pad" | "crop" | "pad-or-crop" | "tile") => Ok(()),
+        Some(other) => Err(format!("unknown length policy `{other}`: expected exact, pad, crop, pad-or-crop or tile")),
+    }
+}
+
 fn ism(
     args: &ModelArgs,
     input: &Path,
     length_policy: Option<&str>,
     stride: Option<usize>,
     method: IsmMethod,
-) -> Result<(), String> {
+) -> Result<(), Stop> {
+    check_policy_flags(length_policy, stride)?;
+    let mut records = Records::open(input)?;
+    let mut out = Output::new(args.out.as_deref())?;
     let mut m = args.load()?;
     let policy = policies(&m, length_policy, stride)?.remove(0);
     let (method, path) = match method {
@@ -297,17 +368,35 @@ fn ism(
         IsmMethod::Naive => (Method::Naive, None),
     };
     m.model.fast_path = path;
-    let mut tsv = String::from(tables::MUTAGENESIS_HEADER);
-    for r in read_sequences(input)? {
+    let mut done = 0;
+    while let Some(r) = records.next_record()? {
         let located = |e: regula_infer::Error| format!("sequence '{}': {e}", r.name);
         let run = IsmRun::with_strands(&m.model, &r.sequence, &policy, method, args.rc_average).map_err(located)?;
         let result = run.run_to_end(&m.model, usize::MAX, |_, _| true).map_err(located)?;
         if let Some(reason) = &result.fallback_reason {
             eprintln!("regula-train: sequence '{}': naive mutagenesis: {reason}", r.name);
         }
-        tsv += &tables::mutagenesis_rows(m.manifest(), &r.name, r.sequence.len(), &result);
+        if done == 0 {
+            out.write(tables::MUTAGENESIS_HEADER)?;
+        }
+        out.write(&tables::mutagenesis_rows(m.manifest(), &r.name, r.sequence.len(), &result))?;
+        done += 1;
     }
-    write_tsv(args.out.clone(), &tsv)
+    out.finish()
+}
+
+/// Table rows must have distinct ids (as `fit` requires of its tables).
+fn check_unique_ids<'a>(path: &Path, rows: impl Iterator<Item = (usize, &'a str)>) -> Result<(), String> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (line, id) in rows {
+        if let Some(first) = seen.insert(id, line) {
+            return Err(format!(
+                "{}, line {line}: row '{id}': id already used on line {first}; ids must be unique",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn score_allele_table(
@@ -316,87 +405,228 @@ fn score_allele_table(
     ref_column: Option<String>,
     alt_column: Option<String>,
     id_column: Option<String>,
-) -> Result<(), String> {
-    let m = args.load()?;
-    let bytes = std::fs::read(table).map_err(|e| format!("cannot read {}: {e}", table.display()))?;
+) -> Result<(), Stop> {
+    let bytes = io::read_text(table)?;
     let spec = regula_core::sequence::table::TableSpec {
         id_column,
         sequence_columns: vec![ref_column.unwrap_or_default(), alt_column.unwrap_or_default()],
         ..Default::default()
     };
     let t = regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", table.display()))?;
-    let rows: Vec<(usize, String)> = t.rows.iter().map(|r| (r.line, r.id.clone())).collect();
-    let pairs = t.rows.into_iter().map(|r| (vec![r.sequences[0].clone()], vec![r.sequences[1].clone()])).collect();
-    let scores = regula_infer::variants::score_pairs(&m.model, pairs, &m.default_policies(), args.rc_average)
-        .map_err(|e| e.to_string())?;
-    write_tsv(args.out.clone(), &tables::allele_scores(m.manifest(), &rows, &scores))
-}
-
-fn score_vcf(args: &ModelArgs, vcf: &Path, reference: &Path) -> Result<(), String> {
+    drop(bytes);
+    check_unique_ids(table, t.rows.iter().map(|r| (r.line, r.id.as_str())))?;
+    let mut out = Output::new(args.out.as_deref())?;
     let m = args.load()?;
-    let records =
-        regula_core::sequence::fasta::read_path(reference).map_err(|e| format!("{}: {e}", reference.display()))?;
-    let genome = regula_train::data::genome::Genome::from_records(records);
-    let text = std::fs::read_to_string(vcf).map_err(|e| format!("cannot read {}: {e}", vcf.display()))?;
-    let scores =
-        regula_train::vcf_windows::score_vcf(&m.model, &genome, &text, args.rc_average).map_err(|e| e.to_string())?;
-    let errors = scores.iter().filter(|s| s.error.is_some()).count();
-    if errors > 0 {
-        eprintln!("regula-train: {errors} of {} variants could not be scored (see the error column)", scores.len());
+    out.write(tables::ALLELE_HEADER)?;
+    for chunk in t.rows.chunks(CHUNK) {
+        let rows: Vec<(usize, String)> = chunk.iter().map(|r| (r.line, r.id.clone())).collect();
+        let pairs = chunk.iter().map(|r| (vec![r.sequences[0].clone()], vec![r.sequences[1].clone()])).collect();
+        let scores = regula_infer::variants::score_pairs(&m.model, pairs, &m.default_policies(), args.rc_average)
+            .map_err(|e| e.to_string())?;
+        out.write(&tables::allele_rows(m.manifest(), &rows, &scores))?;
     }
-    write_tsv(args.out.clone(), &tables::vcf_scores(m.manifest(), &scores))
+    out.finish()
 }
 
-fn predict(
-    args: &ModelArgs,
-    records: Vec<regula_infer::predict::Item>,
-    length_policy: Option<&str>,
-    stride: Option<usize>,
-) -> Result<(), String> {
+/// The reference: read by region through its index when it has one (or is plain FASTA, indexed
+/// on opening), else held in memory.
+fn open_reference(path: &Path) -> Result<Box<dyn Reference>, String> {
+    if let Some(g) = IndexedGenome::open(path)? {
+        return Ok(Box::new(g));
+    }
+    let records = regula_core::sequence::fasta::read_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Box::new(Genome::from_records(records)))
+}
+
+fn score_vcf(args: &ModelArgs, vcf: &Path, reference: &Path) -> Result<(), Stop> {
+    let mut lines = io::open_text(vcf)?;
+    let genome = open_reference(reference)?;
+    let mut out = Output::new(args.out.as_deref())?;
+    let m = args.load()?;
+    regula_train::vcf_windows::check_model(&m.model).map_err(|e| e.to_string())?;
+    out.write(tables::VCF_HEADER)?;
+    let (mut total, mut failed, mut first_error) = (0usize, 0usize, None);
+    let mut line_no = 0;
+    let mut chunk: Vec<(usize, String)> = Vec::with_capacity(VCF_CHUNK);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let n = lines.read_until(b'\n', &mut buf).map_err(|e| format!("{}: {e}", vcf.display()))?;
+        if n > 0 {
+            line_no += 1;
+            let text = String::from_utf8(std::mem::take(&mut buf)).map_err(|_| {
+                format!("{}, line {line_no}: the line is not valid UTF-8 text; is this a VCF file?", vcf.display())
+            })?;
+            chunk.push((line_no, text.trim_end_matches(['\n', '\r']).to_string()));
+        }
+        if chunk.len() == VCF_CHUNK || (n == 0 && !chunk.is_empty()) {
+            let scores = regula_train::vcf_windows::score_lines(&m.model, &*genome, &chunk, args.rc_average)
+                .map_err(|e| e.to_string())?;
+            total += scores.len();
+            for s in scores.iter().filter(|s| s.error.is_some()) {
+                failed += 1;
+                if first_error.is_none() {
+                    let (at, e) = (format!("line {}: ", s.variant.line), s.error.as_deref().unwrap_or_default());
+                    first_error = Some(if e.starts_with(&at) { e.to_string() } else { at + e });
+                }
+            }
+            out.write(&tables::vcf_rows(m.manifest(), &scores))?;
+            chunk.clear();
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    if total == 0 {
+        return Err(format!("{}: no variants (only header or blank lines)", vcf.display()).into());
+    }
+    out.finish()?;
+    let first = first_error.unwrap_or_default();
+    if failed == total {
+        return Err(Stop::NothingScored(format!(
+            "none of the {total} variants in {} could be scored (the error column says why); the first: {first}",
+            vcf.display()
+        )));
+    }
+    if failed > 0 {
+        eprintln!(
+            "regula-train: {failed} of {total} variants could not be scored (see the error column); the first: {first}"
+        );
+    }
+    Ok(())
+}
+
+fn predict(args: &ModelArgs, mut items: Items, length_policy: Option<&str>, stride: Option<usize>) -> Result<(), Stop> {
+    check_policy_flags(length_policy, stride)?;
+    let mut out = Output::new(args.out.as_deref())?;
     let m = args.load()?;
     let policies = policies(&m, length_policy, stride)?;
-    let predictions = regula_infer::predict::predict_averaged(&m.model, records, &policies, args.rc_average)
-        .map_err(|e| e.to_string())?;
-    write_tsv(args.out.clone(), &tables::predictions(m.manifest(), &predictions))
+    let mut done = 0;
+    loop {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        while chunk.len() < CHUNK {
+            match items.next_item()? {
+                Some(item) => chunk.push(item),
+                None => break,
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let predictions = regula_infer::predict::predict_averaged(&m.model, chunk, &policies, args.rc_average)
+            .map_err(|e| e.to_string())?;
+        if done == 0 {
+            out.write(&tables::prediction_header(m.manifest()))?;
+        }
+        done += predictions.len();
+        out.write(&tables::prediction_rows(&predictions))?;
+    }
+    out.finish()
 }
 
-fn read_sequences(path: &Path) -> Result<Vec<regula_core::sequence::SequenceRecord>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    regula_core::sequence::parse_sequences(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+/// Sequence records read one at a time: FASTA streamed, a pasted plain sequence read whole.
+enum Records {
+    Fasta { path: PathBuf, reader: Box<regula_core::sequence::fasta::Reader<Box<dyn BufRead>>>, count: usize },
+    Whole(std::vec::IntoIter<SequenceRecord>),
 }
 
-/// Each record of `predict`'s input: its id and one sequence per segment (a table's sequence and
+impl Records {
+    fn open(path: &Path) -> Result<Self, String> {
+        let mut reader = io::open_text(path)?;
+        let buf = reader.fill_buf().map_err(|e| format!("{}: {e}", path.display()))?;
+        if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'>') {
+            let reader = Box::new(regula_core::sequence::fasta::Reader::new(reader));
+            return Ok(Records::Fasta { path: path.to_path_buf(), reader, count: 0 });
+        }
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let records = regula_core::sequence::parse_sequences(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Records::Whole(records.into_iter()))
+    }
+
+    fn next_record(&mut self) -> Result<Option<SequenceRecord>, String> {
+        match self {
+            Records::Whole(it) => Ok(it.next()),
+            Records::Fasta { path, reader, count } => {
+                let r = reader.read_record().map_err(|e| format!("{}: {e}", path.display()))?;
+                match r {
+                    Some(r) => {
+                        *count += 1;
+                        Ok(Some(r))
+                    }
+                    None if *count == 0 => {
+                        Err(format!("{}: {}", path.display(), regula_core::sequence::SequenceError::NoSequence))
+                    }
+                    None => Ok(None),
+                }
+            }
+        }
+    }
+}
+
+/// `predict`'s items, one at a time: its id and one sequence per segment (a table's sequence and
 /// partner columns, or a FASTA file and, record by record, its partner FASTA).
-fn read_items(
-    input: &Path,
-    sequence_column: Option<String>,
-    partner_column: Option<String>,
-    partner_input: Option<&Path>,
-    id_column: Option<String>,
-) -> Result<Vec<regula_infer::predict::Item>, String> {
-    if let Some(column) = sequence_column {
-        let bytes = std::fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-        let columns = std::iter::once(column).chain(partner_column).collect();
-        let spec =
-            regula_core::sequence::table::TableSpec { id_column, sequence_columns: columns, ..Default::default() };
-        let t = regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", input.display()))?;
-        return Ok(t.rows.into_iter().map(|r| (r.id, r.sequences)).collect());
+enum Items {
+    Table(std::vec::IntoIter<regula_infer::predict::Item>),
+    Records(Records),
+    Pairs { first: Records, partner: Records, paths: (PathBuf, PathBuf), paired: usize },
+}
+
+impl Items {
+    fn open(
+        input: &Path,
+        sequence_column: Option<String>,
+        partner_column: Option<String>,
+        partner_input: Option<&Path>,
+        id_column: Option<String>,
+    ) -> Result<Self, String> {
+        if let Some(column) = sequence_column {
+            let bytes = io::read_text(input)?;
+            let columns = std::iter::once(column).chain(partner_column).collect();
+            let spec =
+                regula_core::sequence::table::TableSpec { id_column, sequence_columns: columns, ..Default::default() };
+            let t =
+                regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", input.display()))?;
+            check_unique_ids(input, t.rows.iter().map(|r| (r.line, r.id.as_str())))?;
+            let items: Vec<_> = t.rows.into_iter().map(|r| (r.id, r.sequences)).collect();
+            return Ok(Items::Table(items.into_iter()));
+        }
+        let first = Records::open(input)?;
+        let Some(path) = partner_input else { return Ok(Items::Records(first)) };
+        let partner = Records::open(path)?;
+        Ok(Items::Pairs { first, partner, paths: (input.to_path_buf(), path.to_path_buf()), paired: 0 })
     }
-    let first = read_sequences(input)?;
-    let Some(path) = partner_input else {
-        return Ok(first.into_iter().map(|r| (r.name, vec![r.sequence])).collect());
-    };
-    let partners = read_sequences(path)?;
-    if partners.len() != first.len() {
-        return Err(format!(
-            "{} has {} records and {} has {}; record i of one pairs with record i of the other",
-            input.display(),
-            first.len(),
-            path.display(),
-            partners.len()
-        ));
+
+    fn next_item(&mut self) -> Result<Option<regula_infer::predict::Item>, String> {
+        match self {
+            Items::Table(it) => Ok(it.next()),
+            Items::Records(r) => Ok(r.next_record()?.map(|r| (r.name, vec![r.sequence]))),
+            Items::Pairs { first, partner, paths, paired } => match (first.next_record()?, partner.next_record()?) {
+                (Some(a), Some(b)) => {
+                    *paired += 1;
+                    Ok(Some((a.name, vec![a.sequence, b.sequence])))
+                }
+                (None, None) => Ok(None),
+                (a, b) => {
+                    let rest = |first: Option<SequenceRecord>, r: &mut Records| -> Result<usize, String> {
+                        let mut n = *paired + usize::from(first.is_some());
+                        if first.is_some() {
+                            while r.next_record()?.is_some() {
+                                n += 1;
+                            }
+                        }
+                        Ok(n)
+                    };
+                    let (n1, n2) = (rest(a, first)?, rest(b, partner)?);
+                    Err(format!(
+                        "{} has {n1} records and {} has {n2}; record i of one pairs with record i of the other",
+                        paths.0.display(),
+                        paths.1.display()
+                    ))
+                }
+            },
+        }
     }
-    Ok(first.into_iter().zip(partners).map(|(r, p)| (r.name, vec![r.sequence, p.sequence])).collect())
 }
 
 /// Flags given on the command line over the keys of a TOML config file.
@@ -404,18 +634,6 @@ fn with_config(options: FitOptions, config: Option<PathBuf>) -> Result<FitOption
     let Some(path) = config else { return Ok(options) };
     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok(options.over(FitOptions::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?))
-}
-
-fn write_tsv(out: Option<PathBuf>, tsv: &str) -> Result<(), String> {
-    match out {
-        Some(path) => {
-            regula_train::atomic::write(&path, tsv.as_bytes()).map_err(|e| format!("writing {}: {e}", path.display()))
-        }
-        None => {
-            print!("{tsv}");
-            Ok(())
-        }
-    }
 }
 
 fn parse_device(text: Option<&str>) -> Result<Device, String> {

@@ -42,6 +42,15 @@ pub fn evaluate_model(
         }
         Err(_) => FitOptions::default(),
     };
+    let other_data = [
+        overrides.data.is_some(),
+        overrides.fasta.is_some(),
+        overrides.targets.is_some(),
+        overrides.genome.is_some(),
+        overrides.tss.is_some(),
+    ]
+    .contains(&true);
+    let own_config = config.clone();
     // `out` only matters for training; keep the model folder so resolving succeeds.
     let merged = FitOptions { out: Some(dir.to_path_buf()), ..overrides.over(config) };
     let plan = Plan::resolve(merged).map_err(FitError::Usage)?;
@@ -66,6 +75,11 @@ pub fn evaluate_model(
             .map(|(n, r)| (n.to_string(), r))
             .collect(),
     };
+    if other_data && config_path.exists() {
+        for warning in training_overlap(dir, own_config, &data, &sets) {
+            eprintln!("regula-train: warning: {warning}");
+        }
+    }
     let normalisation: Vec<_> = manifest.targets.iter().map(|t| t.normalisation.clone()).collect();
     let mut report = Report { model: manifest.name.clone(), metric: plan.train.metric.clone(), ..Default::default() };
     let mut out = BTreeMap::new();
@@ -79,4 +93,45 @@ pub fn evaluate_model(
         report.predictions.insert(name, values);
     }
     Ok((out, report))
+}
+
+/// Rows of `sets` whose sequences are those of a row the model trained on (its own data and
+/// split, from its config), one warning per set that has any: metrics on them overstate how
+/// the model does on sequences it has not seen.
+pub fn training_overlap(
+    dir: &Path,
+    own: FitOptions,
+    data: &crate::data::dataset::Dataset,
+    sets: &[(String, Vec<usize>)],
+) -> Vec<String> {
+    let own = FitOptions { out: Some(dir.to_path_buf()), ..own };
+    let trained = match Plan::resolve(own).map_err(FitError::Usage).and_then(|p| load_and_split(&p)) {
+        Ok(t) => t,
+        Err(e) => {
+            return vec![format!(
+                "cannot check whether these rows overlap the model's training rows: its own data would not load ({e})"
+            )];
+        }
+    };
+    let (own_data, own_split) = trained;
+    let seen: std::collections::HashSet<Vec<u8>> =
+        own_split.train.iter().map(|&i| own_data.examples[i].sequences.concat().to_ascii_uppercase()).collect();
+    sets.iter()
+        .filter_map(|(name, rows)| {
+            let overlap: Vec<&str> = rows
+                .iter()
+                .filter(|&&i| seen.contains(&data.examples[i].sequences.concat().to_ascii_uppercase()))
+                .map(|&i| data.examples[i].id.as_str())
+                .collect();
+            (!overlap.is_empty()).then(|| {
+                let shown = overlap.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+                format!(
+                    "{} of the {} {name} rows have the sequence of a row the model trained on (e.g. {shown}{}); their metrics overstate how the model does on new sequences",
+                    overlap.len(),
+                    rows.len(),
+                    if overlap.len() > 5 { ", …" } else { "" }
+                )
+            })
+        })
+        .collect()
 }

@@ -21,12 +21,22 @@ pub fn describe_fitting(f: &Fitting) -> String {
 
 /// One row per item: id, per segment its length and fitting, then one column per target.
 pub fn predictions(manifest: &Manifest, predictions: &[SequencePrediction]) -> String {
+    prediction_header(manifest) + &prediction_rows(predictions)
+}
+
+/// The header line of [`predictions`].
+pub fn prediction_header(manifest: &Manifest) -> String {
     let mut header = vec!["id".to_string(), "length".into(), "fitting".into()];
     if manifest.inputs.len() == 2 {
         header.extend(["distal_length".into(), "distal_fitting".into()]);
     }
     header.extend(manifest.targets.iter().map(|t| t.name.clone()));
-    let mut tsv = header.join("\t") + "\n";
+    header.join("\t") + "\n"
+}
+
+/// The rows of [`predictions`], without the header (for output written in chunks).
+pub fn prediction_rows(predictions: &[SequencePrediction]) -> String {
+    let mut tsv = String::new();
     for p in predictions {
         let mut fields = vec![p.name.clone()];
         match &p.segments {
@@ -78,8 +88,16 @@ pub fn mutagenesis_rows(manifest: &Manifest, id: &str, length: usize, r: &IsmRes
 /// One row per VCF variant and target; a variant that could not be scored is one row with its
 /// error.
 pub fn vcf_scores(manifest: &Manifest, scores: &[VariantScore]) -> String {
-    let mut tsv =
-        String::from("line\tchrom\tpos\tid\tref\talt\ttarget\tref_prediction\talt_prediction\tdifference\terror\n");
+    VCF_HEADER.to_string() + &vcf_rows(manifest, scores)
+}
+
+/// The header line of [`vcf_scores`].
+pub const VCF_HEADER: &str =
+    "line\tchrom\tpos\tid\tref\talt\ttarget\tref_prediction\talt_prediction\tdifference\terror\n";
+
+/// The rows of [`vcf_scores`], without the header.
+pub fn vcf_rows(manifest: &Manifest, scores: &[VariantScore]) -> String {
+    let mut tsv = String::new();
     for s in scores {
         let v = &s.variant;
         let lead = format!("{}\t{}\t{}\t{}\t{}\t{}", v.line, s.chrom, v.position, v.id, v.reference, v.alternate);
@@ -98,7 +116,15 @@ pub fn vcf_scores(manifest: &Manifest, scores: &[VariantScore]) -> String {
 
 /// One row per table row and target: the predictions of its two allele sequences.
 pub fn allele_scores(manifest: &Manifest, rows: &[(usize, String)], scores: &[(Vec<f64>, Vec<f64>)]) -> String {
-    let mut tsv = String::from("line\tid\ttarget\tref_prediction\talt_prediction\tdifference\n");
+    ALLELE_HEADER.to_string() + &allele_rows(manifest, rows, scores)
+}
+
+/// The header line of [`allele_scores`].
+pub const ALLELE_HEADER: &str = "line\tid\ttarget\tref_prediction\talt_prediction\tdifference\n";
+
+/// The rows of [`allele_scores`], without the header.
+pub fn allele_rows(manifest: &Manifest, rows: &[(usize, String)], scores: &[(Vec<f64>, Vec<f64>)]) -> String {
+    let mut tsv = String::new();
     for ((line, id), (r, a)) in rows.iter().zip(scores) {
         for (k, target) in manifest.targets.iter().enumerate() {
             tsv += &format!("{line}\t{id}\t{}\t{:.6}\t{:.6}\t{:.6}\n", target.name, r[k], a[k], a[k] - r[k]);

@@ -6,7 +6,7 @@ use regula_core::length::LengthPolicy;
 use regula_core::variant::{Coordinates, Variant};
 use regula_infer::Model;
 
-use crate::data::genome::Genome;
+use crate::data::genome::{Genome, Reference};
 use crate::error::{Error, Result};
 
 /// One scored variant.
@@ -24,15 +24,25 @@ pub struct VariantScore {
 /// The reference window `[start, start + L)` with the variant's first base at index `L / 2`,
 /// and the same window with the variant applied (a deletion reads further along the genome to
 /// keep `L` bases; an insertion's window is cut back to `L`).
-pub fn variant_windows(
-    genome: &Genome,
+///
+/// A window that would start before the chromosome or end after it is an error (the window is
+/// never shifted off-centre).
+pub fn variant_windows<G: Reference + ?Sized>(
+    genome: &G,
     chrom: &str,
     variant: &Variant,
     length: usize,
 ) -> std::result::Result<(Vec<u8>, Vec<u8>), String> {
     let length = length as u64;
     let pos0 = variant.position as u64 - 1;
-    let start = pos0.saturating_sub(length / 2);
+    if pos0 < length / 2 {
+        return Err(format!(
+            "{chrom}:{} is {pos0} bases from the start of the chromosome; a {length} bp window centred on it would start {} bases before it",
+            variant.position,
+            length / 2 - pos0
+        ));
+    }
+    let start = pos0 - length / 2;
     let extra = variant.reference.len().saturating_sub(variant.alternate.len()) as u64;
     let reference_window =
         genome.window(chrom, start as i64, (start + length + extra) as i64).map_err(|e| e.to_string())?;
@@ -54,16 +64,35 @@ pub fn variant_windows(
 /// Scores VCF text against a genome: every variant on its windows ([`variant_windows`]), all
 /// pairs predicted in batches; lines that cannot be parsed or placed carry their error.
 pub fn score_vcf(model: &Model, genome: &Genome, vcf: &str, rc_average: bool) -> Result<Vec<VariantScore>> {
+    let lines: Vec<(usize, String)> = vcf.lines().enumerate().map(|(i, l)| (i + 1, l.to_string())).collect();
+    score_lines(model, genome, &lines, rc_average)
+}
+
+/// Checks that a model can score VCF variants (one sequence input).
+pub fn check_model(model: &Model) -> Result<()> {
     if model.segments.len() != 1 {
         return Err(Error::Invalid(
             "score-variants --vcf scores one-sequence models; this model reads a promoter and a distal partner".into(),
         ));
     }
+    Ok(())
+}
+
+/// Scores a chunk of VCF lines (1-based line number, text; headers and blank lines skipped):
+/// what a streaming caller feeds in pieces of a few thousand lines.
+pub fn score_lines<G: Reference + ?Sized>(
+    model: &Model,
+    genome: &G,
+    lines: &[(usize, String)],
+    rc_average: bool,
+) -> Result<Vec<VariantScore>> {
+    check_model(model)?;
     let mut scores = Vec::new();
     let mut pairs = Vec::new();
-    for (i, text) in vcf.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#')) {
+    for (line, text) in lines.iter().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#')) {
+        let line = *line;
         let chrom = text.split('\t').next().unwrap_or_default().to_string();
-        let parsed = regula_core::variant::parse_vcf_line(text.trim_end_matches('\r'), i + 1, &Coordinates::default());
+        let parsed = regula_core::variant::parse_vcf_line(text.trim_end_matches('\r'), line, &Coordinates::default());
         let variants = match parsed {
             Ok(v) => v,
             Err(e) => {
@@ -72,7 +101,7 @@ pub fn score_vcf(model: &Model, genome: &Genome, vcf: &str, rc_average: bool) ->
                     position: 0,
                     reference: String::new(),
                     alternate: String::new(),
-                    line: i + 1,
+                    line,
                 };
                 scores.push(VariantScore {
                     chrom,
@@ -94,6 +123,9 @@ pub fn score_vcf(model: &Model, genome: &Genome, vcf: &str, rc_average: bool) ->
             };
             scores.push(VariantScore { chrom: chrom.clone(), variant, reference: vec![], alternate: vec![], error });
         }
+    }
+    if pairs.is_empty() {
+        return Ok(scores);
     }
     let predicted = regula_infer::variants::score_pairs(model, pairs, &[LengthPolicy::Exact], rc_average)
         .map_err(|e| Error::Invalid(e.to_string()))?;

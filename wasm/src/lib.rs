@@ -132,7 +132,7 @@ fn locate(text: &str, e: &SequenceError) -> ErrorLocation {
             let (position, letter) = match problem {
                 RecordProblem::AmbiguityCode { position, letter }
                 | RecordProblem::InvalidCharacter { position, letter } => (Some(*position), Some(*letter)),
-                RecordProblem::EmptySequence => (None, None),
+                RecordProblem::EmptySequence | RecordProblem::DuplicateName { .. } => (None, None),
             };
             let offset = position.and_then(|p| letter_offset(text, at.line, p));
             ErrorLocation {

@@ -3,6 +3,8 @@
 //! Parsing is noodles-fasta's; this module adds what a user needs on top: line numbers, letter
 //! validation and clear messages for a header without a name or a record without a sequence.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::io::{BufRead, Read};
 
 use noodles_fasta as noodles;
@@ -14,11 +16,14 @@ use super::{RecordLocation, RecordProblem, SequenceError, SequenceRecord, valida
 pub struct Reader<R> {
     inner: noodles::io::Reader<LineCounter<R>>,
     records_read: usize,
+    /// Each name read so far (as a 64-bit hash, so a million records cost a few MB), with the
+    /// index and line of its record: a second record of the same name is an error.
+    seen: HashMap<u64, (usize, usize)>,
 }
 
 impl<R: BufRead> Reader<R> {
     pub fn new(inner: R) -> Self {
-        Self { inner: noodles::io::Reader::new(LineCounter::new(inner)), records_read: 0 }
+        Self { inner: noodles::io::Reader::new(LineCounter::new(inner)), records_read: 0, seen: HashMap::new() }
     }
 
     /// The next record, `Ok(None)` at the end of input.
@@ -51,6 +56,15 @@ impl<R: BufRead> Reader<R> {
             return Err(SequenceError::Record { at: at(), problem: RecordProblem::EmptySequence });
         }
         validate(&sequence, at)?;
+        let mut hasher = std::hash::DefaultHasher::new();
+        name.hash(&mut hasher);
+        if let Some(&(index, first_line)) = self.seen.get(&hasher.finish()) {
+            return Err(SequenceError::Record {
+                at: at(),
+                problem: RecordProblem::DuplicateName { index, line: first_line },
+            });
+        }
+        self.seen.insert(hasher.finish(), (self.records_read, line));
         let description = definition.description().map(|d| String::from_utf8_lossy(d).into_owned());
         Ok(Some(SequenceRecord { name, description, sequence, line }))
     }
@@ -85,13 +99,13 @@ pub fn parse(input: &[u8]) -> Result<Vec<SequenceRecord>, SequenceError> {
     Ok(records)
 }
 
-/// Reads a FASTA file from disk (native only).
+/// Reads a FASTA file from disk (native only), gzip or BGZF compressed or not.
 pub fn read_path(path: &std::path::Path) -> Result<Vec<SequenceRecord>, SequenceError> {
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
         .map_err(|e| SequenceError::Io(format!("{}: {e}", path.display())))?;
-    parse(&bytes)
+    parse(&super::compressed::text_bytes(&bytes).map_err(io_error)?)
 }
 
 fn io_error(e: std::io::Error) -> SequenceError {
@@ -131,6 +145,15 @@ mod tests {
     fn text_before_the_first_header_is_an_error() {
         let e = Reader::new(&b"\nACGT\n>a\nAC\n"[..]).read_record().unwrap_err();
         assert_eq!(e.to_string(), "line 2: text before the first '>' header; a FASTA file must start with '>name'");
+    }
+
+    #[test]
+    fn a_name_used_twice_is_an_error_naming_both_records() {
+        let e = parse(b">a\nAC\n>b\nGG\n>a\nTT\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "record 3 'a' (line 5): the name is already used by record 1 (line 1); record names must be unique"
+        );
     }
 
     #[test]

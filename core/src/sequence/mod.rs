@@ -4,6 +4,7 @@
 //! case, as used for soft-masking, is kept as given). Any other IUPAC letter, or any other
 //! character, is an error naming the record, its line and the 1-based position.
 
+pub mod compressed;
 pub mod fasta;
 mod line_counter;
 pub mod plain;
@@ -69,6 +70,8 @@ pub enum RecordProblem {
     InvalidCharacter { position: usize, letter: char },
     #[error("the record has no sequence")]
     EmptySequence,
+    #[error("the name is already used by record {index} (line {line}); record names must be unique")]
+    DuplicateName { index: usize, line: usize },
 }
 
 const IUPAC_AMBIGUITY: &[u8] = b"RYSWKMBDHVryswkmbdhv";

@@ -158,6 +158,21 @@ fn join_fasta(fasta_path: &Path, targets_path: &Path, columns: &Columns) -> Resu
         delimiter: None,
     };
     let (_, rows) = table::parse_rows(&bytes, &spec).map_err(|error| input_error(targets_path, error))?;
+    let wanted: std::collections::HashSet<&str> =
+        rows.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.id.as_str()).collect();
+    let mut unused: Vec<&str> = by_name.keys().map(String::as_str).filter(|n| !wanted.contains(n)).collect();
+    if !unused.is_empty() {
+        unused.sort();
+        let shown = unused.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+        eprintln!(
+            "regula-train: warning: {} of the {} records of {} have no row in {} and are left out ({shown}{})",
+            unused.len(),
+            by_name.len(),
+            fasta_path.display(),
+            targets_path.display(),
+            if unused.len() > 5 { ", …" } else { "" }
+        );
+    }
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -311,8 +326,11 @@ fn describe(lengths: &[usize]) -> String {
     lengths.iter().map(ToString::to_string).collect::<Vec<_>>().join(" + ")
 }
 
+/// A data file's text: gzip or BGZF decompressed (by magic bytes), a BOM dropped.
 fn read(path: &Path) -> Result<Vec<u8>, DataError> {
-    std::fs::read(path).map_err(|e| DataError::Io { path: path.display().to_string(), message: e.to_string() })
+    let io = |e: std::io::Error| DataError::Io { path: path.display().to_string(), message: e.to_string() };
+    let bytes = std::fs::read(path).map_err(io)?;
+    Ok(regula_core::sequence::compressed::text_bytes(&bytes).map_err(io)?.into_owned())
 }
 
 fn input_error(path: &Path, error: SequenceError) -> DataError {

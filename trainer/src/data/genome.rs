@@ -8,7 +8,10 @@
 //! Records named `chrom:start-end` (as `samtools faidx` writes a region) are placed at that
 //! 1-based start; chromosome names match with or without a `chr` prefix.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::io::{BufRead, Seek, SeekFrom};
+use std::path::Path;
 
 use regula_core::encode::reverse_complement;
 use regula_core::sequence::SequenceRecord;
@@ -43,6 +46,8 @@ pub enum WindowError {
         "the window {chrom}:{start}-{end} (0-based, half-open) runs past the genome sequence, which covers {chrom}:{have_start}-{have_end}"
     )]
     OutOfBounds { chrom: String, start: i64, end: i64, have_start: u64, have_end: u64 },
+    #[error("reading chromosome '{chrom}' from the reference: {message}")]
+    Read { chrom: String, message: String },
 }
 
 /// Normalised chromosome key: `chr22`, `Chr22` and `22` all read as `22`.
@@ -51,17 +56,188 @@ fn chrom_key(name: &str) -> String {
     lower.strip_prefix("chr").or_else(|| lower.strip_prefix("Chr")).unwrap_or(lower).to_string()
 }
 
+/// Where windows of a reference come from: a genome held in memory ([`Genome`]) or a FASTA
+/// file read by region through its index ([`IndexedGenome`]).
+pub trait Reference {
+    /// Forward-strand bases of the 0-based half-open interval `[start, end)`, upper case.
+    fn window(&self, chrom: &str, start: i64, end: i64) -> Result<Vec<u8>, WindowError>;
+}
+
+impl Reference for Genome {
+    fn window(&self, chrom: &str, start: i64, end: i64) -> Result<Vec<u8>, WindowError> {
+        Genome::window(self, chrom, start, end)
+    }
+}
+
+trait ReadSeek: BufRead + Seek {}
+impl<T: BufRead + Seek> ReadSeek for T {}
+
+/// Bases read per disk access: a sorted VCF's windows mostly fall in the block of the last one.
+const BLOCK: u64 = 1 << 20;
+
+/// A reference FASTA read by region: uncompressed (with its `.fai`, or indexed on opening in
+/// one streaming pass) or bgzip-compressed (with `.fai` and `.gzi`). Holds one block of
+/// [`BLOCK`] bases, never the whole genome.
+pub struct IndexedGenome {
+    reader: RefCell<Box<dyn ReadSeek>>,
+    /// By chromosome key: the index record (name, length, offset, line geometry) and the
+    /// 0-based position of its first base (a record named `chrom:start-end` starts at `start`).
+    records: BTreeMap<String, (noodles_fasta::fai::Record, u64)>,
+    /// The block last read: chromosome key, 0-based start, bases.
+    block: RefCell<Option<(String, u64, Vec<u8>)>>,
+}
+
+impl IndexedGenome {
+    /// Opens `path` for reading by region, or says why it cannot be (`Ok(None)`: a gzip file
+    /// that is not BGZF, or BGZF without a `.gzi`, which must be read whole instead).
+    pub fn open(path: &Path) -> Result<Option<Self>, String> {
+        use regula_core::sequence::compressed::{Compression, sniff};
+        let cannot = |p: &Path, e: std::io::Error| format!("cannot read {}: {e}", p.display());
+        let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| cannot(path, e))?);
+        let kind = sniff(file.fill_buf().map_err(|e| cannot(path, e))?);
+        let with = |ext: &str| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(ext);
+            std::path::PathBuf::from(p)
+        };
+        let (fai, gzi) = (with(".fai"), with(".gzi"));
+        let index = if fai.exists() {
+            noodles_fasta::fai::fs::read(&fai).map_err(|e| format!("{}: not a FASTA index: {e}", fai.display()))?
+        } else if kind == Compression::None {
+            // No index beside it: make one in a streaming pass (nothing is kept but the index).
+            // Lines of uneven width cannot be read by offset: such a file is read whole instead.
+            let mut indexer = noodles_fasta::io::Indexer::new(&mut file);
+            let mut records = Vec::new();
+            loop {
+                match indexer.index_record() {
+                    Ok(Some(r)) => records.push(r),
+                    Ok(None) => break,
+                    Err(_) => return Ok(None),
+                }
+            }
+            file.seek(SeekFrom::Start(0)).map_err(|e| cannot(path, e))?;
+            noodles_fasta::fai::Index::from(records)
+        } else {
+            return Ok(None);
+        };
+        let reader: Box<dyn ReadSeek> = match kind {
+            Compression::None => Box::new(file),
+            Compression::Bgzf if gzi.exists() => {
+                let gzi_index = noodles_bgzf::gzi::fs::read(&gzi)
+                    .map_err(|e| format!("{}: not a bgzip index: {e}", gzi.display()))?;
+                let file = std::fs::File::open(path).map_err(|e| cannot(path, e))?;
+                Box::new(noodles_bgzf::io::IndexedReader::new(file, gzi_index))
+            }
+            _ => return Ok(None),
+        };
+        let mut records = BTreeMap::new();
+        for r in index.as_ref() {
+            let name = String::from_utf8_lossy(r.name()).into_owned();
+            let (chrom, start) = placed(&name);
+            if let Some((first, _)) = records.insert(chrom_key(&chrom), (r.clone(), start)) {
+                return Err(format!(
+                    "{}: the records '{}' and '{name}' are the same chromosome; a reference names each chromosome once",
+                    path.display(),
+                    String::from_utf8_lossy(first.name())
+                ));
+            }
+        }
+        Ok(Some(Self { reader: RefCell::new(reader), records, block: RefCell::new(None) }))
+    }
+
+    /// Bases `[start, end)` of `record`, read from the file.
+    fn read(&self, record: &noodles_fasta::fai::Record, start: u64, end: u64) -> std::io::Result<Vec<u8>> {
+        let (bases, width) = (record.line_base_count().get(), record.line_width().get());
+        let offset = record.position() + start / bases * width + start % bases;
+        let mut reader = self.reader.borrow_mut();
+        reader.seek(SeekFrom::Start(offset))?;
+        let want = (end - start) as usize;
+        let mut out = Vec::with_capacity(want);
+        while out.len() < want {
+            let buf = reader.fill_buf()?;
+            if buf.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the file is shorter than its index says",
+                ));
+            }
+            let mut used = 0;
+            for &b in buf {
+                if out.len() == want {
+                    break;
+                }
+                used += 1;
+                if b != b'\n' && b != b'\r' {
+                    out.push(b.to_ascii_uppercase());
+                }
+            }
+            reader.consume(used);
+        }
+        Ok(out)
+    }
+}
+
+impl Reference for IndexedGenome {
+    fn window(&self, chrom: &str, start: i64, end: i64) -> Result<Vec<u8>, WindowError> {
+        let key = chrom_key(chrom);
+        let Some((record, offset)) = self.records.get(&key) else {
+            let available = self.records.keys().cloned().collect::<Vec<_>>().join(", ");
+            return Err(WindowError::UnknownChromosome { chrom: chrom.to_string(), available });
+        };
+        let length = record.length();
+        let (lo, hi) = (start - *offset as i64, end - *offset as i64);
+        if lo < 0 || hi > length as i64 || lo > hi {
+            return Err(WindowError::OutOfBounds {
+                chrom: chrom.to_string(),
+                start,
+                end,
+                have_start: *offset,
+                have_end: offset + length,
+            });
+        }
+        let (start, end) = (lo as u64, hi as u64);
+        let mut block = self.block.borrow_mut();
+        let hit = matches!(&*block, Some((k, s, b)) if *k == key && *s <= start && end <= s + b.len() as u64);
+        if !hit {
+            let block_end = end.max(start + BLOCK).min(length);
+            let bases = self
+                .read(record, start, block_end)
+                .map_err(|e| WindowError::Read { chrom: chrom.to_string(), message: e.to_string() })?;
+            *block = Some((key, start, bases));
+        }
+        let (_, s, b) = block.as_ref().expect("read above");
+        let window = b[(start - s) as usize..(end - s) as usize].to_vec();
+        // What the in-memory reader checks of the whole file, checked here of each window.
+        if let Some(i) = window.iter().position(|c| !matches!(c, b'A' | b'C' | b'G' | b'T' | b'N')) {
+            return Err(WindowError::Read {
+                chrom: chrom.to_string(),
+                message: format!(
+                    "position {}: {:?} is not a base Regula reads (A, C, G, T or N)",
+                    start + offset + i as u64 + 1,
+                    window[i] as char
+                ),
+            });
+        }
+        Ok(window)
+    }
+}
+
+/// A record name's chromosome and the 0-based position of its first base: `chrom:start-end`
+/// (as `samtools faidx` names a region) starts at `start − 1`, any other name at 0.
+fn placed(name: &str) -> (String, u64) {
+    name.rsplit_once(':')
+        .and_then(|(c, range)| {
+            let (s, _) = range.split_once('-')?;
+            Some((c.to_string(), s.replace(',', "").parse::<u64>().ok()?.checked_sub(1)?))
+        })
+        .unwrap_or_else(|| (name.to_string(), 0))
+}
+
 impl Genome {
     pub fn from_records(records: Vec<SequenceRecord>) -> Self {
         let mut chromosomes = BTreeMap::new();
         for r in records {
-            let (chrom, start) = match r.name.rsplit_once(':').and_then(|(c, range)| {
-                let (s, _) = range.split_once('-')?;
-                Some((c.to_string(), s.replace(',', "").parse::<u64>().ok()?.checked_sub(1)?))
-            }) {
-                Some((c, s)) => (c, s),
-                None => (r.name.clone(), 0),
-            };
+            let (chrom, start) = placed(&r.name);
             chromosomes.insert(chrom_key(&chrom), (start, r.sequence.to_ascii_uppercase()));
         }
         Self { chromosomes }
@@ -132,6 +308,69 @@ mod tests {
         let w = genome().promoter_window("chr7", 104, Strand::Reverse, 2, 3).unwrap();
         assert_eq!(w, b"ACCGG");
         assert_eq!(w[2], b'C', "index `upstream` is the complement of the TSS base G");
+    }
+
+    #[test]
+    fn an_indexed_reference_reads_the_same_windows_as_one_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.fa");
+        // Two chromosomes, wrapped at 7 bases, CRLF line ends in the second.
+        let one = "ACGTACGTTGCAAGGCCTTAAGGCATCGATCG";
+        let two = "TTTTGGGGCCCCAAAANNNNacgtacgt";
+        let wrap =
+            |s: &str, eol: &str| s.as_bytes().chunks(7).map(|c| String::from_utf8_lossy(c) + eol).collect::<String>();
+        std::fs::write(&path, format!(">chr1 first\n{}>chr2\r\n{}", wrap(one, "\n"), wrap(two, "\r\n"))).unwrap();
+        let memory = Genome::from_records(regula_core::sequence::fasta::read_path(&path).unwrap());
+        let indexed = IndexedGenome::open(&path).unwrap().unwrap();
+        for (chrom, len) in [("chr1", one.len() as i64), ("2", two.len() as i64)] {
+            for start in 0..len {
+                for end in start..=len.min(start + 12) {
+                    assert_eq!(
+                        Reference::window(&indexed, chrom, start, end),
+                        memory.window(chrom, start, end),
+                        "{chrom}:{start}-{end}"
+                    );
+                }
+            }
+        }
+        assert_eq!(indexed.window("chr1", 30, 33).unwrap_err(), memory.window("chr1", 30, 33).unwrap_err());
+        assert_eq!(
+            indexed.window("chr3", 0, 3).unwrap_err().to_string(),
+            "chromosome 'chr3' is not in the genome FASTA (it has: 1, 2)"
+        );
+    }
+
+    #[test]
+    fn an_indexed_window_with_another_letter_is_an_error_and_uneven_lines_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.fa");
+        std::fs::write(&path, ">c\nACGTRACGTA\n").unwrap();
+        let g = IndexedGenome::open(&path).unwrap().unwrap();
+        assert_eq!(g.window("c", 0, 4).unwrap(), b"ACGT");
+        assert_eq!(
+            g.window("c", 2, 8).unwrap_err().to_string(),
+            "reading chromosome 'c' from the reference: position 5: 'R' is not a base Regula reads (A, C, G, T or N)"
+        );
+        std::fs::write(&path, ">c\nACG\nACGTT\nA\n").unwrap();
+        assert!(IndexedGenome::open(&path).unwrap().is_none(), "lines of uneven width: read whole");
+    }
+
+    #[test]
+    fn a_bgzipped_region_record_reads_as_the_plain_one() {
+        let data = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data");
+        let plain = data.join("hg19_chr22_20095001_20115000.fa");
+        let memory = Genome::from_records(regula_core::sequence::fasta::read_path(&plain).unwrap());
+        let bgzf = IndexedGenome::open(&data.join("hg19_chr22_20095001_20115000.fa.bgz")).unwrap().unwrap();
+        let indexed = IndexedGenome::open(&plain).unwrap().unwrap();
+        for (start, end) in [(20_095_000, 20_095_230), (20_099_000, 20_104_000), (20_114_770, 20_115_000)] {
+            let want = memory.window("chr22", start, end).unwrap();
+            assert_eq!(Reference::window(&bgzf, "chr22", start, end).unwrap(), want);
+            assert_eq!(Reference::window(&indexed, "22", start, end).unwrap(), want);
+        }
+        assert_eq!(
+            Reference::window(&bgzf, "22", 20_114_900, 20_115_001).unwrap_err().to_string(),
+            "the window 22:20114900-20115001 (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000"
+        );
     }
 
     #[test]

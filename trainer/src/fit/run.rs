@@ -66,6 +66,7 @@ pub fn fit_until(
 ) -> Result<Option<FitOutcome>, FitError> {
     let options_toml = options.to_toml();
     let plan = Plan::resolve(options).map_err(FitError::Usage)?;
+    let out_dir = crate::out_dir::OutDir::claim(&plan.out, resume)?;
     let started = Instant::now();
     let (data, split) = load_and_split(&plan)?;
     if plan.task == TaskKind::Classification {
@@ -79,7 +80,7 @@ pub fn fit_until(
     let t = &plan.train;
     let batches_per_epoch =
         (split.train.len() / t.batch_size + usize::from(split.train.len() % t.batch_size >= 2)).max(1);
-    let checkpoint = Checkpoint::new(&plan.out);
+    let checkpoint = Checkpoint::new(out_dir.work());
     let (mut snapshot, mut best, mut state) = if resume {
         if !checkpoint.exists() {
             return Err(FitError::Resume(format!("no checkpoint in {}", plan.out.join("checkpoint").display())));
@@ -259,7 +260,8 @@ pub fn fit_until(
     }
     let run =
         Finished { plan: &plan, data: &data, split: &split, normalisation: &normalisation, best: &best, state: &state };
-    export_run(&run, &options_toml, started.elapsed().as_secs_f64()).map(Some)
+    let outcome = export_run(&run, &options_toml, started.elapsed().as_secs_f64(), out_dir.work())?;
+    out_dir.commit().map(|()| Some(outcome))
 }
 
 /// What a finished training loop hands to export.
@@ -272,7 +274,7 @@ struct Finished<'a> {
     state: &'a LoopState,
 }
 
-fn export_run(run: &Finished, options_toml: &str, seconds: f64) -> Result<FitOutcome, FitError> {
+fn export_run(run: &Finished, options_toml: &str, seconds: f64, out: &std::path::Path) -> Result<FitOutcome, FitError> {
     let Finished { plan, data, split, normalisation, best, state } = *run;
     let input_len: usize = data.lengths().iter().sum();
     let outputs = data.target_names.len();
@@ -312,20 +314,19 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64) -> Result<FitOut
     ];
 
     report.skipped = data.skipped.iter().map(|s| (s.line, s.id.clone(), s.reason.clone())).collect();
-    let out = &plan.out;
     let write = |name: &str, bytes: &[u8]| {
         crate::atomic::write(&out.join(name), bytes).map_err(|e| write_error(&out.join(name), e))
     };
     write(MODEL_FILE, &prost::Message::encode_to_vec(&inference))?;
     write(ATTRIBUTION_FILE, &prost::Message::encode_to_vec(&attribution))?;
     write(CONFIG_FILE, options_toml.as_bytes())?;
-    let command = format!("regula-train fit --config {}", out.join(CONFIG_FILE).display());
+    let command = format!("regula-train fit --config {}", plan.out.join(CONFIG_FILE).display());
     write(CARD_FILE, crate::model_card::render(&manifest, plan.limits.as_deref(), &command).as_bytes())?;
     report.write(out).map_err(|e| write_error(out, e))?;
     // The manifest last: its presence marks a complete export.
     write(MANIFEST_FILE, manifest.to_json().as_bytes())?;
     Ok(FitOutcome {
-        out: out.clone(),
+        out: plan.out.clone(),
         manifest,
         best_epoch: state.best_epoch,
         epochs_run: state.epochs_done,
@@ -365,6 +366,7 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
             data.target_names.join(", ")
         ),
         model_file: MODEL_FILE.into(),
+        model_sha256: None,
         inputs,
         output: OutputSpec {
             name: export::OUTPUT.into(),
