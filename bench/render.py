@@ -7,6 +7,7 @@ Every number in the output comes from those files; a part that has not been run 
 """
 import glob
 import json
+import re
 import os
 import statistics
 import sys
@@ -118,6 +119,13 @@ def main(results):
         render_variants(w, variants)
     if ism:
         render_ism(w, ism)
+    # Sections other scripts write between markers (`<!-- NAME: begin -->` … `<!-- NAME: end -->`,
+    # e.g. bench/variants_1m.py) are kept from the current BENCHMARKS.md.
+    current = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "BENCHMARKS.md")
+    if os.path.exists(current):
+        for m in re.finditer(r"<!-- ([\w-]+): begin -->.*?<!-- \1: end -->", open(current).read(), re.S):
+            w(m.group(0))
+            w("")
     print("\n".join(out))
 
 
