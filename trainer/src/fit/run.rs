@@ -14,7 +14,7 @@ use regula_core::manifest::{
 
 use super::batches::{Augment, BatchPlan, epoch_order};
 use super::checkpoint::{Checkpoint, LoopState};
-use super::evaluate::{in_measured_units, mean_loss, predict_rows, score, split_metrics};
+use super::evaluate::{class_metrics, in_measured_units, mean_loss, predict_rows, score, split_metrics};
 use super::model::build_model;
 use super::plan::{Plan, SplitPlan};
 use super::schedule::LrSchedule;
@@ -311,10 +311,17 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64) -> Result<FitOut
             continue;
         }
         let raw = predict_rows(&mut predictor, data, rows, plan.train.rc_average)?;
-        let (metrics, values) = score(plan.task, data, rows, &in_measured_units(plan.task, &raw, normalisation));
+        let predicted = in_measured_units(plan.task, &raw, normalisation);
+        let (metrics, values) = score(plan.task, data, rows, &predicted);
         manifest_metrics.insert(name.to_string(), split_metrics(rows.len(), &metrics));
         report.metrics.insert(name.to_string(), metrics);
         report.predictions.insert(name.to_string(), values);
+        // The same predictions per row class (promoters, candidate enhancers, controls), as
+        // `"validation: promoters (ENSG*)"` beside `"validation"`.
+        for (key, n, metrics) in class_metrics(plan.task, data, name, rows, &predicted) {
+            manifest_metrics.insert(key.clone(), split_metrics(n, &metrics));
+            report.metrics.insert(key, metrics);
+        }
     }
     let manifest = manifest(run, manifest_metrics, seconds);
     report.facts = vec![
