@@ -654,7 +654,8 @@ def regula_side(model_dir: Path, manifest: dict, train_rows: int, higher_better:
         "machine": training.get("machine"),
         # Training rows / whole-epoch seconds (graph and session building, evaluation included).
         "median_rows_per_s_incl_eval": statistics.median(train_rows / h["seconds"] for h in hist) if hist else None,
-        "manifest_modified": datetime.datetime.fromtimestamp((model_dir / "manifest.json").stat().st_mtime, datetime.timezone.utc).isoformat(timespec="seconds"),
+        "manifest_modified": datetime.datetime.fromtimestamp((model_dir / "manifest.json").stat().st_mtime, datetime.timezone.utc).isoformat(timespec="seconds")
+        if (model_dir / "manifest.json").exists() else None,
     }
 
 
@@ -700,8 +701,16 @@ def main() -> None:
     torch.set_num_interop_threads(1)
     env = environment(a.threads)
 
-    cfg = tomllib.loads((a.model / "config.toml").read_text())
-    manifest = json.loads((a.model / "manifest.json").read_text())
+    # A trained model folder has config.toml and manifest.json; a folder with only its recipe
+    # (train.toml) also works, so the twin can train while Regula trains: normalisation is then
+    # recomputed from the training rows, and `--check-only --out RESULT.json` adds Regula's side
+    # once its model is there.
+    config_path = a.model / "config.toml"
+    if not config_path.exists():
+        config_path = a.model / "train.toml"
+    cfg = tomllib.loads(config_path.read_text())
+    manifest_path = a.model / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"name": cfg.get("name", a.model.name)}
     r = resolve(cfg)
     if a.epochs is not None:
         r["epochs"] = a.epochs
@@ -720,7 +729,8 @@ def main() -> None:
     outputs = len(data.target_names)
     ours_norm = fit_normalisation(data, r)
     norms = manifest_normalisation(manifest) if "targets" in manifest else ours_norm
-    norm_check = {"recomputed": ours_norm, "manifest": manifest_normalisation(manifest), "identical": ours_norm == manifest_normalisation(manifest)}
+    theirs_norm = manifest_normalisation(manifest) if "targets" in manifest else None
+    norm_check = {"recomputed": ours_norm, "manifest": theirs_norm, "identical": ours_norm == theirs_norm}
 
     model = build_model(r, data.lengths, outputs, r["seed"])
     n_params = count_parameters(model)
