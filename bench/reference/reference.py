@@ -602,6 +602,32 @@ def read_onnx_initializers(path: Path) -> dict:
     return out
 
 
+def row_class(row_id: str):
+    """trainer/src/fit/evaluate.rs row_class: the class of a lentiMPRA row from its id."""
+    if row_id.startswith("ENSG"):
+        return "promoters (ENSG*)"
+    if row_id.startswith("DNasePeakNoPromoter"):
+        return "candidate enhancers (DNasePeakNoPromoter*)"
+    lower = row_id.lower()
+    return "controls" if "shuffled" in lower or "control" in lower else None
+
+
+def rows_by_class(ids: list) -> list:
+    """trainer/src/fit/evaluate.rs rows_by_class: positions in `ids` per class (promoters,
+    candidate enhancers, controls; classes of at least two rows), none when every row has the
+    same class or none has one."""
+    classes: dict = {}
+    for p, i in enumerate(ids):
+        c = row_class(i)
+        if c is not None:
+            classes.setdefault(c, []).append(p)
+    if not classes or (len(classes) == 1 and len(next(iter(classes.values()))) == len(ids)):
+        return []
+    order = ["promoters", "candidate", "controls"]
+    ranked = sorted(classes.items(), key=lambda kv: [kv[0].startswith(o) for o in order].index(True))
+    return [(c, np.array(m)) for c, m in ranked if len(m) >= 2]
+
+
 def check_shipped(model_dir: Path, model: nn.Module, data: Data, r: dict, norms: list, manifest: dict) -> dict:
     """Loads the weights of Regula's exported model (model.onnx, as shipped; else the checkpoint's
     best.safetensors) into the twin and evaluates the validation (and test) rows."""
@@ -870,7 +896,11 @@ def main() -> None:
         rows = data.index[key]
         if len(rows):
             raw = predict(model, data, rows, r["rc_average"])
-            final[name] = {"rows": int(len(rows)), "per_target": M.evaluate(r["task"], data.target_names, measured(r["task"], raw, norms), data.targets[rows])}
+            pred = measured(r["task"], raw, norms)
+            final[name] = {"rows": int(len(rows)), "per_target": M.evaluate(r["task"], data.target_names, pred, data.targets[rows])}
+            # Per row class, as the trainer's manifest has them ("validation: promoters (ENSG*)").
+            for cls, members in rows_by_class([data.ids[i] for i in rows]):
+                final[f"{name}: {cls}"] = {"rows": len(members), "per_target": M.evaluate(r["task"], data.target_names, pred[members], data.targets[rows[members]])}
 
     env["load_average_end"] = list(os.getloadavg())
     sps = [h["samples_per_s"] for h in history]
