@@ -602,6 +602,32 @@ def read_onnx_initializers(path: Path) -> dict:
     return out
 
 
+def row_class(row_id: str):
+    """trainer/src/fit/evaluate.rs row_class: the class of a lentiMPRA row from its id."""
+    if row_id.startswith("ENSG"):
+        return "promoters (ENSG*)"
+    if row_id.startswith("DNasePeakNoPromoter"):
+        return "candidate enhancers (DNasePeakNoPromoter*)"
+    lower = row_id.lower()
+    return "controls" if "shuffled" in lower or "control" in lower else None
+
+
+def rows_by_class(ids: list) -> list:
+    """trainer/src/fit/evaluate.rs rows_by_class: positions in `ids` per class (promoters,
+    candidate enhancers, controls; classes of at least two rows), none when every row has the
+    same class or none has one."""
+    classes: dict = {}
+    for p, i in enumerate(ids):
+        c = row_class(i)
+        if c is not None:
+            classes.setdefault(c, []).append(p)
+    if not classes or (len(classes) == 1 and len(next(iter(classes.values()))) == len(ids)):
+        return []
+    order = ["promoters", "candidate", "controls"]
+    ranked = sorted(classes.items(), key=lambda kv: [kv[0].startswith(o) for o in order].index(True))
+    return [(c, np.array(m)) for c, m in ranked if len(m) >= 2]
+
+
 def check_shipped(model_dir: Path, model: nn.Module, data: Data, r: dict, norms: list, manifest: dict) -> dict:
     """Loads the weights of Regula's exported model (model.onnx, as shipped; else the checkpoint's
     best.safetensors) into the twin and evaluates the validation (and test) rows."""
@@ -654,7 +680,8 @@ def regula_side(model_dir: Path, manifest: dict, train_rows: int, higher_better:
         "machine": training.get("machine"),
         # Training rows / whole-epoch seconds (graph and session building, evaluation included).
         "median_rows_per_s_incl_eval": statistics.median(train_rows / h["seconds"] for h in hist) if hist else None,
-        "manifest_modified": datetime.datetime.fromtimestamp((model_dir / "manifest.json").stat().st_mtime, datetime.timezone.utc).isoformat(timespec="seconds"),
+        "manifest_modified": datetime.datetime.fromtimestamp((model_dir / "manifest.json").stat().st_mtime, datetime.timezone.utc).isoformat(timespec="seconds")
+        if (model_dir / "manifest.json").exists() else None,
     }
 
 
@@ -700,8 +727,16 @@ def main() -> None:
     torch.set_num_interop_threads(1)
     env = environment(a.threads)
 
-    cfg = tomllib.loads((a.model / "config.toml").read_text())
-    manifest = json.loads((a.model / "manifest.json").read_text())
+    # A trained model folder has config.toml and manifest.json; a folder with only its recipe
+    # (train.toml) also works, so the twin can train while Regula trains: normalisation is then
+    # recomputed from the training rows, and `--check-only --out RESULT.json` adds Regula's side
+    # once its model is there.
+    config_path = a.model / "config.toml"
+    if not config_path.exists():
+        config_path = a.model / "train.toml"
+    cfg = tomllib.loads(config_path.read_text())
+    manifest_path = a.model / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"name": cfg.get("name", a.model.name)}
     r = resolve(cfg)
     if a.epochs is not None:
         r["epochs"] = a.epochs
@@ -720,7 +755,8 @@ def main() -> None:
     outputs = len(data.target_names)
     ours_norm = fit_normalisation(data, r)
     norms = manifest_normalisation(manifest) if "targets" in manifest else ours_norm
-    norm_check = {"recomputed": ours_norm, "manifest": manifest_normalisation(manifest), "identical": ours_norm == manifest_normalisation(manifest)}
+    theirs_norm = manifest_normalisation(manifest) if "targets" in manifest else None
+    norm_check = {"recomputed": ours_norm, "manifest": theirs_norm, "identical": ours_norm == theirs_norm}
 
     model = build_model(r, data.lengths, outputs, r["seed"])
     n_params = count_parameters(model)
@@ -860,7 +896,11 @@ def main() -> None:
         rows = data.index[key]
         if len(rows):
             raw = predict(model, data, rows, r["rc_average"])
-            final[name] = {"rows": int(len(rows)), "per_target": M.evaluate(r["task"], data.target_names, measured(r["task"], raw, norms), data.targets[rows])}
+            pred = measured(r["task"], raw, norms)
+            final[name] = {"rows": int(len(rows)), "per_target": M.evaluate(r["task"], data.target_names, pred, data.targets[rows])}
+            # Per row class, as the trainer's manifest has them ("validation: promoters (ENSG*)").
+            for cls, members in rows_by_class([data.ids[i] for i in rows]):
+                final[f"{name}: {cls}"] = {"rows": len(members), "per_target": M.evaluate(r["task"], data.target_names, pred[members], data.targets[rows[members]])}
 
     env["load_average_end"] = list(os.getloadavg())
     sps = [h["samples_per_s"] for h in history]

@@ -2,7 +2,7 @@
 """Training throughput of the reference CNN and of `legnet`: regula-train (ONNX Runtime CPU) vs
 PyTorch CPU, same architecture, loss, optimizer, batch, length and threads; runs interleaved so
 both see the same machine. samples/s = forward + loss + backward + AdamW update, timed steps
-after warm-up.
+after warm-up; peak resident memory of each run from GNU time (/usr/bin/time).
 
     bench/training/throughput.py --python PYTHON_WITH_TORCH --out RESULT.json [--rounds 3]
         [--threads 2] [--steps 100] [--no-spin] [--models cnn,legnet]
@@ -22,6 +22,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -29,12 +30,17 @@ from files import write_json  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RATE = re.compile(r": ([0-9.]+) samples/s")
+TIME = "/usr/bin/time"  # GNU time: peak resident memory of each run
 
 
 def run(cmd, env=None):
-    line = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, cwd=ROOT).stdout.strip().splitlines()[-1]
-    print(line, flush=True)
-    return float(RATE.search(line).group(1)), line
+    """samples/s, the output line, and the process's peak resident memory in MiB (GNU time's %M)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        line = subprocess.run([TIME, "-f", "%M", "-o", rss.name, *cmd], check=True, capture_output=True, text=True, env=env,
+                              cwd=ROOT).stdout.strip().splitlines()[-1]
+        peak_mib = int(rss.read().strip().splitlines()[-1]) / 1024
+    print(f"{line} (peak RSS {peak_mib:,.0f} MiB, load {os.getloadavg()[0]:.1f})", flush=True)
+    return float(RATE.search(line).group(1)), line, peak_mib
 
 
 def main():
@@ -59,23 +65,30 @@ def main():
         bench_bin = os.path.join(ROOT, "target/release/examples/bench_train")
     env = dict(os.environ, **({"OMP_WAIT_POLICY": "PASSIVE"} if a.no_spin else {}))
     models = a.models.split(",")
-    result = {"threads": a.threads, "spinning": not a.no_spin}
+    result = {"threads": a.threads, "spinning": not a.no_spin, "load_average_at_start": os.getloadavg()}
 
     def compare(extra, batch, steps, warmup):
         common = ["--threads", str(a.threads), "--steps", str(steps), "--warmup", str(warmup), "--batch", str(batch), *extra]
         ours_cmd = [bench_bin, *common] + (["--no-spin"] if a.no_spin else [])
         theirs_cmd = [a.python, os.path.join(ROOT, "bench/reference/bench_train.py"), *common]
-        ours, theirs, lines = [], [], []
+        ours, theirs, lines, loads = [], [], [], []
+        peaks = {"regula": [], "pytorch": []}
         for _ in range(a.rounds):
-            for rates, cmd, e in ((ours, ours_cmd, None), (theirs, theirs_cmd, env)):
-                rate, line = run(cmd, e)
+            for who, rates, cmd, e in (("regula", ours, ours_cmd, None), ("pytorch", theirs, theirs_cmd, env)):
+                rate, line, peak = run(cmd, e)
                 rates.append(rate)
                 lines.append(line)
+                peaks[who].append(peak)
+                loads.append(os.getloadavg()[0])
         mo, mt = statistics.median(ours), statistics.median(theirs)
         return {
             "batch": batch, "length": 230, "steps": steps, "warmup": warmup,
             "regula_samples_per_s": ours, "pytorch_samples_per_s": theirs,
             "regula_median": mo, "pytorch_median": mt, "ratio": mo / mt, "lines": lines,
+            # Peak resident memory of each whole process (MiB): runtime, graph or model, batch, activations.
+            "regula_peak_rss_mib": peaks["regula"], "pytorch_peak_rss_mib": peaks["pytorch"],
+            # 1-minute load average after each run, in run order (Regula, PyTorch, Regula, ...).
+            "load_average_1min_after_each_run": loads,
         }
 
     if "cnn" in models:

@@ -1,11 +1,13 @@
-//! Where a train step of the reference CNN spends its time, by ONNX op type (ORT profiler).
+//! Where a train step of the reference CNN (or of `legnet`, published sizes) spends its time, by
+//! ONNX op type (ORT profiler).
 //!
 //! cargo run --release -p regula-train --example profile_step -- [--threads 1] [--steps 20]
+//!     [--batch 32] [--model cnn|legnet]
 
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use regula_train::loss::Loss;
-use regula_train::model::Cnn;
+use regula_train::model::{Cnn, LegNet, Model};
 use regula_train::optim::Optimizer;
 use regula_train::params::ParamStore;
 use regula_train::runtime::{self, RuntimeConfig};
@@ -14,11 +16,15 @@ use regula_train::train::{StateKind, TrainConfig, build_step_graph};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let get = |name: &str, d: usize| args.iter().position(|a| a == name).map_or(d, |i| args[i + 1].parse().unwrap());
-    let (threads, steps, batch, len) = (get("--threads", 1), get("--steps", 20), 32, 230);
+    let (threads, steps, batch, len) = (get("--threads", 1), get("--steps", 20), get("--batch", 32), 230);
+    let model: Box<dyn Model> = match args.iter().position(|a| a == "--model").map(|i| args[i + 1].as_str()) {
+        Some("legnet") => Box::new(LegNet::published(len, 1)),
+        _ => Box::new(Cnn::reference(len, 1)),
+    };
     let config =
         TrainConfig { loss: Loss::Mse, optimizer: Optimizer::adamw(1e-3), runtime: RuntimeConfig::default(), seed: 0 };
     let mut store = ParamStore::new();
-    let step = build_step_graph(&Cnn::reference(len, 1), &mut store, &config)?;
+    let step = build_step_graph(&model, &mut store, &config)?;
     let prefix = std::env::temp_dir().join("regula_step_profile");
     let mut session = Session::builder(runtime::environment()?)?
         .with_optimization_level(GraphOptimizationLevel::All)?
@@ -30,7 +36,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("y".into(), runtime::tensor_f32(&[batch, 1], vec![0.5; batch])?),
         ("weight".into(), runtime::tensor_f32(&[batch, 1], vec![1.0; batch])?),
     ];
-    for (name, v) in step.hyper.iter().zip(config.optimizer.hyper_values(1, 1e-3)) {
+    // The step graph's hyper-parameter inputs: the optimizer's, then the gradient-norm clip (legnet's
+    // recipe clips at 1; the reference CNN's does not clip).
+    let clip = if args.iter().any(|a| a == "legnet") { 1.0 } else { f32::INFINITY };
+    let mut hyper = config.optimizer.hyper_values(1, 1e-3);
+    hyper.push(clip);
+    for (name, v) in step.hyper.iter().zip(hyper) {
         inputs.push((name.clone(), runtime::tensor_f32(&[], vec![v])?));
     }
     for s in &step.state {

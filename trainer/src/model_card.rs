@@ -34,6 +34,18 @@ pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> Strin
     }
     row("licence", manifest.licence.clone());
     md += &format!("\nReproduce with `{command}`.\n\n## Metrics\n\n");
+    if let Some(test) = manifest.metrics.get("test") {
+        let _ = writeln!(
+            md,
+            "**The test metrics are the number to quote**: the {} test rows chose nothing, neither the epoch nor \
+             any setting. The validation rows chose the epoch (early stopping), which flatters their metrics.\n",
+            test.rows
+        );
+    }
+    if manifest.metrics.keys().any(|k| k.contains(": ")) {
+        md += "Sections named `SPLIT: CLASS` hold the same split's rows of one class, read from the row ids \
+               (promoters `ENSG*`, candidate enhancers `DNasePeakNoPromoter*`, controls).\n\n";
+    }
     for (split, m) in &manifest.metrics {
         let _ = writeln!(md, "### {split} ({} rows)\n", m.rows);
         let names: Vec<&String> = m
@@ -103,6 +115,27 @@ mod tests {
             "| HepG2 | 0.7000 |",
             "## Known limits\n\nHepG2 only.",
             "`just train-x`",
+        ] {
+            assert!(card.contains(needle), "missing {needle:?} in\n{card}");
+        }
+        assert!(!card.contains("number to quote"), "no test rows, no test number:\n{card}");
+    }
+
+    #[test]
+    fn the_card_says_which_number_is_the_test_number_and_shows_row_classes() {
+        let mut manifest =
+            regula_core::manifest::Manifest::from_json(include_str!("../../tests/data/manifest_example.json")).unwrap();
+        let validation = manifest.metrics["validation"].clone();
+        manifest.metrics.insert("test".into(), regula_core::manifest::SplitMetrics { rows: 12, ..validation.clone() });
+        manifest
+            .metrics
+            .insert("test: promoters (ENSG*)".into(), regula_core::manifest::SplitMetrics { rows: 4, ..validation });
+        let card = super::render(&manifest, None, "just train-x");
+        for needle in [
+            "**The test metrics are the number to quote**: the 12 test rows chose nothing",
+            "### test (12 rows)",
+            "### test: promoters (ENSG*) (4 rows)",
+            "promoters `ENSG*`",
         ] {
             assert!(card.contains(needle), "missing {needle:?} in\n{card}");
         }

@@ -12,7 +12,7 @@ use crate::eval::report::{Predictions, Report};
 use crate::fit::FitError;
 use crate::fit::plan::Plan;
 use crate::fit::run::{CONFIG_FILE, load_and_split};
-use crate::fit::scoring::{in_measured_units, predict_rows, score, split_metrics};
+use crate::fit::scoring::{class_metrics, in_measured_units, predict_rows, score, split_metrics};
 use crate::model_folder::ModelFolder;
 use crate::options::FitOptions;
 use crate::runtime::RuntimeConfig;
@@ -86,8 +86,13 @@ pub fn evaluate_model(
     for (name, rows) in sets {
         // The very path training evaluated with: branches encoded (and flipped) one by one.
         let raw = predict_rows(model.predictor()?, &data, &rows, plan.train.rc_average)?;
-        let (metrics, values): (_, BTreeMap<String, Predictions>) =
-            score(task, &data, &rows, &in_measured_units(task, &raw, &normalisation));
+        let predicted = in_measured_units(task, &raw, &normalisation);
+        let (metrics, values): (_, BTreeMap<String, Predictions>) = score(task, &data, &rows, &predicted);
+        // Per row class, as fit reports them.
+        for (key, n, m) in class_metrics(task, &data, &name, &rows, &predicted) {
+            out.insert(key.clone(), split_metrics(n, &m));
+            report.metrics.insert(key, m);
+        }
         out.insert(name.clone(), split_metrics(rows.len(), &metrics));
         report.metrics.insert(name.clone(), metrics);
         report.predictions.insert(name, values);

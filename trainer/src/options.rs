@@ -294,6 +294,10 @@ pub struct FitOptions {
     /// Known limits of the model (cell type, length, species), for its model card.
     #[arg(long, help_heading = "Output")]
     pub limits: Option<String>,
+    /// What each target measures, in its units, shown beside every prediction (e.g. "log2
+    /// RNA/DNA, lentiMPRA HepG2"): one for all targets, or one per target, separated by `;`.
+    #[arg(long, help_heading = "Output", value_delimiter = ';')]
+    pub units: Option<Vec<String>>,
 }
 
 /// `self` where given, else `other`: applied field by field.
@@ -316,7 +320,7 @@ impl FitOptions {
             stem_channels, stem_kernel, expand, se_reduction,
             epochs, batch_size, lr, max_lr, weight_decay, schedule, warmup_epochs, plateau_factor, plateau_patience,
             patience, metric, augment_rc, augment_shift, flank_left, flank_right, rc_average, clip_grad_norm, bn_recalibration, seed, device, threads,
-            out, name, licence, limits,
+            out, name, licence, limits, units,
         )
     }
 

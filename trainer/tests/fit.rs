@@ -91,14 +91,33 @@ fn the_exported_model_predicts_the_same_in_tract_and_ort_and_matches_its_manifes
     let (metrics, _) = evaluate_model(&out, FitOptions::default(), EvalSet::Split, &Default::default()).unwrap();
     assert_eq!(metrics, manifest.metrics);
 
-    // A 200 bp element padded with the model's own adapters predicts like the 230 bp construct.
+    // The export's defaults: other lengths in 200 bp tiles between the adapters, a content hash of
+    // the graph, units, and the table of its predictions on the rows that chose nothing.
+    assert_eq!(
+        manifest.inputs[0].default_length_policy,
+        regula_core::length::LengthPolicy::FlankedTiles {
+            stride: 50,
+            left: manifest.inputs[0].flanks.clone().unwrap().left,
+            right: manifest.inputs[0].flanks.clone().unwrap().right
+        }
+    );
+    assert_eq!(
+        manifest.model_sha256.as_deref(),
+        Some(regula_train::model_folder::sha256_hex(&std::fs::read(out.join("model.onnx")).unwrap()).as_str())
+    );
+    assert_eq!(manifest.targets[0].unit, "as in the training table");
+    let q = manifest.targets[0].prediction_quantiles.as_ref().expect("a quantile table");
+    assert_eq!((q.split.as_str(), q.rows, q.values.len()), ("validation", manifest.metrics["validation"].rows, 21));
+    assert!(q.values.windows(2).all(|w| w[0] <= w[1]));
+
+    // A 200 bp element between the model's own adapters predicts like the 230 bp construct.
     let exported = ModelFolder::load(&out, &Default::default()).unwrap();
     let text = std::fs::read_to_string(data("lentimpra_hepg2_head30.tsv")).unwrap();
     let construct = text.lines().nth(1).unwrap().split('\t').nth(1).unwrap().as_bytes().to_vec();
     let core = construct[15..215].to_vec();
     let items = vec![("construct".to_string(), vec![construct]), ("core".to_string(), vec![core])];
     let p = regula_infer::predict::predict_items(&exported.model, &items, &exported.default_policies()).unwrap();
-    assert_eq!(p[1].fitting, Fitting::Padded { left: 15, right: 15 });
+    assert_eq!(p[1].fitting, Fitting::Tiled { windows: 1, stride: 50 });
     assert_eq!(p[0].values, p[1].values);
 }
 
@@ -117,10 +136,21 @@ fn a_classifier_on_an_id_less_table_with_its_own_validation_table() {
         pools: Some(vec![4]),
         epochs: Some(2),
         out: Some(out.clone()),
+        units: Some(vec!["probability of promoter".into()]),
         ..Default::default()
     };
     let outcome = fit(options.clone(), false, false).unwrap();
     let m = &outcome.manifest;
+    assert_eq!(m.targets[0].unit, "probability of promoter");
+    // The quantile table of a classifier holds probabilities.
+    let q = m.targets[0].prediction_quantiles.as_ref().unwrap();
+    assert!(q.values.iter().all(|p| (0.0..=1.0).contains(p)), "{:?}", q.values);
+    let two =
+        FitOptions { units: Some(vec!["a".into(), "b".into()]), out: Some(dir.path().join("two")), ..options.clone() };
+    assert_eq!(
+        fit(two, false, false).unwrap_err().to_string(),
+        "--units gives 2 units for 1 targets (label): give one for all, or one per target separated by ';'"
+    );
     assert_eq!(m.metrics["validation"].rows, 60, "the dev table is the validation set");
     assert!(m.training.split.starts_with("validation rows from "), "{}", m.training.split);
     assert!(m.metrics["validation"].per_target["label"].contains_key("auroc"));

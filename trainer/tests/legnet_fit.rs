@@ -12,6 +12,7 @@ use regula_train::fit::plan::Plan;
 use regula_train::fit::{fit, fit_until};
 use regula_train::loss::Loss;
 use regula_train::model::{Cnn, ConvBlock, LegNet};
+use regula_train::model_metrics::{EvalSet, evaluate_model};
 use regula_train::ops::activation::Activation;
 use regula_train::optim::Optimizer;
 use regula_train::options::{FitOptions, Preset, Schedule};
@@ -81,6 +82,9 @@ fn legnet_fits_exports_and_resumes_exactly() {
     assert!(manifest.training.architecture.contains("shift 21 (filled from 21 + 54 flanking bases)"));
     assert!(manifest.metrics["validation"].per_target["mean_value"]["pearson"].is_finite());
     assert_eq!(outcome.epochs_run, 3);
+    per_class_metrics_match_the_reported_predictions(&whole, &manifest);
+    let (metrics, _) = evaluate_model(&whole, FitOptions::default(), EvalSet::Split, &Default::default()).unwrap();
+    assert_eq!(metrics, manifest.metrics, "`evaluate` reproduces the per-class metrics too");
 
     assert!(fit_until(options(&split), false, false, Some(2)).unwrap().is_none());
     fit(options(&split), true, false).unwrap();
@@ -88,6 +92,50 @@ fn legnet_fits_exports_and_resumes_exactly() {
         let (a, b) = (std::fs::read(whole.join(file)).unwrap(), std::fs::read(split.join(file)).unwrap());
         assert!(a == b, "{file} differs between the uninterrupted and the resumed run");
     }
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let (vx, vy): (f64, f64) = (x.iter().map(|a| (a - mx).powi(2)).sum(), y.iter().map(|b| (b - my).powi(2)).sum());
+    cov / (vx * vy).sqrt()
+}
+
+/// The per-class sections of the manifest (`validation: promoters (ENSG*)`, ...) against the
+/// validation predictions of `report.json`, classed by the ids of the split table (same order).
+fn per_class_metrics_match_the_reported_predictions(out: &Path, manifest: &Manifest) {
+    let table = regula_train::fit::split_table::split_table(&Plan::resolve(options(out)).unwrap()).unwrap();
+    let ids: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .filter(|l| l.split('\t').nth(1) == Some("valid"))
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let values = &report["predictions"]["validation"]["mean_value"];
+    let column = |k: &str| -> Vec<f64> { values[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect() };
+    let (measured, predicted) = (column("measured"), column("predicted"));
+    assert_eq!(ids.len(), measured.len());
+    let mut classed = 0;
+    for (prefix, class) in
+        [("ENSG", "promoters (ENSG*)"), ("DNasePeakNoPromoter", "candidate enhancers (DNasePeakNoPromoter*)")]
+    {
+        let rows: Vec<usize> = (0..ids.len()).filter(|&i| ids[i].starts_with(prefix)).collect();
+        assert!(rows.len() >= 2, "{class}: {} validation rows", rows.len());
+        let section = &manifest.metrics[&format!("validation: {class}")];
+        assert_eq!(section.rows, rows.len());
+        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        let expected = pearson(&pick(&measured), &pick(&predicted));
+        let got = section.per_target["mean_value"]["pearson"];
+        assert!((got - expected).abs() < 1e-9, "{class}: pearson {got} vs {expected} from report.json");
+        assert_eq!(report["metrics"][format!("validation: {class}")]["mean_value"]["pearson"].as_f64(), Some(got));
+        classed += rows.len();
+    }
+    assert_eq!(classed, ids.len(), "every row of this table is a promoter or a candidate enhancer");
+    assert!(!manifest.metrics.contains_key("validation: controls"), "no control rows, no controls section");
+    let card = std::fs::read_to_string(out.join("MODEL_CARD.md")).unwrap();
+    assert!(card.contains("### validation: promoters (ENSG*) ("), "{card}");
 }
 
 fn batch_steps<M: regula_train::model::Model>(t: &mut Trainer<M>, n: usize) -> Vec<f32> {

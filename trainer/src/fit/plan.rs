@@ -28,6 +28,8 @@ pub struct Plan {
     pub name: String,
     pub licence: String,
     pub limits: Option<String>,
+    /// `--units`: one for every target, or one per target (checked against the data's targets).
+    pub units: Option<Vec<String>>,
     pub device: String,
     pub threads: usize,
 }
@@ -111,6 +113,18 @@ const CLASSIFICATION_METRICS: &[&str] = &["auroc", "auprc", "mcc", "loss"];
 
 impl Plan {
     pub fn resolve(o: FitOptions) -> Result<Plan, String> {
+        crate::checks::fit_options(&o)?;
+        if let (Some(units), Some(targets)) = (&o.units, &o.target_columns)
+            && units.len() > 1
+            && units.len() != targets.len()
+        {
+            return Err(format!(
+                "--units gives {} units for {} targets ({}): give one for all, or one per target separated by ';'",
+                units.len(),
+                targets.len(),
+                targets.join(", ")
+            ));
+        }
         let columns = Columns {
             id: o.id_column.clone(),
             targets: o.target_columns.clone().unwrap_or_default(),
@@ -344,6 +358,7 @@ impl Plan {
             name,
             licence: o.licence.clone().unwrap_or_else(|| "unspecified".into()),
             limits: o.limits.clone(),
+            units: o.units.clone(),
             device: o.device.clone().unwrap_or_else(|| "cpu".into()),
             threads: o.threads.unwrap_or(0),
         })

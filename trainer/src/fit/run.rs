@@ -8,8 +8,8 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use regula_core::length::{LengthPolicy, Padding};
 use regula_core::manifest::{
-    DataSource, Encoding, Flanks, GraphRef, InputSpec, Manifest, Normalisation, OutputKind, OutputSpec, SCHEMA_VERSION,
-    SplitMetrics, Target, TrainingSummary,
+    DataSource, Encoding, Flanks, GraphRef, InputSpec, Manifest, Normalisation, OutputKind, OutputSpec,
+    PredictionQuantiles, SCHEMA_VERSION, SplitMetrics, Target, TrainingSummary,
 };
 
 use super::batches::{Augment, BatchPlan, epoch_order};
@@ -18,7 +18,7 @@ use super::error::FitError;
 use super::model::build_model;
 use super::plan::{Plan, SplitPlan};
 use super::schedule::LrSchedule;
-use super::scoring::{in_measured_units, mean_loss, predict_rows, score, split_metrics};
+use super::scoring::{class_metrics, in_measured_units, mean_loss, predict_rows, score, split_metrics};
 use super::validate::Validator;
 use crate::data::dataset::{DataError, Dataset, Source, load};
 use crate::data::split::{RowInfo, Split, k_fold, split};
@@ -291,17 +291,42 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64, out: &std::path:
         ..Default::default()
     };
     let mut manifest_metrics = BTreeMap::new();
+    // Where each target's predictions fall among the model's own predictions on rows that chose
+    // nothing (test; validation when there is no test part), for the percentile shown beside a
+    // prediction: values as reported (probabilities for a classifier).
+    let mut quantiles: Vec<Option<PredictionQuantiles>> = vec![None; normalisation.len()];
     for (name, rows) in [("validation", &split.valid), ("test", &split.test)] {
         if rows.is_empty() {
             continue;
         }
         let raw = predict_rows(&mut predictor, data, rows, plan.train.rc_average)?;
-        let (metrics, values) = score(plan.task, data, rows, &in_measured_units(plan.task, &raw, normalisation));
+        let predicted = in_measured_units(plan.task, &raw, normalisation);
+        for (k, q) in quantiles.iter_mut().enumerate() {
+            let reported: Vec<f64> = match plan.task {
+                TaskKind::Regression => predicted[k].clone(),
+                TaskKind::Classification => predicted[k].iter().map(|z| 1.0 / (1.0 + (-z).exp())).collect(),
+            };
+            if name == "test" || q.is_none() {
+                *q = PredictionQuantiles::of(name, &reported, 21);
+            }
+        }
+        let (metrics, values) = score(plan.task, data, rows, &predicted);
         manifest_metrics.insert(name.to_string(), split_metrics(rows.len(), &metrics));
         report.metrics.insert(name.to_string(), metrics);
         report.predictions.insert(name.to_string(), values);
+        // The same predictions per row class (promoters, candidate enhancers, controls), as
+        // `"validation: promoters (ENSG*)"` beside `"validation"`.
+        for (key, n, metrics) in class_metrics(plan.task, data, name, rows, &predicted) {
+            manifest_metrics.insert(key.clone(), split_metrics(n, &metrics));
+            report.metrics.insert(key, metrics);
+        }
     }
-    let manifest = manifest(run, manifest_metrics, seconds);
+    let mut manifest = manifest(run, manifest_metrics, seconds)?;
+    // The content hash of the graph, checked whenever the folder is loaded.
+    manifest.model_sha256 = Some(crate::model_folder::sha256_hex(&prost::Message::encode_to_vec(&inference)));
+    for (target, q) in manifest.targets.iter_mut().zip(quantiles) {
+        target.prediction_quantiles = q;
+    }
     report.facts = vec![
         ("data".into(), describe_source(&plan.source)),
         ("rows".into(), format!("{} used, {} skipped", data.examples.len(), data.skipped.len())),
@@ -334,13 +359,35 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64, out: &std::path:
     })
 }
 
-fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f64) -> Manifest {
+fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f64) -> Result<Manifest, FitError> {
     let Finished { plan, data, split, normalisation, best, state } = *run;
     let lengths = data.lengths();
     let flanks = if lengths.len() == 1 { shared_flanks(data) } else { None };
+    // A model trained on constructs (an element between fixed flanks) reads other lengths in
+    // element-length tiles between its flanks, as it saw its training rows.
     let default_length_policy = match &flanks {
-        Some(f) => LengthPolicy::Pad { padding: Padding::Flanks { left: f.left.clone(), right: f.right.clone() } },
+        Some(f) => {
+            let tile = lengths[0].saturating_sub(f.left.len() + f.right.len());
+            if tile > 0 {
+                LengthPolicy::FlankedTiles { stride: (tile / 4).max(1), left: f.left.clone(), right: f.right.clone() }
+            } else {
+                LengthPolicy::Pad { padding: Padding::Flanks { left: f.left.clone(), right: f.right.clone() } }
+            }
+        }
         None => LengthPolicy::PadOrCrop { padding: Padding::N },
+    };
+    let units: Vec<String> = match &plan.units {
+        None => vec!["as in the training table".to_string(); data.target_names.len()],
+        Some(u) if u.len() == 1 => vec![u[0].clone(); data.target_names.len()],
+        Some(u) if u.len() == data.target_names.len() => u.clone(),
+        Some(u) => {
+            return Err(FitError::Usage(format!(
+                "--units gives {} units for {} targets ({}): give one for all, or one per target separated by ';'",
+                u.len(),
+                data.target_names.len(),
+                data.target_names.join(", ")
+            )));
+        }
     };
     // Branches share the one graph input, concatenated in this order.
     let inputs = lengths
@@ -357,7 +404,7 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
     // The store also holds the optimizer's per-parameter slots (`exp_avg/conv0.weight`, …).
     let learned = |n: &str| !n.contains('/') && !n.ends_with("running_mean") && !n.ends_with("running_var");
     let parameters = best.iter().filter(|(n, _)| learned(n)).map(|(_, t)| t.data.len()).sum();
-    Manifest {
+    Ok(Manifest {
         schema_version: SCHEMA_VERSION,
         name: plan.name.clone(),
         description: format!(
@@ -379,9 +426,10 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
             .target_names
             .iter()
             .zip(normalisation)
-            .map(|(name, n)| Target {
+            .zip(units)
+            .map(|((name, n), unit)| Target {
                 name: name.clone(),
-                unit: "as in the training table".into(),
+                unit,
                 normalisation: n.clone(),
                 prediction_quantiles: None,
             })
@@ -410,7 +458,7 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
         },
         metrics,
         licence: plan.licence.clone(),
-    }
+    })
 }
 
 fn check_labels(data: &Dataset, plan: &Plan) -> Result<(), FitError> {

@@ -66,6 +66,62 @@ pub fn split_metrics(rows: usize, metrics: &BTreeMap<String, TaskMetrics>) -> re
     regula_core::manifest::SplitMetrics { rows, per_target }
 }
 
+/// The class of a lentiMPRA row, read from its id: promoters (`ENSG…`), candidate enhancers
+/// (`DNasePeakNoPromoter…`) and controls (ids that name a shuffled or control sequence, e.g.
+/// `seq12_shuffled_0`); `None` for any other id.
+pub fn row_class(id: &str) -> Option<&'static str> {
+    if id.starts_with("ENSG") {
+        return Some("promoters (ENSG*)");
+    }
+    if id.starts_with("DNasePeakNoPromoter") {
+        return Some("candidate enhancers (DNasePeakNoPromoter*)");
+    }
+    let lower = id.to_ascii_lowercase();
+    (lower.contains("shuffled") || lower.contains("control")).then_some("controls")
+}
+
+/// `rows` by [`row_class`], each class with at least two rows (fewer define no correlation), in
+/// the order promoters, candidate enhancers, controls. Empty when the classes would only repeat
+/// the split's own metrics: no row has a class, or every row has the same one.
+pub fn rows_by_class(data: &Dataset, rows: &[usize]) -> Vec<(&'static str, Vec<usize>)> {
+    let mut classes: Vec<(&'static str, Vec<usize>)> = Vec::new();
+    for &i in rows {
+        if let Some(class) = row_class(&data.examples[i].id) {
+            match classes.iter_mut().find(|(c, _)| *c == class) {
+                Some((_, members)) => members.push(i),
+                None => classes.push((class, vec![i])),
+            }
+        }
+    }
+    if classes.is_empty() || (classes.len() == 1 && classes[0].1.len() == rows.len()) {
+        return Vec::new();
+    }
+    let order = |c: &str| ["promoters", "candidate", "controls"].iter().position(|p| c.starts_with(p));
+    classes.sort_by_key(|(c, _)| order(c));
+    classes.retain(|(_, members)| members.len() >= 2);
+    classes
+}
+
+/// Metrics of `rows` per row class ([`rows_by_class`]), named `"{split}: {class}"`, from the
+/// split's per-task predictions `predicted` (in the order of `rows`).
+pub fn class_metrics(
+    task: TaskKind,
+    data: &Dataset,
+    split: &str,
+    rows: &[usize],
+    predicted: &[Vec<f64>],
+) -> Vec<(String, usize, BTreeMap<String, TaskMetrics>)> {
+    let position: BTreeMap<usize, usize> = rows.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+    rows_by_class(data, rows)
+        .into_iter()
+        .map(|(class, members)| {
+            let sub: Vec<Vec<f64>> =
+                predicted.iter().map(|task| members.iter().map(|i| task[position[i]]).collect()).collect();
+            (format!("{split}: {class}"), members.len(), score(task, data, &members, &sub).0)
+        })
+        .collect()
+}
+
 /// Metrics (per task and overall) and the values behind them.
 pub fn score(
     task: TaskKind,
@@ -107,6 +163,52 @@ mod tests {
         )]);
         let s = split_metrics(5, &m);
         assert_eq!(s.per_target["y"].keys().collect::<Vec<_>>(), vec!["auroc"]);
+    }
+
+    fn dataset(ids: &[&str]) -> Dataset {
+        let examples = ids
+            .iter()
+            .enumerate()
+            .map(|(line, id)| crate::data::dataset::Example {
+                id: id.to_string(),
+                line: line + 2,
+                sequences: vec![b"ACGT".to_vec()],
+                targets: vec![line as f64],
+                chrom: None,
+                split: None,
+            })
+            .collect();
+        Dataset { examples, target_names: vec!["y".into()], ..Default::default() }
+    }
+
+    #[test]
+    fn rows_are_classed_by_their_lentimpra_ids() {
+        assert_eq!(row_class("ENSG00000141510_Reversed:"), Some("promoters (ENSG*)"));
+        assert_eq!(row_class("DNasePeakNoPromoter10"), Some("candidate enhancers (DNasePeakNoPromoter*)"));
+        assert_eq!(row_class("seq12_shuffled_0"), Some("controls"));
+        assert_eq!(row_class("seq12_F"), None);
+        let data = dataset(&[
+            "DNasePeakNoPromoter1",
+            "ENSG01",
+            "ENSG01_Reversed:",
+            "seq1_shuffled_0",
+            "DNasePeakNoPromoter2",
+            "seq2_F",
+            "seq3_shuffled_0",
+        ]);
+        let classes = rows_by_class(&data, &[0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            classes,
+            vec![
+                ("promoters (ENSG*)", vec![1, 2]),
+                ("candidate enhancers (DNasePeakNoPromoter*)", vec![0, 4]),
+                ("controls", vec![3, 6])
+            ]
+        );
+        // A class of one row defines no correlation; one class covering every row repeats the split.
+        assert_eq!(rows_by_class(&data, &[0, 1, 2]), vec![("promoters (ENSG*)", vec![1, 2])]);
+        assert!(rows_by_class(&data, &[0, 4]).is_empty());
+        assert!(rows_by_class(&data, &[5]).is_empty());
     }
 
     #[test]
