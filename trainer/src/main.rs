@@ -386,19 +386,6 @@ fn ism(
 }
 
 /// Table rows must have distinct ids (as `fit` requires of its tables).
-fn check_unique_ids<'a>(path: &Path, rows: impl Iterator<Item = (usize, &'a str)>) -> Result<(), String> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (line, id) in rows {
-        if let Some(first) = seen.insert(id, line) {
-            return Err(format!(
-                "{}, line {line}: row '{id}': id already used on line {first}; ids must be unique",
-                path.display()
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn score_allele_table(
     args: &ModelArgs,
     table: &Path,
@@ -406,24 +393,24 @@ fn score_allele_table(
     alt_column: Option<String>,
     id_column: Option<String>,
 ) -> Result<(), Stop> {
-    let bytes = io::read_text(table)?;
     let spec = regula_core::sequence::table::TableSpec {
         id_column,
         sequence_columns: vec![ref_column.unwrap_or_default(), alt_column.unwrap_or_default()],
         ..Default::default()
     };
-    let t = regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", table.display()))?;
-    drop(bytes);
-    check_unique_ids(table, t.rows.iter().map(|r| (r.line, r.id.as_str())))?;
+    let mut rows_in = TableRows::open(table, &spec)?;
+    // The first rows before the model loads: a bad table is refused before any work.
+    let mut chunk = rows_in.next_chunk()?;
     let mut out = Output::new(args.out.as_deref())?;
     let m = args.load()?;
     out.write(tables::ALLELE_HEADER)?;
-    for chunk in t.rows.chunks(CHUNK) {
+    while !chunk.is_empty() {
         let rows: Vec<(usize, String)> = chunk.iter().map(|r| (r.line, r.id.clone())).collect();
         let pairs = chunk.iter().map(|r| (vec![r.sequences[0].clone()], vec![r.sequences[1].clone()])).collect();
         let scores = regula_infer::variants::score_pairs(&m.model, pairs, &m.default_policies(), args.rc_average)
             .map_err(|e| e.to_string())?;
         out.write(&tables::allele_rows(m.manifest(), &rows, &scores))?;
+        chunk = rows_in.next_chunk()?;
     }
     out.finish()
 }
@@ -564,10 +551,61 @@ impl Records {
     }
 }
 
+/// A table's rows read one at a time (memory bounded by a row, and the ids seen, whatever the
+/// table's size): the first bad row, a repeated id or a table without rows stops with its line.
+struct TableRows {
+    path: PathBuf,
+    reader: regula_core::sequence::table::TableReader<Box<dyn BufRead>>,
+    seen: HashMap<String, usize>,
+}
+
+impl TableRows {
+    fn open(path: &Path, spec: &regula_core::sequence::table::TableSpec) -> Result<Self, String> {
+        if spec.sequence_columns.iter().any(String::is_empty) {
+            return Err(format!("{}: no sequence column was named", path.display()));
+        }
+        let reader = regula_core::sequence::table::TableReader::new(io::open_text(path)?, spec)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(TableRows { path: path.to_path_buf(), reader, seen: HashMap::new() })
+    }
+
+    fn next_row(&mut self) -> Result<Option<regula_core::sequence::table::TableRow>, String> {
+        let located = |e: regula_core::sequence::SequenceError| format!("{}: {e}", self.path.display());
+        let Some(row) = self.reader.next_row().map_err(located)? else {
+            if self.seen.is_empty() {
+                return Err(format!("{}: the table has a header but no rows", self.path.display()));
+            }
+            return Ok(None);
+        };
+        let row = row.map_err(|e| format!("{}: {e}", self.path.display()))?;
+        if let Some(first) = self.seen.insert(row.id.clone(), row.line) {
+            return Err(format!(
+                "{}, line {}: row '{}': id already used on line {first}; ids must be unique",
+                self.path.display(),
+                row.line,
+                row.id
+            ));
+        }
+        Ok(Some(row))
+    }
+
+    /// Up to [`CHUNK`] more rows.
+    fn next_chunk(&mut self) -> Result<Vec<regula_core::sequence::table::TableRow>, String> {
+        let mut rows = Vec::with_capacity(CHUNK);
+        while rows.len() < CHUNK {
+            match self.next_row()? {
+                Some(r) => rows.push(r),
+                None => break,
+            }
+        }
+        Ok(rows)
+    }
+}
+
 /// `predict`'s items, one at a time: its id and one sequence per segment (a table's sequence and
 /// partner columns, or a FASTA file and, record by record, its partner FASTA).
 enum Items {
-    Table(std::vec::IntoIter<regula_infer::predict::Item>),
+    Table(Box<TableRows>),
     Records(Records),
     Pairs { first: Records, partner: Records, paths: (PathBuf, PathBuf), paired: usize },
 }
@@ -581,15 +619,10 @@ impl Items {
         id_column: Option<String>,
     ) -> Result<Self, String> {
         if let Some(column) = sequence_column {
-            let bytes = io::read_text(input)?;
             let columns = std::iter::once(column).chain(partner_column).collect();
             let spec =
                 regula_core::sequence::table::TableSpec { id_column, sequence_columns: columns, ..Default::default() };
-            let t =
-                regula_core::sequence::table::parse(&bytes, &spec).map_err(|e| format!("{}: {e}", input.display()))?;
-            check_unique_ids(input, t.rows.iter().map(|r| (r.line, r.id.as_str())))?;
-            let items: Vec<_> = t.rows.into_iter().map(|r| (r.id, r.sequences)).collect();
-            return Ok(Items::Table(items.into_iter()));
+            return Ok(Items::Table(Box::new(TableRows::open(input, &spec)?)));
         }
         let first = Records::open(input)?;
         let Some(path) = partner_input else { return Ok(Items::Records(first)) };
@@ -599,7 +632,7 @@ impl Items {
 
     fn next_item(&mut self) -> Result<Option<regula_infer::predict::Item>, String> {
         match self {
-            Items::Table(it) => Ok(it.next()),
+            Items::Table(t) => Ok(t.next_row()?.map(|r| (r.id, r.sequences))),
             Items::Records(r) => Ok(r.next_record()?.map(|r| (r.name, vec![r.sequence]))),
             Items::Pairs { first, partner, paths, paired } => match (first.next_record()?, partner.next_record()?) {
                 (Some(a), Some(b)) => {

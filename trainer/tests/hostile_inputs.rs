@@ -1164,3 +1164,31 @@ fn a_closed_pipe_ends_quietly() {
     assert_eq!(String::from_utf8_lossy(&o.stderr), "");
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn a_bad_row_deep_in_a_streamed_table_leaves_no_output() {
+    // Rows are read and scored a chunk at a time: a bad row after the first chunks stops the run,
+    // and --out, already half written in its temporary file, is not left behind.
+    let d = Dir::new();
+    let mut text = String::from("id\tseq\n");
+    for i in 0..600 {
+        text += &format!("r{i}\t{}\n", if i == 555 { "ACGTXACG" } else { "ACGTACGTAC" });
+    }
+    d.write("big.tsv", &text);
+    d.refused(
+        &[
+            "predict",
+            "--model",
+            "m",
+            "--input",
+            "big.tsv",
+            "--sequence-column",
+            "seq",
+            "--id-column",
+            "id",
+            "--out",
+            "p.tsv",
+        ],
+        "big.tsv: record 556 'r555' (line 557): position 5: 'X' is not a nucleotide letter (expected A, C, G, T or N)",
+    );
+}

@@ -59,31 +59,60 @@ pub fn parse(input: &[u8], spec: &TableSpec) -> Result<Table, SequenceError> {
 /// rows and count them. Errors in the header, or a line the CSV reader cannot split, stop it.
 /// A table of targets alone (no sequence column named) is read too.
 pub fn parse_rows(input: &[u8], spec: &TableSpec) -> Result<(Vec<String>, Vec<RowResult>), SequenceError> {
-    let delimiter = spec.delimiter.unwrap_or_else(|| sniff_delimiter(input));
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(false).from_reader(input);
-    let header: Vec<String> =
-        reader.headers().map_err(|e| csv_error(e, 1))?.iter().map(|h| h.trim().to_string()).collect();
-    if header.iter().all(String::is_empty) {
-        return Err(SequenceError::TableHeader("the table is empty: no header row".into()));
-    }
-    let columns = Columns::find(&header, spec)?;
+    let mut reader = TableReader::new(input, spec)?;
     let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(e, rows.len() + 2)),
-        }
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        let index = rows.len() + 1;
-        let line = record.position().map_or(index + 1, |p| p.line() as usize);
-        rows.push(columns.row(&header, &record, index, line));
+    while let Some(row) = reader.next_row()? {
+        rows.push(row);
     }
-    Ok((header, rows))
+    Ok((reader.header, rows))
+}
+
+/// A table read row by row, for inputs too large to hold: the header is read and its columns
+/// found when it opens; [`TableReader::next_row`] gives each row's own outcome, as
+/// [`parse_rows`] does for a whole table.
+pub struct TableReader<R: std::io::Read> {
+    reader: csv::Reader<R>,
+    /// Every column name of the header, in order.
+    pub header: Vec<String>,
+    columns: Columns,
+    record: csv::StringRecord,
+    rows: usize,
+}
+
+impl<R: std::io::BufRead> TableReader<R> {
+    /// Reads the header of `input` (its delimiter, when the spec names none, from the first line).
+    pub fn new(mut input: R, spec: &TableSpec) -> Result<Self, SequenceError> {
+        let delimiter = match spec.delimiter {
+            Some(d) => d,
+            None => sniff_delimiter(input.fill_buf().map_err(|e| SequenceError::TableHeader(e.to_string()))?),
+        };
+        let mut reader =
+            csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(false).from_reader(input);
+        let header: Vec<String> =
+            reader.headers().map_err(|e| csv_error(e, 1))?.iter().map(|h| h.trim().to_string()).collect();
+        if header.iter().all(String::is_empty) {
+            return Err(SequenceError::TableHeader("the table is empty: no header row".into()));
+        }
+        let columns = Columns::find(&header, spec)?;
+        Ok(TableReader { reader, header, columns, record: csv::StringRecord::new(), rows: 0 })
+    }
+
+    /// The next row's outcome, `None` at the end; a line the CSV reader cannot split is an error.
+    pub fn next_row(&mut self) -> Result<Option<RowResult>, SequenceError> {
+        loop {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return Ok(None),
+                Ok(true) => {}
+                Err(e) => return Err(csv_error(e, self.rows + 2)),
+            }
+            if self.record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            self.rows += 1;
+            let line = self.record.position().map_or(self.rows + 1, |p| p.line() as usize);
+            return Ok(Some(self.columns.row(&self.header, &self.record, self.rows, line)));
+        }
+    }
 }
 
 /// Indices of the columns a [`TableSpec`] names.
