@@ -341,7 +341,7 @@ def render_references(w, refs, results):
     w("|---|---|---|---|---|")
     for ref in refs:
         line = lambda d: ", ".join(f"{k} {v:.4f}" for k, v in sorted(d.items()))
-        load = ", ".join(f"{x:.1f}" for x in ref.get("environment", {}).get("load_average_start") or [])
+        load_avg = ", ".join(f"{x:.1f}" for x in ref.get("environment", {}).get("load_average_start") or [])
         for split in ("validation", "test"):
             theirs = ref.get("metrics", {}).get(split, {}).get("per_target", {}).get("overall", {})
             ours = ref.get("regula", {}).get("metrics", {}).get(split, {}).get("per_target", {}).get("overall", {})
@@ -349,7 +349,7 @@ def render_references(w, refs, results):
                 continue
             label = "" if split == "validation" else " — **test** rows"
             w(f"| {ref['model']}{label} | Regula | {line(ours)} | {ref.get('regula', {}).get('epochs_run')} ({ref.get('regula', {}).get('best_epoch')}) | |")
-            w(f"| {ref['model']}{label} | PyTorch | {line(theirs)} | {ref.get('epochs_run')} ({ref.get('best_epoch')}) | {load} |")
+            w(f"| {ref['model']}{label} | PyTorch | {line(theirs)} | {ref.get('epochs_run')} ({ref.get('best_epoch')}) | {load_avg} |")
     timed = [(ref, *wall_seconds(ref)) for ref in refs if ref.get("recipe", {}).get("preset") == "legnet"]
     for ref, ours, theirs in timed:
         threads = ref.get("environment", {}).get("threads")
@@ -357,6 +357,23 @@ def render_references(w, refs, results):
         w(f"{ref['model']}: trained by Regula and by the twin at the same time, {threads} thread each, under `nice -n 15` beside other")
         w(f"work on the 2 shared cores; Regula {fmt((ours or 0) / 60)} min in all (training, evaluation, export), the twin {fmt((theirs or 0) / 60)} min")
         w("(training and evaluation); the load averages are in the table above and in the raw results.")
+        report = load(results, f"regula-{ref['model']}.report.json") or {}
+        ours_loss = [h.get("train_loss") for h in report.get("history", [])]
+        theirs_loss = [e.get("train_loss") for e in ref.get("epochs", [])]
+        ours_valid = [h.get("valid_metric") for h in report.get("history", [])]
+        theirs_valid = [e.get("valid_metric") for e in ref.get("epochs", [])]
+        if ours_loss and theirs_loss:
+            w("Per epoch, training loss: Regula " + ", ".join(f"{x:.4f}" for x in ours_loss) + "; twin " + ", ".join(f"{x:.4f}" for x in theirs_loss) + ".")
+            if all(v is not None for v in ours_valid + theirs_valid):
+                w("Validation metric: Regula " + ", ".join(f"{x:.4f}" for x in ours_valid) + "; twin " + ", ".join(f"{x:.4f}" for x in theirs_valid) + ".")
+            w("One seed each. The architecture and evaluation agree (Regula's exported weights in the twin reproduce Regula's")
+            w(f"validation metrics within {ref.get('shipped_weights_check', {}).get('validation', {}).get('max_abs_diff_vs_manifest', float('nan')):.1e}), and so does a single training step from the same weights")
+            w("(bench/reference/README.md, \"Step parity\").")
+        mem = load(results, f"memory-{ref['model']}.json")
+        if mem:
+            ours_mib, theirs_mib = mem["regula"]["max_rss_kib"] / 1024, mem["pytorch"]["max_rss_kib"] / 1024
+            w(f"Peak resident memory (GNU time) at batch {ref.get('recipe', {}).get('batch_size')}: Regula {ours_mib:,.0f} MiB, the twin {theirs_mib:,.0f} MiB")
+            w(f"({ours_mib / theirs_mib:.2f}×).")
     env = refs[0].get("environment", {})
     w("")
     w(f"PyTorch {env.get('torch')}, {env.get('threads')} threads, {env.get('interop_threads')} inter-op thread, OMP_WAIT_POLICY={env.get('OMP_WAIT_POLICY')}.")
