@@ -81,7 +81,7 @@ pub const ALLOWED_OPS: &[&str] = &[
 ];
 
 /// Ops that act on each position independently (given constant parameters broadcast along channels).
-const POINTWISE_UNARY: &[&str] = &[
+pub(crate) const POINTWISE_UNARY: &[&str] = &[
     "Abs",
     "Cast",
     "Elu",
@@ -100,7 +100,7 @@ const POINTWISE_UNARY: &[&str] = &[
     "Sqrt",
     "Tanh",
 ];
-const POINTWISE_BINARY: &[&str] = &["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum"];
+pub(crate) const POINTWISE_BINARY: &[&str] = &["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum"];
 
 /// Parses ONNX bytes, with the size limit and op allow-list applied.
 pub fn read_model(bytes: &[u8]) -> Result<ModelProto> {
@@ -202,6 +202,67 @@ pub struct Split {
     /// Name of the head's input (the pool's output), `[batch, channels, 1]`.
     pub head_input: String,
     pub field: Field,
+}
+
+/// A float tensor value of the given name and no declared shape (the input or output of a cut graph).
+pub(crate) fn named(name: &str) -> ValueInfoProto {
+    ValueInfoProto {
+        name: name.to_string(),
+        r#type: Some(pb::TypeProto {
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: None })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The geometry of a 1-D sliding layer (Conv, MaxPool, AveragePool): kernel, stride, dilation,
+/// and the pads before and after the sequence (`auto_pad` resolved).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Sliding {
+    pub kernel: i64,
+    pub stride: i64,
+    pub dilation: i64,
+    pub pad_left: i64,
+    pub pad_right: i64,
+}
+
+/// Reads a sliding layer's geometry; `weight_dims` gives an initializer's dims (a Conv without
+/// `kernel_shape` takes the kernel from its weight). Says why when the layer is not one this
+/// module models (2-D, `ceil_mode`, `SAME` padding with a stride).
+pub(crate) fn sliding(
+    n: &NodeProto,
+    weight_dims: impl Fn(&str) -> Option<Vec<i64>>,
+) -> std::result::Result<Sliding, String> {
+    let op = n.op_type.as_str();
+    let kernel = match attr_ints(n, "kernel_shape") {
+        Some(k) => k,
+        None if op == "Conv" => weight_dims(n.input.get(1).map_or("", String::as_str))
+            .ok_or("a Conv weight is not an initializer")?[2..]
+            .to_vec(),
+        None => return Err(format!("{op} node '{}' has no kernel_shape", n.name)),
+    };
+    let [kernel] = kernel[..] else { return Err(format!("{op} node '{}' is not 1-D", n.name)) };
+    let stride = attr_ints(n, "strides").map_or(1, |v| v[0]);
+    let dilation = attr_ints(n, "dilations").map_or(1, |v| v[0]);
+    if attr_int(n, "ceil_mode").unwrap_or(0) != 0 {
+        return Err(format!("{op} node '{}' uses ceil_mode", n.name));
+    }
+    let auto = attr_str(n, "auto_pad");
+    let (pad_left, pad_right) = match auto.as_deref().unwrap_or("NOTSET") {
+        "NOTSET" => attr_ints(n, "pads").map_or((0, 0), |p| (p[0], p.get(1).copied().unwrap_or(p[0]))),
+        "VALID" => (0, 0),
+        "SAME_UPPER" | "SAME_LOWER" if stride == 1 => {
+            let total = dilation * (kernel - 1);
+            if auto.as_deref() == Some("SAME_UPPER") {
+                (total / 2, total - total / 2)
+            } else {
+                (total - total / 2, total / 2)
+            }
+        }
+        other => return Err(format!("{op} node '{}' uses auto_pad {other} with stride {stride}", n.name)),
+    };
+    Ok(Sliding { kernel, stride, dilation, pad_left, pad_right })
 }
 
 fn attr<'a>(n: &'a NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
@@ -323,30 +384,8 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
             if ins[1..].iter().any(Option::is_some) {
                 return Err(format!("{op} node '{}' has sequence-dependent weights", n.name));
             }
-            let kernel = match attr_ints(n, "kernel_shape") {
-                Some(k) => k,
-                None if op == "Conv" => {
-                    let w = inits.get(n.input[1].as_str()).ok_or("a Conv weight is not an initializer")?;
-                    w.dims[2..].to_vec()
-                }
-                None => return Err(format!("{op} node '{}' has no kernel_shape", n.name)),
-            };
-            let [k] = kernel[..] else { return Err(format!("{op} node '{}' is not 1-D", n.name)) };
-            let s = attr_ints(n, "strides").map_or(1, |v| v[0]);
-            let d = attr_ints(n, "dilations").map_or(1, |v| v[0]);
-            if attr_int(n, "ceil_mode").unwrap_or(0) != 0 {
-                return Err(format!("{op} node '{}' uses ceil_mode", n.name));
-            }
-            let pad = match attr_str(n, "auto_pad").as_deref().unwrap_or("NOTSET") {
-                "NOTSET" => attr_ints(n, "pads").map_or(0, |p| p[0]),
-                "VALID" => 0,
-                "SAME_UPPER" | "SAME_LOWER" if s == 1 => {
-                    let total = d * (k - 1);
-                    if attr_str(n, "auto_pad").as_deref() == Some("SAME_UPPER") { total / 2 } else { total - total / 2 }
-                }
-                other => return Err(format!("{op} node '{}' uses auto_pad {other} with stride {s}", n.name)),
-            };
-            Some(ins[0].ok_or("a sliding layer reads a constant")?.slide(k, s, d, pad))
+            let g = sliding(n, |name| inits.get(name).map(|t| t.dims.clone()))?;
+            Some(ins[0].ok_or("a sliding layer reads a constant")?.slide(g.kernel, g.stride, g.dilation, g.pad_left))
         } else {
             return Err(format!("the trunk has a {op} node ('{}'), which is not position-wise", n.name));
         };
@@ -367,14 +406,6 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
             ..Default::default()
         };
         ModelProto { graph: Some(graph), ..proto.clone() }
-    };
-    let named = |name: &str| ValueInfoProto {
-        name: name.to_string(),
-        r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: None })),
-            ..Default::default()
-        }),
-        ..Default::default()
     };
     let x = g.input.iter().find(|i| i.name == input).cloned().ok_or_else(|| format!("no input '{input}'"))?;
     let out = g.output.iter().find(|o| o.name == output).cloned().ok_or_else(|| format!("no output '{output}'"))?;

@@ -18,7 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::proto::{self as pb, ModelProto, NodeProto, ValueInfoProto};
+use crate::proto::{self as pb, ModelProto, NodeProto};
 
 /// One stage, as cut from the trunk: its graph without pads, and its sliding geometry.
 #[derive(Clone, Debug)]
@@ -58,38 +58,12 @@ impl StageProto {
     }
 }
 
-fn attr<'a>(n: &'a NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
-    n.attribute.iter().find(|a| a.name == name)
+/// Position-wise ops (as the graph splitter counts them), which join the stage before them.
+fn pointwise(op: &str) -> bool {
+    crate::graph::POINTWISE_UNARY.contains(&op)
+        || crate::graph::POINTWISE_BINARY.contains(&op)
+        || matches!(op, "BatchNormalization" | "Clip")
 }
-
-const POINTWISE: &[&str] = &[
-    "Abs",
-    "Add",
-    "BatchNormalization",
-    "Cast",
-    "Clip",
-    "Div",
-    "Elu",
-    "Erf",
-    "Exp",
-    "Gelu",
-    "Identity",
-    "LeakyRelu",
-    "Log",
-    "Max",
-    "Min",
-    "Mul",
-    "Neg",
-    "Pow",
-    "Reciprocal",
-    "Relu",
-    "Sigmoid",
-    "Sign",
-    "Softplus",
-    "Sqrt",
-    "Sub",
-    "Tanh",
-];
 
 /// Cuts `trunk` (input `input` → output `output`, as [`crate::graph::split`] made it) into stages,
 /// or says why it cannot.
@@ -115,7 +89,7 @@ pub fn cut_stages(trunk: &ModelProto, input: &str, output: &str) -> Result<Vec<S
         let op = n.op_type.as_str();
         if matches!(op, "Conv" | "MaxPool" | "AveragePool") {
             stages.push((vec![i], current.clone()));
-        } else if POINTWISE.contains(&op) {
+        } else if pointwise(op) {
             match stages.last_mut() {
                 Some((nodes, _)) => nodes.push(i),
                 None => return Err(format!("the trunk starts with a {op} node before any convolution")),
@@ -128,48 +102,16 @@ pub fn cut_stages(trunk: &ModelProto, input: &str, output: &str) -> Result<Vec<S
     if current != output {
         return Err(format!("the chain ends at '{current}', not at the trunk output '{output}'"));
     }
-    let ints = |n: &NodeProto, name: &str| attr(n, name).map(|a| a.ints.clone());
-    let named = |name: &str| ValueInfoProto {
-        name: name.to_string(),
-        r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: None })),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
     let by_name: HashMap<&str, &pb::TensorProto> = g.initializer.iter().map(|t| (t.name.as_str(), t)).collect();
     stages
         .into_iter()
         .map(|(nodes, stage_input)| {
             let first = &g.node[nodes[0]];
             let op = first.op_type.as_str();
-            let kernel = match ints(first, "kernel_shape") {
-                Some(k) => k,
-                None if op == "Conv" => {
-                    by_name.get(first.input[1].as_str()).ok_or("a Conv weight is not an initializer")?.dims[2..]
-                        .to_vec()
-                }
-                None => return Err(format!("{op} node '{}' has no kernel_shape", first.name)),
-            };
-            let [kernel] = kernel[..] else { return Err(format!("{op} node '{}' is not 1-D", first.name)) };
-            let stride = ints(first, "strides").map_or(1, |v| v[0]);
-            let dilation = ints(first, "dilations").map_or(1, |v| v[0]);
-            let auto = attr(first, "auto_pad").map(|a| String::from_utf8_lossy(&a.s).into_owned());
-            let (pad_left, pad_right) = match auto.as_deref().unwrap_or("NOTSET") {
-                "NOTSET" => ints(first, "pads").map_or((0, 0), |p| (p[0], p[1])),
-                "VALID" => (0, 0),
-                "SAME_UPPER" | "SAME_LOWER" if stride == 1 => {
-                    let total = dilation * (kernel - 1);
-                    let small = total / 2;
-                    if auto.as_deref() == Some("SAME_UPPER") { (small, total - small) } else { (total - small, small) }
-                }
-                other => return Err(format!("{op} node '{}' uses auto_pad {other} with stride {stride}", first.name)),
-            };
+            let crate::graph::Sliding { kernel, stride, dilation, pad_left, pad_right } =
+                crate::graph::sliding(first, |name| by_name.get(name).map(|t| t.dims.clone()))?;
             if op == "AveragePool" && (pad_left, pad_right) != (0, 0) {
                 return Err(format!("AveragePool node '{}' has pads", first.name));
-            }
-            if attr(first, "ceil_mode").is_some_and(|a| a.i != 0) {
-                return Err(format!("{op} node '{}' uses ceil_mode", first.name));
             }
             let last = g.node[*nodes.last().expect("one node at least")].output[0].clone();
             let mut node_protos: Vec<NodeProto> = nodes.iter().map(|&i| g.node[i].clone()).collect();
@@ -187,8 +129,8 @@ pub fn cut_stages(trunk: &ModelProto, input: &str, output: &str) -> Result<Vec<S
                 node: consts,
                 name: format!("{}-stage", g.name),
                 initializer: g.initializer.iter().filter(|t| used.contains(&t.name)).cloned().collect(),
-                input: vec![named(&stage_input)],
-                output: vec![named(&last)],
+                input: vec![crate::graph::named(&stage_input)],
+                output: vec![crate::graph::named(&last)],
                 ..Default::default()
             };
             let as_usize =
