@@ -64,10 +64,45 @@ pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> Strin
         }
         md += "\n";
     }
+    md += &how_to_read(manifest);
     md += "## Known limits\n\n";
     md += limits
         .unwrap_or("Not stated by the trainer of this model: it is only known to work on data like its training data.");
     md += "\n";
+    md
+}
+
+/// The card's "How to read a prediction": what a value means, where it falls, what a longer
+/// sequence and a variant's effect are.
+pub fn how_to_read(manifest: &regula_core::manifest::Manifest) -> String {
+    use regula_core::manifest::OutputKind;
+    let mut md = String::from("## How to read a prediction\n\n");
+    for t in &manifest.targets {
+        let what = match manifest.output.kind {
+            OutputKind::Classification => {
+                format!("the probability (0 to 1) that the sequence is a {}: {}", t.name, t.unit)
+            }
+            OutputKind::Regression => format!("an estimate of {} in {}", t.name, t.unit),
+        };
+        let _ = write!(md, "- **{}**: {what}.", t.name);
+        if let Some(q) = &t.prediction_quantiles {
+            let median = q.values.get(q.values.len() / 2).copied().unwrap_or(f64::NAN);
+            let _ = write!(
+                md,
+                " The app places each prediction among the model's own predictions on its {} {} rows (from {:.3} to {:.3}, median {median:.3}) and says above what share of them it lies.",
+                q.rows,
+                q.split,
+                q.values.first().copied().unwrap_or(f64::NAN),
+                q.values.last().copied().unwrap_or(f64::NAN)
+            );
+        }
+        md += "\n";
+    }
+    let _ = writeln!(
+        md,
+        "- **Other lengths**: {}.\n- **A variant's effect** is the prediction with the variant minus without it, in the same units (for a log-scale target, a log fold change), averaged over the model windows that contain the variant; a variant the model does not read (outside a cropped window) has no effect to show, never 0.\n- **How far to trust it**: the metrics above are correlations over many elements; a single prediction can be far off. Quote the test metrics when there are any.\n",
+        describe_policy(&manifest.inputs[0].default_length_policy)
+    );
     md
 }
 
@@ -119,6 +154,22 @@ mod tests {
             assert!(card.contains(needle), "missing {needle:?} in\n{card}");
         }
         assert!(!card.contains("number to quote"), "no test rows, no test number:\n{card}");
+    }
+
+    #[test]
+    fn the_card_says_how_to_read_a_prediction() {
+        let mut manifest =
+            regula_core::manifest::Manifest::from_json(include_str!("../../tests/data/manifest_example.json")).unwrap();
+        manifest.targets[0].unit = "log2 RNA/DNA, lentiMPRA HepG2".into();
+        manifest.targets[0].prediction_quantiles =
+            regula_core::manifest::PredictionQuantiles::of("test", &[-1.0, 0.0, 0.5, 2.0], 5);
+        let card = super::render(&manifest, None, "just train-x");
+        let section = &card[card.find("## How to read a prediction").expect("the section")..];
+        assert!(
+            section.contains(&format!("an estimate of {} in log2 RNA/DNA, lentiMPRA HepG2", manifest.targets[0].name))
+        );
+        assert!(section.contains("on its 4 test rows (from -1.000 to 2.000, median 0.250)"), "{section}");
+        assert!(section.contains("never 0"));
     }
 
     #[test]
