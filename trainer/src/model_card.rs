@@ -34,13 +34,16 @@ pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> Strin
     }
     row("licence", manifest.licence.clone());
     md += &format!("\nReproduce with `{command}`.\n\n## Metrics\n\n");
-    if let Some(test) = manifest.metrics.get("test") {
-        let _ = writeln!(
-            md,
-            "**The test metrics are the number to quote**: the {} test rows chose nothing, neither the epoch nor \
-             any setting. The validation rows chose the epoch (early stopping), which flatters their metrics.\n",
-            test.rows
-        );
+    match manifest.metrics.get("test") {
+        Some(test) => {
+            let _ = writeln!(
+                md,
+                "**The test metrics are the number to quote**: the {} test rows chose nothing, neither the epoch nor \
+                 any setting. The validation rows chose the epoch (early stopping), which flatters their metrics.\n",
+                test.rows
+            );
+        }
+        None => md += NO_TEST_ROWS,
     }
     if manifest.metrics.keys().any(|k| k.contains(": ")) {
         md += "Sections named `SPLIT: CLASS` hold the same split's rows of one class, read from the row ids \
@@ -71,6 +74,12 @@ pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> Strin
     md += "\n";
     md
 }
+
+/// What a card says of a model trained without a test part.
+pub const NO_TEST_ROWS: &str = "### Test rows\n\n**None: no metric here comes from rows that chose nothing.** This model was \
+trained with a split into training and validation rows only, and the validation rows chose the epoch (early \
+stopping), so their metrics flatter the model; on data nobody tuned on it may score lower. Retrain with a test \
+part (`--test-fraction`) to get such a number.\n\n";
 
 /// The card's "How to read a prediction": what a value means, where it falls, what a longer
 /// sequence and a variant's effect are.
@@ -170,6 +179,8 @@ mod tests {
         );
         assert!(section.contains("on its 4 test rows (from -1.000 to 2.000, median 0.250)"), "{section}");
         assert!(section.contains("never 0"));
+        // Without a test part the card says that no number comes from rows that chose nothing.
+        assert!(card.contains("### Test rows\n\n**None: no metric here comes from rows that chose nothing.**"));
     }
 
     #[test]
