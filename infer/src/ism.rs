@@ -68,6 +68,7 @@ pub struct IsmResult {
     pub segments: Option<Vec<SegmentFit>>,
 }
 
+#[derive(Clone)]
 struct Fast {
     /// Incremental mutagenesis ([`crate::incremental`]): every stage boundary's reference
     /// activations `(channels, positions, [C, T])`, the first the one-hot input. When set, the
@@ -624,7 +625,7 @@ fn with_incremental(
     if (channels, t_len) != (fast.channels, fast.t_len) {
         return Ok(fast);
     }
-    let windowed_fast = clone_fast(&fast);
+    let windowed_fast = fast.clone();
     fast.sum = trunk.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
     fast.trunk = trunk;
     let pooled: Vec<f32> = fast.sum.iter().map(|&s| (s / t_len as f64) as f32).collect();
@@ -647,18 +648,6 @@ fn with_incremental(
         }
     }
     Ok(fast)
-}
-
-fn clone_fast(f: &Fast) -> Fast {
-    Fast {
-        incremental: f.incremental.clone(),
-        windows: f.windows.clone(),
-        trunk: f.trunk.clone(),
-        sum: f.sum.clone(),
-        channels: f.channels,
-        t_len: f.t_len,
-        head_ref: f.head_ref.clone(),
-    }
 }
 
 /// Pooled trunk features `[jobs, C]` of each substitution `(position, base)` by incremental
