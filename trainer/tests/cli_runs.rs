@@ -3,16 +3,15 @@
 //! continuing a killed run's work folder, `evaluate` warning about rows the model trained on,
 //! and `fit` naming the FASTA records it leaves out.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use regula_core::manifest::Manifest;
 
 const BIN: &str = env!("CARGO_BIN_EXE_regula-train");
 
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data").join(name)
-}
+mod common;
+use common::data;
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let o = Command::new(BIN).args(args).current_dir(dir).output().unwrap();
@@ -103,19 +102,7 @@ fn fit_replaces_a_model_only_with_force_and_records_its_hash() {
 fn a_killed_run_leaves_the_old_model_and_resumes_from_its_work_folder() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("model");
-    let options = |epochs: usize| regula_train::options::FitOptions {
-        data: Some(data("lentimpra_hepg2_512.tsv")),
-        id_column: Some("seq_id".into()),
-        sequence_column: Some("seq".into()),
-        target_columns: Some(vec!["mean_value".into()]),
-        channels: Some(vec![8]),
-        kernels: Some(vec![9]),
-        pools: Some(vec![4]),
-        epochs: Some(epochs),
-        batch_size: Some(64),
-        out: Some(out.clone()),
-        ..Default::default()
-    };
+    let options = |epochs: usize| common::small_lentimpra_cnn(&out, epochs);
     regula_train::fit::fit(options(1), false, false).unwrap();
     let old = std::fs::read(out.join("model.onnx")).unwrap();
     // A second run into the same folder, killed after its first of two epochs.

@@ -3,7 +3,7 @@
 //! are scored on windows centred on them, with clear per-variant errors for a REF mismatch or a
 //! window off the genome, and allele tables row by row.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use regula_core::length::LengthPolicy;
 use regula_infer::ism::{IsmRun, Method};
@@ -11,28 +11,13 @@ use regula_infer::predict::{Item, predict_values};
 use regula_train::data::genome::Genome;
 use regula_train::fit::fit;
 use regula_train::model_folder::ModelFolder;
-use regula_train::options::FitOptions;
 use regula_train::vcf_windows::score_vcf;
 
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data").join(name)
-}
+mod common;
+use common::data;
 
 fn small_model(out: &Path) -> ModelFolder {
-    let options = FitOptions {
-        data: Some(data("lentimpra_hepg2_512.tsv")),
-        id_column: Some("seq_id".into()),
-        sequence_column: Some("seq".into()),
-        target_columns: Some(vec!["mean_value".into()]),
-        channels: Some(vec![8]),
-        kernels: Some(vec![9]),
-        pools: Some(vec![4]),
-        epochs: Some(1),
-        batch_size: Some(64),
-        out: Some(out.to_path_buf()),
-        ..Default::default()
-    };
-    fit(options, false, false).unwrap();
+    fit(common::small_lentimpra_cnn(out, 1), false, false).unwrap();
     ModelFolder::load(out, &Default::default()).unwrap()
 }
 

@@ -236,3 +236,25 @@ pub fn tract_run(model: &ModelProto, inputs: &[(Vec<usize>, Vec<f32>)]) -> Vec<V
     let out = plan.run(tensors).expect("tract runs the model");
     out.iter().map(|t| t.to_plain_array_view::<f32>().expect("f32 output").iter().copied().collect()).collect()
 }
+
+/// A file of `tests/data`.
+pub fn data(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data").join(name)
+}
+
+/// The small lentiMPRA CNN the CLI tests train: one 8-channel block on the 512-row HepG2 slice.
+pub fn small_lentimpra_cnn(out: &std::path::Path, epochs: usize) -> regula_train::options::FitOptions {
+    regula_train::options::FitOptions {
+        data: Some(data("lentimpra_hepg2_512.tsv")),
+        id_column: Some("seq_id".into()),
+        sequence_column: Some("seq".into()),
+        target_columns: Some(vec!["mean_value".into()]),
+        channels: Some(vec![8]),
+        kernels: Some(vec![9]),
+        pools: Some(vec![4]),
+        epochs: Some(epochs),
+        batch_size: Some(64),
+        out: Some(out.to_path_buf()),
+        ..Default::default()
+    }
+}
