@@ -9,7 +9,9 @@
 //!   a promoter and a distal partner;
 //! - [`predict`] fits sequences by a length policy and predicts them, [`ism`] runs saturation
 //!   mutagenesis (fast exact, or naive), [`variants`] scores variants, [`attribution`] computes
-//!   gradient×input and integrated gradients, [`motifs`] puts known motifs under attributions.
+//!   gradient×input and integrated gradients, [`motifs`] puts known motifs under attributions;
+//!   [`reference_windows`] reads variants on a reference genome (a VCF against a FASTA), and
+//!   [`vcf_annotation`] writes their scores into the VCF's INFO column.
 //!
 //! [`proto`] is the ONNX protobuf, one type for the trainer that writes models and for both
 //! predictors that read them.
@@ -24,9 +26,11 @@ pub mod model;
 pub mod motifs;
 pub mod predict;
 pub mod proto;
+pub mod reference_windows;
 pub mod runtime;
 pub mod segments;
 pub mod variants;
+pub mod vcf_annotation;
 
 pub use error::{Error, Result};
 pub use model::Model;
