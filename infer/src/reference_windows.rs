@@ -56,7 +56,7 @@ pub enum Unscorable {
     /// REF or ALT cannot be applied to a sequence (symbolic, `*`, letters other than ACGTN, no ALT).
     #[error("{0}")]
     Allele(String),
-    #[error("chromosome '{chrom}' is not in the reference (it has: {available})")]
+    #[error("chromosome '{chrom}' is not in the reference FASTA (it has: {available})")]
     UnknownChromosome { chrom: String, available: String },
     #[error(
         "{chrom}:{position} is {before} bases from the start of the chromosome; a {element} bp window centred on it would start {short} bases before it"

@@ -1,137 +1,154 @@
-//! VCF variants on a reference genome: each variant gets a model-length window of the reference
-//! centred on it, and the window with the variant applied; the scoring of those pairs is the
-//! shared inference layer's (`regula_infer::variants::score_pairs`), as in the browser.
+//! VCF records on a reference genome, scored: each ALT allele read in the window centred on it
+//! (the shared definition, [`regula_infer::reference_windows`], as in the browser), the windows
+//! of a chunk of records predicted together — each distinct window once, so the alleles of a
+//! site share its reference prediction — and each allele's predictions or why it has none.
 
-use regula_core::length::LengthPolicy;
 use regula_core::variant::{Coordinates, Variant};
 use regula_infer::Model;
+use regula_infer::reference_windows::{ReferenceWindows, Unscorable, WindowBatch, predict_windows};
 
-use crate::data::genome::{Genome, Reference};
-use crate::error::{Error, Result};
+use crate::data::genome::{Reference, WindowError};
+use crate::vcf_io::RawRecord;
 
-/// One scored variant.
+/// One ALT allele of a record.
 #[derive(Clone, Debug, PartialEq)]
-pub struct VariantScore {
-    pub chrom: String,
+pub struct AlleleScore {
     pub variant: Variant,
-    /// Per target: reference and alternate predictions in measured units; empty on error.
-    pub reference: Vec<f64>,
-    pub alternate: Vec<f64>,
-    /// Why the variant could not be scored (REF mismatch, off the genome, ...).
-    pub error: Option<String>,
+    /// Per target, the reference and alternate predictions in measured units; or why not.
+    pub outcome: Result<(Vec<f64>, Vec<f64>), Unscorable>,
 }
 
-/// The reference window `[start, start + L)` with the variant's first base at index `L / 2`,
-/// and the same window with the variant applied (a deletion reads further along the genome to
-/// keep `L` bases; an insertion's window is cut back to `L`).
-///
-/// A window that would start before the chromosome or end after it is an error (the window is
-/// never shifted off-centre).
-pub fn variant_windows<G: Reference + ?Sized>(
+/// One record: its alleles, or why the line is not a VCF record at all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordScore {
+    pub record: RawRecord,
+    pub alleles: Result<Vec<AlleleScore>, String>,
+}
+
+impl RecordScore {
+    pub fn chrom(&self) -> &str {
+        self.record.chrom()
+    }
+
+    /// The reference prediction (the same for every allele: the window is centred on POS).
+    pub fn reference(&self) -> Option<&[f64]> {
+        self.alleles.as_ref().ok()?.iter().find_map(|a| a.outcome.as_ref().ok().map(|(r, _)| r.as_slice()))
+    }
+}
+
+/// Why a window could not be read: a reason for the variant, or an error that stops the run
+/// (the reference file cannot be read).
+fn unscorable(e: WindowError) -> Result<Unscorable, String> {
+    match e {
+        WindowError::UnknownChromosome { chrom, available } => Ok(Unscorable::UnknownChromosome { chrom, available }),
+        e @ WindowError::OutOfBounds { .. } => Ok(Unscorable::PastEnd(e.to_string())),
+        e @ WindowError::Letter { .. } => Ok(Unscorable::ReferenceLetter(e.to_string())),
+        e @ WindowError::Read { .. } => Err(e.to_string()),
+    }
+}
+
+/// Scores `records` against `genome`: windows by `windows`, predicted by `predict` (every
+/// distinct window once, in one call). A reference that cannot be read stops with its error.
+pub fn score_records<G: Reference + ?Sized>(
+    windows: &ReferenceWindows,
+    genome: &G,
+    records: Vec<RawRecord>,
+    predict: &mut dyn FnMut(&[Vec<u8>]) -> Result<Vec<Vec<f64>>, String>,
+) -> Result<Vec<RecordScore>, String> {
+    let mut batch = WindowBatch::new();
+    // Per record, per allele: its variant and its index among the batch's pairs, or why not.
+    let mut planned: Vec<Result<Vec<(Variant, Result<usize, Unscorable>)>, String>> = Vec::with_capacity(records.len());
+    for record in &records {
+        let chrom = record.chrom();
+        let alleles = match regula_core::variant::parse_vcf_alleles(&record.text, record.line, &Coordinates::default()) {
+            Err(e) => {
+                planned.push(Err(located(record, &e.to_string())));
+                continue;
+            }
+            Ok(a) => a,
+        };
+        let mut plan = Vec::with_capacity(alleles.len());
+        for allele in alleles {
+            let variant = match allele {
+                Ok(v) => v,
+                Err(e) => {
+                    let placeholder = Variant {
+                        id: String::new(),
+                        position: record.pos().unwrap_or(0) as usize,
+                        reference: String::new(),
+                        alternate: String::new(),
+                        line: record.line,
+                    };
+                    plan.push((placeholder, Err(Unscorable::Allele(located(record, &e.to_string())))));
+                    continue;
+                }
+            };
+            let outcome = match allele_windows(windows, genome, chrom, &variant)? {
+                Ok((r, a)) => Ok(batch.push(r, a)),
+                Err(reason) => Err(reason),
+            };
+            plan.push((variant, outcome));
+        }
+        planned.push(Ok(plan));
+    }
+    let pairs = if batch.is_empty() { Vec::new() } else { batch.pairs_of(&predict(&batch.windows)?) };
+    Ok(records
+        .into_iter()
+        .zip(planned)
+        .map(|(record, plan)| RecordScore {
+            alleles: plan.map(|alleles| {
+                alleles
+                    .into_iter()
+                    .map(|(variant, outcome)| AlleleScore { variant, outcome: outcome.map(|i| pairs[i].clone()) })
+                    .collect()
+            }),
+            record,
+        })
+        .collect())
+}
+
+/// The reference and alternate windows of one allele, or why it has none; an error when the
+/// reference cannot be read.
+fn allele_windows<G: Reference + ?Sized>(
+    windows: &ReferenceWindows,
     genome: &G,
     chrom: &str,
     variant: &Variant,
-    length: usize,
-) -> std::result::Result<(Vec<u8>, Vec<u8>), String> {
-    let length = length as u64;
-    let pos0 = variant.position as u64 - 1;
-    if pos0 < length / 2 {
-        return Err(format!(
-            "{chrom}:{} is {pos0} bases from the start of the chromosome; a {length} bp window centred on it would start {} bases before it",
-            variant.position,
-            length / 2 - pos0
-        ));
+) -> Result<Result<(Vec<u8>, Vec<u8>), Unscorable>, String> {
+    let span = match windows.span(chrom, variant) {
+        Ok(s) => s,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    match genome.window(chrom, span.start as i64, span.end as i64) {
+        Ok(bases) => Ok(windows.windows(chrom, variant, span, &bases)),
+        Err(e) => unscorable(e).map(Err),
     }
-    let start = pos0 - length / 2;
-    let extra = variant.reference.len().saturating_sub(variant.alternate.len()) as u64;
-    let reference_window =
-        genome.window(chrom, start as i64, (start + length + extra) as i64).map_err(|e| e.to_string())?;
-    let local = Variant { position: (pos0 - start + 1) as usize, ..variant.clone() };
-    let alt = local.apply(&reference_window).map_err(|_| {
-        let end = (pos0 - start) as usize + variant.reference.len();
-        let found =
-            String::from_utf8_lossy(&reference_window[(pos0 - start) as usize..end.min(reference_window.len())])
-                .to_ascii_uppercase();
-        format!(
-            "REF {} does not match the reference, which has {found} at {chrom}:{}",
-            variant.reference, variant.position
-        )
-    })?;
-    let crop = |s: &[u8]| s[..length as usize].to_vec();
-    Ok((crop(&reference_window), crop(&alt)))
 }
 
-/// Scores VCF text against a genome: every variant on its windows ([`variant_windows`]), all
-/// pairs predicted in batches; lines that cannot be parsed or placed carry their error.
-pub fn score_vcf(model: &Model, genome: &Genome, vcf: &str, rc_average: bool) -> Result<Vec<VariantScore>> {
-    let lines: Vec<(usize, String)> = vcf.lines().enumerate().map(|(i, l)| (i + 1, l.to_string())).collect();
-    score_lines(model, genome, &lines, rc_average)
-}
-
-/// Checks that a model can score VCF variants (one sequence input).
-pub fn check_model(model: &Model) -> Result<()> {
-    if model.segments.len() != 1 {
-        return Err(Error::Invalid(
-            "score-variants --vcf scores one-sequence models; this model reads a promoter and a distal partner".into(),
-        ));
+/// A variant-list message with the record's place: core's messages start `line N: ` when the
+/// line is known; read through an index (line 0), `line 0: ` becomes the record's `CHROM:POS: `.
+fn located(record: &RawRecord, message: &str) -> String {
+    match message.strip_prefix("line 0: ") {
+        Some(rest) => format!("{}: {rest}", record.place()),
+        None => message.to_string(),
     }
-    Ok(())
 }
 
-/// Scores a chunk of VCF lines (1-based line number, text; headers and blank lines skipped):
-/// what a streaming caller feeds in pieces of a few thousand lines.
-pub fn score_lines<G: Reference + ?Sized>(
+/// Scores VCF text against a genome with one model (in this thread): what tests and small
+/// callers use; the CLI streams chunks through [`score_records`] with worker threads.
+pub fn score_vcf<G: Reference + ?Sized>(
     model: &Model,
     genome: &G,
-    lines: &[(usize, String)],
+    vcf: &str,
     rc_average: bool,
-) -> Result<Vec<VariantScore>> {
-    check_model(model)?;
-    let mut scores = Vec::new();
-    let mut pairs = Vec::new();
-    for (line, text) in lines.iter().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#')) {
-        let line = *line;
-        let chrom = text.split('\t').next().unwrap_or_default().to_string();
-        let parsed = regula_core::variant::parse_vcf_line(text.trim_end_matches('\r'), line, &Coordinates::default());
-        let variants = match parsed {
-            Ok(v) => v,
-            Err(e) => {
-                let variant = Variant {
-                    id: String::new(),
-                    position: 0,
-                    reference: String::new(),
-                    alternate: String::new(),
-                    line,
-                };
-                scores.push(VariantScore {
-                    chrom,
-                    variant,
-                    reference: vec![],
-                    alternate: vec![],
-                    error: Some(e.to_string()),
-                });
-                continue;
-            }
-        };
-        for variant in variants {
-            let error = match variant_windows(genome, &chrom, &variant, model.length) {
-                Ok((r, a)) => {
-                    pairs.push((vec![r], vec![a]));
-                    None
-                }
-                Err(e) => Some(e),
-            };
-            scores.push(VariantScore { chrom: chrom.clone(), variant, reference: vec![], alternate: vec![], error });
-        }
-    }
-    if pairs.is_empty() {
-        return Ok(scores);
-    }
-    let predicted = regula_infer::variants::score_pairs(model, pairs, &[LengthPolicy::Exact], rc_average)
-        .map_err(|e| Error::Invalid(e.to_string()))?;
-    for (score, (r, a)) in scores.iter_mut().filter(|s| s.error.is_none()).zip(predicted) {
-        score.reference = r;
-        score.alternate = a;
-    }
-    Ok(scores)
+) -> crate::Result<Vec<RecordScore>> {
+    let windows = ReferenceWindows::for_model(model).map_err(|e| crate::Error::Invalid(e.to_string()))?;
+    let records: Vec<RawRecord> = vcf
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(i, l)| RawRecord { line: i + 1, text: l.trim_end_matches('\r').to_string() })
+        .collect();
+    let mut predict = |w: &[Vec<u8>]| predict_windows(model, w, rc_average).map_err(|e| e.to_string());
+    score_records(&windows, genome, records, &mut predict).map_err(crate::Error::Invalid)
 }

@@ -48,6 +48,10 @@ pub enum WindowError {
     OutOfBounds { chrom: String, start: i64, end: i64, have_start: u64, have_end: u64 },
     #[error("reading chromosome '{chrom}' from the reference: {message}")]
     Read { chrom: String, message: String },
+    #[error(
+        "reading chromosome '{chrom}' from the reference: position {position}: {letter:?} is not a base Regula reads (A, C, G, T or N)"
+    )]
+    Letter { chrom: String, position: u64, letter: char },
 }
 
 /// Normalised chromosome key: `chr22`, `Chr22` and `22` all read as `22`.
@@ -209,13 +213,10 @@ impl Reference for IndexedGenome {
         let window = b[(start - s) as usize..(end - s) as usize].to_vec();
         // What the in-memory reader checks of the whole file, checked here of each window.
         if let Some(i) = window.iter().position(|c| !matches!(c, b'A' | b'C' | b'G' | b'T' | b'N')) {
-            return Err(WindowError::Read {
+            return Err(WindowError::Letter {
                 chrom: chrom.to_string(),
-                message: format!(
-                    "position {}: {:?} is not a base Regula reads (A, C, G, T or N)",
-                    start + offset + i as u64 + 1,
-                    window[i] as char
-                ),
+                position: start + offset + i as u64 + 1,
+                letter: window[i] as char,
             });
         }
         Ok(window)
