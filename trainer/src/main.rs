@@ -283,7 +283,9 @@ fn run(cli: Cli) -> Result<(), Stop> {
         Command::Ism { model, input, length_policy, stride, method } => {
             ism(&model, &input, length_policy.as_deref(), stride, method)
         }
-        Command::ScoreVariants { model, table: Some(table), ref_column, alt_column, id_column, force, format, .. } => {
+        Command::ScoreVariants {
+            model, table: Some(table), ref_column, alt_column, id_column, force, format, ..
+        } => {
             if format == Some(OutFormat::Vcf) {
                 return Err("--format vcf annotates a --vcf input; a --table is scored into a TSV".into());
             }
@@ -292,15 +294,18 @@ fn run(cli: Cli) -> Result<(), Stop> {
             }
             score_allele_table(&model, &table, ref_column, alt_column, id_column)
         }
-        Command::ScoreVariants { model, vcf, reference, region, regions, format, force, .. } => match (vcf, reference) {
-            (Some(vcf), Some(reference)) => {
-                let selection = VcfSelection { region, regions };
-                score_vcf(&model, &vcf, &reference, &selection, format, force)
+        Command::ScoreVariants { model, vcf, reference, region, regions, format, force, .. } => {
+            match (vcf, reference) {
+                (Some(vcf), Some(reference)) => {
+                    let selection = VcfSelection { region, regions };
+                    score_vcf(&model, &vcf, &reference, &selection, format, force)
+                }
+                _ => {
+                    Err("score-variants needs --vcf with --reference, or --table with --ref-column and --alt-column"
+                        .into())
+                }
             }
-            _ => {
-                Err("score-variants needs --vcf with --reference, or --table with --ref-column and --alt-column".into())
-            }
-        },
+        }
         Command::VcfShards { vcf, size, out, force } => {
             if let Some(out) = &out {
                 vcf_io::refuse_existing(std::slice::from_ref(out), force)?;
@@ -646,8 +651,10 @@ fn score_vcf(
                             .into());
                         }
                     };
-                    let outcomes: Vec<_> =
-                        alleles.iter().map(|a| a.outcome.as_ref().map(|(_, alt)| alt.as_slice()).map_err(|e| e.code())).collect();
+                    let outcomes: Vec<_> = alleles
+                        .iter()
+                        .map(|a| a.outcome.as_ref().map(|(_, alt)| alt.as_slice()).map_err(|e| e.code()))
+                        .collect();
                     let entries = annotation.entries(s.reference(), &outcomes);
                     writer.write_record(&annotation.annotate_line(&s.record.text, &entries))?;
                 }

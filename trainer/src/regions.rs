@@ -9,7 +9,8 @@ use std::io::BufRead;
 use std::path::Path;
 
 /// How a `--region` is written.
-const REGION_FORM: &str = "write chrom, chrom:start-end or chrom:start- (1-based, inclusive), e.g. chr22:20000001-20100000";
+const REGION_FORM: &str =
+    "write chrom, chrom:start-end or chrom:start- (1-based, inclusive), e.g. chr22:20000001-20100000";
 /// What a BED line holds.
 const BED_FORM: &str = "a BED line is chrom, start and end, tab-separated, start 0-based and end exclusive";
 
@@ -84,7 +85,10 @@ impl Regions {
                 None => format!("{}, line {}", path.display(), i + 1),
             };
             let text = line.trim_end_matches('\r');
-            if text.trim().is_empty() || text.starts_with('#') || text.starts_with("track") || text.starts_with("browser")
+            if text.trim().is_empty()
+                || text.starts_with('#')
+                || text.starts_with("track")
+                || text.starts_with("browser")
             {
                 continue;
             }
@@ -131,7 +135,11 @@ impl Regions {
         let mut parts = Vec::new();
         for c in &self.chroms {
             for &(s, e) in self.intervals(c) {
-                parts.push(if s == 1 && e == END { c.clone() } else { format!("{c}:{s}-{}", if e == END { String::new() } else { e.to_string() }) });
+                parts.push(if s == 1 && e == END {
+                    c.clone()
+                } else {
+                    format!("{c}:{s}-{}", if e == END { String::new() } else { e.to_string() })
+                });
             }
         }
         parts.join(", ")
@@ -149,8 +157,9 @@ pub fn parse_region(text: &str) -> Result<(String, u64, u64), String> {
     if text.trim() != text {
         return Err(bad("it has spaces around it".into()));
     }
-    let Some((chrom, range)) =
-        text.rsplit_once(':').filter(|(_, r)| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '-'))
+    let Some((chrom, range)) = text
+        .rsplit_once(':')
+        .filter(|(_, r)| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '-'))
     else {
         if let Some((chrom, range)) = text.rsplit_once(':')
             && range.starts_with(|c: char| c.is_ascii_digit())
@@ -243,17 +252,28 @@ mod tests {
         let r = read("track name=x\n# a comment\nchr1\t0\t100\tname\n\nchr1\t99\t200\n").unwrap();
         assert_eq!(r.intervals("chr1"), [(1, 200)]);
         let form = "a BED line is chrom, start and end, tab-separated, start 0-based and end exclusive";
-        assert_eq!(read("chr1\tx\t5\n").unwrap_err(), format!("{p}, line 1, field 2 (start): 'x' is not a whole number; {form}"));
-        assert_eq!(read("chr1\t1\t5\nchr1\t5\t-1\n").unwrap_err(), format!("{p}, line 2, field 3 (end): '-1' is not a whole number; {form}"));
+        assert_eq!(
+            read("chr1\tx\t5\n").unwrap_err(),
+            format!("{p}, line 1, field 2 (start): 'x' is not a whole number; {form}")
+        );
+        assert_eq!(
+            read("chr1\t1\t5\nchr1\t5\t-1\n").unwrap_err(),
+            format!("{p}, line 2, field 3 (end): '-1' is not a whole number; {form}")
+        );
         assert_eq!(
             read("chr1\t5\t5\n").unwrap_err(),
-            format!("{p}, line 1, field 3 (end): the end 5 is not after the start 5; BED intervals are 0-based and half-open, so the end must be greater than the start")
+            format!(
+                "{p}, line 1, field 3 (end): the end 5 is not after the start 5; BED intervals are 0-based and half-open, so the end must be greater than the start"
+            )
         );
         assert_eq!(
             read("chr1 1 5\n").unwrap_err(),
             format!("{p}, line 1: 1 field (spaces do not separate BED fields; tabs do); {form}")
         );
-        assert_eq!(read("\tchr1\t5\n").unwrap_err(), format!("{p}, line 1, field 1 (chrom): the chromosome is empty; {form}"));
+        assert_eq!(
+            read("\tchr1\t5\n").unwrap_err(),
+            format!("{p}, line 1, field 1 (chrom): the chromosome is empty; {form}")
+        );
         assert_eq!(
             read("# nothing\n").unwrap_err(),
             format!("{p}: no regions (only comments, track lines or blank lines); {form}")

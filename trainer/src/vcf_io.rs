@@ -72,8 +72,9 @@ enum Source {
 }
 
 fn text_line(path: &Path, line: usize, bytes: Vec<u8>) -> Result<String, String> {
-    let mut text = String::from_utf8(bytes)
-        .map_err(|_| format!("{}, line {line}: the line is not valid UTF-8 text; is this a VCF file?", path.display()))?;
+    let mut text = String::from_utf8(bytes).map_err(|_| {
+        format!("{}, line {line}: the line is not valid UTF-8 text; is this a VCF file?", path.display())
+    })?;
     while text.ends_with(['\n', '\r']) {
         text.pop();
     }
@@ -121,7 +122,8 @@ impl VcfInput {
         let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
         let mut head = [0u8; 18];
         let n = std::io::Read::read(&mut File::open(path).map_err(cannot)?, &mut head).map_err(cannot)?;
-        if regula_core::sequence::compressed::sniff(&head[..n]) != regula_core::sequence::compressed::Compression::Bgzf {
+        if regula_core::sequence::compressed::sniff(&head[..n]) != regula_core::sequence::compressed::Compression::Bgzf
+        {
             return Ok(None);
         }
         let with = |ext: &str| {
@@ -131,7 +133,8 @@ impl VcfInput {
         };
         let (tbi, csi) = (with(".tbi"), with(".csi"));
         let (index_path, index) = if tbi.exists() {
-            let index = noodles_tabix::fs::read(&tbi).map_err(|e| format!("{}: not a tabix index: {e}", tbi.display()))?;
+            let index =
+                noodles_tabix::fs::read(&tbi).map_err(|e| format!("{}: not a tabix index: {e}", tbi.display()))?;
             (tbi, noodles_vcf::index::Index::Tabix(index))
         } else if csi.exists() {
             let index = noodles_csi::fs::read(&csi).map_err(|e| format!("{}: not a CSI index: {e}", csi.display()))?;
@@ -362,7 +365,8 @@ impl VcfOutput {
             None => (Sink::Stdout(BufWriter::with_capacity(1 << 16, std::io::stdout())), None, None),
             Some(path) => {
                 let tmp = crate::io::temporary_beside(path)?;
-                let file = File::create(&tmp).map_err(|e| format!("--out {}: cannot write there: {e}", path.display()))?;
+                let file =
+                    File::create(&tmp).map_err(|e| format!("--out {}: cannot write there: {e}", path.display()))?;
                 let file = BufWriter::with_capacity(1 << 16, file);
                 if bgzipped(path) {
                     let mut builder = noodles_vcf::index::Indexer::builder();
@@ -507,7 +511,11 @@ impl VcfOutput {
         if let (Some(index), Some(tmp)) = (&index, index_tmp) {
             std::fs::rename(&tmp, with_extension(&path, index_extension(index))).map_err(failed)?;
         }
-        Ok(if bgzipped(&path) { self.unindexable.take().map(|why| format!("{} was written without an index: {why}", path.display())) } else { None })
+        Ok(if bgzipped(&path) {
+            self.unindexable.take().map(|why| format!("{} was written without an index: {why}", path.display()))
+        } else {
+            None
+        })
     }
 }
 

@@ -97,7 +97,12 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(usize, Option<String>), 
     for path in shards {
         let mut input = VcfInput::open(path, None)?;
         if input.header != header {
-            let at = input.header.iter().zip(&header).position(|(a, b)| a != b).unwrap_or(header.len().min(input.header.len()));
+            let at = input
+                .header
+                .iter()
+                .zip(&header)
+                .position(|(a, b)| a != b)
+                .unwrap_or(header.len().min(input.header.len()));
             let (found, want) = (input.header.get(at), header.get(at));
             return Err(format!(
                 "{}: its header differs from that of {} at header line {} ({} instead of {}); shards of one run have the same header: were they scored with the same model and options?",
@@ -131,7 +136,10 @@ mod tests {
     #[test]
     fn shards_follow_the_vcf_and_hold_records() {
         let dir = tempfile::tempdir().unwrap();
-        let p = vcf(dir.path(), "c2\t5\t.\tA\tG\nc2\t1500\t.\tA\tG\nc2\t3001\t.\tA\tG\nc1\t999\t.\tA\tG\nc1\t1000\t.\tA\tG\n");
+        let p = vcf(
+            dir.path(),
+            "c2\t5\t.\tA\tG\nc2\t1500\t.\tA\tG\nc2\t3001\t.\tA\tG\nc1\t999\t.\tA\tG\nc1\t1000\t.\tA\tG\n",
+        );
         let by_size: Vec<String> = shards(&p, Some(1000)).unwrap().iter().map(Shard::region).collect();
         assert_eq!(by_size, ["c2:1-1000", "c2:1001-2000", "c2:3001-4000", "c1:1-1000"]);
         let by_chrom: Vec<String> = shards(&p, None).unwrap().iter().map(Shard::region).collect();
@@ -142,14 +150,18 @@ mod tests {
     #[test]
     fn an_unsorted_vcf_is_refused_with_its_line() {
         let dir = tempfile::tempdir().unwrap();
-        let tail = "the VCF is not sorted, so its shards could not be put back in its order: sort it first (bcftools sort)";
+        let tail =
+            "the VCF is not sorted, so its shards could not be put back in its order: sort it first (bcftools sort)";
         let p = vcf(dir.path(), "c1\t50\t.\tA\tG\nc1\t40\t.\tA\tG\n");
         assert_eq!(
             shards(&p, None).unwrap_err(),
             format!("{}, line 4: c1:40 comes after c1:50 (line 3); {tail}", p.display())
         );
         let p = vcf(dir.path(), "c1\t50\t.\tA\tG\nc2\t40\t.\tA\tG\nc1\t60\t.\tA\tG\n");
-        assert_eq!(shards(&p, None).unwrap_err(), format!("{}, line 5: chromosome c1 comes again after c2; {tail}", p.display()));
+        assert_eq!(
+            shards(&p, None).unwrap_err(),
+            format!("{}, line 5: chromosome c1 comes again after c2; {tail}", p.display())
+        );
         assert_eq!(shards(&p, Some(0)).unwrap_err(), "--size 0: a shard must hold at least 1 base");
     }
 }

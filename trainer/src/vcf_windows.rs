@@ -60,7 +60,8 @@ pub fn score_records<G: Reference + ?Sized>(
     let mut planned: Vec<Result<Vec<(Variant, Result<usize, Unscorable>)>, String>> = Vec::with_capacity(records.len());
     for record in &records {
         let chrom = record.chrom();
-        let alleles = match regula_core::variant::parse_vcf_alleles(&record.text, record.line, &Coordinates::default()) {
+        let alleles = match regula_core::variant::parse_vcf_alleles(&record.text, record.line, &Coordinates::default())
+        {
             Err(e) => {
                 planned.push(Err(located(record, &e.to_string())));
                 continue;

@@ -1054,7 +1054,11 @@ fn score_variants_vcf_out_of_a_header_noodles_cannot_read() {
         err.ends_with("); an annotated VCF needs a valid header: fix it, or write a table (--out NAME.tsv)\n"),
         "{err}"
     );
-    d.refused_with(&["score-variants", "--model", "m", "--vcf", "v.vcf", "--reference", "ref.fa", "--out", "s.vcf.gz"], 1, &err);
+    d.refused_with(
+        &["score-variants", "--model", "m", "--vcf", "v.vcf", "--reference", "ref.fa", "--out", "s.vcf.gz"],
+        1,
+        &err,
+    );
 }
 
 #[test]
@@ -1092,8 +1096,14 @@ fn vcf_shards_of_an_unsorted_vcf() {
 #[test]
 fn merge_vcf_of_shards_from_different_runs() {
     let d = Dir::new();
-    d.write("a.vcf", "##fileformat=VCFv4.2\n##regula_model=<ID=m,name=a>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
-    d.write("b.vcf", "##fileformat=VCFv4.2\n##regula_model=<ID=m,name=b>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    d.write(
+        "a.vcf",
+        "##fileformat=VCFv4.2\n##regula_model=<ID=m,name=a>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+    );
+    d.write(
+        "b.vcf",
+        "##fileformat=VCFv4.2\n##regula_model=<ID=m,name=b>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+    );
     d.refused(
         &["merge-vcf", "a.vcf", "b.vcf", "--out", "m.vcf.gz"],
         "b.vcf: its header differs from that of a.vcf at header line 2 ('##regula_model=<ID=m,name=b>' instead of '##regula_model=<ID=m,name=a>'); shards of one run have the same header: were they scored with the same model and options?",
@@ -1201,8 +1211,18 @@ fn every_variant_too_near_the_chromosome_start() {
     let d = Dir::new();
     d.write("start.fa", format!(">chr9\n{}\n", "ACGT".repeat(100)));
     d.write("v.vcf", "chr9\t5\t.\tA\tG\n");
-    let args =
-        ["score-variants", "--model", "m", "--vcf", "v.vcf", "--reference", "start.fa", "--out", "prior.tsv", "--force"];
+    let args = [
+        "score-variants",
+        "--model",
+        "m",
+        "--vcf",
+        "v.vcf",
+        "--reference",
+        "start.fa",
+        "--out",
+        "prior.tsv",
+        "--force",
+    ];
     let (code, _, err) = d.run(&args);
     assert_eq!(code, 3);
     assert_eq!(
