@@ -16,8 +16,8 @@ serve: setup-web web
     @echo "Serving web/ on http://localhost:{{port}}/ (Ctrl-C to stop)"
     if command -v node >/dev/null; then node web/tests/server.mjs web {{port}}; else cd web && python3 -m http.server {{port}} --bind 127.0.0.1; fi
 
-# Run every test: Rust (native), the wasm crate in Node, the web app in headless Chromium.
-test: test-rust test-node test-web
+# Run every test: Rust (native), the wasm crate in Node, the web app in headless Chromium, the Snakemake workflow.
+test: test-rust test-node test-web test-workflow
     @echo "All test suites passed."
 
 # Formatting (rustfmt.toml) and clippy, then Rust unit and integration tests of every crate, and the core crate's wasm32 build.
@@ -67,6 +67,21 @@ test-web: setup-test setup-web web
     @[ -d web/tests/node_modules/playwright-core ] || (cd web/tests && npm ci --no-audit --no-fund --loglevel=error)
     cargo build --release -p regula-train
     cd web/tests && node --test --test-concurrency=1 e2e.test.mjs
+
+# Snakemake (pinned in workflow/requirements.txt, from PyPI) in .cache/workflow-venv; quick when already there.
+workflow-setup:
+    @scripts/workflow-setup.sh >/dev/null
+
+# The variant-scoring workflow (workflow/Snakefile, settings in workflow/config.yaml) with N cores; KEY=VALUE pairs override the config.
+workflow cores="2" *config: ort workflow-setup
+    cargo build --release -p regula-train
+    bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/regula-train"; \
+        .cache/workflow-venv/bin/snakemake -s workflow/Snakefile --cores {{cores}} --config regula_train="$bin" {{config}}
+
+# The workflow on the chr22 test slice with --cores 2: the merged VCF equals one unsharded run, record for record (about a minute).
+test-workflow: ort workflow-setup
+    cargo build --release -p regula-train
+    workflow/test.sh .cache/workflow-venv/bin/snakemake "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/regula-train"
 
 # Run each fuzz target for a while (needs cargo-fuzz; nightly features via RUSTC_BOOTSTRAP).
 fuzz seconds="60":
