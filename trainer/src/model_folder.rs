@@ -59,14 +59,14 @@ impl ModelFolder {
         let bytes = read("model_file", &manifest.model_file)?;
         let model_path = dir.join(&manifest.model_file);
         let found = sha256_hex(&bytes);
-        if let Some(expected) = &manifest.model_sha256 {
-            if &found != expected {
-                return Err(Error::Invalid(format!(
-                    "{} has SHA-256 {found}, but {} records {expected}: the file is not the one this manifest was exported with (another model's model.onnx copied in?); put back the model's own file, or export the model again",
-                    model_path.display(),
-                    manifest_path.display()
-                )));
-            }
+        if let Some(expected) = &manifest.model_sha256
+            && &found != expected
+        {
+            return Err(Error::Invalid(format!(
+                "{} has SHA-256 {found}, but {} records {expected}: the file is not the one this manifest was exported with (another model's model.onnx copied in?); put back the model's own file, or export the model again",
+                model_path.display(),
+                manifest_path.display()
+            )));
         }
         let graph = ModelProto::decode(&bytes[..])
             .map_err(|e| Error::Invalid(format!("{} is not an ONNX model: {e}", model_path.display())))?;

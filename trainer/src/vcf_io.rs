@@ -56,6 +56,7 @@ pub struct VcfInput {
     regions: Option<Regions>,
 }
 
+#[allow(clippy::large_enum_variant)] // one per input
 enum Source {
     /// Every line from the start; with regions, the records outside them are skipped.
     Stream { reader: Box<dyn BufRead>, line: usize, first: Option<RawRecord> },

@@ -36,6 +36,15 @@ impl RecordScore {
     }
 }
 
+/// What predicts windows: per window, per target, in measured units.
+pub type Predict<'a> = dyn FnMut(&[Vec<u8>]) -> Result<Vec<Vec<f64>>, String> + 'a;
+
+/// An allele's windows, or why it has none.
+type AlleleWindows = Result<(Vec<u8>, Vec<u8>), Unscorable>;
+
+/// Per allele of a record: its variant and its pair's index in the batch, or why it has none.
+type Planned = Vec<(Variant, Result<usize, Unscorable>)>;
+
 /// Why a window could not be read: a reason for the variant, or an error that stops the run
 /// (the reference file cannot be read).
 fn unscorable(e: WindowError) -> Result<Unscorable, String> {
@@ -53,11 +62,10 @@ pub fn score_records<G: Reference + ?Sized>(
     windows: &ReferenceWindows,
     genome: &G,
     records: Vec<RawRecord>,
-    predict: &mut dyn FnMut(&[Vec<u8>]) -> Result<Vec<Vec<f64>>, String>,
+    predict: &mut Predict,
 ) -> Result<Vec<RecordScore>, String> {
     let mut batch = WindowBatch::new();
-    // Per record, per allele: its variant and its index among the batch's pairs, or why not.
-    let mut planned: Vec<Result<Vec<(Variant, Result<usize, Unscorable>)>, String>> = Vec::with_capacity(records.len());
+    let mut planned: Vec<Result<Planned, String>> = Vec::with_capacity(records.len());
     for record in &records {
         let chrom = record.chrom();
         let alleles = match regula_core::variant::parse_vcf_alleles(&record.text, record.line, &Coordinates::default())
@@ -115,7 +123,7 @@ fn allele_windows<G: Reference + ?Sized>(
     genome: &G,
     chrom: &str,
     variant: &Variant,
-) -> Result<Result<(Vec<u8>, Vec<u8>), Unscorable>, String> {
+) -> Result<AlleleWindows, String> {
     let span = match windows.span(chrom, variant) {
         Ok(s) => s,
         Err(reason) => return Ok(Err(reason)),
