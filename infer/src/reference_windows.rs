@@ -267,6 +267,23 @@ impl WindowBatch {
         let values = predict_windows(model, &self.windows, rc_average)?;
         Ok(self.pairs_of(&values))
     }
+
+    /// The batch cut into `parts` batches of consecutive variants (each with its own windows), to
+    /// predict side by side; their pairs, concatenated in order, are this batch's.
+    pub fn split(&self, parts: usize) -> Vec<WindowBatch> {
+        let parts = parts.clamp(1, self.pairs.len().max(1));
+        let bounds: Vec<usize> = (0..=parts).map(|i| i * self.pairs.len() / parts).collect();
+        bounds
+            .windows(2)
+            .map(|b| {
+                let mut part = WindowBatch::new();
+                for &(r, a) in &self.pairs[b[0]..b[1]] {
+                    part.push(self.windows[r].clone(), self.windows[a].clone());
+                }
+                part
+            })
+            .collect()
+    }
 }
 
 /// Predictions of model-length windows (per target, measured units; with `rc_average` the mean
@@ -352,5 +369,9 @@ mod tests {
         assert_eq!(b.pairs, vec![(0, 1), (0, 2), (3, 4)]);
         let values: Vec<Vec<f64>> = (0..5).map(|i| vec![i as f64]).collect();
         assert_eq!(b.pairs_of(&values)[1], (vec![0.0], vec![2.0]));
+        // Split for threads: consecutive variants, each part with its own windows.
+        let parts = b.split(2);
+        assert_eq!(parts.iter().map(|p| p.pairs.len()).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(parts[1].windows, [b"AAAA".to_vec(), b"AATA".to_vec(), b"CCCC".to_vec(), b"CCGC".to_vec()]);
     }
 }

@@ -608,7 +608,7 @@ fn score_vcf(
     let dir = args.model.clone();
     let load = move || ModelFolder::load(&dir, &runtime).map(|f| f.model).map_err(|e| e.to_string());
     let workers = Workers::start(sessions - 1, load, args.rc_average)?;
-    let mut predict = |w: &[Vec<u8>]| workers.predict(&folder.model, w);
+    let mut predict = |b: &regula_infer::reference_windows::WindowBatch| workers.predict(&folder.model, b);
     let (mut total, mut failed, mut records, mut first_error) = (0usize, 0usize, 0usize, None);
     loop {
         let mut chunk = Vec::with_capacity(VCF_CHUNK);

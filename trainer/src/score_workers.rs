@@ -9,10 +9,12 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use regula_infer::Model;
-use regula_infer::reference_windows::predict_windows;
+use regula_infer::reference_windows::WindowBatch;
 
-type Job = Vec<Vec<u8>>;
-type Answer = Result<Vec<Vec<f64>>, String>;
+type Job = WindowBatch;
+/// Per variant, reference and alternate predictions.
+pub type Pairs = Vec<(Vec<f64>, Vec<f64>)>;
+type Answer = Result<Pairs, String>;
 
 /// Worker threads that predict windows.
 pub struct Workers {
@@ -47,8 +49,8 @@ impl Workers {
                             return;
                         }
                     };
-                    while let Ok(windows) = job_rx.recv() {
-                        let answer = predict_windows(&model, &windows, rc_average).map_err(|e| e.to_string());
+                    while let Ok(batch) = job_rx.recv() {
+                        let answer = batch.predict(&model, rc_average).map_err(|e| e.to_string());
                         if answer_tx.send(answer).is_err() {
                             return;
                         }
@@ -70,20 +72,22 @@ impl Workers {
         self.jobs.len() + 1
     }
 
-    /// Predictions of `windows`, in order: one part on `own` (the caller's model, in this
-    /// thread), the others on the workers at the same time.
-    pub fn predict(&self, own: &Model, windows: &[Vec<u8>]) -> Result<Vec<Vec<f64>>, String> {
-        let n = self.threads().min(windows.len().max(1));
-        let bounds: Vec<usize> = (0..=n).map(|i| i * windows.len() / n).collect();
-        for (i, tx) in self.jobs.iter().enumerate().take(n - 1) {
-            let part = windows[bounds[i + 1]..bounds[i + 2]].to_vec();
+    /// Each variant's predictions of `batch`, in order: its variants cut into one part per
+    /// thread, one part predicted on `own` (the caller's model, in this thread), the others on
+    /// the workers at the same time.
+    pub fn predict(&self, own: &Model, batch: &WindowBatch) -> Result<Pairs, String> {
+        let mut parts = batch.split(self.threads()).into_iter();
+        let first = parts.next().unwrap_or_default();
+        let mut sent = 0;
+        for (tx, part) in self.jobs.iter().zip(parts) {
             tx.send(part).map_err(|_| "a worker thread stopped".to_string())?;
+            sent += 1;
         }
-        let mut values = predict_windows(own, &windows[..bounds[1]], self.rc_average).map_err(|e| e.to_string())?;
-        for rx in self.answers.iter().take(n - 1) {
-            values.extend(rx.recv().map_err(|_| "a worker thread stopped".to_string())??);
+        let mut pairs = first.predict(own, self.rc_average).map_err(|e| e.to_string())?;
+        for rx in self.answers.iter().take(sent) {
+            pairs.extend(rx.recv().map_err(|_| "a worker thread stopped".to_string())??);
         }
-        Ok(values)
+        Ok(pairs)
     }
 }
 

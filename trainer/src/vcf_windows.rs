@@ -5,7 +5,7 @@
 
 use regula_core::variant::{Coordinates, Variant};
 use regula_infer::Model;
-use regula_infer::reference_windows::{ReferenceWindows, Unscorable, WindowBatch, predict_windows};
+use regula_infer::reference_windows::{ReferenceWindows, Unscorable, WindowBatch};
 
 use crate::data::genome::{Reference, WindowError};
 use crate::vcf_io::RawRecord;
@@ -36,8 +36,9 @@ impl RecordScore {
     }
 }
 
-/// What predicts windows: per window, per target, in measured units.
-pub type Predict<'a> = dyn FnMut(&[Vec<u8>]) -> Result<Vec<Vec<f64>>, String> + 'a;
+/// What predicts a batch of windows: per variant, reference and alternate predictions per
+/// target, in measured units.
+pub type Predict<'a> = dyn FnMut(&WindowBatch) -> Result<Vec<(Vec<f64>, Vec<f64>)>, String> + 'a;
 
 /// An allele's windows, or why it has none.
 type AlleleWindows = Result<(Vec<u8>, Vec<u8>), Unscorable>;
@@ -57,7 +58,7 @@ fn unscorable(e: WindowError) -> Result<Unscorable, String> {
 }
 
 /// Scores `records` against `genome`: windows by `windows`, predicted by `predict` (every
-/// distinct window once, in one call). A reference that cannot be read stops with its error.
+/// distinct window once, all in one batch). A reference that cannot be read stops with its error.
 pub fn score_records<G: Reference + ?Sized>(
     windows: &ReferenceWindows,
     genome: &G,
@@ -100,7 +101,7 @@ pub fn score_records<G: Reference + ?Sized>(
         }
         planned.push(Ok(plan));
     }
-    let pairs = if batch.is_empty() { Vec::new() } else { batch.pairs_of(&predict(&batch.windows)?) };
+    let pairs = if batch.is_empty() { Vec::new() } else { predict(&batch)? };
     Ok(records
         .into_iter()
         .zip(planned)
@@ -158,6 +159,6 @@ pub fn score_vcf<G: Reference + ?Sized>(
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|(i, l)| RawRecord { line: i + 1, text: l.trim_end_matches('\r').to_string() })
         .collect();
-    let mut predict = |w: &[Vec<u8>]| predict_windows(model, w, rc_average).map_err(|e| e.to_string());
+    let mut predict = |b: &WindowBatch| b.predict(model, rc_average).map_err(|e| e.to_string());
     score_records(&windows, genome, records, &mut predict).map_err(crate::Error::Invalid)
 }
