@@ -104,7 +104,7 @@ def main():
         "reference": os.path.basename(args.reference),
         "load_average_at_start": os.getloadavg(),
         "models": [],
-        "not_scored": [{"model": n, "why": "reads a promoter and a distal partner (two sequences); VCF variants on a reference are scored with one-sequence models"} for n, _ in two],
+        "not_scored": [{"model": n, "why": "reads a promoter and a distal partner (two sequences), while VCF variants on a reference are scored with one-sequence models"} for n, _ in two],
         "command": f"regula-train score-variants --model MODEL --vcf VCF --reference {args.reference} --threads {args.threads} --out scores.tsv",
     }
     with tempfile.TemporaryDirectory() as tmp:
