@@ -9,7 +9,8 @@
 //!   a promoter and a distal partner;
 //! - [`predict`] fits sequences by a length policy and predicts them, [`ism`] runs saturation
 //!   mutagenesis (fast exact, or naive), [`variants`] scores variants, [`attribution`] computes
-//!   gradient×input and integrated gradients, [`motifs`] puts known motifs under attributions.
+//!   gradient×input and integrated gradients, [`motifs`] puts known motifs under attributions;
+//!   [`vcf`] scores VCF variants on windows of a reference genome.
 //!
 //! [`proto`] is the ONNX protobuf, one type for the trainer that writes models and for both
 //! predictors that read them.
@@ -27,6 +28,7 @@ pub mod proto;
 pub mod runtime;
 pub mod segments;
 pub mod variants;
+pub mod vcf;
 
 pub use error::{Error, Result};
 pub use model::Model;
