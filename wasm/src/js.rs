@@ -270,7 +270,7 @@ export interface FilterPwm { filter: number; probs: [number, number, number, num
 /// loaded (plus the attribution graph's bytes, for attributions).
 #[wasm_bindgen]
 pub struct Predictor {
-    model: Rc<Model>,
+    pub(crate) model: Rc<Model>,
 }
 
 #[wasm_bindgen]

@@ -5,6 +5,7 @@
 //! The algorithms live in `regula-infer`, shared with the native CLI; they are re-exported here
 //! under their module names.
 
+pub mod genome;
 pub mod js;
 pub mod tract;
 
