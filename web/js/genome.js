@@ -60,8 +60,12 @@ function updateButton() {
   $("genome-run").disabled = !ok || !!run;
 }
 
-// Another model: its scores would read as this one's.
+// Another model: its scores would read as this one's (a run in progress stops).
 export function modelChanged() {
+  if (run) {
+    run.cancelled = true;
+    run.jobs.forEach((j) => j.cancel());
+  }
   last = null;
   $("genome-table").hidden = true;
   $("genome-tsv").disabled = true;
@@ -82,6 +86,11 @@ export async function runGenome() {
   const me = run = { cancelled: false, jobs: new Set() };
   updateButton();
   showError("");
+  // the table shows one whole run: the last one's goes now
+  last = null;
+  $("genome-table").hidden = true;
+  $("genome-tsv").disabled = true;
+  $("genome-summary").textContent = "";
   const box = $("genome-progress");
   const bar = box.querySelector("progress");
   const text = box.querySelector(".progress-text");

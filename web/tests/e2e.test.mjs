@@ -505,6 +505,31 @@ test("genome variants: a bgzip FASTA + .fai + .gzi read block by block, with a g
   assert.equal(await page.isDisabled("#genome-run"), true);
 });
 
+test("genome variants: progress while a long VCF is scored, Cancel stops it, and the next run scores", async () => {
+  const { f, at } = genomeFixtures();
+  await useModel(page, "mpra1");
+  // every third base of the slice, each with its three other letters: about 19,600 variants
+  const rows = ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT"];
+  for (let pos = 20_095_200; pos <= 20_114_800; pos += 3) rows.push(`chr22\t${pos}\t.\t${at(pos)}\t${"ACGT".replace(at(pos), "").split("").join(",")}`);
+  fs.writeFileSync(f("many.vcf"), rows.join("\n") + "\n");
+  await page.click("#tab-genome");
+  await page.setInputFiles("#genome-reference", [f("slice.fa"), f("slice.fa.fai")]);
+  await page.setInputFiles("#genome-vcf", f("many.vcf"));
+  await page.setChecked("#genome-rc", false);
+  const runs = await page.evaluate(() => Number(document.body.dataset.genomeRuns ?? 0));
+  await page.click("#genome-run");
+  await page.waitForFunction(() => /^[0-9,]+ variants scored \(\d+ % of many\.vcf read\)$/.test(document.querySelector("#genome-progress .progress-text").textContent), null, { timeout: 60000 });
+  assert.equal(await page.isDisabled("#genome-run"), true, "one run at a time");
+  const cancelledAt = Date.now();
+  await page.click("#genome-progress .cancel");
+  await page.waitForFunction((n) => Number(document.body.dataset.genomeRuns ?? 0) > n, runs, { timeout: 10000 });
+  assert.ok(Date.now() - cancelledAt < 3000, `stopped ${Date.now() - cancelledAt} ms after Cancel`);
+  assert.match(await page.textContent("#status"), /^Scoring cancelled/);
+  assert.equal(await page.isHidden("#genome-progress"), true);
+  const expected = nativeScores(path.join(tmp, "models/mpra1"), f("variants.vcf.gz"), f("slice.fa"), false);
+  sameAsNative(await scoreGenome(page, [f("slice.fa"), f("slice.fa.fai")], f("variants.vcf.gz")), expected, "after Cancel");
+});
+
 test("genome variants with a shipped model (hepg2-mpra): the tracked chr22 files equal native; screenshot", { skip: shipped.includes("hepg2-mpra") ? false : "hepg2-mpra is not in models/" }, async () => {
   const { f } = genomeFixtures();
   await useModel(page, "hepg2-mpra");
