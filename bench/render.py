@@ -42,6 +42,7 @@ def main(results):
     training = load(results, "training.json")
     variants = load(results, "variants.json")
     ism = load(results, "ism-native.json")
+    genome = load(results, "browser-genome.json")
     references = sorted(glob.glob(os.path.join(results, "reference-*.json")))
     machine = load(results, "machine.json") or {}
     w("# Benchmarks")
@@ -52,7 +53,8 @@ def main(results):
     w("")
     w(f"- Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, {machine.get('memory_gib', '?')} GiB, {machine.get('os', '?')}; load average {', '.join(f'{x:.1f}' for x in machine.get('load_average') or [])} when the last `just bench` started ({machine.get('date')}).")
     dates = [f"{part} {d}" for part, d in [("browser", (browser or {}).get("environment", {}).get("date")), ("training", (training or {}).get("date")),
-                                          ("variants", (variants or {}).get("date")), ("ism", (ism or {}).get("date"))] + [(os.path.basename(p)[10:-5], json.load(open(p)).get("environment", {}).get("date")) for p in references] if d]
+                                          ("variants", (variants or {}).get("date")), ("ism", (ism or {}).get("date")),
+                                          ("browser-genome", (genome or {}).get("environment", {}).get("date"))] + [(os.path.basename(p)[10:-5], json.load(open(p)).get("environment", {}).get("date")) for p in references] if d]
     if dates:
         w(f"- When each part ran: {'; '.join(dates)}.")
     gpu = load(results, "gpu-check.json")
@@ -114,6 +116,13 @@ def main(results):
                     w(f"| {ref['model']} ({ref.get('epochs_run')} epochs): **test** {name} (rows that chose nothing), Regula vs PyTorch twin | {t_ours:.4f} vs {t_theirs:.4f} (Δ {t_ours - t_theirs:+.4f}) | (reported) | — |")
             else:
                 w(f"| {ref['model']}: validation {name}, Regula vs PyTorch reference | {ours:.4f} vs {theirs:.4f} | Regula ≥ reference | {'met' if ours >= theirs else f'**missed** by {theirs - ours:.4f}'} |")
+    if genome:
+        for run in genome.get("runs", []):
+            target = genome["target"]["variantsPerSecondAtLeast"]
+            w(f"| in-browser genome variants, {genome['model']}, {run['variants']:,} variants, {run['reference']} | {run['variantsPerSecond']:,.0f} variants/s | ≥ {target} variants/s | {verdict(run['met'], run['variantsPerSecond'], target, False, ' variants/s')} |")
+        flat = genome.get("memoryFlat")
+        if flat:
+            w(f"| in-browser genome variants: memory growth during a run, across reference sizes | {', '.join(f'{g:,.0f}' for g in flat['growthMiB'])} MiB (spread {flat['spreadMiB']:,.0f} MiB) | flat in the reference size | see the section |")
     if variants:
         w(f"| native score-variants, {variants['variants']:,} variants | {variants['variants_per_second']:,.0f} variants/s | (no target) | — |")
     if ism:
@@ -133,6 +142,8 @@ def main(results):
         render_variants(w, variants)
     if ism:
         render_ism(w, ism)
+    if genome:
+        render_genome(w, genome)
     # Sections other scripts write between markers (`<!-- NAME: begin -->` … `<!-- NAME: end -->`,
     # e.g. bench/variants_1m.py) are kept from the current BENCHMARKS.md.
     current = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "BENCHMARKS.md")
@@ -390,6 +401,29 @@ def render_variants(w, v):
     w("")
     w(f"Runs: {', '.join(f'{s:.1f} s' for s in v['seconds'])}; median {v['median_seconds']:.1f} s = **{v['variants_per_second']:,.0f} variants/s**")
     w(f"({v['scored']:,} of {v['variants']:,} scored).")
+    w("")
+
+
+def render_genome(w, g):
+    env = g["environment"]
+    w("## In the browser: variants on a genome picked from disk")
+    w("")
+    w(f"The web app's Genome variants view (`bench/browser/genome.mjs`, `just bench browser-genome`) in headless Chromium {env.get('chromium')}")
+    w(f"({env.get('workers')}; {env.get('cores')} cores, load average at start {env.get('loadAverageAtStart')}, at end {env.get('loadAverageAtEnd')}):")
+    w(f"{g['variants']:,} SNVs evenly spread over a reference (the 1 Mb hg19 chr22 slice of `../shared/data/genome`, or that slice")
+    w(f"repeated into one larger chromosome), model {g['model']}, picked with the file inputs as a user would; the page reads the VCF")
+    w("slice by slice and of the reference only the bytes (or BGZF blocks) that hold each chunk's windows, and scores them in its")
+    w("workers. Time: the app's `regula:genome-start`/`regula:genome-done` marks around the run (reading, scoring, the table).")
+    w("Memory: the resident set of the whole Chromium process tree (page, workers, browser), sampled every 100 ms; growth is")
+    w("the peak during the run minus the value just before it.")
+    w("")
+    w("| reference | file | strands | variants/s | time | RSS before → peak (growth) | JS heap peak | load before |")
+    w("|---|---|---|---|---|---|---|---|")
+    for r in g.get("runs", []):
+        w(f"| {r['reference']} | {r['fileBytes'] / 1e6:,.1f} MB | {r['strands']} | **{r['variantsPerSecond']:,.0f}** | {r['seconds']:.1f} s | {r['rssBaselineMiB']:,.0f} → {r['rssPeakMiB']:,.0f} MiB ({r['rssGrowthMiB']:+,.0f}) | {r['jsHeapPeakMiB']:,.1f} MiB | {', '.join(f'{x:.1f}' for x in r['loadAverageBefore'])} |")
+    if g.get("error"):
+        w("")
+        w(f"The run failed: `{g['error'].splitlines()[0]}`")
     w("")
 
 

@@ -1,7 +1,7 @@
 //! Native scans of an exported model folder in ONNX Runtime: strand-averaged saturation
 //! mutagenesis (fast and naive) equals predicting each mutant on its own, VCF variants on real hg19
-//! are scored on windows centred on them, with clear per-variant errors for a REF mismatch or a
-//! window off the genome, and allele tables row by row.
+//! are scored on windows centred on them, with clear per-variant errors for a REF mismatch, a
+//! window off the genome or with an unknown base, and allele tables row by row.
 
 use std::path::Path;
 
@@ -98,6 +98,35 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
             "the window 22:20198884-20199114 (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000"
         )
     );
+}
+
+#[test]
+fn a_vcf_variant_whose_window_has_an_unknown_base_is_not_scored() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = small_model(&dir.path().join("m"));
+    let fasta = std::fs::read(data("hg19_chr22_20095001_20115000.fa")).unwrap();
+    let mut records = regula_core::sequence::fasta::parse(&fasta).unwrap();
+    records[0].sequence[5000] = b'N'; // 22:20100001
+    let chrom = records[0].sequence.to_ascii_uppercase();
+    let genome = Genome::from_records(records);
+    let at = |pos: usize| chrom[pos - 20_095_001] as char;
+    let other = |b: char| if b == 'G' { 'T' } else { 'G' };
+    let vcf = format!(
+        "22\t20100050\tnear\t{}\t{}\n22\t20100200\tfar\t{}\t{}\n",
+        at(20_100_050),
+        other(at(20_100_050)),
+        at(20_100_200),
+        other(at(20_100_200))
+    );
+    let scores = score_vcf(&folder.model, &genome, &vcf, false).unwrap();
+    assert_eq!(
+        scores[0].error.as_deref(),
+        Some(
+            "the reference window 22:20099935-20100164 has an unknown base (N) at 22:20100001; a variant is scored only where every base of its window is known"
+        )
+    );
+    assert!(scores[0].reference.is_empty(), "no number for a variant that was not scored");
+    assert_eq!((scores[1].error.as_deref(), scores[1].reference.len()), (None, 1), "its window starts after the N");
 }
 
 #[test]

@@ -20,8 +20,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::js::Predictor;
 
-/// Windows of one chromosome less than this many bases apart are read as one region.
-const MERGE_GAP: u64 = 16_384;
+/// Windows of one chromosome less than this many bases apart are read as one region: fewer
+/// `File.slice` calls for a dense VCF, at most this many bases read between two windows (a
+/// sparse VCF reads its windows only).
+const MERGE_GAP: u64 = 2_048;
 /// The most bases one region spans (as the CLI's reading block).
 const MAX_REGION: u64 = 1 << 20;
 
