@@ -173,7 +173,7 @@ export async function runGenome() {
     render();
     const failed = rows.filter((r) => r.error).length;
     const rate = rows.length / Math.max(seconds, 1e-3);
-    const summary = `${rows.length.toLocaleString("en")} variant${rows.length === 1 ? "" : "s"} in ${seconds.toFixed(1)} s (${Math.round(rate).toLocaleString("en")} variants/s)${failed ? `; ${failed.toLocaleString("en")} could not be scored (the status column says why)` : ""}.`;
+    const summary = `${rows.length.toLocaleString("en")} variant${rows.length === 1 ? "" : "s"} in ${seconds < 1 ? seconds.toFixed(2) : seconds.toFixed(1)} s (${Math.round(rate).toLocaleString("en")} variants/s)${failed ? `; ${failed.toLocaleString("en")} could not be scored (the status column says why)` : ""}.`;
     $("genome-summary").textContent = `Scored ${summary}`;
     setStatus(rows.length ? `Genome variants: scored ${summary}` : `${vcf.name} holds no variants (only header or blank lines).`, failed || !rows.length ? "warn" : "ok");
   } catch (e) {

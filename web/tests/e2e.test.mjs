@@ -306,241 +306,6 @@ test("variants: scores equal native ISM; a REF mismatch is reported on its row; 
   await shot(page, "desktop-variants");
 });
 
-// ---- Genome variants: a VCF against a reference read from disk by region (issue 17) ----------
-
-const dataDir = path.join(root, "tests/data");
-const SLICE = "hg19_chr22_20095001_20115000";
-const SLICE_START = 20_095_001; // genomic position of the slice's first base (its record is 22:20095001-20115000)
-// CRC-32 (gzip's), for the BGZF blocks the test writes
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
-const crc32 = (buf) => { let c = 0xffffffff; for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
-// `data` as BGZF (bgzip's format: gzip members of at most `block` bytes with the BC extra field, then the empty EOF block)
-function bgzf(data, block = 4096) {
-  const member = (chunk) => {
-    const deflated = zlib.deflateRawSync(chunk);
-    const head = Buffer.from([0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, 0x42, 0x43, 2, 0, 0, 0]);
-    head.writeUInt16LE(deflated.length + 25, 16);
-    const tail = Buffer.alloc(8);
-    tail.writeUInt32LE(crc32(chunk), 0);
-    tail.writeUInt32LE(chunk.length, 4);
-    return Buffer.concat([head, deflated, tail]);
-  };
-  const parts = [];
-  for (let s = 0; s < data.length; s += block) parts.push(member(data.subarray(s, s + block)));
-  return Buffer.concat([...parts, member(Buffer.alloc(0))]);
-}
-let genomeFiles = null;
-// The files the genome tests pick, in a folder of their own: the tracked chr22 slice (plain and
-// bgzip, with .fai and .gzi) and its VCF, a copy of the plain slice with five N bases, and a VCF of
-// every kind of line (plain text and BGZF).
-function genomeFixtures() {
-  if (genomeFiles) return genomeFiles;
-  const dir = path.join(tmp, "genome");
-  fs.mkdirSync(dir, { recursive: true });
-  const f = (name) => path.join(dir, name);
-  const fasta = fs.readFileSync(path.join(dataDir, `${SLICE}.fa`));
-  const fai = fs.readFileSync(path.join(dataDir, `${SLICE}.fa.bgz.fai`)); // offsets into the uncompressed text: the plain file's too
-  for (const ext of ["", ".fai", ".gzi"]) fs.copyFileSync(path.join(dataDir, `${SLICE}.fa.bgz${ext}`), f(`slice.fa.bgz${ext}`));
-  fs.copyFileSync(path.join(dataDir, `${SLICE}.fa`), f("slice.fa"));
-  fs.writeFileSync(f("slice.fa.fai"), fai);
-  fs.copyFileSync(path.join(dataDir, `variants_${SLICE}.vcf.gz`), f("variants.vcf.gz"));
-  const lines = fasta.toString("utf8").split("\n");
-  const seq = lines.slice(1).join("").toUpperCase();
-  const at = (pos) => seq[pos - SLICE_START];
-  // five unknown bases at 20,105,001-20,105,005: the same line geometry, so the same .fai
-  const withN = Buffer.from(fasta);
-  const header = lines[0].length + 1;
-  for (let pos = 20_105_001; pos <= 20_105_005; pos++) { const i = pos - SLICE_START; withN[header + Math.floor(i / 60) * 61 + (i % 60)] = 78; }
-  fs.writeFileSync(f("slice_n.fa"), withN);
-  fs.writeFileSync(f("slice_n.fa.fai"), fai);
-  const next = (b) => "ACGT"["ACGT".indexOf(b) + 1] ?? "A";
-  const wrong = (b) => (b === "A" ? "C" : "A");
-  const vcf = ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
-    `chr22\t20097000\tsnv\t${at(20_097_000)}\t${next(at(20_097_000))}\t.\tPASS\t.`,
-    `chr22\t20098000\tmismatch\t${wrong(at(20_098_000))}\tG\t.\tPASS\t.`,
-    `22\t20099000\tdel\t${at(20_099_000)}${at(20_099_001)}${at(20_099_002)}\t${at(20_099_000)}\t.\tPASS\t.`,
-    "",
-    `chr22\t20101000\tins\t${at(20_101_000)}\t${at(20_101_000)}GA\t.\tPASS\t.`,
-    `chr22\t20102000\tmulti\t${at(20_102_000)}\t${["A", "C", "G", "T"].filter((b) => b !== at(20_102_000)).slice(0, 2).join(",")}\t.\tPASS\t.`,
-    "chr7\t20100000\tother_chrom\tA\tG\t.\tPASS\t.",
-    `chr22\t20095050\tnear_start\t${at(20_095_050)}\t${next(at(20_095_050))}\t.\tPASS\t.`,
-    `chr22\t20105100\tnear_n\t${at(20_105_100)}\t${next(at(20_105_100))}\t.\tPASS\t.`,
-    "chr22\tfive\tbad_pos\tA\tG\t.\tPASS\t.",
-    `chr22\t20110000\tlast\t${at(20_110_000)}\t${next(at(20_110_000))}\t.\tPASS\t.`].join("\n") + "\n";
-  fs.writeFileSync(f("mixed.vcf"), vcf);
-  fs.writeFileSync(f("mixed.vcf.bgz"), bgzf(Buffer.from(vcf), 100)); // several blocks, cut inside lines
-  genomeFiles = { dir, f, at };
-  return genomeFiles;
-}
-// Native score-variants rows (line, chrom, pos, id, ref, alt, target, ref_prediction, alt_prediction, difference, error).
-const nativeScores = (model, vcf, reference, rc) => nativeTsv(["score-variants", "--model", model, "--vcf", vcf, "--reference", reference, ...(rc ? ["--rc-average"] : [])]);
-// Picks the files on the Genome variants view and scores them; returns the table's rows.
-async function scoreGenome(p, reference, vcf, { rc = false } = {}) {
-  await p.click("#tab-genome");
-  await p.setInputFiles("#genome-reference", reference);
-  await p.setInputFiles("#genome-vcf", vcf);
-  await p.setChecked("#genome-rc", rc);
-  await p.waitForSelector("#genome-run:not([disabled])");
-  const runs = await p.evaluate(() => Number(document.body.dataset.genomeRuns ?? 0));
-  await p.click("#genome-run");
-  await p.waitForFunction((n) => Number(document.body.dataset.genomeRuns ?? 0) > n, runs, { timeout: 120000 });
-  assert.match(await p.textContent("#status"), /^Genome variants: scored /);
-  return p.$$eval("#genome-table tbody tr", (trs) => trs.map((tr) => Object.fromEntries([["cls", tr.className],
-    ...[...tr.cells].map((c) => [c.dataset.key, c.dataset.value ?? c.textContent])])));
-}
-// Every browser row against the native row of the same line and ALT: the same status, and the
-// same predictions and effect (1e-5) where scored.
-function sameAsNative(rows, expected, what) {
-  assert.equal(rows.length, expected.length, `${what}: ${rows.length} rows, native ${expected.length}`);
-  for (const n of expected) {
-    const r = rows.find((x) => x.line === n.line && x.alt === n.alt && x.chrom === n.chrom);
-    assert.ok(r, `${what}: no row for line ${n.line} ${n.alt}`);
-    if (n.error) {
-      assert.equal(r.status, n.error, `${what}, line ${n.line}: the status is native's error`);
-      assert.equal(r.cls, "variant-error");
-      assert.equal(r.effect0, "—", `${what}, line ${n.line}: no number for a variant that was not scored`);
-      continue;
-    }
-    assert.equal(r.status, "scored");
-    assert.equal(`${r.pos}\t${r.id}\t${r.ref}`, `${n.pos}\t${n.id}\t${n.ref}`);
-    close(Number(r.ref0), Number(n.ref_prediction), `${what}, line ${n.line} ${n.alt}: reference prediction`);
-    close(Number(r.alt0), Number(n.alt_prediction), `${what}, line ${n.line} ${n.alt}: alternate prediction`);
-    close(Number(r.effect0), Number(n.difference), `${what}, line ${n.line} ${n.alt}: effect`);
-  }
-}
-// Records every Blob read of the page (File.slice + arrayBuffer): which file, how many bytes, whole or a slice.
-async function recordReads(p) {
-  await p.evaluate(() => {
-    window.__reads = [];
-    if (Blob.prototype.__recorded) return;
-    Blob.prototype.__recorded = true;
-    const slice = Blob.prototype.slice;
-    Blob.prototype.slice = function (...a) { const b = slice.apply(this, a); b.__of = this.__of ?? { name: this.name, size: this.size }; return b; };
-    const read = Blob.prototype.arrayBuffer;
-    Blob.prototype.arrayBuffer = function () { window.__reads.push({ name: this.__of?.name ?? this.name, fileSize: this.__of?.size ?? this.size, bytes: this.size, whole: !this.__of }); return read.call(this); };
-  });
-}
-function readsOf(reads, name) {
-  const mine = reads.filter((r) => r.name === name);
-  assert.ok(mine.length > 0, `${name} was read`);
-  assert.ok(mine.every((r) => !r.whole), `${name} is read by slices only, never whole: ${JSON.stringify(mine.slice(0, 3))}`);
-  return mine.reduce((a, r) => a + r.bytes, 0);
-}
-
-test("genome variants: a plain FASTA + .fai and a VCF of every kind of line, read by slices, scored as native score-variants (1e-5); statuses for a REF mismatch, another chromosome, the genome's edge, N and a bad line; TSV export", async () => {
-  const { f } = genomeFixtures();
-  await useModel(page, "mpra1");
-  const expected = nativeScores(path.join(tmp, "models/mpra1"), f("mixed.vcf"), f("slice_n.fa"), false);
-  await recordReads(page);
-  const rows = await scoreGenome(page, [f("slice_n.fa"), f("slice_n.fa.fai")], f("mixed.vcf"));
-  sameAsNative(rows, expected, "plain FASTA");
-  const reads = await page.evaluate(() => window.__reads);
-  const fastaBytes = readsOf(reads, "slice_n.fa");
-  assert.ok(fastaBytes < fs.statSync(f("slice_n.fa")).size, `${fastaBytes} bytes of the reference read: not all of it`);
-  readsOf(reads, "mixed.vcf");
-  // every kind of status, each the CLI's own words
-  const status = (id) => rows.find((r) => r.id === id).status;
-  const { at } = genomeFixtures();
-  assert.equal(status("mismatch"), `REF ${at(20_098_000) === "A" ? "C" : "A"} does not match the reference, which has ${at(20_098_000)} at chr22:20098000`);
-  assert.equal(status("other_chrom"), "chromosome 'chr7' is not in the genome FASTA (it has: 22)");
-  assert.match(status("near_start"), /^the window chr22:20094934-20095164 \(0-based, half-open\) runs past the genome sequence, which covers chr22:20095000-20115000$/);
-  assert.equal(status("near_n"), "the reference window chr22:20104985-20105214 has an unknown base (N) at chr22:20105001; a variant is scored only where every base of its window is known");
-  assert.equal(rows.find((r) => r.line === "12").status, "line 12: POS: invalid digit found in string");
-  for (const id of ["snv", "del", "ins", "multi:A", "multi:C", "multi:G", "multi:T", "last"]) {
-    const r = rows.find((x) => x.id === id);
-    if (r) assert.equal(r.status, "scored", id);
-  }
-  assert.match(await page.textContent("#genome-summary"), /^Scored 11 variants in [0-9.]+ s \([0-9,]+ variants\/s\); 5 could not be scored/);
-  // the effect's unit is in its header; sorting by it puts the scored rows first
-  assert.match(await page.textContent('#genome-table thead th[data-key="effect0"]'), /effect \(a\.u\.\)/);
-  await page.click('#genome-table thead th[data-key="effect0"] button');
-  const sorted = await page.$$eval('#genome-table tbody td[data-key="effect0"]', (tds) => tds.map((td) => td.dataset.value ?? null));
-  const numbers = sorted.filter((v) => v !== null).map(Number);
-  assert.deepEqual(numbers, numbers.slice().sort((a, b) => a - b));
-  assert.deepEqual(sorted.slice(numbers.length), Array(sorted.length - numbers.length).fill(null), "rows without an effect last");
-  // the export: provenance lines, units in the header, every row with native's numbers
-  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#genome-tsv")]);
-  const tsv = fs.readFileSync(await download.path(), "utf8");
-  assert.match(tsv, /^# model: mpra1\n# manifest_sha256: [0-9a-f]{64}\n# length_policy: none: each variant is read in one 230 bp window of the reference/);
-  assert.match(tsv, /\n# reference: slice_n\.fa \(plain, \d+ bytes\) with slice_n\.fa\.fai\n# vcf: mixed\.vcf\n# strands: forward strand\n# effect: alternate − reference prediction in each target's unit \(task0: a\.u\.\); alt − ref of the model's 230 bp window of the reference centred on the variant/);
-  const body = tsv.trim().split("\n").filter((l) => !l.startsWith("#"));
-  assert.equal(body[0], "chrom\tpos\tid\tref\talt\treference prediction (a.u.)\talternate prediction (a.u.)\teffect (a.u.)\tstatus\tline");
-  const exported = body.slice(1).map((l) => l.split("\t"));
-  assert.equal(exported.length, expected.length);
-  for (const n of expected) {
-    const r = exported.find((x) => x[9] === n.line && x[4] === n.alt && x[0] === n.chrom);
-    if (n.error) { assert.deepEqual([r[5], r[6], r[7], r[8]], ["", "", "", n.error]); continue; }
-    close(Number(r[7]), Number(n.difference), `exported effect, line ${n.line}`);
-  }
-  await shot(page, "desktop-genome-plain");
-});
-
-test("genome variants: a bgzip FASTA + .fai + .gzi read block by block, with a gzip and a BGZF VCF, both strands, equal native (1e-5)", async () => {
-  const { f } = genomeFixtures();
-  await useModel(page, "mpra1");
-  const ref = [f("slice.fa.bgz"), f("slice.fa.bgz.fai"), f("slice.fa.bgz.gzi")];
-  for (const vcf of ["variants.vcf.gz", "mixed.vcf.bgz"]) {
-    const expected = nativeScores(path.join(tmp, "models/mpra1"), f(vcf), f("slice.fa.bgz"), true);
-    await recordReads(page);
-    const rows = await scoreGenome(page, ref, f(vcf), { rc: true });
-    sameAsNative(rows, expected, `bgzip FASTA, ${vcf}`);
-    if (vcf === "variants.vcf.gz") assert.equal(rows.filter((r) => r.status === "scored").length, 12);
-    const reads = await page.evaluate(() => window.__reads);
-    // the first 64 bytes say how the FASTA is stored; then only blocks that hold windows (the
-    // mixed VCF's windows end before the slice's last 4,096-byte block)
-    const compressed = readsOf(reads, "slice.fa.bgz") - 64;
-    if (vcf === "mixed.vcf.bgz") assert.ok(compressed < fs.statSync(f("slice.fa.bgz")).size, `${compressed} compressed bytes read: not the whole file`);
-    readsOf(reads, vcf);
-  }
-  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#genome-tsv")]);
-  const tsv = fs.readFileSync(await download.path(), "utf8");
-  assert.match(tsv, /\n# reference: slice\.fa\.bgz \(bgzip-compressed, \d+ bytes\) with slice\.fa\.bgz\.fai and slice\.fa\.bgz\.gzi\n# vcf: mixed\.vcf\.bgz\n# strands: mean of the forward and reverse-complement predictions\n/);
-  // what cannot be read by region is refused, saying what to do
-  await page.setInputFiles("#genome-reference", [f("slice.fa.bgz"), f("slice.fa.bgz.fai")]);
-  await page.click("#genome-run");
-  await page.waitForSelector("#genome-error:not([hidden])");
-  assert.equal(await page.textContent("#genome-error"), "slice.fa.bgz: the FASTA is bgzip-compressed: pick its .gzi index too (`samtools faidx` or `bgzip -r` writes it)");
-  await page.setInputFiles("#genome-reference", [f("slice.fa")]);
-  assert.match(await page.textContent("#genome-error"), /^slice\.fa needs its \.fai index/);
-  assert.equal(await page.isDisabled("#genome-run"), true);
-});
-
-test("genome variants: progress while a long VCF is scored, Cancel stops it, and the next run scores", async () => {
-  const { f, at } = genomeFixtures();
-  await useModel(page, "mpra1");
-  // every third base of the slice, each with its three other letters: about 19,600 variants
-  const rows = ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT"];
-  for (let pos = 20_095_200; pos <= 20_114_800; pos += 3) rows.push(`chr22\t${pos}\t.\t${at(pos)}\t${"ACGT".replace(at(pos), "").split("").join(",")}`);
-  fs.writeFileSync(f("many.vcf"), rows.join("\n") + "\n");
-  await page.click("#tab-genome");
-  await page.setInputFiles("#genome-reference", [f("slice.fa"), f("slice.fa.fai")]);
-  await page.setInputFiles("#genome-vcf", f("many.vcf"));
-  await page.setChecked("#genome-rc", false);
-  const runs = await page.evaluate(() => Number(document.body.dataset.genomeRuns ?? 0));
-  await page.click("#genome-run");
-  await page.waitForFunction(() => /^[0-9,]+ variants scored \(\d+ % of many\.vcf read\)$/.test(document.querySelector("#genome-progress .progress-text").textContent), null, { timeout: 60000 });
-  assert.equal(await page.isDisabled("#genome-run"), true, "one run at a time");
-  const cancelledAt = Date.now();
-  await page.click("#genome-progress .cancel");
-  await page.waitForFunction((n) => Number(document.body.dataset.genomeRuns ?? 0) > n, runs, { timeout: 10000 });
-  assert.ok(Date.now() - cancelledAt < 3000, `stopped ${Date.now() - cancelledAt} ms after Cancel`);
-  assert.match(await page.textContent("#status"), /^Scoring cancelled/);
-  assert.equal(await page.isHidden("#genome-progress"), true);
-  const expected = nativeScores(path.join(tmp, "models/mpra1"), f("variants.vcf.gz"), f("slice.fa"), false);
-  sameAsNative(await scoreGenome(page, [f("slice.fa"), f("slice.fa.fai")], f("variants.vcf.gz")), expected, "after Cancel");
-});
-
-test("genome variants with a shipped model (hepg2-mpra): the tracked chr22 files equal native; screenshot", { skip: shipped.includes("hepg2-mpra") ? false : "hepg2-mpra is not in models/" }, async () => {
-  const { f } = genomeFixtures();
-  await useModel(page, "hepg2-mpra");
-  const expected = nativeScores(path.join(tmp, "models/hepg2-mpra"), f("mixed.vcf"), f("slice_n.fa"), true);
-  const rows = await scoreGenome(page, [f("slice_n.fa"), f("slice_n.fa.fai")], f("mixed.vcf"), { rc: true });
-  sameAsNative(rows, expected, "hepg2-mpra");
-  assert.match(await page.textContent('#genome-table thead th[data-key="effect0"]'), /\(log2 RNA\/DNA, lentiMPRA HepG2\)/);
-  await page.locator("#view-genome").screenshot({ path: path.join(screenshots, "genome-variants.png") });
-  await useModel(page, "mpra1");
-});
-
 test("heatmap exports as PNG and SVG", async () => {
   await page.click("#tab-results");
   const [png] = await Promise.all([page.waitForEvent("download"), page.click("#export-png")]);
@@ -1143,6 +908,241 @@ test("issue 14: on a 390 px phone the variant table shows effect and status firs
   await mobile.locator("#variant-table").scrollIntoViewIfNeeded();
   await mobile.screenshot({ path: path.join(artifacts, "mobile-variants-issue14.png") });
   await mobile.close();
+});
+
+// ---- Genome variants: a VCF against a reference read from disk by region (issue 17) ----------
+
+const dataDir = path.join(root, "tests/data");
+const SLICE = "hg19_chr22_20095001_20115000";
+const SLICE_START = 20_095_001; // genomic position of the slice's first base (its record is 22:20095001-20115000)
+// CRC-32 (gzip's), for the BGZF blocks the test writes
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
+const crc32 = (buf) => { let c = 0xffffffff; for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+// `data` as BGZF (bgzip's format: gzip members of at most `block` bytes with the BC extra field, then the empty EOF block)
+function bgzf(data, block = 4096) {
+  const member = (chunk) => {
+    const deflated = zlib.deflateRawSync(chunk);
+    const head = Buffer.from([0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, 0x42, 0x43, 2, 0, 0, 0]);
+    head.writeUInt16LE(deflated.length + 25, 16);
+    const tail = Buffer.alloc(8);
+    tail.writeUInt32LE(crc32(chunk), 0);
+    tail.writeUInt32LE(chunk.length, 4);
+    return Buffer.concat([head, deflated, tail]);
+  };
+  const parts = [];
+  for (let s = 0; s < data.length; s += block) parts.push(member(data.subarray(s, s + block)));
+  return Buffer.concat([...parts, member(Buffer.alloc(0))]);
+}
+let genomeFiles = null;
+// The files the genome tests pick, in a folder of their own: the tracked chr22 slice (plain and
+// bgzip, with .fai and .gzi) and its VCF, a copy of the plain slice with five N bases, and a VCF of
+// every kind of line (plain text and BGZF).
+function genomeFixtures() {
+  if (genomeFiles) return genomeFiles;
+  const dir = path.join(tmp, "genome");
+  fs.mkdirSync(dir, { recursive: true });
+  const f = (name) => path.join(dir, name);
+  const fasta = fs.readFileSync(path.join(dataDir, `${SLICE}.fa`));
+  const fai = fs.readFileSync(path.join(dataDir, `${SLICE}.fa.bgz.fai`)); // offsets into the uncompressed text: the plain file's too
+  for (const ext of ["", ".fai", ".gzi"]) fs.copyFileSync(path.join(dataDir, `${SLICE}.fa.bgz${ext}`), f(`slice.fa.bgz${ext}`));
+  fs.copyFileSync(path.join(dataDir, `${SLICE}.fa`), f("slice.fa"));
+  fs.writeFileSync(f("slice.fa.fai"), fai);
+  fs.copyFileSync(path.join(dataDir, `variants_${SLICE}.vcf.gz`), f("variants.vcf.gz"));
+  const lines = fasta.toString("utf8").split("\n");
+  const seq = lines.slice(1).join("").toUpperCase();
+  const at = (pos) => seq[pos - SLICE_START];
+  // five unknown bases at 20,105,001-20,105,005: the same line geometry, so the same .fai
+  const withN = Buffer.from(fasta);
+  const header = lines[0].length + 1;
+  for (let pos = 20_105_001; pos <= 20_105_005; pos++) { const i = pos - SLICE_START; withN[header + Math.floor(i / 60) * 61 + (i % 60)] = 78; }
+  fs.writeFileSync(f("slice_n.fa"), withN);
+  fs.writeFileSync(f("slice_n.fa.fai"), fai);
+  const next = (b) => "ACGT"["ACGT".indexOf(b) + 1] ?? "A";
+  const wrong = (b) => (b === "A" ? "C" : "A");
+  const vcf = ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+    `chr22\t20097000\tsnv\t${at(20_097_000)}\t${next(at(20_097_000))}\t.\tPASS\t.`,
+    `chr22\t20098000\tmismatch\t${wrong(at(20_098_000))}\tG\t.\tPASS\t.`,
+    `22\t20099000\tdel\t${at(20_099_000)}${at(20_099_001)}${at(20_099_002)}\t${at(20_099_000)}\t.\tPASS\t.`,
+    "",
+    `chr22\t20101000\tins\t${at(20_101_000)}\t${at(20_101_000)}GA\t.\tPASS\t.`,
+    `chr22\t20102000\tmulti\t${at(20_102_000)}\t${["A", "C", "G", "T"].filter((b) => b !== at(20_102_000)).slice(0, 2).join(",")}\t.\tPASS\t.`,
+    "chr7\t20100000\tother_chrom\tA\tG\t.\tPASS\t.",
+    `chr22\t20095050\tnear_start\t${at(20_095_050)}\t${next(at(20_095_050))}\t.\tPASS\t.`,
+    `chr22\t20105100\tnear_n\t${at(20_105_100)}\t${next(at(20_105_100))}\t.\tPASS\t.`,
+    "chr22\tfive\tbad_pos\tA\tG\t.\tPASS\t.",
+    `chr22\t20110000\tlast\t${at(20_110_000)}\t${next(at(20_110_000))}\t.\tPASS\t.`].join("\n") + "\n";
+  fs.writeFileSync(f("mixed.vcf"), vcf);
+  fs.writeFileSync(f("mixed.vcf.bgz"), bgzf(Buffer.from(vcf), 100)); // several blocks, cut inside lines
+  genomeFiles = { dir, f, at };
+  return genomeFiles;
+}
+// Native score-variants rows (line, chrom, pos, id, ref, alt, target, ref_prediction, alt_prediction, difference, error).
+const nativeScores = (model, vcf, reference, rc) => nativeTsv(["score-variants", "--model", model, "--vcf", vcf, "--reference", reference, ...(rc ? ["--rc-average"] : [])]);
+// Picks the files on the Genome variants view and scores them; returns the table's rows.
+async function scoreGenome(p, reference, vcf, { rc = false } = {}) {
+  await p.click("#tab-genome");
+  await p.setInputFiles("#genome-reference", reference);
+  await p.setInputFiles("#genome-vcf", vcf);
+  await p.setChecked("#genome-rc", rc);
+  await p.waitForSelector("#genome-run:not([disabled])");
+  const runs = await p.evaluate(() => Number(document.body.dataset.genomeRuns ?? 0));
+  await p.click("#genome-run");
+  await p.waitForFunction((n) => Number(document.body.dataset.genomeRuns ?? 0) > n, runs, { timeout: 120000 });
+  assert.match(await p.textContent("#status"), /^Genome variants: scored /);
+  return p.$$eval("#genome-table tbody tr", (trs) => trs.map((tr) => Object.fromEntries([["cls", tr.className],
+    ...[...tr.cells].map((c) => [c.dataset.key, c.dataset.value ?? c.textContent])])));
+}
+// Every browser row against the native row of the same line and ALT: the same status, and the
+// same predictions and effect (1e-5) where scored.
+function sameAsNative(rows, expected, what) {
+  assert.equal(rows.length, expected.length, `${what}: ${rows.length} rows, native ${expected.length}`);
+  for (const n of expected) {
+    const r = rows.find((x) => x.line === n.line && x.alt === n.alt && x.chrom === n.chrom);
+    assert.ok(r, `${what}: no row for line ${n.line} ${n.alt}`);
+    if (n.error) {
+      assert.equal(r.status, n.error, `${what}, line ${n.line}: the status is native's error`);
+      assert.equal(r.cls, "variant-error");
+      assert.equal(r.effect0, "—", `${what}, line ${n.line}: no number for a variant that was not scored`);
+      continue;
+    }
+    assert.equal(r.status, "scored");
+    assert.equal(`${r.pos}\t${r.id}\t${r.ref}`, `${n.pos}\t${n.id}\t${n.ref}`);
+    close(Number(r.ref0), Number(n.ref_prediction), `${what}, line ${n.line} ${n.alt}: reference prediction`);
+    close(Number(r.alt0), Number(n.alt_prediction), `${what}, line ${n.line} ${n.alt}: alternate prediction`);
+    close(Number(r.effect0), Number(n.difference), `${what}, line ${n.line} ${n.alt}: effect`);
+  }
+}
+// Records every Blob read of the page (File.slice + arrayBuffer): which file, how many bytes, whole or a slice.
+async function recordReads(p) {
+  await p.evaluate(() => {
+    window.__reads = [];
+    if (Blob.prototype.__recorded) return;
+    Blob.prototype.__recorded = true;
+    const slice = Blob.prototype.slice;
+    Blob.prototype.slice = function (...a) { const b = slice.apply(this, a); b.__of = this.__of ?? { name: this.name, size: this.size }; return b; };
+    const read = Blob.prototype.arrayBuffer;
+    Blob.prototype.arrayBuffer = function () { window.__reads.push({ name: this.__of?.name ?? this.name, fileSize: this.__of?.size ?? this.size, bytes: this.size, whole: !this.__of }); return read.call(this); };
+  });
+}
+function readsOf(reads, name) {
+  const mine = reads.filter((r) => r.name === name);
+  assert.ok(mine.length > 0, `${name} was read`);
+  assert.ok(mine.every((r) => !r.whole), `${name} is read by slices only, never whole: ${JSON.stringify(mine.slice(0, 3))}`);
+  return mine.reduce((a, r) => a + r.bytes, 0);
+}
+
+test("genome variants: a plain FASTA + .fai and a VCF of every kind of line, read by slices, scored as native score-variants (1e-5); statuses for a REF mismatch, another chromosome, the genome's edge, N and a bad line; TSV export", async () => {
+  const { f } = genomeFixtures();
+  await useModel(page, "mpra1");
+  const expected = nativeScores(path.join(tmp, "models/mpra1"), f("mixed.vcf"), f("slice_n.fa"), false);
+  await recordReads(page);
+  const rows = await scoreGenome(page, [f("slice_n.fa"), f("slice_n.fa.fai")], f("mixed.vcf"));
+  sameAsNative(rows, expected, "plain FASTA");
+  const reads = await page.evaluate(() => window.__reads);
+  const fastaBytes = readsOf(reads, "slice_n.fa");
+  assert.ok(fastaBytes < fs.statSync(f("slice_n.fa")).size, `${fastaBytes} bytes of the reference read: not all of it`);
+  readsOf(reads, "mixed.vcf");
+  // every kind of status, each the CLI's own words
+  const status = (id) => rows.find((r) => r.id === id).status;
+  const { at } = genomeFixtures();
+  assert.equal(status("mismatch"), `REF ${at(20_098_000) === "A" ? "C" : "A"} does not match the reference, which has ${at(20_098_000)} at chr22:20098000`);
+  assert.equal(status("other_chrom"), "chromosome 'chr7' is not in the genome FASTA (it has: 22)");
+  assert.match(status("near_start"), /^the window chr22:20094934-20095164 \(0-based, half-open\) runs past the genome sequence, which covers chr22:20095000-20115000$/);
+  assert.equal(status("near_n"), "the reference window chr22:20104985-20105214 has an unknown base (N) at chr22:20105001; a variant is scored only where every base of its window is known");
+  assert.equal(rows.find((r) => r.line === "12").status, "line 12: POS: invalid digit found in string");
+  for (const id of ["snv", "del", "ins", "multi:A", "multi:C", "multi:G", "multi:T", "last"]) {
+    const r = rows.find((x) => x.id === id);
+    if (r) assert.equal(r.status, "scored", id);
+  }
+  assert.match(await page.textContent("#genome-summary"), /^Scored 11 variants in [0-9.]+ s \([0-9,]+ variants\/s\); 5 could not be scored/);
+  // the effect's unit is in its header; sorting by it puts the scored rows first
+  assert.match(await page.textContent('#genome-table thead th[data-key="effect0"]'), /effect \(a\.u\.\)/);
+  await page.click('#genome-table thead th[data-key="effect0"] button');
+  const sorted = await page.$$eval('#genome-table tbody td[data-key="effect0"]', (tds) => tds.map((td) => td.dataset.value ?? null));
+  const numbers = sorted.filter((v) => v !== null).map(Number);
+  assert.deepEqual(numbers, numbers.slice().sort((a, b) => a - b));
+  assert.deepEqual(sorted.slice(numbers.length), Array(sorted.length - numbers.length).fill(null), "rows without an effect last");
+  // the export: provenance lines, units in the header, every row with native's numbers
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#genome-tsv")]);
+  const tsv = fs.readFileSync(await download.path(), "utf8");
+  assert.match(tsv, /^# model: mpra1\n# manifest_sha256: [0-9a-f]{64}\n# length_policy: none: each variant is read in one 230 bp window of the reference/);
+  assert.match(tsv, /\n# reference: slice_n\.fa \(plain, \d+ bytes\) with slice_n\.fa\.fai\n# vcf: mixed\.vcf\n# strands: forward strand\n# effect: alternate − reference prediction in each target's unit \(task0: a\.u\.\); alt − ref of the model's 230 bp window of the reference centred on the variant/);
+  const body = tsv.trim().split("\n").filter((l) => !l.startsWith("#"));
+  assert.equal(body[0], "chrom\tpos\tid\tref\talt\treference prediction (a.u.)\talternate prediction (a.u.)\teffect (a.u.)\tstatus\tline");
+  const exported = body.slice(1).map((l) => l.split("\t"));
+  assert.equal(exported.length, expected.length);
+  for (const n of expected) {
+    const r = exported.find((x) => x[9] === n.line && x[4] === n.alt && x[0] === n.chrom);
+    if (n.error) { assert.deepEqual([r[5], r[6], r[7], r[8]], ["", "", "", n.error]); continue; }
+    close(Number(r[7]), Number(n.difference), `exported effect, line ${n.line}`);
+  }
+  await shot(page, "desktop-genome-plain");
+});
+
+test("genome variants: a bgzip FASTA + .fai + .gzi read block by block, with a gzip and a BGZF VCF, both strands, equal native (1e-5)", async () => {
+  const { f } = genomeFixtures();
+  await useModel(page, "mpra1");
+  const ref = [f("slice.fa.bgz"), f("slice.fa.bgz.fai"), f("slice.fa.bgz.gzi")];
+  for (const vcf of ["variants.vcf.gz", "mixed.vcf.bgz"]) {
+    const expected = nativeScores(path.join(tmp, "models/mpra1"), f(vcf), f("slice.fa.bgz"), true);
+    await recordReads(page);
+    const rows = await scoreGenome(page, ref, f(vcf), { rc: true });
+    sameAsNative(rows, expected, `bgzip FASTA, ${vcf}`);
+    if (vcf === "variants.vcf.gz") assert.equal(rows.filter((r) => r.status === "scored").length, 12);
+    const reads = await page.evaluate(() => window.__reads);
+    // the first 64 bytes say how the FASTA is stored; then only blocks that hold windows (the
+    // mixed VCF's windows end before the slice's last 4,096-byte block)
+    const compressed = readsOf(reads, "slice.fa.bgz") - 64;
+    if (vcf === "mixed.vcf.bgz") assert.ok(compressed < fs.statSync(f("slice.fa.bgz")).size, `${compressed} compressed bytes read: not the whole file`);
+    readsOf(reads, vcf);
+  }
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#genome-tsv")]);
+  const tsv = fs.readFileSync(await download.path(), "utf8");
+  assert.match(tsv, /\n# reference: slice\.fa\.bgz \(bgzip-compressed, \d+ bytes\) with slice\.fa\.bgz\.fai and slice\.fa\.bgz\.gzi\n# vcf: mixed\.vcf\.bgz\n# strands: mean of the forward and reverse-complement predictions\n/);
+  // what cannot be read by region is refused, saying what to do
+  await page.setInputFiles("#genome-reference", [f("slice.fa.bgz"), f("slice.fa.bgz.fai")]);
+  await page.click("#genome-run");
+  await page.waitForSelector("#genome-error:not([hidden])");
+  assert.equal(await page.textContent("#genome-error"), "slice.fa.bgz: the FASTA is bgzip-compressed: pick its .gzi index too (`samtools faidx` or `bgzip -r` writes it)");
+  await page.setInputFiles("#genome-reference", [f("slice.fa")]);
+  assert.match(await page.textContent("#genome-error"), /^slice\.fa needs its \.fai index/);
+  assert.equal(await page.isDisabled("#genome-run"), true);
+});
+
+test("genome variants: progress while a long VCF is scored, Cancel stops it, and the next run scores", async () => {
+  const { f, at } = genomeFixtures();
+  await useModel(page, "mpra1");
+  // every third base of the slice, each with its three other letters: about 19,600 variants
+  const rows = ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT"];
+  for (let pos = 20_095_200; pos <= 20_114_800; pos += 3) rows.push(`chr22\t${pos}\t.\t${at(pos)}\t${"ACGT".replace(at(pos), "").split("").join(",")}`);
+  fs.writeFileSync(f("many.vcf"), rows.join("\n") + "\n");
+  await page.click("#tab-genome");
+  await page.setInputFiles("#genome-reference", [f("slice.fa"), f("slice.fa.fai")]);
+  await page.setInputFiles("#genome-vcf", f("many.vcf"));
+  await page.setChecked("#genome-rc", false);
+  const runs = await page.evaluate(() => Number(document.body.dataset.genomeRuns ?? 0));
+  await page.click("#genome-run");
+  await page.waitForFunction(() => /^[0-9,]+ variants scored \(\d+ % of many\.vcf read\)$/.test(document.querySelector("#genome-progress .progress-text").textContent), null, { timeout: 60000 });
+  assert.equal(await page.isDisabled("#genome-run"), true, "one run at a time");
+  const cancelledAt = Date.now();
+  await page.click("#genome-progress .cancel");
+  await page.waitForFunction((n) => Number(document.body.dataset.genomeRuns ?? 0) > n, runs, { timeout: 10000 });
+  assert.ok(Date.now() - cancelledAt < 3000, `stopped ${Date.now() - cancelledAt} ms after Cancel`);
+  assert.match(await page.textContent("#status"), /^Scoring cancelled/);
+  assert.equal(await page.isHidden("#genome-progress"), true);
+  const expected = nativeScores(path.join(tmp, "models/mpra1"), f("variants.vcf.gz"), f("slice.fa"), false);
+  sameAsNative(await scoreGenome(page, [f("slice.fa"), f("slice.fa.fai")], f("variants.vcf.gz")), expected, "after Cancel");
+});
+
+test("genome variants with a shipped model (hepg2-mpra): the tracked chr22 files equal native; screenshot", { skip: shipped.includes("hepg2-mpra") ? false : "hepg2-mpra is not in models/" }, async () => {
+  const { f } = genomeFixtures();
+  await useModel(page, "hepg2-mpra");
+  const expected = nativeScores(path.join(tmp, "models/hepg2-mpra"), f("mixed.vcf"), f("slice_n.fa"), true);
+  const rows = await scoreGenome(page, [f("slice_n.fa"), f("slice_n.fa.fai")], f("mixed.vcf"), { rc: true });
+  sameAsNative(rows, expected, "hepg2-mpra");
+  assert.match(await page.textContent('#genome-table thead th[data-key="effect0"]'), /\(log2 RNA\/DNA, lentiMPRA HepG2\)/);
+  await page.locator("#view-genome").screenshot({ path: path.join(screenshots, "genome-variants.png") });
+  await useModel(page, "mpra1");
 });
 
 test("mobile 390x844: every view fits the width", async () => {
