@@ -121,7 +121,7 @@ mod tests {
         // 4,096-byte blocks (tests/data/make_compressed.py)
         for (start, end) in [(0, 10), (4000, 4200), (4096, 4097), (8191, 8193), (5000, 15000), (20_000, plain.len())] {
             let r = index.blocks(start as u64, end as u64, bgz.len() as u64);
-            assert!(r.uncompressed_start <= start as u64 && r.uncompressed_start % 4096 == 0);
+            assert!(r.uncompressed_start <= start as u64 && r.uncompressed_start.is_multiple_of(4096));
             let text = r.inflate(&bgz[r.compressed_start as usize..r.compressed_end as usize]).unwrap();
             let from = start - r.uncompressed_start as usize;
             assert_eq!(&text[from..from + end - start], &plain[start..end], "{start}-{end}");

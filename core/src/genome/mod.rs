@@ -71,14 +71,17 @@ pub fn check_bases(chrom: &str, first: u64, window: &[u8]) -> Result<(), WindowE
     }
 }
 
+/// A region's 0-based half-open interval within its record, and its bases or why they could not
+/// be read.
+type ReadRegion = (u64, u64, Result<Vec<u8>, String>);
+
 /// The bases of a few regions of an indexed reference, read by someone else (the browser page,
 /// with `File.slice`): windows inside them are answered as [`FastaIndex`]'s file would answer
 /// them, and windows off the genome fail as they would on the file.
 pub struct RegionGenome<'a> {
     index: &'a FastaIndex,
-    /// By chromosome key, sorted by start: the 0-based half-open interval within the record, and
-    /// its bases or why they could not be read.
-    regions: BTreeMap<String, Vec<(u64, u64, Result<Vec<u8>, String>)>>,
+    /// By chromosome key, sorted by start.
+    regions: BTreeMap<String, Vec<ReadRegion>>,
 }
 
 impl<'a> RegionGenome<'a> {
