@@ -106,7 +106,7 @@ verify-models: ort
     cargo build --release -p regula-train
     python3 scripts/verify-models.py
 
-# Parts: browser training reference variants (default: all; about an hour). Not run by CI.
+# Parts: browser training reference variants ism browser-genome (default: all; about an hour). Not run by CI.
 # Benchmarks against the peers (PyTorch, onnxruntime-web) on this machine; rewrites BENCHMARKS.md.
 bench *parts: ort setup-web
     bench/run.sh {{parts}}
