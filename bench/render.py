@@ -369,6 +369,17 @@ def render_references(w, refs, results):
             w("One seed each. The architecture and evaluation agree (Regula's exported weights in the twin reproduce Regula's")
             w(f"validation metrics within {ref.get('shipped_weights_check', {}).get('validation', {}).get('max_abs_diff_vs_manifest', float('nan')):.1e}), and so does a single training step from the same weights")
             w("(bench/reference/README.md, \"Step parity\").")
+        parity = load(results, f"batch-parity-{ref['model']}.json")
+        if parity:
+            rel = parity["relative_loss_diff"]
+            w("")
+            w(f"Same batches, same weights ({parity['date']}, `bench/reference/batch_parity.py`): the first {len(rel)} real training batches of {parity['batch']}")
+            w(f"rows of this recipe (the twin's order, reverse-complement and flank-filled shifts, one-cycle learning rate {min(parity['lrs']):.1e} to")
+            w(f"{max(parity['lrs']):.1e} per step), trained by both from the same initial weights: the losses agree within {max(rel[:4]):.0e} over the first 4 steps")
+            w(f"and within {max(rel):.1e} over all {len(rel)} (step by step, Regula " + ", ".join(f"{x:.4f}" for x in parity["regula_losses"]) + "; twin " + ", ".join(f"{x:.4f}" for x in parity["pytorch_losses"]) + ").")
+            higher = sum(a > b for a, b in zip(parity["regula_losses"], parity["pytorch_losses"]))
+            w(f"The difference grows from float rounding (Regula's loss is the higher at {higher} of {len(rel)} steps), so the training mechanics agree; the gap")
+            w("between the two trained models above comes from what each draws (initial weights, order, augmentation), not from how they train.")
         mem = load(results, f"memory-{ref['model']}.json")
         if mem:
             ours_mib, theirs_mib = mem["regula"]["max_rss_kib"] / 1024, mem["pytorch"]["max_rss_kib"] / 1024
