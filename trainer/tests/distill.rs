@@ -1,0 +1,133 @@
+//! `--teacher`: a student trained on a teacher's predictions. The relabelled targets are the
+//! teacher's predictions as the product computes them (regula-infer, both strands), mutants
+//! carry the teacher's labels too, validation and test rows keep their measurements, and a
+//! teacher that trained on the student's held-out rows is refused.
+
+mod common;
+
+use regula_core::length::LengthPolicy;
+use regula_train::fit::distill::{TeacherPlan, relabel};
+use regula_train::fit::plan::Plan;
+use regula_train::fit::run::load_and_split;
+use regula_train::fit::{fit, run::MANIFEST_FILE};
+use regula_train::model_folder::ModelFolder;
+use regula_train::options::FitOptions;
+use regula_train::runtime::RuntimeConfig;
+
+/// The small lentiMPRA CNN with a grouped three-way split (both orientations together).
+fn options(out: &std::path::Path, seed: u64) -> FitOptions {
+    FitOptions {
+        group_pattern: Some("_Reversed:$".into()),
+        test_fraction: Some(0.1),
+        seed: Some(seed),
+        threads: Some(1),
+        ..common::small_lentimpra_cnn(out, 2)
+    }
+}
+
+#[test]
+fn the_student_learns_the_teachers_predictions_and_is_scored_on_measurements() {
+    let dir = tempfile::tempdir().unwrap();
+    let teacher_dir = dir.path().join("teacher");
+    fit(options(&teacher_dir, 1), false, false).unwrap();
+    let runtime = RuntimeConfig { threads: 1, ..Default::default() };
+
+    let student = FitOptions {
+        teacher: Some(teacher_dir.clone()),
+        teacher_mutants: Some(1),
+        teacher_mutation_rate: Some(0.05),
+        ..options(&dir.path().join("student"), 1)
+    };
+    let plan = Plan::resolve(student.clone()).unwrap();
+    let (mut data, mut split) = load_and_split(&plan).unwrap();
+    let measured: Vec<Vec<f64>> = data.examples.iter().map(|e| e.targets.clone()).collect();
+    let (train, valid, test) = (split.train.clone(), split.valid.clone(), split.test.clone());
+    let done = relabel(&mut data, &mut split, plan.teacher.as_ref().unwrap(), 1, &runtime).unwrap();
+    assert_eq!((done.rows, done.mutants_added), (train.len(), train.len()));
+    assert_eq!((split.valid.clone(), split.test.clone()), (valid.clone(), test.clone()));
+    assert_eq!(split.train.len(), 2 * train.len());
+
+    // Every training row (original or mutant) carries the teacher's prediction as the product
+    // computes it; held-out rows keep their measurements.
+    let folder = ModelFolder::load(&teacher_dir, &runtime).unwrap();
+    let items: Vec<_> =
+        split.train.iter().map(|&i| (data.examples[i].id.clone(), data.examples[i].sequences.clone())).collect();
+    let expected = regula_infer::predict::predict_values(&folder.model, items, &[LengthPolicy::Exact], true).unwrap();
+    for (&row, want) in split.train.iter().zip(&expected) {
+        let got = data.examples[row].targets[0];
+        assert!((got - want[0]).abs() < 1e-5, "{}: target {got}, teacher predicts {}", data.examples[row].id, want[0]);
+    }
+    for &row in valid.iter().chain(&test) {
+        assert_eq!(data.examples[row].targets, measured[row], "{} lost its measurement", data.examples[row].id);
+    }
+    assert!(train.iter().any(|&r| (data.examples[r].targets[0] - measured[r][0]).abs() > 1e-3));
+
+    // The whole run: the manifest names the teacher as a data source and reports held-out
+    // metrics on the measured rows.
+    let outcome = fit(student, false, false).unwrap();
+    let manifest = &outcome.manifest;
+    assert_eq!(manifest.training.data.len(), 2, "{:?}", manifest.training.data);
+    let taught = &manifest.training.data[1];
+    assert_eq!(taught.name, "predictions of the teacher model teacher");
+    assert_eq!(taught.rows, 2 * train.len());
+    assert!(
+        taught.source.contains(&format!(
+            "for the {} training rows and for {} mutated copies",
+            train.len(),
+            train.len()
+        )),
+        "{}",
+        taught.source
+    );
+    assert_eq!(manifest.training.data[0].rows, measured.len());
+    assert_eq!(manifest.metrics["test"].rows, test.len());
+    assert!(dir.path().join("student").join(MANIFEST_FILE).exists());
+}
+
+#[test]
+fn a_teacher_that_trained_on_held_out_rows_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let teacher_dir = dir.path().join("teacher");
+    // Another seed: another split, so the teacher trained on some of the student's held-out rows.
+    fit(options(&teacher_dir, 2), false, false).unwrap();
+    let student = FitOptions { teacher: Some(teacher_dir.clone()), ..options(&dir.path().join("student"), 1) };
+    let e = fit(student, false, false).unwrap_err().to_string();
+    let prefix = format!("--teacher {} trained on ", teacher_dir.display());
+    assert!(e.starts_with(&prefix), "{e}");
+    assert!(
+        e.ends_with("): its predictions would carry their measurements into the student; train the teacher with this split (same data, group pattern, fractions and seed)"),
+        "{e}"
+    );
+    assert!(e.contains(" rows that are validation or test rows here (e.g. '"), "{e}");
+    assert!(!dir.path().join("student").join(MANIFEST_FILE).exists(), "nothing is exported");
+}
+
+#[test]
+fn teacher_options_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = FitOptions { teacher_mutants: Some(2), ..options(&dir.path().join("s"), 1) };
+    assert_eq!(Plan::resolve(o).unwrap_err(), "--teacher-mutants and --teacher-mutation-rate need --teacher");
+    let o = FitOptions {
+        teacher: Some(dir.path().join("t")),
+        teacher_mutation_rate: Some(1.5),
+        ..options(&dir.path().join("s"), 1)
+    };
+    assert_eq!(Plan::resolve(o).unwrap_err(), "--teacher-mutation-rate 1.5 is not in (0, 1]");
+    let o = FitOptions { teacher: Some(dir.path().join("missing")), ..options(&dir.path().join("s"), 1) };
+    let e = fit(o, false, false).unwrap_err().to_string();
+    let missing = dir.path().join("missing");
+    assert_eq!(
+        e,
+        format!(
+            "--teacher: cannot read {}: No such file or directory (os error 2); is {} a model folder?",
+            missing.join("manifest.json").display(),
+            missing.display()
+        )
+    );
+    // A plan with a teacher keeps it.
+    let o = FitOptions { teacher: Some(dir.path().join("t")), ..options(&dir.path().join("s"), 1) };
+    assert_eq!(
+        Plan::resolve(o).unwrap().teacher,
+        Some(TeacherPlan { dir: dir.path().join("t"), mutants: 0, rate: 0.05 })
+    );
+}
