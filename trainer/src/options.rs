@@ -271,11 +271,12 @@ pub struct FitOptions {
     /// moved) [default: 32].
     #[arg(long, help_heading = "Training")]
     pub bn_recalibration: Option<usize>,
-    /// Distil: train on this model folder's predictions for the training rows (validation and
-    /// test rows keep their measurements). The teacher must not have trained on this run's
-    /// validation or test rows: train it with the same split.
-    #[arg(long, help_heading = "Training")]
-    pub teacher: Option<PathBuf>,
+    /// Distil: train on these model folders' predictions for the training rows, averaged over
+    /// the teachers (an ensemble distilled into one student); validation and test rows keep
+    /// their measurements. No teacher may have trained on this run's validation or test rows:
+    /// train them with the same split. Comma-separated, or the flag repeated.
+    #[arg(long, help_heading = "Training", value_delimiter = ',')]
+    pub teacher: Option<Vec<PathBuf>>,
     /// With --teacher: add this many mutated copies of each training row, labelled by the
     /// teacher [default: 0].
     #[arg(long, help_heading = "Training")]

@@ -1,14 +1,15 @@
-//! Distillation: a student learns what a trained teacher predicts for the training rows (and, if
+//! Distillation: a student learns what trained teachers predict for the training rows (and, if
 //! asked, for mutated copies of them), so that a small, fast model can take over much of a large
-//! one's accuracy. Validation and test rows keep their measurements: early stopping and every
-//! reported number still compare the student with the assay, never with the teacher.
+//! one's accuracy, or one model that of an ensemble (the teachers' predictions are averaged).
+//! Validation and test rows keep their measurements: early stopping and every reported number
+//! still compare the student with the assay, never with a teacher.
 //!
-//! The teacher must not have trained on any row that is validation or test here, or its
-//! predictions would carry those rows' measurements into the student: the teacher's own split is
-//! recomputed from its `config.toml` and checked.
+//! No teacher may have trained on a row that is validation or test here, or its predictions would
+//! carry those rows' measurements into the student: each teacher's own split is recomputed from
+//! its `config.toml` and checked.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rand::Rng;
 
@@ -27,7 +28,7 @@ use crate::runtime::RuntimeConfig;
 /// `--teacher`, `--teacher-mutants`, `--teacher-mutation-rate`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TeacherPlan {
-    pub dir: PathBuf,
+    pub dirs: Vec<PathBuf>,
     /// Mutated copies of each training row added, labelled by the teacher.
     pub mutants: usize,
     /// Chance that a base of a copy (between the construct's adapters) is substituted.
@@ -37,8 +38,8 @@ pub struct TeacherPlan {
 /// What the relabelling did, for the manifest and the card.
 #[derive(Clone, Debug)]
 pub struct Relabelled {
-    pub teacher: String,
-    pub teacher_sha256: Option<String>,
+    /// Each teacher: name and model hash.
+    pub teachers: Vec<(String, Option<String>)>,
     pub teacher_licence: String,
     /// Training rows whose targets became the teacher's predictions.
     pub rows: usize,
@@ -47,9 +48,9 @@ pub struct Relabelled {
     pub rate: f64,
 }
 
-/// Replaces the targets of `split.train` by the teacher's predictions (both strands averaged, in
-/// measured units), after adding `mutants` mutated copies of each training row to `data` and
-/// `split.train`.
+/// Replaces the targets of `split.train` by the teachers' mean prediction (each averaged over both
+/// strands, in measured units), after adding `mutants` mutated copies of each training row to
+/// `data` and `split.train`.
 pub fn relabel(
     data: &mut Dataset,
     split: &mut Split,
@@ -57,10 +58,45 @@ pub fn relabel(
     seed: u64,
     runtime: &RuntimeConfig,
 ) -> Result<Relabelled, FitError> {
-    let shown = teacher.dir.display();
-    let mut folder =
-        ModelFolder::load(&teacher.dir, runtime).map_err(|e| FitError::Usage(format!("--teacher: {e}")))?;
-    let manifest = folder.manifest().clone();
+    let mut folders = Vec::new();
+    for dir in &teacher.dirs {
+        let folder = ModelFolder::load(dir, runtime).map_err(|e| FitError::Usage(format!("--teacher: {e}")))?;
+        check_fits(&folder, dir, data)?;
+        check_no_leak(data, split, dir)?;
+        folders.push(folder);
+    }
+    let mutants_added = add_mutants(data, split, teacher, seed)?;
+    let mut mean = vec![vec![0.0; split.train.len()]; data.target_names.len()];
+    for folder in &mut folders {
+        let normalisation: Vec<_> = folder.manifest().targets.iter().map(|t| t.normalisation.clone()).collect();
+        let raw = predict_rows(folder.predictor().map_err(FitError::from)?, data, &split.train, true)?;
+        for (sum, predicted) in mean.iter_mut().zip(in_measured_units(TaskKind::Regression, &raw, &normalisation)) {
+            for (s, p) in sum.iter_mut().zip(predicted) {
+                *s += p / teacher.dirs.len() as f64;
+            }
+        }
+    }
+    for (i, &row) in split.train.iter().enumerate() {
+        data.examples[row].targets = mean.iter().map(|target| target[i]).collect();
+    }
+    let licences: Vec<String> = folders.iter().map(|f| f.manifest().licence.clone()).collect();
+    Ok(Relabelled {
+        teachers: folders.iter().map(|f| (f.manifest().name.clone(), f.manifest().model_sha256.clone())).collect(),
+        teacher_licence: if licences.iter().all(|l| l == &licences[0]) {
+            licences[0].clone()
+        } else {
+            licences.join("; ")
+        },
+        rows: split.train.len() - mutants_added,
+        mutants_added,
+        rate: teacher.rate,
+    })
+}
+
+/// An error unless the teacher in `dir` is a regression model of the student's targets and
+/// lengths.
+fn check_fits(folder: &ModelFolder, dir: &Path, data: &Dataset) -> Result<(), FitError> {
+    let (manifest, shown) = (folder.manifest(), dir.display());
     if manifest.output.kind != regula_core::manifest::OutputKind::Regression {
         return Err(FitError::Usage(format!(
             "--teacher {shown} is a classifier; distillation learns a regression model's predictions"
@@ -81,28 +117,12 @@ pub fn relabel(
             data.lengths()
         )));
     }
-    check_no_leak(data, split, teacher)?;
-
-    let mutants_added = add_mutants(data, split, teacher, seed)?;
-    let raw = predict_rows(folder.predictor().map_err(FitError::from)?, data, &split.train, true)?;
-    let normalisation: Vec<_> = manifest.targets.iter().map(|t| t.normalisation.clone()).collect();
-    let predicted = in_measured_units(TaskKind::Regression, &raw, &normalisation);
-    for (i, &row) in split.train.iter().enumerate() {
-        data.examples[row].targets = predicted.iter().map(|target| target[i]).collect();
-    }
-    Ok(Relabelled {
-        teacher: manifest.name.clone(),
-        teacher_sha256: manifest.model_sha256.clone(),
-        teacher_licence: manifest.licence.clone(),
-        rows: split.train.len() - mutants_added,
-        mutants_added,
-        rate: teacher.rate,
-    })
+    Ok(())
 }
 
-/// An error if the teacher trained on a row that is validation or test here.
-fn check_no_leak(data: &Dataset, split: &Split, teacher: &TeacherPlan) -> Result<(), FitError> {
-    let path = teacher.dir.join(CONFIG_FILE);
+/// An error if the teacher in `dir` trained on a row that is validation or test here.
+fn check_no_leak(data: &Dataset, split: &Split, dir: &Path) -> Result<(), FitError> {
+    let path = dir.join(CONFIG_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         FitError::Usage(format!(
             "--teacher: cannot read {} ({e}): without the teacher's training options there is no telling which rows it trained on",
@@ -120,7 +140,7 @@ fn check_no_leak(data: &Dataset, split: &Split, teacher: &TeacherPlan) -> Result
     if let Some(first) = leaked.first() {
         return Err(FitError::Usage(format!(
             "--teacher {} trained on {} rows that are validation or test rows here (e.g. '{}', line {}): its predictions would carry their measurements into the student; train the teacher with this split (same data, group pattern, fractions and seed)",
-            teacher.dir.display(),
+            dir.display(),
             leaked.len(),
             first.id,
             first.line
@@ -206,7 +226,7 @@ mod tests {
             skipped: vec![],
         };
         let mut split = Split { train: (0..30).collect(), valid: (30..35).collect(), test: (35..40).collect() };
-        let plan = TeacherPlan { dir: "unused".into(), mutants: 2, rate: 0.1 };
+        let plan = TeacherPlan { dirs: vec![], mutants: 2, rate: 0.1 };
         assert_eq!(add_mutants(&mut data, &mut split, &plan, 1).unwrap(), 60);
         assert_eq!((split.train.len(), data.examples.len()), (90, 100));
         let (mut changed, mut total) = (0, 0);
@@ -235,7 +255,7 @@ mod tests {
             skipped: vec![],
         };
         let mut split = Split { train: vec![0], valid: vec![], test: vec![] };
-        let plan = TeacherPlan { dir: "unused".into(), mutants: 1, rate: 0.1 };
+        let plan = TeacherPlan { dirs: vec![], mutants: 1, rate: 0.1 };
         let e = add_mutants(&mut data, &mut split, &plan, 1).unwrap_err();
         assert_eq!(e.to_string(), "--teacher-mutants mutates one sequence per row; this data has a partner column");
     }

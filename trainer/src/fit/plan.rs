@@ -345,7 +345,8 @@ impl Plan {
         let teacher = match (&o.teacher, o.teacher_mutants, o.teacher_mutation_rate) {
             (None, None, None) => None,
             (None, _, _) => return Err("--teacher-mutants and --teacher-mutation-rate need --teacher".into()),
-            (Some(dir), mutants, rate) => {
+            (Some(dirs), _, _) if dirs.is_empty() => return Err("--teacher names no model folder".into()),
+            (Some(dirs), mutants, rate) => {
                 let rate = rate.unwrap_or(0.05);
                 if !(rate > 0.0 && rate <= 1.0) {
                     return Err(format!("--teacher-mutation-rate {rate} is not in (0, 1]"));
@@ -353,7 +354,7 @@ impl Plan {
                 if task != TaskKind::Regression {
                     return Err("--teacher distils a regression model; this task is classification".into());
                 }
-                Some(TeacherPlan { dir: dir.clone(), mutants: mutants.unwrap_or(0), rate })
+                Some(TeacherPlan { dirs: dirs.clone(), mutants: mutants.unwrap_or(0), rate })
             }
         };
         let out = o.out.clone().ok_or("name an output folder with --out")?;

@@ -466,7 +466,11 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
                 licence: plan.licence.clone(),
             })
             .chain(distilled.map(|d| DataSource {
-                name: format!("predictions of the teacher model {}", d.teacher),
+                name: format!(
+                    "predictions of the teacher model{} {}",
+                    if d.teachers.len() > 1 { "s" } else { "" },
+                    d.teachers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                ),
                 rows: d.rows + d.mutants_added,
                 source: describe_teacher(d),
                 licence: d.teacher_licence.clone(),
@@ -570,9 +574,20 @@ fn describe_source(source: &Source) -> String {
     }
 }
 
-/// A teacher and what the student learnt from it, in words.
+/// The teachers and what the student learnt from them, in words.
 fn describe_teacher(d: &Relabelled) -> String {
-    let hash = d.teacher_sha256.as_deref().map(|h| format!(" (model.onnx SHA-256 {h})")).unwrap_or_default();
+    let named: Vec<String> = d
+        .teachers
+        .iter()
+        .map(|(name, hash)| match hash {
+            Some(h) => format!("{name} (model.onnx SHA-256 {h})"),
+            None => name.clone(),
+        })
+        .collect();
+    let whose = match named.as_slice() {
+        [one] => format!("the teacher {one}'s predictions"),
+        many => format!("the mean of the predictions of {} teachers, {}", many.len(), many.join(", ")),
+    };
     let mutants = if d.mutants_added > 0 {
         format!(
             " and for {} mutated copies of them (each base between the adapters substituted with chance {})",
@@ -582,8 +597,8 @@ fn describe_teacher(d: &Relabelled) -> String {
         String::new()
     };
     format!(
-        "the training targets are the teacher {}{hash}'s predictions (both strands averaged) for the {} training rows{mutants}; validation and test rows keep their measurements",
-        d.teacher, d.rows
+        "the training targets are {whose} (both strands averaged) for the {} training rows{mutants}; validation and test rows keep their measurements",
+        d.rows
     )
 }
 
