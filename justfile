@@ -91,6 +91,9 @@ cagi5 name: ort
 # The shipped HepG2 lentiMPRA model and its CAGI5 evaluation (about 30 minutes on 2 cores).
 train-hepg2-mpra: (train "hepg2-mpra") (cagi5 "hepg2-mpra")
 
+# The HepG2 lentiMPRA LegNet (three-way split; the teacher of hepg2-mpra) and its CAGI5 evaluation.
+train-hepg2-legnet: (train "hepg2-legnet") (cagi5 "hepg2-legnet")
+
 # The shipped WTC11 lentiMPRA model and its CAGI5 evaluation (about 20 minutes on 2 cores).
 train-wtc11-mpra: (train "wtc11-mpra") (cagi5 "wtc11-mpra")
 
