@@ -439,8 +439,10 @@ export function drawTracks() {
     const pos = seg ? seg.window_start + (p - 1 - seg.offset) + 1 : start + p;
     if (pos % step !== 0 || pos < 1) continue;
     if (seg && p - 1 - seg.offset < 3) continue; // room for the segment's name
+    const x = left + (p - 0.5) * cw - 8;
+    if (x + r.measureText(String(pos)).width > width) continue; // a label cut by the edge
     r.fillRect(left + (p - 0.5) * cw, 0, 1, 4);
-    r.fillText(String(pos), left + (p - 0.5) * cw - 8, 5);
+    r.fillText(String(pos), x, 5);
   }
   for (const seg of segs ?? []) {
     r.fillStyle = "#000";

@@ -238,7 +238,7 @@ function drawAttention(a, rec) {
     Object.assign(tip.dataset, { query: String(at.q + 1), key: String(at.k + 1), weight: String(w), head: heads.value });
     tip.hidden = false;
     const b = box.getBoundingClientRect();
-    tip.style.left = `${Math.min(e.clientX - b.left + 12, Math.max(0, b.width - 420))}px`;
+    tip.style.left = `${Math.max(0, Math.min(e.clientX - b.left + 12, b.width - tip.offsetWidth - 4))}px`;
     tip.style.top = `${e.clientY - b.top + 14}px`;
   };
   c.addEventListener("mousemove", show);

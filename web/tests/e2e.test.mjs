@@ -911,10 +911,9 @@ test("issue 14: the attention map of a model with an attention block — size, a
   assert.equal(native.attention.length, (2 + 1) * T * T, "native rows: 2 heads and the mean");
   assert.match(await page.textContent("#attention .attention-legend"), /attention weight.*each row is one query position; its weights over the key positions \(columns\) sum to 1/);
   assert.match(await page.textContent("#attention .attention-scale"), /position t \(from 0\) stands for bases t·8\+1 … t·8\+8 of the 230-base model window \(8 bases per position.*receptive field of 34 bases/);
-  const box = await page.locator("#attention-map").boundingBox();
-  const cs = 18; // cell size for 28 positions
+  const cs = 18; // cell size for 28 positions, after a 64 px margin for the row labels and 6 px above
   async function hover(q, k) { // 1-based query and key positions
-    await page.mouse.move(box.x + 64 + (k - 1) * cs + cs / 2, box.y + 6 + (q - 1) * cs + cs / 2);
+    await page.locator("#attention-map").hover({ position: { x: 64 + (k - 1) * cs + cs / 2, y: 6 + (q - 1) * cs + cs / 2 } });
     await page.waitForFunction(([q2, k2]) => { const t = document.getElementById("attention-tip"); return !t.hidden && t.dataset.query === String(q2) && t.dataset.key === String(k2); }, [q, k]);
     return page.$eval("#attention-tip", (t) => ({ ...t.dataset, text: t.textContent }));
   }
@@ -934,6 +933,10 @@ test("issue 14: the attention map of a model with an attention block — size, a
   await page.selectOption("#attention-head", "1");
   await page.waitForSelector('#attention-map[data-head="1"]');
   for (const [q, k] of [[1, 1], [14, 2], [28, 28]]) close(Number((await hover(q, k)).weight), nat("2", q, k), `attention head 2 ${q}→${k}`);
+  // the committed screenshot: the mean over heads, one cell read by hovering
+  await page.selectOption("#attention-head", "mean");
+  await page.waitForSelector('#attention-map[data-head="mean"]');
+  await hover(17, 8);
   await page.locator("#attention").screenshot({ path: path.join(screenshots, "attention-map.png") });
   await shot(page, "desktop-teach-attention");
   // a model without an attention block says so
@@ -987,7 +990,7 @@ test("issue 14: a two-segment model whose distal sequence is cropped — its uns
   const rows = fs.readFileSync(await dl.path(), "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("\t"));
   assert.deepEqual(rows[0].slice(0, 2), ["segment", "position"]);
   const five = rows.filter((r) => r[0] === "distal" && r[1] === "5");
-  assert.equal(five.length, 3);
+  assert.equal(five.length, 3 * 2, "3 substitutions × 2 targets");
   for (const r of five) assert.deepEqual(r.slice(-2), ["", "outside the model's view"]);
   assert.equal(rows.filter((r) => r.at(-1) === "outside the model's view").length, 3 * 120 * 2, "120 distal bases × 3 substitutions × 2 targets");
   await page.locator("#view-results").screenshot({ path: path.join(screenshots, "two-segment-cropped-distal.png") });
