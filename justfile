@@ -61,7 +61,7 @@ wasm-bindgen-cli:
 # wasm-pack from crates.io (builds the npm package; it runs the wasm-bindgen above and downloads nothing).
 wasm-pack:
     @if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack {{wasm_pack_version}}" ]; then \
-        echo "Installing wasm-pack {{wasm_pack_version}} (once, about 10 minutes)..."; \
+        echo "Installing wasm-pack {{wasm_pack_version}} (once, about 20 minutes on 2 cores)..."; \
         cargo install --locked --quiet wasm-pack --version {{wasm_pack_version}}; \
     fi
 
