@@ -42,17 +42,18 @@ def main(results):
     training = load(results, "training.json")
     variants = load(results, "variants.json")
     ism = load(results, "ism-native.json")
+    package = load(results, "package.json")
     references = sorted(glob.glob(os.path.join(results, "reference-*.json")))
     machine = load(results, "machine.json") or {}
     w("# Benchmarks")
     w("")
     w("Regula against the tools a user would otherwise pick, measured by `just bench` (`bench/run.sh`) on one")
     w("machine; raw numbers in `bench/results/*.json`, rendered by `bench/render.py`. Benchmarks are not tests:")
-    w("CI does not run them. Re-run one part with `just bench PART` (browser, training, reference, variants, ism).")
+    w("CI does not run them. Re-run one part with `just bench PART` (browser, training, reference, variants, ism, package).")
     w("")
     w(f"- Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, {machine.get('memory_gib', '?')} GiB, {machine.get('os', '?')}; load average {', '.join(f'{x:.1f}' for x in machine.get('load_average') or [])} when the last `just bench` started ({machine.get('date')}).")
     dates = [f"{part} {d}" for part, d in [("browser", (browser or {}).get("environment", {}).get("date")), ("training", (training or {}).get("date")),
-                                          ("variants", (variants or {}).get("date")), ("ism", (ism or {}).get("date"))] + [(os.path.basename(p)[10:-5], json.load(open(p)).get("environment", {}).get("date")) for p in references] if d]
+                                          ("variants", (variants or {}).get("date")), ("ism", (ism or {}).get("date")), ("package", (package or {}).get("date"))] + [(os.path.basename(p)[10:-5], json.load(open(p)).get("environment", {}).get("date")) for p in references] if d]
     if dates:
         w(f"- When each part ran: {'; '.join(dates)}.")
     gpu = load(results, "gpu-check.json")
@@ -133,6 +134,8 @@ def main(results):
         render_variants(w, variants)
     if ism:
         render_ism(w, ism)
+    if package:
+        render_package(w, package)
     # Sections other scripts write between markers (`<!-- NAME: begin -->` … `<!-- NAME: end -->`,
     # e.g. bench/variants_1m.py) are kept from the current BENCHMARKS.md.
     current = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "BENCHMARKS.md")
@@ -437,6 +440,25 @@ def render_ism(w, r):
         for k, runs in sh["seconds"].items():
             w(f"| {'fast (incremental)' if k == 'fast' else k} | {', '.join(f'{s:.2f}' for s in runs)} | {sm[k]:.2f} s |")
         w("")
+
+
+def render_package(w, r):
+    w("## The npm package (wasm-pack): size per build profile")
+    w("")
+    w(f"`wasm/build.sh` (`{r['tools']['wasmPack']}`, `wasm-pack build --target web --mode no-install`, {r['tools']['wasmBindgen']},")
+    w(f"SIMD, no wasm-opt) per cargo profile (`just bench package`, `bench/package/sizes.mjs`; {r['tools']['rustc']}). wasm-pack")
+    w("runs wasm-bindgen without `--remove-name-section`, so the wasm keeps its name section (function names);")
+    w("`scripts/strip-wasm-names.mjs` removes it from the package that ships. `wasm-release` is the size-tuned profile of the root")
+    w("`Cargo.toml` (fat LTO, one codegen unit, `panic = abort`, opt-level \"z\" except tract-core and tract-linalg); `release` is")
+    w("cargo's, as `wasm-pack build --release` uses it. Sizes of `regula_wasm_bg.wasm` (gzip -9); the tarball is `npm pack`'s.")
+    w("")
+    w("| profile | wasm raw | wasm gzip | as wasm-pack leaves it (raw / gzip) | name section | npm tarball |")
+    w("|---|---|---|---|---|---|")
+    for p in r["profiles"]:
+        s, n = p["shipped"], p["withNameSection"]
+        w(f"| `{p['profile']}` | **{s['rawBytes'] / 1e6:.2f} MB** | **{s['gzipBytes'] / 1e6:.2f} MB** | {n['rawBytes'] / 1e6:.2f} MB / {n['gzipBytes'] / 1e6:.2f} MB | "
+          f"{p['nameSectionBytes'] / 1e6:.2f} MB | {p['tarballBytes'] / 1e6:.2f} MB |")
+    w("")
 
 
 if __name__ == "__main__":

@@ -9,12 +9,14 @@
 #   variants   native score-variants throughput on 100,000 variants
 #   ism        native saturation mutagenesis of 1 kb (reference CNN): fast path vs one forward pass
 #              per substitution (and vs BENCH_ISM_BEFORE, an earlier regula-train binary, if set)
+#   package    the npm package (wasm-pack) per cargo profile, release and wasm-release: raw and gzip
+#              sizes of the wasm with and without its name section, and of the npm tarball
 # Not run by CI. Set BENCH_PYTHON to a Python with torch to skip installing PyTorch, and
 # BENCH_MODELS="a b" to run the reference part for those shipped models only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-parts=${*:-browser training reference variants ism}
+parts=${*:-browser training reference variants ism package}
 python=$(bench/setup.sh)
 results=bench/results
 work=target/bench
@@ -56,7 +58,10 @@ for part in $parts; do
         ${BENCH_ISM_BEFORE:+--before "$BENCH_ISM_BEFORE" --before-label "${BENCH_ISM_BEFORE_LABEL:-earlier binary}"} \
         --out "$results/ism-native.json"
       ;;
-    *) echo "unknown part '$part' (browser, training, reference, variants, ism)" >&2; exit 2 ;;
+    package)
+      node bench/package/sizes.mjs --work "$work" --out "$results/package.json"
+      ;;
+    *) echo "unknown part '$part' (browser, training, reference, variants, ism, package)" >&2; exit 2 ;;
   esac
 done
 python3 bench/render.py "$results" > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
