@@ -43,17 +43,18 @@ def main(results):
     variants = load(results, "variants.json")
     ism = load(results, "ism-native.json")
     genome = load(results, "browser-genome.json")
+    package = load(results, "package.json")
     references = sorted(glob.glob(os.path.join(results, "reference-*.json")))
     machine = load(results, "machine.json") or {}
     w("# Benchmarks")
     w("")
     w("Regula against the tools a user would otherwise pick, measured by `just bench` (`bench/run.sh`) on one")
     w("machine; raw numbers in `bench/results/*.json`, rendered by `bench/render.py`. Benchmarks are not tests:")
-    w("CI does not run them. Re-run one part with `just bench PART` (browser, training, reference, variants, ism, browser-genome).")
+    w("CI does not run them. Re-run one part with `just bench PART` (browser, training, reference, variants, ism, package, browser-genome).")
     w("")
     w(f"- Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, {machine.get('memory_gib', '?')} GiB, {machine.get('os', '?')}; load average {', '.join(f'{x:.1f}' for x in machine.get('load_average') or [])} when the last `just bench` started ({machine.get('date')}).")
     dates = [f"{part} {d}" for part, d in [("browser", (browser or {}).get("environment", {}).get("date")), ("training", (training or {}).get("date")),
-                                          ("variants", (variants or {}).get("date")), ("ism", (ism or {}).get("date")),
+                                          ("variants", (variants or {}).get("date")), ("ism", (ism or {}).get("date")), ("package", (package or {}).get("date")),
                                           ("browser-genome", (genome or {}).get("environment", {}).get("date"))] + [(os.path.basename(p)[10:-5], json.load(open(p)).get("environment", {}).get("date")) for p in references] if d]
     if dates:
         w(f"- When each part ran: {'; '.join(dates)}.")
@@ -142,6 +143,8 @@ def main(results):
         render_variants(w, variants)
     if ism:
         render_ism(w, ism)
+    if package:
+        render_package(w, package)
     if genome:
         render_genome(w, genome)
     # Sections other scripts write between markers (`<!-- NAME: begin -->` … `<!-- NAME: end -->`,
@@ -380,6 +383,17 @@ def render_references(w, refs, results):
             w("One seed each. The architecture and evaluation agree (Regula's exported weights in the twin reproduce Regula's")
             w(f"validation metrics within {ref.get('shipped_weights_check', {}).get('validation', {}).get('max_abs_diff_vs_manifest', float('nan')):.1e}), and so does a single training step from the same weights")
             w("(bench/reference/README.md, \"Step parity\").")
+        parity = load(results, f"batch-parity-{ref['model']}.json")
+        if parity:
+            rel = parity["relative_loss_diff"]
+            w("")
+            w(f"Same batches, same weights ({parity['date']}, `bench/reference/batch_parity.py`): the first {len(rel)} real training batches of {parity['batch']}")
+            w(f"rows of this recipe (the twin's order, reverse-complement and flank-filled shifts, one-cycle learning rate {min(parity['lrs']):.1e} to")
+            w(f"{max(parity['lrs']):.1e} per step), trained by both from the same initial weights: the losses agree within {max(rel[:4]):.0e} over the first 4 steps")
+            w(f"and within {max(rel):.1e} over all {len(rel)} (step by step, Regula " + ", ".join(f"{x:.4f}" for x in parity["regula_losses"]) + "; twin " + ", ".join(f"{x:.4f}" for x in parity["pytorch_losses"]) + ").")
+            higher = sum(a > b for a, b in zip(parity["regula_losses"], parity["pytorch_losses"]))
+            w(f"The difference grows from float rounding (Regula's loss is the higher at {higher} of {len(rel)} steps), so the training mechanics agree; the gap")
+            w("between the two trained models above comes from what each draws (initial weights, order, augmentation), not from how they train.")
         mem = load(results, f"memory-{ref['model']}.json")
         if mem:
             ours_mib, theirs_mib = mem["regula"]["max_rss_kib"] / 1024, mem["pytorch"]["max_rss_kib"] / 1024
@@ -465,6 +479,25 @@ def render_ism(w, r):
         for k, runs in sh["seconds"].items():
             w(f"| {'fast (incremental)' if k == 'fast' else k} | {', '.join(f'{s:.2f}' for s in runs)} | {sm[k]:.2f} s |")
         w("")
+
+
+def render_package(w, r):
+    w("## The npm package (wasm-pack): size per build profile")
+    w("")
+    w(f"`wasm/build.sh` (`{r['tools']['wasmPack']}`, `wasm-pack build --target web --mode no-install`, {r['tools']['wasmBindgen']},")
+    w(f"SIMD, no wasm-opt) per cargo profile (`just bench package`, `bench/package/sizes.mjs`; {r['tools']['rustc']}). wasm-pack")
+    w("runs wasm-bindgen without `--remove-name-section`, so the wasm keeps its name section (function names);")
+    w("`scripts/strip-wasm-names.mjs` removes it from the package that ships. `wasm-release` is the size-tuned profile of the root")
+    w("`Cargo.toml` (fat LTO, one codegen unit, `panic = abort`, opt-level \"z\" except tract-core and tract-linalg); `release` is")
+    w("cargo's, as `wasm-pack build --release` uses it. Sizes of `regula_wasm_bg.wasm` (gzip -9); the tarball is `npm pack`'s.")
+    w("")
+    w("| profile | wasm raw | wasm gzip | as wasm-pack leaves it (raw / gzip) | name section | npm tarball |")
+    w("|---|---|---|---|---|---|")
+    for p in r["profiles"]:
+        s, n = p["shipped"], p["withNameSection"]
+        w(f"| `{p['profile']}` | **{s['rawBytes'] / 1e6:.2f} MB** | **{s['gzipBytes'] / 1e6:.2f} MB** | {n['rawBytes'] / 1e6:.2f} MB / {n['gzipBytes'] / 1e6:.2f} MB | "
+          f"{p['nameSectionBytes'] / 1e6:.2f} MB | {p['tarballBytes'] / 1e6:.2f} MB |")
+    w("")
 
 
 if __name__ == "__main__":

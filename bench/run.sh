@@ -9,6 +9,8 @@
 #   variants   native score-variants throughput on 100,000 variants
 #   ism        native saturation mutagenesis of 1 kb (reference CNN): fast path vs one forward pass
 #              per substitution (and vs BENCH_ISM_BEFORE, an earlier regula-train binary, if set)
+#   package    the npm package (wasm-pack) per cargo profile, release and wasm-release: raw and gzip
+#              sizes of the wasm with and without its name section, and of the npm tarball
 #   browser-genome  the web app's genome variants: 10,000 SNVs against 1 Mb and 100 Mb references
 #              (plain and bgzip) picked from disk, variants/s and memory, in headless Chromium
 # Not run by CI. Set BENCH_PYTHON to a Python with torch to skip installing PyTorch, and
@@ -16,7 +18,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-parts=${*:-browser training reference variants ism browser-genome}
+parts=${*:-browser training reference variants ism package browser-genome}
 python=$(bench/setup.sh)
 results=bench/results
 work=target/bench
@@ -58,11 +60,14 @@ for part in $parts; do
         ${BENCH_ISM_BEFORE:+--before "$BENCH_ISM_BEFORE" --before-label "${BENCH_ISM_BEFORE_LABEL:-earlier binary}"} \
         --out "$results/ism-native.json"
       ;;
+    package)
+      node bench/package/sizes.mjs --work "$work" --out "$results/package.json"
+      ;;
     browser-genome)
       scripts/build-web.sh
       node bench/browser/genome.mjs --out "$results/browser-genome.json"
       ;;
-    *) echo "unknown part '$part' (browser, training, reference, variants, ism, browser-genome)" >&2; exit 2 ;;
+    *) echo "unknown part '$part' (browser, training, reference, variants, ism, package, browser-genome)" >&2; exit 2 ;;
   esac
 done
 python3 bench/render.py "$results" > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md

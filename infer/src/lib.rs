@@ -9,12 +9,14 @@
 //!   a promoter and a distal partner;
 //! - [`predict`] fits sequences by a length policy and predicts them, [`ism`] runs saturation
 //!   mutagenesis (fast exact, or naive), [`variants`] scores variants, [`attribution`] computes
-//!   gradient×input and integrated gradients, [`motifs`] puts known motifs under attributions;
-//!   [`vcf`] scores VCF variants on windows of a reference genome.
+//!   gradient×input and integrated gradients, [`motifs`] puts known motifs under attributions,
+//!   [`attention`] reads the attention map of a model with an attention block; [`vcf`] scores
+//!   VCF variants on windows of a reference genome.
 //!
 //! [`proto`] is the ONNX protobuf, one type for the trainer that writes models and for both
 //! predictors that read them.
 
+pub mod attention;
 pub mod attribution;
 pub mod error;
 pub mod geometry;

@@ -108,7 +108,7 @@ before(async () => {
   fs.mkdirSync(screenshots, { recursive: true });
   // models: the wasm crate's fixture models (1 and 3 targets; two segments) as model folders
   const models = path.join(tmp, "models");
-  for (const m of ["mpra1", "mpra3", "dual"]) {
+  for (const m of ["mpra1", "mpra3", "dual", "attn1"]) {
     fs.mkdirSync(path.join(models, m), { recursive: true });
     for (const f of fs.readdirSync(path.join(root, "infer/tests/fixtures")).filter((f) => f.startsWith(`${m}.`) && f.endsWith("json") === f.endsWith("manifest.json"))) {
       fs.copyFileSync(path.join(root, "infer/tests/fixtures", f), path.join(models, m, f === `${m}.manifest.json` ? "manifest.json" : f));
@@ -125,6 +125,15 @@ before(async () => {
   native.predict1 = nativeTsv(["predict", "--model", path.join(models, "mpra1"), "--input", examplesFa]);
   native.predict3 = nativeTsv(["predict", "--model", path.join(models, "mpra3"), "--input", path.join(tmp, "a.fa")]);
   native.ism1 = nativeTsv(["ism", "--model", path.join(models, "mpra1"), "--input", path.join(tmp, "a.fa")]);
+  // the attention map of the cnn-attention fixture (rows per head and the mean over heads)
+  native.attention = nativeTsv(["attention", "--model", path.join(models, "attn1"), "--input", path.join(tmp, "a.fa")]);
+  // a two-segment model whose distal sequence (200 bp: real F9 bases around the fixture's 80 bp
+  // distal) is cropped to its 80 bp window: native mutagenesis of both segments
+  const dualExp = JSON.parse(fs.readFileSync(path.join(root, "infer/tests/fixtures/dual.expected.json"), "utf8"));
+  native.longPair = { promoter: dualExp.pairs[0].promoter, distal: F9.slice(0, 60) + dualExp.pairs[0].distal + F9.slice(60, 120) };
+  fs.writeFileSync(path.join(tmp, "lp.fa"), `>lp\n${native.longPair.promoter}\n`);
+  fs.writeFileSync(path.join(tmp, "ld.fa"), `>ld\n${native.longPair.distal}\n`);
+  native.longPair.ism = nativeTsv(["ism", "--model", path.join(models, "dual"), "--input", path.join(tmp, "lp.fa"), "--partner-input", path.join(tmp, "ld.fa")]);
   // issue 14 fixtures: mpra1 reading exact lengths only (a record of another length fails on its
   // own), and mpra1 with a unit and the quantile table of its predictions on the 12 examples
   const m1 = JSON.parse(fs.readFileSync(path.join(models, "mpra1", "manifest.json"), "utf8"));
@@ -887,6 +896,135 @@ test("issue 14: numbers with meaning — units, a percentile against the manifes
     assert.match(await page.textContent("#prediction .label"), /probability of promoter/);
     assert.match(await page.textContent("#prediction .unit"), /^probability of promoter$/);
   }
+  await useModel(page, "mpra1");
+});
+
+test("issue 14: the attention map of a model with an attention block — size, axes in bases, legend, per head, equal to native", async () => {
+  await useModel(page, "attn1");
+  await paste(page, seqA);
+  await page.click("#tab-teach");
+  await page.waitForSelector("#attention-map", { timeout: 30000 });
+  const c = await page.$eval("#attention-map", (e) => ({ ...e.dataset, label: e.getAttribute("aria-label"), w: e.width, h: e.height }));
+  // 230 bp through pools of 4 and 2: 28 positions of 8 bases, 2 heads
+  assert.deepEqual([c.positions, c.heads, c.stride, c.head], ["28", "2", "8", "mean"]);
+  assert.match(c.label, /28 query positions \(rows\) by 28 key positions \(columns\), 8 bases each/);
+  const T = 28;
+  assert.equal(native.attention.length, (2 + 1) * T * T, "native rows: 2 heads and the mean");
+  assert.match(await page.textContent("#attention .attention-legend"), /attention weight.*each row is one query position; its weights over the key positions \(columns\) sum to 1/);
+  assert.match(await page.textContent("#attention .attention-scale"), /position t \(from 0\) stands for bases t·8\+1 … t·8\+8 of the 230-base model window \(8 bases per position.*receptive field of 34 bases/);
+  const cs = 18; // cell size for 28 positions, after a 64 px margin for the row labels and 6 px above
+  async function hover(q, k) { // 1-based query and key positions
+    await page.locator("#attention-map").hover({ position: { x: 64 + (k - 1) * cs + cs / 2, y: 6 + (q - 1) * cs + cs / 2 } });
+    await page.waitForFunction(([q2, k2]) => { const t = document.getElementById("attention-tip"); return !t.hidden && t.dataset.query === String(q2) && t.dataset.key === String(k2); }, [q, k]);
+    return page.$eval("#attention-tip", (t) => ({ ...t.dataset, text: t.textContent }));
+  }
+  const nat = (head, q, k) => Number(native.attention.find((r) => r.head === head && r.query === String(q) && r.key === String(k)).weight);
+  // one whole row of the mean over heads: each weight equals native, and the row sums to 1
+  let sum = 0;
+  for (let k = 1; k <= T; k++) {
+    const tip = await hover(5, k);
+    close(Number(tip.weight), nat("mean", 5, k), `attention mean 5→${k}`);
+    sum += Number(tip.weight);
+  }
+  assert.ok(Math.abs(sum - 1) <= 1e-5, `the row sums to ${sum}`);
+  const tip = await hover(3, 20);
+  assert.match(tip.text, /^query position 3 \(bases 17–24\) → key position 20 \(bases 153–160\): attention weight 0\.\d{4} \(mean over the 2 heads\)$/);
+  assert.equal(native.attention.find((r) => r.head === "mean" && r.query === "3").query_first_base, "17");
+  // one head
+  await page.selectOption("#attention-head", "1");
+  await page.waitForSelector('#attention-map[data-head="1"]');
+  for (const [q, k] of [[1, 1], [14, 2], [28, 28]]) close(Number((await hover(q, k)).weight), nat("2", q, k), `attention head 2 ${q}→${k}`);
+  // the committed screenshot: the mean over heads, one cell read by hovering
+  await page.selectOption("#attention-head", "mean");
+  await page.waitForSelector('#attention-map[data-head="mean"]');
+  await hover(17, 8);
+  await page.locator("#attention").screenshot({ path: path.join(screenshots, "attention-map.png") });
+  await shot(page, "desktop-teach-attention");
+  // a model without an attention block says so
+  await useModel(page, "mpra1");
+  await page.click("#tab-teach");
+  await page.waitForSelector("#attention .attention-none");
+  assert.match(await page.textContent("#attention"), /^No attention map: this model has no attention block/);
+  assert.equal(await page.locator("#attention-map").count(), 0);
+});
+
+test("issue 14: a two-segment model whose distal sequence is cropped — its unseen bases hatched, 'outside the model's view' variants and teach mutations, seen cells equal native", async () => {
+  const { promoter, distal, ism } = native.longPair;
+  await useModel(page, "dual");
+  await pastePair(page, `>lp\n${promoter}\n`, `>ld\n${distal}\n`, "lp + ld");
+  await page.click("#tab-results");
+  await page.click("#scan-run");
+  await waitStatus(page, "Scan finished");
+  assert.match(await page.textContent("#scan-info"), /distal 80 bp \(cropped\)/);
+  assert.match(await page.textContent("#scan-info"), /120 bases of the distal sequence are outside the model's view \(hatched\)/);
+  assert.equal(await page.isVisible("#legend-unseen-item"), true, "the legend explains the hatching");
+  // the frame: the promoter's 120 bases, then all 200 of the distal sequence (the model reads 61–140)
+  const at = (segment, pos) => (segment === "promoter" ? pos : 120 + pos);
+  const cellOf = (segment, pos, alt) => ism.find((r) => r.segment === segment && r.position === String(pos) && r.alt === alt);
+  for (const pos of [5, 60, 141, 200]) {
+    const alt = distal[pos - 1] === "A" ? "C" : "A";
+    const t = await hoverCell(page, at("distal", pos), alt);
+    assert.equal(t.unseen, "true", `distal ${pos} is outside the view`);
+    assert.equal(t.segment, "distal");
+    assert.equal(t.effect, "NaN");
+    assert.match(t.text, new RegExp(`^distal position ${pos} .>${alt}: not read by the model`));
+    assert.equal(cellOf("distal", pos, alt), undefined, "native mutagenesis has no row for it either");
+  }
+  for (const [segment, pos] of [["distal", 61], ["distal", 100], ["distal", 140], ["promoter", 2], ["promoter", 120]]) {
+    const seq = segment === "distal" ? distal : promoter;
+    const alt = seq[pos - 1] === "G" ? "T" : "G";
+    const t = await hoverCell(page, at(segment, pos), alt);
+    assert.equal(t.unseen, undefined);
+    assert.equal(t.segment, segment);
+    close(Number(t.effect), Number(cellOf(segment, pos, alt).effect), `ISM ${segment} ${pos} ${alt}`);
+  }
+  // hatched pixels, not the white of 0: distal positions 1–16, row A (zoom 2)
+  const px = await page.evaluate(() => {
+    const d = document.getElementById("heatmap").getContext("2d").getImageData(18 + 120 * 2, 0, 2 * 16, 15).data;
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4) colours.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+    return [...colours];
+  });
+  assert.ok(px.length >= 2 && !px.includes("247,247,247"), `hatching: ${px.join(" ")}`);
+  // the ISM export says so too
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#export-ism-tsv")]);
+  const rows = fs.readFileSync(await dl.path(), "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("\t"));
+  assert.deepEqual(rows[0].slice(0, 2), ["segment", "position"]);
+  const five = rows.filter((r) => r[0] === "distal" && r[1] === "5");
+  assert.equal(five.length, 3 * 2, "3 substitutions × 2 targets");
+  for (const r of five) assert.deepEqual(r.slice(-2), ["", "outside the model's view"]);
+  assert.equal(rows.filter((r) => r.at(-1) === "outside the model's view").length, 3 * 120 * 2, "120 distal bases × 3 substitutions × 2 targets");
+  await page.locator("#view-results").screenshot({ path: path.join(screenshots, "two-segment-cropped-distal.png") });
+  // variants in the distal sequence: one outside the view is marked so, never 0
+  await page.click("#tab-variants");
+  await page.selectOption("#variant-segment", "distal");
+  await page.fill("#variant-input", `5 ${distal[4]}>${distal[4] === "A" ? "C" : "A"}\n100 ${distal[99]}>${distal[99] === "G" ? "T" : "G"}\n`);
+  await page.click("#variant-run");
+  await waitStatus(page, "outside the model's view");
+  const vrows = await variantRows(page);
+  const out = vrows.find((r) => r.position === "5"), inside = vrows.find((r) => r.position === "100");
+  assert.equal(out.status, "outside the model's view");
+  assert.equal(out.diff0, "—");
+  assert.match(out.cls, /variant-unseen/);
+  assert.match(out.error, /position 5 is outside the model's view: the model reads bases 61–140 of this 200 bp distal sequence/);
+  assert.equal(inside.status, "scored");
+  close(Number(inside.diff0), Number(cellOf("distal", 100, distal[99] === "G" ? "T" : "G").effect), "distal variant 100");
+  // teach: mutate in the distal sequence; an unseen base is refused with the reason
+  await page.click("#tab-teach");
+  assert.equal(await page.isVisible("#mutate-segment"), true);
+  await page.selectOption("#mutate-segment", "distal");
+  await page.fill("#mutate-pos", "5");
+  await page.click(`#mutate-bases button[data-base="${distal[4] === "A" ? "C" : "A"}"]`);
+  await page.waitForSelector("#mutate-result .refused");
+  assert.match(await page.textContent("#mutate-result"), /^Distal position 5 is outside the model's view: the model does not read this base .* not an effect of 0/);
+  assert.equal(await page.locator("#mutate-result .delta").count(), 0, "no number for a base the model does not read");
+  await page.fill("#mutate-pos", "100");
+  const alt100 = distal[99] === "G" ? "T" : "G";
+  await page.click(`#mutate-bases button[data-base="${alt100}"]`);
+  await page.waitForSelector("#mutate-result .delta");
+  close(Number(await page.getAttribute("#mutate-result .delta", "data-delta")), Number(cellOf("distal", 100, alt100).effect), "teach delta distal 100");
+  assert.match(await page.textContent("#mutate-result"), new RegExp(`distal ${distal[99]}100${alt100}`));
+  await page.selectOption("#mutate-segment", "promoter");
   await useModel(page, "mpra1");
 });
 
