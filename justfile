@@ -4,6 +4,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 export ORT_DYLIB_PATH := justfile_directory() / ".cache/onnxruntime/cpu-1.31.1/libonnxruntime.so"
 wasm_bindgen_version := `grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p'`
 port := env_var_or_default("REGULA_PORT", "8080")
+wasm_pack_version := "0.15.1"
 
 # List the recipes.
 default:
@@ -16,8 +17,8 @@ serve: setup-web web
     @echo "Serving web/ on http://localhost:{{port}}/ (Ctrl-C to stop)"
     if command -v node >/dev/null; then node web/tests/server.mjs web {{port}}; else cd web && python3 -m http.server {{port}} --bind 127.0.0.1; fi
 
-# Run every test: Rust (native), the wasm crate in Node, the web app in headless Chromium, the Snakemake workflow.
-test: test-rust test-node test-web test-workflow
+# Run every test: Rust (native), the wasm crate in Node, the web app in headless Chromium, the npm package, the Snakemake workflow.
+test: test-rust test-node test-web test-package test-workflow
     @echo "All test suites passed."
 
 # Formatting (rustfmt.toml) and clippy, then Rust unit and integration tests of every crate, and the core crate's wasm32 build.
@@ -31,11 +32,11 @@ test-rust: setup-test
 test-node: setup-test
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p regula-wasm --target wasm32-unknown-unknown --test node
 
-# What the tests need: the ONNX Runtime library, the wasm32 target, wasm-bindgen-cli.
-setup-test: ort wasm-target wasm-bindgen-cli
+# What the tests need: the ONNX Runtime library, the wasm32 target, wasm-bindgen-cli, wasm-pack.
+setup-test: ort wasm-target wasm-bindgen-cli wasm-pack
 
-# What the web app needs: the wasm32 target and wasm-bindgen at the Cargo.lock version.
-setup-web: wasm-target wasm-bindgen-cli
+# What the web app needs: the wasm32 target, wasm-bindgen at the Cargo.lock version, wasm-pack.
+setup-web: wasm-target wasm-bindgen-cli wasm-pack
 
 # ONNX Runtime shared library from the official PyPI wheel (ort loads it at run time).
 ort:
@@ -56,6 +57,18 @@ wasm-bindgen-cli:
         cargo install --locked --quiet wasm-bindgen-cli --version {{wasm_bindgen_version}} \
           || cargo install --quiet wasm-bindgen-cli --version {{wasm_bindgen_version}}; \
     fi
+
+# wasm-pack from crates.io (builds the npm package; it runs the wasm-bindgen above and downloads nothing).
+wasm-pack:
+    @if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack {{wasm_pack_version}}" ]; then \
+        echo "Installing wasm-pack {{wasm_pack_version}} (once, about 20 minutes on 2 cores)..."; \
+        cargo install --locked --quiet wasm-pack --version {{wasm_pack_version}}; \
+    fi
+
+# The npm package (web/pkg, built by wasm-pack): `npm pack`, installed offline into a fresh Node project, predicts as native regula-train.
+test-package: setup-test web
+    cargo build --release -p regula-train
+    node --test wasm/tests/package.test.mjs
 
 # Build the web app: wasm package (SIMD) into web/pkg, model index + copies of models/ into web/models, web/dist/regula.html.
 web:
@@ -106,6 +119,9 @@ cagi5 name: ort
 # The shipped HepG2 lentiMPRA model and its CAGI5 evaluation (about 30 minutes on 2 cores).
 train-hepg2-mpra: (train "hepg2-mpra") (cagi5 "hepg2-mpra")
 
+# The HepG2 lentiMPRA LegNet (three-way split; the teacher of hepg2-mpra) and its CAGI5 evaluation.
+train-hepg2-legnet: (train "hepg2-legnet") (cagi5 "hepg2-legnet")
+
 # The shipped WTC11 lentiMPRA model and its CAGI5 evaluation (about 20 minutes on 2 cores).
 train-wtc11-mpra: (train "wtc11-mpra") (cagi5 "wtc11-mpra")
 
@@ -121,7 +137,7 @@ verify-models: ort
     cargo build --release -p regula-train
     python3 scripts/verify-models.py
 
-# Parts: browser training reference variants workflow ism (default: all; about an hour). Not run by CI.
+# Parts: browser training reference variants workflow ism package browser-genome (default: all; about an hour). Not run by CI.
 # Benchmarks against the peers (PyTorch, onnxruntime-web) on this machine; rewrites BENCHMARKS.md.
 bench *parts: ort setup-web
     bench/run.sh {{parts}}

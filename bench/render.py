@@ -44,18 +44,22 @@ def main(results):
     variants_1m = load(results, "variants_1m.json")
     workflow = load(results, "workflow.json")
     ism = load(results, "ism-native.json")
+    genome = load(results, "browser-genome.json")
+    package = load(results, "package.json")
     references = sorted(glob.glob(os.path.join(results, "reference-*.json")))
     machine = load(results, "machine.json") or {}
     w("# Benchmarks")
     w("")
     w("Regula against the tools a user would otherwise pick, measured by `just bench` (`bench/run.sh`) on one")
     w("machine; raw numbers in `bench/results/*.json`, rendered by `bench/render.py`. Benchmarks are not tests:")
-    w("CI does not run them. Re-run one part with `just bench PART` (browser, training, reference, variants, workflow, ism);")
-    w("the million-variant run is `just bench-variants-1m`.")
+    w("CI does not run them. Re-run one part with `just bench PART` (browser, training, reference, variants, workflow, ism, package,")
+    w("browser-genome); the million-variant run is `just bench-variants-1m`.")
     w("")
     w(f"- Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, {machine.get('memory_gib', '?')} GiB, {machine.get('os', '?')}; load average {', '.join(f'{x:.1f}' for x in machine.get('load_average') or [])} when the last `just bench` started ({machine.get('date')}).")
     dates = [f"{part} {d}" for part, d in [("browser", (browser or {}).get("environment", {}).get("date")), ("training", (training or {}).get("date")),
-                                          ("variants", (variants or {}).get("date")), ("variants-1m", (variants_1m or {}).get("date")), ("workflow", (workflow or {}).get("date")), ("ism", (ism or {}).get("date"))] + [(os.path.basename(p)[10:-5], json.load(open(p)).get("environment", {}).get("date")) for p in references] if d]
+                                          ("variants", (variants or {}).get("date")), ("variants-1m", (variants_1m or {}).get("date")), ("workflow", (workflow or {}).get("date")),
+                                          ("ism", (ism or {}).get("date")), ("package", (package or {}).get("date")),
+                                          ("browser-genome", (genome or {}).get("environment", {}).get("date"))] + [(os.path.basename(p)[10:-5], json.load(open(p)).get("environment", {}).get("date")) for p in references] if d]
     if dates:
         w(f"- When each part ran: {'; '.join(dates)}.")
     gpu = load(results, "gpu-check.json")
@@ -122,6 +126,13 @@ def main(results):
         target = 2 * BASELINE_VARIANTS_PER_SECOND
         w(f"| native score-variants, {v['variants']:,} variants, hepg2-mpra, {v['cores']} cores | {v['variants_per_second']:,.0f} variants/s | ≥ {target:,.0f} (2× {BASELINE_VARIANTS_PER_SECOND:,}) | {verdict(v['variants_per_second'] >= target, v['variants_per_second'], target, False, ' variants/s')} |")
         w(f"| the same: peak resident memory | {v['peak_rss_mb']:,.0f} MB | ≤ 300 MB | {verdict(v['peak_rss_mb'] <= 300, v['peak_rss_mb'], 300, True, ' MB')} |")
+    if genome:
+        for run in genome.get("runs", []):
+            target = genome["target"]["variantsPerSecondAtLeast"]
+            w(f"| in-browser genome variants, {genome['model']}, {run['variants']:,} variants, {run['reference']} | {run['variantsPerSecond']:,.0f} variants/s | ≥ {target} variants/s | {verdict(run['met'], run['variantsPerSecond'], target, False, ' variants/s')} |")
+        flat = genome.get("memoryFlat")
+        if flat:
+            w(f"| in-browser genome variants: memory growth during a run, across reference sizes | {', '.join(f'{g:,.0f}' for g in flat['growthMiB'])} MiB (spread {flat['spreadMiB']:,.0f} MiB) | flat in the reference size | see the section |")
     if variants:
         for row in variants.get("models", []):
             w(f"| native score-variants, {variants['variants']:,} variants, {row['model']} | {row['variants_per_second']:,.0f} variants/s | (no target) | — |")
@@ -152,6 +163,10 @@ def main(results):
         render_workflow(w, workflow)
     if ism:
         render_ism(w, ism)
+    if package:
+        render_package(w, package)
+    if genome:
+        render_genome(w, genome)
     # Sections other scripts write between markers (`<!-- NAME: begin -->` … `<!-- NAME: end -->`,
     # e.g. bench/variants_1m.py) are kept from the current BENCHMARKS.md.
     current = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "BENCHMARKS.md")
@@ -390,6 +405,17 @@ def render_references(w, refs, results):
             w("One seed each. The architecture and evaluation agree (Regula's exported weights in the twin reproduce Regula's")
             w(f"validation metrics within {ref.get('shipped_weights_check', {}).get('validation', {}).get('max_abs_diff_vs_manifest', float('nan')):.1e}), and so does a single training step from the same weights")
             w("(bench/reference/README.md, \"Step parity\").")
+        parity = load(results, f"batch-parity-{ref['model']}.json")
+        if parity:
+            rel = parity["relative_loss_diff"]
+            w("")
+            w(f"Same batches, same weights ({parity['date']}, `bench/reference/batch_parity.py`): the first {len(rel)} real training batches of {parity['batch']}")
+            w(f"rows of this recipe (the twin's order, reverse-complement and flank-filled shifts, one-cycle learning rate {min(parity['lrs']):.1e} to")
+            w(f"{max(parity['lrs']):.1e} per step), trained by both from the same initial weights: the losses agree within {max(rel[:4]):.0e} over the first 4 steps")
+            w(f"and within {max(rel):.1e} over all {len(rel)} (step by step, Regula " + ", ".join(f"{x:.4f}" for x in parity["regula_losses"]) + "; twin " + ", ".join(f"{x:.4f}" for x in parity["pytorch_losses"]) + ").")
+            higher = sum(a > b for a, b in zip(parity["regula_losses"], parity["pytorch_losses"]))
+            w(f"The difference grows from float rounding (Regula's loss is the higher at {higher} of {len(rel)} steps), so the training mechanics agree; the gap")
+            w("between the two trained models above comes from what each draws (initial weights, order, augmentation), not from how they train.")
         mem = load(results, f"memory-{ref['model']}.json")
         if mem:
             ours_mib, theirs_mib = mem["regula"]["max_rss_kib"] / 1024, mem["pytorch"]["max_rss_kib"] / 1024
@@ -457,7 +483,7 @@ def render_variants_1m(w, v):
     w(f"average (1, 5, 15 min) {load_text(v['load_average_at_start'])} before, {load_text(v['load_average_at_end'])} after ({v['date']}); the process got")
     w(f"{v['cpu_percent']}% of a core on average (of 200%) and used {v['user_seconds']:,.0f} s of CPU, i.e. {v['variants'] / v['user_seconds']:,.0f} variants per CPU-second.")
     scored = v["records"] - v["records_unscored"]
-    w(f"{v['records_unscored']:,} of the variants lie where the 200 bp window holds `N` (the slice has a 100 kb gap, repeated) and")
+    w(f"{v['records_unscored']:,} of the variants lie where their window holds `N` (the slice has a 100 kb gap, repeated) and")
     w(f"are not scored, so no prediction is made for them; counting only the {scored:,} scored ones, the rate is {scored / v['seconds']:,.0f} per")
     w(f"second, {scored / v['user_seconds']:,.0f} per CPU-second (issue 15's run predicted every window, `N` read as 0.25).")
     w("")
@@ -498,6 +524,34 @@ def render_workflow(w, r):
     w("")
 
 
+def render_genome(w, g):
+    env = g["environment"]
+    w("## In the browser: variants on a genome picked from disk")
+    w("")
+    w(f"The web app's Genome variants view (`bench/browser/genome.mjs`, `just bench browser-genome`) in headless Chromium {env.get('chromium')}")
+    w(f"({env.get('workers')}; {env.get('cores')} cores, load average at start {env.get('loadAverageAtStart')}, at end {env.get('loadAverageAtEnd')}):")
+    w(f"{g['variants']:,} SNVs evenly spread over a reference (the 1 Mb hg19 chr22 slice of `../shared/data/genome`, or that slice")
+    w(f"repeated into one larger chromosome), model {g['model']}, picked with the file inputs as a user would; the page reads the VCF")
+    w("slice by slice and of the reference only the bytes (or BGZF blocks) that hold each chunk's windows, and scores them in its")
+    w("workers. Time: the app's `regula:genome-start`/`regula:genome-done` marks around the run (reading, scoring, the table).")
+    w("Memory: the resident set of the whole Chromium process tree (page, workers, browser), sampled every 100 ms; growth is")
+    w("the peak during the run minus the value just before it.")
+    w("")
+    w("| reference | file | strands | not scored | variants/s | time | RSS before → peak (growth) | JS heap peak | load before |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for r in g.get("runs", []):
+        w(f"| {r['reference']} | {r['fileBytes'] / 1e6:,.1f} MB | {r['strands']} | {r.get('notScored', '?')} | **{r['variantsPerSecond']:,.0f}** | {r['seconds']:.1f} s | {r['rssBaselineMiB']:,.0f} → {r['rssPeakMiB']:,.0f} MiB ({r['rssGrowthMiB']:+,.0f}) | {r['jsHeapPeakMiB']:,.1f} MiB | {', '.join(f'{x:.1f}' for x in r['loadAverageBefore'])} |")
+    if any(r["strands"] == "both" and not r["met"] for r in g.get("runs", [])):
+        w("")
+        w("Averaging both strands runs twice the forward passes of the forward strand alone (four windows per variant")
+        w("instead of two), so it runs at about half the rate; the target is met for the app's default (forward strand).")
+        w("Every run shares two cores with the other work on the machine (the load averages above).")
+    if g.get("error"):
+        w("")
+        w(f"The run failed: `{g['error'].splitlines()[0]}`")
+    w("")
+
+
 def render_ism(w, r):
     m = r["median_seconds"]
     w("## Native saturation mutagenesis")
@@ -531,6 +585,25 @@ def render_ism(w, r):
         for k, runs in sh["seconds"].items():
             w(f"| {'fast (incremental)' if k == 'fast' else k} | {', '.join(f'{s:.2f}' for s in runs)} | {sm[k]:.2f} s |")
         w("")
+
+
+def render_package(w, r):
+    w("## The npm package (wasm-pack): size per build profile")
+    w("")
+    w(f"`wasm/build.sh` (`{r['tools']['wasmPack']}`, `wasm-pack build --target web --mode no-install`, {r['tools']['wasmBindgen']},")
+    w(f"SIMD, no wasm-opt) per cargo profile (`just bench package`, `bench/package/sizes.mjs`; {r['tools']['rustc']}). wasm-pack")
+    w("runs wasm-bindgen without `--remove-name-section`, so the wasm keeps its name section (function names);")
+    w("`scripts/strip-wasm-names.mjs` removes it from the package that ships. `wasm-release` is the size-tuned profile of the root")
+    w("`Cargo.toml` (fat LTO, one codegen unit, `panic = abort`, opt-level \"z\" except tract-core and tract-linalg); `release` is")
+    w("cargo's, as `wasm-pack build --release` uses it. Sizes of `regula_wasm_bg.wasm` (gzip -9); the tarball is `npm pack`'s.")
+    w("")
+    w("| profile | wasm raw | wasm gzip | as wasm-pack leaves it (raw / gzip) | name section | npm tarball |")
+    w("|---|---|---|---|---|---|")
+    for p in r["profiles"]:
+        s, n = p["shipped"], p["withNameSection"]
+        w(f"| `{p['profile']}` | **{s['rawBytes'] / 1e6:.2f} MB** | **{s['gzipBytes'] / 1e6:.2f} MB** | {n['rawBytes'] / 1e6:.2f} MB / {n['gzipBytes'] / 1e6:.2f} MB | "
+          f"{p['nameSectionBytes'] / 1e6:.2f} MB | {p['tarballBytes'] / 1e6:.2f} MB |")
+    w("")
 
 
 if __name__ == "__main__":

@@ -11,12 +11,16 @@
 #   workflow   the Snakemake workflow with 1 and 2 cores vs one unsharded run, 100,000 variants
 #   ism        native saturation mutagenesis of 1 kb (reference CNN): fast path vs one forward pass
 #              per substitution (and vs BENCH_ISM_BEFORE, an earlier regula-train binary, if set)
+#   package    the npm package (wasm-pack) per cargo profile, release and wasm-release: raw and gzip
+#              sizes of the wasm with and without its name section, and of the npm tarball
+#   browser-genome  the web app's genome variants: 10,000 SNVs against 1 Mb and 100 Mb references
+#              (plain and bgzip) picked from disk, variants/s and memory, in headless Chromium
 # Not run by CI. Set BENCH_PYTHON to a Python with torch to skip installing PyTorch, and
 # BENCH_MODELS="a b" to run the reference part for those shipped models only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-parts=${*:-browser training reference variants workflow ism}
+parts=${*:-browser training reference variants workflow ism package browser-genome}
 python=$(bench/setup.sh)
 results=bench/results
 work=target/bench
@@ -67,7 +71,14 @@ for part in $parts; do
         ${BENCH_ISM_BEFORE:+--before "$BENCH_ISM_BEFORE" --before-label "${BENCH_ISM_BEFORE_LABEL:-earlier binary}"} \
         --out "$results/ism-native.json"
       ;;
-    *) echo "unknown part '$part' (browser, training, reference, variants, workflow, ism)" >&2; exit 2 ;;
+    package)
+      node bench/package/sizes.mjs --work "$work" --out "$results/package.json"
+      ;;
+    browser-genome)
+      scripts/build-web.sh
+      node bench/browser/genome.mjs --out "$results/browser-genome.json"
+      ;;
+    *) echo "unknown part '$part' (browser, training, reference, variants, workflow, ism, package, browser-genome)" >&2; exit 2 ;;
   esac
 done
 python3 bench/render.py "$results" > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md

@@ -1,42 +1,47 @@
 #!/usr/bin/env bash
-# Builds the regula-wasm ES module package (wasm-bindgen --target web: works in browsers, Web
-# Workers, bundlers and Node >= 18 via init({module_or_path: bytes})), with SIMD (+simd128) by
-# default, writes an npm package.json beside it and prints the raw and gzipped sizes.
+# Builds the regula-wasm npm package with wasm-pack: `wasm-pack build --target web`, an ES module
+# that works in browsers, Web Workers, bundlers and Node >= 18 (init({module_or_path: bytes})),
+# with SIMD (+simd128) by default. package.json (name, version, description, licence, repository,
+# keywords) comes from wasm/Cargo.toml, the TypeScript types (regula_wasm.d.ts) from the
+# #[wasm_bindgen] API, the package's README from wasm/README.md. `--mode no-install` runs the
+# wasm-bindgen on PATH (it must be the Cargo.lock version: `just wasm-bindgen-cli`) and downloads
+# nothing; `wasm-opt = false` in wasm/Cargo.toml keeps wasm-pack from fetching binaryen (wasm-opt
+# made the package larger after gzip, see the root Cargo.toml). wasm-pack leaves the name section
+# (function names, about 2 MB), which scripts/strip-wasm-names.mjs removes unless KEEP_NAMES=1
+# (for profiling). Prints the raw and gzipped sizes.
 #
-#   wasm/build.sh [OUT_DIR]          # default web/pkg; SIMD=0 for a build without simd128
+#   wasm/build.sh [OUT_DIR]              # default web/pkg
+#   PROFILE=release wasm/build.sh DIR    # another cargo profile (default wasm-release, the size-tuned
+#                                        # one in the root Cargo.toml, which the web app ships)
+#   SIMD=0 wasm/build.sh DIR             # without simd128
 #
 # The SIMD build has its own target dir (target/wasm-simd) so changing RUSTFLAGS does not
-# rebuild the other targets; WASM_TARGET_DIR overrides it. The size settings (opt-level "z" for
-# the dependencies that are not hot) are in the root Cargo.toml's profile wasm-release.
+# rebuild the other targets; WASM_TARGET_DIR overrides it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/web/pkg}
+case $out in /*) ;; *) out=$PWD/$out ;; esac
+profile=${PROFILE:-wasm-release}
 if [ "${SIMD:-1}" = 1 ]; then
   export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128"
   target_dir=${WASM_TARGET_DIR:-$root/target/wasm-simd}
 else
   target_dir=${WASM_TARGET_DIR:-$root/target}
 fi
+case $target_dir in /*) ;; *) target_dir=$PWD/$target_dir ;; esac
+if ! command -v wasm-pack >/dev/null; then
+  echo "wasm/build.sh: wasm-pack is not installed; \`./just wasm-pack\` installs it from crates.io" >&2
+  exit 1
+fi
+case $profile in
+  release) profile_flag=(--release) ;;
+  dev) profile_flag=(--dev) ;;
+  *) profile_flag=(--profile "$profile") ;;
+esac
 cd "$root"
-cargo build -p regula-wasm --target wasm32-unknown-unknown --profile wasm-release --target-dir "$target_dir"
-wasm-bindgen --target web ${KEEP_NAMES:+--keep-debug} $([ -n "${KEEP_NAMES:-}" ] || echo --remove-name-section) --out-dir "$out" "$target_dir/wasm32-unknown-unknown/wasm-release/regula_wasm.wasm"
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-cat > "$out/package.json" <<JSON
-{
-  "name": "regula-wasm",
-  "version": "$version",
-  "description": "Regula's private in-browser predictor: DNA sequence to expression models (ONNX) run with tract in WebAssembly; saturation mutagenesis, variant effects, attributions, motif highlights. No network I/O.",
-  "license": "MIT OR Apache-2.0",
-  "type": "module",
-  "main": "regula_wasm.js",
-  "module": "regula_wasm.js",
-  "types": "regula_wasm.d.ts",
-  "files": ["regula_wasm.js", "regula_wasm.d.ts", "regula_wasm_bg.wasm", "regula_wasm_bg.wasm.d.ts"],
-  "sideEffects": ["./snippets/*"],
-  "keywords": ["genomics", "dna", "onnx", "webassembly", "saturation-mutagenesis"]
-}
-JSON
-cp wasm/README.md "$out/README.md"
-raw=$(stat -c %s "$out/regula_wasm_bg.wasm")
-gz=$(gzip -9 -c "$out/regula_wasm_bg.wasm" | wc -c)
-echo "regula_wasm_bg.wasm: $raw bytes raw, $gz bytes gzip -9 (SIMD=${SIMD:-1})"
+wasm-pack build wasm --target web --mode no-install --out-dir "$out" "${profile_flag[@]}" -- --target-dir "$target_dir"
+wasm="$out/regula_wasm_bg.wasm"
+[ -n "${KEEP_NAMES:-}" ] || node scripts/strip-wasm-names.mjs "$wasm"
+raw=$(stat -c %s "$wasm")
+gz=$(gzip -9 -c "$wasm" | wc -c)
+echo "regula_wasm_bg.wasm: $raw bytes raw, $gz bytes gzip -9 (profile $profile, SIMD=${SIMD:-1})"

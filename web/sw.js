@@ -4,7 +4,7 @@ const CACHE = "regula-v3";
 // The page, its modules (js/, index.html's module graph), the worker and the wasm package; the
 // e2e test checks that every file under js/ is listed.
 const MODULES = ["main.js", "assets.js", "dom.js", "events.js", "pool.js", "compute.js", "model.js", "input.js",
-  "prediction.js", "scan-view.js", "motifs.js", "variants.js", "teach.js", "provenance.js", "report.js"].map((m) => `js/${m}`);
+  "prediction.js", "scan-view.js", "motifs.js", "variants.js", "genome.js", "teach.js", "provenance.js", "report.js"].map((m) => `js/${m}`);
 const SHELL = ["./", "index.html", "style.css", "worker.js", ...MODULES, "pkg/regula_wasm.js", "pkg/regula_wasm_bg.wasm",
   "pkg/jobs.js", "models/index.json", "motifs/jaspar2024_core_vertebrates.meme", "examples/lentimpra_hepg2.fa"];
 

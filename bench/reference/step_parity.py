@@ -47,7 +47,11 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=ours["lr"], betas=(0.9, 0.999), eps=1e-8, weight_decay=ours["weight_decay"])
     model.train()
     losses = []
+    lrs = ours.get("lrs")  # per-step learning rates (batch_parity.py), else the constant one
     for s in range(steps):
+        if lrs:
+            for g in opt.param_groups:
+                g["lr"] = lrs[s]
         opt.zero_grad(set_to_none=True)
         loss = ((model(x[s * n:(s + 1) * n]) - y[s * n:(s + 1) * n]) ** 2).mean()
         loss.backward()

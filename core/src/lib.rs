@@ -2,6 +2,7 @@
 //! with no runtime (ORT or tract) in it, so it compiles for `wasm32-unknown-unknown`.
 
 pub mod encode;
+pub mod genome;
 pub mod length;
 pub mod manifest;
 pub mod motif;

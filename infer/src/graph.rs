@@ -479,3 +479,44 @@ pub fn first_conv(proto: &ModelProto, input: &str) -> Option<(Vec<usize>, Vec<f3
     }
     Some((dims, w))
 }
+
+/// Nodes of `g` (indices, in graph order) that the tensors `targets` depend on.
+pub(crate) fn ancestors(g: &pb::GraphProto, targets: &[&str]) -> Vec<usize> {
+    let producer: HashMap<&str, usize> =
+        g.node.iter().enumerate().flat_map(|(i, n)| n.output.iter().map(move |o| (o.as_str(), i))).collect();
+    let mut seen = HashSet::new();
+    let mut stack: Vec<&str> = targets.to_vec();
+    while let Some(t) = stack.pop() {
+        if let Some(&i) = producer.get(t)
+            && seen.insert(i)
+        {
+            stack.extend(g.node[i].input.iter().map(String::as_str));
+        }
+    }
+    let mut v: Vec<usize> = seen.into_iter().collect();
+    v.sort_unstable();
+    v
+}
+
+/// `proto` cut to `nodes` (indices in graph order), reading the graph input `input` and
+/// returning the tensors `outputs` (declared as float tensors of any shape), with the
+/// initializers those nodes read.
+pub(crate) fn subgraph(
+    proto: &ModelProto,
+    nodes: &[usize],
+    input: &str,
+    outputs: &[&str],
+) -> std::result::Result<ModelProto, String> {
+    let g = proto.graph.as_ref().ok_or("no graph")?;
+    let x = g.input.iter().find(|i| i.name == input).cloned().ok_or_else(|| format!("no input '{input}'"))?;
+    let used: HashSet<&str> = nodes.iter().flat_map(|&i| g.node[i].input.iter().map(String::as_str)).collect();
+    let graph = pb::GraphProto {
+        node: nodes.iter().map(|&i| g.node[i].clone()).collect(),
+        name: g.name.clone(),
+        initializer: g.initializer.iter().filter(|t| used.contains(t.name.as_str())).cloned().collect(),
+        input: vec![x],
+        output: outputs.iter().map(|o| named(o)).collect(),
+        ..Default::default()
+    };
+    Ok(ModelProto { graph: Some(graph), ..proto.clone() })
+}

@@ -9,13 +9,15 @@
 //!   a promoter and a distal partner;
 //! - [`predict`] fits sequences by a length policy and predicts them, [`ism`] runs saturation
 //!   mutagenesis (fast exact, or naive), [`variants`] scores variants, [`attribution`] computes
-//!   gradient×input and integrated gradients, [`motifs`] puts known motifs under attributions;
-//!   [`reference_windows`] reads variants on a reference genome (a VCF against a FASTA), and
-//!   [`vcf_annotation`] writes their scores into the VCF's INFO column.
+//!   gradient×input and integrated gradients, [`motifs`] puts known motifs under attributions,
+//!   [`attention`] reads the attention map of a model with an attention block; [`vcf`] scores
+//!   VCF variants on windows of a reference genome, whose geometry, REF and `N` checks and
+//!   reasons are [`reference_windows`]'s; [`vcf_annotation`] writes scores into a VCF's INFO.
 //!
 //! [`proto`] is the ONNX protobuf, one type for the trainer that writes models and for both
 //! predictors that read them.
 
+pub mod attention;
 pub mod attribution;
 pub mod error;
 pub mod geometry;
@@ -30,6 +32,7 @@ pub mod reference_windows;
 pub mod runtime;
 pub mod segments;
 pub mod variants;
+pub mod vcf;
 pub mod vcf_annotation;
 
 pub use error::{Error, Result};

@@ -32,6 +32,9 @@ pub struct Model {
     pub fast_path: Option<crate::ism::FastPath>,
     /// First-layer convolution weights `[filters, 4, k]`, for the filter view.
     pub first_conv: Option<(Vec<usize>, Vec<f32>)>,
+    /// The inference graph cut at the weights of its attention blocks ([`crate::attention`]), or
+    /// why the model has no attention map.
+    pub attention: std::result::Result<crate::attention::AttentionGraph, String>,
 }
 
 /// One stage of the trunk for incremental mutagenesis: its geometry and its graph.
@@ -142,6 +145,11 @@ impl Model {
             }
         };
         let first_conv = graph::first_conv(&proto, &input.name).filter(|(d, _)| d.len() == 3 && d[1] == 4);
+        let attention = match crate::attention::find(&proto, &input.name) {
+            Ok(Some(site)) => Ok(site.load(backend)?),
+            Ok(None) => Err(crate::attention::NO_ATTENTION.to_string()),
+            Err(reason) => Err(format!("the model's attention weights cannot be shown: {reason}")),
+        };
         let model = Model {
             length,
             segments,
@@ -154,6 +162,7 @@ impl Model {
             attribution,
             fast_path: None,
             first_conv,
+            attention,
         };
         // One pass to check the graph runs and its output width matches the targets.
         let probe = model.inference.run(&vec![model.n_value; 4 * model.length], 1, &[4, model.length])?;

@@ -3,16 +3,14 @@
 //! alternate model windows, why a variant cannot be scored, and the batch that predicts many
 //! variants' windows, each distinct window once.
 //!
-//! **The window.** A variant is read in the one model window centred on it: `element` bases of
-//! the reference, the variant's first base at index `element / 2`. For a model read as
-//! constructs (default policy `flanked_tiles`: an element between fixed adapters, as the MPRA
-//! models) `element` is the tile between the adapters and the window is that element between
-//! them, as the model saw its training constructs; for any other model it is the model's input
-//! length of reference. The alternate window is the same stretch with the variant applied: a
-//! deletion reads further along the reference to keep `element` bases, an insertion's window is
-//! cut back to `element`. A window is never shifted off-centre: a variant too near either end of
-//! its chromosome, on a chromosome the reference lacks, whose REF differs from the reference, or
-//! whose window holds `N` is not scored ([`Unscorable`] says why), and never shown as 0.
+//! **The window.** A variant is read in the one model window centred on it: `L` bases of the
+//! reference (the model's input length), the variant's first base at index `L / 2`. The
+//! alternate window is the same stretch with the variant applied: a deletion reads further along
+//! the reference to keep `L` bases, an insertion's window is cut back to `L`. A window is never
+//! shifted off-centre: a variant too near either end of its chromosome, on a chromosome the
+//! reference lacks, whose REF differs from the reference, or whose stretch of reference holds `N`
+//! is not scored ([`Unscorable`] says why), and never shown as 0. [`crate::vcf`] (the browser's
+//! and the CLI's VCF-on-genome scoring) reads its windows here.
 //!
 //! **The effect** is the model's prediction of the alternate window minus that of the reference
 //! window, per target in the model's units ([`crate::variants::EFFECT_AGGREGATION`] over the one
@@ -31,14 +29,11 @@ use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::predict::{Item, predict_values};
 
-/// How a model reads a variant on a reference genome.
+/// How a model reads a variant on a reference genome: its input length of reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReferenceWindows {
-    /// Bases of reference in a window.
+    /// Bases of reference in a window: the model's input length.
     pub element: usize,
-    /// Fixed bases before and after every element (a construct model's adapters), or empty.
-    pub left: String,
-    pub right: String,
 }
 
 /// The bases of reference a variant's windows are built from: 0-based, half-open, on its
@@ -56,7 +51,7 @@ pub enum Unscorable {
     /// REF or ALT cannot be applied to a sequence (symbolic, `*`, letters other than ACGTN, no ALT).
     #[error("{0}")]
     Allele(String),
-    #[error("chromosome '{chrom}' is not in the reference FASTA (it has: {available})")]
+    #[error("chromosome '{chrom}' is not in the genome FASTA (it has: {available})")]
     UnknownChromosome { chrom: String, available: String },
     #[error(
         "{chrom}:{position} is {before} bases from the start of the chromosome; a {element} bp window centred on it would start {short} bases before it"
@@ -68,12 +63,12 @@ pub enum Unscorable {
     #[error("REF {reference} does not match the reference, which has {found} at {chrom}:{position}")]
     RefMismatch { chrom: String, position: u64, reference: String, found: String },
     #[error(
-        "the {element} bp window {chrom}:{first}-{last} holds {count} N (unknown) bases{with}; the model reads no prediction from unknown bases, so the variant is not scored"
+        "the reference window {chrom}:{first}-{last} has an unknown base (N) at {chrom}:{at}; a variant is scored only where every base of its window is known"
     )]
-    NInWindow { chrom: String, first: u64, last: u64, element: usize, count: usize, with: &'static str },
-    /// The reference has a letter other than A, C, G, T or N in the window.
+    NInWindow { chrom: String, first: u64, last: u64, at: u64 },
+    /// The reference could not be read there (a letter other than A, C, G, T or N, or a read error).
     #[error("{0}")]
-    ReferenceLetter(String),
+    Unreadable(String),
 }
 
 impl Unscorable {
@@ -85,7 +80,7 @@ impl Unscorable {
             Unscorable::NearStart { .. } | Unscorable::PastEnd(_) => "outside_reference",
             Unscorable::RefMismatch { .. } => "ref_mismatch",
             Unscorable::NInWindow { .. } => "n_in_window",
-            Unscorable::ReferenceLetter(_) => "reference_letter",
+            Unscorable::Unreadable(_) => "reference_unreadable",
         }
     }
 
@@ -96,7 +91,7 @@ impl Unscorable {
         ("outside_reference", "the window centred on the variant runs off the chromosome"),
         ("ref_mismatch", "REF differs from the reference"),
         ("n_in_window", "the window holds N bases"),
-        ("reference_letter", "the reference has a letter other than ACGTN in the window"),
+        ("reference_unreadable", "the reference could not be read there (a letter other than ACGTN, or a read error)"),
     ];
 
     /// A variant-list error about an allele, without its `line N: ` (the caller places it).
@@ -109,50 +104,35 @@ impl Unscorable {
 }
 
 impl ReferenceWindows {
-    /// The windows of a model of input length `model_length` read by `policy` (its default):
-    /// the element between the flanks for `flanked_tiles`, the whole input otherwise.
-    pub fn new(model_length: usize, policy: &LengthPolicy) -> Self {
-        match policy {
-            LengthPolicy::FlankedTiles { left, right, .. } if left.len() + right.len() < model_length => {
-                ReferenceWindows {
-                    element: model_length - left.len() - right.len(),
-                    left: left.clone(),
-                    right: right.clone(),
-                }
-            }
-            _ => ReferenceWindows { element: model_length, left: String::new(), right: String::new() },
-        }
+    /// The windows of a model of input length `model_length`.
+    pub fn new(model_length: usize) -> Self {
+        ReferenceWindows { element: model_length }
     }
 
-    /// The windows of `model` by its manifest's default policy; a model that reads two sequences
-    /// (a promoter and a distal partner) cannot score variants on a reference.
+    /// The windows of `model`; a model that reads two sequences (a promoter and a distal
+    /// partner) cannot score variants on a reference.
     pub fn for_model(model: &Model) -> Result<Self> {
         if model.segments.len() != 1 {
-            return Err(Error::Unsupported(
+            return Err(Error::Input(
                 "score-variants --vcf scores one-sequence models; this model reads a promoter and a distal partner"
                     .into(),
             ));
         }
-        Ok(Self::new(model.length, &model.manifest.inputs[0].default_length_policy))
+        Ok(Self::new(model.length))
     }
 
-    /// Bases the model reads per window (element and flanks).
+    /// Bases the model reads per window.
     pub fn model_length(&self) -> usize {
-        self.left.len() + self.element + self.right.len()
+        self.element
     }
 
     /// The window in words, for output headers and documentation.
     pub fn describe(&self) -> String {
-        let base = format!(
-            "the {} bp of reference centred on the variant (its first base at index {})",
+        format!(
+            "the {} bp of reference centred on the variant (its first base at window position {})",
             self.element,
-            self.element / 2
-        );
-        if self.left.is_empty() && self.right.is_empty() {
-            base
-        } else {
-            format!("{base}, read between the model's {} + {} bp adapters", self.left.len(), self.right.len())
-        }
+            self.element / 2 + 1
+        )
     }
 
     /// The stretch of `chrom` that `variant`'s windows are built from (a deletion's reaches
@@ -195,27 +175,15 @@ impl ReferenceWindows {
                 found: String::from_utf8_lossy(&bases[at..end]).to_ascii_uppercase(),
             }
         })?;
-        let (reference, alternate) = (&bases[..self.element], &alt[..self.element]);
-        let ns = |w: &[u8]| w.iter().filter(|&&b| b == b'N' || b == b'n').count();
-        let (in_ref, in_alt) = (ns(reference), ns(alternate));
-        if in_ref > 0 || in_alt > 0 {
+        if let Some(i) = bases.iter().position(|&b| b == b'N' || b == b'n') {
             return Err(Unscorable::NInWindow {
                 chrom: chrom.to_string(),
                 first: span.start + 1,
-                last: span.start + self.element as u64,
-                element: self.element,
-                count: in_ref.max(in_alt),
-                with: if in_ref > 0 { "" } else { " with the variant applied" },
+                last: span.end,
+                at: span.start + i as u64 + 1,
             });
         }
-        let wrap = |w: &[u8]| {
-            let mut out = Vec::with_capacity(self.model_length());
-            out.extend_from_slice(self.left.as_bytes());
-            out.extend_from_slice(w);
-            out.extend_from_slice(self.right.as_bytes());
-            out
-        };
-        Ok((wrap(reference), wrap(alternate)))
+        Ok((bases[..self.element].to_vec(), alt[..self.element].to_vec()))
     }
 }
 
@@ -303,25 +271,21 @@ mod tests {
     }
 
     #[test]
-    fn a_construct_model_reads_the_element_between_its_adapters() {
-        let policy = LengthPolicy::FlankedTiles { stride: 2, left: "xy".into(), right: "z".into() };
-        let w = ReferenceWindows::new(9, &policy);
-        assert_eq!((w.element, w.model_length()), (6, 9));
-        // Reference ACGTACGTAC: the SNV at position 5 (A) sits at index 3 of the 6 bp element.
+    fn the_window_is_centred_on_the_variant() {
+        let w = ReferenceWindows::new(6);
+        // Reference ACGTACGTAC: the SNV at position 5 (A) sits at index 3 of the 6 bp window.
         let reference = b"ACGTACGTAC";
         let v = snv(5, "A", "G");
         let span = w.span("c", &v).unwrap();
         assert_eq!(span, Span { start: 1, end: 7 });
         let (r, a) = w.windows("c", &v, span, &reference[1..7]).unwrap();
-        assert_eq!((r.as_slice(), a.as_slice()), (&b"xyCGTACGz"[..], &b"xyCGTGCGz"[..]));
-        // Other policies read the whole input length of reference.
-        let plain = ReferenceWindows::new(9, &LengthPolicy::Exact);
-        assert_eq!((plain.element, plain.left.as_str()), (9, ""));
+        assert_eq!((r.as_slice(), a.as_slice()), (&b"CGTACG"[..], &b"CGTGCG"[..]));
+        assert_eq!(w.describe(), "the 6 bp of reference centred on the variant (its first base at window position 4)");
     }
 
     #[test]
     fn a_deletion_reads_on_and_an_insertion_is_cut_back() {
-        let w = ReferenceWindows::new(4, &LengthPolicy::Exact);
+        let w = ReferenceWindows::new(4);
         let reference = b"AACCGGTTAA";
         let del = snv(5, "GGT", "G");
         let span = w.span("c", &del).unwrap();
@@ -336,7 +300,7 @@ mod tests {
 
     #[test]
     fn says_why_a_variant_is_not_scored() {
-        let w = ReferenceWindows::new(6, &LengthPolicy::Exact);
+        let w = ReferenceWindows::new(6);
         let e = w.span("chr9", &snv(2, "A", "G")).unwrap_err();
         assert_eq!(e.code(), "outside_reference");
         assert_eq!(
@@ -352,10 +316,8 @@ mod tests {
         assert_eq!(e.code(), "n_in_window");
         assert_eq!(
             e.to_string(),
-            "the 6 bp window chr9:2-7 holds 1 N (unknown) bases; the model reads no prediction from unknown bases, so the variant is not scored"
+            "the reference window chr9:2-7 has an unknown base (N) at chr9:3; a variant is scored only where every base of its window is known"
         );
-        let e = w.windows("chr9", &snv(5, "C", "N"), span, b"ACGCAC").unwrap_err();
-        assert!(e.to_string().contains("holds 1 N (unknown) bases with the variant applied"), "{e}");
         assert!(Unscorable::CODES.iter().any(|(c, _)| *c == e.code()));
     }
 

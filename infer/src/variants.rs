@@ -151,7 +151,8 @@ pub fn score_variants_in(
         let mut owners = Vec::new();
         for (i, first, alt) in alts {
             let line = scores[i].line;
-            if let Some(e) = outside_view(first, window, sequence.len()) {
+            let paired = (model.segments.len() > 1).then(|| model.segments[segment].name.as_str());
+            if let Some(e) = outside_view(first, window, sequence.len(), paired) {
                 scores[i].error = Some(format!("line {line}: {e}"));
                 continue;
             }
@@ -221,17 +222,29 @@ pub fn score_pairs(
 }
 
 /// Why a variant whose first base is `first` (0-based) lies outside the model's view of a
-/// sequence of `len` bases read in one `window`, if it does.
-fn outside_view(first: usize, window: &regula_core::length::Window, len: usize) -> Option<String> {
+/// sequence of `len` bases read in one `window`, if it does. `segment`: the segment of a
+/// two-segment model the sequence is (which cannot be tiled).
+fn outside_view(
+    first: usize,
+    window: &regula_core::length::Window,
+    len: usize,
+    segment: Option<&str>,
+) -> Option<String> {
     let lo = (window.start + window.view.start as isize).max(0) as usize;
     let hi = ((window.start + window.view.end as isize).max(0) as usize).min(len);
-    (!window.sees(first)).then(|| {
-        format!(
+    (!window.sees(first)).then(|| match segment {
+        None => format!(
             "position {} is outside the model's view: the model reads bases {}–{} of this {len} bp sequence (cropped); tile the sequence to score it",
             first + 1,
             lo + 1,
             hi
-        )
+        ),
+        Some(name) => format!(
+            "position {} is outside the model's view: the model reads bases {}–{} of this {len} bp {name} sequence (cropped to its window; a two-segment model reads one window per segment, so this base cannot be scored)",
+            first + 1,
+            lo + 1,
+            hi
+        ),
     })
 }
 

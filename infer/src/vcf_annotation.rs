@@ -208,7 +208,6 @@ impl VcfAnnotation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use regula_core::length::LengthPolicy;
 
     fn manifest() -> Manifest {
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mpra1.manifest.json"))
@@ -219,7 +218,7 @@ mod tests {
     }
 
     fn annotation() -> VcfAnnotation {
-        VcfAnnotation::new(&manifest(), &ReferenceWindows::new(230, &LengthPolicy::Exact), false, "ab12", "0.1.0")
+        VcfAnnotation::new(&manifest(), &ReferenceWindows::new(230), false, "ab12", "0.1.0")
     }
 
     #[test]
@@ -237,7 +236,7 @@ mod tests {
         );
         assert_eq!(
             a.header.last().unwrap(),
-            "##regula_model=<ID=my_model_2,name=\"my-model 2\",sha256=ab12,version=\"0.1.0\",window=\"the 230 bp of reference centred on the variant (its first base at index 115)\",strands=\"forward strand\">"
+            "##regula_model=<ID=my_model_2,name=\"my-model 2\",sha256=ab12,version=\"0.1.0\",window=\"the 230 bp of reference centred on the variant (its first base at window position 116)\",strands=\"forward strand\">"
         );
     }
 

@@ -1,7 +1,7 @@
 //! The two backends of the inference layer give the same numbers: ONNX Runtime (native CLI) and
 //! tract (the browser's engine, here natively) on every committed test model and every shipped
-//! model — predictions (tiled and strand-averaged), fast saturation mutagenesis, variant effects
-//! and gradient×input — within 1e-5 of the largest value compared.
+//! model — predictions (tiled and strand-averaged), fast saturation mutagenesis, variant effects,
+//! gradient×input and attention maps — within 1e-5 of the largest value compared.
 
 use std::path::{Path, PathBuf};
 
@@ -33,7 +33,7 @@ type ModelFiles = (String, Vec<u8>, String, Option<Vec<u8>>);
 fn models() -> Vec<ModelFiles> {
     let mut out = Vec::new();
     let fixtures = root().join("infer/tests/fixtures");
-    for name in ["mpra1", "mpra3", "reference1000", "dual"] {
+    for name in ["mpra1", "mpra3", "reference1000", "dual", "attn1"] {
         let read = |f: String| std::fs::read(fixtures.join(f)).unwrap();
         let manifest = String::from_utf8(read(format!("{name}.manifest.json"))).unwrap();
         out.push((
@@ -113,6 +113,11 @@ fn outputs(model: &Model) -> Vec<(String, Vec<f64>)> {
     if model.attribution.is_some() {
         let (a, ..) = for_item(model, &it, &exact, gradient_times_input).unwrap();
         out.push(("gradient×input".into(), f64s(&a.per_channel)));
+    }
+    // The attention map (models with an attention block), per head.
+    if model.attention.is_ok() {
+        let a = regula_infer::attention::attention_map(model, &it[0], &exact[0], 0, 0).unwrap();
+        out.push(("attention".into(), f64s(&a.per_head)));
     }
     out
 }

@@ -4,11 +4,14 @@
 //! a manifest for each.
 //!
 //! ```text
-//! ORT_DYLIB_PATH=$(scripts/provision-ort.sh) cargo run -p regula-train --example make_test_models [-- OUT_DIR]
+//! ORT_DYLIB_PATH=$(scripts/provision-ort.sh) cargo run -p regula-train --example make_test_models [-- OUT_DIR [NAME...]]
 //! ```
 //!
-//! `OUT_DIR` defaults to `infer/tests/fixtures`. The output is deterministic up to ONNX Runtime's
-//! floating-point reduction order; the committed files are what the tests use.
+//! `OUT_DIR` defaults to `infer/tests/fixtures`; `NAME`s make only those models (e.g. `attn1`).
+//! The output is deterministic up to ONNX Runtime's floating-point reduction order; the committed
+//! files are what the tests use. `attn1` (the `cnn-attention` preset's model) also gets
+//! `attn1.expected.json`: its attention weights on a real sequence, computed by ONNX Runtime on
+//! the inference graph with the attention softmax declared as a second graph output.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,7 +25,7 @@ use regula_core::manifest::{
     TrainingSummary,
 };
 use regula_train::loss::Loss;
-use regula_train::model::{Cnn, ConvBlock, Model};
+use regula_train::model::{Cnn, CnnAttention, ConvBlock, Model};
 use regula_train::ops::activation::Activation;
 use regula_train::optim::Optimizer;
 use regula_train::runtime::RuntimeConfig;
@@ -32,6 +35,8 @@ struct Spec {
     name: &'static str,
     description: &'static str,
     model: Cnn,
+    /// Attention heads: the `cnn-attention` preset's model over `model`'s trunk.
+    attention_heads: Option<usize>,
     policy: LengthPolicy,
     steps: usize,
     seed: u64,
@@ -73,6 +78,7 @@ fn main() {
             steps: 40,
             seed: 1,
             real_data: true,
+            attention_heads: None,
         },
         Spec {
             name: "mpra3",
@@ -92,6 +98,7 @@ fn main() {
             steps: 40,
             seed: 2,
             real_data: true,
+            attention_heads: None,
         },
         Spec {
             name: "reference1000",
@@ -101,8 +108,30 @@ fn main() {
             steps: 5,
             seed: 3,
             real_data: false,
+            attention_heads: None,
+        },
+        Spec {
+            name: "attn1",
+            description: "test model: the cnn-attention preset — 2 conv blocks (16 ch, k11 pool 4; k5 pool 2), ReLU, a 2-head transformer block over the 28 positions, 1 output, 40 steps on 512 lentiMPRA rows",
+            model: Cnn {
+                seq_len: 230,
+                blocks: vec![
+                    ConvBlock { channels: 16, kernel: 11, dilation: 1, pool: Some(4) },
+                    ConvBlock { channels: 16, kernel: 5, dilation: 1, pool: Some(2) },
+                ],
+                activation: Activation::Relu,
+                dropout: 0.0,
+                outputs: 1,
+            },
+            policy: LengthPolicy::PadOrCrop { padding: Padding::N },
+            steps: 40,
+            seed: 4,
+            real_data: true,
+            attention_heads: Some(2),
         },
     ];
+    let only: Vec<String> = std::env::args().skip(2).collect();
+    let specs: Vec<Spec> = specs.into_iter().filter(|s| only.is_empty() || only.iter().any(|n| n == s.name)).collect();
     let (mx, my, mn) = lentimpra(&root);
     let my = &my;
     for spec in specs {
@@ -114,7 +143,11 @@ fn main() {
             runtime: RuntimeConfig { threads: 2, ..Default::default() },
             seed: spec.seed,
         };
-        let mut trainer = Trainer::new(spec.model.clone(), config).expect("trainer");
+        let model: Box<dyn Model> = match spec.attention_heads {
+            Some(heads) => Box::new(CnnAttention { cnn: spec.model.clone(), heads }),
+            None => Box::new(spec.model.clone()),
+        };
+        let mut trainer = Trainer::new(model, config).expect("trainer");
         let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
         let n = 32;
         for _ in 0..spec.steps {
@@ -184,7 +217,10 @@ fn main() {
                     licence: "see tests/data/README.md".into(),
                 }],
                 split: "none (test fixture)".into(),
-                architecture: format!("{:?}", spec.model.blocks),
+                architecture: match spec.attention_heads {
+                    Some(heads) => format!("{:?}, then attention with {heads} heads", spec.model.blocks),
+                    None => format!("{:?}", spec.model.blocks),
+                },
                 parameters,
                 epochs: 0,
                 seed: spec.seed,
@@ -197,6 +233,10 @@ fn main() {
         std::fs::write(out.join(&model_file), &inference).expect("write");
         std::fs::write(out.join(&attribution_file), &attribution).expect("write");
         std::fs::write(out.join(format!("{}.manifest.json", spec.name)), manifest.to_json()).expect("write");
+        if spec.attention_heads.is_some() {
+            let expected = attention_weights(&root, trainer.inference_graph().expect("inference graph"), l);
+            std::fs::write(out.join(format!("{}.expected.json", spec.name)), expected).expect("write");
+        }
         let _ = spec.model.input_shape();
         eprintln!(
             "{}: {} parameters, inference {} bytes, attribution {} bytes",
@@ -206,4 +246,49 @@ fn main() {
             attribution.len()
         );
     }
+}
+
+/// The attention weights of the first two sequences of `tests/data/lentimpra_hepg2_head30.tsv`
+/// (the first as given, the second with its first and last 10 bases cut off, so that the
+/// predictor pads it), by ONNX Runtime on `graph` with its attention softmax declared as a second
+/// graph output: the numbers the predictors' attention maps are tested against. JSON:
+/// `{sequences: [{name, bases, shape: [heads, T, T], weights}]}` (weights row-major).
+fn attention_weights(root: &Path, mut graph: regula_train::onnx::proto::ModelProto, l: usize) -> String {
+    use regula_train::onnx::proto::{TypeProto, ValueInfoProto, type_proto};
+    let g = graph.graph.as_mut().expect("graph");
+    let softmax = g.node.iter().find(|n| n.op_type == "Softmax").expect("a Softmax node").output[0].clone();
+    g.output.push(ValueInfoProto {
+        name: softmax.clone(),
+        r#type: Some(TypeProto {
+            value: Some(type_proto::Value::TensorType(type_proto::Tensor { elem_type: 1, shape: None })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    let mut session =
+        regula_train::runtime::session(&graph, &RuntimeConfig { threads: 1, ..Default::default() }).expect("session");
+    let text = std::fs::read_to_string(root.join("tests/data/lentimpra_hepg2_head30.tsv")).expect("head30");
+    let rows: Vec<Vec<&str>> = text.lines().skip(1).take(2).map(|r| r.split('\t').collect()).collect();
+    let mut out = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let (name, seq) = (row[0], row[1]);
+        // The second sequence, 20 bases short, is padded by the predictor with 10 Ns each side.
+        let (given, window) = if i == 0 {
+            (seq.to_string(), seq.to_string())
+        } else {
+            let cut = &seq[10..seq.len() - 10];
+            (cut.to_string(), format!("{}{cut}{}", "N".repeat(10), "N".repeat(10)))
+        };
+        let x = regula_core::encode::one_hot(window.as_bytes());
+        let input = regula_train::runtime::tensor_f32(&[1, 4, l], x).expect("tensor");
+        let result = session.run(vec![(regula_train::export::INPUT.to_string(), input)]).expect("run");
+        let (shape, weights) = regula_train::runtime::to_host_f32(&result[softmax.as_str()]).expect("weights");
+        out.push(serde_json::json!({"name": name, "bases": given, "shape": &shape[1..], "weights": weights}));
+    }
+    serde_json::to_string(&serde_json::json!({
+        "graph_output": softmax,
+        "how": "ONNX Runtime on attn1.onnx with the attention softmax declared as a second graph output (trainer/examples/make_test_models.rs)",
+        "sequences": out,
+    }))
+    .expect("json")
 }

@@ -107,6 +107,29 @@ enum Command {
         /// naive (one full forward pass per substitution).
         #[arg(long, value_enum, default_value = "fast")]
         method: IsmMethod,
+        /// A two-segment model's distal sequences: a FASTA file whose records pair up, in order,
+        /// with those of --input (both segments are mutated; rows say which segment).
+        #[arg(long)]
+        partner_input: Option<PathBuf>,
+    },
+    /// The attention map of a model with an attention block (the cnn-attention preset), for each
+    /// sequence of a FASTA file: TSV, one row per head (and the mean over heads), query position
+    /// and key position, with the bases each position stands for.
+    Attention {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// FASTA or plain sequence file.
+        #[arg(long)]
+        input: PathBuf,
+        /// exact, pad, crop, pad-or-crop, tile or flanked-tiles [default: the model's own].
+        #[arg(long)]
+        length_policy: Option<String>,
+        /// Step between tiles with --length-policy tile [default: half the input length].
+        #[arg(long)]
+        stride: Option<usize>,
+        /// Which model window of a tiled sequence (1-based).
+        #[arg(long, default_value_t = 1)]
+        window: usize,
     },
     /// Score VCF variants against a reference genome FASTA: the reference and alternate
     /// prediction of the model window centred on each variant, and their difference. Out: the
@@ -280,8 +303,11 @@ fn run(cli: Cli) -> Result<(), Stop> {
         Command::Evaluate { model, rows, report, options } => evaluate(&model, rows, report, options),
         Command::Split { config, to, options } => split(with_config(options, config)?, to),
         Command::Inspect { model } => inspect(model),
-        Command::Ism { model, input, length_policy, stride, method } => {
-            ism(&model, &input, length_policy.as_deref(), stride, method)
+        Command::Ism { model, input, length_policy, stride, method, partner_input } => {
+            ism(&model, &input, partner_input.as_deref(), length_policy.as_deref(), stride, method)
+        }
+        Command::Attention { model, input, length_policy, stride, window } => {
+            attention(&model, &input, length_policy.as_deref(), stride, window)
         }
         Command::ScoreVariants {
             model, table: Some(table), ref_column, alt_column, id_column, force, format, ..
@@ -446,15 +472,27 @@ fn check_policy_flags(length_policy: Option<&str>, stride: Option<usize>) -> Res
 fn ism(
     args: &ModelArgs,
     input: &Path,
+    partner_input: Option<&Path>,
     length_policy: Option<&str>,
     stride: Option<usize>,
     method: IsmMethod,
 ) -> Result<(), Stop> {
     check_policy_flags(length_policy, stride)?;
-    let mut records = Records::open(input)?;
+    let mut items = Items::open(input, None, None, partner_input, None)?;
     let mut out = Output::new(args.out.as_deref())?;
     let mut m = args.load()?;
-    let policy = policies(&m, length_policy, stride)?.remove(0);
+    let policies = policies(&m, length_policy, stride)?;
+    let paired = m.model.segments.len() > 1;
+    if paired != partner_input.is_some() {
+        return Err(if paired {
+            "this model reads a promoter and a distal sequence: give the distal sequences with --partner-input".into()
+        } else {
+            "--partner-input is for two-segment (promoter + distal) models; this one reads one sequence".into()
+        });
+    }
+    if paired && args.rc_average {
+        return Err("--rc-average applies to one-sequence models in ism".into());
+    }
     let (method, path) = match method {
         IsmMethod::Fast => (Method::Fast, None),
         IsmMethod::Windowed => (Method::Fast, Some(FastPath::Windowed)),
@@ -463,17 +501,60 @@ fn ism(
     };
     m.model.fast_path = path;
     let mut done = 0;
-    while let Some(r) = records.next_record()? {
-        let located = |e: regula_infer::Error| format!("sequence '{}': {e}", r.name);
-        let run = IsmRun::with_strands(&m.model, &r.sequence, &policy, method, args.rc_average).map_err(located)?;
+    while let Some((name, item)) = items.next_item()? {
+        let located = |e: regula_infer::Error| format!("sequence '{name}': {e}");
+        let run = if paired {
+            IsmRun::new_item(&m.model, &item, &policies, method)
+        } else {
+            IsmRun::with_strands(&m.model, &item[0], &policies[0], method, args.rc_average)
+        }
+        .map_err(located)?;
         let result = run.run_to_end(&m.model, usize::MAX, |_, _| true).map_err(located)?;
-        if let Some(reason) = &result.fallback_reason {
-            eprintln!("regula-train: sequence '{}': naive mutagenesis: {reason}", r.name);
+        if let Some(reason) = result.fallback_reason.as_ref().filter(|_| !paired) {
+            eprintln!("regula-train: sequence '{name}': naive mutagenesis: {reason}");
         }
         if done == 0 {
-            out.write(tables::MUTAGENESIS_HEADER)?;
+            out.write(if paired { tables::SEGMENT_MUTAGENESIS_HEADER } else { tables::MUTAGENESIS_HEADER })?;
         }
-        out.write(&tables::mutagenesis_rows(m.manifest(), &r.name, r.sequence.len(), &result))?;
+        out.write(&if paired {
+            tables::segment_mutagenesis_rows(m.manifest(), &name, &result)
+        } else {
+            tables::mutagenesis_rows(m.manifest(), &name, item[0].len(), &result)
+        })?;
+        done += 1;
+    }
+    out.finish()
+}
+
+fn attention(
+    args: &ModelArgs,
+    input: &Path,
+    length_policy: Option<&str>,
+    stride: Option<usize>,
+    window: usize,
+) -> Result<(), Stop> {
+    check_policy_flags(length_policy, stride)?;
+    if window == 0 {
+        return Err("--window counts from 1".into());
+    }
+    if args.rc_average {
+        return Err("--rc-average does not apply to attention maps (they are of one strand)".into());
+    }
+    let mut records = Records::open(input)?;
+    let mut out = Output::new(args.out.as_deref())?;
+    let m = args.load()?;
+    if let Err(reason) = &m.model.attention {
+        return Err(format!("{}: {reason}", args.model.display()).into());
+    }
+    let policy = policies(&m, length_policy, stride)?.remove(0);
+    let mut done = 0;
+    while let Some(r) = records.next_record()? {
+        let map = regula_infer::attention::attention_map(&m.model, &r.sequence, &policy, window - 1, 0)
+            .map_err(|e| format!("sequence '{}': {e}", r.name))?;
+        if done == 0 {
+            out.write(tables::ATTENTION_HEADER)?;
+        }
+        out.write(&tables::attention_rows(&r.name, &map))?;
         done += 1;
     }
     out.finish()

@@ -271,6 +271,20 @@ pub struct FitOptions {
     /// moved) [default: 32].
     #[arg(long, help_heading = "Training")]
     pub bn_recalibration: Option<usize>,
+    /// Distil: train on these model folders' predictions for the training rows, averaged over
+    /// the teachers (an ensemble distilled into one student); validation and test rows keep
+    /// their measurements. No teacher may have trained on this run's validation or test rows:
+    /// train them with the same split. Comma-separated, or the flag repeated.
+    #[arg(long, help_heading = "Training", value_delimiter = ',')]
+    pub teacher: Option<Vec<PathBuf>>,
+    /// With --teacher: add this many mutated copies of each training row, labelled by the
+    /// teacher [default: 0].
+    #[arg(long, help_heading = "Training")]
+    pub teacher_mutants: Option<usize>,
+    /// With --teacher-mutants: chance that a base of a copy (between the construct's adapters)
+    /// is substituted [default: 0.05].
+    #[arg(long, help_heading = "Training")]
+    pub teacher_mutation_rate: Option<f64>,
     /// Seed of initialisation, split, shuffling and augmentation [default: 1].
     #[arg(long, help_heading = "Training")]
     pub seed: Option<u64>,
@@ -319,7 +333,7 @@ impl FitOptions {
             preset, channels, kernels, dilations, pools, activation, dropout, attention_heads,
             stem_channels, stem_kernel, expand, se_reduction,
             epochs, batch_size, lr, max_lr, weight_decay, schedule, warmup_epochs, plateau_factor, plateau_patience,
-            patience, metric, augment_rc, augment_shift, flank_left, flank_right, rc_average, clip_grad_norm, bn_recalibration, seed, device, threads,
+            patience, metric, augment_rc, augment_shift, flank_left, flank_right, rc_average, clip_grad_norm, bn_recalibration, teacher, teacher_mutants, teacher_mutation_rate, seed, device, threads,
             out, name, licence, limits, units,
         )
     }

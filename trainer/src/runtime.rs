@@ -122,6 +122,12 @@ pub fn session(model: &ModelProto, config: &RuntimeConfig) -> Result<Session> {
     // The CPU memory arena stays on: without it a `legnet` train step (published sizes, batch 128,
     // 2 threads, idle machine) ran at 105 samples/s instead of 181, though its peak memory fell
     // (batch 256: 2.7 GB instead of 4.8 GB; a batch-1024 fit: 10 GB instead of at least 19 GB).
+    // The memory pattern is what doubled it: ORT plans one block for all of a run's tensors on
+    // the second run, while the arena keeps the first run's chunks, and plans another for every
+    // new batch size (an epoch's last, partial batch). Without it (arena on) the same legnet
+    // step at batch 256 peaks at 3.3 GB instead of 4.8 GB, flat over full and partial batches,
+    // at the same speed (examples/bench_train, interleaved runs, 2026-11-29).
+    builder = builder.with_memory_pattern(false).ctx(|| "disabling the memory pattern".into())?;
     if let Device::Cuda(n) = config.device {
         builder = with_cuda(builder, n)?;
     }

@@ -1,4 +1,4 @@
-//! The TSV tables `regula-train predict`, `ism` and `score-variants` write, from the shared
+//! The TSV tables `regula-train predict`, `ism`, `attention` and `score-variants` write, from the shared
 //! inference layer's results. Values are in the model's measured units (probabilities for a
 //! classifier), six decimals.
 
@@ -55,6 +55,65 @@ pub fn prediction_rows(predictions: &[SequencePrediction]) -> String {
 
 /// The header of [`mutagenesis_rows`].
 pub const MUTAGENESIS_HEADER: &str = "id\tposition\tref\talt\ttarget\treference_prediction\teffect\n";
+
+/// The header of [`segment_mutagenesis_rows`]: a two-segment model's, with the segment.
+pub const SEGMENT_MUTAGENESIS_HEADER: &str = "id\tsegment\tposition\tref\talt\ttarget\treference_prediction\teffect\n";
+
+/// [`mutagenesis_rows`] of a two-segment model's result: each base of each segment's window that
+/// is a base of the given segment (not padding), its 1-based position within that segment.
+pub fn segment_mutagenesis_rows(manifest: &Manifest, id: &str, r: &IsmResult) -> String {
+    let l = r.bases.len();
+    let mut tsv = String::new();
+    for s in r.segments.iter().flatten() {
+        for p in s.offset..s.offset + s.window_length {
+            let original = s.window_start + (p - s.offset) as isize;
+            if original < 0 || original >= s.length as isize {
+                continue;
+            }
+            let base = r.bases[p];
+            let reference = regula_core::encode::channel(base);
+            for alt in (0..4).filter(|&b| Some(b) != reference) {
+                for (k, t) in manifest.targets.iter().enumerate() {
+                    tsv += &format!(
+                        "{id}\t{}\t{}\t{}\t{}\t{}\t{:.6}\t{:.6}\n",
+                        s.name,
+                        original + 1,
+                        base.to_ascii_uppercase() as char,
+                        b"ACGT"[alt] as char,
+                        t.name,
+                        r.reference[k],
+                        r.effects[k * l * 4 + p * 4 + alt]
+                    );
+                }
+            }
+        }
+    }
+    tsv
+}
+
+/// The header of [`attention_rows`].
+pub const ATTENTION_HEADER: &str =
+    "id\thead\tquery\tkey\tquery_first_base\tquery_last_base\tkey_first_base\tkey_last_base\tweight\n";
+
+/// One row per head (`1`…, then `mean`, the mean over heads), query position and key position
+/// (both 1-based) of an attention map, with the bases of the given sequence each position stands
+/// for (1-based; ≤ 0 or past the end where the model window is padding) and the attention weight
+/// (each query's weights over the keys sum to 1).
+pub fn attention_rows(id: &str, a: &regula_infer::attention::AttentionMap) -> String {
+    let t = a.positions;
+    let bases = |p: usize| (a.starts[p] + 1, a.starts[p] + a.stride as isize);
+    let mut tsv = String::new();
+    let heads = (0..a.heads).map(|h| ((h + 1).to_string(), &a.per_head[h * t * t..(h + 1) * t * t]));
+    for (head, w) in heads.chain(std::iter::once(("mean".to_string(), &a.mean[..]))) {
+        for q in 0..t {
+            for k in 0..t {
+                let ((q0, q1), (k0, k1)) = (bases(q), bases(k));
+                tsv += &format!("{id}\t{head}\t{}\t{}\t{q0}\t{q1}\t{k0}\t{k1}\t{:.7}\n", q + 1, k + 1, w[q * t + k]);
+            }
+        }
+    }
+    tsv
+}
 
 /// One row per substitution and target of the bases the sequence `id` itself has (not its
 /// padding): 1-based position in the sequence as given, effect = prediction with the

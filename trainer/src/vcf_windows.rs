@@ -46,19 +46,17 @@ type AlleleWindows = Result<(Vec<u8>, Vec<u8>), Unscorable>;
 /// Per allele of a record: its variant and its pair's index in the batch, or why it has none.
 type Planned = Vec<(Variant, Result<usize, Unscorable>)>;
 
-/// Why a window could not be read: a reason for the variant, or an error that stops the run
-/// (the reference file cannot be read).
-fn unscorable(e: WindowError) -> Result<Unscorable, String> {
+/// Why a window could not be read, as a reason for the variant (as the browser reports it).
+fn unscorable(e: WindowError) -> Unscorable {
     match e {
-        WindowError::UnknownChromosome { chrom, available } => Ok(Unscorable::UnknownChromosome { chrom, available }),
-        e @ WindowError::OutOfBounds { .. } => Ok(Unscorable::PastEnd(e.to_string())),
-        e @ WindowError::Letter { .. } => Ok(Unscorable::ReferenceLetter(e.to_string())),
-        e @ WindowError::Read { .. } => Err(e.to_string()),
+        WindowError::UnknownChromosome { chrom, available } => Unscorable::UnknownChromosome { chrom, available },
+        e @ WindowError::OutOfBounds { .. } => Unscorable::PastEnd(e.to_string()),
+        e @ WindowError::Read { .. } => Unscorable::Unreadable(e.to_string()),
     }
 }
 
 /// Scores `records` against `genome`: windows by `windows`, predicted by `predict` (every
-/// distinct window once, all in one batch). A reference that cannot be read stops with its error.
+/// distinct window once, all in one batch).
 pub fn score_records<G: Reference + ?Sized>(
     windows: &ReferenceWindows,
     genome: &G,
@@ -93,7 +91,7 @@ pub fn score_records<G: Reference + ?Sized>(
                     continue;
                 }
             };
-            let outcome = match allele_windows(windows, genome, chrom, &variant)? {
+            let outcome = match allele_windows(windows, genome, chrom, &variant) {
                 Ok((r, a)) => Ok(batch.push(r, a)),
                 Err(reason) => Err(reason),
             };
@@ -117,21 +115,17 @@ pub fn score_records<G: Reference + ?Sized>(
         .collect())
 }
 
-/// The reference and alternate windows of one allele, or why it has none; an error when the
-/// reference cannot be read.
+/// The reference and alternate windows of one allele, or why it has none.
 fn allele_windows<G: Reference + ?Sized>(
     windows: &ReferenceWindows,
     genome: &G,
     chrom: &str,
     variant: &Variant,
-) -> Result<AlleleWindows, String> {
-    let span = match windows.span(chrom, variant) {
-        Ok(s) => s,
-        Err(reason) => return Ok(Err(reason)),
-    };
+) -> AlleleWindows {
+    let span = windows.span(chrom, variant)?;
     match genome.window(chrom, span.start as i64, span.end as i64) {
-        Ok(bases) => Ok(windows.windows(chrom, variant, span, &bases)),
-        Err(e) => unscorable(e).map(Err),
+        Ok(bases) => windows.windows(chrom, variant, span, &bases),
+        Err(e) => Err(unscorable(e)),
     }
 }
 

@@ -1251,8 +1251,8 @@ fn every_variant_on_a_missing_chromosome() {
     nothing_scored(
         &d,
         "chr7\t20100000\t.\tA\tG\n",
-        "none of the 1 variants in v.vcf could be scored (the error column says why); the first: line 1: chromosome 'chr7' is not in the reference FASTA (it has: 22)",
-        &["chromosome 'chr7' is not in the reference FASTA (it has: 22)"],
+        "none of the 1 variants in v.vcf could be scored (the error column says why); the first: line 1: chromosome 'chr7' is not in the genome FASTA (it has: 22)",
+        &["chromosome 'chr7' is not in the genome FASTA (it has: 22)"],
     );
 }
 

@@ -1,7 +1,7 @@
 //! Native scans of an exported model folder in ONNX Runtime: strand-averaged saturation
 //! mutagenesis (fast and naive) equals predicting each mutant on its own, VCF variants on real hg19
-//! are scored on windows centred on them (a construct model's element between its flanks), with clear per-variant errors for a REF mismatch or a
-//! window off the genome, and allele tables row by row.
+//! are scored on windows centred on them, with clear per-variant errors for a REF mismatch, a
+//! window off the genome or with an unknown base, and allele tables row by row.
 
 use std::path::Path;
 
@@ -79,24 +79,13 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
     assert_eq!(scores.len(), 4);
     let allele = |i: usize| &scores[i].alleles.as_ref().unwrap()[0];
 
-    // The SNV: the model learnt constructs (its rows share their flanks), so the window is the
-    // element-length stretch [pos0 − E/2, pos0 + E/2) of the reference between the flanks, the
-    // variant at index E/2 of the element.
-    let w = regula_infer::reference_windows::ReferenceWindows::for_model(model).unwrap();
-    assert!(!w.left.is_empty() && w.model_length() == 230, "{w:?}");
-    let e = w.element;
+    // The SNV: the window is [pos0 − 115, pos0 + 115) of the reference, the variant at index 115.
     let pos0 = 20_100_000 - 1 - 20_095_000usize;
-    let element = chrom[pos0 - e / 2..pos0 - e / 2 + e].to_vec();
-    let construct = |element: &[u8]| [w.left.as_bytes(), element, w.right.as_bytes()].concat();
-    let mut mutated = element.clone();
-    mutated[e / 2] = other(at(20_100_000)) as u8;
-    let p = predict_values(
-        model,
-        [item(&construct(&element)), item(&construct(&mutated))].concat(),
-        &[LengthPolicy::Exact],
-        false,
-    )
-    .unwrap();
+    let reference = chrom[pos0 - 115..pos0 + 115].to_vec();
+    let mut alternate = reference.clone();
+    alternate[115] = other(at(20_100_000)) as u8;
+    let p =
+        predict_values(model, [item(&reference), item(&alternate)].concat(), &[LengthPolicy::Exact], false).unwrap();
     assert_eq!(allele(0).outcome, Ok((p[0].clone(), p[1].clone())));
     assert!(allele(1).outcome.is_ok(), "{:?}", allele(1).outcome);
     let error = |i: usize| allele(i).outcome.as_ref().unwrap_err().to_string();
@@ -105,15 +94,40 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
         format!("REF {wrong} does not match the reference, which has {} at 22:20099000", at(20_099_000))
     );
     assert_eq!(allele(2).outcome.as_ref().unwrap_err().code(), "ref_mismatch");
-    let start = 20_199_000 - 1 - e / 2;
     assert_eq!(
         error(3),
-        format!(
-            "the window 22:{start}-{} (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000",
-            start + e
-        )
+        "the window 22:20198884-20199114 (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000"
     );
     assert_eq!(allele(3).outcome.as_ref().unwrap_err().code(), "outside_reference");
+}
+
+#[test]
+fn a_vcf_variant_whose_window_has_an_unknown_base_is_not_scored() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = small_model(&dir.path().join("m"));
+    let fasta = std::fs::read(data("hg19_chr22_20095001_20115000.fa")).unwrap();
+    let mut records = regula_core::sequence::fasta::parse(&fasta).unwrap();
+    records[0].sequence[5000] = b'N'; // 22:20100001
+    let chrom = records[0].sequence.to_ascii_uppercase();
+    let genome = Genome::from_records(records);
+    let at = |pos: usize| chrom[pos - 20_095_001] as char;
+    let other = |b: char| if b == 'G' { 'T' } else { 'G' };
+    let vcf = format!(
+        "22\t20100050\tnear\t{}\t{}\n22\t20100200\tfar\t{}\t{}\n",
+        at(20_100_050),
+        other(at(20_100_050)),
+        at(20_100_200),
+        other(at(20_100_200))
+    );
+    let scores = score_vcf(&folder.model, &genome, &vcf, false).unwrap();
+    let outcome = |i: usize| &scores[i].alleles.as_ref().unwrap()[0].outcome;
+    let e = outcome(0).as_ref().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the reference window 22:20099935-20100164 has an unknown base (N) at 22:20100001; a variant is scored only where every base of its window is known"
+    );
+    assert_eq!(e.code(), "n_in_window", "no number for a variant that was not scored");
+    assert_eq!(outcome(1).as_ref().map(|(r, _)| r.len()), Ok(1), "its window starts after the N");
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //! `hepg2-mpra` model on the hg19 chr22 slice: the annotated VCF read back with noodles equals the
 //! TSV number for number; its tabix index answers region queries; `--region` and `--regions`
 //! select records by POS, through an index or while streaming, in input order; shards scored on
-//! their own and merged equal one run; a construct model reads each variant's element between
-//! its adapters; an unsorted VCF is written without an index, and says why.
+//! their own and merged equal one run; a variant is read in the model-length window centred on
+//! it; an unsorted VCF is written without an index, and says why.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -112,7 +112,7 @@ fn the_annotated_vcf_read_back_equals_the_table() {
     let warning = d.score("v.vcf.gz", "s.vcf.gz", &[]);
     assert_eq!(
         warning,
-        "regula-train: 13 of 184 variants could not be scored (its INFO says why); the first: line 6: the window chr22:20094949-20095149 (0-based, half-open) runs past the genome sequence, which covers chr22:20095000-20115000\n"
+        "regula-train: 13 of 184 variants could not be scored (its INFO says why); the first: line 6: the window chr22:20094934-20095164 (0-based, half-open) runs past the genome sequence, which covers chr22:20095000-20115000\n"
     );
     assert!(d.path("s.vcf.gz.tbi").exists());
     d.score("v.vcf.gz", "s.tsv", &[]);
@@ -136,7 +136,7 @@ fn the_annotated_vcf_read_back_equals_the_table() {
     assert_eq!(
         line,
         format!(
-            "##regula_model=<ID=hepg2_mpra,name=\"hepg2-mpra\",sha256={sha},version=\"{}\",window=\"the 200 bp of reference centred on the variant (its first base at index 100), read between the model's 15 + 15 bp adapters\",strands=\"forward strand\">",
+            "##regula_model=<ID=hepg2_mpra,name=\"hepg2-mpra\",sha256={sha},version=\"{}\",window=\"the 230 bp of reference centred on the variant (its first base at window position 116)\",strands=\"forward strand\">",
             env!("CARGO_PKG_VERSION")
         )
     );
@@ -322,40 +322,26 @@ fn slice(pos: u64, n: usize) -> String {
 }
 
 #[test]
-fn a_construct_model_reads_the_element_centred_on_the_variant_between_its_adapters() {
+fn a_variant_is_read_in_the_model_length_window_of_reference_centred_on_it() {
     let d = Dir::new();
-    // An SNV at 20,100,000: the 200 bp element from 20,099,900, the variant at its index 100.
-    let element = slice(20_099_900, 200);
-    let base = element.as_bytes()[100] as char;
+    // An SNV at 20,100,000: the 230 bp from 20,099,885, the variant at window position 116.
+    let window = slice(20_099_885, 230);
+    let base = window.as_bytes()[115] as char;
     let alt = if base == 'A' { 'C' } else { 'A' };
     std::fs::write(d.path("one.vcf"), format!("chr22\t20100000\tx\t{base}\t{alt}\n")).unwrap();
     d.score("one.vcf", "one.tsv", &[]);
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo("models/hepg2-mpra/manifest.json")).unwrap()).unwrap();
-    let (left, right) = (
-        manifest["inputs"][0]["flanks"]["left"].as_str().unwrap(),
-        manifest["inputs"][0]["flanks"]["right"].as_str().unwrap(),
-    );
-    let mut mutated = element.clone().into_bytes();
-    mutated[100] = alt as u8;
-    let constructs =
-        format!(">ref\n{left}{element}{right}\n>alt\n{left}{}{right}\n", String::from_utf8(mutated).unwrap());
-    std::fs::write(d.path("c.fa"), constructs).unwrap();
+    let mut mutated = window.clone().into_bytes();
+    mutated[115] = alt as u8;
+    std::fs::write(d.path("w.fa"), format!(">ref\n{window}\n>alt\n{}\n", String::from_utf8(mutated).unwrap())).unwrap();
     let model = repo(MODEL);
-    let (code, predicted, err) = d.run(&["predict", "--model", model.to_str().unwrap(), "--input", "c.fa"]);
+    let (code, predicted, err) = d.run(&["predict", "--model", model.to_str().unwrap(), "--input", "w.fa"]);
     assert_eq!((code, err.as_str()), (0, ""));
-    // Whole 230 bp constructs are read as they are.
-    let values: Vec<&str> = predicted.lines().skip(1).map(|l| l.rsplit('\t').next().unwrap()).collect();
+    // Whole 230 bp windows are read as they are.
     assert!(predicted.lines().skip(1).all(|l| l.contains("\t230\tunchanged\t")), "{predicted}");
-    let row: Vec<String> = std::fs::read_to_string(d.path("one.tsv"))
-        .unwrap()
-        .lines()
-        .nth(1)
-        .unwrap()
-        .split('\t')
-        .map(String::from)
-        .collect();
-    assert_eq!((row[7].as_str(), row[8].as_str()), (values[0], values[1]));
+    let values: Vec<&str> = predicted.lines().skip(1).map(|l| l.rsplit('\t').next().unwrap()).collect();
+    let text = std::fs::read_to_string(d.path("one.tsv")).unwrap();
+    let row: Vec<&str> = text.lines().nth(1).unwrap().split('\t').collect();
+    assert_eq!((row[7], row[8]), (values[0], values[1]));
 }
 
 #[test]
@@ -407,7 +393,7 @@ fn an_unsorted_vcf_is_written_without_an_index_and_n_is_not_scored() {
         (code, err.as_str()),
         (
             0,
-            "regula-train: 1 of 2 variants could not be scored (its INFO says why); the first: line 1: the 200 bp window chr9:400-599 holds 10 N (unknown) bases; the model reads no prediction from unknown bases, so the variant is not scored\n"
+            "regula-train: 1 of 2 variants could not be scored (its INFO says why); the first: line 1: the reference window chr9:385-614 has an unknown base (N) at chr9:551; a variant is scored only where every base of its window is known\n"
         )
     );
     let text = d.text("u.vcf.gz");

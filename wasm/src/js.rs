@@ -263,6 +263,20 @@ export interface MotifHighlight {
   score: number; p_value: number; matched: string; mean_attribution?: number;
 }
 export interface FilterMatch { motif_id: string; motif_name?: string; strand: "+" | "-"; offset: number; similarity: number }
+export interface AttentionOptions { policy?: Policies; window?: number; layer?: number }
+/** The attention weights of one model window; rows (query positions) over columns (key positions) sum to 1. */
+export interface AttentionMap {
+  layer: number; layers: number; heads: number; positions: number;
+  /** [heads, positions, positions], row-major */ perHead: Float32Array;
+  /** [positions, positions]: the mean over heads */ mean: Float32Array;
+  /** Bases of the model window per position, and a position's receptive field [lo, hi] relative to its first base. */
+  stride: number; receptive_field: [number, number];
+  /** 0-based position in the given sequence of each position's first base (negative or past the end: padding). */
+  starts: number[];
+  bases: string; window_start: number; window: number; windows: number; fitting: Fitting;
+  /** How positions map to bases, and what a value is, in words. */
+  scale: string; value: string;
+}
 export interface FilterPwm { filter: number; probs: [number, number, number, number][]; information_content: number; consensus: string; matches: FilterMatch[] }
 "#;
 
@@ -270,7 +284,7 @@ export interface FilterPwm { filter: number; probs: [number, number, number, num
 /// loaded (plus the attribution graph's bytes, for attributions).
 #[wasm_bindgen]
 pub struct Predictor {
-    model: Rc<Model>,
+    pub(crate) model: Rc<Model>,
 }
 
 #[wasm_bindgen]
@@ -312,6 +326,54 @@ impl Predictor {
     #[wasm_bindgen(getter, js_name = hasAttributionGraph)]
     pub fn has_attribution(&self) -> bool {
         self.model.attribution.is_some()
+    }
+
+    /// Why the model has no attention map (no attention block in its graph), or undefined when it has one.
+    #[wasm_bindgen(getter, js_name = attentionUnavailable)]
+    pub fn attention_unavailable(&self) -> Option<String> {
+        self.model.attention.as_ref().err().cloned()
+    }
+
+    /// The attention weights of a model with an attention block, over one model window of
+    /// `sequence` (fitted by `options.policy`; `options.window`, from 0, picks a tile of a tiled
+    /// sequence; `options.layer` the attention block, from 0): `{perHead: Float32Array [heads,
+    /// T, T], mean: Float32Array [T, T], heads, positions, stride, receptive_field, starts,
+    /// bases, window_start, window, windows, fitting, scale, value}`. Row `i` is query position
+    /// `i`; each row sums to 1. Throws, saying why, for a model without attention.
+    #[wasm_bindgen(js_name = attentionMap, unchecked_return_type = "AttentionMap")]
+    pub fn attention_map(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] sequence: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AttentionOptions")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let item = one_item(&self.model, &sequence)?;
+        let index = |key: &str| -> Result<usize, JsError> {
+            match get(&options, key).map(|v| v.as_f64()) {
+                None => Ok(0),
+                Some(Some(i)) if i >= 0.0 && i.fract() == 0.0 => Ok(i as usize),
+                Some(_) => Err(JsError::new(&format!("options.{key}: expected a whole number from 0"))),
+            }
+        };
+        let policy = policies(&self.model, &options)?.remove(0);
+        let a = crate::attention::attention_map(&self.model, &item[0], &policy, index("window")?, index("layer")?)
+            .map_err(err)?;
+        let o = Object::new();
+        for (key, v) in [("layer", a.layer), ("layers", a.layers), ("heads", a.heads), ("positions", a.positions)] {
+            set(&o, key, v as u32);
+        }
+        set(&o, "perHead", f32s(&a.per_head));
+        set(&o, "mean", f32s(&a.mean));
+        set(&o, "stride", a.stride as u32);
+        set(&o, "receptive_field", to_js(&a.receptive_field)?);
+        set(&o, "starts", to_js(&a.starts)?);
+        set(&o, "bases", a.bases);
+        set(&o, "window_start", a.window_start as f64);
+        set(&o, "window", a.window as u32);
+        set(&o, "windows", a.windows as u32);
+        set(&o, "fitting", to_js(&a.fitting)?);
+        set(&o, "scale", a.scale);
+        set(&o, "value", a.value);
+        Ok(o.into())
     }
 
     /// The sequences the model reads per prediction, in order: `[{name: "sequence", length,

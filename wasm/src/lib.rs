@@ -5,10 +5,13 @@
 //! The algorithms live in `regula-infer`, shared with the native CLI; they are re-exported here
 //! under their module names.
 
+pub mod genome;
 pub mod js;
 pub mod tract;
 
-pub use regula_infer::{attribution, error, geometry, graph, ism, model, motifs, predict, runtime, segments, variants};
+pub use regula_infer::{
+    attention, attribution, error, geometry, graph, ism, model, motifs, predict, runtime, segments, variants,
+};
 
 /// Loads a model with tract: the inference ONNX bytes, its manifest, and optionally the
 /// attribution graph's bytes.

@@ -327,3 +327,44 @@ fn two_segment_model_in_node_equals_native() {
     assert_eq!(get(&Array::from(&get(&g, "segments")).get(1), "window_length").as_f64(), Some(80.0));
     assert_eq!(get(&g, "bases").as_string().unwrap(), format!("{prom}{dist}"));
 }
+
+const ATTN_ONNX: &[u8] = include_bytes!("../../infer/tests/fixtures/attn1.onnx");
+const ATTN_MANIFEST: &str = include_str!("../../infer/tests/fixtures/attn1.manifest.json");
+const ATTN_EXPECTED: &str = include_str!("../../infer/tests/fixtures/attn1.expected.json");
+
+/// `attentionMap` of the cnn-attention fixture equals ONNX Runtime's weights on the whole graph
+/// (`attn1.expected.json`), as typed arrays with the positions' bases; a model without attention
+/// says why, as the getter and as the error.
+#[wasm_bindgen_test]
+fn attention_map_in_node_equals_native() {
+    let e: serde_json::Value = serde_json::from_str(ATTN_EXPECTED).unwrap();
+    let p = Predictor::new(ATTN_ONNX, ATTN_MANIFEST, None).map_err(JsValue::from).unwrap();
+    assert_eq!(p.attention_unavailable(), None);
+    let seq = &e["sequences"][1]; // 210 bp: padded to the model's 230 by its pad_or_crop policy
+    let a = p
+        .attention_map(JsValue::from_str(seq["bases"].as_str().unwrap()), JsValue::UNDEFINED)
+        .map_err(JsValue::from)
+        .unwrap();
+    assert_eq!(get(&a, "heads").as_f64(), Some(2.0));
+    assert_eq!(get(&a, "positions").as_f64(), Some(28.0));
+    assert_eq!(get(&a, "stride").as_f64(), Some(8.0));
+    assert_eq!(get(&a, "window_start").as_f64(), Some(-10.0));
+    let starts: Vec<f64> = Array::from(&get(&a, "starts")).iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!((starts[0], starts[27]), (-10.0, 206.0));
+    let got = floats(&a, "perHead");
+    let want: Vec<f64> = seq["weights"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert!((*g as f64 - w).abs() <= 1e-5, "wasm {g} vs native {w}");
+    }
+    let mean = floats(&a, "mean");
+    for row in mean.chunks(28) {
+        assert!((row.iter().sum::<f32>() - 1.0).abs() <= 1e-5);
+    }
+    assert!(get(&a, "value").as_string().unwrap().contains("each row sums to 1"));
+    let plain = Predictor::new(ONNX1, MANIFEST1, None).map_err(JsValue::from).unwrap();
+    let why = plain.attention_unavailable().unwrap();
+    assert!(why.starts_with("this model has no attention block"), "{why}");
+    let err = message(plain.attention_map(JsValue::from_str(SEQ), JsValue::UNDEFINED).unwrap_err());
+    assert_eq!(err, why);
+}

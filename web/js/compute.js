@@ -1,7 +1,8 @@
 // The compute handler: what a worker of the pool does with each request. It loads the wasm
 // module (compiled once by the page) and one model from bytes the page posts, and runs
 // predictions and saturation mutagenesis (both chunked, with progress and cancel: pkg/jobs.js),
-// variant scoring, attributions, motif scans and filter logos. It makes no network request:
+// variant scoring (in a sequence, or on a genome: chunks of a VCF), attributions, attention maps,
+// motif scans and filter logos. It makes no network request:
 // the page hands it everything.
 //
 // A sequence is a string, or {name, promoter, distal} for a two-segment model.
@@ -30,6 +31,7 @@ export function createHandler(post) {
   let predictor = null;
   let motifs = null;
   let motifBytes = null;
+  let genome = null; // {id, index}: the reference index of the genome-variants run in progress
   const cancelled = new Set();
 
   async function handle(msg) {
@@ -64,6 +66,7 @@ export function createHandler(post) {
             hasAttributionGraph: predictor.hasAttributionGraph,
             fastMutagenesisUnavailable: predictor.fastMutagenesisUnavailable ?? null,
             segments: predictor.segments, // [{name, length, offset}]: two for a promoter + distal model
+            attentionUnavailable: predictor.attentionUnavailable ?? null, // why there is no attention map, or null
           };
           break;
         }
@@ -116,9 +119,24 @@ export function createHandler(post) {
         case "variants":
           result = predictor.scoreVariants(msg.sequence, msg.variants, msg.options ?? {});
           break;
+        case "genome-variants": {
+          // a chunk of VCF lines against the reference regions the page read (js/genome.js),
+          // scored as regula-train score-variants scores them; the .fai is parsed once per run
+          if (genome?.id !== msg.genome.id) {
+            genome?.index.free();
+            genome = { id: msg.genome.id, index: new wasm.ReferenceIndex(msg.genome.fai) };
+          }
+          result = predictor.scoreGenomeVariants(genome.index, msg.text, msg.lines, msg.regions, msg.bases, msg.options ?? {});
+          break;
+        }
         case "attribution": {
           const a = predictor.gradientTimesInput(msg.sequence, msg.options ?? {});
           result = { perPosition: a.perPosition, perChannel: a.perChannel, bases: a.bases, window_start: a.window_start, shape: a.shape, method: a.method, segments: a.segments };
+          break;
+        }
+        case "attention": {
+          result = predictor.attentionMap(msg.sequence, msg.options ?? {});
+          transfer = [result.perHead.buffer, result.mean.buffer];
           break;
         }
         case "highlights": {

@@ -4,8 +4,8 @@
 //
 // Modules: assets (where bytes come from: served files or the single-file build), pool (the
 // workers), model (index, current model, card, length policy), input (boxes, records, examples),
-// prediction, scan-view (mutagenesis heatmap and importance tracks), motifs, variants, teach;
-// dom and events are helpers.
+// prediction, scan-view (mutagenesis heatmap and importance tracks), motifs, variants, genome
+// (a VCF scored against a reference genome read from disk), teach; dom and events are helpers.
 import init, { version } from "../pkg/regula_wasm.js";
 import { assets } from "./assets.js";
 import { $, setStatus } from "./dom.js";
@@ -16,6 +16,7 @@ import { setupMotifs } from "./motifs.js";
 import { setupReport } from "./report.js";
 import { createPool } from "./pool.js";
 import { refreshActive, setupPrediction } from "./prediction.js";
+import * as genome from "./genome.js";
 import * as scanView from "./scan-view.js";
 import * as teach from "./teach.js";
 import * as variants from "./variants.js";
@@ -56,6 +57,7 @@ function wire() {
   on("model", () => {
     scanView.modelChanged();
     variants.modelChanged();
+    genome.modelChanged();
     teach.modelChanged();
     input.modelChanged(); // may read the boxes again ("records")
     updateButtons();
@@ -91,6 +93,7 @@ async function main() {
   scanView.setupScan();
   setupMotifs();
   variants.setupVariants();
+  genome.setupGenome();
   teach.setupTeach();
   setupReport();
   wire();

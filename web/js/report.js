@@ -71,7 +71,7 @@ export function renderReport() {
         ...(scan.unseen ? [el("span", { class: "swatch unseen" }), ` not read by the model (${scan.unseen} bases outside its view: no effect exists)`] : []),
         ` · colour range ±${fmt(scan.max, 3)} ${unitOf(scan.t)} (${targets()[scan.t]})`)));
     grid.push(section("Strongest substitutions",
-      table(["effect", "position", "genomic", "change"], top.map((s) => [`${s.v >= 0 ? "+" : ""}${fmt(s.v, 4)}`, s.pos, genomicPosition(s.pos) || "—", `${s.ref}>${s.alt}`]))));
+      table(["effect", "position", "genomic", "change"], top.map((s) => [`${s.v >= 0 ? "+" : ""}${fmt(s.v, 4)}`, s.segment ? `${s.segment} ${s.pos}` : s.pos, s.segment ? "—" : genomicPosition(s.pos) || "—", `${s.ref}>${s.alt}`]))));
   } else {
     parts.push(section("Saturation mutagenesis", el("p", { class: "muted" }, "No scan of this record yet (Prediction & scan tab, “Run full scan”).")));
   }

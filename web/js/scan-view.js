@@ -100,14 +100,36 @@ export const UNSEEN_REASON = "not read by the model: outside the window the leng
 // The scan result laid over the whole sequence: a model window that crops the sequence leaves
 // bases the model never reads; they get NaN (drawn hatched, never as 0) and `seen[p] = 0`.
 // Positions of the frame are `start + p` in the sequence (0-based; negative: padding before it).
+// A two-segment result is laid out segment by segment (segmentFrame), each over its whole
+// sequence, with the frame's own `segments`.
 function frameOf(r, rec) {
   const [T, W] = r.shape;
   const ws = r.window_start;
+  if (r.segments) {
+    const sf = segmentFrame(r.segments, rec);
+    if (!sf.partial) return { L: W, start: ws, bases: r.bases, effects: r.effects, importance: r.importance, seen: null };
+    const L = sf.L;
+    const seen = new Uint8Array(L);
+    const effects = new Float32Array(T * L * 4).fill(NaN);
+    const importance = new Float32Array(T * L).fill(NaN);
+    const bases = [];
+    for (let p = 0; p < L; p++) {
+      const at = sf.at(p);
+      seen[p] = at.joined === null ? 0 : 1;
+      bases.push(at.joined === null ? (at.seg.seq[at.pos] ?? "N").toUpperCase() : r.bases[at.joined]);
+      if (at.joined === null) continue;
+      for (let t = 0; t < T; t++) {
+        importance[t * L + p] = r.importance[t * W + at.joined];
+        for (let b = 0; b < 4; b++) effects[(t * L + p) * 4 + b] = r.effects[(t * W + at.joined) * 4 + b];
+      }
+    }
+    return { L, start: 0, bases: bases.join(""), effects, importance, seen, segments: sf.segments };
+  }
   const len = rec.length;
   const start = Math.min(0, ws);
-  const end = r.segments ? ws + W : Math.max(len, ws + W);
+  const end = Math.max(len, ws + W);
   const L = end - start;
-  if (r.segments || (start === ws && L === W)) {
+  if (start === ws && L === W) {
     return { L, start, bases: r.bases, effects: r.effects, importance: r.importance, seen: null };
   }
   const seen = new Uint8Array(L);
@@ -126,6 +148,34 @@ function frameOf(r, rec) {
     }
   }
   return { L, start, bases: bases.join(""), effects, importance, seen };
+}
+// Two segments laid side by side, each over its whole given sequence (and any padding of its
+// window): frame segment {name, length, offset (in the frame), window_start (its first frame
+// position, in the segment's sequence, 0-based), window_length (its frame length)}, the form
+// `segmentAt` and the ruler read. `partial`: some base of a segment lies outside its model
+// window (a cropped segment), so the frame differs from the joined window. `at(p)`: the segment
+// of frame position p, its 0-based position in that sequence, and its index in the joined model
+// input (null: the model does not read it).
+function segmentFrame(segs, rec) {
+  let offset = 0;
+  const segments = segs.map((s) => {
+    const start = Math.min(0, s.window_start);
+    const end = Math.max(s.length, s.window_start + s.window_length);
+    const f = { name: s.name, length: s.length, offset, window_start: start, window_length: end - start, fit: s, seq: s.name === "distal" ? rec.distal ?? "" : rec.bases };
+    offset += end - start;
+    return f;
+  });
+  return {
+    L: offset,
+    segments,
+    partial: segments.some((f) => f.window_length !== f.fit.window_length),
+    at(p) {
+      const seg = segmentAt(segments, p);
+      const pos = seg.window_start + (p - seg.offset);
+      const i = pos - seg.fit.window_start;
+      return { seg, pos, joined: i >= 0 && i < seg.fit.window_length ? seg.fit.offset + i : null };
+    },
+  };
 }
 // A per-position row of a result whose window starts at `ws` (W values), laid over `frame`.
 function rowInFrame(values, ws, frame) {
@@ -150,9 +200,10 @@ export function topSubstitutions(n) {
   const all = [];
   for (let p = 0; p < hm.L; p++) for (let b = 0; b < 4; b++) {
     const v = hm.effects[p * 4 + b];
-    const pos = hm.start + p + 1;
-    if (hm.bases[p] === BASES[b] || !Number.isFinite(v) || pos < 1 || pos > activeRecord().length) continue;
-    all.push({ pos, ref: hm.bases[p], alt: BASES[b], v });
+    const seg = segmentAt(hm.segments, p);
+    const pos = seg ? seg.window_start + (p - seg.offset) + 1 : hm.start + p + 1;
+    if (hm.bases[p] === BASES[b] || !Number.isFinite(v) || pos < 1 || pos > (seg ? seg.length : activeRecord().length)) continue;
+    all.push({ pos, ref: hm.bases[p], alt: BASES[b], v, ...(seg ? { segment: seg.name } : {}) });
   }
   return all.sort((a, b) => Math.abs(b.v) - Math.abs(a.v)).slice(0, n);
 }
@@ -183,7 +234,9 @@ export async function runScan() {
     const segText = result.segments ? ` Both segments: ${result.segments.map((sg) => `${sg.name} ${sg.window_length} bp${sg.fitting.action === "unchanged" ? "" : ` (${sg.fitting.action})`}`).join(" + ")}.` : "";
     const fitText = result.segments ? segText : f.action === "unchanged" ? "" : f.action === "tiled" ? ` Read in ${f.windows} windows (stride ${f.stride}); each effect is the mean over the windows that contain the base.` : ` The sequence was ${f.action} to the model's ${current().info.length} bp (${f.left} left, ${f.right} right).`;
     const unseen = scan.frame.seen ? scan.frame.seen.reduce((a, v) => a + (v ? 0 : 1), 0) : 0;
-    const unseenText = unseen ? ` ${unseen} bases of the sequence are outside the model's view (hatched): the model does not read them, so they have no effect to show.` : "";
+    const unseenIn = (sg) => scan.frame.seen.subarray(sg.offset, sg.offset + sg.window_length).reduce((a, v) => a + (v ? 0 : 1), 0);
+    const where = scan.frame.segments ? scan.frame.segments.filter((sg) => unseenIn(sg) > 0).map((sg) => `${unseenIn(sg)} bases of the ${sg.name} sequence are`).join(" and ") : `${unseen} bases of the sequence are`;
+    const unseenText = unseen ? ` ${where} outside the model's view (hatched): the model does not read them, so they have no effect to show.` : "";
     const how = `${result.method}${result.fast_path ? ` (${result.fast_path})` : ""} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}`;
     $("scan-info").textContent = `${how}: ${result.shape[1]} positions in ${((performance.now() - t0) / 1000).toFixed(2)} s${result.workers > 1 ? ` on ${result.workers} workers` : ""}. Reference prediction ${result.reference.map((v, i) => `${fmt(v)} ${unitOf(i)}`).join(", ").replace(/\.?$/, ".")}${fitText}${unseenText}`;
     setStatus("Scan finished.", "ok");
@@ -221,13 +274,16 @@ function gxiFrame() {
   const rec = activeRecord();
   if (!g || !rec) return null;
   const W = g.shape[1];
-  if (g.segments) return { L: W, start: g.window_start };
+  if (g.segments) {
+    const sf = segmentFrame(g.segments, rec);
+    return sf.partial ? { L: sf.L, start: 0, layout: sf, segments: sf.segments } : { L: W, start: g.window_start };
+  }
   const start = Math.min(0, g.window_start);
   return { L: Math.max(rec.length, g.window_start + W) - start, start };
 }
 // Segments of the joined bases the tracks show (two-segment models), else null.
 export function trackSegments() {
-  return heatmapData()?.segments ?? currentGxi()?.segments ?? null;
+  return heatmapData()?.segments ?? gxiFrame()?.segments ?? currentGxi()?.segments ?? null;
 }
 function currentGxi() {
   return gxi && gxi.recordKey === keyOf(activeRecord()) ? gxi : null;
@@ -247,7 +303,7 @@ function heatmapData() {
   const effects = f.effects.subarray(t * L * 4, (t + 1) * L * 4);
   let max = 0;
   for (const v of effects) if (Number.isFinite(v)) max = Math.max(max, Math.abs(v));
-  return { effects, L, start: f.start, max: max || 1, bases: f.bases, t, importance: f.importance.subarray(t * L, (t + 1) * L), segments: r.segments ?? null, seen: f.seen };
+  return { effects, L, start: f.start, max: max || 1, bases: f.bases, t, importance: f.importance.subarray(t * L, (t + 1) * L), segments: f.segments ?? r.segments ?? null, seen: f.seen };
 }
 export function importanceRow() {
   const t = Number($("target-select").value || 0);
@@ -259,7 +315,19 @@ export function importanceRow() {
   if (g && gf && (!hm || (gf.start === hm.start && gf.L === hm.L))) {
     const W = g.shape[1];
     const rec = activeRecord();
-    const values = rowInFrame(g.perPosition.subarray(t * W, (t + 1) * W), g.window_start, gf);
+    const row = g.perPosition.subarray(t * W, (t + 1) * W);
+    if (gf.layout) {
+      // two segments, one cropped: each base of both sequences, NaN where the model does not read it
+      const values = new Float32Array(gf.L).fill(NaN);
+      const bases = [];
+      for (let p = 0; p < gf.L; p++) {
+        const at = gf.layout.at(p);
+        if (at.joined !== null) values[p] = row[at.joined];
+        bases.push(at.joined === null ? (at.seg.seq[at.pos] ?? "N").toUpperCase() : g.bases[at.joined]);
+      }
+      return { values, bases: bases.join(""), start: 0, label: "gradient × input" };
+    }
+    const values = rowInFrame(row, g.window_start, gf);
     const bases = values.length === W ? g.bases : Array.from({ length: gf.L }, (_, p) => {
       const i = gf.start + p - g.window_start;
       return i >= 0 && i < W ? g.bases[i] : (rec.bases[gf.start + p] ?? "N").toUpperCase();
@@ -371,8 +439,10 @@ export function drawTracks() {
     const pos = seg ? seg.window_start + (p - 1 - seg.offset) + 1 : start + p;
     if (pos % step !== 0 || pos < 1) continue;
     if (seg && p - 1 - seg.offset < 3) continue; // room for the segment's name
+    const x = left + (p - 0.5) * cw - 8;
+    if (x + r.measureText(String(pos)).width > width) continue; // a label cut by the edge
     r.fillRect(left + (p - 0.5) * cw, 0, 1, 4);
-    r.fillText(String(pos), left + (p - 0.5) * cw - 8, 5);
+    r.fillText(String(pos), x, 5);
   }
   for (const seg of segs ?? []) {
     r.fillStyle = "#000";
@@ -418,6 +488,7 @@ function describeCell(cell) {
     // two-segment model: positions are within the promoter or the distal sequence
     const spos = seg.window_start + (cell.p - seg.offset) + 1;
     const where = `${seg.name} position ${spos}`;
+    if (hm.seen && !hm.seen[cell.p]) return { pos: spos, segment: seg.name, unseen: true, v: NaN, ref, alt, text: `${where} ${ref}>${alt}: ${UNSEEN_REASON}` };
     if (spos < 1 || spos > seg.length) return { text: `${seg.name} padding (${spos < 1 ? "before" : "after"} the sequence), ${ref}>${alt}: effect ${Number(v.toPrecision(7))}`, v, ref, alt, pos: spos, segment: seg.name };
     return { pos: spos, segment: seg.name, v, ref, alt, text: ref === alt ? `${where}: reference ${ref}` : `${where} ${ref}>${alt}: effect ${v >= 0 ? "+" : ""}${Number(v.toPrecision(7))} ${unitOf(hm.t)} (${targets()[hm.t]})` };
   }
@@ -488,7 +559,7 @@ export function setupScan() {
     const f = scan.frame;
     const [T] = r.shape;
     const L = f.L;
-    const segs = r.segments;
+    const segs = f.segments ?? r.segments;
     const rec = activeRecord();
     const genomic = !segs && !!genomicPosition(1);
     const rows = [...headerLines(rec, [["effect", "prediction with the substitution − reference prediction, in each target's unit; a base no model window reads has no effect (status says so)"]]),

@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
+import zlib from "node:zlib";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { serve } from "./server.mjs";
@@ -107,7 +108,7 @@ before(async () => {
   fs.mkdirSync(screenshots, { recursive: true });
   // models: the wasm crate's fixture models (1 and 3 targets; two segments) as model folders
   const models = path.join(tmp, "models");
-  for (const m of ["mpra1", "mpra3", "dual"]) {
+  for (const m of ["mpra1", "mpra3", "dual", "attn1"]) {
     fs.mkdirSync(path.join(models, m), { recursive: true });
     for (const f of fs.readdirSync(path.join(root, "infer/tests/fixtures")).filter((f) => f.startsWith(`${m}.`) && f.endsWith("json") === f.endsWith("manifest.json"))) {
       fs.copyFileSync(path.join(root, "infer/tests/fixtures", f), path.join(models, m, f === `${m}.manifest.json` ? "manifest.json" : f));
@@ -124,6 +125,15 @@ before(async () => {
   native.predict1 = nativeTsv(["predict", "--model", path.join(models, "mpra1"), "--input", examplesFa]);
   native.predict3 = nativeTsv(["predict", "--model", path.join(models, "mpra3"), "--input", path.join(tmp, "a.fa")]);
   native.ism1 = nativeTsv(["ism", "--model", path.join(models, "mpra1"), "--input", path.join(tmp, "a.fa")]);
+  // the attention map of the cnn-attention fixture (rows per head and the mean over heads)
+  native.attention = nativeTsv(["attention", "--model", path.join(models, "attn1"), "--input", path.join(tmp, "a.fa")]);
+  // a two-segment model whose distal sequence (200 bp: real F9 bases around the fixture's 80 bp
+  // distal) is cropped to its 80 bp window: native mutagenesis of both segments
+  const dualExp = JSON.parse(fs.readFileSync(path.join(root, "infer/tests/fixtures/dual.expected.json"), "utf8"));
+  native.longPair = { promoter: dualExp.pairs[0].promoter, distal: F9.slice(0, 60) + dualExp.pairs[0].distal + F9.slice(60, 120) };
+  fs.writeFileSync(path.join(tmp, "lp.fa"), `>lp\n${native.longPair.promoter}\n`);
+  fs.writeFileSync(path.join(tmp, "ld.fa"), `>ld\n${native.longPair.distal}\n`);
+  native.longPair.ism = nativeTsv(["ism", "--model", path.join(models, "dual"), "--input", path.join(tmp, "lp.fa"), "--partner-input", path.join(tmp, "ld.fa")]);
   // issue 14 fixtures: mpra1 reading exact lengths only (a record of another length fails on its
   // own), and mpra1 with a unit and the quantile table of its predictions on the 12 examples
   const m1 = JSON.parse(fs.readFileSync(path.join(models, "mpra1", "manifest.json"), "utf8"));
@@ -889,6 +899,135 @@ test("issue 14: numbers with meaning — units, a percentile against the manifes
   await useModel(page, "mpra1");
 });
 
+test("issue 14: the attention map of a model with an attention block — size, axes in bases, legend, per head, equal to native", async () => {
+  await useModel(page, "attn1");
+  await paste(page, seqA);
+  await page.click("#tab-teach");
+  await page.waitForSelector("#attention-map", { timeout: 30000 });
+  const c = await page.$eval("#attention-map", (e) => ({ ...e.dataset, label: e.getAttribute("aria-label"), w: e.width, h: e.height }));
+  // 230 bp through pools of 4 and 2: 28 positions of 8 bases, 2 heads
+  assert.deepEqual([c.positions, c.heads, c.stride, c.head], ["28", "2", "8", "mean"]);
+  assert.match(c.label, /28 query positions \(rows\) by 28 key positions \(columns\), 8 bases each/);
+  const T = 28;
+  assert.equal(native.attention.length, (2 + 1) * T * T, "native rows: 2 heads and the mean");
+  assert.match(await page.textContent("#attention .attention-legend"), /attention weight.*each row is one query position; its weights over the key positions \(columns\) sum to 1/);
+  assert.match(await page.textContent("#attention .attention-scale"), /position t \(from 0\) stands for bases t·8\+1 … t·8\+8 of the 230-base model window \(8 bases per position.*receptive field of 34 bases/);
+  const cs = 18; // cell size for 28 positions, after a 64 px margin for the row labels and 6 px above
+  async function hover(q, k) { // 1-based query and key positions
+    await page.locator("#attention-map").hover({ position: { x: 64 + (k - 1) * cs + cs / 2, y: 6 + (q - 1) * cs + cs / 2 } });
+    await page.waitForFunction(([q2, k2]) => { const t = document.getElementById("attention-tip"); return !t.hidden && t.dataset.query === String(q2) && t.dataset.key === String(k2); }, [q, k]);
+    return page.$eval("#attention-tip", (t) => ({ ...t.dataset, text: t.textContent }));
+  }
+  const nat = (head, q, k) => Number(native.attention.find((r) => r.head === head && r.query === String(q) && r.key === String(k)).weight);
+  // one whole row of the mean over heads: each weight equals native, and the row sums to 1
+  let sum = 0;
+  for (let k = 1; k <= T; k++) {
+    const tip = await hover(5, k);
+    close(Number(tip.weight), nat("mean", 5, k), `attention mean 5→${k}`);
+    sum += Number(tip.weight);
+  }
+  assert.ok(Math.abs(sum - 1) <= 1e-5, `the row sums to ${sum}`);
+  const tip = await hover(3, 20);
+  assert.match(tip.text, /^query position 3 \(bases 17–24\) → key position 20 \(bases 153–160\): attention weight 0\.\d{4} \(mean over the 2 heads\)$/);
+  assert.equal(native.attention.find((r) => r.head === "mean" && r.query === "3").query_first_base, "17");
+  // one head
+  await page.selectOption("#attention-head", "1");
+  await page.waitForSelector('#attention-map[data-head="1"]');
+  for (const [q, k] of [[1, 1], [14, 2], [28, 28]]) close(Number((await hover(q, k)).weight), nat("2", q, k), `attention head 2 ${q}→${k}`);
+  // the committed screenshot: the mean over heads, one cell read by hovering
+  await page.selectOption("#attention-head", "mean");
+  await page.waitForSelector('#attention-map[data-head="mean"]');
+  await hover(17, 8);
+  await page.locator("#attention").screenshot({ path: path.join(screenshots, "attention-map.png") });
+  await shot(page, "desktop-teach-attention");
+  // a model without an attention block says so
+  await useModel(page, "mpra1");
+  await page.click("#tab-teach");
+  await page.waitForSelector("#attention .attention-none");
+  assert.match(await page.textContent("#attention"), /^No attention map: this model has no attention block/);
+  assert.equal(await page.locator("#attention-map").count(), 0);
+});
+
+test("issue 14: a two-segment model whose distal sequence is cropped — its unseen bases hatched, 'outside the model's view' variants and teach mutations, seen cells equal native", async () => {
+  const { promoter, distal, ism } = native.longPair;
+  await useModel(page, "dual");
+  await pastePair(page, `>lp\n${promoter}\n`, `>ld\n${distal}\n`, "lp + ld");
+  await page.click("#tab-results");
+  await page.click("#scan-run");
+  await waitStatus(page, "Scan finished");
+  assert.match(await page.textContent("#scan-info"), /distal 80 bp \(cropped\)/);
+  assert.match(await page.textContent("#scan-info"), /120 bases of the distal sequence are outside the model's view \(hatched\)/);
+  assert.equal(await page.isVisible("#legend-unseen-item"), true, "the legend explains the hatching");
+  // the frame: the promoter's 120 bases, then all 200 of the distal sequence (the model reads 61–140)
+  const at = (segment, pos) => (segment === "promoter" ? pos : 120 + pos);
+  const cellOf = (segment, pos, alt) => ism.find((r) => r.segment === segment && r.position === String(pos) && r.alt === alt);
+  for (const pos of [5, 60, 141, 200]) {
+    const alt = distal[pos - 1] === "A" ? "C" : "A";
+    const t = await hoverCell(page, at("distal", pos), alt);
+    assert.equal(t.unseen, "true", `distal ${pos} is outside the view`);
+    assert.equal(t.segment, "distal");
+    assert.equal(t.effect, "NaN");
+    assert.match(t.text, new RegExp(`^distal position ${pos} .>${alt}: not read by the model`));
+    assert.equal(cellOf("distal", pos, alt), undefined, "native mutagenesis has no row for it either");
+  }
+  for (const [segment, pos] of [["distal", 61], ["distal", 100], ["distal", 140], ["promoter", 2], ["promoter", 120]]) {
+    const seq = segment === "distal" ? distal : promoter;
+    const alt = seq[pos - 1] === "G" ? "T" : "G";
+    const t = await hoverCell(page, at(segment, pos), alt);
+    assert.equal(t.unseen, undefined);
+    assert.equal(t.segment, segment);
+    close(Number(t.effect), Number(cellOf(segment, pos, alt).effect), `ISM ${segment} ${pos} ${alt}`);
+  }
+  // hatched pixels, not the white of 0: distal positions 1–16, row A (zoom 2)
+  const px = await page.evaluate(() => {
+    const d = document.getElementById("heatmap").getContext("2d").getImageData(18 + 120 * 2, 0, 2 * 16, 15).data;
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4) colours.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+    return [...colours];
+  });
+  assert.ok(px.length >= 2 && !px.includes("247,247,247"), `hatching: ${px.join(" ")}`);
+  // the ISM export says so too
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#export-ism-tsv")]);
+  const rows = fs.readFileSync(await dl.path(), "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("\t"));
+  assert.deepEqual(rows[0].slice(0, 2), ["segment", "position"]);
+  const five = rows.filter((r) => r[0] === "distal" && r[1] === "5");
+  assert.equal(five.length, 3 * 2, "3 substitutions × 2 targets");
+  for (const r of five) assert.deepEqual(r.slice(-2), ["", "outside the model's view"]);
+  assert.equal(rows.filter((r) => r.at(-1) === "outside the model's view").length, 3 * 120 * 2, "120 distal bases × 3 substitutions × 2 targets");
+  await page.locator("#view-results").screenshot({ path: path.join(screenshots, "two-segment-cropped-distal.png") });
+  // variants in the distal sequence: one outside the view is marked so, never 0
+  await page.click("#tab-variants");
+  await page.selectOption("#variant-segment", "distal");
+  await page.fill("#variant-input", `5 ${distal[4]}>${distal[4] === "A" ? "C" : "A"}\n100 ${distal[99]}>${distal[99] === "G" ? "T" : "G"}\n`);
+  await page.click("#variant-run");
+  await waitStatus(page, "outside the model's view");
+  const vrows = await variantRows(page);
+  const out = vrows.find((r) => r.position === "5"), inside = vrows.find((r) => r.position === "100");
+  assert.equal(out.status, "outside the model's view");
+  assert.equal(out.diff0, "—");
+  assert.match(out.cls, /variant-unseen/);
+  assert.match(out.error, /position 5 is outside the model's view: the model reads bases 61–140 of this 200 bp distal sequence/);
+  assert.equal(inside.status, "scored");
+  close(Number(inside.diff0), Number(cellOf("distal", 100, distal[99] === "G" ? "T" : "G").effect), "distal variant 100");
+  // teach: mutate in the distal sequence; an unseen base is refused with the reason
+  await page.click("#tab-teach");
+  assert.equal(await page.isVisible("#mutate-segment"), true);
+  await page.selectOption("#mutate-segment", "distal");
+  await page.fill("#mutate-pos", "5");
+  await page.click(`#mutate-bases button[data-base="${distal[4] === "A" ? "C" : "A"}"]`);
+  await page.waitForSelector("#mutate-result .refused");
+  assert.match(await page.textContent("#mutate-result"), /^Distal position 5 is outside the model's view: the model does not read this base .* not an effect of 0/);
+  assert.equal(await page.locator("#mutate-result .delta").count(), 0, "no number for a base the model does not read");
+  await page.fill("#mutate-pos", "100");
+  const alt100 = distal[99] === "G" ? "T" : "G";
+  await page.click(`#mutate-bases button[data-base="${alt100}"]`);
+  await page.waitForSelector("#mutate-result .delta");
+  close(Number(await page.getAttribute("#mutate-result .delta", "data-delta")), Number(cellOf("distal", 100, alt100).effect), "teach delta distal 100");
+  assert.match(await page.textContent("#mutate-result"), new RegExp(`distal ${distal[99]}100${alt100}`));
+  await page.selectOption("#mutate-segment", "promoter");
+  await useModel(page, "mpra1");
+});
+
 test("issue 14: on a 390 px phone the variant table shows effect and status first", { skip: skipF9 }, async () => {
   const mobile = await context.newPage();
   await mobile.setViewportSize({ width: 390, height: 844 });
@@ -909,13 +1048,248 @@ test("issue 14: on a 390 px phone the variant table shows effect and status firs
   await mobile.close();
 });
 
+// ---- Genome variants: a VCF against a reference read from disk by region (issue 17) ----------
+
+const dataDir = path.join(root, "tests/data");
+const SLICE = "hg19_chr22_20095001_20115000";
+const SLICE_START = 20_095_001; // genomic position of the slice's first base (its record is 22:20095001-20115000)
+// CRC-32 (gzip's), for the BGZF blocks the test writes
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
+const crc32 = (buf) => { let c = 0xffffffff; for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+// `data` as BGZF (bgzip's format: gzip members of at most `block` bytes with the BC extra field, then the empty EOF block)
+function bgzf(data, block = 4096) {
+  const member = (chunk) => {
+    const deflated = zlib.deflateRawSync(chunk);
+    const head = Buffer.from([0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, 0x42, 0x43, 2, 0, 0, 0]);
+    head.writeUInt16LE(deflated.length + 25, 16);
+    const tail = Buffer.alloc(8);
+    tail.writeUInt32LE(crc32(chunk), 0);
+    tail.writeUInt32LE(chunk.length, 4);
+    return Buffer.concat([head, deflated, tail]);
+  };
+  const parts = [];
+  for (let s = 0; s < data.length; s += block) parts.push(member(data.subarray(s, s + block)));
+  return Buffer.concat([...parts, member(Buffer.alloc(0))]);
+}
+let genomeFiles = null;
+// The files the genome tests pick, in a folder of their own: the tracked chr22 slice (plain and
+// bgzip, with .fai and .gzi) and its VCF, a copy of the plain slice with five N bases, and a VCF of
+// every kind of line (plain text and BGZF).
+function genomeFixtures() {
+  if (genomeFiles) return genomeFiles;
+  const dir = path.join(tmp, "genome");
+  fs.mkdirSync(dir, { recursive: true });
+  const f = (name) => path.join(dir, name);
+  const fasta = fs.readFileSync(path.join(dataDir, `${SLICE}.fa`));
+  const fai = fs.readFileSync(path.join(dataDir, `${SLICE}.fa.bgz.fai`)); // offsets into the uncompressed text: the plain file's too
+  for (const ext of ["", ".fai", ".gzi"]) fs.copyFileSync(path.join(dataDir, `${SLICE}.fa.bgz${ext}`), f(`slice.fa.bgz${ext}`));
+  fs.copyFileSync(path.join(dataDir, `${SLICE}.fa`), f("slice.fa"));
+  fs.writeFileSync(f("slice.fa.fai"), fai);
+  fs.copyFileSync(path.join(dataDir, `variants_${SLICE}.vcf.gz`), f("variants.vcf.gz"));
+  const lines = fasta.toString("utf8").split("\n");
+  const seq = lines.slice(1).join("").toUpperCase();
+  const at = (pos) => seq[pos - SLICE_START];
+  // five unknown bases at 20,105,001-20,105,005: the same line geometry, so the same .fai
+  const withN = Buffer.from(fasta);
+  const header = lines[0].length + 1;
+  for (let pos = 20_105_001; pos <= 20_105_005; pos++) { const i = pos - SLICE_START; withN[header + Math.floor(i / 60) * 61 + (i % 60)] = 78; }
+  fs.writeFileSync(f("slice_n.fa"), withN);
+  fs.writeFileSync(f("slice_n.fa.fai"), fai);
+  const next = (b) => "ACGT"["ACGT".indexOf(b) + 1] ?? "A";
+  const wrong = (b) => (b === "A" ? "C" : "A");
+  const vcf = ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+    `chr22\t20097000\tsnv\t${at(20_097_000)}\t${next(at(20_097_000))}\t.\tPASS\t.`,
+    `chr22\t20098000\tmismatch\t${wrong(at(20_098_000))}\tG\t.\tPASS\t.`,
+    `22\t20099000\tdel\t${at(20_099_000)}${at(20_099_001)}${at(20_099_002)}\t${at(20_099_000)}\t.\tPASS\t.`,
+    "",
+    `chr22\t20101000\tins\t${at(20_101_000)}\t${at(20_101_000)}GA\t.\tPASS\t.`,
+    `chr22\t20102000\tmulti\t${at(20_102_000)}\t${["A", "C", "G", "T"].filter((b) => b !== at(20_102_000)).slice(0, 2).join(",")}\t.\tPASS\t.`,
+    "chr7\t20100000\tother_chrom\tA\tG\t.\tPASS\t.",
+    `chr22\t20095050\tnear_start\t${at(20_095_050)}\t${next(at(20_095_050))}\t.\tPASS\t.`,
+    `chr22\t20105100\tnear_n\t${at(20_105_100)}\t${next(at(20_105_100))}\t.\tPASS\t.`,
+    "chr22\tfive\tbad_pos\tA\tG\t.\tPASS\t.",
+    `chr22\t20110000\tlast\t${at(20_110_000)}\t${next(at(20_110_000))}\t.\tPASS\t.`].join("\n") + "\n";
+  fs.writeFileSync(f("mixed.vcf"), vcf);
+  fs.writeFileSync(f("mixed.vcf.bgz"), bgzf(Buffer.from(vcf), 100)); // several blocks, cut inside lines
+  genomeFiles = { dir, f, at };
+  return genomeFiles;
+}
+// Native score-variants rows (line, chrom, pos, id, ref, alt, target, ref_prediction, alt_prediction, difference, error).
+const nativeScores = (model, vcf, reference, rc) => nativeTsv(["score-variants", "--model", model, "--vcf", vcf, "--reference", reference, ...(rc ? ["--rc-average"] : [])]);
+// Picks the files on the Genome variants view and scores them; returns the table's rows.
+async function scoreGenome(p, reference, vcf, { rc = false } = {}) {
+  await p.click("#tab-genome");
+  await p.setInputFiles("#genome-reference", reference);
+  await p.setInputFiles("#genome-vcf", vcf);
+  await p.setChecked("#genome-rc", rc);
+  await p.waitForSelector("#genome-run:not([disabled])");
+  const runs = await p.evaluate(() => Number(document.body.dataset.genomeRuns ?? 0));
+  await p.click("#genome-run");
+  await p.waitForFunction((n) => Number(document.body.dataset.genomeRuns ?? 0) > n, runs, { timeout: 120000 });
+  assert.match(await p.textContent("#status"), /^Genome variants: scored /);
+  return p.$$eval("#genome-table tbody tr", (trs) => trs.map((tr) => Object.fromEntries([["cls", tr.className],
+    ...[...tr.cells].map((c) => [c.dataset.key, c.dataset.value ?? c.textContent])])));
+}
+// Every browser row against the native row of the same line and ALT: the same status, and the
+// same predictions and effect (1e-5) where scored.
+function sameAsNative(rows, expected, what) {
+  assert.equal(rows.length, expected.length, `${what}: ${rows.length} rows, native ${expected.length}`);
+  for (const n of expected) {
+    const r = rows.find((x) => x.line === n.line && x.alt === n.alt && x.chrom === n.chrom);
+    assert.ok(r, `${what}: no row for line ${n.line} ${n.alt}`);
+    if (n.error) {
+      assert.equal(r.status, n.error, `${what}, line ${n.line}: the status is native's error`);
+      assert.equal(r.cls, "variant-error");
+      assert.equal(r.effect0, "—", `${what}, line ${n.line}: no number for a variant that was not scored`);
+      continue;
+    }
+    assert.equal(r.status, "scored");
+    assert.equal(`${r.pos}\t${r.id}\t${r.ref}`, `${n.pos}\t${n.id}\t${n.ref}`);
+    close(Number(r.ref0), Number(n.ref_prediction), `${what}, line ${n.line} ${n.alt}: reference prediction`);
+    close(Number(r.alt0), Number(n.alt_prediction), `${what}, line ${n.line} ${n.alt}: alternate prediction`);
+    close(Number(r.effect0), Number(n.difference), `${what}, line ${n.line} ${n.alt}: effect`);
+  }
+}
+// Records every Blob read of the page (File.slice + arrayBuffer): which file, how many bytes, whole or a slice.
+async function recordReads(p) {
+  await p.evaluate(() => {
+    window.__reads = [];
+    if (Blob.prototype.__recorded) return;
+    Blob.prototype.__recorded = true;
+    const slice = Blob.prototype.slice;
+    Blob.prototype.slice = function (...a) { const b = slice.apply(this, a); b.__of = this.__of ?? { name: this.name, size: this.size }; return b; };
+    const read = Blob.prototype.arrayBuffer;
+    Blob.prototype.arrayBuffer = function () { window.__reads.push({ name: this.__of?.name ?? this.name, fileSize: this.__of?.size ?? this.size, bytes: this.size, whole: !this.__of }); return read.call(this); };
+  });
+}
+function readsOf(reads, name) {
+  const mine = reads.filter((r) => r.name === name);
+  assert.ok(mine.length > 0, `${name} was read`);
+  assert.ok(mine.every((r) => !r.whole), `${name} is read by slices only, never whole: ${JSON.stringify(mine.slice(0, 3))}`);
+  return mine.reduce((a, r) => a + r.bytes, 0);
+}
+
+test("genome variants: a plain FASTA + .fai and a VCF of every kind of line, read by slices, scored as native score-variants (1e-5); statuses for a REF mismatch, another chromosome, the genome's edge, N and a bad line; TSV export", async () => {
+  const { f } = genomeFixtures();
+  await useModel(page, "mpra1");
+  const expected = nativeScores(path.join(tmp, "models/mpra1"), f("mixed.vcf"), f("slice_n.fa"), false);
+  await recordReads(page);
+  const rows = await scoreGenome(page, [f("slice_n.fa"), f("slice_n.fa.fai")], f("mixed.vcf"));
+  sameAsNative(rows, expected, "plain FASTA");
+  const reads = await page.evaluate(() => window.__reads);
+  const fastaBytes = readsOf(reads, "slice_n.fa");
+  assert.ok(fastaBytes < fs.statSync(f("slice_n.fa")).size, `${fastaBytes} bytes of the reference read: not all of it`);
+  readsOf(reads, "mixed.vcf");
+  // every kind of status, each the CLI's own words
+  const status = (id) => rows.find((r) => r.id === id).status;
+  const { at } = genomeFixtures();
+  assert.equal(status("mismatch"), `REF ${at(20_098_000) === "A" ? "C" : "A"} does not match the reference, which has ${at(20_098_000)} at chr22:20098000`);
+  assert.equal(status("other_chrom"), "chromosome 'chr7' is not in the genome FASTA (it has: 22)");
+  assert.match(status("near_start"), /^the window chr22:20094934-20095164 \(0-based, half-open\) runs past the genome sequence, which covers chr22:20095000-20115000$/);
+  assert.equal(status("near_n"), "the reference window chr22:20104985-20105214 has an unknown base (N) at chr22:20105001; a variant is scored only where every base of its window is known");
+  assert.equal(rows.find((r) => r.line === "12").status, "line 12: POS: invalid digit found in string");
+  for (const id of ["snv", "del", "ins", "multi:A", "multi:C", "multi:G", "multi:T", "last"]) {
+    const r = rows.find((x) => x.id === id);
+    if (r) assert.equal(r.status, "scored", id);
+  }
+  assert.match(await page.textContent("#genome-summary"), /^Scored 11 variants in [0-9.]+ s \([0-9,]+ variants\/s\); 5 could not be scored/);
+  // the effect's unit is in its header; sorting by it puts the scored rows first
+  assert.match(await page.textContent('#genome-table thead th[data-key="effect0"]'), /effect \(a\.u\.\)/);
+  await page.click('#genome-table thead th[data-key="effect0"] button');
+  const sorted = await page.$$eval('#genome-table tbody td[data-key="effect0"]', (tds) => tds.map((td) => td.dataset.value ?? null));
+  const numbers = sorted.filter((v) => v !== null).map(Number);
+  assert.deepEqual(numbers, numbers.slice().sort((a, b) => a - b));
+  assert.deepEqual(sorted.slice(numbers.length), Array(sorted.length - numbers.length).fill(null), "rows without an effect last");
+  // the export: provenance lines, units in the header, every row with native's numbers
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#genome-tsv")]);
+  const tsv = fs.readFileSync(await download.path(), "utf8");
+  assert.match(tsv, /^# model: mpra1\n# manifest_sha256: [0-9a-f]{64}\n# length_policy: none: each variant is read in one 230 bp window of the reference/);
+  assert.match(tsv, /\n# reference: slice_n\.fa \(plain, \d+ bytes\) with slice_n\.fa\.fai\n# vcf: mixed\.vcf\n# strands: forward strand\n# effect: alternate − reference prediction in each target's unit \(task0: a\.u\.\); alt − ref of the model's 230 bp window of the reference centred on the variant/);
+  const body = tsv.trim().split("\n").filter((l) => !l.startsWith("#"));
+  assert.equal(body[0], "chrom\tpos\tid\tref\talt\treference prediction (a.u.)\talternate prediction (a.u.)\teffect (a.u.)\tstatus\tline");
+  const exported = body.slice(1).map((l) => l.split("\t"));
+  assert.equal(exported.length, expected.length);
+  for (const n of expected) {
+    const r = exported.find((x) => x[9] === n.line && x[4] === n.alt && x[0] === n.chrom);
+    if (n.error) { assert.deepEqual([r[5], r[6], r[7], r[8]], ["", "", "", n.error]); continue; }
+    close(Number(r[7]), Number(n.difference), `exported effect, line ${n.line}`);
+  }
+  await shot(page, "desktop-genome-plain");
+});
+
+test("genome variants: a bgzip FASTA + .fai + .gzi read block by block, with a gzip and a BGZF VCF, both strands, equal native (1e-5)", async () => {
+  const { f } = genomeFixtures();
+  await useModel(page, "mpra1");
+  const ref = [f("slice.fa.bgz"), f("slice.fa.bgz.fai"), f("slice.fa.bgz.gzi")];
+  for (const vcf of ["variants.vcf.gz", "mixed.vcf.bgz"]) {
+    const expected = nativeScores(path.join(tmp, "models/mpra1"), f(vcf), f("slice.fa.bgz"), true);
+    await recordReads(page);
+    const rows = await scoreGenome(page, ref, f(vcf), { rc: true });
+    sameAsNative(rows, expected, `bgzip FASTA, ${vcf}`);
+    if (vcf === "variants.vcf.gz") assert.equal(rows.filter((r) => r.status === "scored").length, 12);
+    const reads = await page.evaluate(() => window.__reads);
+    // the first 64 bytes say how the FASTA is stored; then only blocks that hold windows (the
+    // mixed VCF's windows end before the slice's last 4,096-byte block)
+    const compressed = readsOf(reads, "slice.fa.bgz") - 64;
+    if (vcf === "mixed.vcf.bgz") assert.ok(compressed < fs.statSync(f("slice.fa.bgz")).size, `${compressed} compressed bytes read: not the whole file`);
+    readsOf(reads, vcf);
+  }
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#genome-tsv")]);
+  const tsv = fs.readFileSync(await download.path(), "utf8");
+  assert.match(tsv, /\n# reference: slice\.fa\.bgz \(bgzip-compressed, \d+ bytes\) with slice\.fa\.bgz\.fai and slice\.fa\.bgz\.gzi\n# vcf: mixed\.vcf\.bgz\n# strands: mean of the forward and reverse-complement predictions\n/);
+  // what cannot be read by region is refused, saying what to do
+  await page.setInputFiles("#genome-reference", [f("slice.fa.bgz"), f("slice.fa.bgz.fai")]);
+  await page.click("#genome-run");
+  await page.waitForSelector("#genome-error:not([hidden])");
+  assert.equal(await page.textContent("#genome-error"), "slice.fa.bgz: the FASTA is bgzip-compressed: pick its .gzi index too (`samtools faidx` or `bgzip -r` writes it)");
+  await page.setInputFiles("#genome-reference", [f("slice.fa")]);
+  assert.match(await page.textContent("#genome-error"), /^slice\.fa needs its \.fai index/);
+  assert.equal(await page.isDisabled("#genome-run"), true);
+});
+
+test("genome variants: progress while a long VCF is scored, Cancel stops it, and the next run scores", async () => {
+  const { f, at } = genomeFixtures();
+  await useModel(page, "mpra1");
+  // every third base of the slice, each with its three other letters: about 19,600 variants
+  const rows = ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT"];
+  for (let pos = 20_095_200; pos <= 20_114_800; pos += 3) rows.push(`chr22\t${pos}\t.\t${at(pos)}\t${"ACGT".replace(at(pos), "").split("").join(",")}`);
+  fs.writeFileSync(f("many.vcf"), rows.join("\n") + "\n");
+  await page.click("#tab-genome");
+  await page.setInputFiles("#genome-reference", [f("slice.fa"), f("slice.fa.fai")]);
+  await page.setInputFiles("#genome-vcf", f("many.vcf"));
+  await page.setChecked("#genome-rc", false);
+  const runs = await page.evaluate(() => Number(document.body.dataset.genomeRuns ?? 0));
+  await page.click("#genome-run");
+  await page.waitForFunction(() => /^[0-9,]+ variants scored \(\d+ % of many\.vcf read\)$/.test(document.querySelector("#genome-progress .progress-text").textContent), null, { timeout: 60000 });
+  assert.equal(await page.isDisabled("#genome-run"), true, "one run at a time");
+  const cancelledAt = Date.now();
+  await page.click("#genome-progress .cancel");
+  await page.waitForFunction((n) => Number(document.body.dataset.genomeRuns ?? 0) > n, runs, { timeout: 10000 });
+  assert.ok(Date.now() - cancelledAt < 3000, `stopped ${Date.now() - cancelledAt} ms after Cancel`);
+  assert.match(await page.textContent("#status"), /^Scoring cancelled/);
+  assert.equal(await page.isHidden("#genome-progress"), true);
+  const expected = nativeScores(path.join(tmp, "models/mpra1"), f("variants.vcf.gz"), f("slice.fa"), false);
+  sameAsNative(await scoreGenome(page, [f("slice.fa"), f("slice.fa.fai")], f("variants.vcf.gz")), expected, "after Cancel");
+});
+
+test("genome variants with a shipped model (hepg2-mpra): the tracked chr22 files equal native; screenshot", { skip: shipped.includes("hepg2-mpra") ? false : "hepg2-mpra is not in models/" }, async () => {
+  const { f } = genomeFixtures();
+  await useModel(page, "hepg2-mpra");
+  const expected = nativeScores(path.join(tmp, "models/hepg2-mpra"), f("mixed.vcf"), f("slice_n.fa"), true);
+  const rows = await scoreGenome(page, [f("slice_n.fa"), f("slice_n.fa.fai")], f("mixed.vcf"), { rc: true });
+  sameAsNative(rows, expected, "hepg2-mpra");
+  assert.match(await page.textContent('#genome-table thead th[data-key="effect0"]'), /\(log2 RNA\/DNA, lentiMPRA HepG2\)/);
+  await page.locator("#view-genome").screenshot({ path: path.join(screenshots, "genome-variants.png") });
+  await useModel(page, "mpra1");
+});
+
 test("mobile 390x844: every view fits the width", async () => {
   const mobile = await context.newPage();
   await mobile.setViewportSize({ width: 390, height: 844 });
   await openApp(mobile, origin);
   await paste(mobile, seqA);
   await predictionValues(mobile);
-  for (const view of ["input", "model", "results", "motifs", "variants", "teach"]) {
+  for (const view of ["input", "model", "results", "motifs", "variants", "genome", "teach"]) {
     await mobile.click(`#tab-${view}`);
     if (view === "results") { await mobile.click("#scan-run"); await waitStatus(mobile, "Scan finished"); }
     if (view === "motifs") { await mobile.click("#motif-run"); await waitStatus(mobile, "motif hit"); }

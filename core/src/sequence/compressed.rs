@@ -61,6 +61,141 @@ pub fn text_bytes(bytes: &[u8]) -> io::Result<std::borrow::Cow<'_, [u8]>> {
     }
 }
 
+/// Text that arrives in pieces (a file read slice by slice in a browser), decompressed when it is
+/// gzip or BGZF (recognised by its first bytes, as [`text_reader`] does; every member read), a
+/// leading UTF-8 BOM dropped, and cut into lines. [`TextLines::push`] the pieces in order,
+/// [`TextLines::finish`] after the last one; [`TextLines::next_line`] gives each complete line
+/// (the last one, without a line break, once finished).
+pub struct TextLines {
+    kind: Option<Compression>,
+    /// Bytes held until the first 14 say how the text is stored.
+    head: Vec<u8>,
+    decoder: Option<flate2::write::MultiGzDecoder<Vec<u8>>>,
+    /// Text not yet cut into lines, from `cut` on.
+    text: Vec<u8>,
+    cut: usize,
+    lines: usize,
+    started: bool,
+    finished: bool,
+}
+
+/// A line of [`TextLines`] that is not UTF-8 text.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("line {line}: the line is not valid UTF-8 text")]
+pub struct NotText {
+    pub line: usize,
+}
+
+impl Default for TextLines {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TextLines {
+    pub fn new() -> Self {
+        Self {
+            kind: None,
+            head: Vec::new(),
+            decoder: None,
+            text: Vec::new(),
+            cut: 0,
+            lines: 0,
+            started: false,
+            finished: false,
+        }
+    }
+
+    /// How the text is stored, once the first bytes are in.
+    pub fn compression(&self) -> Option<Compression> {
+        self.kind
+    }
+
+    /// Takes the next piece of the input. Damaged gzip data is an `InvalidData` error whose
+    /// message says so.
+    pub fn push(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.kind.is_none() {
+            self.head.extend_from_slice(bytes);
+            if self.head.len() < 14 {
+                return Ok(());
+            }
+            return self.start();
+        }
+        self.take(bytes)
+    }
+
+    /// Says that the input ended: a gzip stream cut short is an error.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if self.kind.is_none() {
+            self.start()?;
+        }
+        if let Some(d) = &mut self.decoder {
+            d.try_finish().map_err(damaged)?;
+            self.text.append(d.get_mut());
+        }
+        self.finished = true;
+        Ok(())
+    }
+
+    /// The next complete line (1-based number, text without its line break, `\r\n` or `\n`).
+    pub fn next_line(&mut self) -> Option<Result<(usize, String), NotText>> {
+        if !self.started {
+            if self.text.len() < BOM.len() && !self.finished {
+                return None;
+            }
+            self.started = true;
+            if self.text.starts_with(&BOM) {
+                self.cut = BOM.len();
+            }
+        }
+        let rest = &self.text[self.cut..];
+        let (line, used) = match rest.iter().position(|b| *b == b'\n') {
+            Some(i) => (&rest[..i], i + 1),
+            None if self.finished && !rest.is_empty() => (rest, rest.len()),
+            None => {
+                // keep only what is not cut yet
+                self.text.drain(..self.cut);
+                self.cut = 0;
+                return None;
+            }
+        };
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        self.lines += 1;
+        let out = std::str::from_utf8(line).map(str::to_string).map_err(|_| NotText { line: self.lines });
+        self.cut += used;
+        Some(out.map(|t| (self.lines, t)))
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        let kind = sniff(&self.head);
+        self.kind = Some(kind);
+        if kind != Compression::None {
+            self.decoder = Some(flate2::write::MultiGzDecoder::new(Vec::new()));
+        }
+        let head = std::mem::take(&mut self.head);
+        self.take(&head)
+    }
+
+    fn take(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match &mut self.decoder {
+            None => self.text.extend_from_slice(bytes),
+            Some(d) => {
+                std::io::Write::write_all(d, bytes).map_err(damaged)?;
+                std::io::Write::flush(d).map_err(damaged)?;
+                self.text.append(d.get_mut());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn damaged(e: io::Error) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the gzip data is damaged or cut short ({e}); check the file with `gzip -t`"),
+    )
+}
+
 /// Names decompression failures for what they are.
 struct Damaged<R>(R);
 
@@ -120,5 +255,57 @@ mod tests {
         let e = read_all(&bytes).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         assert!(e.to_string().starts_with("the gzip data is damaged or cut short ("), "{e}");
+    }
+
+    /// Every line of `bytes` pushed in pieces of `piece` bytes.
+    fn pushed(bytes: &[u8], piece: usize) -> io::Result<Vec<(usize, String)>> {
+        let mut t = TextLines::new();
+        let mut out = Vec::new();
+        for chunk in bytes.chunks(piece.max(1)) {
+            t.push(chunk)?;
+            while let Some(l) = t.next_line() {
+                out.push(l.unwrap());
+            }
+        }
+        t.finish()?;
+        while let Some(l) = t.next_line() {
+            out.push(l.unwrap());
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn text_pushed_in_pieces_gives_the_same_lines_plain_gzip_or_multi_member() {
+        let text = b"\xef\xbb\xbf##fileformat=VCFv4.2\r\n#CHROM\tPOS\n\nchr1\t5\t.\tA\tG\nlast";
+        let want: Vec<(usize, String)> = ["##fileformat=VCFv4.2", "#CHROM\tPOS", "", "chr1\t5\t.\tA\tG", "last"]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.to_string()))
+            .collect();
+        let mut two = gzip(&text[..20]);
+        two.extend(gzip(&text[20..]));
+        for bytes in [text.to_vec(), gzip(text), two] {
+            for piece in [1, 2, 7, 13, 14, 1000] {
+                assert_eq!(pushed(&bytes, piece).unwrap(), want, "pieces of {piece}");
+            }
+        }
+        assert_eq!(pushed(b"", 5).unwrap(), vec![]);
+        assert_eq!(pushed(b"a\n", 5).unwrap(), vec![(1, "a".to_string())]);
+    }
+
+    #[test]
+    fn pushed_text_that_is_damaged_or_not_text_says_so() {
+        let mut cut = gzip(b"chr1\t5\t.\tA\tG\nchr1\t6\t.\tC\tG\n");
+        cut.truncate(cut.len() - 6);
+        let e = pushed(&cut, 8).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert!(e.to_string().starts_with("the gzip data is damaged or cut short ("), "{e}");
+        assert!(e.to_string().ends_with("); check the file with `gzip -t`"), "{e}");
+        let mut t = TextLines::new();
+        t.push(b"ok\n\xff\xfe\n").unwrap();
+        t.finish().unwrap();
+        assert_eq!(t.next_line(), Some(Ok((1, "ok".into()))));
+        let e = t.next_line().unwrap().unwrap_err();
+        assert_eq!(e.to_string(), "line 2: the line is not valid UTF-8 text");
     }
 }

@@ -316,3 +316,43 @@ pub fn motifs_scan_each_segment_with_its_attribution(b: &dyn Backend) {
         assert!(hits.iter().all(|h| h.end <= s.window_length && h.mean_attribution.is_some()), "{}", s.name);
     }
 }
+
+/// A distal sequence longer than its window, cropped by its policy: the scan's `segments` say
+/// which 80 of its bases the model reads; a variant outside them is an error that says so (never
+/// an effect of 0), one inside equals the scan's cell.
+pub fn a_cropped_segment_has_bases_outside_the_model_s_view(b: &dyn Backend) {
+    let m = model(b, "dual");
+    let e = expected();
+    let (_, item) = pair(&e, 0);
+    let long: Vec<u8> = super::common::random_dna(60, 7)
+        .into_iter()
+        .chain(item[1].clone())
+        .chain(super::common::random_dna(60, 8))
+        .collect();
+    let item = vec![item[0].clone(), long];
+    let crop = vec![LengthPolicy::PadOrCrop { padding: Padding::N }; 2];
+    let r = saturation_mutagenesis_item(&m, &item, &crop, Method::Naive).unwrap();
+    let s = r.segments.as_ref().unwrap();
+    assert_eq!((s[1].length, s[1].offset, s[1].window_length, s[1].window_start), (200, 120, 80, 60));
+    assert_eq!(s[1].fitting, Fitting::Cropped { left: 60, right: 60 });
+    let cell = |p: usize, alt: usize| r.effects[(120 + p - 60) * 4 + alt] as f64;
+    let other = |b: u8| if b == b'A' { "C" } else { "A" };
+    let text =
+        format!("5 {}>{}\n100 {}>{}\n", item[1][4] as char, other(item[1][4]), item[1][99] as char, other(item[1][99]));
+    let v = score_variants_in(&m, &item, 1, &text, &Coordinates::default(), &crop, false).unwrap();
+    assert_eq!(
+        v.scores[0].error.as_deref(),
+        Some(
+            "line 1: position 5 is outside the model's view: the model reads bases 61–140 of this 200 bp distal sequence (cropped to its window; a two-segment model reads one window per segment, so this base cannot be scored)"
+        )
+    );
+    assert!(v.scores[0].difference.is_empty());
+    assert!(v.scores[1].error.is_none(), "{:?}", v.scores[1].error);
+    let alt = "ACGT".find(other(item[1][99])).unwrap();
+    assert!(
+        (v.scores[1].difference[0] - cell(99, alt)).abs() <= TOL,
+        "{} vs {}",
+        v.scores[1].difference[0],
+        cell(99, alt)
+    );
+}

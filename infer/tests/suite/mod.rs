@@ -6,6 +6,7 @@
 //!
 //! A test function missing from the list below is dead code, and the compiler says so.
 
+pub mod attention;
 pub mod common;
 pub mod dual;
 pub mod ism;
@@ -38,6 +39,7 @@ macro_rules! backend_suite {
                 variants_in_either_segment_equal_native_predictions,
                 attributions_cover_both_segments,
                 motifs_scan_each_segment_with_its_attribution,
+                a_cropped_segment_has_bases_outside_the_model_s_view,
             ],
             predictor: [
                 every_fixture_uses_only_allowed_ops,
@@ -55,6 +57,11 @@ macro_rules! backend_suite {
                 odd_variant_lines_are_errors_not_panics,
             ],
             shipped: [shipped_models_fast_mutagenesis_matches_forward_passes],
+            attention: [
+                attention_rows_sum_to_one_and_equal_onnx_runtime_on_the_whole_graph,
+                attention_maps_of_tiled_sequences_are_per_window,
+                a_model_without_attention_says_so,
+            ],
         );
     };
     (@tests $backend:expr; $($module:ident: [$($test:ident),* $(,)?]),* $(,)?) => {

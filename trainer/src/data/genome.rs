@@ -10,7 +10,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::{BufRead, Seek, SeekFrom};
+use std::io::{BufRead, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use regula_core::encode::reverse_complement;
@@ -38,34 +38,8 @@ impl Strand {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum WindowError {
-    #[error("chromosome '{chrom}' is not in the genome FASTA (it has: {available})")]
-    UnknownChromosome { chrom: String, available: String },
-    #[error(
-        "the window {chrom}:{start}-{end} (0-based, half-open) runs past the genome sequence, which covers {chrom}:{have_start}-{have_end}"
-    )]
-    OutOfBounds { chrom: String, start: i64, end: i64, have_start: u64, have_end: u64 },
-    #[error("reading chromosome '{chrom}' from the reference: {message}")]
-    Read { chrom: String, message: String },
-    #[error(
-        "reading chromosome '{chrom}' from the reference: position {position}: {letter:?} is not a base Regula reads (A, C, G, T or N)"
-    )]
-    Letter { chrom: String, position: u64, letter: char },
-}
-
-/// Normalised chromosome key: `chr22`, `Chr22` and `22` all read as `22`.
-fn chrom_key(name: &str) -> String {
-    let lower = name.trim();
-    lower.strip_prefix("chr").or_else(|| lower.strip_prefix("Chr")).unwrap_or(lower).to_string()
-}
-
-/// Where windows of a reference come from: a genome held in memory ([`Genome`]) or a FASTA
-/// file read by region through its index ([`IndexedGenome`]).
-pub trait Reference {
-    /// Forward-strand bases of the 0-based half-open interval `[start, end)`, upper case.
-    fn window(&self, chrom: &str, start: i64, end: i64) -> Result<Vec<u8>, WindowError>;
-}
+use regula_core::genome::{FastaIndex, IndexError, check_bases, chrom_key, placed};
+pub use regula_core::genome::{Reference, WindowError};
 
 impl Reference for Genome {
     fn window(&self, chrom: &str, start: i64, end: i64) -> Result<Vec<u8>, WindowError> {
@@ -81,13 +55,12 @@ const BLOCK: u64 = 1 << 20;
 
 /// A reference FASTA read by region: uncompressed (with its `.fai`, or indexed on opening in
 /// one streaming pass) or bgzip-compressed (with `.fai` and `.gzi`). Holds one block of
-/// [`BLOCK`] bases, never the whole genome.
+/// [`BLOCK`] bases, never the whole genome. Where a region's bases lie in the file is the shared
+/// [`FastaIndex`]'s answer (the browser reads the same bytes).
 pub struct IndexedGenome {
     reader: RefCell<Box<dyn ReadSeek>>,
-    /// By chromosome key: the index record (name, length, offset, line geometry) and the
-    /// 0-based position of its first base (a record named `chrom:start-end` starts at `start`).
-    records: BTreeMap<String, (noodles_fasta::fai::Record, u64)>,
-    /// The block last read: chromosome key, 0-based start, bases.
+    index: FastaIndex,
+    /// The block last read: chromosome key, 0-based start within the record, bases.
     block: RefCell<Option<(String, u64, Vec<u8>)>>,
 }
 
@@ -106,7 +79,11 @@ impl IndexedGenome {
         };
         let (fai, gzi) = (with(".fai"), with(".gzi"));
         let index = if fai.exists() {
-            noodles_fasta::fai::fs::read(&fai).map_err(|e| format!("{}: not a FASTA index: {e}", fai.display()))?
+            let bytes = std::fs::read(&fai).map_err(|e| cannot(&fai, e))?;
+            FastaIndex::parse(&bytes).map_err(|e| match e {
+                IndexError::SameChromosome { .. } => format!("{}: {e}", path.display()),
+                _ => format!("{}: not a FASTA index: {e}", fai.display()),
+            })?
         } else if kind == Compression::None {
             // No index beside it: make one in a streaming pass (nothing is kept but the index).
             // Lines of uneven width cannot be read by offset: such a file is read whole instead.
@@ -120,7 +97,7 @@ impl IndexedGenome {
                 }
             }
             file.seek(SeekFrom::Start(0)).map_err(|e| cannot(path, e))?;
-            noodles_fasta::fai::Index::from(records)
+            FastaIndex::from_records(records).map_err(|e| format!("{}: {e}", path.display()))?
         } else {
             return Ok(None);
         };
@@ -134,104 +111,38 @@ impl IndexedGenome {
             }
             _ => return Ok(None),
         };
-        let mut records = BTreeMap::new();
-        for r in index.as_ref() {
-            let name = String::from_utf8_lossy(r.name()).into_owned();
-            let (chrom, start) = placed(&name);
-            if let Some((first, _)) = records.insert(chrom_key(&chrom), (r.clone(), start)) {
-                return Err(format!(
-                    "{}: the records '{}' and '{name}' are the same chromosome; a reference names each chromosome once",
-                    path.display(),
-                    String::from_utf8_lossy(first.name())
-                ));
-            }
-        }
-        Ok(Some(Self { reader: RefCell::new(reader), records, block: RefCell::new(None) }))
+        Ok(Some(Self { reader: RefCell::new(reader), index, block: RefCell::new(None) }))
     }
 
-    /// Bases `[start, end)` of `record`, read from the file.
-    fn read(&self, record: &noodles_fasta::fai::Record, start: u64, end: u64) -> std::io::Result<Vec<u8>> {
-        let (bases, width) = (record.line_base_count().get(), record.line_width().get());
-        let offset = record.position() + start / bases * width + start % bases;
+    /// The bytes `[start, end)` of the (uncompressed) file, or fewer where it ends.
+    fn read(&self, start: u64, end: u64) -> std::io::Result<Vec<u8>> {
         let mut reader = self.reader.borrow_mut();
-        reader.seek(SeekFrom::Start(offset))?;
-        let want = (end - start) as usize;
-        let mut out = Vec::with_capacity(want);
-        while out.len() < want {
-            let buf = reader.fill_buf()?;
-            if buf.is_empty() {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "the file is shorter than its index says",
-                ));
-            }
-            let mut used = 0;
-            for &b in buf {
-                if out.len() == want {
-                    break;
-                }
-                used += 1;
-                if b != b'\n' && b != b'\r' {
-                    out.push(b.to_ascii_uppercase());
-                }
-            }
-            reader.consume(used);
-        }
+        reader.seek(SeekFrom::Start(start))?;
+        let mut out = Vec::with_capacity((end - start) as usize);
+        reader.as_mut().take(end - start).read_to_end(&mut out)?;
         Ok(out)
     }
 }
 
 impl Reference for IndexedGenome {
     fn window(&self, chrom: &str, start: i64, end: i64) -> Result<Vec<u8>, WindowError> {
-        let key = chrom_key(chrom);
-        let Some((record, offset)) = self.records.get(&key) else {
-            let available = self.records.keys().cloned().collect::<Vec<_>>().join(", ");
-            return Err(WindowError::UnknownChromosome { chrom: chrom.to_string(), available });
-        };
-        let length = record.length();
-        let (lo, hi) = (start - *offset as i64, end - *offset as i64);
-        if lo < 0 || hi > length as i64 || lo > hi {
-            return Err(WindowError::OutOfBounds {
-                chrom: chrom.to_string(),
-                start,
-                end,
-                have_start: *offset,
-                have_end: offset + length,
-            });
-        }
-        let (start, end) = (lo as u64, hi as u64);
+        let region = self.index.locate(chrom, start, end)?;
+        let (start, end) = (region.start, region.end);
         let mut block = self.block.borrow_mut();
-        let hit = matches!(&*block, Some((k, s, b)) if *k == key && *s <= start && end <= s + b.len() as u64);
+        let hit = matches!(&*block, Some((k, s, b)) if *k == region.key && *s <= start && end <= s + b.len() as u64);
         if !hit {
-            let block_end = end.max(start + BLOCK).min(length);
-            let bases = self
-                .read(record, start, block_end)
-                .map_err(|e| WindowError::Read { chrom: chrom.to_string(), message: e.to_string() })?;
-            *block = Some((key, start, bases));
+            let entry = self.index.entry(chrom).expect("located above");
+            let whole = entry.region(&region.key, chrom, start, end.max(start + BLOCK).min(entry.length));
+            let failed = |message: String| WindowError::Read { chrom: chrom.to_string(), message };
+            let bytes = self.read(whole.byte_start, whole.byte_end).map_err(|e| failed(e.to_string()))?;
+            *block = Some((region.key.clone(), start, whole.bases(&bytes).map_err(failed)?));
         }
         let (_, s, b) = block.as_ref().expect("read above");
         let window = b[(start - s) as usize..(end - s) as usize].to_vec();
         // What the in-memory reader checks of the whole file, checked here of each window.
-        if let Some(i) = window.iter().position(|c| !matches!(c, b'A' | b'C' | b'G' | b'T' | b'N')) {
-            return Err(WindowError::Letter {
-                chrom: chrom.to_string(),
-                position: start + offset + i as u64 + 1,
-                letter: window[i] as char,
-            });
-        }
+        check_bases(chrom, region.first + start, &window)?;
         Ok(window)
     }
-}
-
-/// A record name's chromosome and the 0-based position of its first base: `chrom:start-end`
-/// (as `samtools faidx` names a region) starts at `start − 1`, any other name at 0.
-fn placed(name: &str) -> (String, u64) {
-    name.rsplit_once(':')
-        .and_then(|(c, range)| {
-            let (s, _) = range.split_once('-')?;
-            Some((c.to_string(), s.replace(',', "").parse::<u64>().ok()?.checked_sub(1)?))
-        })
-        .unwrap_or_else(|| (name.to_string(), 0))
 }
 
 impl Genome {

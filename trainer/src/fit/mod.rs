@@ -3,6 +3,7 @@
 
 pub mod batches;
 pub mod checkpoint;
+pub mod distill;
 pub mod error;
 pub mod model;
 pub mod plan;

@@ -1,6 +1,7 @@
 //! Resolving [`FitOptions`] (everything optional) into a [`Plan`] (everything decided), with
 //! the defaults in one place and a clear message for every inconsistent combination.
 
+use super::distill::TeacherPlan;
 use std::path::PathBuf;
 
 use regex::Regex;
@@ -32,6 +33,8 @@ pub struct Plan {
     pub units: Option<Vec<String>>,
     pub device: String,
     pub threads: usize,
+    /// `--teacher`: learn a trained model's predictions for the training rows.
+    pub teacher: Option<TeacherPlan>,
 }
 
 #[derive(Clone, Debug)]
@@ -339,6 +342,21 @@ impl Plan {
         if train.epochs == 0 || train.batch_size == 0 {
             return Err("--epochs and --batch-size must be at least 1".into());
         }
+        let teacher = match (&o.teacher, o.teacher_mutants, o.teacher_mutation_rate) {
+            (None, None, None) => None,
+            (None, _, _) => return Err("--teacher-mutants and --teacher-mutation-rate need --teacher".into()),
+            (Some(dirs), _, _) if dirs.is_empty() => return Err("--teacher names no model folder".into()),
+            (Some(dirs), mutants, rate) => {
+                let rate = rate.unwrap_or(0.05);
+                if !(rate > 0.0 && rate <= 1.0) {
+                    return Err(format!("--teacher-mutation-rate {rate} is not in (0, 1]"));
+                }
+                if task != TaskKind::Regression {
+                    return Err("--teacher distils a regression model; this task is classification".into());
+                }
+                Some(TeacherPlan { dirs: dirs.clone(), mutants: mutants.unwrap_or(0), rate })
+            }
+        };
         let out = o.out.clone().ok_or("name an output folder with --out")?;
         let name = o
             .name
@@ -361,6 +379,7 @@ impl Plan {
             units: o.units.clone(),
             device: o.device.clone().unwrap_or_else(|| "cpu".into()),
             threads: o.threads.unwrap_or(0),
+            teacher,
         })
     }
 }

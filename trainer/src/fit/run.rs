@@ -14,6 +14,7 @@ use regula_core::manifest::{
 
 use super::batches::{Augment, BatchPlan, epoch_order};
 use super::checkpoint::{Checkpoint, LoopState};
+use super::distill::Relabelled;
 use super::error::FitError;
 use super::model::build_model;
 use super::plan::{Plan, SplitPlan};
@@ -68,14 +69,18 @@ pub fn fit_until(
     let plan = Plan::resolve(options).map_err(FitError::Usage)?;
     let out_dir = crate::out_dir::OutDir::claim(&plan.out, resume)?;
     let started = Instant::now();
-    let (data, split) = load_and_split(&plan)?;
+    let (mut data, mut split) = load_and_split(&plan)?;
     if plan.task == TaskKind::Classification {
         check_labels(&data, &plan)?;
     }
-    let normalisation = plan.transform.fit(&data, &split.train)?;
-    let outputs = data.target_names.len();
     let runtime = RuntimeConfig { device: plan.device.parse::<Device>()?, threads: plan.threads, ..Default::default() };
     crate::runtime::check_device(runtime.device)?;
+    let distilled = match &plan.teacher {
+        Some(teacher) => Some(super::distill::relabel(&mut data, &mut split, teacher, plan.train.seed, &runtime)?),
+        None => None,
+    };
+    let normalisation = plan.transform.fit(&data, &split.train)?;
+    let outputs = data.target_names.len();
 
     let t = &plan.train;
     let batches_per_epoch =
@@ -258,8 +263,15 @@ pub fn fit_until(
     if best.is_empty() {
         return Err(FitError::Usage("no epoch produced a finite validation metric; check the data and --lr".into()));
     }
-    let run =
-        Finished { plan: &plan, data: &data, split: &split, normalisation: &normalisation, best: &best, state: &state };
+    let run = Finished {
+        plan: &plan,
+        data: &data,
+        split: &split,
+        normalisation: &normalisation,
+        best: &best,
+        state: &state,
+        distilled: distilled.as_ref(),
+    };
     let outcome = export_run(&run, &options_toml, started.elapsed().as_secs_f64(), out_dir.work())?;
     out_dir.commit().map(|()| Some(outcome))
 }
@@ -272,10 +284,12 @@ struct Finished<'a> {
     normalisation: &'a [Normalisation],
     best: &'a ParamStore,
     state: &'a LoopState,
+    /// The teacher whose predictions the training rows carry (`--teacher`).
+    distilled: Option<&'a Relabelled>,
 }
 
 fn export_run(run: &Finished, options_toml: &str, seconds: f64, out: &std::path::Path) -> Result<FitOutcome, FitError> {
-    let Finished { plan, data, split, normalisation, best, state } = *run;
+    let Finished { plan, data, split, normalisation, best, state, distilled } = *run;
     let input_len: usize = data.lengths().iter().sum();
     let outputs = data.target_names.len();
     let model = build_model(&plan.model, &data.lengths(), outputs)?;
@@ -337,6 +351,9 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64, out: &std::path:
         ("machine".into(), manifest.training.machine.clone().unwrap_or_default()),
         ("training time".into(), format!("{seconds:.1} s")),
     ];
+    if let Some(d) = distilled {
+        report.facts.push(("distilled from".into(), describe_teacher(d)));
+    }
 
     report.skipped = data.skipped.iter().map(|s| (s.line, s.id.clone(), s.reason.clone())).collect();
     let write = |name: &str, bytes: &[u8]| {
@@ -360,7 +377,7 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64, out: &std::path:
 }
 
 fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f64) -> Result<Manifest, FitError> {
-    let Finished { plan, data, split, normalisation, best, state } = *run;
+    let Finished { plan, data, split, normalisation, best, state, distilled } = *run;
     let lengths = data.lengths();
     let flanks = if lengths.len() == 1 { shared_flanks(data) } else { None };
     // A model trained on constructs (an element between fixed flanks) reads other lengths in
@@ -442,12 +459,23 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
             },
         )]),
         training: TrainingSummary {
-            data: vec![DataSource {
+            data: std::iter::once(DataSource {
                 name: describe_source(&plan.source),
-                rows: data.examples.len(),
+                rows: data.examples.len() - distilled.map_or(0, |d| d.mutants_added),
                 source: describe_source(&plan.source),
                 licence: plan.licence.clone(),
-            }],
+            })
+            .chain(distilled.map(|d| DataSource {
+                name: format!(
+                    "predictions of the teacher model{} {}",
+                    if d.teachers.len() > 1 { "s" } else { "" },
+                    d.teachers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                rows: d.rows + d.mutants_added,
+                source: describe_teacher(d),
+                licence: d.teacher_licence.clone(),
+            }))
+            .collect(),
             split: describe_split(plan, split),
             architecture: describe_model(plan),
             parameters,
@@ -517,7 +545,7 @@ fn make_split(data: &Dataset, plan: &Plan) -> Result<Split, FitError> {
 }
 
 /// Bases every row's first branch starts (ends) with, when at least 8: the construct's adapters.
-fn shared_flanks(data: &Dataset) -> Option<Flanks> {
+pub(crate) fn shared_flanks(data: &Dataset) -> Option<Flanks> {
     let first = &data.examples.first()?.sequences[0];
     let common = |rev: bool| {
         let at = |s: &Vec<u8>, i: usize| if rev { s[s.len() - 1 - i] } else { s[i] };
@@ -544,6 +572,34 @@ fn describe_source(source: &Source) -> String {
             )
         }
     }
+}
+
+/// The teachers and what the student learnt from them, in words.
+fn describe_teacher(d: &Relabelled) -> String {
+    let named: Vec<String> = d
+        .teachers
+        .iter()
+        .map(|(name, hash)| match hash {
+            Some(h) => format!("{name} (model.onnx SHA-256 {h})"),
+            None => name.clone(),
+        })
+        .collect();
+    let whose = match named.as_slice() {
+        [one] => format!("the teacher {one}'s predictions"),
+        many => format!("the mean of the predictions of {} teachers, {}", many.len(), many.join(", ")),
+    };
+    let mutants = if d.mutants_added > 0 {
+        format!(
+            " and for {} mutated copies of them (each base between the adapters substituted with chance {})",
+            d.mutants_added, d.rate
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "the training targets are {whose} (both strands averaged) for the {} training rows{mutants}; validation and test rows keep their measurements",
+        d.rows
+    )
 }
 
 fn describe_split(plan: &Plan, split: &Split) -> String {
