@@ -17,8 +17,8 @@ serve: setup-web web
     @echo "Serving web/ on http://localhost:{{port}}/ (Ctrl-C to stop)"
     if command -v node >/dev/null; then node web/tests/server.mjs web {{port}}; else cd web && python3 -m http.server {{port}} --bind 127.0.0.1; fi
 
-# Run every test: Rust (native), the wasm crate in Node, the web app in headless Chromium, the npm package.
-test: test-rust test-node test-web test-package
+# Run every test: Rust (native), the wasm crate in Node, the web app in headless Chromium, the npm package, the Snakemake workflow.
+test: test-rust test-node test-web test-package test-workflow
     @echo "All test suites passed."
 
 # Formatting (rustfmt.toml) and clippy, then Rust unit and integration tests of every crate, and the core crate's wasm32 build.
@@ -81,6 +81,21 @@ test-web: setup-test setup-web web
     cargo build --release -p regula-train
     cd web/tests && node --test --test-concurrency=1 e2e.test.mjs
 
+# Snakemake (pinned in workflow/requirements.txt, from PyPI) in .cache/workflow-venv; quick when already there.
+workflow-setup:
+    @scripts/workflow-setup.sh >/dev/null
+
+# The variant-scoring workflow (workflow/Snakefile, settings in workflow/config.yaml) with N cores; KEY=VALUE pairs override the config.
+workflow cores="2" *config: ort workflow-setup
+    cargo build --release -p regula-train
+    bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/regula-train"; \
+        .cache/workflow-venv/bin/snakemake -s workflow/Snakefile --cores {{cores}} --config regula_train="$bin" {{config}}
+
+# The workflow on the chr22 test slice with --cores 2: the merged VCF equals one unsharded run, record for record (about a minute).
+test-workflow: ort workflow-setup
+    cargo build --release -p regula-train
+    workflow/test.sh .cache/workflow-venv/bin/snakemake "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/regula-train"
+
 # Run each fuzz target for a while (needs cargo-fuzz; nightly features via RUSTC_BOOTSTRAP).
 fuzz seconds="60":
     @command -v cargo-fuzz >/dev/null || cargo install --locked --quiet cargo-fuzz || cargo install --quiet cargo-fuzz
@@ -125,7 +140,7 @@ verify-models: ort
     cargo build --release -p regula-train
     python3 scripts/verify-models.py
 
-# Parts: browser training reference variants ism package browser-genome (default: all; about an hour). Not run by CI.
+# Parts: browser training reference variants workflow ism package browser-genome (default: all; about an hour). Not run by CI.
 # Benchmarks against the peers (PyTorch, onnxruntime-web) on this machine; rewrites BENCHMARKS.md.
 bench *parts: ort setup-web
     bench/run.sh {{parts}}
@@ -135,14 +150,14 @@ bench *parts: ort setup-web
 gpu-check:
     bench/training/gpu_check.sh
 
-# score-variants on N SNVs (default a million) against a 50 Mb chromosome built from ../shared's chr22 slice:
-# peak memory (target ≤ 300 MB) and variants/s, written to BENCHMARKS.md. About 15-30 minutes on 2 cores.
+# score-variants on N SNVs (default a million) against a 50 Mb chromosome built from ../shared's chr22 slice, into an
+# annotated, bgzipped, indexed VCF: peak memory (target ≤ 300 MB) and variants/s, rendered into BENCHMARKS.md. Minutes on 2 cores.
 bench-variants-1m n="1000000": ort
     cargo build --release -p regula-train
     python3 bench/variants_1m.py make target/bench-variants-1m {{n}}
     bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/regula-train"; \
         /usr/bin/time -v "$bin" score-variants --model models/hepg2-mpra --reference target/bench-variants-1m/chr22x50.fa \
-        --vcf target/bench-variants-1m/variants.vcf --out target/bench-variants-1m/scores.tsv 2> target/bench-variants-1m/time.txt \
+        --vcf target/bench-variants-1m/variants.vcf --threads 2 --out target/bench-variants-1m/scores.vcf.gz --force 2> target/bench-variants-1m/time.txt \
         || { cat target/bench-variants-1m/time.txt; exit 1; }
     python3 bench/variants_1m.py report target/bench-variants-1m {{n}}
-
+    python3 bench/render.py bench/results > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md

@@ -6,7 +6,9 @@
 #   training   reference-CNN training throughput, regula-train (ORT CPU) vs PyTorch CPU
 #   reference  each shipped model vs a PyTorch twin trained on the same split: validation metrics
 #              and training throughput (the PyTorch models train to the end: the longest part)
-#   variants   native score-variants throughput on 100,000 variants
+#   variants   native score-variants throughput on 100,000 variants, every shipped model (and vs
+#              BENCH_VARIANTS_BEFORE, an earlier regula-train binary, if set)
+#   workflow   the Snakemake workflow with 1 and 2 cores vs one unsharded run, 100,000 variants
 #   ism        native saturation mutagenesis of 1 kb (reference CNN): fast path vs one forward pass
 #              per substitution (and vs BENCH_ISM_BEFORE, an earlier regula-train binary, if set)
 #   package    the npm package (wasm-pack) per cargo profile, release and wasm-release: raw and gzip
@@ -18,12 +20,13 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-parts=${*:-browser training reference variants ism package browser-genome}
+parts=${*:-browser training reference variants workflow ism package browser-genome}
 python=$(bench/setup.sh)
 results=bench/results
 work=target/bench
 mkdir -p "$results" "$work"
 cargo build --release -q -p regula-train
+bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/regula-train"
 threads=2
 python3 bench/machine.py > "$results/machine.json"
 
@@ -52,8 +55,16 @@ for part in $parts; do
       done
       ;;
     variants)
-      python3 bench/variants/score_variants.py --model models/hepg2-mpra --reference ../shared/data/genome/hg19_chr22_20-21Mb.fa \
-        --variants 100000 --runs 3 --threads "$threads" --out "$results/variants.json"
+      python3 bench/variants/score_variants.py --models models --reference ../shared/data/genome/hg19_chr22_20-21Mb.fa \
+        --variants 100000 --runs 3 --threads "$threads" --regula-train "$bin" \
+        ${BENCH_VARIANTS_BEFORE:+--before "$BENCH_VARIANTS_BEFORE" --before-label "${BENCH_VARIANTS_BEFORE_LABEL:-earlier binary}"} \
+        --out "$results/variants.json"
+      ;;
+    workflow)
+      snakemake=$(scripts/workflow-setup.sh)
+      python3 bench/workflow/run.py --snakemake "$snakemake" --regula-train "$bin" \
+        --reference ../shared/data/genome/hg19_chr22_20-21Mb.fa --variants 100000 --shard-size 100000 --runs 2 \
+        --out "$results/workflow.json"
       ;;
     ism)
       python3 bench/ism/native_ism.py --binary target/release/regula-train --threads "$threads" --runs 3 \
@@ -67,7 +78,7 @@ for part in $parts; do
       scripts/build-web.sh
       node bench/browser/genome.mjs --out "$results/browser-genome.json"
       ;;
-    *) echo "unknown part '$part' (browser, training, reference, variants, ism, package, browser-genome)" >&2; exit 2 ;;
+    *) echo "unknown part '$part' (browser, training, reference, variants, workflow, ism, package, browser-genome)" >&2; exit 2 ;;
   esac
 done
 python3 bench/render.py "$results" > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md

@@ -1,25 +1,26 @@
 #!/usr/bin/env python3
 """`just bench-variants-1m`: score-variants on a million SNVs against a whole-chromosome-sized
-reference, for memory and speed (issue 15).
+reference, into an annotated, bgzipped, indexed VCF, for memory and speed (issues 15 and 17).
 
     python3 bench/variants_1m.py make DIR N     # DIR/chr22x50.fa (50 Mb) and DIR/variants.vcf (N SNVs)
-    python3 bench/variants_1m.py report DIR N   # DIR/time.txt (/usr/bin/time -v) -> bench/results/variants_1m.json
-                                                #   and the section of BENCHMARKS.md
+    python3 bench/variants_1m.py report DIR N   # DIR/time.txt (/usr/bin/time -v), DIR/scores.vcf.gz
+                                                #   -> bench/results/variants_1m.json (bench/render.py renders it)
 
 The reference is the 1 Mb hg19 chr22 slice of ../shared/data/genome repeated 50 times as one
 record `chr22` (60-base lines, no index: the CLI indexes it in one streaming pass). The SNVs are
 evenly spaced from base 1,001 to 1,000 before the end, REF read from the reference, ALT the next
 letter of ACGT (A for N), sorted as a VCF usually is.
 """
+import gzip
 import json
 import os
 import re
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SLICE = os.path.join(HERE, "..", "..", "shared", "data", "genome", "hg19_chr22_20-21Mb.fa")
 REPEATS = 50
-BEGIN, END = "<!-- variants-1m: begin -->", "<!-- variants-1m: end -->"
 
 
 def make(out, n):
@@ -40,6 +41,7 @@ def make(out, n):
             alt = "ACGT"[("ACGT".index(ref) + 1) % 4] if ref in "ACGT" else "A"
             f.write(f"chr22\t{pos}\tv{i + 1}\t{ref}\t{alt}\t.\t.\t.\n")
     print(f"{out}/chr22x50.fa: {len(chrom):,} bp; {out}/variants.vcf: {n:,} SNVs")
+    json.dump(os.getloadavg(), open(os.path.join(out, "load_start.json"), "w"))
 
 
 def report(out, n):
@@ -49,48 +51,36 @@ def report(out, n):
     parts = [float(p) for p in wall.split(":")]
     seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
     peak_mb = int(field("Maximum resident set size (kbytes)")) / 1024
-    rows = sum(1 for _ in open(os.path.join(out, "scores.tsv"))) - 1
-    errors = sum(1 for l in open(os.path.join(out, "scores.tsv")) if l.rstrip("\n").split("\t")[-1] not in ("", "error"))
+    records = unscored = 0
+    with gzip.open(os.path.join(out, "scores.vcf.gz"), "rt") as f:
+        for line in f:
+            if not line.startswith("#"):
+                records += 1
+                unscored += "_unscored=" in line
     machine = os.popen("nproc").read().strip()
+    path = os.path.join(HERE, "results", "variants_1m.json")
+    previous = json.load(open(path)) if os.path.exists(path) else None
+    if previous:
+        previous.pop("previous", None)
     result = {
         "variants": n,
-        "rows": rows,
-        "rows_with_error": errors,
+        "output": "annotated VCF, bgzipped, with its tabix index",
+        "records": records,
+        "records_unscored": unscored,
+        "threads": 2,
         "seconds": round(seconds, 1),
         "variants_per_second": round(n / seconds, 1),
         "peak_rss_mb": round(peak_mb, 1),
         "user_seconds": float(field("User time (seconds)")),
         "cpu_percent": int(field("Percent of CPU this job got").rstrip("%")),
         "cores": int(machine),
+        "load_average_at_start": json.load(open(os.path.join(out, "load_start.json"))),
+        "load_average_at_end": os.getloadavg(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "previous": previous,
     }
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    json.dump(result, open(os.path.join(HERE, "results", "variants_1m.json"), "w"), indent=1)
-    section = f"""{BEGIN}
-## One million variants from the command line (issue 15)
-
-`just bench-variants-1m`: `regula-train score-variants` (release build, ONNX Runtime CPU,
-`models/hepg2-mpra`, L = 230) on {n:,} SNVs of a VCF against a 50 Mb reference (the 1 Mb hg19
-chr22 slice repeated 50 times, one record, no index beside it: indexed in one streaming pass and
-read by region), `--out` to a file. Measured with `/usr/bin/time -v` on this {result['cores']}-core machine,
-shared with other work while it ran: the process got {result['cpu_percent']}% of a core on average and used
-{result['user_seconds']:,.0f} s of CPU, i.e. {n / result['user_seconds']:,.0f} variants per CPU-second; the wall-clock rate
-below is what it got, not what it can do on an idle machine.
-
-| variants | wall time | variants/s | peak resident memory (target ≤ 300 MB) | rows out |
-|---|---|---|---|---|
-| {n:,} | {seconds:,.0f} s | {n / seconds:,.0f} | {peak_mb:,.0f} MB ({'met' if peak_mb <= 300 else 'missed'}) | {rows:,} ({errors} with an error) |
-
-Memory stays flat with the number of variants: the VCF is read, scored and written 4,096 lines
-at a time, and the reference is read in 1 Mb blocks, never whole.
-{END}
-"""
-    path = os.path.join(HERE, "..", "BENCHMARKS.md")
-    md = open(path).read()
-    if BEGIN in md:
-        md = md[: md.index(BEGIN)] + section + md[md.index(END) + len(END) + 1 :]
-    else:
-        md = md.rstrip("\n") + "\n\n" + section
-    open(path, "w").write(md)
+    json.dump(result, open(path, "w"), indent=1)
     print(json.dumps(result))
 
 

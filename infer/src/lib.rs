@@ -11,7 +11,8 @@
 //!   mutagenesis (fast exact, or naive), [`variants`] scores variants, [`attribution`] computes
 //!   gradient×input and integrated gradients, [`motifs`] puts known motifs under attributions,
 //!   [`attention`] reads the attention map of a model with an attention block; [`vcf`] scores
-//!   VCF variants on windows of a reference genome.
+//!   VCF variants on windows of a reference genome, whose geometry, REF and `N` checks and
+//!   reasons are [`reference_windows`]'s; [`vcf_annotation`] writes scores into a VCF's INFO.
 //!
 //! [`proto`] is the ONNX protobuf, one type for the trainer that writes models and for both
 //! predictors that read them.
@@ -27,10 +28,12 @@ pub mod model;
 pub mod motifs;
 pub mod predict;
 pub mod proto;
+pub mod reference_windows;
 pub mod runtime;
 pub mod segments;
 pub mod variants;
 pub mod vcf;
+pub mod vcf_annotation;
 
 pub use error::{Error, Result};
 pub use model::Model;

@@ -14,6 +14,7 @@ use regula_core::variant::{Coordinates, Variant, VariantError};
 
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::reference_windows::ReferenceWindows;
 
 /// One scored variant.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,54 +53,26 @@ pub fn parse_record(line: usize, text: &str) -> (String, std::result::Result<Vec
 /// `[start, start + L + d)` on its chromosome, with the variant's first base at `start + L / 2`
 /// (`L` the model's input length; `d` the bases a deletion removes, read so that the alternate
 /// window keeps `L` bases). A window that would start before the chromosome is an error (it is
-/// never shifted off-centre).
+/// never shifted off-centre). The geometry is [`ReferenceWindows::span`]'s.
 pub fn window_span(chrom: &str, variant: &Variant, length: usize) -> std::result::Result<(u64, u64), String> {
-    let length = length as u64;
-    let pos0 = variant.position as u64 - 1;
-    if pos0 < length / 2 {
-        return Err(format!(
-            "{chrom}:{} is {pos0} bases from the start of the chromosome; a {length} bp window centred on it would start {} bases before it",
-            variant.position,
-            length / 2 - pos0
-        ));
-    }
-    let start = pos0 - length / 2;
-    let extra = variant.reference.len().saturating_sub(variant.alternate.len()) as u64;
-    Ok((start, start + length + extra))
+    let span = ReferenceWindows::new(length).span(chrom, variant).map_err(|e| e.to_string())?;
+    Ok((span.start, span.end))
 }
 
 /// The reference window `[start, start + L)` with the variant's first base at index `L / 2`,
 /// and the same window with the variant applied (a deletion reads further along the genome to
-/// keep `L` bases; an insertion's window is cut back to `L`): the bases of [`window_span`].
+/// keep `L` bases; an insertion's window is cut back to `L`): the bases of [`window_span`], read
+/// from `genome`, REF and `N` checked by [`ReferenceWindows::windows`].
 pub fn variant_windows<G: Reference + ?Sized>(
     genome: &G,
     chrom: &str,
     variant: &Variant,
     length: usize,
 ) -> std::result::Result<(Vec<u8>, Vec<u8>), String> {
-    let (start, end) = window_span(chrom, variant, length)?;
-    let pos0 = variant.position as u64 - 1;
-    let reference_window = genome.window(chrom, start as i64, end as i64).map_err(|e| e.to_string())?;
-    let local = Variant { position: (pos0 - start + 1) as usize, ..variant.clone() };
-    let alt = local.apply(&reference_window).map_err(|_| {
-        let end = (pos0 - start) as usize + variant.reference.len();
-        let found =
-            String::from_utf8_lossy(&reference_window[(pos0 - start) as usize..end.min(reference_window.len())])
-                .to_ascii_uppercase();
-        format!(
-            "REF {} does not match the reference, which has {found} at {chrom}:{}",
-            variant.reference, variant.position
-        )
-    })?;
-    if let Some(i) = reference_window.iter().position(|b| *b == b'N') {
-        return Err(format!(
-            "the reference window {chrom}:{}-{end} has an unknown base (N) at {chrom}:{}; a variant is scored only where every base of its window is known",
-            start + 1,
-            start + i as u64 + 1
-        ));
-    }
-    let crop = |s: &[u8]| s[..length].to_vec();
-    Ok((crop(&reference_window), crop(&alt)))
+    let w = ReferenceWindows::new(length);
+    let span = w.span(chrom, variant).map_err(|e| e.to_string())?;
+    let bases = genome.window(chrom, span.start as i64, span.end as i64).map_err(|e| e.to_string())?;
+    w.windows(chrom, variant, span, &bases).map_err(|e| e.to_string())
 }
 
 /// Checks that a model can score VCF variants (one sequence input).

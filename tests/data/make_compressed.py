@@ -8,6 +8,8 @@ library only; rerunning gives byte-identical files):
 - hg19_chr22_20000001_20002400.fa.gz: the 2.4 kb slice, plain gzip (one member, mtime 0).
 - variants_hg19_chr22_20095001_20115000.vcf.gz: 12 SNVs on the 20 kb slice (every 1,500th
   base from 20,096,000, REF read from the slice, ALT the next base of ACGT), plain gzip.
+- variants_mixed_hg19_chr22_20095001_20115000.vcf.gz: 164 records of every kind the annotated
+  VCF handles, sorted, BGZF in 4,096-byte blocks without an index (see mixed_vcf).
 """
 import gzip
 import os
@@ -75,6 +77,47 @@ def main() -> None:
         alt = "ACGT"[("ACGT".index(ref) + 1) % 4]
         rows.append(f"chr22\t{pos}\tv{i + 1}\t{ref}\t{alt}\t.\tPASS\t.")
     gzip_to(("\n".join(rows) + "\n").encode(), os.path.join(HERE, "variants_hg19_chr22_20095001_20115000.vcf.gz"))
+    mixed = os.path.join(HERE, "variants_mixed_hg19_chr22_20095001_20115000.vcf")
+    open(mixed, "w").write(mixed_vcf(seq))
+    write_bgzf(mixed, mixed + ".gz")
+    os.remove(mixed + ".gz.gzi")
+    os.remove(mixed)
+
+
+def mixed_vcf(seq: str) -> str:
+    """Records every 131 bases of the slice from 20,095,050 (too near its start to be scored), and
+    one at 20,114,960 (too near its end), with a sample column and other INFO: mostly SNVs (ALT the next
+    base of ACGT); every 10th two ALT alleles; every 17th a 2-base deletion; every 19th a 2-base
+    insertion; every 23rd a REF that does not match; every 29th a symbolic ALT beside a literal
+    one; every 13th followed by a second record at the same position. Not observed variants."""
+    first = 20_095_001
+    nxt = lambda b: "ACGT"[("ACGT".index(b) + 1) % 4]
+    rows = [
+        "##fileformat=VCFv4.2",
+        "##contig=<ID=chr22,length=51304566>",
+        '##INFO=<ID=DP,Number=1,Type=Integer,Description="Read depth (made up)">',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1",
+    ]
+    for i, pos in enumerate([*range(20_095_050, 20_114_900, 131), 20_114_960]):
+        ref = seq[pos - first]
+        alt = nxt(ref)
+        if i % 29 == 0 and i:
+            alt = f"<DEL>,{nxt(alt)}"
+        elif i % 23 == 0 and i:
+            ref = nxt(nxt(ref))
+            alt = nxt(ref)
+        elif i % 19 == 0 and i:
+            alt = ref + "GA"
+        elif i % 17 == 0 and i:
+            ref = seq[pos - first : pos - first + 3]
+            alt = ref[0]
+        elif i % 10 == 0 and i:
+            alt = f"{alt},{nxt(alt)}"
+        rows.append(f"chr22\t{pos}\tm{i + 1}\t{ref}\t{alt}\t50\tPASS\tDP={10 + i % 7}\tGT\t0/1")
+        if i % 13 == 0 and i:
+            rows.append(f"chr22\t{pos}\tm{i + 1}b\t{seq[pos - first]}\t{nxt(nxt(seq[pos - first]))}\t50\tPASS\t.\tGT\t1/1")
+    return "\n".join(rows) + "\n"
 
 
 if __name__ == "__main__":

@@ -47,6 +47,20 @@ pub fn read_text(path: &Path) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// The temporary file an `--out` file is written to before it is renamed into place, beside it
+/// (so the rename stays on one file system); a folder, or a place in a missing folder, is refused.
+pub fn temporary_beside(path: &Path) -> Result<PathBuf, String> {
+    if path.is_dir() {
+        return Err(format!("--out {} is a folder; give a file name", path.display()));
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(format!("--out {}: the folder {} does not exist", path.display(), dir.display()));
+    }
+    let name = path.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    Ok(dir.join(format!(".{name}.{}.tmp", std::process::id())))
+}
+
 /// Where a command's table goes.
 pub struct Output {
     target: Target,
@@ -71,15 +85,7 @@ impl Output {
                 target: Target::Stdout(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
             });
         };
-        if path.is_dir() {
-            return Err(format!("--out {} is a folder; give a file name", path.display()));
-        }
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        if !dir.is_dir() {
-            return Err(format!("--out {}: the folder {} does not exist", path.display(), dir.display()));
-        }
-        let name = path.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let tmp = temporary_beside(path)?;
         let file =
             std::fs::File::create(&tmp).map_err(|e| format!("--out {}: cannot write there: {e}", path.display()))?;
         Ok(Output {

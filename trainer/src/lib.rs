@@ -57,9 +57,13 @@ pub mod options;
 pub mod ort_backend;
 pub mod out_dir;
 pub mod params;
+pub mod regions;
 pub mod runtime;
+pub mod score_workers;
 pub mod tables;
 pub mod train;
+pub mod vcf_io;
+pub mod vcf_shards;
 pub mod vcf_windows;
 
 pub use error::{Error, Result};

@@ -9,13 +9,18 @@ use clap::{Parser, Subcommand};
 use regula_core::length::LengthPolicy;
 use regula_core::sequence::SequenceRecord;
 use regula_infer::ism::{FastPath, IsmRun, Method};
+use regula_infer::reference_windows::ReferenceWindows;
+use regula_infer::vcf_annotation::VcfAnnotation;
 use regula_train::data::genome::{Genome, IndexedGenome, Reference};
 use regula_train::io::{self, Output, Stop};
 use regula_train::model_folder::ModelFolder;
 use regula_train::model_metrics::{EvalSet, evaluate_model};
 use regula_train::options::FitOptions;
+use regula_train::regions::Regions;
 use regula_train::runtime::{Device, RuntimeConfig};
-use regula_train::{checks, out_dir, tables};
+use regula_train::score_workers::Workers;
+use regula_train::vcf_io::{self, VcfInput, VcfOutput};
+use regula_train::{checks, out_dir, tables, vcf_windows};
 
 #[derive(Parser)]
 #[command(
@@ -126,17 +131,35 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         window: usize,
     },
-    /// Score VCF variants against a reference genome FASTA: reference and alternate prediction
-    /// of a model-length window centred on each variant; TSV out, one row per variant and target.
+    /// Score VCF variants against a reference genome FASTA: the reference and alternate
+    /// prediction of the model window centred on each variant, and their difference. Out: the
+    /// input VCF annotated (INFO fields per target; bgzipped and tabix-indexed for a name ending
+    /// in .vcf.gz) when --out ends in .vcf, .vcf.gz or .vcf.bgz, else a TSV (one row per variant
+    /// and target); --format chooses explicitly.
     ScoreVariants {
         #[command(flatten)]
         model: ModelArgs,
-        /// VCF of the variants (with --reference).
+        /// VCF of the variants (with --reference); plain, gzip or bgzip.
         #[arg(long, requires = "reference", conflicts_with = "table")]
         vcf: Option<PathBuf>,
-        /// Reference FASTA (records named by chromosome, or `chrom:start-end`).
+        /// Reference FASTA (records named by chromosome, or `chrom:start-end`); read by region
+        /// through its .fai (and .gzi when bgzipped).
         #[arg(long)]
         reference: Option<PathBuf>,
+        /// Only the records whose POS lies in this region: chrom, chrom:start-end or chrom:start-
+        /// (1-based, inclusive); may be repeated. A bgzipped VCF with a .tbi or .csi beside it is
+        /// read through its index, any other is read whole and filtered.
+        #[arg(long, requires = "vcf")]
+        region: Vec<String>,
+        /// Only the records whose POS lies in a region of this BED file (0-based, end exclusive).
+        #[arg(long, requires = "vcf")]
+        regions: Option<PathBuf>,
+        /// tsv or vcf [default: vcf when --out ends in .vcf, .vcf.gz or .vcf.bgz, else tsv].
+        #[arg(long, value_enum)]
+        format: Option<OutFormat>,
+        /// Replace an existing --out (and its index) when the run ends.
+        #[arg(long)]
+        force: bool,
         /// Or: a TSV/CSV table with the reference and alternate sequence of each variant.
         #[arg(long, requires_all = ["ref_column", "alt_column"])]
         table: Option<PathBuf>,
@@ -149,6 +172,36 @@ enum Command {
         /// Id column of --table.
         #[arg(long)]
         id_column: Option<String>,
+    },
+    /// Regions that cut a sorted VCF into shards for a workflow: one per chromosome, or the
+    /// --size-base stretches that hold a record; BED out (0-based, end exclusive), in the VCF's
+    /// order. Each shard is scored with score-variants --region, and merge-vcf joins them.
+    VcfShards {
+        /// The VCF (sorted by chromosome and position).
+        #[arg(long)]
+        vcf: PathBuf,
+        /// Bases per shard [default: one shard per chromosome].
+        #[arg(long)]
+        size: Option<u64>,
+        /// Where to write the BED (standard output if absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing --out.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Join annotated VCF shards (from score-variants --region, given in order) into one VCF,
+    /// bgzipped and tabix-indexed when --out ends in .gz; the shards' headers must be identical.
+    MergeVcf {
+        /// The shards, in order.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// The merged VCF.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing --out (and its index).
+        #[arg(long)]
+        force: bool,
     },
     /// Predict sequences from FASTA, a pasted-sequence file, or a table; TSV out.
     Predict {
@@ -180,6 +233,12 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OutFormat {
+    Tsv,
+    Vcf,
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum IsmMethod {
     Fast,
@@ -194,7 +253,8 @@ struct ModelArgs {
     /// The model folder (manifest.json, model.onnx).
     #[arg(long)]
     model: PathBuf,
-    /// Where to write the TSV (standard output if absent).
+    /// Where to write the output (standard output if absent), written to a temporary file
+    /// beside it and renamed into place when complete.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Average forward and reverse-complement predictions.
@@ -203,7 +263,8 @@ struct ModelArgs {
     /// cpu or cuda[:N].
     #[arg(long, default_value = "cpu")]
     device: String,
-    /// ONNX Runtime threads (0: all cores).
+    /// ONNX Runtime threads (0: all cores); score-variants --vcf runs that many sessions side
+    /// by side, one thread each.
     #[arg(long, default_value_t = 0)]
     threads: usize,
 }
@@ -219,8 +280,6 @@ impl ModelArgs {
 /// Items (sequences, variant pairs) predicted per chunk: memory stays bounded whatever the
 /// input's size, and output is written as each chunk is done.
 const CHUNK: usize = 256;
-/// VCF lines scored per chunk.
-const VCF_CHUNK: usize = 4096;
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
@@ -250,15 +309,50 @@ fn run(cli: Cli) -> Result<(), Stop> {
         Command::Attention { model, input, length_policy, stride, window } => {
             attention(&model, &input, length_policy.as_deref(), stride, window)
         }
-        Command::ScoreVariants { model, table: Some(table), ref_column, alt_column, id_column, .. } => {
+        Command::ScoreVariants {
+            model, table: Some(table), ref_column, alt_column, id_column, force, format, ..
+        } => {
+            if format == Some(OutFormat::Vcf) {
+                return Err("--format vcf annotates a --vcf input; a --table is scored into a TSV".into());
+            }
+            if let Some(out) = &model.out {
+                regula_train::vcf_io::refuse_existing(std::slice::from_ref(out), force)?;
+            }
             score_allele_table(&model, &table, ref_column, alt_column, id_column)
         }
-        Command::ScoreVariants { model, vcf, reference, .. } => match (vcf, reference) {
-            (Some(vcf), Some(reference)) => score_vcf(&model, &vcf, &reference),
-            _ => {
-                Err("score-variants needs --vcf with --reference, or --table with --ref-column and --alt-column".into())
+        Command::ScoreVariants { model, vcf, reference, region, regions, format, force, .. } => {
+            match (vcf, reference) {
+                (Some(vcf), Some(reference)) => {
+                    let selection = VcfSelection { region, regions };
+                    score_vcf(&model, &vcf, &reference, &selection, format, force)
+                }
+                _ => {
+                    Err("score-variants needs --vcf with --reference, or --table with --ref-column and --alt-column"
+                        .into())
+                }
             }
-        },
+        }
+        Command::VcfShards { vcf, size, out, force } => {
+            if let Some(out) = &out {
+                vcf_io::refuse_existing(std::slice::from_ref(out), force)?;
+            }
+            let shards = regula_train::vcf_shards::shards(&vcf, size)?;
+            let mut output = Output::new(out.as_deref())?;
+            output.write(&regula_train::vcf_shards::bed(&shards))?;
+            output.finish()
+        }
+        Command::MergeVcf { shards, out, force } => {
+            let mut written = vec![out.clone()];
+            if vcf_io::bgzipped(&out) {
+                written.extend([vcf_io::with_extension(&out, ".tbi"), vcf_io::with_extension(&out, ".csi")]);
+            }
+            vcf_io::refuse_existing(&written, force)?;
+            let (_, warning) = regula_train::vcf_shards::merge(&shards, &out)?;
+            if let Some(w) = warning {
+                eprintln!("regula-train: warning: {w}");
+            }
+            Ok(())
+        }
         Command::Predict {
             model,
             input,
@@ -508,60 +602,180 @@ fn open_reference(path: &Path) -> Result<Box<dyn Reference>, String> {
     Ok(Box::new(Genome::from_records(records)))
 }
 
-fn score_vcf(args: &ModelArgs, vcf: &Path, reference: &Path) -> Result<(), Stop> {
-    let mut lines = io::open_text(vcf)?;
+/// The records `score-variants --vcf` reads: all, or those in `--region`s and a `--regions` BED.
+struct VcfSelection {
+    region: Vec<String>,
+    regions: Option<PathBuf>,
+}
+
+impl VcfSelection {
+    fn read(&self) -> Result<Option<Regions>, String> {
+        if self.region.is_empty() && self.regions.is_none() {
+            return Ok(None);
+        }
+        let mut set = Regions::default();
+        for r in &self.region {
+            set.add_region(r)?;
+        }
+        if let Some(bed) = &self.regions {
+            set.add_bed(bed)?;
+        }
+        Ok(Some(set))
+    }
+}
+
+/// Where score-variants --vcf writes, and how.
+enum VcfOut {
+    Table(Output),
+    Annotated(Box<VcfOutput>, VcfAnnotation),
+}
+
+/// Records scored per chunk: memory stays bounded whatever the VCF's size, and output is
+/// written as each chunk is done.
+const VCF_CHUNK: usize = 4096;
+
+fn score_vcf(
+    args: &ModelArgs,
+    vcf: &Path,
+    reference: &Path,
+    selection: &VcfSelection,
+    format: Option<OutFormat>,
+    force: bool,
+) -> Result<(), Stop> {
+    let out_path = args.out.as_deref();
+    let annotated = match (format, out_path) {
+        (Some(f), _) => f == OutFormat::Vcf,
+        (None, Some(p)) => {
+            let name = p.to_string_lossy();
+            name.ends_with(".vcf") || name.ends_with(".vcf.gz") || name.ends_with(".vcf.bgz")
+        }
+        (None, None) => false,
+    };
+    if let Some(p) = out_path {
+        let mut written = vec![p.to_path_buf()];
+        if annotated && vcf_io::bgzipped(p) {
+            written.extend([vcf_io::with_extension(p, ".tbi"), vcf_io::with_extension(p, ".csi")]);
+        }
+        vcf_io::refuse_existing(&written, force)?;
+    }
+    let regions = selection.read()?;
+    let mut input = VcfInput::open(vcf, regions.clone())?;
     let genome = open_reference(reference)?;
-    let mut out = Output::new(args.out.as_deref())?;
-    let m = args.load()?;
-    regula_train::vcf_windows::check_model(&m.model).map_err(|e| e.to_string())?;
-    out.write(tables::VCF_HEADER)?;
-    let (mut total, mut failed, mut first_error) = (0usize, 0usize, None);
-    let mut line_no = 0;
-    let mut chunk: Vec<(usize, String)> = Vec::with_capacity(VCF_CHUNK);
-    let mut buf = Vec::new();
+    let threads = match checks::threads(args.threads)? {
+        0 => checks::cores(),
+        n => n,
+    };
+    let device = parse_device(Some(&args.device))?;
+    // On a GPU one session takes every batch; on the CPU one single-threaded session per thread.
+    let (sessions, runtime) = match device {
+        Device::Cpu => (threads, RuntimeConfig { device, threads: 1, spin: false, ..Default::default() }),
+        _ => (1, RuntimeConfig { device, threads, ..Default::default() }),
+    };
+    let folder = ModelFolder::load(&args.model, &runtime).map_err(|e| e.to_string())?;
+    let windows = ReferenceWindows::for_model(&folder.model).map_err(|e| e.to_string())?;
+    let mut out = if annotated {
+        let annotation = VcfAnnotation::new(
+            folder.manifest(),
+            &windows,
+            args.rc_average,
+            &folder.model_sha256,
+            env!("CARGO_PKG_VERSION"),
+        );
+        let header = annotation.edit_header(&input.header);
+        VcfOut::Annotated(Box::new(VcfOutput::create(out_path, &header, vcf)?), annotation)
+    } else {
+        let mut table = Output::new(out_path)?;
+        table.write(tables::VCF_HEADER)?;
+        VcfOut::Table(table)
+    };
+    let dir = args.model.clone();
+    let load = move || ModelFolder::load(&dir, &runtime).map(|f| f.model).map_err(|e| e.to_string());
+    let workers = Workers::start(sessions - 1, load, args.rc_average)?;
+    let mut predict = |b: &regula_infer::reference_windows::WindowBatch| workers.predict(&folder.model, b);
+    let (mut total, mut failed, mut records, mut first_error) = (0usize, 0usize, 0usize, None);
     loop {
-        buf.clear();
-        let n = lines.read_until(b'\n', &mut buf).map_err(|e| format!("{}: {e}", vcf.display()))?;
-        if n > 0 {
-            line_no += 1;
-            let text = String::from_utf8(std::mem::take(&mut buf)).map_err(|_| {
-                format!("{}, line {line_no}: the line is not valid UTF-8 text; is this a VCF file?", vcf.display())
-            })?;
-            chunk.push((line_no, text.trim_end_matches(['\n', '\r']).to_string()));
-        }
-        if chunk.len() == VCF_CHUNK || (n == 0 && !chunk.is_empty()) {
-            let scores = regula_train::vcf_windows::score_lines(&m.model, &*genome, &chunk, args.rc_average)
-                .map_err(|e| e.to_string())?;
-            total += scores.len();
-            for s in scores.iter().filter(|s| s.error.is_some()) {
-                failed += 1;
-                if first_error.is_none() {
-                    let (at, e) = (format!("line {}: ", s.variant.line), s.error.as_deref().unwrap_or_default());
-                    first_error = Some(if e.starts_with(&at) { e.to_string() } else { at + e });
-                }
+        let mut chunk = Vec::with_capacity(VCF_CHUNK);
+        while chunk.len() < VCF_CHUNK {
+            match input.next_record()? {
+                Some(r) => chunk.push(r),
+                None => break,
             }
-            out.write(&tables::vcf_rows(m.manifest(), &scores))?;
-            chunk.clear();
         }
-        if n == 0 {
+        if chunk.is_empty() {
             break;
         }
+        records += chunk.len();
+        let scores = vcf_windows::score_records(&windows, &*genome, chunk, &mut predict)?;
+        for s in &scores {
+            let problems: Vec<String> = match &s.alleles {
+                Err(e) => vec![e.clone()],
+                Ok(alleles) => alleles.iter().filter_map(|a| a.outcome.as_ref().err().map(|e| e.to_string())).collect(),
+            };
+            total += s.alleles.as_ref().map_or(1, Vec::len);
+            failed += problems.len();
+            if first_error.is_none()
+                && let Some(e) = problems.first()
+            {
+                let at = format!("{}: ", s.record.place());
+                first_error = Some(if e.starts_with(&at) { e.clone() } else { at + e });
+            }
+        }
+        match &mut out {
+            VcfOut::Table(table) => table.write(&tables::vcf_rows(folder.manifest(), &scores))?,
+            VcfOut::Annotated(writer, annotation) => {
+                for s in &scores {
+                    let alleles = match &s.alleles {
+                        Ok(a) => a,
+                        Err(e) => {
+                            return Err(format!(
+                                "{}: {e}; an annotated VCF holds valid records only: fix the line, or write a table (--out NAME.tsv), which lists it with its error",
+                                vcf.display()
+                            )
+                            .into());
+                        }
+                    };
+                    let outcomes: Vec<_> = alleles
+                        .iter()
+                        .map(|a| a.outcome.as_ref().map(|(_, alt)| alt.as_slice()).map_err(|e| e.code()))
+                        .collect();
+                    let entries = annotation.entries(s.reference(), &outcomes);
+                    writer.write_record(&annotation.annotate_line(&s.record.text, &entries))?;
+                }
+            }
+        }
     }
-    if total == 0 {
-        return Err(format!("{}: no variants (only header or blank lines)", vcf.display()).into());
+    drop(workers);
+    for warning in input.region_warnings() {
+        eprintln!("regula-train: warning: {warning}");
     }
-    out.finish()?;
+    if records == 0 {
+        match &regions {
+            None => return Err(format!("{}: no variants (only header or blank lines)", vcf.display()).into()),
+            Some(r) => eprintln!(
+                "regula-train: warning: no record of {} lies in the regions ({}); the output has a header and no records",
+                vcf.display(),
+                r.describe()
+            ),
+        }
+    }
+    match out {
+        VcfOut::Table(table) => table.finish()?,
+        VcfOut::Annotated(writer, _) => {
+            if let Some(warning) = writer.finish()? {
+                eprintln!("regula-train: warning: {warning}");
+            }
+        }
+    }
     let first = first_error.unwrap_or_default();
-    if failed == total {
+    let column = if annotated { "its INFO says why" } else { "the error column says why" };
+    if total > 0 && failed == total {
         return Err(Stop::NothingScored(format!(
-            "none of the {total} variants in {} could be scored (the error column says why); the first: {first}",
+            "none of the {total} variants in {} could be scored ({column}); the first: {first}",
             vcf.display()
         )));
     }
     if failed > 0 {
-        eprintln!(
-            "regula-train: {failed} of {total} variants could not be scored (see the error column); the first: {first}"
-        );
+        eprintln!("regula-train: {failed} of {total} variants could not be scored ({column}); the first: {first}");
     }
     Ok(())
 }

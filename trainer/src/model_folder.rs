@@ -24,6 +24,9 @@ pub struct ModelFolder {
     pub model: Model,
     /// The inference graph as read (for summaries and the training-time predictor).
     pub graph: ModelProto,
+    /// SHA-256 of the model file as read (hex); equal to the manifest's `model_sha256` where it
+    /// records one (checked at load).
+    pub model_sha256: String,
     runtime: RuntimeConfig,
     /// The training-time batch predictor `evaluate` scores with, made on first use.
     predictor: OnceCell<Predictor>,
@@ -55,15 +58,15 @@ impl ModelFolder {
         };
         let bytes = read("model_file", &manifest.model_file)?;
         let model_path = dir.join(&manifest.model_file);
-        if let Some(expected) = &manifest.model_sha256 {
-            let found = sha256_hex(&bytes);
-            if &found != expected {
-                return Err(Error::Invalid(format!(
-                    "{} has SHA-256 {found}, but {} records {expected}: the file is not the one this manifest was exported with (another model's model.onnx copied in?); put back the model's own file, or export the model again",
-                    model_path.display(),
-                    manifest_path.display()
-                )));
-            }
+        let found = sha256_hex(&bytes);
+        if let Some(expected) = &manifest.model_sha256
+            && &found != expected
+        {
+            return Err(Error::Invalid(format!(
+                "{} has SHA-256 {found}, but {} records {expected}: the file is not the one this manifest was exported with (another model's model.onnx copied in?); put back the model's own file, or export the model again",
+                model_path.display(),
+                manifest_path.display()
+            )));
         }
         let graph = ModelProto::decode(&bytes[..])
             .map_err(|e| Error::Invalid(format!("{} is not an ONNX model: {e}", model_path.display())))?;
@@ -76,7 +79,14 @@ impl ModelFolder {
         };
         let model = Model::load(&bytes, &text, attribution_bytes.as_deref(), &OnnxRuntime::new(*runtime))
             .map_err(|e| Error::Invalid(format!("{}: {e}", dir.display())))?;
-        Ok(ModelFolder { dir: dir.to_path_buf(), model, graph, runtime: *runtime, predictor: OnceCell::new() })
+        Ok(ModelFolder {
+            dir: dir.to_path_buf(),
+            model,
+            graph,
+            model_sha256: found,
+            runtime: *runtime,
+            predictor: OnceCell::new(),
+        })
     }
 
     pub fn manifest(&self) -> &Manifest {

@@ -7,7 +7,7 @@ use regula_core::manifest::Manifest;
 use regula_infer::ism::IsmResult;
 use regula_infer::predict::SequencePrediction;
 
-use crate::vcf_windows::VariantScore;
+use crate::vcf_windows::RecordScore;
 
 /// What a length policy did, in words.
 pub fn describe_fitting(f: &Fitting) -> String {
@@ -144,9 +144,10 @@ pub fn mutagenesis_rows(manifest: &Manifest, id: &str, length: usize, r: &IsmRes
     tsv
 }
 
-/// One row per VCF variant and target; a variant that could not be scored is one row with its
-/// error.
-pub fn vcf_scores(manifest: &Manifest, scores: &[VariantScore]) -> String {
+/// One row per VCF allele and target; an allele that could not be scored is one row with its
+/// error, and so is a line that is not a VCF record. `line` is empty for records read through
+/// the VCF's index (by seeking: their line is unknown).
+pub fn vcf_scores(manifest: &Manifest, scores: &[RecordScore]) -> String {
     VCF_HEADER.to_string() + &vcf_rows(manifest, scores)
 }
 
@@ -155,17 +156,27 @@ pub const VCF_HEADER: &str =
     "line\tchrom\tpos\tid\tref\talt\ttarget\tref_prediction\talt_prediction\tdifference\terror\n";
 
 /// The rows of [`vcf_scores`], without the header.
-pub fn vcf_rows(manifest: &Manifest, scores: &[VariantScore]) -> String {
+pub fn vcf_rows(manifest: &Manifest, scores: &[RecordScore]) -> String {
     let mut tsv = String::new();
     for s in scores {
-        let v = &s.variant;
-        let lead = format!("{}\t{}\t{}\t{}\t{}\t{}", v.line, s.chrom, v.position, v.id, v.reference, v.alternate);
-        match &s.error {
-            Some(e) => tsv += &format!("{lead}\t\t\t\t\t{e}\n"),
-            None => {
-                for (k, t) in manifest.targets.iter().enumerate() {
-                    let (r, a) = (s.reference[k], s.alternate[k]);
-                    tsv += &format!("{lead}\t{}\t{r:.6}\t{a:.6}\t{:.6}\t\n", t.name, a - r);
+        let line = if s.record.line > 0 { s.record.line.to_string() } else { String::new() };
+        let alleles = match &s.alleles {
+            Ok(a) => a,
+            Err(e) => {
+                let pos = s.record.text.split('\t').nth(1).unwrap_or_default();
+                tsv += &format!("{line}\t{}\t{pos}\t\t\t\t\t\t\t\t{e}\n", s.chrom());
+                continue;
+            }
+        };
+        for a in alleles {
+            let v = &a.variant;
+            let lead = format!("{line}\t{}\t{}\t{}\t{}\t{}", s.chrom(), v.position, v.id, v.reference, v.alternate);
+            match &a.outcome {
+                Err(e) => tsv += &format!("{lead}\t\t\t\t\t{e}\n"),
+                Ok((r, alt)) => {
+                    for (k, t) in manifest.targets.iter().enumerate() {
+                        tsv += &format!("{lead}\t{}\t{:.6}\t{:.6}\t{:.6}\t\n", t.name, r[k], alt[k], alt[k] - r[k]);
+                    }
                 }
             }
         }

@@ -918,8 +918,10 @@ fn ism_duplicate_names() {
 
 // ---- Variants -------------------------------------------------------------------------------
 
+/// score-variants into `prior.tsv`, which exists: `--force` lets a run replace it, and a refused
+/// run must leave it as it was.
 fn score(vcf: &str, reference: &str) -> Vec<String> {
-    ["score-variants", "--model", "m", "--vcf", vcf, "--reference", reference, "--out", "prior.tsv"]
+    ["score-variants", "--model", "m", "--vcf", vcf, "--reference", reference, "--out", "prior.tsv", "--force"]
         .map(String::from)
         .to_vec()
 }
@@ -973,6 +975,138 @@ fn reference_naming_a_chromosome_twice() {
     d.refused(
         &strs(&score("v.vcf", "two.fa")),
         "two.fa: the records 'chr22' and '22' are the same chromosome; a reference names each chromosome once",
+    );
+}
+
+#[test]
+fn score_variants_over_an_existing_output() {
+    let d = Dir::new();
+    d.write("v.vcf", "chr22\t20100000\t.\tA\tG\n");
+    fn args(out: &str) -> [&str; 9] {
+        ["score-variants", "--model", "m", "--vcf", "v.vcf", "--reference", "ref.fa", "--out", out]
+    }
+    d.refused(
+        &args("prior.tsv"),
+        "--out: prior.tsv already exists; pass --force to replace it when the run ends (it stays as it is until then), or choose another name",
+    );
+    // A bgzipped VCF's index counts too: a stale one would describe another file.
+    d.write("s.vcf.gz.tbi", "an earlier index");
+    d.refused(
+        &args("s.vcf.gz"),
+        "--out: s.vcf.gz.tbi already exists; pass --force to replace it when the run ends (it stays as it is until then), or choose another name",
+    );
+}
+
+#[test]
+fn score_variants_bad_region() {
+    let d = Dir::new();
+    d.write("v.vcf", "chr22\t20100000\t.\tA\tG\n");
+    let mut args = score("v.vcf", "ref.fa");
+    args.extend(["--region".to_string(), "chr22:20100000-20000000".to_string()]);
+    d.refused(
+        &strs(&args),
+        "--region 'chr22:20100000-20000000': the end 20000000 is before the start 20100000; write chrom, chrom:start-end or chrom:start- (1-based, inclusive), e.g. chr22:20000001-20100000",
+    );
+    let mut args = score("v.vcf", "ref.fa");
+    args.extend(["--region".to_string(), "chr22:1,5".to_string()]);
+    d.refused(
+        &strs(&args),
+        "--region 'chr22:1,5': '1,5' has a start but no end (chrom:start- reads to the end); write chrom, chrom:start-end or chrom:start- (1-based, inclusive), e.g. chr22:20000001-20100000",
+    );
+}
+
+#[test]
+fn score_variants_bad_bed_line() {
+    let d = Dir::new();
+    d.write("v.vcf", "chr22\t20100000\t.\tA\tG\n");
+    d.write("r.bed", "# shards\nchr22\t20000000\t20100000\nchr22\t20100000\t2e7\n");
+    let mut args = score("v.vcf", "ref.fa");
+    args.extend(["--regions".to_string(), "r.bed".to_string()]);
+    d.refused(
+        &strs(&args),
+        "r.bed, line 3, field 3 (end): '2e7' is not a whole number; a BED line is chrom, start and end, tab-separated, start 0-based and end exclusive",
+    );
+    d.write("r.bed", "chr22 20000000 20100000\n");
+    d.refused(
+        &strs(&args),
+        "r.bed, line 1: 1 field (spaces do not separate BED fields; tabs do); a BED line is chrom, start and end, tab-separated, start 0-based and end exclusive",
+    );
+}
+
+#[test]
+fn score_variants_vcf_out_of_a_line_that_is_no_record() {
+    let d = Dir::new();
+    d.write("v.vcf", "##fileformat=VCFv4.2\nchr22\t20100000\t.\tA\tG\nchr22\tfive\t.\tA\tG\n");
+    d.refused(
+        &["score-variants", "--model", "m", "--vcf", "v.vcf", "--reference", "ref.fa", "--out", "s.vcf.gz"],
+        "v.vcf: line 3: POS: invalid digit found in string; an annotated VCF holds valid records only: fix the line, or write a table (--out NAME.tsv), which lists it with its error",
+    );
+}
+
+#[test]
+fn score_variants_vcf_out_of_a_header_noodles_cannot_read() {
+    let d = Dir::new();
+    d.write("v.vcf", "##fileformat=VCFv4.2\n##INFO=<ID=DP,Number=1>\nchr22\t20100000\t.\tA\tG\n");
+    let (_, _, err) =
+        d.run(&["score-variants", "--model", "m", "--vcf", "v.vcf", "--reference", "ref.fa", "--out", "s.vcf.gz"]);
+    assert!(err.starts_with("regula-train: v.vcf: the VCF header cannot be read ("), "{err}");
+    assert!(
+        err.ends_with("); an annotated VCF needs a valid header: fix it, or write a table (--out NAME.tsv)\n"),
+        "{err}"
+    );
+    d.refused_with(
+        &["score-variants", "--model", "m", "--vcf", "v.vcf", "--reference", "ref.fa", "--out", "s.vcf.gz"],
+        1,
+        &err,
+    );
+}
+
+#[test]
+fn score_variants_table_as_vcf() {
+    let d = Dir::new();
+    d.write("a.csv", "id,ref,alt\nv1,ACGT,ACGA\n");
+    d.refused(
+        &[
+            "score-variants",
+            "--model",
+            "m",
+            "--table",
+            "a.csv",
+            "--ref-column",
+            "ref",
+            "--alt-column",
+            "alt",
+            "--format",
+            "vcf",
+        ],
+        "--format vcf annotates a --vcf input; a --table is scored into a TSV",
+    );
+}
+
+#[test]
+fn vcf_shards_of_an_unsorted_vcf() {
+    let d = Dir::new();
+    d.write("v.vcf", "#CHROM\tPOS\tID\tREF\tALT\nchr22\t20100000\t.\tA\tG\nchr22\t20000000\t.\tA\tG\n");
+    d.refused(
+        &["vcf-shards", "--vcf", "v.vcf", "--size", "100000", "--out", "prior.tsv", "--force"],
+        "v.vcf, line 3: chr22:20000000 comes after chr22:20100000 (line 2); the VCF is not sorted, so its shards could not be put back in its order: sort it first (bcftools sort)",
+    );
+}
+
+#[test]
+fn merge_vcf_of_shards_from_different_runs() {
+    let d = Dir::new();
+    d.write(
+        "a.vcf",
+        "##fileformat=VCFv4.2\n##regula_model=<ID=m,name=a>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+    );
+    d.write(
+        "b.vcf",
+        "##fileformat=VCFv4.2\n##regula_model=<ID=m,name=b>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+    );
+    d.refused(
+        &["merge-vcf", "a.vcf", "b.vcf", "--out", "m.vcf.gz"],
+        "b.vcf: its header differs from that of a.vcf at header line 2 ('##regula_model=<ID=m,name=b>' instead of '##regula_model=<ID=m,name=a>'); shards of one run have the same header: were they scored with the same model and options?",
     );
 }
 
@@ -1077,7 +1211,18 @@ fn every_variant_too_near_the_chromosome_start() {
     let d = Dir::new();
     d.write("start.fa", format!(">chr9\n{}\n", "ACGT".repeat(100)));
     d.write("v.vcf", "chr9\t5\t.\tA\tG\n");
-    let args = ["score-variants", "--model", "m", "--vcf", "v.vcf", "--reference", "start.fa", "--out", "prior.tsv"];
+    let args = [
+        "score-variants",
+        "--model",
+        "m",
+        "--vcf",
+        "v.vcf",
+        "--reference",
+        "start.fa",
+        "--out",
+        "prior.tsv",
+        "--force",
+    ];
     let (code, _, err) = d.run(&args);
     assert_eq!(code, 3);
     assert_eq!(

@@ -77,6 +77,7 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
     );
     let scores = score_vcf(model, &genome, &vcf, false).unwrap();
     assert_eq!(scores.len(), 4);
+    let allele = |i: usize| &scores[i].alleles.as_ref().unwrap()[0];
 
     // The SNV: the window is [pos0 − 115, pos0 + 115) of the reference, the variant at index 115.
     let pos0 = 20_100_000 - 1 - 20_095_000usize;
@@ -85,19 +86,19 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
     alternate[115] = other(at(20_100_000)) as u8;
     let p =
         predict_values(model, [item(&reference), item(&alternate)].concat(), &[LengthPolicy::Exact], false).unwrap();
-    assert_eq!(scores[0].reference, p[0]);
-    assert_eq!(scores[0].alternate, p[1]);
-    assert!(scores[1].error.is_none(), "{:?}", scores[1].error);
+    assert_eq!(allele(0).outcome, Ok((p[0].clone(), p[1].clone())));
+    assert!(allele(1).outcome.is_ok(), "{:?}", allele(1).outcome);
+    let error = |i: usize| allele(i).outcome.as_ref().unwrap_err().to_string();
     assert_eq!(
-        scores[2].error.as_deref(),
-        Some(format!("REF {wrong} does not match the reference, which has {} at 22:20099000", at(20_099_000)).as_str())
+        error(2),
+        format!("REF {wrong} does not match the reference, which has {} at 22:20099000", at(20_099_000))
     );
+    assert_eq!(allele(2).outcome.as_ref().unwrap_err().code(), "ref_mismatch");
     assert_eq!(
-        scores[3].error.as_deref(),
-        Some(
-            "the window 22:20198884-20199114 (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000"
-        )
+        error(3),
+        "the window 22:20198884-20199114 (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000"
     );
+    assert_eq!(allele(3).outcome.as_ref().unwrap_err().code(), "outside_reference");
 }
 
 #[test]
@@ -119,14 +120,14 @@ fn a_vcf_variant_whose_window_has_an_unknown_base_is_not_scored() {
         other(at(20_100_200))
     );
     let scores = score_vcf(&folder.model, &genome, &vcf, false).unwrap();
+    let outcome = |i: usize| &scores[i].alleles.as_ref().unwrap()[0].outcome;
+    let e = outcome(0).as_ref().unwrap_err();
     assert_eq!(
-        scores[0].error.as_deref(),
-        Some(
-            "the reference window 22:20099935-20100164 has an unknown base (N) at 22:20100001; a variant is scored only where every base of its window is known"
-        )
+        e.to_string(),
+        "the reference window 22:20099935-20100164 has an unknown base (N) at 22:20100001; a variant is scored only where every base of its window is known"
     );
-    assert!(scores[0].reference.is_empty(), "no number for a variant that was not scored");
-    assert_eq!((scores[1].error.as_deref(), scores[1].reference.len()), (None, 1), "its window starts after the N");
+    assert_eq!(e.code(), "n_in_window", "no number for a variant that was not scored");
+    assert_eq!(outcome(1).as_ref().map(|(r, _)| r.len()), Ok(1), "its window starts after the N");
 }
 
 #[test]

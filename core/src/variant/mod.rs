@@ -10,7 +10,7 @@ mod vcf;
 use std::fmt;
 
 pub use short::parse_short;
-pub use vcf::parse_vcf_line;
+pub use vcf::{parse_vcf_alleles, parse_vcf_line};
 
 /// One substitution, insertion or deletion against a sequence.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub struct Coordinates {
     pub offset: u64,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VariantError {
     #[error("line {line}: {message}")]
     Syntax { line: usize, message: String },
