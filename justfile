@@ -122,6 +122,9 @@ train-hepg2-mpra: (train "hepg2-mpra") (cagi5 "hepg2-mpra")
 # The HepG2 lentiMPRA LegNet (three-way split; the teacher of hepg2-mpra) and its CAGI5 evaluation.
 train-hepg2-legnet: (train "hepg2-legnet") (cagi5 "hepg2-legnet")
 
+# hepg2-mpra is distilled from hepg2-legnet: both, in order.
+train-hepg2: train-hepg2-legnet train-hepg2-mpra
+
 # The shipped WTC11 lentiMPRA model and its CAGI5 evaluation (about 20 minutes on 2 cores).
 train-wtc11-mpra: (train "wtc11-mpra") (cagi5 "wtc11-mpra")
 

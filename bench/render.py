@@ -155,6 +155,9 @@ def main(results):
         render_training(w, training)
     if references:
         render_references(w, [json.load(open(p)) for p in references], results)
+    scans = load(results, "browser-ism-models.json")
+    if scans:
+        render_accuracy_scan(w, scans, os.path.join(os.path.dirname(os.path.abspath(results)), "..", "models"))
     if variants:
         render_variants(w, variants)
     if variants_1m:
@@ -426,6 +429,36 @@ def render_references(w, refs, results):
     w(f"PyTorch {env.get('torch')}, {env.get('threads')} threads, {env.get('interop_threads')} inter-op thread, OMP_WAIT_POLICY={env.get('OMP_WAIT_POLICY')}.")
     w("")
 
+
+def render_accuracy_scan(w, b, models_dir):
+    """Issue 16 point 6: each shipped single-sequence model's test accuracy beside the time of its
+    full saturation scan in Chromium (`run.mjs --only ism`, one worker)."""
+    w("## Accuracy against scan time (issue 16)")
+    w("")
+    env = b.get("environment", {})
+    w(f"Full saturation scan (all 3·L substitutions) of one sequence at the model's length in headless Chromium, one worker, Regula's")
+    w(f"fast path where it applies (`node bench/browser/run.mjs --only ism`; {env.get('date', env.get('startedAt', ''))}, load average at start")
+    w(f"{', '.join(f'{x:.1f}' for x in env.get('loadAverageAtStart', []) or [])}). Accuracy: the manifest's test metric (rows that chose nothing), else its validation metric.")
+    w("")
+    w("| model | weights | metric (rows) | scan method | scan time | ≤ 1 s |")
+    w("|---|---|---|---|---|---|")
+    for r in b.get("ism", []):
+        path = os.path.join(models_dir, r["model"], "manifest.json")
+        if not os.path.exists(path):
+            continue
+        m = json.load(open(path))
+        split = "test" if "test" in m.get("metrics", {}) else "validation"
+        overall = m.get("metrics", {}).get(split, {}).get("per_target", {}).get("overall", {})
+        name = "pearson" if "pearson" in overall else "auroc" if "auroc" in overall else next(iter(overall), None)
+        metric = f"{name} {overall[name]:.3f} ({split})" if name else "—"
+        how = r["method"] + (f" ({r['fallbackReason']})" if r.get("fallbackReason") else "")
+        ms = r["fast"]["medianMs"]
+        w(f"| {r['model']} | {m.get('training', {}).get('parameters', 0):,} | {metric} | {how} | {ms:,.0f} ms | {'yes' if ms <= 1000 else '**no**'} |")
+    w("")
+    w("hepg2-mpra is the CNN distilled from hepg2-legnet (`fit --teacher`, see its card): 0.533 against LegNet's 0.572 on the same test")
+    w("rows, and 0.499 for the same CNN trained on the measurements, at about 1/25 of LegNet's scan time. LegNet's squeeze-excitation")
+    w("(a mean over the whole sequence in its first stage) defeats both the windowed and the incremental scan, so it runs naive.")
+    w("")
 
 # Native score-variants before issue 17: hepg2-mpra, 100,000 SNVs, 2 threads (bench/results/variants.json of
 # 2026-11-21, load average 2.1 at its end); the issue's target is twice this.

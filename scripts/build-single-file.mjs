@@ -23,8 +23,10 @@ if (!index.models.length) {
   console.log("single-file build skipped: no model in the index");
   process.exit(0);
 }
-// default: the first model that reads one sequence (the examples are single sequences)
-const first = index.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? index.models[0];
+// default: the index's default model, else the first that reads one sequence (the examples are
+// single sequences)
+const first =
+  index.models.find((m) => m.id === index.default) ?? index.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? index.models[0];
 const entry = index.models.find((m) => m.id === opt("--model", first.id));
 if (!entry) throw new Error(`no model ${opt("--model")} in ${modelsDir}/index.json`);
 const model = {

@@ -459,13 +459,15 @@ fn policies(m: &ModelFolder, name: Option<&str>, stride: Option<usize>) -> Resul
 fn check_policy_flags(length_policy: Option<&str>, stride: Option<usize>) -> Result<(), String> {
     if let Some(s) = stride {
         checks::at_least_one("stride", s)?;
-        if length_policy != Some("tile") {
-            return Err("--stride applies to --length-policy tile only".into());
+        if !matches!(length_policy, Some("tile" | "flanked-tiles")) {
+            return Err("--stride applies to --length-policy tile or flanked-tiles only".into());
         }
     }
     match length_policy {
-        None | Some("exact" | "pad" | "crop" | "pad-or-crop" | "tile") => Ok(()),
-        Some(other) => Err(format!("unknown length policy `{other}`: expected exact, pad, crop, pad-or-crop or tile")),
+        None | Some("exact" | "pad" | "crop" | "pad-or-crop" | "tile" | "flanked-tiles") => Ok(()),
+        Some(other) => Err(format!(
+            "unknown length policy `{other}`: expected exact, pad, crop, pad-or-crop, tile or flanked-tiles"
+        )),
     }
 }
 

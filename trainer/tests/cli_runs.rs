@@ -181,3 +181,19 @@ fn fit_names_fasta_records_without_a_target_row() {
         "regula-train: warning: 3 of the 120 records of s.fa have no row in y.tsv and are left out (r0, r1, r2)\n"
     );
 }
+
+#[test]
+fn flanked_tiles_with_a_stride_is_accepted_by_predict_and_ism() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(dir.path(), &strs(&fit_args("m")));
+    assert_eq!(code, 0, "{stderr}");
+    // A 300 bp element: longer than the model's 200 bp between its adapters.
+    let element: String = (0..300).map(|i| ['A', 'C', 'G', 'T'][(i * 7 + i / 3) % 4]).collect();
+    std::fs::write(dir.path().join("e.fa"), format!(">e\n{element}\n")).unwrap();
+    let policy = ["--length-policy", "flanked-tiles", "--stride", "20"];
+    let (code, out, stderr) = run(dir.path(), &[&["predict", "--model", "m", "--input", "e.fa"][..], &policy].concat());
+    assert_eq!((code, out.lines().count()), (0, 2), "{stderr}{out}");
+    let (code, out, stderr) = run(dir.path(), &[&["ism", "--model", "m", "--input", "e.fa"][..], &policy].concat());
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(out.lines().filter(|l| !l.starts_with('#')).count(), 1 + 3 * 300, "a row per substitution");
+}

@@ -445,7 +445,7 @@ fn stride_zero() {
 #[test]
 fn stride_without_tiling() {
     let d = Dir::new();
-    d.refused(&predict_with(&["--stride", "50"]), "--stride applies to --length-policy tile only");
+    d.refused(&predict_with(&["--stride", "50"]), "--stride applies to --length-policy tile or flanked-tiles only");
 }
 
 #[test]
@@ -453,7 +453,7 @@ fn unknown_length_policy() {
     let d = Dir::new();
     d.refused(
         &predict_with(&["--length-policy", "stretch"]),
-        "unknown length policy `stretch`: expected exact, pad, crop, pad-or-crop or tile",
+        "unknown length policy `stretch`: expected exact, pad, crop, pad-or-crop, tile or flanked-tiles",
     );
 }
 
@@ -462,7 +462,7 @@ fn ism_unknown_length_policy() {
     let d = Dir::new();
     d.refused(
         &["ism", "--model", "m", "--input", "good.fa", "--length-policy", "wrap"],
-        "unknown length policy `wrap`: expected exact, pad, crop, pad-or-crop or tile",
+        "unknown length policy `wrap`: expected exact, pad, crop, pad-or-crop, tile or flanked-tiles",
     );
 }
 

@@ -18,7 +18,10 @@ export const getIndex = () => index;
 export function setIndex(i) { index = i; }
 export const entryOf = (id) => index.models.find((m) => m.id === id);
 // The model the page starts with: the first that reads one sequence (a promoter + distal model is one click away).
-export const firstOf = (i) => i.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? i.models[0];
+// The model the app opens with: the index's default (scripts/web-index.mjs), else the first that
+// reads one sequence.
+export const firstOf = (i) =>
+  i.models.find((m) => m.id === i.default) ?? i.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? i.models[0];
 export const isClassifier = () => model?.manifest?.output?.kind === "classification";
 // The unit of target i's values, as the manifest states it. A classifier's output is a
 // probability: of the class the unit names ("probability of promoter"), else of label 1.

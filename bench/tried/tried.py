@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""The "What was tried" section of a model card (issue 13: keep the evidence of the search in the
+card), from the runs recorded in bench/tried/RUNS.json: every candidate trained on the same
+three-way split, its validation number (which chose it) and its test number (which chose nothing).
+
+    python3 bench/tried/tried.py bench/tried/hepg2.json --card models/hepg2-mpra/MODEL_CARD.md
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from files import write_card_section  # noqa: E402
+
+SECTION = "## What was tried"
+
+
+def section(runs: dict, model: str) -> str:
+    lines = [SECTION, "", runs["about"], "",
+             "| candidate | recipe | weights | validation pearson | **test** pearson | epochs (best) | training time | shipped as |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in runs["runs"]:
+        shipped = f"**{r['shipped_as']}**" if r.get("shipped_as") == model else (r.get("shipped_as") or "—")
+        lines.append(f"| {r['candidate']} | {r['recipe']} | {r['parameters']:,} | {r['validation_pearson']:.4f} | {r['test_pearson']:.4f} | "
+                     f"{r['epochs_run']} ({r['best_epoch']}) | {r['minutes']:.0f} min | {shipped} |")
+    lines += ["", runs["conclusion"], ""]
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("runs")
+    ap.add_argument("--card", required=True, action="append")
+    a = ap.parse_args()
+    runs = json.load(open(a.runs))
+    for card in a.card:
+        model = os.path.basename(os.path.dirname(os.path.abspath(card)))
+        write_card_section(card, SECTION, section(runs, model))
+
+
+if __name__ == "__main__":
+    main()
