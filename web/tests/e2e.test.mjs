@@ -839,13 +839,15 @@ test("issue 14: a scan over 20 kb asks first; Cancel stops a long job within 1 s
   await waitStatus(page, "Scan not started");
   assert.match(asked, /25,000 positions/);
   assert.equal(await page.isHidden("#scan-progress"), true);
-  // Predict all of 4 × 20 kb records with hepg2-mpra (400 flanked tiles each): each worker gets 2
+  // Predict all of 8 × 20 kb records with hepg2-mpra (400 flanked tiles each): each worker gets 2
   // records in one chunk, seconds of work in one wasm call, so the worker is replaced
   if (shipped.includes("hepg2-mpra")) {
     await useModel(page, "hepg2-mpra");
     await page.click("#tab-input");
-    await page.fill("#sequence-input", Array.from({ length: 4 }, (_, i) => `>long${i}\n${genome}\n`).join(""));
-    await page.waitForFunction(() => document.querySelectorAll("#records tbody tr").length === 4);
+    // 8 records: enough work that the job is still running when Cancel is clicked, also with a
+    // warm pool on a quiet machine (4 once finished first in a full run)
+    await page.fill("#sequence-input", Array.from({ length: 8 }, (_, i) => `>long${i}\n${genome}\n`).join(""));
+    await page.waitForFunction(() => document.querySelectorAll("#records tbody tr").length === 8);
     await page.click("#predict-all");
     await page.waitForSelector("#predict-progress:not([hidden])");
     await page.waitForTimeout(300);
