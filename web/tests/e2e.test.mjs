@@ -916,8 +916,18 @@ test("issue 14: the attention map of a model with an attention block — size, a
   assert.match(await page.textContent("#attention .attention-scale"), /position t \(from 0\) stands for bases t·8\+1 … t·8\+8 of the 230-base model window \(8 bases per position.*receptive field of 34 bases/);
   const cs = 18; // cell size for 28 positions, after a 64 px margin for the row labels and 6 px above
   async function hover(q, k) { // 1-based query and key positions
-    await page.locator("#attention-map").hover({ position: { x: 64 + (k - 1) * cs + cs / 2, y: 6 + (q - 1) * cs + cs / 2 } });
-    await page.waitForFunction(([q2, k2]) => { const t = document.getElementById("attention-tip"); return !t.hidden && t.dataset.query === String(q2) && t.dataset.key === String(k2); }, [q, k]);
+    // The map can be redrawn under a resting pointer (a new canvas and tip that have seen no
+    // mousemove yet): then the pointer is moved there again.
+    for (let attempt = 1; ; attempt++) {
+      await page.locator("#attention-map").hover({ position: { x: 64 + (k - 1) * cs + cs / 2, y: 6 + (q - 1) * cs + cs / 2 } });
+      try {
+        await page.waitForFunction(([q2, k2]) => { const t = document.getElementById("attention-tip"); return !t.hidden && t.dataset.query === String(q2) && t.dataset.key === String(k2); }, [q, k], { timeout: 5000 });
+        break;
+      } catch (e) {
+        if (attempt === 4) throw e;
+        await page.mouse.move(0, 0);
+      }
+    }
     return page.$eval("#attention-tip", (t) => ({ ...t.dataset, text: t.textContent }));
   }
   const nat = (head, q, k) => Number(native.attention.find((r) => r.head === head && r.query === String(q) && r.key === String(k)).weight);
