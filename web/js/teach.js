@@ -159,7 +159,8 @@ async function renderAttention() {
   }
   if (!rec) { box.replaceChildren(el("p", { class: "help" }, "Paste a sequence first.")); return; }
   // the window chosen among a tiled sequence's windows, while the record and policy stay
-  const base = `${keyOf(rec)}|${JSON.stringify(policyOptions())}`;
+  // the model's hash too: another model's map of the same record is another map
+  const base = `${m.hash ?? m.id}|${keyOf(rec)}|${JSON.stringify(policyOptions())}`;
   const window = attention?.base === base ? Number($("attention-window")?.value ?? 0) : 0;
   const options = { ...policyOptions(), window };
   const key = `${base}|${window}`;
