@@ -98,7 +98,8 @@ enum Command {
         /// exact, pad, crop, pad-or-crop, tile or flanked-tiles [default: the model's own].
         #[arg(long)]
         length_policy: Option<String>,
-        /// Step between tiles with --length-policy tile [default: half the input length].
+        /// Step between tiles with --length-policy tile or flanked-tiles [default: half the input
+        /// length; a quarter of the element for flanked-tiles].
         #[arg(long)]
         stride: Option<usize>,
         /// fast (exact: the trunk rerun on the window a substitution changes, or each layer on
@@ -124,7 +125,8 @@ enum Command {
         /// exact, pad, crop, pad-or-crop, tile or flanked-tiles [default: the model's own].
         #[arg(long)]
         length_policy: Option<String>,
-        /// Step between tiles with --length-policy tile [default: half the input length].
+        /// Step between tiles with --length-policy tile or flanked-tiles [default: half the input
+        /// length; a quarter of the element for flanked-tiles].
         #[arg(long)]
         stride: Option<usize>,
         /// Which model window of a tiled sequence (1-based).
@@ -227,7 +229,8 @@ enum Command {
         /// [default: the model's own, from its manifest].
         #[arg(long)]
         length_policy: Option<String>,
-        /// Step between tiles with --length-policy tile [default: half the input length].
+        /// Step between tiles with --length-policy tile or flanked-tiles [default: half the input
+        /// length; a quarter of the element for flanked-tiles].
         #[arg(long)]
         stride: Option<usize>,
     },
