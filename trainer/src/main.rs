@@ -95,13 +95,8 @@ enum Command {
         /// FASTA or plain sequence file.
         #[arg(long)]
         input: PathBuf,
-        /// exact, pad, crop, pad-or-crop, tile or flanked-tiles [default: the model's own].
-        #[arg(long)]
-        length_policy: Option<String>,
-        /// Step between tiles with --length-policy tile or flanked-tiles [default: half the input
-        /// length; a quarter of the element for flanked-tiles].
-        #[arg(long)]
-        stride: Option<usize>,
+        #[command(flatten)]
+        policy: PolicyArgs,
         /// fast (exact: the trunk rerun on the window a substitution changes, or each layer on
         /// the outputs it changes, whichever does less work; falls back to naive with the reason
         /// when the graph allows neither), windowed or incremental (that fast path only), or
@@ -122,13 +117,8 @@ enum Command {
         /// FASTA or plain sequence file.
         #[arg(long)]
         input: PathBuf,
-        /// exact, pad, crop, pad-or-crop, tile or flanked-tiles [default: the model's own].
-        #[arg(long)]
-        length_policy: Option<String>,
-        /// Step between tiles with --length-policy tile or flanked-tiles [default: half the input
-        /// length; a quarter of the element for flanked-tiles].
-        #[arg(long)]
-        stride: Option<usize>,
+        #[command(flatten)]
+        policy: PolicyArgs,
         /// Which model window of a tiled sequence (1-based).
         #[arg(long, default_value_t = 1)]
         window: usize,
@@ -225,14 +215,8 @@ enum Command {
         /// Id column when the input is a table.
         #[arg(long)]
         id_column: Option<String>,
-        /// How to fit other lengths: exact, pad, crop, pad-or-crop, tile or flanked-tiles
-        /// [default: the model's own, from its manifest].
-        #[arg(long)]
-        length_policy: Option<String>,
-        /// Step between tiles with --length-policy tile or flanked-tiles [default: half the input
-        /// length; a quarter of the element for flanked-tiles].
-        #[arg(long)]
-        stride: Option<usize>,
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
 }
 
@@ -248,6 +232,31 @@ enum IsmMethod {
     Windowed,
     Incremental,
     Naive,
+}
+
+/// How `predict`, `ism` and `attention` fit a sequence to the model's length.
+#[derive(clap::Args)]
+struct PolicyArgs {
+    /// How to fit other lengths: exact, pad, crop, pad-or-crop, tile or flanked-tiles
+    /// [default: the model's own, from its manifest].
+    #[arg(long)]
+    length_policy: Option<String>,
+    /// Step between tiles with --length-policy tile or flanked-tiles [default: half the input
+    /// length; a quarter of the element for flanked-tiles].
+    #[arg(long)]
+    stride: Option<usize>,
+}
+
+impl PolicyArgs {
+    /// The flags checked before the model is loaded.
+    fn check(&self) -> Result<(), String> {
+        check_policy_flags(self.length_policy.as_deref(), self.stride)
+    }
+
+    /// The named policy for every segment, or the manifest's defaults.
+    fn resolve(&self, m: &ModelFolder) -> Result<Vec<LengthPolicy>, String> {
+        policies(m, self.length_policy.as_deref(), self.stride)
+    }
 }
 
 /// What every command that runs an exported model takes.
@@ -306,12 +315,10 @@ fn run(cli: Cli) -> Result<(), Stop> {
         Command::Evaluate { model, rows, report, options } => evaluate(&model, rows, report, options),
         Command::Split { config, to, options } => split(with_config(options, config)?, to),
         Command::Inspect { model } => inspect(model),
-        Command::Ism { model, input, length_policy, stride, method, partner_input } => {
-            ism(&model, &input, partner_input.as_deref(), length_policy.as_deref(), stride, method)
+        Command::Ism { model, input, policy, method, partner_input } => {
+            ism(&model, &input, partner_input.as_deref(), &policy, method)
         }
-        Command::Attention { model, input, length_policy, stride, window } => {
-            attention(&model, &input, length_policy.as_deref(), stride, window)
-        }
+        Command::Attention { model, input, policy, window } => attention(&model, &input, &policy, window),
         Command::ScoreVariants {
             model, table: Some(table), ref_column, alt_column, id_column, force, format, ..
         } => {
@@ -356,18 +363,9 @@ fn run(cli: Cli) -> Result<(), Stop> {
             }
             Ok(())
         }
-        Command::Predict {
-            model,
-            input,
-            sequence_column,
-            partner_column,
-            partner_input,
-            id_column,
-            length_policy,
-            stride,
-        } => {
+        Command::Predict { model, input, sequence_column, partner_column, partner_input, id_column, policy } => {
             let items = Items::open(&input, sequence_column, partner_column, partner_input.as_deref(), id_column)?;
-            predict(&model, items, length_policy.as_deref(), stride)
+            predict(&model, items, &policy)
         }
     }
 }
@@ -478,15 +476,14 @@ fn ism(
     args: &ModelArgs,
     input: &Path,
     partner_input: Option<&Path>,
-    length_policy: Option<&str>,
-    stride: Option<usize>,
+    policy: &PolicyArgs,
     method: IsmMethod,
 ) -> Result<(), Stop> {
-    check_policy_flags(length_policy, stride)?;
+    policy.check()?;
     let mut items = Items::open(input, None, None, partner_input, None)?;
     let mut out = Output::new(args.out.as_deref())?;
     let mut m = args.load()?;
-    let policies = policies(&m, length_policy, stride)?;
+    let policies = policy.resolve(&m)?;
     let paired = m.model.segments.len() > 1;
     if paired != partner_input.is_some() {
         return Err(if paired {
@@ -531,14 +528,8 @@ fn ism(
     out.finish()
 }
 
-fn attention(
-    args: &ModelArgs,
-    input: &Path,
-    length_policy: Option<&str>,
-    stride: Option<usize>,
-    window: usize,
-) -> Result<(), Stop> {
-    check_policy_flags(length_policy, stride)?;
+fn attention(args: &ModelArgs, input: &Path, policy_args: &PolicyArgs, window: usize) -> Result<(), Stop> {
+    policy_args.check()?;
     if window == 0 {
         return Err("--window counts from 1".into());
     }
@@ -551,7 +542,7 @@ fn attention(
     if let Err(reason) = &m.model.attention {
         return Err(format!("{}: {reason}", args.model.display()).into());
     }
-    let policy = policies(&m, length_policy, stride)?.remove(0);
+    let policy = policy_args.resolve(&m)?.remove(0);
     let mut done = 0;
     while let Some(r) = records.next_record()? {
         let map = regula_infer::attention::attention_map(&m.model, &r.sequence, &policy, window - 1, 0)
@@ -783,11 +774,11 @@ fn score_vcf(
     Ok(())
 }
 
-fn predict(args: &ModelArgs, mut items: Items, length_policy: Option<&str>, stride: Option<usize>) -> Result<(), Stop> {
-    check_policy_flags(length_policy, stride)?;
+fn predict(args: &ModelArgs, mut items: Items, policy: &PolicyArgs) -> Result<(), Stop> {
+    policy.check()?;
     let mut out = Output::new(args.out.as_deref())?;
     let m = args.load()?;
-    let policies = policies(&m, length_policy, stride)?;
+    let policies = policy.resolve(&m)?;
     let mut done = 0;
     loop {
         let mut chunk = Vec::with_capacity(CHUNK);
