@@ -12,6 +12,10 @@ use regula_wasm::js::{MotifSet, Predictor};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
+// Every allocation starts as NaN bytes: reading memory never written shows up here.
+#[path = "support/poisoned.rs"]
+mod poisoned;
+
 const ONNX: &[u8] = include_bytes!("../../infer/tests/fixtures/mpra3.onnx");
 const ATTRIBUTION: &[u8] = include_bytes!("../../infer/tests/fixtures/mpra3.attribution.onnx");
 const MANIFEST: &str = include_str!("../../infer/tests/fixtures/mpra3.manifest.json");

@@ -2,6 +2,10 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+// Every allocation starts as NaN bytes: reading memory never written shows up here.
+#[path = "support/poisoned.rs"]
+mod poisoned;
+
 #[path = "../../infer/tests/suite/mod.rs"]
 mod suite;
 

@@ -902,10 +902,7 @@ test("issue 14: numbers with meaning — units, a percentile against the manifes
 });
 
 test("issue 14: the attention map of a model with an attention block — size, axes in bases, legend, per head, equal to native", async () => {
-  // A page of its own: after the earlier tests' cancelled jobs in the shared page, this map once
-  // read NaN in full runs (never alone); that open bug is tracked in the session notes.
-  const page = await context.newPage();
-  await openApp(page, origin);
+  // In the shared page, after the earlier tests' cancelled jobs and restarted workers.
   await useModel(page, "attn1");
   await paste(page, seqA);
   await page.click("#tab-teach");
@@ -962,7 +959,6 @@ test("issue 14: the attention map of a model with an attention block — size, a
   await page.waitForSelector("#attention .attention-none");
   assert.match(await page.textContent("#attention"), /^No attention map: this model has no attention block/);
   assert.equal(await page.locator("#attention-map").count(), 0);
-  await page.close();
 });
 
 test("issue 14: a two-segment model whose distal sequence is cropped — its unseen bases hatched, 'outside the model's view' variants and teach mutations, seen cells equal native", async () => {
