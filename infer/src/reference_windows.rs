@@ -458,15 +458,18 @@ mod tests {
 
     #[test]
     fn the_windows_come_from_the_models_default_policy() {
-        let text =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mpra1.manifest.json")).unwrap();
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mpra1.manifest.json"))
+            .unwrap();
         let mut m = Manifest::from_json(&text).unwrap();
         // pad_or_crop: the whole input length of reference
         assert_eq!(ReferenceWindows::for_manifest(&m).unwrap(), ReferenceWindows::new(230));
         m.inputs[0].default_length_policy =
             LengthPolicy::FlankedTiles { stride: 50, left: "AGGACCGGATCAACT".into(), right: "CATTGCGTGAACCGA".into() };
         let w = ReferenceWindows::for_manifest(&m).unwrap();
-        assert_eq!((w.element, w.left.as_slice(), w.right.as_slice()), (200, &b"AGGACCGGATCAACT"[..], &b"CATTGCGTGAACCGA"[..]));
+        assert_eq!(
+            (w.element, w.left.as_slice(), w.right.as_slice()),
+            (200, &b"AGGACCGGATCAACT"[..], &b"CATTGCGTGAACCGA"[..])
+        );
         assert_eq!(
             w.describe(),
             "the 200 bp of reference centred on the variant (its first base at element position 101), between the model's 15 bp flanks: 230 bp in all"
