@@ -72,8 +72,24 @@ export function modelChanged() {
   $("genome-table").hidden = true;
   $("genome-tsv").disabled = true;
   $("genome-summary").textContent = "";
-  $("genome-model-note").textContent = paired() ? "This model reads a promoter and a distal partner; variants on a genome are scored with one-sequence models." : "";
+  $("genome-model-note").textContent = windowNote();
   updateButton();
+}
+
+// Which window of the reference the model reads around each variant, in the CLI's words.
+function windowNote() {
+  const m = current();
+  if (!m) return "";
+  if (paired()) return "This model reads a promoter and a distal partner; variants on a genome are scored with one-sequence models.";
+  let windows = null;
+  try {
+    windows = new GenomeWindows(m.manifestText);
+    return `${m.name} reads each variant in ${windows.describe}.`;
+  } catch (e) {
+    return `${m.name} cannot score variants on a genome: ${e?.message ?? e}`;
+  } finally {
+    windows?.free();
+  }
 }
 
 const bytesOf = async (blob) => new Uint8Array(await blob.arrayBuffer());
