@@ -3,14 +3,25 @@
 //! alternate model windows, why a variant cannot be scored, and the batch that predicts many
 //! variants' windows, each distinct window once.
 //!
-//! **The window.** A variant is read in the one model window centred on it: `L` bases of the
-//! reference (the model's input length), the variant's first base at index `L / 2`. The
-//! alternate window is the same stretch with the variant applied: a deletion reads further along
-//! the reference to keep `L` bases, an insertion's window is cut back to `L`. A window is never
-//! shifted off-centre: a variant too near either end of its chromosome, on a chromosome the
-//! reference lacks, whose REF differs from the reference, or whose stretch of reference holds `N`
-//! is not scored ([`Unscorable`] says why), and never shown as 0. [`crate::vcf`] (the browser's
-//! and the CLI's VCF-on-genome scoring) reads its windows here.
+//! **The window** is what the model reads of a sequence by its default length policy, with the
+//! variant at its centre:
+//!
+//! - a model trained on constructs, an element between fixed flanks (an MPRA model's adapters,
+//!   default policy [`LengthPolicy::FlankedTiles`]), reads the `E = L − left − right` bases of
+//!   reference centred on the variant (its first base at element index `E / 2`) between its
+//!   left and right flanks: `L` bases in all, as it saw its training constructs (and as it reads
+//!   a pasted sequence, tile by tile);
+//! - any other model reads the `L` bases of reference centred on the variant (its first base at
+//!   index `L / 2`), `L` the model's input length.
+//!
+//! The alternate window is the same stretch with the variant applied: a deletion reads further
+//! along the reference to keep `E` bases, an insertion's stretch is cut back to `E`; the flanks
+//! are the same. A window is never shifted off-centre: a variant too near either end of its
+//! chromosome, on a chromosome the reference lacks, whose REF differs from the reference, or
+//! whose stretch of reference holds `N` is not scored ([`Unscorable`] says why), and never shown
+//! as 0. These checks are about the bases of the genome only (the flanks are the model's own
+//! fixed sequence). [`crate::vcf`] (the browser's and the CLI's VCF-on-genome scoring) reads its
+//! windows here.
 //!
 //! **The effect** is the model's prediction of the alternate window minus that of the reference
 //! window, per target in the model's units ([`crate::variants::EFFECT_AGGREGATION`] over the one
@@ -23,17 +34,25 @@
 use std::collections::HashMap;
 
 use regula_core::length::LengthPolicy;
+use regula_core::manifest::Manifest;
 use regula_core::variant::{Variant, VariantError};
 
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::predict::{Item, predict_values};
 
-/// How a model reads a variant on a reference genome: its input length of reference.
+/// How a model reads a variant on a reference genome: `element` bases of reference centred on
+/// it, between the model's `left` and `right` flanks (both empty for a model without flanks,
+/// whose element is its whole input length).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReferenceWindows {
-    /// Bases of reference in a window: the model's input length.
+    /// Bases of reference in a window: the model's input length less its flanks.
     pub element: usize,
+    /// The fixed bases the model reads before the element (an MPRA model's left adapter; empty
+    /// when it has none).
+    pub left: Vec<u8>,
+    /// The fixed bases the model reads after the element.
+    pub right: Vec<u8>,
 }
 
 /// The bases of reference a variant's windows are built from: 0-based, half-open, on its
@@ -104,39 +123,86 @@ impl Unscorable {
 }
 
 impl ReferenceWindows {
-    /// The windows of a model of input length `model_length`.
+    /// The windows of a model of input length `model_length` without flanks: `model_length`
+    /// bases of reference.
     pub fn new(model_length: usize) -> Self {
-        ReferenceWindows { element: model_length }
+        ReferenceWindows { element: model_length, left: Vec::new(), right: Vec::new() }
     }
 
-    /// The windows of `model`; a model that reads two sequences (a promoter and a distal
-    /// partner) cannot score variants on a reference.
-    pub fn for_model(model: &Model) -> Result<Self> {
-        if model.segments.len() != 1 {
-            return Err(Error::Input(
+    /// The windows of a model of input length `model_length` trained on an element between
+    /// the flanks `left` and `right`: `model_length − left − right` bases of reference between
+    /// them. Flanks that leave no room for an element are an error.
+    pub fn flanked(model_length: usize, left: &[u8], right: &[u8]) -> Result<Self> {
+        let element = model_length.checked_sub(left.len() + right.len()).filter(|&e| e > 0).ok_or_else(|| {
+            Error::Input(format!(
+                "the model's flanks take {} of its {model_length} bp, leaving no room for the reference around a variant",
+                left.len() + right.len()
+            ))
+        })?;
+        Ok(ReferenceWindows { element, left: left.to_vec(), right: right.to_vec() })
+    }
+
+    /// The windows of a one-sequence input of `length` bases read by default by `policy`: the
+    /// element between the flanks of [`LengthPolicy::FlankedTiles`] (what the model reads of a
+    /// pasted sequence, tile by tile), else the whole length.
+    pub fn for_input(length: usize, policy: &LengthPolicy) -> Result<Self> {
+        match policy {
+            LengthPolicy::FlankedTiles { left, right, .. } => Self::flanked(length, left.as_bytes(), right.as_bytes()),
+            _ => Ok(Self::new(length)),
+        }
+    }
+
+    /// The windows of the model `manifest` describes, from its input's length and default
+    /// length policy; a model that reads two sequences (a promoter and a distal partner) cannot
+    /// score variants on a reference. The one place the CLI and the browser's page and workers
+    /// get their windows from.
+    pub fn for_manifest(manifest: &Manifest) -> Result<Self> {
+        match manifest.inputs.as_slice() {
+            [input] => Self::for_input(input.length, &input.default_length_policy),
+            _ => Err(Error::Input(
                 "score-variants --vcf scores one-sequence models; this model reads a promoter and a distal partner"
                     .into(),
-            ));
+            )),
         }
-        Ok(Self::new(model.length))
     }
 
-    /// Bases the model reads per window.
+    /// The windows of `model` ([`ReferenceWindows::for_manifest`] of its manifest).
+    pub fn for_model(model: &Model) -> Result<Self> {
+        Self::for_manifest(&model.manifest)
+    }
+
+    /// Bases the model reads per window: the element and both flanks.
     pub fn model_length(&self) -> usize {
-        self.element
+        self.left.len() + self.element + self.right.len()
+    }
+
+    /// Whether the element is read between flanks.
+    pub fn is_flanked(&self) -> bool {
+        !self.left.is_empty() || !self.right.is_empty()
     }
 
     /// The window in words, for output headers and documentation.
     pub fn describe(&self) -> String {
+        let centred = format!("the {} bp of reference centred on the variant", self.element);
+        if !self.is_flanked() {
+            return format!("{centred} (its first base at window position {})", self.element / 2 + 1);
+        }
+        let (l, r) = (self.left.len(), self.right.len());
+        let flanks = match (l, r) {
+            (l, r) if l == r => format!("between the model's {l} bp flanks"),
+            (0, r) => format!("before the model's {r} bp right flank"),
+            (l, 0) => format!("after the model's {l} bp left flank"),
+            (l, r) => format!("between the model's {l} bp left and {r} bp right flanks"),
+        };
         format!(
-            "the {} bp of reference centred on the variant (its first base at window position {})",
-            self.element,
-            self.element / 2 + 1
+            "{centred} (its first base at element position {}), {flanks}: {} bp in all",
+            self.element / 2 + 1,
+            self.model_length()
         )
     }
 
-    /// The stretch of `chrom` that `variant`'s windows are built from (a deletion's reaches
-    /// further), or why there is none.
+    /// The stretch of `chrom` that `variant`'s windows are built from (the element centred on
+    /// it; a deletion's reaches further), or why there is none.
     pub fn span(&self, chrom: &str, variant: &Variant) -> std::result::Result<Span, Unscorable> {
         let half = (self.element / 2) as u64;
         let pos0 = variant.position as u64 - 1;
@@ -155,7 +221,8 @@ impl ReferenceWindows {
     }
 
     /// The reference and alternate model windows of `variant` from `bases`, the reference's
-    /// upper-case bases of [`ReferenceWindows::span`]; REF is checked and `N` refused.
+    /// upper-case bases of [`ReferenceWindows::span`] (each element placed between the flanks);
+    /// REF is checked and `N` refused.
     pub fn windows(
         &self,
         chrom: &str,
@@ -183,7 +250,12 @@ impl ReferenceWindows {
                 at: span.start + i as u64 + 1,
             });
         }
-        Ok((bases[..self.element].to_vec(), alt[..self.element].to_vec()))
+        Ok((self.between_flanks(&bases[..self.element]), self.between_flanks(&alt[..self.element])))
+    }
+
+    /// `element` between the model's flanks: a model window.
+    fn between_flanks(&self, element: &[u8]) -> Vec<u8> {
+        [&self.left[..], element, &self.right[..]].concat()
     }
 }
 
@@ -319,6 +391,101 @@ mod tests {
             "the reference window chr9:2-7 has an unknown base (N) at chr9:3; a variant is scored only where every base of its window is known"
         );
         assert!(Unscorable::CODES.iter().any(|(c, _)| *c == e.code()));
+    }
+
+    #[test]
+    fn a_flanked_model_reads_the_element_centred_on_the_variant_between_its_flanks() {
+        // Model length 10, flanks xy and zw: 6 bases of reference per window.
+        let w = ReferenceWindows::flanked(10, b"xy", b"zw").unwrap();
+        assert_eq!((w.element, w.model_length()), (6, 10));
+        let reference = b"ACGTACGTAC";
+        // The SNV at position 5 (A) sits at element index 3, window index 5.
+        let v = snv(5, "A", "G");
+        let span = w.span("c", &v).unwrap();
+        assert_eq!(span, Span { start: 1, end: 7 });
+        let (r, a) = w.windows("c", &v, span, &reference[1..7]).unwrap();
+        assert_eq!((r.as_slice(), a.as_slice()), (&b"xyCGTACGzw"[..], &b"xyCGTGCGzw"[..]));
+        assert_eq!(
+            w.describe(),
+            "the 6 bp of reference centred on the variant (its first base at element position 4), between the model's 2 bp flanks: 10 bp in all"
+        );
+        assert_eq!(
+            ReferenceWindows::flanked(10, b"xyz", b"w").unwrap().describe(),
+            "the 6 bp of reference centred on the variant (its first base at element position 4), between the model's 3 bp left and 1 bp right flanks: 10 bp in all"
+        );
+    }
+
+    #[test]
+    fn a_flanked_deletion_reads_on_and_an_insertion_is_cut_back_inside_the_flanks() {
+        let w = ReferenceWindows::flanked(8, b"xy", b"zw").unwrap();
+        let reference = b"AACCGGTTAA";
+        let del = snv(5, "GGT", "G");
+        let span = w.span("c", &del).unwrap();
+        assert_eq!(span, Span { start: 2, end: 8 });
+        let (r, a) = w.windows("c", &del, span, &reference[2..8]).unwrap();
+        assert_eq!((r.as_slice(), a.as_slice()), (&b"xyCCGGzw"[..], &b"xyCCGTzw"[..]));
+        let ins = snv(5, "G", "GAAA");
+        let span = w.span("c", &ins).unwrap();
+        assert_eq!(span, Span { start: 2, end: 6 });
+        let (r, a) = w.windows("c", &ins, span, &reference[2..6]).unwrap();
+        assert_eq!((r.as_slice(), a.as_slice()), (&b"xyCCGGzw"[..], &b"xyCCGAzw"[..]));
+    }
+
+    #[test]
+    fn a_flanked_window_is_checked_on_its_genome_bases_only() {
+        // 230 bp with 15 bp flanks: 200 bases of reference, 100 before the variant.
+        let adapter = [b'N'; 15];
+        let w = ReferenceWindows::flanked(230, &adapter, &adapter).unwrap();
+        let span = w.span("chr9", &snv(101, "A", "G")).unwrap();
+        assert_eq!(span, Span { start: 0, end: 200 });
+        let e = w.span("chr9", &snv(100, "A", "G")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "chr9:100 is 99 bases from the start of the chromosome; a 200 bp window centred on it would start 1 bases before it"
+        );
+        // The whole model length would not fit: the element does.
+        assert!(ReferenceWindows::new(230).span("chr9", &snv(101, "A", "G")).is_err());
+        // The flanks are the model's own bases, whatever they are: only the genome's are checked.
+        let mut bases = vec![b'C'; 200];
+        let (r, _) = w.windows("chr9", &snv(101, "C", "G"), span, &bases).unwrap();
+        assert_eq!(r.len(), 230);
+        bases[150] = b'N';
+        assert_eq!(
+            w.windows("chr9", &snv(101, "C", "G"), span, &bases).unwrap_err().to_string(),
+            "the reference window chr9:1-200 has an unknown base (N) at chr9:151; a variant is scored only where every base of its window is known"
+        );
+    }
+
+    #[test]
+    fn the_windows_come_from_the_models_default_policy() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mpra1.manifest.json"))
+            .unwrap();
+        let mut m = Manifest::from_json(&text).unwrap();
+        // pad_or_crop: the whole input length of reference
+        assert_eq!(ReferenceWindows::for_manifest(&m).unwrap(), ReferenceWindows::new(230));
+        m.inputs[0].default_length_policy =
+            LengthPolicy::FlankedTiles { stride: 50, left: "AGGACCGGATCAACT".into(), right: "CATTGCGTGAACCGA".into() };
+        let w = ReferenceWindows::for_manifest(&m).unwrap();
+        assert_eq!(
+            (w.element, w.left.as_slice(), w.right.as_slice()),
+            (200, &b"AGGACCGGATCAACT"[..], &b"CATTGCGTGAACCGA"[..])
+        );
+        assert_eq!(
+            w.describe(),
+            "the 200 bp of reference centred on the variant (its first base at element position 101), between the model's 15 bp flanks: 230 bp in all"
+        );
+        m.inputs[0].default_length_policy =
+            LengthPolicy::FlankedTiles { stride: 1, left: "A".repeat(200), right: "C".repeat(30) };
+        assert_eq!(
+            ReferenceWindows::for_manifest(&m).unwrap_err().to_string(),
+            "the model's flanks take 230 of its 230 bp, leaving no room for the reference around a variant"
+        );
+        let dual =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dual.manifest.json")).unwrap();
+        assert_eq!(
+            ReferenceWindows::for_manifest(&Manifest::from_json(&dual).unwrap()).unwrap_err().to_string(),
+            "score-variants --vcf scores one-sequence models; this model reads a promoter and a distal partner"
+        );
     }
 
     #[test]

@@ -238,6 +238,17 @@ mod tests {
             a.header.last().unwrap(),
             "##regula_model=<ID=my_model_2,name=\"my-model 2\",sha256=ab12,version=\"0.1.0\",window=\"the 230 bp of reference centred on the variant (its first base at window position 116)\",strands=\"forward strand\">"
         );
+        // A model trained between flanks reads its element of reference between them.
+        let flanked = ReferenceWindows::flanked(230, b"AGGACCGGATCAACT", b"CATTGCGTGAACCGA").unwrap();
+        let a = VcfAnnotation::new(&manifest(), &flanked, true, "ab12", "0.1.0");
+        assert_eq!(
+            a.header.last().unwrap(),
+            "##regula_model=<ID=my_model_2,name=\"my-model 2\",sha256=ab12,version=\"0.1.0\",window=\"the 200 bp of reference centred on the variant (its first base at element position 101), between the model's 15 bp flanks: 230 bp in all\",strands=\"mean of both strands\">"
+        );
+        assert_eq!(
+            a.header[0],
+            "##INFO=<ID=my_model_2_task0_ref,Number=1,Type=Float,Description=\"my-model 2 prediction of task0 for the reference allele, in a.u.; window: the 200 bp of reference centred on the variant (its first base at element position 101), between the model's 15 bp flanks: 230 bp in all; mean of both strands\">"
+        );
     }
 
     #[test]

@@ -124,7 +124,10 @@ enum Command {
         window: usize,
     },
     /// Score VCF variants against a reference genome FASTA: the reference and alternate
-    /// prediction of the model window centred on each variant, and their difference. Out: the
+    /// prediction of the model window centred on each variant (the model's input length of
+    /// reference; for a model trained on an element between flanks, default policy
+    /// flanked-tiles, the element's length of reference between those flanks), and their
+    /// difference. Out: the
     /// input VCF annotated (INFO fields per target; bgzipped and tabix-indexed for a name ending
     /// in .vcf.gz) when --out ends in .vcf, .vcf.gz or .vcf.bgz, else a TSV (one row per variant
     /// and target); --format chooses explicitly.

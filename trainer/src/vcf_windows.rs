@@ -1,5 +1,6 @@
 //! VCF records on a reference genome, scored: each ALT allele read in the window centred on it
-//! (the shared definition, [`regula_infer::reference_windows`], as in the browser), the windows
+//! (the shared definition, [`regula_infer::reference_windows`], as in the browser: the model's
+//! input length of reference, or its element of reference between its flanks), the windows
 //! of a chunk of records predicted together — each distinct window once, so the alleles of a
 //! site share its reference prediction — and each allele's predictions or why it has none.
 

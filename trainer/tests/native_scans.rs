@@ -1,6 +1,7 @@
 //! Native scans of an exported model folder in ONNX Runtime: strand-averaged saturation
 //! mutagenesis (fast and naive) equals predicting each mutant on its own, VCF variants on real hg19
-//! are scored on windows centred on them, with clear per-variant errors for a REF mismatch, a
+//! are scored on windows centred on them (the element of reference between the model's flanks, as
+//! it was trained on the MPRA constructs), with clear per-variant errors for a REF mismatch, a
 //! window off the genome or with an unknown base, and allele tables row by row.
 
 use std::path::Path;
@@ -79,11 +80,17 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
     assert_eq!(scores.len(), 4);
     let allele = |i: usize| &scores[i].alleles.as_ref().unwrap()[0];
 
-    // The SNV: the window is [pos0 − 115, pos0 + 115) of the reference, the variant at index 115.
+    // The model was trained on 200 bp elements between 15 bp adapters: it reads a genome variant
+    // in the 200 bp of reference centred on it between those flanks. The SNV: [pos0 − 100,
+    // pos0 + 100) of the reference between the flanks, the variant at element index 100.
+    let LengthPolicy::FlankedTiles { left, right, .. } = &model.segments[0].default_policy else {
+        panic!("trained on constructs between flanks: {:?}", model.segments[0].default_policy)
+    };
+    assert_eq!((left.len(), right.len(), model.length), (15, 15, 230));
     let pos0 = 20_100_000 - 1 - 20_095_000usize;
-    let reference = chrom[pos0 - 115..pos0 + 115].to_vec();
+    let reference = [left.as_bytes(), &chrom[pos0 - 100..pos0 + 100], right.as_bytes()].concat();
     let mut alternate = reference.clone();
-    alternate[115] = other(at(20_100_000)) as u8;
+    alternate[15 + 100] = other(at(20_100_000)) as u8;
     let p =
         predict_values(model, [item(&reference), item(&alternate)].concat(), &[LengthPolicy::Exact], false).unwrap();
     assert_eq!(allele(0).outcome, Ok((p[0].clone(), p[1].clone())));
@@ -96,7 +103,7 @@ fn vcf_variants_are_scored_on_windows_centred_on_them() {
     assert_eq!(allele(2).outcome.as_ref().unwrap_err().code(), "ref_mismatch");
     assert_eq!(
         error(3),
-        "the window 22:20198884-20199114 (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000"
+        "the window 22:20198899-20199099 (0-based, half-open) runs past the genome sequence, which covers 22:20095000-20115000"
     );
     assert_eq!(allele(3).outcome.as_ref().unwrap_err().code(), "outside_reference");
 }
@@ -124,7 +131,7 @@ fn a_vcf_variant_whose_window_has_an_unknown_base_is_not_scored() {
     let e = outcome(0).as_ref().unwrap_err();
     assert_eq!(
         e.to_string(),
-        "the reference window 22:20099935-20100164 has an unknown base (N) at 22:20100001; a variant is scored only where every base of its window is known"
+        "the reference window 22:20099950-20100149 has an unknown base (N) at 22:20100001; a variant is scored only where every base of its window is known"
     );
     assert_eq!(e.code(), "n_in_window", "no number for a variant that was not scored");
     assert_eq!(outcome(1).as_ref().map(|(r, _)| r.len()), Ok(1), "its window starts after the N");

@@ -2,8 +2,10 @@
 //! `hepg2-mpra` model on the hg19 chr22 slice: the annotated VCF read back with noodles equals the
 //! TSV number for number; its tabix index answers region queries; `--region` and `--regions`
 //! select records by POS, through an index or while streaming, in input order; shards scored on
-//! their own and merged equal one run; a variant is read in the model-length window centred on
-//! it; an unsorted VCF is written without an index, and says why.
+//! their own and merged equal one run; a variant is read in the 200 bp element of reference
+//! centred on it between the model's 15 bp flanks (the window the model was trained on, checked
+//! against `predict` of that construct built by hand); an unsorted VCF is written without an
+//! index, and says why.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -112,7 +114,7 @@ fn the_annotated_vcf_read_back_equals_the_table() {
     let warning = d.score("v.vcf.gz", "s.vcf.gz", &[]);
     assert_eq!(
         warning,
-        "regula-train: 13 of 184 variants could not be scored (its INFO says why); the first: line 6: the window chr22:20094934-20095164 (0-based, half-open) runs past the genome sequence, which covers chr22:20095000-20115000\n"
+        "regula-train: 13 of 184 variants could not be scored (its INFO says why); the first: line 6: the window chr22:20094949-20095149 (0-based, half-open) runs past the genome sequence, which covers chr22:20095000-20115000\n"
     );
     assert!(d.path("s.vcf.gz.tbi").exists());
     d.score("v.vcf.gz", "s.tsv", &[]);
@@ -136,7 +138,7 @@ fn the_annotated_vcf_read_back_equals_the_table() {
     assert_eq!(
         line,
         format!(
-            "##regula_model=<ID=hepg2_mpra,name=\"hepg2-mpra\",sha256={sha},version=\"{}\",window=\"the 230 bp of reference centred on the variant (its first base at window position 116)\",strands=\"forward strand\">",
+            "##regula_model=<ID=hepg2_mpra,name=\"hepg2-mpra\",sha256={sha},version=\"{}\",window=\"the 200 bp of reference centred on the variant (its first base at element position 101), between the model's 15 bp flanks: 230 bp in all\",strands=\"forward strand\">",
             env!("CARGO_PKG_VERSION")
         )
     );
@@ -321,27 +323,68 @@ fn slice(pos: u64, n: usize) -> String {
     seq[(pos - 20_095_001) as usize..][..n].to_ascii_uppercase()
 }
 
+/// The model's left and right flanks (its MPRA adapters), from its manifest.
+fn flanks() -> (String, String) {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo(&format!("{MODEL}/manifest.json"))).unwrap()).unwrap();
+    let policy = &manifest["inputs"][0]["default_length_policy"];
+    assert_eq!(policy["policy"], "flanked_tiles", "{MODEL} reads constructs between flanks");
+    let flank = |side: &str| policy[side].as_str().unwrap().to_string();
+    (flank("left"), flank("right"))
+}
+
 #[test]
-fn a_variant_is_read_in_the_model_length_window_of_reference_centred_on_it() {
+fn a_variant_is_read_in_the_element_of_reference_centred_on_it_between_the_models_flanks() {
     let d = Dir::new();
-    // An SNV at 20,100,000: the 230 bp from 20,099,885, the variant at window position 116.
-    let window = slice(20_099_885, 230);
-    let base = window.as_bytes()[115] as char;
+    let (left, right) = flanks();
+    assert_eq!((left.len(), right.len()), (15, 15));
+    // Variants at 20,100,000: the 200 bp from 20,099,900, the variant at element position 101,
+    // between the flanks (230 bp, the model's construct). An SNV, a deletion (the alternate
+    // element reads two bases further) and an insertion (cut back to 200 bp).
+    let element = slice(20_099_900, 202);
+    let base = element.as_bytes()[100] as char;
     let alt = if base == 'A' { 'C' } else { 'A' };
-    std::fs::write(d.path("one.vcf"), format!("chr22\t20100000\tx\t{base}\t{alt}\n")).unwrap();
+    let next2 = &element[101..103];
+    std::fs::write(
+        d.path("one.vcf"),
+        format!(
+            "chr22\t20100000\tsnv\t{base}\t{alt}\nchr22\t20100000\tdel\t{base}{next2}\t{base}\nchr22\t20100000\tins\t{base}\t{base}GT\n"
+        ),
+    )
+    .unwrap();
     d.score("one.vcf", "one.tsv", &[]);
-    let mut mutated = window.clone().into_bytes();
-    mutated[115] = alt as u8;
-    std::fs::write(d.path("w.fa"), format!(">ref\n{window}\n>alt\n{}\n", String::from_utf8(mutated).unwrap())).unwrap();
+    let construct = |e: &str| {
+        assert_eq!(e.len(), 200);
+        format!("{left}{e}{right}")
+    };
+    let reference = &element[..200];
+    let snv = format!("{}{alt}{}", &element[..100], &element[101..200]);
+    let del = format!("{}{}", &element[..101], &element[103..202]);
+    let ins = format!("{}GT{}", &element[..101], &element[101..198]);
+    std::fs::write(
+        d.path("w.fa"),
+        format!(
+            ">ref\n{}\n>snv\n{}\n>del\n{}\n>ins\n{}\n",
+            construct(reference),
+            construct(&snv),
+            construct(&del),
+            construct(&ins)
+        ),
+    )
+    .unwrap();
     let model = repo(MODEL);
     let (code, predicted, err) = d.run(&["predict", "--model", model.to_str().unwrap(), "--input", "w.fa"]);
     assert_eq!((code, err.as_str()), (0, ""));
-    // Whole 230 bp windows are read as they are.
+    // Whole 230 bp constructs are read as they are.
     assert!(predicted.lines().skip(1).all(|l| l.contains("\t230\tunchanged\t")), "{predicted}");
     let values: Vec<&str> = predicted.lines().skip(1).map(|l| l.rsplit('\t').next().unwrap()).collect();
     let text = std::fs::read_to_string(d.path("one.tsv")).unwrap();
-    let row: Vec<&str> = text.lines().nth(1).unwrap().split('\t').collect();
-    assert_eq!((row[7], row[8]), (values[0], values[1]));
+    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 3);
+    for (row, alt) in rows.iter().zip(&values[1..]) {
+        assert_eq!(row[10], "", "{row:?}");
+        assert_eq!((row[7], row[8]), (values[0], *alt), "{row:?}");
+    }
 }
 
 #[test]
@@ -393,7 +436,7 @@ fn an_unsorted_vcf_is_written_without_an_index_and_n_is_not_scored() {
         (code, err.as_str()),
         (
             0,
-            "regula-train: 1 of 2 variants could not be scored (its INFO says why); the first: line 1: the reference window chr9:385-614 has an unknown base (N) at chr9:551; a variant is scored only where every base of its window is known\n"
+            "regula-train: 1 of 2 variants could not be scored (its INFO says why); the first: line 1: the reference window chr9:400-599 has an unknown base (N) at chr9:551; a variant is scored only where every base of its window is known\n"
         )
     );
     let text = d.text("u.vcf.gz");

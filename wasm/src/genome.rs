@@ -4,6 +4,10 @@
 //!
 //! - [`VcfReader`] (the page): the VCF's bytes as they are read, plain, gzip or BGZF, cut into
 //!   record lines (`regula_core::sequence::compressed::TextLines`);
+//! - [`GenomeWindows`] (the page): which window of the reference the model reads around a
+//!   variant, from the model's manifest (`regula_infer::reference_windows::ReferenceWindows`:
+//!   the model's input length of reference, or for a model trained between flanks, its element
+//!   of reference between them), and the words for it;
 //! - [`ReferenceIndex`] (the page): the `.fai` (and `.gzi`); for a chunk of record lines, the
 //!   byte ranges of the reference file that hold their windows ([`ReferenceIndex::plan`], from
 //!   `regula_infer::vcf::needed_windows` and `regula_core::genome::plan_reads`), then those
@@ -14,7 +18,9 @@
 
 use js_sys::{Array, Float64Array, Object, Uint8Array};
 use regula_core::genome::{BgzfIndex, FastaIndex, Read, RegionGenome, plan_reads, read_regions};
+use regula_core::manifest::Manifest;
 use regula_core::sequence::compressed::{Compression, TextLines, sniff};
+use regula_infer::reference_windows::ReferenceWindows;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
@@ -31,11 +37,52 @@ fn set(o: &Object, key: &str, v: impl Into<JsValue>) {
     js_sys::Reflect::set(o, &JsValue::from_str(key), &v.into()).expect("setting a property of a plain object");
 }
 
-/// What a genome variant's effect is, for a model reading `length` bases (the words the page
-/// puts beside the numbers; `regula_infer::vcf::effect_definition`).
-#[wasm_bindgen(js_name = genomeEffectDefinition)]
-pub fn genome_effect_definition(length: usize) -> String {
-    regula_infer::vcf::effect_definition(length)
+/// The window of the reference a model reads around each variant, as the workers' model reads
+/// it (`ReferenceWindows::for_manifest` of the same manifest): what the page plans its reads by
+/// and the words it puts beside the numbers.
+#[wasm_bindgen]
+pub struct GenomeWindows(ReferenceWindows);
+
+#[wasm_bindgen]
+impl GenomeWindows {
+    /// From the model's manifest text; throws for a model that cannot score genome variants
+    /// (two segments, or flanks that leave no room for reference).
+    #[wasm_bindgen(constructor)]
+    pub fn new(manifest: &str) -> Result<GenomeWindows, JsError> {
+        let manifest = Manifest::from_json(manifest).map_err(|e| JsError::new(&format!("the manifest: {e}")))?;
+        ReferenceWindows::for_manifest(&manifest).map(GenomeWindows).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Bases of reference per window (the model's input length less its flanks).
+    #[wasm_bindgen(getter)]
+    pub fn element(&self) -> usize {
+        self.0.element
+    }
+
+    /// Bases the model reads per window: the element and both flanks.
+    #[wasm_bindgen(getter, js_name = modelLength)]
+    pub fn model_length(&self) -> usize {
+        self.0.model_length()
+    }
+
+    /// Whether the element is read between the model's flanks (its default length policy is
+    /// flanked tiles).
+    #[wasm_bindgen(getter)]
+    pub fn flanked(&self) -> bool {
+        self.0.is_flanked()
+    }
+
+    /// The window in words (as an annotated VCF's header says it).
+    #[wasm_bindgen(getter)]
+    pub fn describe(&self) -> String {
+        self.0.describe()
+    }
+
+    /// What a variant's effect is (`regula_infer::vcf::effect_definition`).
+    #[wasm_bindgen(getter, js_name = effectDefinition)]
+    pub fn effect_definition(&self) -> String {
+        regula_infer::vcf::effect_definition(&self.0)
+    }
 }
 
 /// A VCF (plain, gzip or BGZF) read in pieces: `push(bytes)` each piece in order, `finish()`
@@ -191,12 +238,12 @@ impl ReferenceIndex {
     }
 
     /// The reads of the FASTA file that hold the windows of a chunk of record lines (`text`,
-    /// `lines` as [`VcfReader::take`] gives them) for a model reading `length` bases: a flat
-    /// array `[start, end, start, end, …]` of byte ranges to `File.slice`, in the order
+    /// `lines` as [`VcfReader::take`] gives them) for a model reading `windows`: a flat array
+    /// `[start, end, start, end, …]` of byte ranges to `File.slice`, in the order
     /// [`ReferenceIndex::regions`] wants their bytes.
-    pub fn plan(&mut self, text: &str, lines: &[u32], length: usize) -> Result<Float64Array, JsError> {
+    pub fn plan(&mut self, text: &str, lines: &[u32], windows: &GenomeWindows) -> Result<Float64Array, JsError> {
         let chunk = numbered(text, lines)?;
-        let windows = regula_infer::vcf::needed_windows(&chunk, length);
+        let windows = regula_infer::vcf::needed_windows(&chunk, &windows.0);
         self.planned = plan_reads(&self.index, self.gzi.as_ref(), self.size, &windows, MERGE_GAP, MAX_REGION);
         let flat: Vec<f64> = self.planned.iter().flat_map(|r| [r.file_start as f64, r.file_end as f64]).collect();
         Ok(Float64Array::from(flat.as_slice()))
@@ -285,8 +332,9 @@ impl Predictor {
     /// Scores a chunk of VCF record lines (`text`, `lines` as `VcfReader.take` gives them)
     /// against the reference regions the page read (`regions`, `bases` as
     /// `ReferenceIndex.regions` gives them; `index`: the same `.fai`), exactly as
-    /// `regula-train score-variants --vcf --reference` scores them: one model-length window
-    /// centred on each variant, `options.reverseComplement` averaging both strands. Returns one
+    /// `regula-train score-variants --vcf --reference` scores them: one model window centred on
+    /// each variant (`GenomeWindows` of this model's manifest), `options.reverseComplement`
+    /// averaging both strands. Returns one
     /// row per variant: `{line, chrom, pos, id, ref, alt, ref_prediction, alt_prediction, error}`.
     #[wasm_bindgen(
         js_name = scoreGenomeVariants,

@@ -3,10 +3,12 @@
 // is read whole: the page reads the VCF slice by slice (File.slice), and for each chunk of
 // variants only the bytes of the reference that hold their windows (for a bgzip file, only the
 // compressed blocks that hold them, inflated in wasm). Which bytes, how a VCF line is read and
-// which window each variant gets is the CLI's own Rust code (wasm ReferenceIndex, VcfReader);
+// which window each variant gets is the CLI's own Rust code (wasm GenomeWindows, ReferenceIndex,
+// VcfReader: the model's input length of reference centred on the variant, or for a model trained
+// on an element between flanks (MPRA adapters), the element's length of reference between them);
 // the workers score each chunk as `regula-train score-variants --vcf --reference` does
 // (Predictor.scoreGenomeVariants in js/compute.js). It owns the picked files and the last run.
-import { ReferenceIndex, VcfReader, genomeEffectDefinition } from "../pkg/regula_wasm.js";
+import { GenomeWindows, ReferenceIndex, VcfReader } from "../pkg/regula_wasm.js";
 import { $, download, el, fmt, setStatus } from "./dom.js";
 import { current, labelOf, paired, targets, unitOf } from "./model.js";
 import { pool } from "./pool.js";
@@ -19,7 +21,7 @@ const INDEX_SUFFIX = /\.(fai|gzi)$/i;
 
 let picked = { fasta: null, fai: null, gzi: null, vcf: null, problem: "" };
 let run = null; // the run in progress: {cancelled, jobs}
-let last = null; // the last finished run: {rows, reference, vcf, rc, model, seconds, definition, window}
+let last = null; // the last finished run: {rows, reference, vcf, rc, model, seconds, definition, window, flanked}
 let sort = { key: null, dir: 1 };
 let runs = 0, finished = 0;
 
@@ -70,8 +72,24 @@ export function modelChanged() {
   $("genome-table").hidden = true;
   $("genome-tsv").disabled = true;
   $("genome-summary").textContent = "";
-  $("genome-model-note").textContent = paired() ? "This model reads a promoter and a distal partner; variants on a genome are scored with one-sequence models." : "";
+  $("genome-model-note").textContent = windowNote();
   updateButton();
+}
+
+// Which window of the reference the model reads around each variant, in the CLI's words.
+function windowNote() {
+  const m = current();
+  if (!m) return "";
+  if (paired()) return "This model reads a promoter and a distal partner; variants on a genome are scored with one-sequence models.";
+  let windows = null;
+  try {
+    windows = new GenomeWindows(m.manifestText);
+    return `${m.name} reads each variant in ${windows.describe}.`;
+  } catch (e) {
+    return `${m.name} cannot score variants on a genome: ${e?.message ?? e}`;
+  } finally {
+    windows?.free();
+  }
 }
 
 const bytesOf = async (blob) => new Uint8Array(await blob.arrayBuffer());
@@ -82,7 +100,6 @@ export async function runGenome() {
   const { fasta, fai, gzi, vcf } = picked;
   if (!m || paired() || !fasta || !fai || !vcf || run) return;
   const rc = $("genome-rc").checked;
-  const length = m.info.length;
   const me = run = { cancelled: false, jobs: new Set() };
   updateButton();
   showError("");
@@ -105,8 +122,10 @@ export async function runGenome() {
   setStatus(`Scoring the variants of ${vcf.name} against ${fasta.name}…`);
   performance.mark("regula:genome-start");
   const started = performance.now();
-  let index = null, reader = null;
+  let index = null, reader = null, windows = null;
   try {
+    // the window each variant is read in, from the model's manifest as the workers' model reads it
+    windows = new GenomeWindows(m.manifestText);
     // the two indexes are small: read whole; of the FASTA only its first bytes, to see how it is stored
     const faiBytes = await bytesOf(fai).catch((e) => { throw named(fai, e); });
     try {
@@ -142,7 +161,7 @@ export async function runGenome() {
       const chunk = await nextChunk();
       if (!chunk || me.cancelled) break;
       // only the bytes of the reference that hold this chunk's windows
-      const ranges = index.plan(chunk.text, chunk.lines, length);
+      const ranges = index.plan(chunk.text, chunk.lines, windows);
       const parts = [];
       for (let i = 0; i < ranges.length; i += 2) parts.push(fasta.slice(ranges[i], ranges[i + 1]));
       const bytes = await Promise.all(parts.map(bytesOf)).catch((e) => { throw named(fasta, e); });
@@ -168,7 +187,7 @@ export async function runGenome() {
     const rows = chunks.flat();
     const seconds = (performance.now() - started) / 1000;
     performance.mark("regula:genome-done");
-    last = { rows, reference: { fasta: fasta.name, fai: fai.name, gzi: gzi?.name, kind, size: fasta.size }, vcf: vcf.name, rc, model: m.name, seconds, definition: genomeEffectDefinition(length), length };
+    last = { rows, reference: { fasta: fasta.name, fai: fai.name, gzi: gzi?.name, kind, size: fasta.size }, vcf: vcf.name, rc, model: m.name, seconds, definition: windows.effectDefinition, window: windows.describe, flanked: windows.flanked };
     sort = { key: null, dir: 1 };
     render();
     const failed = rows.filter((r) => r.error).length;
@@ -187,6 +206,7 @@ export async function runGenome() {
   } finally {
     index?.free();
     reader?.free();
+    windows?.free();
     box.hidden = true;
     run = null;
     updateButton();
@@ -275,7 +295,7 @@ function exportTsv() {
     ["strands", last.rc ? "mean of the forward and reverse-complement predictions" : "forward strand"],
     ["effect", `alternate − reference prediction in each target's unit (${targets().map((t, i) => `${t}: ${unitOf(i)}`).join("; ")}); ${last.definition}`],
     ["variants", `${last.rows.length} (${last.rows.length - failed} scored, ${failed} not: the status says why)`],
-  ]).map(([k, v]) => (k === "length_policy" ? [k, `none: each variant is read in one ${last.length} bp window of the reference (the model's input length)`] : [k, v]));
+  ]).map(([k, v]) => (k === "length_policy" ? [k, last.flanked ? `the model's flanked tiles, one tile per variant: ${last.window}` : `none: each variant is read in one window: ${last.window}`] : [k, v]));
   const q = (v) => (v === undefined ? "" : String(v).replace(/[\t\r\n]+/g, " "));
   const lines = [...rows.map(([k, v]) => `# ${k}: ${q(v)}`), cols.map((c) => (c.unit ? `${c.label} (${c.unit})` : c.label)).join("\t"),
     ...sortedRows().map((r) => cols.map((c) => q(c.get(r))).join("\t"))];

@@ -1216,8 +1216,9 @@ test("genome variants: a plain FASTA + .fai and a VCF of every kind of line, rea
   // the export: provenance lines, units in the header, every row with native's numbers
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#genome-tsv")]);
   const tsv = fs.readFileSync(await download.path(), "utf8");
-  assert.match(tsv, /^# model: mpra1\n# manifest_sha256: [0-9a-f]{64}\n# length_policy: none: each variant is read in one 230 bp window of the reference/);
-  assert.match(tsv, /\n# reference: slice_n\.fa \(plain, \d+ bytes\) with slice_n\.fa\.fai\n# vcf: mixed\.vcf\n# strands: forward strand\n# effect: alternate − reference prediction in each target's unit \(task0: a\.u\.\); alt − ref of the model's 230 bp window of the reference centred on the variant/);
+  // mpra1 has no flanks (default policy pad_or_crop): its input length of reference
+  assert.match(tsv, /^# model: mpra1\n# manifest_sha256: [0-9a-f]{64}\n# length_policy: none: each variant is read in one window: the 230 bp of reference centred on the variant \(its first base at window position 116\)\n/);
+  assert.match(tsv, /\n# reference: slice_n\.fa \(plain, \d+ bytes\) with slice_n\.fa\.fai\n# vcf: mixed\.vcf\n# strands: forward strand\n# effect: alternate − reference prediction in each target's unit \(task0: a\.u\.\); alt − ref of the model's window: the 230 bp of reference centred on the variant \(its first base at window position 116\), the alternate window read from the reference with the variant applied\n/);
   const body = tsv.trim().split("\n").filter((l) => !l.startsWith("#"));
   assert.equal(body[0], "chrom\tpos\tid\tref\talt\treference prediction (a.u.)\talternate prediction (a.u.)\teffect (a.u.)\tstatus\tline");
   const exported = body.slice(1).map((l) => l.split("\t"));
@@ -1292,8 +1293,20 @@ test("genome variants with a shipped model (hepg2-mpra): the tracked chr22 files
   const rows = await scoreGenome(page, [f("slice_n.fa"), f("slice_n.fa.fai")], f("mixed.vcf"), { rc: true });
   sameAsNative(rows, expected, "hepg2-mpra");
   assert.match(await page.textContent('#genome-table thead th[data-key="effect0"]'), /\(log2 RNA\/DNA, lentiMPRA HepG2\)/);
+  // trained on 200 bp elements between 15 bp adapters: each variant is read in the 200 bp of
+  // reference centred on it between them (the window near_start and near_n are refused for)
+  assert.equal(await page.textContent("#genome-model-note"), "hepg2-mpra reads each variant in the 200 bp of reference centred on the variant (its first base at element position 101), between the model's 15 bp flanks: 230 bp in all.");
+  const status = (id) => rows.find((r) => r.id === id).status;
+  assert.equal(status("near_start"), "the window chr22:20094949-20095149 (0-based, half-open) runs past the genome sequence, which covers chr22:20095000-20115000");
+  assert.equal(status("near_n"), "the reference window chr22:20105000-20105199 has an unknown base (N) at chr22:20105001; a variant is scored only where every base of its window is known");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#genome-tsv")]);
+  const tsv = fs.readFileSync(await download.path(), "utf8");
+  const window = "the 200 bp of reference centred on the variant \\(its first base at element position 101\\), between the model's 15 bp flanks: 230 bp in all";
+  assert.match(tsv, new RegExp(`\\n# length_policy: the model's flanked tiles, one tile per variant: ${window}\\n`));
+  assert.match(tsv, new RegExp(`\\n# effect: alternate − reference prediction in each target's unit \\(mean_value: log2 RNA/DNA, lentiMPRA HepG2\\); alt − ref of the model's window: ${window}, the alternate window read from the reference with the variant applied\\n`));
   await page.locator("#view-genome").screenshot({ path: path.join(screenshots, "genome-variants.png") });
   await useModel(page, "mpra1");
+  assert.equal(await page.textContent("#genome-model-note"), "mpra1 reads each variant in the 230 bp of reference centred on the variant (its first base at window position 116).");
 });
 
 test("mobile 390x844: every view fits the width", async () => {
