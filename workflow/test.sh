@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The workflow's test (`./just test-workflow`, part of `./just test`): the mixed test VCF on the
-# 20 kb chr22 slice, cut into 5 kb shards and scored with --cores 2 by Snakemake, merged, must
-# equal one unsharded `score-variants` run record for record (header included), and the merged
-# VCF's index must answer a region query as the records say.
+# 20 kb chr22 slice, cut into 5 kb shards, and again into shards of 40 records, and scored with
+# --cores 2 by Snakemake, merged, must equal one unsharded `score-variants` run record for record
+# (header included), and the merged VCF's index must answer a region query as the records say.
+# Then its first 6 records one per shard: the first shard's only record cannot be scored (its
+# window runs off the slice), which must not fail the workflow.
 #   workflow/test.sh SNAKEMAKE REGULA_TRAIN
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,15 +16,21 @@ vcf=$root/tests/data/variants_mixed_hg19_chr22_20095001_20115000.vcf.gz
 reference=$root/tests/data/hg19_chr22_20095001_20115000.fa.bgz
 model=$root/models/hepg2-mpra
 
-"$snakemake" -s "$root/workflow/Snakefile" --cores 2 --directory "$tmp" --quiet all \
-  --config vcf="$vcf" reference="$reference" model="$model" out="$tmp/merged.vcf.gz" work="$tmp/work" \
-    shard_size=5000 threads=1 regula_train="$bin" 2> "$tmp/snakemake.log" \
-  || { cat "$tmp/snakemake.log"; exit 1; }
 "$bin" score-variants --model "$model" --vcf "$vcf" --reference "$reference" --threads 1 --out "$tmp/one.vcf.gz" 2> /dev/null
-"$bin" score-variants --model "$model" --vcf "$tmp/merged.vcf.gz" --reference "$reference" --threads 1 \
-  --region chr22:20100001-20105000 --out "$tmp/region.vcf" 2> /dev/null
-
-python3 - "$tmp" <<'PY'
+status=0
+for shards in "shard_size=5000 shard_records=0" "shard_size=0 shard_records=40"; do
+  run=$tmp/${shards// /_}
+  mkdir -p "$run"
+  # shellcheck disable=SC2086 # two KEY=VALUE words
+  "$snakemake" -s "$root/workflow/Snakefile" --cores 2 --directory "$run" --quiet all \
+    --config vcf="$vcf" reference="$reference" model="$model" out="$run/merged.vcf.gz" work="$run/work" \
+      $shards threads=1 regula_train="$bin" 2> "$run/snakemake.log" \
+    || { cat "$run/snakemake.log"; exit 1; }
+  "$bin" score-variants --model "$model" --vcf "$run/merged.vcf.gz" --reference "$reference" --threads 1 \
+    --region chr22:20100001-20105000 --out "$run/region.vcf" 2> /dev/null
+  cp "$tmp/one.vcf.gz" "$run/one.vcf.gz"
+  echo "workflow ($shards):"
+  python3 - "$run" <<'PY' || status=1
 import gzip, os, sys
 tmp = sys.argv[1]
 read = lambda p: (gzip.open if p.endswith(".gz") else open)(os.path.join(tmp, p), "rt").read().splitlines()
@@ -46,3 +54,25 @@ print(f"workflow: {len(records)} records in {shards} shards merged equal one run
 print(f"workflow: {1 - bool(failures)} passed, {int(bool(failures))} failed")
 sys.exit(bool(failures))
 PY
+done
+
+# a shard of which nothing can be scored (score-variants exits 3) is a shard like any other
+first6=$tmp/first6
+mkdir -p "$first6"
+python3 -c 'import gzip, sys
+lines = gzip.open(sys.argv[1], "rt").read().splitlines(True)
+head = [l for l in lines if l.startswith("#")]
+sys.stdout.write("".join(head + [l for l in lines if not l.startswith("#")][:6]))' "$vcf" > "$first6/first6.vcf"
+"$snakemake" -s "$root/workflow/Snakefile" --cores 2 --directory "$first6" --quiet all \
+  --config vcf="$first6/first6.vcf" reference="$reference" model="$model" out="$first6/merged.vcf.gz" work="$first6/work" \
+    shard_size=0 shard_records=1 threads=1 regula_train="$bin" 2> "$first6/snakemake.log" \
+  || { cat "$first6/snakemake.log"; echo "workflow test: a shard with nothing to score failed the workflow"; exit 1; }
+"$bin" score-variants --model "$model" --vcf "$first6/first6.vcf" --reference "$reference" --threads 1 \
+  --out "$first6/one.vcf.gz" 2> /dev/null
+if [ "$(zcat "$first6/merged.vcf.gz")" = "$(zcat "$first6/one.vcf.gz")" ] && zcat "$first6/merged.vcf.gz" | grep -v '^#' | head -1 | grep -q '_unscored='; then
+  echo "workflow (6 shards of 1 record, the first unscorable): merged equal one run"
+else
+  echo "workflow test: 6 shards of 1 record: the merged VCF differs from one run, or its first record is scored"
+  status=1
+fi
+exit $status

@@ -168,16 +168,21 @@ enum Command {
         #[arg(long)]
         id_column: Option<String>,
     },
-    /// Regions that cut a sorted VCF into shards for a workflow: one per chromosome, or the
-    /// --size-base stretches that hold a record; BED out (0-based, end exclusive), in the VCF's
-    /// order. Each shard is scored with score-variants --region, and merge-vcf joins them.
+    /// Regions that cut a sorted VCF into shards for a workflow: one per chromosome, the
+    /// --size-base stretches that hold a record, or runs of --records records; BED out (0-based,
+    /// end exclusive), in the VCF's order. Each shard is scored with score-variants --region,
+    /// and merge-vcf joins them.
     VcfShards {
         /// The VCF (sorted by chromosome and position).
         #[arg(long)]
         vcf: PathBuf,
         /// Bases per shard [default: one shard per chromosome].
-        #[arg(long)]
+        #[arg(long, conflicts_with = "records")]
         size: Option<u64>,
+        /// Records per shard (within a chromosome; records at one position stay together):
+        /// shards of equal work, which finish together when run side by side.
+        #[arg(long)]
+        records: Option<u64>,
         /// Where to write the BED (standard output if absent).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -345,11 +350,17 @@ fn run(cli: Cli) -> Result<(), Stop> {
                 }
             }
         }
-        Command::VcfShards { vcf, size, out, force } => {
+        Command::VcfShards { vcf, size, records, out, force } => {
             if let Some(out) = &out {
                 vcf_io::refuse_existing(std::slice::from_ref(out), force)?;
             }
-            let shards = regula_train::vcf_shards::shards(&vcf, size)?;
+            use regula_train::vcf_shards::ShardBy;
+            let by = match (size, records) {
+                (Some(n), _) => ShardBy::Bases(n),
+                (None, Some(n)) => ShardBy::Records(n),
+                (None, None) => ShardBy::Chromosome,
+            };
+            let shards = regula_train::vcf_shards::shards(&vcf, by)?;
             let mut output = Output::new(out.as_deref())?;
             output.write(&regula_train::vcf_shards::bed(&shards))?;
             output.finish()

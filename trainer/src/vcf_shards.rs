@@ -1,6 +1,6 @@
 //! A VCF cut into shards for a workflow engine, and the annotated shards put back together:
-//! `regula-train vcf-shards` lists regions (one per chromosome, or fixed-size) that each hold at
-//! least one record, in the VCF's order; `score-variants --region` scores one; `merge-vcf`
+//! `regula-train vcf-shards` lists regions (one per chromosome, fixed-size, or of a number of
+//! records) that each hold at least one record, in the VCF's order; `score-variants --region` scores one; `merge-vcf`
 //! concatenates the annotated shards, in the same order, into one bgzipped, indexed VCF — the
 //! records of one unsharded run, in its order (the VCF being sorted, which sharding checks).
 
@@ -24,14 +24,29 @@ impl Shard {
     }
 }
 
-/// The shards of the VCF at `path`: with `size`, the `size`-base cells `[k·size, (k+1)·size)` of
-/// each chromosome that hold a record's POS; without, per chromosome the stretch from its first
-/// record to its last. In the VCF's order; a VCF that is not sorted by chromosome (each in one
-/// block) and position is refused, as its shards could not be put back in its order.
-pub fn shards(path: &Path, size: Option<u64>) -> Result<Vec<Shard>, String> {
-    if size == Some(0) {
-        return Err("--size 0: a shard must hold at least 1 base".into());
+/// How a VCF is cut into shards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShardBy {
+    /// Per chromosome, the stretch from its first record to its last.
+    Chromosome,
+    /// The `n`-base cells `[k·n, (k+1)·n)` of each chromosome that hold a record's POS.
+    Bases(u64),
+    /// Runs of at most `n` records of one chromosome (more only where more than `n` records
+    /// share one POS, which are never cut apart): shards of equal work, so that `cores` shards
+    /// at a time finish together.
+    Records(u64),
+}
+
+/// The shards of the VCF at `path`, cut `by`, in the VCF's order; a VCF that is not sorted by
+/// chromosome (each in one block) and position is refused, as its shards could not be put back
+/// in its order.
+pub fn shards(path: &Path, by: ShardBy) -> Result<Vec<Shard>, String> {
+    match by {
+        ShardBy::Bases(0) => return Err("--size 0: a shard must hold at least 1 base".into()),
+        ShardBy::Records(0) => return Err("--records 0: a shard must hold at least 1 record".into()),
+        _ => {}
     }
+    let mut in_shard = 0u64; // records in the last shard
     let mut input = VcfInput::open(path, None)?;
     let mut out: Vec<Shard> = Vec::new();
     let mut done: Vec<String> = Vec::new();
@@ -65,15 +80,23 @@ pub fn shards(path: &Path, size: Option<u64>) -> Result<Vec<Shard>, String> {
             }
             _ => {}
         }
+        let same_pos = matches!(&last, Some((c, p, _)) if *c == chrom && *p == pos);
         last = Some((chrom.clone(), pos, record.line));
-        let (start, end) = match size {
-            Some(n) => (((pos - 1) / n) * n, ((pos - 1) / n + 1) * n),
-            None => (pos - 1, pos),
+        let (start, end) = match by {
+            ShardBy::Bases(n) => (((pos - 1) / n) * n, ((pos - 1) / n + 1) * n),
+            ShardBy::Chromosome | ShardBy::Records(_) => (pos - 1, pos),
         };
-        match out.last_mut() {
-            Some(s) if s.chrom == chrom && size.is_none() => s.end = pos,
-            Some(s) if s.chrom == chrom && s.start == start => {}
-            _ => out.push(Shard { chrom, start, end }),
+        match (out.last_mut(), by) {
+            (Some(s), ShardBy::Chromosome) if s.chrom == chrom => s.end = pos,
+            (Some(s), ShardBy::Bases(_)) if s.chrom == chrom && s.start == start => {}
+            (Some(s), ShardBy::Records(n)) if s.chrom == chrom && (in_shard < n || same_pos) => {
+                s.end = pos;
+                in_shard += 1;
+            }
+            _ => {
+                out.push(Shard { chrom, start, end });
+                in_shard = 1;
+            }
         }
     }
     if out.is_empty() {
@@ -140,11 +163,25 @@ mod tests {
             dir.path(),
             "c2\t5\t.\tA\tG\nc2\t1500\t.\tA\tG\nc2\t3001\t.\tA\tG\nc1\t999\t.\tA\tG\nc1\t1000\t.\tA\tG\n",
         );
-        let by_size: Vec<String> = shards(&p, Some(1000)).unwrap().iter().map(Shard::region).collect();
-        assert_eq!(by_size, ["c2:1-1000", "c2:1001-2000", "c2:3001-4000", "c1:1-1000"]);
-        let by_chrom: Vec<String> = shards(&p, None).unwrap().iter().map(Shard::region).collect();
-        assert_eq!(by_chrom, ["c2:5-3001", "c1:999-1000"]);
-        assert_eq!(bed(&shards(&p, None).unwrap()), "c2\t4\t3001\nc1\t998\t1000\n");
+        let regions = |by| shards(&p, by).unwrap().iter().map(Shard::region).collect::<Vec<String>>();
+        assert_eq!(regions(ShardBy::Bases(1000)), ["c2:1-1000", "c2:1001-2000", "c2:3001-4000", "c1:1-1000"]);
+        assert_eq!(regions(ShardBy::Chromosome), ["c2:5-3001", "c1:999-1000"]);
+        assert_eq!(bed(&shards(&p, ShardBy::Chromosome).unwrap()), "c2\t4\t3001\nc1\t998\t1000\n");
+        // two records a shard, a new one at each chromosome
+        assert_eq!(regions(ShardBy::Records(2)), ["c2:5-1500", "c2:3001-3001", "c1:999-1000"]);
+        assert_eq!(
+            regions(ShardBy::Records(1)),
+            ["c2:5-5", "c2:1500-1500", "c2:3001-3001", "c1:999-999", "c1:1000-1000"]
+        );
+    }
+
+    #[test]
+    fn records_at_one_position_stay_in_one_shard() {
+        let dir = tempfile::tempdir().unwrap();
+        let p =
+            vcf(dir.path(), "c1\t10\t.\tA\tG\nc1\t10\t.\tA\tT\nc1\t10\t.\tA\tC\nc1\t12\t.\tA\tG\nc1\t13\t.\tA\tG\n");
+        let regions: Vec<String> = shards(&p, ShardBy::Records(2)).unwrap().iter().map(Shard::region).collect();
+        assert_eq!(regions, ["c1:10-10", "c1:12-13"]);
     }
 
     #[test]
@@ -154,14 +191,15 @@ mod tests {
             "the VCF is not sorted, so its shards could not be put back in its order: sort it first (bcftools sort)";
         let p = vcf(dir.path(), "c1\t50\t.\tA\tG\nc1\t40\t.\tA\tG\n");
         assert_eq!(
-            shards(&p, None).unwrap_err(),
+            shards(&p, ShardBy::Chromosome).unwrap_err(),
             format!("{}, line 4: c1:40 comes after c1:50 (line 3); {tail}", p.display())
         );
         let p = vcf(dir.path(), "c1\t50\t.\tA\tG\nc2\t40\t.\tA\tG\nc1\t60\t.\tA\tG\n");
         assert_eq!(
-            shards(&p, None).unwrap_err(),
+            shards(&p, ShardBy::Chromosome).unwrap_err(),
             format!("{}, line 5: chromosome c1 comes again after c2; {tail}", p.display())
         );
-        assert_eq!(shards(&p, Some(0)).unwrap_err(), "--size 0: a shard must hold at least 1 base");
+        assert_eq!(shards(&p, ShardBy::Bases(0)).unwrap_err(), "--size 0: a shard must hold at least 1 base");
+        assert_eq!(shards(&p, ShardBy::Records(0)).unwrap_err(), "--records 0: a shard must hold at least 1 record");
     }
 }
