@@ -8,7 +8,7 @@
 #              and training throughput (the PyTorch models train to the end: the longest part)
 #   variants   native score-variants throughput on 100,000 variants, every shipped model (and vs
 #              BENCH_VARIANTS_BEFORE, an earlier regula-train binary, if set)
-#   workflow   the Snakemake workflow with 1 and 2 cores vs one unsharded run, 100,000 variants
+#   workflow   the Snakemake workflow with 1 and 2 cores vs one unsharded run, 1,000,000 and 100,000 variants
 #   ism        native saturation mutagenesis of 1 kb (reference CNN): fast path vs one forward pass
 #              per substitution (and vs BENCH_ISM_BEFORE, an earlier regula-train binary, if set)
 #   package    the npm package (wasm-pack) per cargo profile, release and wasm-release: raw and gzip
@@ -62,9 +62,14 @@ for part in $parts; do
       ;;
     workflow)
       snakemake=$(scripts/workflow-setup.sh)
-      python3 bench/workflow/run.py --snakemake "$snakemake" --regula-train "$bin" \
-        --reference ../shared/data/genome/hg19_chr22_20-21Mb.fa --variants 100000 --shard-size 100000 --runs 2 \
-        --out "$results/workflow.json"
+      # 1,000,000 variants in 40 shards (about 16 minutes; more shards than cores, so the last round
+      # waits for little) and 100,000 in 10
+      for size in 1000000:25000 100000:10000; do
+        n=${size%%:*}
+        python3 bench/workflow/run.py --snakemake "$snakemake" --regula-train "$bin" \
+          --reference ../shared/data/genome/hg19_chr22_20-21Mb.fa --variants "$n" --shard-records "${size##*:}" --runs 2 \
+          --out "$results/workflow$([ "$n" = 1000000 ] || echo -100k).json"
+      done
       ;;
     ism)
       python3 bench/ism/native_ism.py --binary target/release/regula-train --threads "$threads" --runs 3 \

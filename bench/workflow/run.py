@@ -4,11 +4,14 @@
 benchmark files record (what a cluster's time follows from: the longest shard, plus the queue).
 
 N SNVs, sorted, evenly spaced over the 1 Mb hg19 chr22 slice of ../shared (REF from it, ALT the
-next letter of ACGT), in shards of --shard-size bases; model hepg2-mpra; one thread per shard
+next letter of ACGT), in shards of --shard-records records (or, with --shard-records 0, of
+--shard-size bases); model hepg2-mpra; one thread per shard
 job. The runs alternate (workflow 1 core, workflow 2 cores, unsharded) so each sees the same load.
+The VCF is bgzipped and tabix-indexed (`regula-train merge-vcf` writes it), as a cohort's VCF is,
+so each shard reads only its region; `--vcf-format plain` gives every shard the whole plain VCF.
 
     bench/workflow/run.py --snakemake .cache/workflow-venv/bin/snakemake --regula-train target/release/regula-train \
-        --reference ../shared/data/genome/hg19_chr22_20-21Mb.fa --variants 100000 --shard-size 100000 --runs 2 --out RESULT.json
+        --reference ../shared/data/genome/hg19_chr22_20-21Mb.fa --variants 100000 --shard-records 10000 --runs 2 --out RESULT.json
 """
 import argparse
 import glob
@@ -47,7 +50,9 @@ def main():
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "hepg2-mpra"))
     ap.add_argument("--variants", type=int, default=100_000)
     ap.add_argument("--shard-size", type=int, default=100_000)
+    ap.add_argument("--shard-records", type=int, default=0)
     ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--vcf-format", choices=["indexed", "plain"], default="indexed")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     bin_ = os.path.abspath(args.regula_train)
@@ -59,6 +64,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         vcf = os.path.join(tmp, "variants.vcf")
         write_vcf(vcf, record, seq, args.variants, 1000)
+        if args.vcf_format == "indexed":
+            subprocess.run([bin_, "merge-vcf", "--out", vcf + ".gz", vcf], check=True)
+            vcf += ".gz"
         for run in range(args.runs):
             for cores in (1, 2):
                 work = os.path.join(tmp, f"work-{cores}-{run}")
@@ -66,7 +74,7 @@ def main():
                 t0 = time.perf_counter()
                 subprocess.run([args.snakemake, "-s", os.path.join(ROOT, "workflow", "Snakefile"), "--cores", str(cores),
                                 "--directory", tmp, "--quiet", "all", "--config", f"vcf={vcf}", f"reference={reference}",
-                                f"model={model}", f"out={out}", f"work={work}", f"shard_size={args.shard_size}", "threads=1",
+                                f"model={model}", f"out={out}", f"work={work}", f"shard_size={args.shard_size}", f"shard_records={args.shard_records}", "threads=1",
                                 f"regula_train={bin_}"], check=True, stderr=subprocess.DEVNULL)
                 s = time.perf_counter() - t0
                 times[f"workflow_{cores}_core{'s' if cores > 1 else ''}"].append(round(s, 2))
@@ -86,7 +94,9 @@ def main():
     med = {k: statistics.median(v) for k, v in times.items()}
     write_json(args.out, {
         "variants": args.variants,
+        "vcf_format": "bgzipped, tabix-indexed" if args.vcf_format == "indexed" else "plain",
         "shard_size": args.shard_size,
+        "shard_records": args.shard_records,
         "shards": shards,
         "model": os.path.basename(model),
         "seconds": times,
