@@ -116,11 +116,10 @@ cagi5 name: ort
     cargo build --release -p regula-train
     python3 bench/cagi5/zero_shot.py --model models/{{name}} --cagi5 ../shared/data/cagi5 --out bench/results/cagi5-{{name}}.json --card models/{{name}}/MODEL_CARD.md
 
-# The shipped HepG2 lentiMPRA CNN, distilled from models/hepg2-legnet (which must be there), and its
-# CAGI5 evaluation (about 10 minutes on 2 cores; hepg2-legnet itself about an hour).
+# The shipped HepG2 lentiMPRA CNN, distilled from models/hepg2-legnet (which must be there), and its CAGI5 evaluation (about 10 minutes).
 train-hepg2-mpra: (train "hepg2-mpra") (cagi5 "hepg2-mpra")
 
-# The HepG2 lentiMPRA LegNet (three-way split; the teacher of hepg2-mpra) and its CAGI5 evaluation.
+# The HepG2 lentiMPRA LegNet (kernels 5 / 3; the teacher of hepg2-mpra) and its CAGI5 evaluation (about 25 minutes on 2 cores).
 train-hepg2-legnet: (train "hepg2-legnet") (cagi5 "hepg2-legnet")
 
 # hepg2-mpra is distilled from hepg2-legnet: both, in order.

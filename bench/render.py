@@ -457,9 +457,10 @@ def render_accuracy_scan(w, b, models_dir):
         ms = r["fast"]["medianMs"]
         w(f"| {r['model']} | {m.get('training', {}).get('parameters', 0):,} | {metric} | {how} | {ms:,.0f} ms | {'yes' if ms <= 1000 else '**no**'} |")
     w("")
-    w("hepg2-mpra is the CNN distilled from hepg2-legnet (`fit --teacher`, see its card): 0.533 against LegNet's 0.572 on the same test")
-    w("rows, and 0.499 for the same CNN trained on the measurements, at about 1/25 of LegNet's scan time. LegNet's squeeze-excitation")
-    w("(a mean over the whole sequence in its first stage) defeats both the windowed and the incremental scan, so it runs naive.")
+    w("hepg2-mpra and wtc11-mpra are the CNN distilled from hepg2-legnet and wtc11-legnet (`fit --teacher`, see their cards): on the")
+    w("same test rows 0.534 against LegNet's 0.637 (HepG2; 0.499 for the same CNN trained on the measurements) and 0.583 against")
+    w("0.688 (WTC11; 0.473), at a fraction of LegNet's scan time. LegNet's squeeze-excitation (a mean over the whole sequence in its")
+    w("first stage) defeats both the windowed and the incremental scan, so it runs naive. The numbers are each model's card's (bench/tried/).")
     w("")
 
 # Native score-variants before issue 17: hepg2-mpra, 100,000 SNVs, 2 threads (bench/results/variants.json of
