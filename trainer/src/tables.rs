@@ -62,29 +62,12 @@ pub const SEGMENT_MUTAGENESIS_HEADER: &str = "id\tsegment\tposition\tref\talt\tt
 /// [`mutagenesis_rows`] of a two-segment model's result: each base of each segment's window that
 /// is a base of the given segment (not padding), its 1-based position within that segment.
 pub fn segment_mutagenesis_rows(manifest: &Manifest, id: &str, r: &IsmResult) -> String {
-    let l = r.bases.len();
     let mut tsv = String::new();
     for s in r.segments.iter().flatten() {
         for p in s.offset..s.offset + s.window_length {
             let original = s.window_start + (p - s.offset) as isize;
-            if original < 0 || original >= s.length as isize {
-                continue;
-            }
-            let base = r.bases[p];
-            let reference = regula_core::encode::channel(base);
-            for alt in (0..4).filter(|&b| Some(b) != reference) {
-                for (k, t) in manifest.targets.iter().enumerate() {
-                    tsv += &format!(
-                        "{id}\t{}\t{}\t{}\t{}\t{}\t{:.6}\t{:.6}\n",
-                        s.name,
-                        original + 1,
-                        base.to_ascii_uppercase() as char,
-                        b"ACGT"[alt] as char,
-                        t.name,
-                        r.reference[k],
-                        r.effects[k * l * 4 + p * 4 + alt]
-                    );
-                }
+            if original >= 0 && original < s.length as isize {
+                push_substitution_rows(&mut tsv, manifest, id, Some(&s.name), r, p, original);
             }
         }
     }
@@ -119,29 +102,44 @@ pub fn attention_rows(id: &str, a: &regula_infer::attention::AttentionMap) -> St
 /// padding): 1-based position in the sequence as given, effect = prediction with the
 /// substitution − reference prediction.
 pub fn mutagenesis_rows(manifest: &Manifest, id: &str, length: usize, r: &IsmResult) -> String {
-    let l = r.bases.len();
     let mut tsv = String::new();
-    for (p, &base) in r.bases.iter().enumerate() {
+    for p in 0..r.bases.len() {
         let original = r.window_start + p as isize;
-        if original < 0 || original >= length as isize {
-            continue;
-        }
-        let reference = regula_core::encode::channel(base);
-        for alt in (0..4).filter(|&b| Some(b) != reference) {
-            for (k, t) in manifest.targets.iter().enumerate() {
-                tsv += &format!(
-                    "{id}\t{}\t{}\t{}\t{}\t{:.6}\t{:.6}\n",
-                    original + 1,
-                    base.to_ascii_uppercase() as char,
-                    b"ACGT"[alt] as char,
-                    t.name,
-                    r.reference[k],
-                    r.effects[k * l * 4 + p * 4 + alt]
-                );
-            }
+        if original >= 0 && original < length as isize {
+            push_substitution_rows(&mut tsv, manifest, id, None, r, p, original);
         }
     }
     tsv
+}
+
+/// The rows of every substitution and target at model input position `p`, which holds the base
+/// at 0-based position `original` of the sequence (or of the segment `segment`, a column then).
+fn push_substitution_rows(
+    tsv: &mut String,
+    manifest: &Manifest,
+    id: &str,
+    segment: Option<&str>,
+    r: &IsmResult,
+    p: usize,
+    original: isize,
+) {
+    let l = r.bases.len();
+    let base = r.bases[p];
+    let segment = segment.map(|s| format!("{s}\t")).unwrap_or_default();
+    let reference = regula_core::encode::channel(base);
+    for alt in (0..4).filter(|&b| Some(b) != reference) {
+        for (k, t) in manifest.targets.iter().enumerate() {
+            *tsv += &format!(
+                "{id}\t{segment}{}\t{}\t{}\t{}\t{:.6}\t{:.6}\n",
+                original + 1,
+                base.to_ascii_uppercase() as char,
+                b"ACGT"[alt] as char,
+                t.name,
+                r.reference[k],
+                r.effects[k * l * 4 + p * 4 + alt]
+            );
+        }
+    }
 }
 
 /// One row per VCF allele and target; an allele that could not be scored is one row with its
