@@ -16,16 +16,23 @@ vcf=$root/tests/data/variants_mixed_hg19_chr22_20095001_20115000.vcf.gz
 reference=$root/tests/data/hg19_chr22_20095001_20115000.fa.bgz
 model=$root/models/hepg2-mpra
 
+# workflow DIR VCF KEY=VALUE...: the Snakefile with --cores 2 on VCF, its output and shards in DIR
+workflow() {
+  local dir=$1 input=$2
+  shift 2
+  mkdir -p "$dir"
+  "$snakemake" -s "$root/workflow/Snakefile" --cores 2 --directory "$dir" --quiet all \
+    --config vcf="$input" reference="$reference" model="$model" out="$dir/merged.vcf.gz" work="$dir/work" \
+      "$@" threads=1 regula_train="$bin" 2> "$dir/snakemake.log" \
+    || { cat "$dir/snakemake.log"; return 1; }
+}
+
 "$bin" score-variants --model "$model" --vcf "$vcf" --reference "$reference" --threads 1 --out "$tmp/one.vcf.gz" 2> /dev/null
 status=0
 for shards in "shard_size=5000 shard_records=0" "shard_size=0 shard_records=40"; do
   run=$tmp/${shards// /_}
-  mkdir -p "$run"
   # shellcheck disable=SC2086 # two KEY=VALUE words
-  "$snakemake" -s "$root/workflow/Snakefile" --cores 2 --directory "$run" --quiet all \
-    --config vcf="$vcf" reference="$reference" model="$model" out="$run/merged.vcf.gz" work="$run/work" \
-      $shards threads=1 regula_train="$bin" 2> "$run/snakemake.log" \
-    || { cat "$run/snakemake.log"; exit 1; }
+  workflow "$run" "$vcf" $shards || exit 1
   "$bin" score-variants --model "$model" --vcf "$run/merged.vcf.gz" --reference "$reference" --threads 1 \
     --region chr22:20100001-20105000 --out "$run/region.vcf" 2> /dev/null
   cp "$tmp/one.vcf.gz" "$run/one.vcf.gz"
@@ -63,10 +70,8 @@ python3 -c 'import gzip, sys
 lines = gzip.open(sys.argv[1], "rt").read().splitlines(True)
 head = [l for l in lines if l.startswith("#")]
 sys.stdout.write("".join(head + [l for l in lines if not l.startswith("#")][:6]))' "$vcf" > "$first6/first6.vcf"
-"$snakemake" -s "$root/workflow/Snakefile" --cores 2 --directory "$first6" --quiet all \
-  --config vcf="$first6/first6.vcf" reference="$reference" model="$model" out="$first6/merged.vcf.gz" work="$first6/work" \
-    shard_size=0 shard_records=1 threads=1 regula_train="$bin" 2> "$first6/snakemake.log" \
-  || { cat "$first6/snakemake.log"; echo "workflow test: a shard with nothing to score failed the workflow"; exit 1; }
+workflow "$first6" "$first6/first6.vcf" shard_size=0 shard_records=1 \
+  || { echo "workflow test: a shard with nothing to score failed the workflow"; exit 1; }
 "$bin" score-variants --model "$model" --vcf "$first6/first6.vcf" --reference "$reference" --threads 1 \
   --out "$first6/one.vcf.gz" 2> /dev/null
 if [ "$(zcat "$first6/merged.vcf.gz")" = "$(zcat "$first6/one.vcf.gz")" ] && zcat "$first6/merged.vcf.gz" | grep -v '^#' | head -1 | grep -q '_unscored='; then
