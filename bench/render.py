@@ -457,10 +457,23 @@ def render_accuracy_scan(w, b, models_dir):
         ms = r["fast"]["medianMs"]
         w(f"| {r['model']} | {m.get('training', {}).get('parameters', 0):,} | {metric} | {how} | {ms:,.0f} ms | {'yes' if ms <= 1000 else '**no**'} |")
     w("")
-    w("hepg2-mpra and wtc11-mpra are the CNN distilled from hepg2-legnet and wtc11-legnet (`fit --teacher`, see their cards): on the")
-    w("same test rows 0.534 against LegNet's 0.637 (HepG2; 0.499 for the same CNN trained on the measurements) and 0.583 against")
-    w("0.688 (WTC11; 0.473), at a fraction of LegNet's scan time. LegNet's squeeze-excitation (a mean over the whole sequence in its")
-    w("first stage) defeats both the windowed and the incremental scan, so it runs naive. The numbers are each model's card's (bench/tried/).")
+    # the distilled CNNs against their LegNet teachers and the same CNN on the measurements, from the
+    # search records the cards show (bench/tried/*.json)
+    pairs = []
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "tried", "*.json"))):
+        runs = json.load(open(path))["runs"]
+        shipped = {r["shipped_as"]: r for r in runs if r.get("shipped_as")}
+        students = [m for m in shipped if m.endswith("-mpra") and m.replace("-mpra", "-legnet") in shipped]
+        plain = next((r for r in runs if r["candidate"] == "cnn"), None)
+        for m in students:
+            teacher = m.replace("-mpra", "-legnet")
+            alone = f" ({plain['test_pearson']:.3f} for the same CNN trained on the measurements)" if plain else ""
+            pairs.append(f"{m} {shipped[m]['test_pearson']:.3f} against {teacher}'s {shipped[teacher]['test_pearson']:.3f}{alone}")
+    if pairs:
+        w(f"The -mpra CNNs are distilled from the LegNets (`fit --teacher`, see their cards; test Pearson, bench/tried/): {'; '.join(pairs)};")
+        w("each at a fraction of its teacher's scan time.")
+    w("LegNet's squeeze-excitation (a mean over the whole sequence in its first stage) defeats both the windowed and the")
+    w("incremental scan, so it runs naive.")
     w("")
 
 # Native score-variants before issue 17: hepg2-mpra, 100,000 SNVs, 2 threads (bench/results/variants.json of
