@@ -177,7 +177,11 @@ async function renderAttention() {
     }
   }
   if (!attention.result) return;
+  // Drawn already (renderTeach runs again when the record's prediction comes in): a new canvas
+  // would drop the tooltip from under the user's pointer.
+  if (box.dataset.drawn === key && $("attention-map")) return;
   drawAttention(attention.result, rec);
+  box.dataset.drawn = key;
 }
 function drawAttention(a, rec) {
   const box = $("attention");

@@ -902,14 +902,17 @@ test("issue 14: numbers with meaning — units, a percentile against the manifes
 });
 
 test("issue 14: the attention map of a model with an attention block — size, axes in bases, legend, per head, equal to native", async () => {
-  // A page of its own (fresh workers). In the shared page this map reads NaN in some cells in
-  // about 1 of 3 full runs (2 of 11 on 2026-11-29), never alone: an open bug (issue 14's notes).
-  const page = await context.newPage();
-  await openApp(page, origin);
+  // In the shared page, after the earlier tests' cancelled jobs and restarted workers.
   await useModel(page, "attn1");
   await paste(page, seqA);
   await page.click("#tab-teach");
-  await page.waitForSelector("#attention-map", { timeout: 30000 });
+  const drawn = await page.waitForSelector("#attention-map", { timeout: 30000 });
+  // the teach view rendered again (as when the record's prediction comes in, or the tab is
+  // opened again) leaves the drawn map, and any tooltip over it, in place
+  await page.click("#tab-results");
+  await page.click("#tab-teach");
+  await page.waitForSelector("#filters .filter", { timeout: 30000 });
+  assert.ok(await drawn.evaluate((c) => c.isConnected), "the map drawn first is still the one shown");
   const c = await page.$eval("#attention-map", (e) => ({ ...e.dataset, label: e.getAttribute("aria-label"), w: e.width, h: e.height }));
   // 230 bp through pools of 4 and 2: 28 positions of 8 bases, 2 heads
   assert.deepEqual([c.positions, c.heads, c.stride, c.head], ["28", "2", "8", "mean"]);
@@ -920,19 +923,22 @@ test("issue 14: the attention map of a model with an attention block — size, a
   assert.match(await page.textContent("#attention .attention-scale"), /position t \(from 0\) stands for bases t·8\+1 … t·8\+8 of the 230-base model window \(8 bases per position.*receptive field of 34 bases/);
   const cs = 18; // cell size for 28 positions, after a 64 px margin for the row labels and 6 px above
   async function hover(q, k) { // 1-based query and key positions
-    // The map can be redrawn under a resting pointer (a new canvas and tip that have seen no
-    // mousemove yet): then the pointer is moved there again.
+    // The tip is read in the same step that sees it answer for (q, k): a map redrawn meanwhile
+    // would have a fresh, empty tip. A pointer resting where a redraw put a new canvas has sent it
+    // no mousemove yet: then the pointer is moved there again.
     for (let attempt = 1; ; attempt++) {
       await page.locator("#attention-map").hover({ position: { x: 64 + (k - 1) * cs + cs / 2, y: 6 + (q - 1) * cs + cs / 2 } });
       try {
-        await page.waitForFunction(([q2, k2]) => { const t = document.getElementById("attention-tip"); return !t.hidden && t.dataset.query === String(q2) && t.dataset.key === String(k2); }, [q, k], { timeout: 5000 });
-        break;
+        const tip = await page.waitForFunction(([q2, k2]) => {
+          const t = document.getElementById("attention-tip");
+          return !t.hidden && t.dataset.query === String(q2) && t.dataset.key === String(k2) && { ...t.dataset, text: t.textContent };
+        }, [q, k], { timeout: 5000 });
+        return await tip.jsonValue();
       } catch (e) {
         if (attempt === 4) throw e;
         await page.mouse.move(0, 0);
       }
     }
-    return page.$eval("#attention-tip", (t) => ({ ...t.dataset, text: t.textContent }));
   }
   const nat = (head, q, k) => Number(native.attention.find((r) => r.head === head && r.query === String(q) && r.key === String(k)).weight);
   // one whole row of the mean over heads: each weight equals native, and the row sums to 1
@@ -962,7 +968,6 @@ test("issue 14: the attention map of a model with an attention block — size, a
   await page.waitForSelector("#attention .attention-none");
   assert.match(await page.textContent("#attention"), /^No attention map: this model has no attention block/);
   assert.equal(await page.locator("#attention-map").count(), 0);
-  await page.close();
 });
 
 test("issue 14: a two-segment model whose distal sequence is cropped — its unseen bases hatched, 'outside the model's view' variants and teach mutations, seen cells equal native", async () => {
