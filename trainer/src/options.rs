@@ -169,6 +169,10 @@ pub struct FitOptions {
     /// Which fold (0-based) validates, with `folds`.
     #[arg(long, help_heading = "Split")]
     pub fold: Option<usize>,
+    /// Seed of the random or k-fold split alone [default: `seed`]: runs with other seeds
+    /// (initialisation, order, augmentation) on one split, e.g. the members of an ensemble.
+    #[arg(long, help_heading = "Split")]
+    pub split_seed: Option<u64>,
 
     // --- model ---
     /// cnn, cnn-attention, dual-branch, legnet or dilated-resnet [default: cnn].
@@ -329,7 +333,7 @@ impl FitOptions {
             data, fasta, targets, genome, tss, upstream, downstream, position_column, strand_column, zero_based,
             sequence_column, partner_column, id_column, target_columns, chrom_column, skip_bad,
             task, log_base, pseudocount, standardise, task_weights,
-            split, valid_fraction, test_fraction, group_pattern, valid_chroms, test_chroms, valid_data, split_column, folds, fold,
+            split, valid_fraction, test_fraction, group_pattern, valid_chroms, test_chroms, valid_data, split_column, folds, fold, split_seed,
             preset, channels, kernels, dilations, pools, activation, dropout, attention_heads,
             stem_channels, stem_kernel, expand, se_reduction,
             epochs, batch_size, lr, max_lr, weight_decay, schedule, warmup_epochs, plateau_factor, plateau_patience,

@@ -106,11 +106,45 @@ fn a_teacher_that_trained_on_held_out_rows_is_refused() {
     let prefix = format!("--teacher {} trained on ", teacher_dir.display());
     assert!(e.starts_with(&prefix), "{e}");
     assert!(
-        e.ends_with("): its predictions would carry their measurements into the student; train the teacher with this split (same data, group pattern, fractions and seed)"),
+        e.ends_with("): its predictions would carry their measurements into the student; train the teacher with this split (same data, group pattern, fractions and split seed: --split-seed, or --seed without it)"),
         "{e}"
     );
     assert!(e.contains(" rows that are validation or test rows here (e.g. '"), "{e}");
     assert!(!dir.path().join("student").join(MANIFEST_FILE).exists(), "nothing is exported");
+}
+
+#[test]
+fn split_seed_keeps_one_split_across_seeds_so_an_ensembles_members_can_teach() {
+    let dir = tempfile::tempdir().unwrap();
+    let split_of = |seed: u64, split_seed: Option<u64>| {
+        let plan = Plan::resolve(FitOptions { split_seed, ..options(&dir.path().join("x"), seed) }).unwrap();
+        let (_, s) = load_and_split(&plan).unwrap();
+        (s.train, s.valid, s.test)
+    };
+    assert_eq!(split_of(2, Some(1)), split_of(1, None), "--seed 2 --split-seed 1 splits as --seed 1");
+    assert_ne!(split_of(2, None), split_of(1, None), "without --split-seed the seed draws the split");
+    assert_ne!(split_of(1, Some(2)), split_of(1, None), "--split-seed draws the split");
+
+    // a member initialised with seed 2 on the split of seed 1 teaches a seed-1 student
+    let teacher = dir.path().join("teacher");
+    fit(FitOptions { split_seed: Some(1), ..options(&teacher, 2) }, false, false).unwrap();
+    let student = FitOptions { teacher: Some(vec![teacher]), ..options(&dir.path().join("student"), 1) };
+    let plan = Plan::resolve(student).unwrap();
+    let (mut data, mut split) = load_and_split(&plan).unwrap();
+    let runtime = RuntimeConfig { threads: 1, ..Default::default() };
+    let done = relabel(&mut data, &mut split, plan.teacher.as_ref().unwrap(), 1, &runtime).unwrap();
+    assert_eq!(done.rows, split.train.len());
+
+    // a split that is not drawn at random has no seed to set
+    let given = FitOptions {
+        valid_data: Some(dir.path().join("valid.tsv")),
+        test_fraction: None,
+        ..options(&dir.path().join("g"), 1)
+    };
+    assert_eq!(
+        Plan::resolve(FitOptions { split_seed: Some(3), ..given }).unwrap_err(),
+        "--split-seed seeds a random or k-fold split; this split is not drawn at random: drop it"
+    );
 }
 
 #[test]

@@ -139,7 +139,7 @@ fn check_no_leak(data: &Dataset, split: &Split, dir: &Path) -> Result<(), FitErr
     let leaked: Vec<&Example> = held_out.filter(|e| trained.contains(e.id.as_str())).collect();
     if let Some(first) = leaked.first() {
         return Err(FitError::Usage(format!(
-            "--teacher {} trained on {} rows that are validation or test rows here (e.g. '{}', line {}): its predictions would carry their measurements into the student; train the teacher with this split (same data, group pattern, fractions and seed)",
+            "--teacher {} trained on {} rows that are validation or test rows here (e.g. '{}', line {}): its predictions would carry their measurements into the student; train the teacher with this split (same data, group pattern, fractions and split seed: --split-seed, or --seed without it)",
             dir.display(),
             leaked.len(),
             first.id,

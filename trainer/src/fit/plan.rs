@@ -190,6 +190,7 @@ impl Plan {
             return Err(format!("--task-weights has {} values for {} target columns", w.len(), columns.targets.len()));
         }
         let seed = o.seed.unwrap_or(1);
+        let split_seed = o.split_seed.unwrap_or(seed);
         let grouping = match &o.group_pattern {
             Some(p) => {
                 Grouping::IdPattern(Regex::new(p).map_err(|e| format!("--group-pattern is not a valid regex: {e}"))?)
@@ -206,7 +207,7 @@ impl Plan {
                 }
                 SplitPlan::Given { valid_data: o.valid_data.clone().expect("checked") }
             }
-            (Some(k), Some(fold)) if fold < k => SplitPlan::Fold { k, fold, seed, grouping },
+            (Some(k), Some(fold)) if fold < k => SplitPlan::Fold { k, fold, seed: split_seed, grouping },
             (Some(k), Some(fold)) => {
                 return Err(format!("--fold {fold} is not below --folds {k} (folds count from 0)"));
             }
@@ -217,7 +218,7 @@ impl Plan {
                 SplitKind::Random => SplitStrategy::Random {
                     valid: o.valid_fraction.unwrap_or(0.1),
                     test: o.test_fraction.unwrap_or(0.0),
-                    seed,
+                    seed: split_seed,
                     grouping,
                 },
                 SplitKind::Chromosome => {
@@ -237,6 +238,13 @@ impl Plan {
                 }
             }),
         };
+        if o.split_seed.is_some()
+            && !matches!(split, SplitPlan::Fold { .. } | SplitPlan::Once(SplitStrategy::Random { .. }))
+        {
+            return Err(
+                "--split-seed seeds a random or k-fold split; this split is not drawn at random: drop it".into()
+            );
+        }
         let preset = o.preset.unwrap_or(Preset::Cnn);
         let channels = o.channels.clone().unwrap_or_else(|| match preset {
             Preset::Legnet => vec![80, 96, 112, 128],
