@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The "What was tried" section of a model card (issue 13: keep the evidence of the search in the
 card), from the runs recorded in bench/tried/RUNS.json: every candidate trained on the same
-three-way split, its validation number (which chose it) and its test number (which chose nothing).
+three-way split, its validation number (which chose it) and its test number (which chose nothing),
+in the records' "metric" (default pearson).
 
     python3 bench/tried/tried.py bench/tried/hepg2.json --card models/hepg2-mpra/MODEL_CARD.md
 """
@@ -17,12 +18,13 @@ SECTION = "## What was tried"
 
 
 def section(runs: dict, model: str) -> str:
+    metric = runs.get("metric", "pearson")  # the runs' `validation_METRIC` and `test_METRIC` keys
     lines = [SECTION, "", runs["about"], "",
-             "| candidate | recipe | weights | validation pearson | **test** pearson | epochs (best) | training time | shipped as |",
+             f"| candidate | recipe | weights | validation {metric} | **test** {metric} | epochs (best) | training time | shipped as |",
              "|---|---|---|---|---|---|---|---|"]
     for r in runs["runs"]:
         shipped = f"**{r['shipped_as']}**" if r.get("shipped_as") == model else (r.get("shipped_as") or "—")
-        lines.append(f"| {r['candidate']} | {r['recipe']} | {r['parameters']:,} | {r['validation_pearson']:.4f} | {r['test_pearson']:.4f} | "
+        lines.append(f"| {r['candidate']} | {r['recipe']} | {r['parameters']:,} | {r[f'validation_{metric}']:.4f} | {r[f'test_{metric}']:.4f} | "
                      f"{r['epochs_run']} ({r['best_epoch']}) | {r['minutes']:.0f} min | {shipped} |")
     lines += ["", runs["conclusion"], ""]
     return "\n".join(lines)

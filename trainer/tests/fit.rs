@@ -166,9 +166,24 @@ fn a_classifier_on_an_id_less_table_with_its_own_validation_table() {
         .values[0];
     assert!((0.0..=1.0).contains(&p), "{p}");
 
-    let e =
-        fit(FitOptions { split: Some(regula_train::options::SplitKind::Random), ..options }, false, false).unwrap_err();
+    let e = fit(FitOptions { split: Some(regula_train::options::SplitKind::Random), ..options.clone() }, false, false)
+        .unwrap_err();
     assert_eq!(e.to_string(), "--valid-data gives the validation rows itself: drop --split and --folds");
+
+    // --test-fraction with --valid-data: a test part of the training table that chose nothing
+    let held = dir.path().join("held");
+    let options = FitOptions { test_fraction: Some(0.25), out: Some(held.clone()), ..options };
+    let m = fit(options, false, false).unwrap().manifest;
+    assert_eq!((m.metrics["validation"].rows, m.metrics["test"].rows), (60, 40));
+    assert!(
+        m.training
+            .split
+            .contains(", test 0.25 of the table's groups, seed 1: 120 train / 60 validation / 40 test rows"),
+        "{}",
+        m.training.split
+    );
+    let (metrics, _) = evaluate_model(&held, FitOptions::default(), EvalSet::Split, &Default::default()).unwrap();
+    assert_eq!(metrics, m.metrics, "evaluate rebuilds the same three parts from config.toml");
 }
 
 /// Initializers of an exported graph by name.

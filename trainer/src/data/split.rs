@@ -142,6 +142,27 @@ pub fn split(rows: &[RowInfo], strategy: &SplitStrategy) -> Result<Split, SplitE
     Ok(out)
 }
 
+/// The rows of a table whose validation rows come from another table (`--valid-data`): a `test`
+/// fraction of the groups held out for testing, drawn as the random split draws its test part;
+/// the rest trains.
+pub fn train_and_test(rows: &[RowInfo], test: f64, seed: u64, grouping: &Grouping) -> Result<Split, SplitError> {
+    if !(0.0..1.0).contains(&test) {
+        return Err(SplitError::Fractions { valid: "0 (its own table)".into(), test: test.to_string() });
+    }
+    let groups = shuffled_groups(rows, grouping, seed);
+    let n_test = (groups.len() as f64 * test).round() as usize;
+    let mut out = Split::default();
+    for (g, members) in groups.into_iter().enumerate() {
+        if g < n_test { &mut out.test } else { &mut out.train }.extend(members);
+    }
+    out.train.sort_unstable();
+    out.test.sort_unstable();
+    if out.train.is_empty() {
+        return Err(SplitError::NoTraining);
+    }
+    Ok(out)
+}
+
 /// `k` folds of groups: fold `f` validates on its groups and trains on the rest; no test set.
 pub fn k_fold(rows: &[RowInfo], k: usize, seed: u64, grouping: &Grouping) -> Result<Vec<Split>, SplitError> {
     let groups = shuffled_groups(rows, grouping, seed);

@@ -43,6 +43,10 @@ pub enum SplitPlan {
     /// Validation rows come from their own table.
     Given {
         valid_data: PathBuf,
+        /// Fraction of the main table's groups held out for testing (`--test-fraction`).
+        test: f64,
+        seed: u64,
+        grouping: Grouping,
     },
     Fold {
         k: usize,
@@ -205,7 +209,12 @@ impl Plan {
                 if !matches!(source, Source::Table { .. }) {
                     return Err("--valid-data goes with --data (a table)".into());
                 }
-                SplitPlan::Given { valid_data: o.valid_data.clone().expect("checked") }
+                SplitPlan::Given {
+                    valid_data: o.valid_data.clone().expect("checked"),
+                    test: o.test_fraction.unwrap_or(0.0),
+                    seed: split_seed,
+                    grouping,
+                }
             }
             (Some(k), Some(fold)) if fold < k => SplitPlan::Fold { k, fold, seed: split_seed, grouping },
             (Some(k), Some(fold)) => {
@@ -240,6 +249,7 @@ impl Plan {
         };
         if o.split_seed.is_some()
             && !matches!(split, SplitPlan::Fold { .. } | SplitPlan::Once(SplitStrategy::Random { .. }))
+            && !matches!(split, SplitPlan::Given { test, .. } if test > 0.0)
         {
             return Err(
                 "--split-seed seeds a random or k-fold split; this split is not drawn at random: drop it".into()

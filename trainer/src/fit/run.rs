@@ -509,7 +509,9 @@ fn check_labels(data: &Dataset, plan: &Plan) -> Result<(), FitError> {
 /// `--valid-data` the validation table's rows are appended after the training table's.
 pub fn load_and_split(plan: &Plan) -> Result<(Dataset, Split), FitError> {
     let mut data = load(&plan.source, &plan.columns, plan.skip_bad)?;
-    if let (SplitPlan::Given { valid_data }, Source::Table { sequence, partner, .. }) = (&plan.split, &plan.source) {
+    if let (SplitPlan::Given { valid_data, test, seed, grouping }, Source::Table { sequence, partner, .. }) =
+        (&plan.split, &plan.source)
+    {
         let source = Source::Table { path: valid_data.clone(), sequence: sequence.clone(), partner: partner.clone() };
         let valid = load(&source, &plan.columns, plan.skip_bad)?;
         if valid.lengths() != data.lengths() {
@@ -521,22 +523,26 @@ pub fn load_and_split(plan: &Plan) -> Result<(Dataset, Split), FitError> {
             )));
         }
         let n = data.examples.len();
+        let own = crate::data::split::train_and_test(&row_infos(&data), *test, *seed, grouping)?;
         data.examples.extend(valid.examples);
         data.skipped.extend(valid.skipped);
-        let split = Split { train: (0..n).collect(), valid: (n..data.examples.len()).collect(), test: vec![] };
+        let split = Split { train: own.train, valid: (n..data.examples.len()).collect(), test: own.test };
         return Ok((data, split));
     }
     let split = make_split(&data, plan)?;
     Ok((data, split))
 }
 
-/// The split a plan describes.
-fn make_split(data: &Dataset, plan: &Plan) -> Result<Split, FitError> {
-    let rows: Vec<RowInfo> = data
-        .examples
+fn row_infos(data: &Dataset) -> Vec<RowInfo<'_>> {
+    data.examples
         .iter()
         .map(|e| RowInfo { id: &e.id, line: e.line, chrom: e.chrom.as_deref(), split_value: e.split.as_deref() })
-        .collect();
+        .collect()
+}
+
+/// The split a plan describes.
+fn make_split(data: &Dataset, plan: &Plan) -> Result<Split, FitError> {
+    let rows = row_infos(data);
     Ok(match &plan.split {
         SplitPlan::Once(strategy) => split(&rows, strategy)?,
         SplitPlan::Fold { k, fold, seed, grouping } => k_fold(&rows, *k, *seed, grouping)?.swap_remove(*fold),
@@ -620,7 +626,13 @@ fn describe_split(plan: &Plan, split: &Split) -> String {
         SplitPlan::Fold { k, fold, seed, .. } => {
             format!("fold {fold} of {k}-fold cross-validation, seed {seed}: {sizes}")
         }
-        SplitPlan::Given { valid_data } => format!("validation rows from {}: {sizes}", valid_data.display()),
+        SplitPlan::Given { valid_data, test, seed, .. } if *test > 0.0 => {
+            format!(
+                "validation rows from {}, test {test} of the table's groups, seed {seed}: {sizes}",
+                valid_data.display()
+            )
+        }
+        SplitPlan::Given { valid_data, .. } => format!("validation rows from {}: {sizes}", valid_data.display()),
     }
 }
 
