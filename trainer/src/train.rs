@@ -79,14 +79,15 @@ pub fn build_step_graph(model: &dyn Model, store: &mut ParamStore, config: &Trai
 
     let mut p = Params::new(Mode::Train, store, config.seed);
     let pred = model.forward(&mut g, &mut p, x)?;
-    let loss = config.loss.build(&mut g, pred, y, Some(w))?;
+    let loss = g.scoped("loss", |g| config.loss.build(g, pred, y, Some(w)))?;
     let trainable: Vec<(String, Value)> = p.trainable().to_vec();
     let buffers = p.buffers().to_vec();
     drop(p);
 
     let wrt: Vec<Value> = trainable.iter().map(|(_, v)| *v).collect();
-    let grads = gradients(&mut g, loss, None, &wrt)?;
-    let grads = clip_by_global_norm(&mut g, grads)?;
+    // Scopes name the nodes of each part (`backward/…`, `optimizer/…`), which profiles read.
+    let grads = g.scoped("backward", |g| gradients(g, loss, None, &wrt))?;
+    let grads = g.scoped("optimizer", |g| clip_by_global_norm(g, grads))?;
 
     let opt = config.optimizer;
     let hyper: Vec<Value> =
@@ -110,7 +111,7 @@ pub fn build_step_graph(model: &dyn Model, store: &mut ParamStore, config: &Trai
                 output: format!("{slot_name}.next"),
             });
         }
-        let (new_param, new_slots) = opt.update(&mut g, &hyper, *param, grad, &slots)?;
+        let (new_param, new_slots) = g.scoped("optimizer", |g| opt.update(g, &hyper, *param, grad, &slots))?;
         outputs.push((format!("{name}.next"), new_param));
         state.push(StateSlot { name: name.clone(), kind: StateKind::Param, shape, output: format!("{name}.next") });
         for (slot, v) in opt.slots().iter().zip(new_slots) {
