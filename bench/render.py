@@ -151,7 +151,7 @@ def main(results):
     w("")
 
     if browser:
-        render_misses(w)
+        render_misses(w, training)
         render_browser(w, browser)
     if training:
         render_training(w, training)
@@ -184,9 +184,16 @@ def main(results):
     print("\n".join(out))
 
 
-def render_misses(w):
+def render_misses(w, training=None):
     w("### Where targets are missed, and why")
     w("")
+    if training and training.get("legnet", {}).get("ratio", 1) < 1:
+        w("- **legnet training throughput**: about half of an ORT train step is the convolutions (MLAS Conv and the weight")
+        w("  gradients' GEMMs); the other half is what PyTorch runs as single fused kernels — training batch norm and its")
+        w("  backward, SiLU's backward, the depthwise convolution's weight gradient (three full-size passes per kernel tap), the")
+        w("  weight gradients' im2col copies, max-pool's backward — written as chains of full-size standard-ONNX passes in the")
+        w("  train-step graph. `cargo run --release -p regula-train --example profile_step -- --model legnet --batch 128` and")
+        w("  `bench/reference/profile_step.py` list both sides by part and op.")
     w("- **In-browser inference vs onnxruntime-web**: tract's convolution kernels in wasm are slower than onnxruntime-web's")
     w("  (MLAS) on these 128-channel CNNs with one thread, and Regula's timed `predict` also encodes the sequences and maps")
     w("  the outputs, which the onnxruntime-web side does not. The outputs agree to 1e-5.")

@@ -13,6 +13,7 @@ use crate::export::{self, Predictor};
 use crate::graph::{DType, Dim, GraphBuilder, Value};
 use crate::loss::Loss;
 use crate::model::Model;
+use crate::onnx::attr_int;
 use crate::onnx::proto::ModelProto;
 use crate::optim::Optimizer;
 use crate::params::{HostTensor, Mode, ParamStore, Params};
@@ -79,14 +80,30 @@ pub fn build_step_graph(model: &dyn Model, store: &mut ParamStore, config: &Trai
 
     let mut p = Params::new(Mode::Train, store, config.seed);
     let pred = model.forward(&mut g, &mut p, x)?;
-    let loss = config.loss.build(&mut g, pred, y, Some(w))?;
+    let loss = g.scoped("loss", |g| config.loss.build(g, pred, y, Some(w)))?;
     let trainable: Vec<(String, Value)> = p.trainable().to_vec();
     let buffers = p.buffers().to_vec();
     drop(p);
 
     let wrt: Vec<Value> = trainable.iter().map(|(_, v)| *v).collect();
-    let grads = gradients(&mut g, loss, None, &wrt)?;
-    let grads = clip_by_global_norm(&mut g, grads)?;
+    // Scopes name the nodes of each part (`backward/…`, `optimizer/…`), which profiles read.
+    let grads = g.scoped("backward", |g| gradients(g, loss, None, &wrt))?;
+    let grads: Vec<Value> = trainable
+        .iter()
+        .zip(grads)
+        .map(|((name, _), grad)| {
+            grad.ok_or_else(|| Error::Invalid(format!("the loss does not depend on parameter `{name}`")))
+        })
+        .collect::<Result<_>>()?;
+    if grads.is_empty() {
+        return Err(Error::Invalid("the model has no trainable parameters".into()));
+    }
+    let shape_of = |store: &ParamStore, name: &str| store.get(name).expect("declared").shape.clone();
+    let shapes: Vec<Vec<usize>> = trainable.iter().map(|(name, _)| shape_of(store, name)).collect();
+    // The optimizer updates all parameters as one flat vector: a few passes over it instead of a
+    // dozen small nodes per parameter tensor (legnet has 77), and one norm for clipping.
+    let flat_grad = g.scoped("optimizer", |g| flatten(g, &grads, &shapes))?;
+    let flat_grad = g.scoped("optimizer", |g| clip_by_global_norm(g, flat_grad))?;
 
     let opt = config.optimizer;
     let hyper: Vec<Value> =
@@ -94,15 +111,12 @@ pub fn build_step_graph(model: &dyn Model, store: &mut ParamStore, config: &Trai
 
     let mut state = Vec::new();
     let mut outputs: Vec<(String, Value)> = vec![(LOSS.into(), loss), (export::OUTPUT.into(), pred)];
-    let shape_of = |store: &ParamStore, name: &str| store.get(name).expect("declared").shape.clone();
-    for ((name, param), grad) in trainable.iter().zip(grads) {
-        let grad = grad.ok_or_else(|| Error::Invalid(format!("the loss does not depend on parameter `{name}`")))?;
-        let shape = shape_of(store, name);
+    let mut slot_inputs: Vec<Vec<Value>> = vec![Vec::new(); opt.slots().len()];
+    for ((name, _), shape) in trainable.iter().zip(&shapes) {
         let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
-        let mut slots = Vec::new();
-        for slot in opt.slots() {
+        for (slot, inputs) in opt.slots().iter().zip(&mut slot_inputs) {
             let slot_name = format!("{slot}/{name}");
-            slots.push(g.input(&slot_name, DType::F32, crate::graph::fixed(&dims))?);
+            inputs.push(g.input(&slot_name, DType::F32, crate::graph::fixed(&dims))?);
             state.push(StateSlot {
                 name: slot_name.clone(),
                 kind: StateKind::OptimizerSlot,
@@ -110,11 +124,24 @@ pub fn build_step_graph(model: &dyn Model, store: &mut ParamStore, config: &Trai
                 output: format!("{slot_name}.next"),
             });
         }
-        let (new_param, new_slots) = opt.update(&mut g, &hyper, *param, grad, &slots)?;
-        outputs.push((format!("{name}.next"), new_param));
-        state.push(StateSlot { name: name.clone(), kind: StateKind::Param, shape, output: format!("{name}.next") });
-        for (slot, v) in opt.slots().iter().zip(new_slots) {
-            outputs.push((format!("{slot}/{name}.next"), v));
+        state.push(StateSlot {
+            name: name.clone(),
+            kind: StateKind::Param,
+            shape: shape.clone(),
+            output: format!("{name}.next"),
+        });
+    }
+    let (new_params, new_slots) = g.scoped("optimizer", |g| -> Result<(Vec<Value>, Vec<Vec<Value>>)> {
+        let params: Vec<Value> = trainable.iter().map(|(_, v)| *v).collect();
+        let flat_params = flatten(g, &params, &shapes)?;
+        let flat_slots: Vec<Value> = slot_inputs.iter().map(|s| flatten(g, s, &shapes)).collect::<Result<_>>()?;
+        let (p, slots) = opt.update(g, &hyper, flat_params, flat_grad, &flat_slots)?;
+        Ok((unflatten(g, p, &shapes)?, slots.into_iter().map(|s| unflatten(g, s, &shapes)).collect::<Result<_>>()?))
+    })?;
+    for (i, (name, _)) in trainable.iter().enumerate() {
+        outputs.push((format!("{name}.next"), new_params[i]));
+        for (slot, values) in opt.slots().iter().zip(&new_slots) {
+            outputs.push((format!("{slot}/{name}.next"), values[i]));
         }
     }
     for b in &buffers {
@@ -133,28 +160,46 @@ pub fn build_step_graph(model: &dyn Model, store: &mut ParamStore, config: &Trai
     Ok(StepGraph { model: g.model(&named)?, state, hyper })
 }
 
-/// Scales all gradients by `min(1, max_grad_norm / ‖g‖)`, `‖g‖` the norm over every parameter
-/// together. The threshold is a graph input, fed each step (+∞ turns clipping off), so the same
-/// graph serves runs with and without it.
-fn clip_by_global_norm(g: &mut GraphBuilder, grads: Vec<Option<Value>>) -> Result<Vec<Option<Value>>> {
-    let max_norm = g.input(MAX_GRAD_NORM, DType::F32, vec![])?;
-    let mut sum_sq: Option<Value> = None;
-    for grad in grads.iter().flatten() {
-        let axes: Vec<i64> = (0..g.rank(*grad) as i64).collect();
-        let s = g.raw_reduce("ReduceSumSquare", *grad, &axes, false)?;
-        sum_sq = Some(match sum_sq {
-            None => s,
-            Some(acc) => g.raw_add(acc, s)?,
-        });
+/// The tensors `values` (shaped `shapes`) as one flat vector, in order.
+fn flatten(g: &mut GraphBuilder, values: &[Value], shapes: &[Vec<usize>]) -> Result<Value> {
+    let flat: Vec<Value> = values.iter().map(|&v| g.raw_reshape(v, &[-1])).collect::<Result<_>>()?;
+    if flat.len() == 1 {
+        return Ok(flat[0]);
     }
-    let Some(sum_sq) = sum_sq else { return Ok(grads) };
+    let total: usize = shapes.iter().map(|s| s.iter().product::<usize>()).sum();
+    Ok(g.emit1("Concat", &flat, vec![attr_int("axis", 0)], g.float(), vec![Dim::Fixed(total as i64)]))
+}
+
+/// The inverse of [`flatten`]: the flat vector cut into tensors shaped `shapes`.
+fn unflatten(g: &mut GraphBuilder, flat: Value, shapes: &[Vec<usize>]) -> Result<Vec<Value>> {
+    let sizes: Vec<i64> = shapes.iter().map(|s| s.iter().product::<usize>() as i64).collect();
+    let parts = if sizes.len() == 1 {
+        vec![flat]
+    } else {
+        let split = g.const_i64(&sizes);
+        let outs = sizes.iter().map(|&n| (g.float(), vec![Dim::Fixed(n)])).collect();
+        g.emit("Split", &[flat, split], vec![attr_int("axis", 0)], outs)
+    };
+    parts
+        .into_iter()
+        .zip(shapes)
+        .map(|(v, shape)| g.raw_reshape(v, &shape.iter().map(|&d| d as i64).collect::<Vec<_>>()))
+        .collect()
+}
+
+/// Scales the (flat) gradient by `min(1, max_grad_norm / ‖g‖)`, `‖g‖` the norm over every
+/// parameter together. The threshold is a graph input, fed each step (+∞ turns clipping off), so
+/// the same graph serves runs with and without it.
+fn clip_by_global_norm(g: &mut GraphBuilder, grad: Value) -> Result<Value> {
+    let max_norm = g.input(MAX_GRAD_NORM, DType::F32, vec![])?;
+    let sum_sq = g.raw_reduce("ReduceSumSquare", grad, &[0], false)?;
     let norm = g.raw_unary("Sqrt", sum_sq);
     let eps = g.scalar(1e-6);
     let norm = g.raw_add(norm, eps)?;
     let ratio = g.raw_binary("Div", max_norm, norm)?;
     let one = g.scalar(1.0);
     let scale = g.raw_binary("Min", ratio, one)?;
-    grads.into_iter().map(|grad| grad.map(|v| g.raw_mul(v, scale)).transpose()).collect()
+    g.raw_mul(grad, scale)
 }
 
 /// The complete training state between steps: every state tensor of the train-step graph by

@@ -112,13 +112,13 @@ impl Op for Activation {
                 return Ok(vec![Some(g.emit1("Where", &[pos, c.dy(), zero], vec![], g.float(), shape))]);
             }
             Activation::Silu => {
-                // d/dx x·σ(x) = σ + x·σ·(1 − σ) = σ·(1 + x·(1 − σ))
-                let (x, s) = (c.inputs[0], c.outputs[1]);
+                // d/dx x·σ(x) = σ + x·σ·(1 − σ) = σ + y·(1 − σ), y = x·σ the forward output:
+                // four full-size passes with the one by dy.
+                let (y, s) = (c.outputs[0], c.outputs[1]);
                 let one = g.scalar(1.0);
                 let oms = g.raw_binary("Sub", one, s)?;
-                let t = g.raw_mul(x, oms)?;
-                let t = g.raw_add(t, one)?;
-                let d = g.raw_mul(s, t)?;
+                let t = g.raw_mul(y, oms)?;
+                let d = g.raw_add(t, s)?;
                 return Ok(vec![Some(g.raw_mul(c.dy(), d)?)]);
             }
             _ => {}

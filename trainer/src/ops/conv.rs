@@ -1,7 +1,8 @@
 //! 1-D convolution over `[N, C, L]`, plain or grouped (`group` > 1; depthwise when `group`
 //! equals the input channels).
 //!
-//! Backward: the input gradient is a ConvTranspose of `dy` with the same weights and groups; the
+//! Backward: the input gradient is a Conv of `dy` with the flipped, channel-swapped weights (a
+//! ConvTranspose with the same weights and groups for strides > 1); the
 //! weight gradient is one GEMM of `dy` with the im2col matrix of the input (a batched MatMul,
 //! one per group, when grouped), or for depthwise convolutions `K` elementwise products of `dy`
 //! with shifted input views summed over batch and length, which needs no im2col copy.
@@ -169,6 +170,62 @@ impl Conv1d {
     }
 }
 
+impl Conv1d {
+    /// `dx[n, i, s] = Σ_{o,k} dy[n, o, t] · w[o, i, k]` over `s = t·stride + k·dilation − pad₀`.
+    /// At stride 1 that is a Conv of `dy` with the weights flipped along the kernel and with
+    /// input and output channels swapped within each group, padded `(K − 1)·dilation − pad` at
+    /// each end: ORT's Conv kernels run it several times faster than the ConvTranspose that
+    /// states it directly (which is kept for strides > 1).
+    fn input_grad(&self, g: &mut GraphBuilder, x: Value, w: Value, dy: Value, len: i64, lout: i64) -> Result<Value> {
+        let float = g.float();
+        let (cout, cin_g, k) =
+            (self.fixed_dim(g, w, 0, "size")?, self.fixed_dim(g, w, 1, "size")?, self.fixed_dim(g, w, 2, "size")?);
+        let reach = self.dilation * (k - 1);
+        let pads = [reach - self.pads[0], reach - self.pads[1]];
+        let shape = g.shape(x).clone();
+        if self.stride != 1 || pads.iter().any(|&p| p < 0) {
+            // Output padding restores the input positions a strided conv never reached.
+            let covered = (lout - 1) * self.stride + reach + 1 - self.pads[0] - self.pads[1];
+            let attrs = vec![
+                attr_ints("kernel_shape", &[k]),
+                attr_ints("strides", &[self.stride]),
+                attr_ints("pads", &self.pads),
+                attr_ints("dilations", &[self.dilation]),
+                attr_ints("output_padding", &[len - covered]),
+                attr_int("group", self.group),
+            ];
+            return Ok(g.emit1("ConvTranspose", &[dy, w], attrs, float, shape));
+        }
+        let (groups, cout_g) = (self.group, cout / self.group);
+        let cin = cin_g * groups;
+        // w' [Cin, Cout/G, K]: w'[G·cin_g + i, o, j] = w[G·cout_g + o, i, K − 1 − j].
+        let swapped = if cin_g == 1 && cout_g == 1 {
+            w
+        } else if groups == 1 {
+            g.raw_transpose(w, &[1, 0, 2])
+        } else {
+            let t = g.raw_reshape(w, &[groups, cout_g, cin_g, k])?;
+            let t = g.raw_transpose(t, &[0, 2, 1, 3]);
+            g.raw_reshape(t, &[cin, cout_g, k])?
+        };
+        let flipped = if k == 1 {
+            swapped
+        } else {
+            let rev: Vec<i64> = (0..k).rev().collect();
+            let idx = g.const_i64(&rev);
+            g.emit1(
+                "Gather",
+                &[swapped, idx],
+                vec![attr_int("axis", 2)],
+                float,
+                vec![Dim::Fixed(cin), Dim::Fixed(cout_g), Dim::Fixed(k)],
+            )
+        };
+        let conv = Conv1d { stride: 1, pads, dilation: self.dilation, group: groups };
+        Ok(g.emit1("Conv", &[dy, flipped], conv.attrs(k), float, shape))
+    }
+}
+
 impl Op for Conv1d {
     fn name(&self) -> String {
         let group = if self.group == 1 { String::new() } else { format!(", group={}", self.group) };
@@ -229,18 +286,7 @@ impl Op for Conv1d {
         let lout = self.out_len(len, k);
         let mut grads = vec![None; c.inputs.len()];
         if c.wants(0) {
-            // Output padding restores the input positions a strided conv never reached.
-            let covered = (lout - 1) * self.stride + self.dilation * (k - 1) + 1 - self.pads[0] - self.pads[1];
-            let attrs = vec![
-                attr_ints("kernel_shape", &[k]),
-                attr_ints("strides", &[self.stride]),
-                attr_ints("pads", &self.pads),
-                attr_ints("dilations", &[self.dilation]),
-                attr_ints("output_padding", &[len - covered]),
-                attr_int("group", self.group),
-            ];
-            let shape = g.shape(x).clone();
-            grads[0] = Some(g.emit1("ConvTranspose", &[dy, w], attrs, g.float(), shape));
+            grads[0] = Some(self.input_grad(g, x, w, dy, len, lout)?);
         }
         if c.wants(1) {
             grads[1] = Some(self.weight_grad(g, x, w, dy, lout)?);

@@ -144,9 +144,14 @@ impl Op for LayerNorm {
 
 /// Training-mode batch norm over `[N, C, ...]` with inputs `x, scale, bias`, written out in
 /// elementary ONNX ops (ORT's BatchNormalization has no training mode outside training builds).
-/// Outputs `y`, the batch mean and biased variance (`[1, C, 1, ...]`), and `x̂` and `1/σ`,
-/// which the backward rule reuses:
+/// Outputs `y`, the batch mean and biased variance (`[1, C, 1, ...]`), and `x − mean` and `1/σ`,
+/// which the backward rule reuses. With `x̂ = (x − mean)/σ`:
 /// `dx = (scale/σ)·(dy − mean(dy) − x̂·mean(dy·x̂))`, `dscale = Σ dy·x̂`, `dbias = Σ dy`.
+///
+/// Each full-size pass costs as much as the next on CPU, so both directions are written to make
+/// few: forward `y = (x − mean)·(scale/σ) + bias` (no separate `x̂`), backward two sums
+/// (`Σ dy`, `Σ dy·(x − mean)`) from which the means and both parameter gradients follow, and
+/// `dx = (dy − Σdy/n − (x − mean)·Σdy·(x − mean)/(n·σ²))·scale/σ`.
 #[derive(Clone, Copy, Debug)]
 pub struct BatchNormTraining {
     pub epsilon: f32,
@@ -170,24 +175,34 @@ impl Op for BatchNormTraining {
         let ve = g.raw_add(var, eps)?;
         let sd = g.raw_unary("Sqrt", ve);
         let inv = g.raw_unary("Reciprocal", sd);
-        let xhat = g.raw_mul(xc, inv)?;
         let s = g.raw_reshape(x[1], &view)?;
         let b = g.raw_reshape(x[2], &view)?;
-        let y = g.raw_mul(xhat, s)?;
+        let a = g.raw_mul(s, inv)?;
+        let y = g.raw_mul(xc, a)?;
         let y = g.raw_add(y, b)?;
-        Ok(vec![y, mean, var, xhat, inv])
+        Ok(vec![y, mean, var, xc, inv])
     }
 
     fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
-        let (scale, dy) = (c.inputs[1], c.dy());
-        let (xhat, inv) = (c.outputs[3], c.outputs[4]);
-        let (axes, view) = channel_layout(g, &self.name(), c.inputs[0], scale)?;
-        let p = g.raw_mul(dy, xhat)?;
+        let (x, scale, dy) = (c.inputs[0], c.inputs[1], c.dy());
+        let (xc, inv) = (c.outputs[3], c.outputs[4]);
+        let (axes, view) = channel_layout(g, &self.name(), x, scale)?;
+        let c_count = view[1];
+        let p = g.raw_mul(dy, xc)?;
+        let sum_dy = g.raw_reduce("ReduceSum", dy, &axes, true)?; // [1, C, 1, ...]
+        let sum_p = g.raw_reduce("ReduceSum", p, &axes, true)?;
         let mut grads = vec![None; 3];
         if c.wants(0) {
-            let m1 = g.raw_reduce("ReduceMean", dy, &axes, true)?;
-            let m2 = g.raw_reduce("ReduceMean", p, &axes, true)?;
-            let t = g.raw_mul(xhat, m2)?;
+            // 1/n, n = the count each channel's statistics run over (the batch is symbolic).
+            let size = g.emit1("Size", &[dy], vec![], DType::I64, vec![]);
+            let size = g.raw_cast(size, g.float());
+            let c_f = g.scalar(c_count as f64);
+            let rn = g.raw_binary("Div", c_f, size)?;
+            let m1 = g.raw_mul(sum_dy, rn)?;
+            let m2 = g.raw_mul(sum_p, rn)?;
+            let inv2 = g.raw_mul(inv, inv)?;
+            let k = g.raw_mul(m2, inv2)?;
+            let t = g.raw_mul(xc, k)?;
             let d = g.raw_binary("Sub", dy, m1)?;
             let d = g.raw_binary("Sub", d, t)?;
             let s = g.raw_reshape(scale, &view)?;
@@ -195,10 +210,11 @@ impl Op for BatchNormTraining {
             grads[0] = Some(g.raw_mul(d, a)?);
         }
         if c.wants(1) {
-            grads[1] = Some(g.raw_reduce("ReduceSum", p, &axes, false)?);
+            let ds = g.raw_mul(sum_p, inv)?;
+            grads[1] = Some(g.raw_reshape(ds, &[c_count])?);
         }
         if c.wants(2) {
-            grads[2] = Some(g.raw_reduce("ReduceSum", dy, &axes, false)?);
+            grads[2] = Some(g.raw_reshape(sum_dy, &[c_count])?);
         }
         Ok(grads)
     }

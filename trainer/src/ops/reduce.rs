@@ -49,21 +49,22 @@ impl Op for Reduce {
             let dtype = g.dtype(dy);
             dy = g.emit1("Unsqueeze", &[dy, ax], vec![], dtype, kept);
         }
-        let mut dx = g.raw_expand_like(dy, x);
+        // A mean's 1/n scales the small gradient before it is broadcast: one full-size pass.
         if self.kind == ReduceKind::Mean {
             let counts: Option<i64> = axes.iter().map(|&a| g.shape(x)[a].fixed()).product();
-            dx = match counts {
-                Some(n) => g.raw_scale(dx, 1.0 / n as f64)?,
+            dy = match counts {
+                Some(n) => g.raw_scale(dy, 1.0 / n as f64)?,
                 None => {
                     // A symbolic (batch) axis: divide by the element-count ratio at run time.
                     let sx = g.emit1("Size", &[x], vec![], DType::I64, vec![]);
                     let sy = g.emit1("Size", &[y], vec![], DType::I64, vec![]);
                     let (sx, sy) = (g.raw_cast(sx, g.float()), g.raw_cast(sy, g.float()));
                     let n = g.raw_binary("Div", sx, sy)?;
-                    g.raw_binary("Div", dx, n)?
+                    g.raw_binary("Div", dy, n)?
                 }
             };
         }
+        let dx = g.raw_expand_like(dy, x);
         Ok(vec![Some(dx)])
     }
 }
