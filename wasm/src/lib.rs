@@ -8,6 +8,7 @@
 pub mod genome;
 pub mod js;
 pub mod tract;
+pub mod tract_ops;
 
 pub use regula_infer::{
     attention, attribution, error, geometry, graph, ism, model, motifs, predict, runtime, segments, variants,

@@ -16,6 +16,21 @@ pub struct Tract;
 
 impl Backend for Tract {
     fn graph(&self, proto: ModelProto, many_shapes: bool) -> Result<Box<dyn Graph>> {
+        let mut missing: Vec<&str> = proto
+            .graph
+            .iter()
+            .flat_map(|g| &g.node)
+            .map(|n| n.op_type.as_str())
+            .filter(|op| !crate::tract_ops::OPS.iter().any(|(name, _)| name == op))
+            .collect();
+        if !missing.is_empty() {
+            missing.sort_unstable();
+            missing.dedup();
+            return Err(Error::Runtime(format!(
+                "the model uses ONNX op(s) {} that this build registers no tract builder for (wasm/src/tract_ops.rs)",
+                missing.join(", ")
+            )));
+        }
         let bytes = proto.encode_to_vec();
         Ok(Box::new(if many_shapes { TractGraph::with_symbolic_batch(bytes) } else { TractGraph::new(bytes) }))
     }
@@ -62,7 +77,7 @@ impl TractGraph {
         let mut shape = vec![n];
         shape.extend_from_slice(sample);
         let symbolic = self.symbolic_batch;
-        let plan = tract_onnx::onnx()
+        let plan = crate::tract_ops::onnx()
             .model_for_read(&mut &self.onnx[..])
             .and_then(|m| {
                 let fact: InferenceFact = if symbolic {
@@ -104,16 +119,86 @@ impl Graph for TractGraph {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use regula_infer::graph::ALLOWED_OPS;
+    use regula_infer::proto::{
+        GraphProto, NodeProto, OperatorSetIdProto, TensorShapeProto, TypeProto, ValueInfoProto, tensor_shape_proto,
+        type_proto,
+    };
 
-    /// Every op the predictor accepts (and so every op the trainer may export) has a tract
-    /// builder. (A registry reduced to these op families was measured and not kept: the wasm
-    /// package was 3.00 MB gzip instead of 3.13 MB; its size lies in tract-core and tract-linalg.)
+    /// The register holds exactly the ops the predictor accepts (so every op the trainer may
+    /// export, which the predictor checks against the same list, has a builder), each once.
     #[test]
-    fn tract_registers_every_allowed_op() {
-        let onnx = tract_onnx::onnx();
-        let missing: Vec<&str> =
-            ALLOWED_OPS.iter().copied().filter(|op| !onnx.op_register.0.contains_key(*op)).collect();
-        assert!(missing.is_empty(), "allowed but not registered with tract: {missing:?}");
+    fn tract_registers_exactly_the_allowed_ops() {
+        let registered: Vec<&str> = crate::tract_ops::OPS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(registered, ALLOWED_OPS);
+        assert_eq!(crate::tract_ops::onnx().op_register.0.len(), ALLOWED_OPS.len());
+    }
+
+    /// A one-node graph `y = op(x)` on a float vector of 4.
+    fn one_node(op: &str) -> ModelProto {
+        let value = |name: &str| ValueInfoProto {
+            name: name.into(),
+            r#type: Some(TypeProto {
+                value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+                    elem_type: 1,
+                    shape: Some(TensorShapeProto {
+                        dim: vec![
+                            tensor_shape_proto::Dimension {
+                                value: Some(tensor_shape_proto::dimension::Value::DimParam("batch".into())),
+                                ..Default::default()
+                            },
+                            tensor_shape_proto::Dimension {
+                                value: Some(tensor_shape_proto::dimension::Value::DimValue(4)),
+                                ..Default::default()
+                            },
+                        ],
+                    }),
+                })),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        ModelProto {
+            ir_version: 8,
+            opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 17 }],
+            graph: Some(GraphProto {
+                node: vec![NodeProto {
+                    input: vec!["x".into()],
+                    output: vec!["y".into()],
+                    name: "n0".into(),
+                    op_type: op.into(),
+                    ..Default::default()
+                }],
+                name: "g".into(),
+                input: vec![value("x")],
+                output: vec![value("y")],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_registered_op_runs() {
+        let graph = Tract.graph(one_node("Relu"), false).unwrap();
+        let out = graph.run(&[-1.0, 2.0, -3.0, 4.0], 1, &[4]).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].shape, [1, 4]);
+        assert_eq!(out[0].data, [0.0, 2.0, 0.0, 4.0]);
+    }
+
+    /// An ONNX op that tract knows but the register leaves out fails by name.
+    #[test]
+    fn an_op_outside_the_register_fails_naming_it() {
+        let err = Tract.graph(one_node("Hardmax"), false).err().expect("should fail").to_string();
+        assert_eq!(
+            err,
+            "running the model failed: the model uses ONNX op(s) Hardmax that this build registers no tract builder for (wasm/src/tract_ops.rs)"
+        );
+        // Without that check, tract's own error names it too.
+        let graph = TractGraph::new(one_node("Hardmax").encode_to_vec());
+        let err = graph.run(&[-1.0, 2.0, -3.0, 4.0], 1, &[4]).expect_err("should fail").to_string();
+        assert!(err.contains("Unimplemented(Hardmax)"), "{err}");
     }
 }

@@ -220,13 +220,14 @@ pub fn pearson(a: &[f32], b: &[f32]) -> f64 {
     sab / (saa * sbb).sqrt()
 }
 
-/// Run an ONNX model in tract (as the browser does) with concrete input shapes; returns every
-/// output flattened.
+/// Run an ONNX model in tract as the browser does — with the browser's op register, only the ops
+/// the predictor allows (`regula_wasm::tract_ops`) — with concrete input shapes; returns every
+/// output flattened. So every graph the trainer exports in these tests is one the browser loads.
 pub fn tract_run(model: &ModelProto, inputs: &[(Vec<usize>, Vec<f32>)]) -> Vec<Vec<f32>> {
     use prost::Message;
     use tract_onnx::prelude::*;
     let bytes = model.encode_to_vec();
-    let mut m = tract_onnx::onnx().model_for_read(&mut &bytes[..]).expect("tract reads the model");
+    let mut m = regula_wasm::tract_ops::onnx().model_for_read(&mut &bytes[..]).expect("tract reads the model");
     for (i, (shape, _)) in inputs.iter().enumerate() {
         m = m.with_input_fact(i, f32::fact(shape).into()).expect("input fact");
     }
