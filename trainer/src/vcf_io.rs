@@ -637,7 +637,7 @@ impl VcfOutput {
                 }
             }
         }
-        if copied_from.is_some() {
+        if let Some(start) = copied_from {
             // The last record had no line end.
             self.write_bytes(b"\n")?;
             let end = match self.sink.as_ref() {
@@ -645,7 +645,7 @@ impl VcfOutput {
                 _ => unreachable!("copies_blocks"),
             };
             self.records += 1;
-            self.index(as_text(path, number + 1, &line)?, Chunk::new(copied_from.expect("checked"), end));
+            self.index(as_text(path, number + 1, &line)?, Chunk::new(start, end));
         } else if !line.is_empty() {
             self.decompressed_line(as_text(path, number + 1, &line)?, number + 1)?;
         }
