@@ -42,6 +42,14 @@ def write_vcf(path, record, seq, n, margin):
             f.write(f"{chrom}\t{offset + p + 1}\tw{i + 1}\t{ref}\t{alt}\t.\t.\t.\n")
 
 
+def timeline(work, out, start, end):
+    """A finished workflow run's parts, from its files' modification times (wall clock)."""
+    plan = os.stat(os.path.join(work, "shards.bed")).st_mtime
+    last = max(os.stat(p).st_mtime for p in glob.glob(os.path.join(work, "scored", "*.vcf.gz")))
+    merged = max(os.stat(out).st_mtime, os.stat(out + ".tbi").st_mtime)
+    return {"start_and_plan": plan - start, "shards": last - plan, "merge": merged - last, "exit": end - merged}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--snakemake", required=True)
@@ -61,6 +69,7 @@ def main():
     times = {"workflow_1_core": [], "workflow_2_cores": [], "unsharded_2_threads": []}
     loads = []
     shard_seconds = []
+    parts = {"workflow_1_core": [], "workflow_2_cores": []}
     with tempfile.TemporaryDirectory() as tmp:
         vcf = os.path.join(tmp, "variants.vcf")
         write_vcf(vcf, record, seq, args.variants, 1000)
@@ -71,13 +80,15 @@ def main():
             for cores in (1, 2):
                 work = os.path.join(tmp, f"work-{cores}-{run}")
                 out = os.path.join(tmp, f"merged-{cores}-{run}.vcf.gz")
-                t0 = time.perf_counter()
+                t0, wall0 = time.perf_counter(), time.time()
                 subprocess.run([args.snakemake, "-s", os.path.join(ROOT, "workflow", "Snakefile"), "--cores", str(cores),
                                 "--directory", tmp, "--quiet", "all", "--config", f"vcf={vcf}", f"reference={reference}",
                                 f"model={model}", f"out={out}", f"work={work}", f"shard_size={args.shard_size}", f"shard_records={args.shard_records}", "threads=1",
                                 f"regula_train={bin_}"], check=True, stderr=subprocess.DEVNULL)
                 s = time.perf_counter() - t0
-                times[f"workflow_{cores}_core{'s' if cores > 1 else ''}"].append(round(s, 2))
+                key = f"workflow_{cores}_core{'s' if cores > 1 else ''}"
+                times[key].append(round(s, 2))
+                parts[key].append(timeline(work, out, wall0, time.time()))
                 for path in sorted(glob.glob(os.path.join(work, "benchmarks", "*.tsv"))):
                     rows = open(path).read().splitlines()
                     shard_seconds.append(float(rows[1].split("\t")[0]))
@@ -103,6 +114,9 @@ def main():
         "median_seconds": {k: round(v, 2) for k, v in med.items()},
         "variants_per_second": {k: round(args.variants / v, 1) for k, v in med.items()},
         "speedup_2_vs_1_core": round(med["workflow_1_core"] / med["workflow_2_cores"], 2),
+        # Where each workflow run's time went (from file times): Snakemake's start through the shard
+        # plan, the shards, the merge after the last shard, and Snakemake's exit after the merge.
+        "parts_seconds": {k: {p: round(statistics.median(r[p] for r in v), 2) for p in v[0]} for k, v in parts.items()},
         "shard_seconds": {"median": round(statistics.median(shard_seconds), 2), "max": round(max(shard_seconds), 2), "n": len(shard_seconds)},
         "load_average": loads,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -37,6 +37,7 @@
 
 pub mod atomic;
 pub mod autodiff;
+pub mod bgzf_blocks;
 pub mod checks;
 pub mod data;
 pub mod error;

@@ -54,6 +54,7 @@ pub struct VcfInput {
     /// index's chromosomes).
     seen: Vec<String>,
     regions: Option<Regions>,
+    bgzf: bool,
 }
 
 #[allow(clippy::large_enum_variant)] // one per input
@@ -80,6 +81,29 @@ fn text_line(path: &Path, line: usize, bytes: Vec<u8>) -> Result<String, String>
         text.pop();
     }
     Ok(text)
+}
+
+/// Whether the file at `path` is BGZF (by its first block's header).
+fn is_bgzf(path: &Path) -> Result<bool, String> {
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let mut head = [0u8; 18];
+    let mut file = File::open(path).map_err(cannot)?;
+    let mut n = 0;
+    while n < head.len() {
+        match std::io::Read::read(&mut file, &mut head[n..]).map_err(cannot)? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(regula_core::sequence::compressed::sniff(&head[..n]) == regula_core::sequence::compressed::Compression::Bgzf)
+}
+
+/// A line's bytes as text, its line end (and carriage returns before it) dropped.
+fn as_text<'a>(path: &Path, line: usize, bytes: &'a [u8]) -> Result<&'a str, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        format!("{}, line {line}: the line is not valid UTF-8 text; is this a VCF file?", path.display())
+    })?;
+    Ok(text.trim_end_matches(['\n', '\r']))
 }
 
 impl VcfInput {
@@ -116,15 +140,13 @@ impl VcfInput {
             source: Source::Stream { reader, line, first },
             seen: Vec::new(),
             regions,
+            bgzf: is_bgzf(path)?,
         })
     }
 
     fn open_indexed(path: &Path, regions: &Regions) -> Result<Option<Self>, String> {
         let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
-        let mut head = [0u8; 18];
-        let n = std::io::Read::read(&mut File::open(path).map_err(cannot)?, &mut head).map_err(cannot)?;
-        if regula_core::sequence::compressed::sniff(&head[..n]) != regula_core::sequence::compressed::Compression::Bgzf
-        {
+        if !is_bgzf(path)? {
             return Ok(None);
         }
         let with = |ext: &str| {
@@ -186,7 +208,13 @@ impl VcfInput {
             },
             seen: names,
             regions: Some(regions.clone()),
+            bgzf: true,
         }))
+    }
+
+    /// Whether the file is BGZF (bgzip's format).
+    pub fn bgzf(&self) -> bool {
+        self.bgzf
     }
 
     /// Whether records come through the index.
@@ -325,8 +353,87 @@ pub fn refuse_existing(paths: &[PathBuf], force: bool) -> Result<(), String> {
 
 enum Sink {
     Plain(BufWriter<File>),
-    Bgzf(bgzf::io::Writer<BufWriter<File>>),
+    Bgzf(BgzfSink),
     Stdout(BufWriter<std::io::Stdout>),
+}
+
+/// A BGZF output: data compressed into blocks as it comes, or (`merge-vcf`) whole blocks of
+/// another BGZF file copied as they are; virtual positions count both.
+struct BgzfSink {
+    /// Always set, but for the moment of a switch.
+    state: Option<BgzfState>,
+}
+
+enum BgzfState {
+    /// Compressing; `base` is the file offset at which `writer` began.
+    Compressing { writer: bgzf::io::Writer<BufWriter<File>>, base: u64 },
+    /// Copying blocks; `position` is the file offset of the next one.
+    Copying { file: BufWriter<File>, position: u64 },
+}
+
+impl BgzfSink {
+    fn new(file: BufWriter<File>) -> Self {
+        BgzfSink { state: Some(BgzfState::Compressing { writer: bgzf::io::Writer::new(file), base: 0 }) }
+    }
+
+    fn virtual_position(&self) -> bgzf::VirtualPosition {
+        let (compressed, uncompressed) = match self.state.as_ref().expect("set") {
+            BgzfState::Compressing { writer, base } => {
+                let v = writer.virtual_position();
+                (base + v.compressed(), v.uncompressed())
+            }
+            BgzfState::Copying { position, .. } => (*position, 0),
+        };
+        bgzf::VirtualPosition::try_from((compressed, uncompressed)).expect("a BGZF file stays under 256 TiB")
+    }
+
+    /// The block compressor (which goes on at the file's offset when blocks were being copied).
+    fn compressor(&mut self) -> &mut bgzf::io::Writer<BufWriter<File>> {
+        if let Some(BgzfState::Copying { file, position }) =
+            self.state.take_if(|s| matches!(s, BgzfState::Copying { .. }))
+        {
+            self.state = Some(BgzfState::Compressing { writer: bgzf::io::Writer::new(file), base: position });
+        }
+        match self.state.as_mut().expect("set") {
+            BgzfState::Compressing { writer, .. } => writer,
+            BgzfState::Copying { .. } => unreachable!("switched above"),
+        }
+    }
+
+    /// Ends the block being compressed, if any: what follows starts a new block.
+    fn end_block(&mut self) -> std::io::Result<()> {
+        match self.state.as_mut().expect("set") {
+            BgzfState::Compressing { writer, .. } => writer.flush(),
+            BgzfState::Copying { .. } => Ok(()),
+        }
+    }
+
+    /// Writes `raw`, one whole BGZF block, as it is (the data being compressed ends its block
+    /// first); returns the block's offset in the file.
+    fn copy_block(&mut self, raw: &[u8]) -> std::io::Result<u64> {
+        if let Some(BgzfState::Compressing { mut writer, base }) =
+            self.state.take_if(|s| matches!(s, BgzfState::Compressing { .. }))
+        {
+            let flushed = writer.flush();
+            let position = base + writer.position();
+            self.state = Some(BgzfState::Copying { file: writer.into_inner(), position });
+            flushed?;
+        }
+        let Some(BgzfState::Copying { file, position }) = self.state.as_mut() else { unreachable!("switched above") };
+        let at = *position;
+        file.write_all(raw)?;
+        *position += raw.len() as u64;
+        Ok(at)
+    }
+
+    /// Ends the last block and adds the end-of-file marker.
+    fn finish(mut self) -> std::io::Result<BufWriter<File>> {
+        self.compressor();
+        match self.state.take().expect("set") {
+            BgzfState::Compressing { writer, .. } => writer.finish(),
+            BgzfState::Copying { .. } => unreachable!("switched above"),
+        }
+    }
 }
 
 /// An annotated VCF being written: to standard output, or to `--out` through a temporary file
@@ -376,7 +483,7 @@ impl VcfOutput {
                         builder = builder.set_max_position_hint(max);
                     }
                     let indexer = builder.build().ok();
-                    (Sink::Bgzf(bgzf::io::Writer::new(file)), Some(tmp), indexer)
+                    (Sink::Bgzf(BgzfSink::new(file)), Some(tmp), indexer)
                 } else {
                     (Sink::Plain(file), Some(tmp), None)
                 }
@@ -393,6 +500,12 @@ impl VcfOutput {
             last: None,
         };
         out.write_bytes(text.as_bytes())?;
+        // The records start a BGZF block of their own (as bcftools writes): `merge-vcf` then
+        // copies a shard's records as the blocks they are in.
+        if let Some(Sink::Bgzf(w)) = out.sink.as_mut() {
+            let ended = w.end_block();
+            ended.map_err(|e| out.failed(e))?;
+        }
         Ok(out)
     }
 
@@ -407,7 +520,7 @@ impl VcfOutput {
     fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), Stop> {
         let result = match self.sink.as_mut().expect("open until finished") {
             Sink::Plain(w) => w.write_all(bytes),
-            Sink::Bgzf(w) => w.write_all(bytes),
+            Sink::Bgzf(w) => w.compressor().write_all(bytes),
             Sink::Stdout(w) => w.write_all(bytes),
         };
         result.map_err(|e| self.failed(e))
@@ -427,6 +540,127 @@ impl VcfOutput {
             self.index(line, Chunk::new(start, end));
         }
         Ok(())
+    }
+
+    /// Whether [`VcfOutput::append_bgzf`] can copy blocks into this output (a BGZF file).
+    pub fn copies_blocks(&self) -> bool {
+        matches!(self.sink, Some(Sink::Bgzf(_)))
+    }
+
+    /// Appends the records of the BGZF VCF `blocks` reads (`path` in messages), skipping its
+    /// header lines (the caller compares them), as a loop of [`VcfInput::next_record`] and
+    /// [`VcfOutput::write_record`] would, but without compressing again what is already
+    /// compressed: a block is copied as it is when every line starting in it is a record (not
+    /// `#`, not blank, no carriage return) and the line running into it, if any, was copied too;
+    /// the others (the header's, say) are decompressed and their records written as usual. The
+    /// records are indexed either way. Only for an output that [`VcfOutput::copies_blocks`].
+    pub fn append_bgzf<R: std::io::Read>(
+        &mut self,
+        blocks: &mut crate::bgzf_blocks::BlockReader<R>,
+        path: &Path,
+    ) -> Result<(), Stop> {
+        let vp =
+            |c: u64, u: usize| bgzf::VirtualPosition::try_from((c, u as u16)).expect("a BGZF file stays under 256 TiB");
+        let mut block = crate::bgzf_blocks::Block::default();
+        // The line being read, from its start (maybe in an earlier block) to where the blocks
+        // read so far end; where it starts in the output when its start was copied.
+        let mut line: Vec<u8> = Vec::new();
+        let mut copied_from: Option<bgzf::VirtualPosition> = None;
+        let mut number = 0usize;
+        while blocks.next_block(&mut block)? {
+            let data = &block.data;
+            if data.is_empty() {
+                continue;
+            }
+            let starts_line = |i: usize| if i == 0 { line.is_empty() } else { data[i - 1] == b'\n' };
+            let copy = (line.is_empty() || copied_from.is_some())
+                && !data.contains(&b'\r')
+                && (0..data.len())
+                    .filter(|&i| starts_line(i))
+                    .all(|i| data[i] != b'#' && !data[i].is_ascii_whitespace());
+            if copy {
+                let Some(Sink::Bgzf(w)) = self.sink.as_mut() else { unreachable!("copies_blocks") };
+                let at = w.copy_block(&block.raw).map_err(|e| self.failed(e))?;
+                let next = at + block.raw.len() as u64;
+                let mut i = 0;
+                for piece in data.split_inclusive(|&b| b == b'\n') {
+                    let j = i + piece.len();
+                    if piece.last() != Some(&b'\n') {
+                        if line.is_empty() {
+                            copied_from = Some(vp(at, i));
+                        }
+                        line.extend_from_slice(piece);
+                        break;
+                    }
+                    number += 1;
+                    let start = copied_from.take().unwrap_or_else(|| vp(at, i));
+                    let end = if j == data.len() { vp(next, 0) } else { vp(at, j) };
+                    self.records += 1;
+                    if line.is_empty() {
+                        self.index(as_text(path, number, piece)?, Chunk::new(start, end));
+                    } else {
+                        line.extend_from_slice(piece);
+                        self.index(as_text(path, number, &line)?, Chunk::new(start, end));
+                        line.clear();
+                    }
+                    i = j;
+                }
+                continue;
+            }
+            for piece in data.split_inclusive(|&b| b == b'\n') {
+                let complete = piece.last() == Some(&b'\n');
+                if copied_from.is_some() {
+                    // The rest of a record whose start was copied.
+                    let rest = if complete { &piece[..piece.len() - 1] } else { piece };
+                    let rest = rest.strip_suffix(b"\r").unwrap_or(rest);
+                    self.write_bytes(rest)?;
+                    line.extend_from_slice(rest);
+                    if complete {
+                        self.write_bytes(b"\n")?;
+                        number += 1;
+                        let end = match self.sink.as_ref() {
+                            Some(Sink::Bgzf(w)) => w.virtual_position(),
+                            _ => unreachable!("copies_blocks"),
+                        };
+                        let start = copied_from.take().expect("checked");
+                        self.records += 1;
+                        self.index(as_text(path, number, &line)?, Chunk::new(start, end));
+                        line.clear();
+                    }
+                    continue;
+                }
+                line.extend_from_slice(piece);
+                if complete {
+                    number += 1;
+                    self.decompressed_line(as_text(path, number, &line)?, number)?;
+                    line.clear();
+                }
+            }
+        }
+        if let Some(start) = copied_from {
+            // The last record had no line end.
+            self.write_bytes(b"\n")?;
+            let end = match self.sink.as_ref() {
+                Some(Sink::Bgzf(w)) => w.virtual_position(),
+                _ => unreachable!("copies_blocks"),
+            };
+            self.records += 1;
+            self.index(as_text(path, number + 1, &line)?, Chunk::new(start, end));
+        } else if !line.is_empty() {
+            self.decompressed_line(as_text(path, number + 1, &line)?, number + 1)?;
+        }
+        Ok(())
+    }
+
+    /// One whole line (`number`) of [`VcfOutput::append_bgzf`]'s input, not copied: written
+    /// when it is a record (header lines, `#` lines and blank lines are not), as [`VcfInput`]
+    /// reads records.
+    fn decompressed_line(&mut self, text: &str, number: usize) -> Result<(), Stop> {
+        let text = if number == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
+        if text.trim().is_empty() || text.starts_with('#') {
+            return Ok(());
+        }
+        self.write_record(text)
     }
 
     fn index(&mut self, line: &str, chunk: Chunk) {

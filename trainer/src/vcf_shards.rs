@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::bgzf_blocks::BlockReader;
 use crate::io::Stop;
 use crate::vcf_io::{VcfInput, VcfOutput};
 
@@ -111,8 +112,11 @@ pub fn bed(shards: &[Shard]) -> String {
 }
 
 /// Concatenates annotated VCFs (`shards`, in order; identical headers) into `out` (bgzipped and
-/// indexed when it ends in `.gz` or `.bgz`), written as `score-variants` writes. Returns the
-/// records written and a warning when no index could be built.
+/// indexed when it ends in `.gz` or `.bgz`), written as `score-variants` writes. Into a bgzipped
+/// `out`, the records of bgzipped shards are copied as the compressed blocks they are in (as
+/// `score-variants` writes them, every block after the header's), not decompressed and compressed
+/// again; only the index is built by reading them. Returns the records written and a warning when
+/// no index could be built.
 pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(usize, Option<String>), Stop> {
     let first = shards.first().ok_or("merge-vcf needs at least one shard")?;
     let header = VcfInput::open(first, None)?.header;
@@ -136,6 +140,13 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(usize, Option<String>), 
                 want.map_or("nothing".to_string(), |l| format!("'{l}'")),
             )
             .into());
+        }
+        if writer.copies_blocks() && input.bgzf() {
+            drop(input);
+            let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let mut blocks = BlockReader::new(std::io::BufReader::with_capacity(1 << 16, file), path);
+            writer.append_bgzf(&mut blocks, path)?;
+            continue;
         }
         while let Some(record) = input.next_record()? {
             writer.write_record(&record.text)?;
@@ -182,6 +193,195 @@ mod tests {
             vcf(dir.path(), "c1\t10\t.\tA\tG\nc1\t10\t.\tA\tT\nc1\t10\t.\tA\tC\nc1\t12\t.\tA\tG\nc1\t13\t.\tA\tG\n");
         let regions: Vec<String> = shards(&p, ShardBy::Records(2)).unwrap().iter().map(Shard::region).collect();
         assert_eq!(regions, ["c1:10-10", "c1:12-13"]);
+    }
+
+    const HEADER: &str =
+        "##fileformat=VCFv4.2\n##contig=<ID=c1>\n##contig=<ID=c2>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO";
+
+    /// `n` records from `first` on (every 7th base of c1, then of c2 past 5,000 records), with an
+    /// INFO long enough that a shard fills several BGZF blocks.
+    fn records(first: usize, n: usize) -> Vec<String> {
+        (first..first + n)
+            .map(|i| {
+                let (chrom, pos) = if i < 5000 { ("c1", 1 + 7 * i) } else { ("c2", 1 + 7 * (i - 5000)) };
+                format!(
+                    "{chrom}\t{pos}\tv{i}\tA\tG\t.\t.\tscore_ref={:.6};score_alt={:.6}",
+                    i as f64 / 7.0,
+                    i as f64 / 3.0
+                )
+            })
+            .collect()
+    }
+
+    /// A shard as `score-variants` writes it (bgzipped, indexed).
+    fn written(dir: &Path, name: &str, lines: &[String]) -> PathBuf {
+        let path = dir.join(name);
+        let header: Vec<String> = HEADER.lines().map(String::from).collect();
+        let mut out = VcfOutput::create(Some(&path), &header, &path).unwrap();
+        for l in lines {
+            out.write_record(l).unwrap();
+        }
+        assert_eq!(out.finish().unwrap(), None);
+        path
+    }
+
+    /// The data records of a VCF, read whole.
+    fn read_records(path: &Path) -> Vec<String> {
+        let mut input = VcfInput::open(path, None).unwrap();
+        std::iter::from_fn(|| input.next_record().unwrap()).map(|r| r.text).collect()
+    }
+
+    /// The records of `path` that its index returns for `region`.
+    fn query(path: &Path, region: &str) -> Vec<String> {
+        let mut regions = crate::regions::Regions::default();
+        regions.add_region(region).unwrap();
+        let mut input = VcfInput::open(path, Some(regions)).unwrap();
+        assert!(input.indexed(), "{} is read through its index", path.display());
+        std::iter::from_fn(|| input.next_record().unwrap()).map(|r| r.text).collect()
+    }
+
+    /// Each BGZF block of `path`: its bytes and its data.
+    fn blocks(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut reader = BlockReader::new(std::fs::File::open(path).unwrap(), path);
+        let mut block = crate::bgzf_blocks::Block::default();
+        let mut out = Vec::new();
+        while reader.next_block(&mut block).unwrap() {
+            out.push((block.raw.clone(), block.data.clone()));
+        }
+        out
+    }
+
+    fn in_region(lines: &[String], chrom: &str, start: u64, end: u64) -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                f[0] == chrom && (start..=end).contains(&f[1].parse::<u64>().unwrap())
+            })
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn merged_shards_are_their_blocks_copied_and_the_index_answers_regions() {
+        let dir = tempfile::tempdir().unwrap();
+        let all = records(0, 9000);
+        // Shards of unequal size; the third runs from c1 into c2.
+        let cuts = [0, 1500, 4000, 6500, 9000];
+        let shards: Vec<PathBuf> = cuts
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| written(dir.path(), &format!("s{i}.vcf.gz"), &all[w[0]..w[1]]))
+            .collect();
+        let merged = dir.path().join("m.vcf.gz");
+        assert_eq!(merge(&shards, &merged).unwrap(), (9000, None));
+        assert_eq!(read_records(&merged), all);
+        let header: Vec<String> = VcfInput::open(&merged, None).unwrap().header;
+        assert_eq!(header.join("\n"), HEADER);
+
+        // Every block of every shard but its header's and its end-of-file marker is in the
+        // merged file as it is, in order; the file ends with one end-of-file marker.
+        let out = blocks(&merged);
+        let copied: Vec<Vec<u8>> = shards
+            .iter()
+            .flat_map(|s| {
+                let b = blocks(s);
+                assert!(
+                    b[0].1.starts_with(b"##fileformat") && b[0].1.ends_with(b"INFO\n"),
+                    "the header is a block of its own"
+                );
+                b[1..b.len() - 1].iter().map(|(raw, _)| raw.clone()).collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(copied.len() >= 8, "{} blocks", copied.len());
+        assert_eq!(out[1..out.len() - 1].iter().map(|(raw, _)| raw.clone()).collect::<Vec<_>>(), copied);
+        assert_eq!(out.iter().filter(|(_, data)| data.is_empty()).count(), 1);
+        assert!(out.last().unwrap().1.is_empty());
+
+        // Regions inside one shard, across shards, across chromosomes, at the edges.
+        for (chrom, start, end) in [
+            ("c1", 1, 1),
+            ("c1", 10_000, 10_600),
+            ("c1", 10_480, 28_100),
+            ("c1", 34_000, 40_000),
+            ("c2", 1, 8),
+            ("c2", 9_000, 30_000),
+            ("c2", 27_994, 27_994),
+        ] {
+            let want = in_region(&all, chrom, start, end);
+            assert!(!want.is_empty(), "{chrom}:{start}-{end}");
+            assert_eq!(query(&merged, &format!("{chrom}:{start}-{end}")), want, "{chrom}:{start}-{end}");
+        }
+    }
+
+    #[test]
+    fn shards_of_other_layouts_merge_to_the_same_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let all = records(0, 4000);
+        let bgzipped = |name: &str, parts: &[&str]| {
+            let path = dir.path().join(name);
+            let mut w = noodles_bgzf::io::Writer::new(std::fs::File::create(&path).unwrap());
+            for part in parts {
+                std::io::Write::write_all(&mut w, part.as_bytes()).unwrap();
+                std::io::Write::flush(&mut w).unwrap();
+            }
+            w.finish().unwrap();
+            path
+        };
+        // As score-variants writes it.
+        let a = written(dir.path(), "a.vcf.gz", &all[..1000]);
+        // The header in the records' first block, lines running across blocks, a blank line, a
+        // comment and CRLF line ends among the records.
+        let mut body = format!("{HEADER}\r\n");
+        for (i, l) in all[1000..2000].iter().enumerate() {
+            body += l;
+            body += if i % 3 == 0 { "\r\n" } else { "\n" };
+            if i == 500 {
+                body += "\n#a comment\n   \n";
+            }
+        }
+        let b = bgzipped("b.vcf.gz", &[&body]);
+        // The header a block of its own, then records over two blocks, the second (which a
+        // record runs into) with a comment, the last record without a line end.
+        let d = bgzipped(
+            "d.vcf.gz",
+            &[
+                &format!("{HEADER}\n"),
+                &format!("{}\n#late comment\n{}", all[2000..3150].join("\n"), all[3150..3200].join("\n")),
+            ],
+        );
+        assert!(blocks(&d).len() >= 4, "header, two blocks of records, end of file");
+        let c = dir.path().join("c.vcf");
+        std::fs::write(&c, format!("{HEADER}\n{}\n", all[3200..].join("\n"))).unwrap();
+        let merged = dir.path().join("m.vcf.gz");
+        assert_eq!(merge(&[a, b.clone(), d, c.clone()], &merged).unwrap(), (4000, None));
+        assert_eq!(read_records(&merged), all);
+        for (start, end) in [(6990, 7100), (13000, 14500), (20000, 21100), (27900, 28000)] {
+            assert_eq!(query(&merged, &format!("c1:{start}-{end}")), in_region(&all, "c1", start, end));
+        }
+        // And into a plain VCF.
+        let plain = dir.path().join("m.vcf");
+        assert_eq!(merge(&[b, c], &plain).unwrap(), (1800, None));
+        assert_eq!(read_records(&plain), [&all[1000..2000], &all[3200..]].concat());
+    }
+
+    #[test]
+    fn a_damaged_shard_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = written(dir.path(), "a.vcf.gz", &records(0, 100));
+        let bytes = std::fs::read(&a).unwrap();
+        let cut = dir.path().join("cut.vcf.gz");
+        std::fs::write(&cut, &bytes[..bytes.len() - 28]).unwrap();
+        let merged = dir.path().join("m.vcf.gz");
+        let Err(Stop::Failed(e)) = merge(&[a, cut.clone()], &merged) else { panic!("refused") };
+        assert_eq!(
+            e,
+            format!(
+                "{}: the file ends without the BGZF end-of-file block, so it may be cut short: write it again",
+                cut.display()
+            )
+        );
+        assert!(!merged.exists());
     }
 
     #[test]
