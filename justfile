@@ -135,7 +135,7 @@ train-wtc11-mpra: (train "wtc11-mpra") (cagi5 "wtc11-mpra")
 # wtc11-mpra is distilled from wtc11-legnet: both, in order.
 train-wtc11: train-wtc11-legnet train-wtc11-mpra
 
-# The shipped TATA promoter classifier (GUE prom_300_tata).
+# The shipped TATA promoter classifier (GUE prom_300_tata): LegNet 5 / 3, about 16 minutes.
 train-promoter-tata: (train "promoter-tata")
 
 # The shipped two-branch (promoter + distal) demonstration model, on constructed lentiMPRA pairs.

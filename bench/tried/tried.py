@@ -17,6 +17,11 @@ from files import write_card_section  # noqa: E402
 SECTION = "## What was tried"
 
 
+def num(v) -> str:
+    """A metric to 4 decimals, or "—" for a run that has none (e.g. trained without a test part)."""
+    return "—" if v is None else f"{v:.4f}"
+
+
 def section(runs: dict, model: str) -> str:
     metric = runs.get("metric", "pearson")  # the runs' `validation_METRIC` and `test_METRIC` keys
     lines = [SECTION, "", runs["about"], "",
@@ -24,7 +29,7 @@ def section(runs: dict, model: str) -> str:
              "|---|---|---|---|---|---|---|---|"]
     for r in runs["runs"]:
         shipped = f"**{r['shipped_as']}**" if r.get("shipped_as") == model else (r.get("shipped_as") or "—")
-        lines.append(f"| {r['candidate']} | {r['recipe']} | {r['parameters']:,} | {r[f'validation_{metric}']:.4f} | {r[f'test_{metric}']:.4f} | "
+        lines.append(f"| {r['candidate']} | {r['recipe']} | {r['parameters']:,} | {num(r.get(f'validation_{metric}'))} | {num(r.get(f'test_{metric}'))} | "
                      f"{r['epochs_run']} ({r['best_epoch']}) | {r['minutes']:.0f} min | {shipped} |")
     lines += ["", runs["conclusion"], ""]
     return "\n".join(lines)
