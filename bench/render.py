@@ -462,6 +462,9 @@ def render_accuracy_scan(w, b, models_dir):
     w(f"Full saturation scan (all 3·L substitutions) of one sequence at the model's length in headless Chromium, one worker, Regula's")
     w(f"fast path where it applies (`node bench/browser/run.mjs --only ism`; {env.get('date', env.get('startedAt', ''))}, load average at start")
     w(f"{', '.join(f'{x:.1f}' for x in env.get('loadAverageAtStart', []) or [])}). Accuracy: the manifest's test metric (rows that chose nothing), else its validation metric.")
+    for model, again in sorted(b.get("remeasured", {}).items()):
+        load = ", ".join(f"{x:.1f}" for x in again.get("loadAverageAtStart", []))
+        w(f"{model}: {again['why']}, on {again['date']} (load average at start {load}, commit {again['gitCommit'][:10]}).")
     w("")
     w("| model | weights | metric (rows) | scan method | scan time | ≤ 1 s |")
     w("|---|---|---|---|---|---|")
