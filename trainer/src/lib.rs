@@ -40,6 +40,7 @@ pub mod autodiff;
 pub mod bgzf_blocks;
 pub mod checks;
 pub mod data;
+pub mod ensemble;
 pub mod error;
 pub mod eval;
 pub mod export;

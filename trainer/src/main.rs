@@ -12,6 +12,7 @@ use regula_infer::ism::{FastPath, IsmRun, Method};
 use regula_infer::reference_windows::ReferenceWindows;
 use regula_infer::vcf_annotation::VcfAnnotation;
 use regula_train::data::genome::{Genome, IndexedGenome, Reference};
+use regula_train::ensemble::EnsemblePlan;
 use regula_train::io::{self, Output, Stop};
 use regula_train::model_folder::ModelFolder;
 use regula_train::model_metrics::{EvalSet, evaluate_model};
@@ -81,6 +82,26 @@ enum Command {
         to: Option<PathBuf>,
         #[command(flatten)]
         options: FitOptions,
+    },
+    /// Average k models trained on one split (e.g. with other --seed and the same --split-seed)
+    /// into one model folder: one ONNX graph whose output is the mean of theirs, with the
+    /// metrics of the members' validation and test rows and a card comparing it with each member.
+    Ensemble {
+        /// A member's model folder (written by `regula-train fit`); give at least two.
+        #[arg(long = "member", required = true)]
+        members: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// The ensemble's name [default: the first member's, with "-ensemble"].
+        #[arg(long)]
+        name: Option<String>,
+        /// Replace the model in --out.
+        #[arg(long)]
+        force: bool,
+        /// Threads for ONNX Runtime [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Print a model's manifest and a summary of its graph.
     Inspect {
@@ -322,6 +343,9 @@ fn run(cli: Cli) -> Result<(), Stop> {
         }
         Command::Evaluate { model, rows, report, options } => evaluate(&model, rows, report, options),
         Command::Split { config, to, options } => split(with_config(options, config)?, to),
+        Command::Ensemble { members, out, name, force, threads } => {
+            ensemble(EnsemblePlan { members, out, name, force }, threads)
+        }
         Command::Inspect { model } => inspect(model),
         Command::Ism { model, input, policy, method, partner_input } => {
             ism(&model, &input, partner_input.as_deref(), &policy, method)
@@ -409,12 +433,7 @@ fn fit(options: FitOptions, resume: bool, force: bool, quiet: bool) -> Result<()
     if outcome.skipped > 0 {
         text += &format!("{} bad rows skipped (listed in the report)\n", outcome.skipped);
     }
-    for (split, m) in &outcome.manifest.metrics {
-        if let Some(overall) = m.per_target.get("overall") {
-            let line: Vec<String> = overall.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
-            text += &format!("{split} ({} rows): {}\n", m.rows, line.join(", "));
-        }
-    }
+    text += &overall_lines(&outcome.manifest);
     say(&text)
 }
 
@@ -439,6 +458,25 @@ fn split(options: FitOptions, to: Option<PathBuf>) -> Result<(), Stop> {
     let table = regula_train::fit::split_table::split_table(&plan).map_err(|e| e.to_string())?;
     out.write(&table)?;
     out.finish()
+}
+
+fn ensemble(plan: EnsemblePlan, threads: Option<usize>) -> Result<(), Stop> {
+    let runtime = RuntimeConfig { threads: checks::threads(threads.unwrap_or(0))?, ..Default::default() };
+    let manifest = regula_train::ensemble::build(&plan, &runtime).map_err(|e| e.to_string())?;
+    let text = format!("ensemble of {} models written to {}\n", plan.members.len(), plan.out.display());
+    say(&(text + &overall_lines(&manifest)))
+}
+
+/// One line per split of a manifest's overall metrics, as `fit` and `ensemble` print them.
+fn overall_lines(manifest: &regula_core::manifest::Manifest) -> String {
+    let mut text = String::new();
+    for (split, m) in &manifest.metrics {
+        if let Some(overall) = m.per_target.get("overall") {
+            let line: Vec<String> = overall.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+            text += &format!("{split} ({} rows): {}\n", m.rows, line.join(", "));
+        }
+    }
+    text
 }
 
 fn inspect(model: PathBuf) -> Result<(), Stop> {

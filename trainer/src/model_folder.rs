@@ -223,7 +223,7 @@ fn check_file_name(field: &str, file: &str) -> std::result::Result<(), String> {
 }
 
 /// `dir/file`, refused when the name or a symbolic link on the way leads out of `dir`.
-fn confined(dir: &Path, field: &str, file: &str) -> std::result::Result<PathBuf, String> {
+pub(crate) fn confined(dir: &Path, field: &str, file: &str) -> std::result::Result<PathBuf, String> {
     check_file_name(field, file)?;
     let path = dir.join(file);
     if let (Ok(real_dir), Ok(real)) = (dir.canonicalize(), path.canonicalize())

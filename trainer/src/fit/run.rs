@@ -19,7 +19,9 @@ use super::error::FitError;
 use super::model::build_model;
 use super::plan::{Plan, SplitPlan};
 use super::schedule::LrSchedule;
-use super::scoring::{class_metrics, in_measured_units, mean_loss, predict_rows, score, split_metrics};
+use super::scoring::{
+    class_metrics, in_measured_units, mean_loss, predict_rows, reported_quantiles, score, split_metrics,
+};
 use super::validate::Validator;
 use crate::data::dataset::{DataError, Dataset, Source, load};
 use crate::data::split::{RowInfo, Split, k_fold, split};
@@ -316,12 +318,8 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64, out: &std::path:
         let raw = predict_rows(&mut predictor, data, rows, plan.train.rc_average)?;
         let predicted = in_measured_units(plan.task, &raw, normalisation);
         for (k, q) in quantiles.iter_mut().enumerate() {
-            let reported: Vec<f64> = match plan.task {
-                TaskKind::Regression => predicted[k].clone(),
-                TaskKind::Classification => predicted[k].iter().map(|z| 1.0 / (1.0 + (-z).exp())).collect(),
-            };
             if name == "test" || q.is_none() {
-                *q = PredictionQuantiles::of(name, &reported, 21);
+                *q = reported_quantiles(plan.task, name, &predicted[k]);
             }
         }
         let (metrics, values) = score(plan.task, data, rows, &predicted);

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use regula_core::manifest::Normalisation;
+use regula_core::manifest::{Normalisation, PredictionQuantiles};
 
 use super::batches::encode_rows;
 use crate::data::dataset::Dataset;
@@ -52,6 +52,16 @@ pub fn in_measured_units(task: TaskKind, raw: &[f32], normalisation: &[Normalisa
                 .collect()
         })
         .collect()
+}
+
+/// Where a target's predictions on `split`'s rows fall, for the percentile the app shows beside
+/// a prediction: values as reported (probabilities for a classifier, measured units otherwise).
+pub fn reported_quantiles(task: TaskKind, split: &str, predicted: &[f64]) -> Option<PredictionQuantiles> {
+    let reported: Vec<f64> = match task {
+        TaskKind::Regression => predicted.to_vec(),
+        TaskKind::Classification => predicted.iter().map(|z| 1.0 / (1.0 + (-z).exp())).collect(),
+    };
+    PredictionQuantiles::of(split, &reported, 21)
 }
 
 /// The metrics of a split as the manifest records them: undefined ones (NaN, e.g. MCC when every

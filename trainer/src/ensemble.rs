@@ -1,0 +1,400 @@
+//! `regula-train ensemble`: k exported models of one split, averaged in one ONNX graph.
+//!
+//! Every member's graph is copied in whole, its names prefixed `m{i}/` so they cannot collide;
+//! all members read the one shared input, and each graph output becomes the mean of the
+//! members' outputs (`Sum`, then `Mul` by 1/k). The attribution graph is averaged the same way:
+//! a gradient is linear, so the mean of the members' gradients is the gradient of the mean.
+//!
+//! Members must share their training split (train them with one `--split-seed`): otherwise a
+//! member's training rows could be the ensemble's test rows, and its test metrics would lie.
+//! Their targets must be normalised alike (the same training rows give the same statistics),
+//! so that averaging in training space is averaging in measured units.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+use regula_core::manifest::{Manifest, OutputKind};
+
+use crate::eval::metrics::TaskKind;
+use crate::fit::FitError;
+use crate::fit::plan::Plan;
+use crate::fit::run::{ATTRIBUTION_FILE, CARD_FILE, CONFIG_FILE, MANIFEST_FILE, MODEL_FILE};
+use crate::model_folder::{ModelFolder, sha256_hex};
+use crate::model_metrics::{EvalSet, evaluate_model};
+use crate::onnx::proto::{GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto, data_type};
+use crate::onnx::tensor_f32;
+use crate::options::FitOptions;
+use crate::out_dir::OutDir;
+use crate::runtime::RuntimeConfig;
+
+/// The graph whose outputs are the means of the members' outputs of the same name. Members must
+/// have the same inputs and outputs (names and declared types) and no subgraphs.
+pub fn average_graphs(members: &[ModelProto]) -> Result<ModelProto, String> {
+    if members.len() < 2 {
+        return Err(format!("an ensemble needs at least 2 members; {} given", members.len()));
+    }
+    let graphs: Vec<&GraphProto> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| m.graph.as_ref().ok_or_else(|| format!("member {} holds no graph", i + 1)))
+        .collect::<Result<_, _>>()?;
+    let first = graphs[0];
+    let initialised = |g: &GraphProto| -> HashSet<String> { g.initializer.iter().map(|t| t.name.clone()).collect() };
+    // The graph inputs fed at run time (ONNX may also list initializers as inputs).
+    let fed = |g: &GraphProto| -> Vec<ValueInfoProto> {
+        let init = initialised(g);
+        g.input.iter().filter(|v| !init.contains(&v.name)).cloned().collect()
+    };
+    let inputs = fed(first);
+    for (i, (m, g)) in members.iter().zip(&graphs).enumerate().skip(1) {
+        if fed(g) != inputs {
+            return Err(format!(
+                "member {} reads inputs {:?}, member 1 reads {:?}; members must read the same inputs",
+                i + 1,
+                names(&fed(g)),
+                names(&inputs)
+            ));
+        }
+        if g.output != first.output {
+            return Err(format!(
+                "member {} writes outputs {:?}, member 1 writes {:?}; members must write the same outputs",
+                i + 1,
+                names(&g.output),
+                names(&first.output)
+            ));
+        }
+        if m.opset_import != members[0].opset_import {
+            return Err(format!("member {} imports other opsets than member 1; export both with one trainer", i + 1));
+        }
+    }
+    for v in &first.output {
+        if elem_type(v).is_some_and(|t| t != data_type::FLOAT) {
+            return Err(format!("output '{}' is not float32; only float outputs can be averaged", v.name));
+        }
+    }
+    let shared: HashSet<&str> = inputs.iter().map(|v| v.name.as_str()).collect();
+    let mut out = GraphProto {
+        name: format!("mean of {} models", members.len()),
+        input: inputs.clone(),
+        output: first.output.clone(),
+        ..Default::default()
+    };
+    for (i, g) in graphs.iter().enumerate() {
+        let prefix = format!("m{}/", i + 1);
+        let rename = |name: &str| -> String {
+            if name.is_empty() || shared.contains(name) { name.to_string() } else { format!("{prefix}{name}") }
+        };
+        out.initializer.extend(g.initializer.iter().map(|t| TensorProto { name: rename(&t.name), ..t.clone() }));
+        out.value_info.extend(g.value_info.iter().map(|v| ValueInfoProto { name: rename(&v.name), ..v.clone() }));
+        for node in &g.node {
+            out.node.push(NodeProto {
+                name: rename(&node.name),
+                input: node.input.iter().map(|n| rename(n)).collect(),
+                output: node.output.iter().map(|n| rename(n)).collect(),
+                ..node.clone()
+            });
+        }
+    }
+    let k = members.len();
+    out.initializer.push(tensor_f32("ensemble/one_over_k", &[], &[1.0 / k as f32]));
+    for v in &first.output {
+        let sum = format!("ensemble/{}/sum", v.name);
+        out.node.push(NodeProto {
+            name: sum.clone(),
+            op_type: "Sum".into(),
+            input: (1..=k).map(|i| format!("m{i}/{}", v.name)).collect(),
+            output: vec![sum.clone()],
+            ..Default::default()
+        });
+        out.node.push(NodeProto {
+            name: format!("ensemble/{}/mean", v.name),
+            op_type: "Mul".into(),
+            input: vec![sum, "ensemble/one_over_k".into()],
+            output: vec![v.name.clone()],
+            ..Default::default()
+        });
+    }
+    Ok(ModelProto { graph: Some(out), doc_string: format!("mean of {k} models"), ..members[0].clone() })
+}
+
+fn names(values: &[ValueInfoProto]) -> Vec<&str> {
+    values.iter().map(|v| v.name.as_str()).collect()
+}
+
+fn elem_type(v: &ValueInfoProto) -> Option<i32> {
+    use crate::onnx::proto::type_proto::Value;
+    match v.r#type.as_ref()?.value.as_ref()? {
+        Value::TensorType(t) => Some(t.elem_type),
+    }
+}
+
+/// One member: its folder, manifest, graphs and training options.
+struct Member {
+    dir: PathBuf,
+    manifest: Manifest,
+    inference: ModelProto,
+    attribution: Option<ModelProto>,
+    config: FitOptions,
+}
+
+impl Member {
+    fn load(dir: &Path, runtime: &RuntimeConfig) -> Result<Member, FitError> {
+        let folder = ModelFolder::load(dir, runtime)?;
+        let manifest = folder.manifest().clone();
+        let attribution = match manifest.graphs.get("attribution") {
+            Some(g) => {
+                let path =
+                    crate::model_folder::confined(dir, "graphs.attribution.file", &g.file).map_err(FitError::Usage)?;
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| FitError::Usage(format!("cannot read {}: {e}", path.display())))?;
+                Some(
+                    ModelProto::decode(&bytes[..])
+                        .map_err(|e| FitError::Usage(format!("{} is not an ONNX model: {e}", path.display())))?,
+                )
+            }
+            None => None,
+        };
+        let config_path = dir.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&config_path).map_err(|e| {
+            FitError::Usage(format!(
+                "cannot read {}: {e}; an ensemble member must be a folder written by `regula-train fit` (its config.toml names its split)",
+                config_path.display()
+            ))
+        })?;
+        let config =
+            FitOptions::from_toml(&text).map_err(|e| FitError::Usage(format!("{}: {e}", config_path.display())))?;
+        Ok(Member { dir: dir.to_path_buf(), manifest, inference: folder.graph, attribution, config })
+    }
+
+    /// The member's split, row by row (what `regula-train split` writes).
+    fn split_rows(&self) -> Result<String, FitError> {
+        let options = FitOptions { out: Some(self.dir.clone()), ..self.config.clone() };
+        let plan = Plan::resolve(options).map_err(|e| FitError::Usage(format!("{}: {e}", self.dir.display())))?;
+        crate::fit::split_table::split_table(&plan)
+    }
+}
+
+/// What `regula-train ensemble` was asked to do.
+pub struct EnsemblePlan {
+    pub members: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub name: Option<String>,
+    pub force: bool,
+}
+
+/// Builds the ensemble folder: averaged graphs, a manifest with the metrics of the members'
+/// shared split (computed here, as `evaluate` does), report and card. The folder appears whole
+/// or not at all.
+pub fn build(plan: &EnsemblePlan, runtime: &RuntimeConfig) -> Result<Manifest, FitError> {
+    crate::out_dir::refuse_existing(&plan.out, false, plan.force).map_err(FitError::Usage)?;
+    let members: Vec<Member> = plan.members.iter().map(|d| Member::load(d, runtime)).collect::<Result<_, _>>()?;
+    check_alike(&members)?;
+    let inference = average_graphs(&members.iter().map(|m| m.inference.clone()).collect::<Vec<_>>())
+        .map_err(|e| FitError::Usage(format!("the members' graphs: {e}")))?;
+    let attribution = match members.iter().map(|m| m.attribution.clone()).collect::<Option<Vec<_>>>() {
+        Some(graphs) => {
+            Some(average_graphs(&graphs).map_err(|e| FitError::Usage(format!("the attribution graphs: {e}")))?)
+        }
+        None => None,
+    };
+
+    let first = &members[0];
+    let name = plan.name.clone().unwrap_or_else(|| format!("{}-ensemble", first.manifest.name));
+    let command = format!(
+        "regula-train ensemble {} --out {}",
+        members.iter().map(|m| format!("--member {}", m.dir.display())).collect::<Vec<_>>().join(" "),
+        plan.out.display()
+    );
+    let mut manifest = first.manifest.clone();
+    manifest.name = name.clone();
+    manifest.description = format!(
+        "the mean of {} models trained on one split with seeds {}: {}",
+        members.len(),
+        members.iter().map(|m| m.manifest.training.seed.to_string()).collect::<Vec<_>>().join(", "),
+        members.iter().map(|m| m.manifest.name.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    manifest.model_sha256 = Some(sha256_hex(&inference.encode_to_vec()));
+    manifest.metrics.clear();
+    for t in &mut manifest.targets {
+        t.prediction_quantiles = None;
+    }
+    if attribution.is_none() {
+        manifest.graphs.remove("attribution");
+    }
+    let t = &mut manifest.training;
+    t.architecture = format!("mean of {} models, each: {}", members.len(), t.architecture);
+    t.parameters = members.iter().map(|m| m.manifest.training.parameters).sum();
+    t.seconds = members.iter().map(|m| m.manifest.training.seconds).sum();
+    let config = FitOptions { name: Some(name), out: Some(plan.out.clone()), ..first.config.clone() };
+
+    let claimed = OutDir::claim(&plan.out, false)?;
+    let work = claimed.work().to_path_buf();
+    let write = |file: &str, bytes: &[u8]| {
+        crate::atomic::write(&work.join(file), bytes)
+            .map_err(|e| FitError::Write { path: work.join(file).display().to_string(), message: e.to_string() })
+    };
+    write(MODEL_FILE, &inference.encode_to_vec())?;
+    if let Some(a) = &attribution {
+        write(ATTRIBUTION_FILE, &a.encode_to_vec())?;
+    }
+    let config_text = format!(
+        "# The split and data of the ensemble's members, for `regula-train evaluate`; the ensemble itself\n\
+         # is made by `{command}`.\n{}",
+        config.to_toml()
+    );
+    write(CONFIG_FILE, config_text.as_bytes())?;
+    // A first manifest without metrics lets the folder load, so the metrics come from the very
+    // path `evaluate` takes.
+    write(MANIFEST_FILE, manifest.to_json().as_bytes())?;
+    let (metrics, mut report) = evaluate_model(&work, FitOptions::default(), EvalSet::Split, runtime)?;
+    let task = match manifest.output.kind {
+        OutputKind::Regression => TaskKind::Regression,
+        OutputKind::Classification => TaskKind::Classification,
+    };
+    for split in ["validation", "test"] {
+        let Some(values) = report.predictions.get(split) else { continue };
+        for target in &mut manifest.targets {
+            if let Some(p) = values.get(&target.name) {
+                target.prediction_quantiles = crate::fit::scoring::reported_quantiles(task, split, &p.predicted);
+            }
+        }
+    }
+    manifest.metrics = metrics;
+    report.facts = vec![
+        ("members".into(), members.iter().map(|m| m.dir.display().to_string()).collect::<Vec<_>>().join(", ")),
+        ("split".into(), manifest.training.split.clone()),
+        ("architecture".into(), manifest.training.architecture.clone()),
+        ("parameters".into(), manifest.training.parameters.to_string()),
+    ];
+    let limits = first.config.limits.as_deref();
+    let card = crate::model_card::render(&manifest, limits, &command) + &members_table(&members, &manifest);
+    write(CARD_FILE, card.as_bytes())?;
+    report.write(&work).map_err(|e| FitError::Write { path: work.display().to_string(), message: e.to_string() })?;
+    write(MANIFEST_FILE, manifest.to_json().as_bytes())?;
+    claimed.commit()?;
+    Ok(manifest)
+}
+
+/// Members must read the same input, predict the same targets in the same units and training
+/// space, and share one split row for row.
+fn check_alike(members: &[Member]) -> Result<(), FitError> {
+    if members.len() < 2 {
+        return Err(FitError::Usage(format!("an ensemble needs at least 2 members; {} given", members.len())));
+    }
+    let first = &members[0];
+    let differ = |m: &Member, what: &str, hint: &str| {
+        FitError::Usage(format!("{} and {} differ in {what}; {hint}", m.dir.display(), first.dir.display()))
+    };
+    let split = first.split_rows()?;
+    for m in &members[1..] {
+        let (a, b) = (&m.manifest, &first.manifest);
+        if a.inputs != b.inputs {
+            return Err(differ(m, "their inputs (length, flanks or encoding)", "members must read the same sequences"));
+        }
+        if a.output.kind != b.output.kind {
+            return Err(differ(m, "their output kind", "members must all be regressions or all classifiers"));
+        }
+        let targets = |x: &Manifest| x.targets.iter().map(|t| (t.name.clone(), t.unit.clone())).collect::<Vec<_>>();
+        if targets(a) != targets(b) {
+            return Err(differ(m, "their targets or units", "members must predict the same targets"));
+        }
+        if m.split_rows()? != split {
+            return Err(differ(
+                m,
+                "their split (rows in train, validation and test)",
+                "train every member on one split (the same data, split options and --split-seed), or the ensemble's test rows would be some member's training rows",
+            ));
+        }
+        let normalised = |x: &Manifest| x.targets.iter().map(|t| t.normalisation.clone()).collect::<Vec<_>>();
+        if normalised(a) != normalised(b) {
+            return Err(differ(
+                m,
+                "their target normalisation",
+                "averaging is done in training space, so members must normalise their targets alike (train them with the same target options)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The card's table of what each member scores beside the ensemble, on the same rows.
+fn members_table(members: &[Member], ensemble: &Manifest) -> String {
+    let split = if ensemble.metrics.contains_key("test") { "test" } else { "validation" };
+    let metric_names: Vec<String> = ensemble
+        .metrics
+        .get(split)
+        .and_then(|m| m.per_target.get("overall"))
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut md = format!(
+        "\n## Members\n\nOverall {split} metrics of each member and of their mean, on the same {split} rows.\n\n| model | seed | {} |\n|---|---|{}\n",
+        metric_names.join(" | "),
+        "---|".repeat(metric_names.len())
+    );
+    let row = |name: &str, seed: String, m: &Manifest| {
+        let cells: Vec<String> = metric_names
+            .iter()
+            .map(|k| {
+                m.metrics
+                    .get(split)
+                    .and_then(|s| s.per_target.get("overall"))
+                    .and_then(|o| o.get(k))
+                    .map_or("—".into(), |v| format!("{v:.4}"))
+            })
+            .collect();
+        format!("| {name} | {seed} | {} |\n", cells.join(" | "))
+    };
+    for m in members {
+        md += &row(&m.manifest.name, m.manifest.training.seed.to_string(), &m.manifest);
+    }
+    md += &row(&format!("**{}** (mean)", ensemble.name), "—".into(), ensemble);
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(output: &str) -> ModelProto {
+        ModelProto {
+            graph: Some(GraphProto {
+                input: vec![ValueInfoProto { name: "x".into(), ..Default::default() }],
+                output: vec![ValueInfoProto { name: output.into(), ..Default::default() }],
+                initializer: vec![tensor_f32("w", &[], &[2.0])],
+                node: vec![NodeProto {
+                    name: "scale".into(),
+                    op_type: "Mul".into(),
+                    input: vec!["x".into(), "w".into()],
+                    output: vec![output.into()],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn members_are_prefixed_and_their_outputs_averaged() {
+        let g = average_graphs(&[graph("pred"), graph("pred"), graph("pred")]).unwrap();
+        let g = g.graph.unwrap();
+        assert_eq!(names(&g.input), vec!["x"]);
+        assert_eq!(names(&g.output), vec!["pred"]);
+        let inits: Vec<&str> = g.initializer.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(inits, vec!["m1/w", "m2/w", "m3/w", "ensemble/one_over_k"]);
+        assert_eq!(g.node[1].input, vec!["x", "m2/w"]);
+        assert_eq!(g.node[3].op_type, "Sum");
+        assert_eq!(g.node[3].input, vec!["m1/pred", "m2/pred", "m3/pred"]);
+        assert_eq!(g.node[4].output, vec!["pred"]);
+    }
+
+    #[test]
+    fn members_must_match() {
+        assert_eq!(average_graphs(&[graph("pred")]).unwrap_err(), "an ensemble needs at least 2 members; 1 given");
+        assert_eq!(
+            average_graphs(&[graph("pred"), graph("y")]).unwrap_err(),
+            "member 2 writes outputs [\"y\"], member 1 writes [\"pred\"]; members must write the same outputs"
+        );
+    }
+}
