@@ -170,6 +170,8 @@ def main(results):
     scans = load(results, "browser-ism-models.json")
     if scans:
         render_accuracy_scan(w, scans, os.path.join(os.path.dirname(os.path.abspath(results)), "..", "models"))
+    for path in sorted(glob.glob(os.path.join(results, "ensemble-*.json"))):
+        render_ensemble(w, json.load(open(path)))
     if variants:
         render_variants(w, variants)
     if variants_1m:
@@ -499,6 +501,41 @@ def render_accuracy_scan(w, b, models_dir):
     w("LegNet's squeeze-excitation (a mean over the whole sequence in its first stage) defeats both the windowed and the")
     w("incremental scan, so it runs naive.")
     w("")
+
+def render_ensemble(w, e):
+    """Issue 13: what an ensemble (`regula-train ensemble`) adds over its members, and what it
+    costs in the browser (bench/ensemble/summarise.py)."""
+    ens, members, student, b = e["ensemble"], e["members"], e.get("student"), e["browser"]
+    w(f"## Ensemble: {ens['name']} (issue 13)")
+    w("")
+    w(f"The mean of {len(members)} LegNets trained with seeds {', '.join(str(m['seed']) for m in members)} on one split ({ens['split']}),")
+    w("exported as one ONNX graph by `regula-train ensemble`; metrics on the split's rows (the test rows chose nothing).")
+    if student:
+        w(f"`{student['name']}`: one model of the members' recipe distilled from them (`fit --teacher`, the members' mean prediction for the training rows and one mutated copy of each).")
+    w(f"Browser: {b['what']} ({b['date']}, load average at start {load_text(b.get('load_average_at_start'))}; headless Chromium {b.get('chromium', '')}).")
+    w("")
+    elements = sorted({k for m in [ens, *members, student] if m and m.get("cagi5_pearson") for k in m["cagi5_pearson"]})
+    cagi = f" | CAGI5 r ({', '.join(elements)})" if elements else ""
+    w(f"| model | weights | ONNX | validation Pearson | **test** Pearson | test: promoters | test: candidate enhancers{cagi} | browser scan | browser seq/s |")
+    w("|---|---|---|---|---|---|---|" + ("---|" if elements else "") + "---|---|")
+    cost = {ens["name"]: b["ensemble"], members[0]["name"]: b["member"]}
+    for m in [*members, ens, *([student] if student else [])]:
+        by_class = m.get("by_class", {})
+        cls = lambda key: next((v["pearson"] for k, v in by_class.items() if k.startswith("test: " + key)), None)
+        c = m.get("cagi5_pearson") or {}
+        cagi_cell = f" | {', '.join(fmt(c.get(el), 3) for el in elements)}" if elements else ""
+        browser = cost.get(m["name"], {})
+        name = f"**{m['name']}**" if m is ens else m["name"]
+        w(f"| {name} | {m['parameters']:,} | {m['onnx_bytes'] / 1e6:.1f} MB | {m['metrics']['validation']['pearson']:.4f} | "
+          f"{m['metrics']['test']['pearson']:.4f} | {fmt(cls('promoters'), 3)} | {fmt(cls('candidate enhancers'), 3)}{cagi_cell} | "
+          f"{fmt(browser.get('scan_ms'), 0)}{' ms' if browser.get('scan_ms') else ''} | {fmt(browser.get('sequences_per_second'), 1)} |")
+    w("")
+    gain = ens["metrics"]["test"]["pearson"] - max(m["metrics"]["test"]["pearson"] for m in members)
+    ratio = b["ensemble"]["scan_ms"] / b["member"]["scan_ms"] if b["ensemble"].get("scan_ms") and b["member"].get("scan_ms") else None
+    w(f"The ensemble adds {gain:+.4f} test Pearson over its best member and costs {fmt(ratio, 2)}× its scan time and "
+      f"{ens['onnx_bytes'] / members[0]['onnx_bytes']:.1f}× its size ({ens['onnx_bytes'] / 1e6:.1f} MB, over the 5 MB a shipped model may weigh).")
+    w("")
+
 
 # Native score-variants before issue 17: hepg2-mpra, 100,000 SNVs, 2 threads (bench/results/variants.json of
 # 2026-11-21, load average 2.1 at its end); the issue's target is twice this.

@@ -84,20 +84,7 @@ pub fn split(rows: &[RowInfo], strategy: &SplitStrategy) -> Result<Split, SplitE
             if !(ok(*valid) && ok(*test) && valid + test < 1.0) {
                 return Err(SplitError::Fractions { valid: valid.to_string(), test: test.to_string() });
             }
-            let groups = shuffled_groups(rows, grouping, *seed);
-            let n = groups.len() as f64;
-            let n_test = (n * test).round() as usize;
-            let n_valid = (n * valid).round() as usize;
-            for (g, members) in groups.into_iter().enumerate() {
-                let set = if g < n_test {
-                    &mut out.test
-                } else if g < n_test + n_valid {
-                    &mut out.valid
-                } else {
-                    &mut out.train
-                };
-                set.extend(members);
-            }
+            out = assign_groups(shuffled_groups(rows, grouping, *seed), *valid, *test);
         }
         SplitStrategy::Chromosome { valid, test } => {
             for (i, row) in rows.iter().enumerate() {
@@ -149,14 +136,7 @@ pub fn train_and_test(rows: &[RowInfo], test: f64, seed: u64, grouping: &Groupin
     if !(0.0..1.0).contains(&test) {
         return Err(SplitError::Fractions { valid: "0 (its own table)".into(), test: test.to_string() });
     }
-    let groups = shuffled_groups(rows, grouping, seed);
-    let n_test = (groups.len() as f64 * test).round() as usize;
-    let mut out = Split::default();
-    for (g, members) in groups.into_iter().enumerate() {
-        if g < n_test { &mut out.test } else { &mut out.train }.extend(members);
-    }
-    out.train.sort_unstable();
-    out.test.sort_unstable();
+    let out = assign_groups(shuffled_groups(rows, grouping, seed), 0.0, test);
     if out.train.is_empty() {
         return Err(SplitError::NoTraining);
     }
@@ -182,6 +162,29 @@ pub fn k_fold(rows: &[RowInfo], k: usize, seed: u64, grouping: &Grouping) -> Res
         })
         .collect();
     Ok(folds)
+}
+
+/// Groups in their shuffled order to sets: the first `test` fraction of them to test, the next
+/// `valid` fraction to validation, the rest to training; rows sorted within each set.
+fn assign_groups(groups: Vec<Vec<usize>>, valid: f64, test: f64) -> Split {
+    let n = groups.len() as f64;
+    let n_test = (n * test).round() as usize;
+    let n_valid = (n * valid).round() as usize;
+    let mut out = Split::default();
+    for (g, members) in groups.into_iter().enumerate() {
+        let set = if g < n_test {
+            &mut out.test
+        } else if g < n_test + n_valid {
+            &mut out.valid
+        } else {
+            &mut out.train
+        };
+        set.extend(members);
+    }
+    for set in [&mut out.train, &mut out.valid, &mut out.test] {
+        set.sort_unstable();
+    }
+    out
 }
 
 /// Row indices per group, groups in a seeded random order.
