@@ -269,6 +269,10 @@ pub struct DataSource {
 pub struct SplitMetrics {
     pub rows: usize,
     pub per_target: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Rows a target was scored on, for each target measured on fewer than `rows` (a model
+    /// trained on a table with missing targets, `--mask-missing`); absent targets count `rows`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub target_rows: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -397,6 +401,7 @@ mod tests {
                 SplitMetrics {
                     rows: 10,
                     per_target: BTreeMap::from([("HepG2".into(), BTreeMap::from([("pearson".into(), 0.7)]))]),
+                    target_rows: BTreeMap::new(),
                 },
             )]),
             licence: "CC BY 4.0".into(),
