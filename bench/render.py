@@ -521,7 +521,7 @@ def render_joint(w, j):
     w(f"`bench/joint/compare.py` ({j['date']}); the single-task models' test numbers reproduce their cards. Pearson r, Spearman ρ")
     w("against the measured log2 RNA/DNA of the cell line.")
     w("")
-    w("| cell line | rows | class | rows in class | single-task r | joint r | single-task ρ | joint ρ |")
+    w("| cell line (single-task model) | part | class | rows | single-task r | joint r | single-task ρ | joint ρ |")
     w("|---|---|---|---|---|---|---|---|")
     for c in j["cell_lines"]:
         for part in ("test", "validation"):
