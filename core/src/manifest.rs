@@ -415,6 +415,16 @@ mod tests {
     }
 
     #[test]
+    fn per_target_row_counts_are_written_only_when_a_target_misses_rows() {
+        let mut m = example();
+        assert!(!m.to_json().contains("target_rows"), "a model without missing targets keeps its manifest as before");
+        m.metrics.get_mut("validation").unwrap().target_rows = BTreeMap::from([("HepG2".into(), 7)]);
+        let json = m.to_json();
+        assert!(json.contains("\"target_rows\""), "{json}");
+        assert_eq!(Manifest::from_json(&json).unwrap(), m);
+    }
+
+    #[test]
     fn prediction_quantiles_round_trip_and_older_manifests_still_load() {
         let mut m = example();
         m.targets[0].prediction_quantiles = PredictionQuantiles::of("test", &[0.5, -1.0, 2.0, 1.0, f64::NAN], 5);

@@ -491,7 +491,9 @@ fn join_tables(configs: &[PathBuf], names: Option<Vec<String>>, to: &Path, force
             (Some(n), _) => n[k].clone(),
             (None, Some(name)) => name.clone(),
             (None, None) => {
-                return Err(format!("{}: no `name`; give the target columns' names with --names", path.display()).into());
+                return Err(
+                    format!("{}: no `name`; give the target columns' names with --names", path.display()).into()
+                );
             }
         };
         let plan = regula_train::fit::plan::Plan::resolve(options).map_err(|e| format!("{}: {e}", path.display()))?;

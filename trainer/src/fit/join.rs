@@ -38,8 +38,16 @@ pub struct Joined {
     pub rows: usize,
     /// Rows measured by more than one run, merged into one.
     pub merged: usize,
-    /// Per run: rows, and rows whose joint part differs from the run's own, by (from, to).
-    pub moves: Vec<(String, usize, BTreeMap<(&'static str, &'static str), usize>)>,
+    /// Per run: rows, and rows whose joint part differs from the run's own.
+    pub moves: Vec<Moves>,
+}
+
+/// One run's rows and how many of them moved part, by (from, to).
+#[derive(Debug)]
+pub struct Moves {
+    pub run: String,
+    pub rows: usize,
+    pub moved: BTreeMap<(&'static str, &'static str), usize>,
 }
 
 impl Joined {
@@ -47,11 +55,11 @@ impl Joined {
     pub fn summary(&self) -> String {
         let mut text =
             format!("{} rows ({} measured in more than one table, merged into one row each)\n", self.rows, self.merged);
-        for (name, rows, moves) in &self.moves {
+        for Moves { run, rows, moved: moves } in &self.moves {
             let moved: usize = moves.values().sum();
             let how: Vec<String> = moves.iter().map(|((from, to), n)| format!("{n} {from} → {to}")).collect();
             text += &format!(
-                "{name}: {rows} rows, {moved} moved part{}\n",
+                "{run}: {rows} rows, {moved} moved part{}\n",
                 if how.is_empty() { String::new() } else { format!(" ({})", how.join(", ")) }
             );
         }
@@ -148,10 +156,9 @@ pub fn join(runs: &[Run]) -> Result<Joined, FitError> {
         }
     }
     let mut group_part: HashMap<usize, usize> = HashMap::new();
-    for node in 0..total {
-        let root = groups.find(node);
-        let p = group_part.entry(root).or_insert(0);
-        *p = (*p).max(part[node]);
+    for (node, &p) in part.iter().enumerate() {
+        let joint = group_part.entry(groups.find(node)).or_insert(0);
+        *joint = (*joint).max(p);
     }
 
     // Output rows: one per distinct sequence, in the order first seen.
@@ -203,17 +210,17 @@ pub fn join(runs: &[Run]) -> Result<Joined, FitError> {
             rows[at].targets[r] = Some(e.targets[0]);
             rows[at].ids[r] = Some(e.id.clone());
         }
-        moves.push((run.name.clone(), data.examples.len(), moved));
+        moves.push(Moves { run: run.name.clone(), rows: data.examples.len(), moved });
     }
     let mut first_of_id: HashMap<&str, &str> = HashMap::new();
     for row in &rows {
-        if let Some(other) = first_of_id.insert(&row.id, &row.sequence) {
-            if other != row.sequence {
-                return Err(FitError::Usage(format!(
-                    "id '{}' names different sequences in two tables; ids must be unique across the joined tables",
-                    row.id
-                )));
-            }
+        if let Some(other) = first_of_id.insert(&row.id, &row.sequence)
+            && other != row.sequence
+        {
+            return Err(FitError::Usage(format!(
+                "id '{}' names different sequences in two tables; ids must be unique across the joined tables",
+                row.id
+            )));
         }
     }
 
