@@ -266,3 +266,29 @@ fn a_row_that_measures_no_target_is_refused_even_with_the_mask() {
         "DIR/t.tsv, line 10: row 'r8': no target is measured (a, b are all missing); a row must measure at least one target: fix the values or pass --skip-bad to leave the row out"
     );
 }
+
+#[test]
+fn join_tables_says_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hepg2 = config(d, "hepg2", "lentimpra_joint_hepg2.tsv", "_Reversed:$");
+    let wtc11 = config(d, "wtc11", "lentimpra_joint_wtc11.tsv", "(_[FR]|_shuffled_[0-9]+)$");
+    let refused = |args: &[&str]| {
+        let (code, _, err) = run(d, args);
+        assert_eq!(code, 1, "{err}");
+        assert!(!d.join("j.tsv").exists(), "nothing is written");
+        err.trim().to_string()
+    };
+    assert_eq!(
+        refused(&["join-tables", "--config", &hepg2, "--to", "j.tsv"]),
+        "regula-train: join-tables needs at least two configs"
+    );
+    assert_eq!(
+        refused(&["join-tables", "--config", &hepg2, "--config", &hepg2, "--to", "j.tsv"]),
+        "regula-train: two configs are named 'hepg2'; name the target columns with --names"
+    );
+    assert_eq!(
+        refused(&["join-tables", "--config", &hepg2, "--config", &wtc11, "--names", "a", "--to", "j.tsv"]),
+        "regula-train: --names gives 1 names for 2 configs"
+    );
+}
