@@ -128,6 +128,7 @@ def main():
     ap.add_argument("--regula-train", default="target/release/regula-train")
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tried", help="folder of the 'What was tried' records (bench/tried): add or update the joint model's row in CELL_LINE.json")
     a = ap.parse_args()
     pairs = [m.split("=", 1) for m in (a.model or ["hepg2=models/hepg2-legnet", "wtc11=models/wtc11-legnet"])]
     joint_manifest = json.load(open(os.path.join(a.joint, "manifest.json")))
@@ -181,6 +182,42 @@ def main():
     }
     write_json(a.out, report)
     print(f"joint better on both test sets: {report['joint_better_on_both']}; written to {a.out}")
+    if a.tried:
+        record_tried(a.tried, a.joint, joint_manifest, report)
+
+
+CANDIDATE = "legnet, kernels 5 / 3, one trunk for HepG2 and WTC11"
+
+
+def record_tried(folder, joint_dir, manifest, report):
+    """The joint model as a candidate row of each cell line's "What was tried" record, its numbers
+    on that cell line's own validation and test rows."""
+    facts = dict(json.load(open(os.path.join(joint_dir, "report.json")))["facts"])
+    best, run = re.match(r"(\d+) of (\d+) run", facts["best epoch"]).groups()
+    for c in report["cell_lines"]:
+        path = os.path.join(folder, f"{c['cell_line']}.json")
+        if not os.path.exists(path):
+            continue
+        tried = json.load(open(path))
+        others = [x["cell_line"] for x in report["cell_lines"] if x is not c]
+        row = {
+            "candidate": CANDIDATE,
+            "recipe": (f"the 5 / 3 LegNet recipe (12 epochs) with an output per cell line, `{manifest['name']}`: trained on the rows of "
+                       f"this table and of the {', '.join(others)} table, joined by `regula-train join-tables` (one row per sequence; a row that "
+                       f"moves part goes to the more held-out one, so none of this split's validation or test rows is trained on) and "
+                       f"`fit --mask-missing` (each output trained on the rows that measure it); the epoch was chosen on the joint "
+                       f"validation rows (mean of both outputs); the numbers here are its `{c['joint_output']}` output on this split's rows"),
+            "parameters": manifest["training"]["parameters"],
+            f"validation_{tried.get('metric', 'pearson')}": round(c["validation"]["all"]["joint"]["pearson"], 4),
+            f"test_{tried.get('metric', 'pearson')}": round(c["test"]["all"]["joint"]["pearson"], 4),
+            "epochs_run": int(run),
+            "best_epoch": int(best),
+            "minutes": round((manifest["training"].get("seconds") or 0) / 60, 1),
+            "shipped_as": manifest["name"] if report["joint_better_on_both"] else None,
+        }
+        tried["runs"] = [r for r in tried["runs"] if r["candidate"] != CANDIDATE] + [row]
+        write_json(path, tried)
+        print(f"{path}: the joint model's row written")
 
 
 if __name__ == "__main__":
