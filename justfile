@@ -141,10 +141,12 @@ train-lentimpra-joint: (train "lentimpra-joint")
         --out bench/results/cagi5-lentimpra-joint.json --card models/lentimpra-joint/MODEL_CARD.md
     {{just_executable()}} compare-joint
 
-# The joint HepG2 + WTC11 model against each single-task LegNet on that model's own validation and test rows, per row class.
+# The joint HepG2 + WTC11 model against each single-task LegNet on that model's own validation and test rows, per row class; its row in the HepG2 and WTC11 cards' What was tried.
 compare-joint: ort
     cargo build --release -p regula-train
-    python3 bench/joint/compare.py --joint models/lentimpra-joint --out bench/results/joint.json
+    python3 bench/joint/compare.py --joint models/lentimpra-joint --out bench/results/joint.json --tried bench/tried
+    python3 bench/tried/tried.py bench/tried/hepg2.json --card models/hepg2-legnet/MODEL_CARD.md --card models/hepg2-mpra/MODEL_CARD.md
+    python3 bench/tried/tried.py bench/tried/wtc11.json --card models/wtc11-legnet/MODEL_CARD.md --card models/wtc11-mpra/MODEL_CARD.md
     python3 bench/render.py bench/results > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
 
 # The shipped TATA promoter classifier (GUE prom_300_tata): LegNet 5 / 3, about 16 minutes.
