@@ -517,7 +517,7 @@ def render_joint(w, j):
     w("## One model for two cell lines (lentiMPRA HepG2 + WTC11)")
     w("")
     w(f"Question: {j['question']} `{j['joint_model']}` ({j['joint_parameters']:,} weights; split: {j['joint_split']}; trained in")
-    w(f"{j['joint_training_minutes']} min) against the shipped single-task LegNets. Method: {j['method']}. Made by")
+    w(f"{j['joint_training_minutes']} min on {j.get('joint_training_machine') or '?'}, shared with other work) against the shipped single-task LegNets. Method: {j['method']}. Made by")
     w(f"`bench/joint/compare.py` ({j['date']}); the single-task models' test numbers reproduce their cards. Pearson r, Spearman ρ")
     w("against the measured log2 RNA/DNA of the cell line.")
     w("")
@@ -533,7 +533,7 @@ def render_joint(w, j):
         b = c["test_bootstrap"]
         w(f"- {c['cell_line']}: joint − single-task test Pearson r {c['test']['all']['joint']['pearson'] - c['test']['all']['single']['pearson']:+.4f}; paired bootstrap over "
           f"{b['groups']:,} groups ({b['resamples']:,} resamples): 95 % interval [{b['delta_pearson_2.5%']:+.4f}, {b['delta_pearson_97.5%']:+.4f}], joint ahead in "
-          f"{b['share_joint_ahead']:.0%} of them.")
+          f"{b['share_joint_ahead']:.1%} of them.")
     w("")
     verdict = ("**The joint model beats both single-task models on their own test rows.**" if j["joint_better_on_both"] else
                "**The joint model does not beat both single-task models on their own test rows**, so it is not shipped: "

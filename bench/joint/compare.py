@@ -171,6 +171,7 @@ def main():
         "joint_model": joint_manifest["name"],
         "joint_parameters": joint_manifest["training"]["parameters"],
         "joint_training_minutes": round((joint_manifest["training"].get("seconds") or 0) / 60, 1),
+        "joint_training_machine": joint_manifest["training"].get("machine"),
         "joint_split": joint_manifest["training"]["split"],
         "question": "does one LegNet trunk with an output per cell line, trained on the rows of both tables, beat each single-task model on that model's own test rows?",
         "method": "each single-task model's validation and test rows (its own split, `regula-train split --config`), predicted by it and by the joint model's output of the same cell line (`regula-train predict --rc-average`); Pearson and Spearman r against the measured value; the paired bootstrap resamples the test split's groups",
