@@ -135,6 +135,20 @@ train-wtc11-mpra: (train "wtc11-mpra") (cagi5 "wtc11-mpra")
 # wtc11-mpra is distilled from wtc11-legnet: both, in order.
 train-wtc11: train-wtc11-legnet train-wtc11-mpra
 
+# One LegNet for HepG2 and WTC11 (an output each, on the rows of both tables, built by its prepare.py; about an hour on 2 cores), its CAGI5 evaluation at the HepG2 output, and the comparison with the single-task LegNets.
+train-lentimpra-joint: (train "lentimpra-joint")
+    python3 bench/cagi5/zero_shot.py --model models/lentimpra-joint --target hepg2 --cagi5 ../shared/data/cagi5 \
+        --out bench/results/cagi5-lentimpra-joint.json --card models/lentimpra-joint/MODEL_CARD.md
+    {{just_executable()}} compare-joint
+
+# The joint HepG2 + WTC11 model against each single-task LegNet on that model's own validation and test rows, per row class; its row in the HepG2 and WTC11 cards' What was tried.
+compare-joint: ort
+    cargo build --release -p regula-train
+    python3 bench/joint/compare.py --joint models/lentimpra-joint --out bench/results/joint.json --tried bench/tried
+    python3 bench/tried/tried.py bench/tried/hepg2.json --card models/hepg2-legnet/MODEL_CARD.md --card models/hepg2-mpra/MODEL_CARD.md
+    python3 bench/tried/tried.py bench/tried/wtc11.json --card models/wtc11-legnet/MODEL_CARD.md --card models/wtc11-mpra/MODEL_CARD.md
+    python3 bench/render.py bench/results > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
+
 # The shipped TATA promoter classifier (GUE prom_300_tata): LegNet 5 / 3, about 16 minutes.
 train-promoter-tata: (train "promoter-tata")
 

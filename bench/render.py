@@ -47,6 +47,7 @@ def main(results):
     workflow = workflows[0] if workflows else None
     ism = load(results, "ism-native.json")
     genome = load(results, "browser-genome.json")
+    joint = load(results, "joint.json")
     package = load(results, "package.json")
     references = sorted(glob.glob(os.path.join(results, "reference-*.json")))
     machine = load(results, "machine.json") or {}
@@ -184,6 +185,8 @@ def main(results):
         render_package(w, package)
     if genome:
         render_genome(w, genome)
+    if joint:
+        render_joint(w, joint)
     # Sections other scripts write between markers (`<!-- NAME: begin -->` … `<!-- NAME: end -->`,
     # e.g. bench/variants_1m.py) are kept from the current BENCHMARKS.md.
     current = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "BENCHMARKS.md")
@@ -541,7 +544,40 @@ def render_ensemble(w, e):
 # 2026-11-21, load average 2.1 at its end); the issue's target is twice this.
 BASELINE_VARIANTS_PER_SECOND = 1856
 # Sections once written between markers by other scripts, now rendered from their JSON here.
-RENDERED_HERE = {"variants-1m"}
+RENDERED_HERE = {"variants-1m", "joint"}
+
+
+def render_joint(w, j):
+    """`bench/joint/compare.py`: the joint HepG2 + WTC11 model against each single-task model."""
+    num = lambda v: "—" if v is None else f"{v:.4f}"  # noqa: E731
+    w("<!-- joint: begin -->")
+    w("## One model for two cell lines (lentiMPRA HepG2 + WTC11)")
+    w("")
+    w(f"Question: {j['question']} `{j['joint_model']}` ({j['joint_parameters']:,} weights; split: {j['joint_split']}; trained in")
+    w(f"{j['joint_training_minutes']} min on {j.get('joint_training_machine') or '?'}, shared with other work) against the shipped single-task LegNets. Method: {j['method']}. Made by")
+    w(f"`bench/joint/compare.py` ({j['date']}); the single-task models' test numbers reproduce their cards. Pearson r, Spearman ρ")
+    w("against the measured log2 RNA/DNA of the cell line.")
+    w("")
+    w("| cell line (single-task model) | part | class | rows | single-task r | joint r | single-task ρ | joint ρ |")
+    w("|---|---|---|---|---|---|---|---|")
+    for c in j["cell_lines"]:
+        for part in ("test", "validation"):
+            for cls, m in c[part].items():
+                bold = (lambda v: f"**{num(v)}**") if (part == "test" and cls == "all") else num
+                w(f"| {c['cell_line']} ({c['single_task_model']}) | {part} | {cls} | {m['rows']:,} | {bold(m['single']['pearson'])} | {bold(m['joint']['pearson'])} | {num(m['single']['spearman'])} | {num(m['joint']['spearman'])} |")
+    w("")
+    for c in j["cell_lines"]:
+        b = c["test_bootstrap"]
+        w(f"- {c['cell_line']}: joint − single-task test Pearson r {c['test']['all']['joint']['pearson'] - c['test']['all']['single']['pearson']:+.4f}; paired bootstrap over "
+          f"{b['groups']:,} groups ({b['resamples']:,} resamples): 95 % interval [{b['delta_pearson_2.5%']:+.4f}, {b['delta_pearson_97.5%']:+.4f}], joint ahead in "
+          f"{b['share_joint_ahead']:.1%} of them.")
+    w("")
+    verdict = ("**The joint model beats both single-task models on their own test rows.**" if j["joint_better_on_both"] else
+               "**The joint model does not beat both single-task models on their own test rows**, so it is not shipped: "
+               "the single-task models stay (evidence in `bench/tried/hepg2.json`, `bench/tried/wtc11.json`).")
+    w(verdict)
+    w("<!-- joint: end -->")
+    w("")
 
 
 def load_text(values):

@@ -13,7 +13,10 @@ the product's number (checked). Pearson and Spearman r against the measured effe
 
     bench/cagi5/zero_shot.py --model models/hepg2-mpra --cagi5 ../shared/data/cagi5 \
         --out bench/results/cagi5-hepg2-mpra.json [--elements F9,LDLR,SORT1] [--stride 10] \
-        [--card models/hepg2-mpra/MODEL_CARD.md]
+        [--card models/hepg2-mpra/MODEL_CARD.md] [--target hepg2]
+
+A model with several outputs (e.g. lentimpra-joint: hepg2, wtc11) is read at the one named by
+--target; a single-output model needs none.
 
 With --card, the card's "Zero-shot variant effects (CAGI5)" section is written (or replaced).
 """
@@ -76,7 +79,16 @@ def main():
     ap.add_argument("--stride", type=int, default=10)
     ap.add_argument("--card", help="model card whose CAGI5 section to write")
     ap.add_argument("--regula-train", default="target/release/regula-train")
+    ap.add_argument("--target", help="the output to score, for a model with several (default: its only one)")
     args = ap.parse_args()
+    manifest = json.load(open(os.path.join(args.model, "manifest.json")))
+    outputs = [t["name"] for t in manifest["targets"]]
+    if args.target is None:
+        if len(outputs) > 1:
+            sys.exit(f"{args.model} has {len(outputs)} outputs ({', '.join(outputs)}): name one with --target")
+        args.target = outputs[0]
+    elif args.target not in outputs:
+        sys.exit(f"--target {args.target}: {args.model} has the outputs {', '.join(outputs)}")
 
     refs = {r["regulatory_element"]: r for r in csv.DictReader(open(os.path.join(args.cagi5, "reference_sequences.csv")))}
     with open(os.path.join(args.cagi5, "train_release.tsv")) as f:
@@ -106,6 +118,8 @@ def main():
             effects = {}  # (element index, alt) -> [(tile start, effect)]
             with open(out) as f:
                 for r in csv.DictReader(f, delimiter="\t"):
+                    if r["target"] != args.target:
+                        continue
                     s = int(r["id"])
                     effects.setdefault((s + int(r["position"]) - 1, r["alt"]), []).append((s, float(r["effect"])))
             # The product's own windowed effect on the whole element.
@@ -118,7 +132,8 @@ def main():
             product = {}
             with open(product_out) as f:
                 for r in csv.DictReader(f, delimiter="\t"):
-                    product[(int(r["position"]) - 1, r["alt"])] = float(r["effect"])
+                    if r["target"] == args.target:
+                        product[(int(r["position"]) - 1, r["alt"])] = float(r["effect"])
         measured, tile_mean, centred = [], [], []
         for v in rows:
             i = int(v["pos_1based"]) - 1 - start
@@ -142,9 +157,10 @@ def main():
         })
         r = results[-1]
         print(f"{element}: {len(rows)} variants, {len(starts)} tiles; tile mean r {r['tile_mean']['pearson']:.3f} (rho {r['tile_mean']['spearman']:.3f}), centred tile r {r['centred_tile']['pearson']:.3f}; replicate r {r['replicate_correlation']}")
-    manifest = json.load(open(os.path.join(args.model, "manifest.json")))
     report = {
         "model": manifest["name"],
+        "target": args.target,
+        "outputs": outputs,
         "data": "CAGI5 regulation saturation, train_release.tsv (Kircher et al. 2019)",
         "tiling": f"{TILE} bp tiles every {args.stride} bp (plus one ending at the element's end), each padded with the model's adapters; both strands averaged",
         "aggregation": "tile_mean: mean effect over all tiles containing the variant (regula-train ism --length-policy flanked-tiles, the product's definition); centred_tile: the tile whose centre is nearest",
@@ -169,8 +185,9 @@ def card_section(report):
         f"model's predicted effect, alternate minus reference. "
         f"Tiling: {report['tiling']}. Aggregation: {report['aggregation']}. The replicate correlation "
         f"of the measurements is the ceiling. Made by `bench/cagi5/zero_shot.py` ({report['date']})."
-        + ("" if "hepg2" in report["model"].lower() else
-           " The elements were measured in HepG2 cells and this model was trained on another cell type, so this is a cross-cell-type test."),
+        + ("" if "hepg2" in (report["model"] + " " + report.get("target", "")).lower() else
+           " The elements were measured in HepG2 cells and this model was trained on another cell type, so this is a cross-cell-type test.")
+        + (f" Scored at the model's `{report['target']}` output." if report.get("target") and len(report.get("outputs", [])) > 1 else ""),
         "",
         "| element | length (bp) | variants | tiles | Pearson r, tile mean | Spearman, tile mean | Pearson r, centred tile | replicate r |",
         "|---|---|---|---|---|---|---|---|",

@@ -269,6 +269,10 @@ pub struct DataSource {
 pub struct SplitMetrics {
     pub rows: usize,
     pub per_target: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Rows a target was scored on, for each target measured on fewer than `rows` (a model
+    /// trained on a table with missing targets, `--mask-missing`); absent targets count `rows`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub target_rows: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -397,6 +401,7 @@ mod tests {
                 SplitMetrics {
                     rows: 10,
                     per_target: BTreeMap::from([("HepG2".into(), BTreeMap::from([("pearson".into(), 0.7)]))]),
+                    target_rows: BTreeMap::new(),
                 },
             )]),
             licence: "CC BY 4.0".into(),
@@ -407,6 +412,16 @@ mod tests {
     fn round_trips_through_json() {
         let m = example();
         assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
+    }
+
+    #[test]
+    fn per_target_row_counts_are_written_only_when_a_target_misses_rows() {
+        let mut m = example();
+        assert!(!m.to_json().contains("target_rows"), "a model without missing targets keeps its manifest as before");
+        m.metrics.get_mut("validation").unwrap().target_rows = BTreeMap::from([("HepG2".into(), 7)]);
+        let json = m.to_json();
+        assert!(json.contains("\"target_rows\""), "{json}");
+        assert_eq!(Manifest::from_json(&json).unwrap(), m);
     }
 
     #[test]

@@ -103,6 +103,26 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Join the tables of single-target runs into one training table for a multi-target model
+    /// (fit --mask-missing --split-column split): one target column per run (empty where a
+    /// sequence was not measured), rows of one sequence merged, and a `split` column in which
+    /// every group of related rows (each run's own groups, and one element in either
+    /// orientation across runs) takes its most held-out part: no run's test row is trained on.
+    JoinTables {
+        /// A run's TOML config (e.g. models/hepg2-legnet/train.toml); its table and split are
+        /// those of `split --config`. Two or more, in the order of the target columns.
+        #[arg(long, required = true, num_args = 1)]
+        config: Vec<PathBuf>,
+        /// Target column names, comma-separated, one per config [default: each config's name].
+        #[arg(long, value_delimiter = ',')]
+        names: Option<Vec<String>>,
+        /// The joined TSV.
+        #[arg(long = "to")]
+        to: PathBuf,
+        /// Replace an existing --to.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a model's manifest and a summary of its graph.
     Inspect {
         /// A model folder, or its model.onnx.
@@ -346,6 +366,7 @@ fn run(cli: Cli) -> Result<(), Stop> {
         Command::Ensemble { members, out, name, force, threads } => {
             ensemble(EnsemblePlan { members, out, name, force }, threads)
         }
+        Command::JoinTables { config, names, to, force } => join_tables(&config, names, &to, force),
         Command::Inspect { model } => inspect(model),
         Command::Ism { model, input, policy, method, partner_input } => {
             ism(&model, &input, partner_input.as_deref(), &policy, method)
@@ -475,8 +496,51 @@ fn overall_lines(manifest: &regula_core::manifest::Manifest) -> String {
             let line: Vec<String> = overall.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
             text += &format!("{split} ({} rows): {}\n", m.rows, line.join(", "));
         }
+        // Targets measured on some rows only (`--mask-missing`): each over its own rows.
+        if !m.target_rows.is_empty() {
+            for (target, metrics) in m.per_target.iter().filter(|(t, _)| *t != "overall") {
+                let n = m.target_rows.get(target).copied().unwrap_or(m.rows);
+                let line: Vec<String> = metrics.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+                text += &format!("  {target} ({n} rows): {}\n", line.join(", "));
+            }
+        }
     }
     text
+}
+
+fn join_tables(configs: &[PathBuf], names: Option<Vec<String>>, to: &Path, force: bool) -> Result<(), Stop> {
+    if to.exists() && !force {
+        return Err(format!(
+            "--to: {} already exists; pass --force to replace it, or choose another name",
+            to.display()
+        )
+        .into());
+    }
+    if let Some(n) = &names
+        && n.len() != configs.len()
+    {
+        return Err(format!("--names gives {} names for {} configs", n.len(), configs.len()).into());
+    }
+    let mut runs = Vec::with_capacity(configs.len());
+    for (k, path) in configs.iter().enumerate() {
+        let options = with_config(FitOptions::default(), Some(path.clone()))?;
+        checks::fit_options(&options)?;
+        let name = match (&names, &options.name) {
+            (Some(n), _) => n[k].clone(),
+            (None, Some(name)) => name.clone(),
+            (None, None) => {
+                return Err(
+                    format!("{}: no `name`; give the target columns' names with --names", path.display()).into()
+                );
+            }
+        };
+        let plan = regula_train::fit::plan::Plan::resolve(options).map_err(|e| format!("{}: {e}", path.display()))?;
+        runs.push(regula_train::fit::join::Run { name, plan });
+    }
+    let joined = regula_train::fit::join::join(&runs).map_err(|e| e.to_string())?;
+    regula_train::atomic::write(to, joined.table.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", to.display()))?;
+    say(&format!("{}wrote {}\n", joined.summary(), to.display()))
 }
 
 fn inspect(model: PathBuf) -> Result<(), Stop> {

@@ -58,11 +58,24 @@ pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> Strin
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let _ = writeln!(md, "| task | {} |", names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" | "));
-        let _ = writeln!(md, "|---|{}", "---|".repeat(names.len()));
+        // A target measured on fewer rows than the split has (`--mask-missing`): each row says
+        // how many it was scored on, `overall` (a mean over targets) none.
+        let partial = !m.target_rows.is_empty();
+        let rows_head = if partial { "rows | " } else { "" };
+        let _ =
+            writeln!(md, "| task | {rows_head}{} |", names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" | "));
+        let _ = writeln!(md, "|---|{}", "---|".repeat(names.len() + usize::from(partial)));
         for (task, values) in &m.per_target {
-            let cells: Vec<String> =
+            let mut cells: Vec<String> =
                 names.iter().map(|n| values.get(*n).map_or("—".into(), |v| format!("{v:.4}"))).collect();
+            if partial {
+                let n = match m.target_rows.get(task) {
+                    Some(n) => n.to_string(),
+                    None if task == "overall" => "—".into(),
+                    None => m.rows.to_string(),
+                };
+                cells.insert(0, n);
+            }
             let _ = writeln!(md, "| {task} | {} |", cells.join(" | "));
         }
         md += "\n";

@@ -89,12 +89,12 @@ pub fn evaluate_model(
         let predicted = in_measured_units(task, &raw, &normalisation);
         let (metrics, values): (_, BTreeMap<String, Predictions>) = score(task, &data, &rows, &predicted);
         // Per row class, as fit reports them.
-        for (key, n, m) in class_metrics(task, &data, &name, &rows, &predicted) {
-            out.insert(key.clone(), split_metrics(n, &m));
-            report.metrics.insert(key, m);
+        for c in class_metrics(task, &data, &name, &rows, &predicted) {
+            out.insert(c.key.clone(), split_metrics(c.rows, &c.metrics, &c.values));
+            report.add(&c.key, c.rows, c.metrics, &c.values);
         }
-        out.insert(name.clone(), split_metrics(rows.len(), &metrics));
-        report.metrics.insert(name.clone(), metrics);
+        out.insert(name.clone(), split_metrics(rows.len(), &metrics, &values));
+        report.add(&name, rows.len(), metrics, &values);
         report.predictions.insert(name, values);
     }
     Ok((out, report))

@@ -119,6 +119,11 @@ pub struct FitOptions {
     /// Leave out bad rows (and count them) instead of stopping at the first [default: false].
     #[arg(long, help_heading = "Data", num_args = 0..=1, default_missing_value = "true")]
     pub skip_bad: Option<bool>,
+    /// With several target columns, let a row miss some targets (empty, NA, NaN) as long as it
+    /// measures one: each target trains (masked loss), normalises and is scored on the rows that
+    /// measure it [default: false].
+    #[arg(long, help_heading = "Data", num_args = 0..=1, default_missing_value = "true")]
+    pub mask_missing: Option<bool>,
 
     // --- targets ---
     /// regression or classification (0/1 targets) [default: regression].
@@ -331,7 +336,7 @@ impl FitOptions {
         let (a, b) = (self, base);
         overlay!(a, b;
             data, fasta, targets, genome, tss, upstream, downstream, position_column, strand_column, zero_based,
-            sequence_column, partner_column, id_column, target_columns, chrom_column, skip_bad,
+            sequence_column, partner_column, id_column, target_columns, chrom_column, skip_bad, mask_missing,
             task, log_base, pseudocount, standardise, task_weights,
             split, valid_fraction, test_fraction, group_pattern, valid_chroms, test_chroms, valid_data, split_column, folds, fold, split_seed,
             preset, channels, kernels, dilations, pools, activation, dropout, attention_heads,

@@ -79,6 +79,7 @@ fn promoter_windows_match_the_published_xpresso_sequences() {
         targets: vec!["human_expr_1to1_file".into()],
         chrom: Some("chrom".into()),
         split: None,
+        mask_missing: false,
     };
     let d = load(&source, &columns, false).unwrap();
     let published: Vec<(String, String)> = tss_text

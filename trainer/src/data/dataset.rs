@@ -58,6 +58,9 @@ pub struct Columns {
     pub chrom: Option<String>,
     /// The user's own `train`/`valid`/`test` column.
     pub split: Option<String>,
+    /// A target may be missing (empty, `NA`, `NaN`) where another of the row is measured: each
+    /// target then trains and is scored on the rows that measure it (`--mask-missing`).
+    pub mask_missing: bool,
 }
 
 /// Where the sequences come from.
@@ -266,7 +269,8 @@ fn text_columns(columns: &Columns, extra: &[String]) -> (Vec<String>, Option<usi
     (names, chrom_at, split_at)
 }
 
-/// Whole-set checks: finite targets, unique ids, one length per branch.
+/// Whole-set checks: finite targets (some missing, if `columns.mask_missing`, but at least one
+/// per row), unique ids, one length per branch.
 fn check(path: &Path, columns: &Columns, rows: Vec<RawRow>, skip_bad: bool) -> Result<Dataset, DataError> {
     let path_text = path.display().to_string();
     let mut dataset = Dataset { target_names: columns.targets.clone(), ..Default::default() };
@@ -275,13 +279,26 @@ fn check(path: &Path, columns: &Columns, rows: Vec<RawRow>, skip_bad: bool) -> R
     for row in rows {
         let verdict = row.and_then(|example| {
             let fail = |message: String| (example.line, example.id.clone(), message);
+            let measured = example.targets.iter().filter(|v| !v.is_nan()).count();
             for (name, value) in columns.targets.iter().zip(&example.targets) {
-                if value.is_nan() {
-                    return Err(fail(format!("target '{name}' is missing (NaN); fix the value or pass --skip-bad to leave the row out")));
+                if value.is_nan() && !columns.mask_missing {
+                    let mask = if columns.targets.len() > 1 {
+                        ", pass --skip-bad to leave the row out, or pass --mask-missing to train each target on the rows that measure it"
+                    } else {
+                        " or pass --skip-bad to leave the row out"
+                    };
+                    return Err(fail(format!("target '{name}' is missing (NaN); fix the value{mask}")));
                 }
                 if value.is_infinite() {
                     return Err(fail(format!("target '{name}' is infinite; fix the value or pass --skip-bad to leave the row out")));
                 }
+            }
+            if measured == 0 {
+                let which = match columns.targets.as_slice() {
+                    [one] => format!("target '{one}' is missing (NaN)"),
+                    all => format!("no target is measured ({} are all missing)", all.join(", ")),
+                };
+                return Err(fail(format!("{which}; a row must measure at least one target: fix the values or pass --skip-bad to leave the row out")));
             }
             if let Some(&first) = first_line_of.get(&example.id) {
                 return Err(fail(format!("id already used on line {first}; ids must be unique")));

@@ -21,6 +21,8 @@ pub enum TargetError {
     LogDomain { line: usize, id: String, target: String, value: f64, base: f64, min: f64, pseudocount: f64 },
     #[error("target '{target}' has the same value ({value}) on every training row; it cannot be standardised")]
     Constant { target: String, value: f64 },
+    #[error("target '{target}' is measured on none of the training rows; it cannot be learnt")]
+    Unmeasured { target: String },
 }
 
 impl TargetTransform {
@@ -43,8 +45,18 @@ impl TargetTransform {
                     });
                 }
             }
+            // Missing values (NaN, under `--mask-missing`) are left out: each target is fitted on
+            // the training rows that measure it.
+            let values: Vec<f64> = train
+                .iter()
+                .map(|&i| data.examples[i].targets[t])
+                .filter(|v| !v.is_nan())
+                .map(|v| partial.apply(v))
+                .collect();
+            if values.is_empty() {
+                return Err(TargetError::Unmeasured { target: target.clone() });
+            }
             let standardise = if self.standardise {
-                let values: Vec<f64> = train.iter().map(|&i| partial.apply(data.examples[i].targets[t])).collect();
                 let n = values.len() as f64;
                 let mean = values.iter().sum::<f64>() / n;
                 let std = (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
@@ -61,11 +73,24 @@ impl TargetTransform {
     }
 }
 
-/// Targets of `rows` in training space, row-major `[rows.len(), targets]` float32.
+/// Targets of `rows` in training space, row-major `[rows.len(), targets]` float32. A missing
+/// target (NaN, under `--mask-missing`) is 0 here, never NaN (a NaN times a zero loss weight is
+/// still NaN): [`measured`] says which cells to count.
 pub fn normalised(data: &Dataset, rows: &[usize], normalisation: &[Normalisation]) -> Vec<f32> {
     rows.iter()
-        .flat_map(|&i| data.examples[i].targets.iter().zip(normalisation).map(|(&v, n)| n.apply(v) as f32))
+        .flat_map(|&i| {
+            data.examples[i]
+                .targets
+                .iter()
+                .zip(normalisation)
+                .map(|(&v, n)| if v.is_nan() { 0.0 } else { n.apply(v) as f32 })
+        })
         .collect()
+}
+
+/// 1 where a target of `rows` is measured, 0 where it is missing, row-major like [`normalised`].
+pub fn measured(data: &Dataset, rows: &[usize]) -> Vec<f32> {
+    rows.iter().flat_map(|&i| data.examples[i].targets.iter().map(|v| if v.is_nan() { 0.0 } else { 1.0 })).collect()
 }
 
 #[cfg(test)]
@@ -99,6 +124,18 @@ mod tests {
         let n = TargetTransform { log: None, standardise: true }.fit(&d, &[0, 1]).unwrap();
         assert_eq!(n[0].standardise, Some(Standardise { mean: 2.0, std: 1.0 }));
         assert_eq!(normalised(&d, &[0, 1, 2], &n), vec![-1.0, 1.0, 98.0]);
+    }
+
+    #[test]
+    fn missing_values_are_left_out_of_the_fit_and_zero_in_training_space() {
+        // Training rows 0, 1, 3; row 1 is missing (NaN): mean and std of 1 and 3 alone.
+        let d = data(&[1.0, f64::NAN, 100.0, 3.0]);
+        let n = TargetTransform { log: None, standardise: true }.fit(&d, &[0, 1, 3]).unwrap();
+        assert_eq!(n[0].standardise, Some(Standardise { mean: 2.0, std: 1.0 }));
+        assert_eq!(normalised(&d, &[0, 1, 2, 3], &n), vec![-1.0, 0.0, 98.0, 1.0]);
+        assert_eq!(measured(&d, &[0, 1, 2, 3]), vec![1.0, 0.0, 1.0, 1.0]);
+        let e = TargetTransform { log: None, standardise: true }.fit(&d, &[1]).unwrap_err();
+        assert_eq!(e.to_string(), "target 'expr' is measured on none of the training rows; it cannot be learnt");
     }
 
     #[test]

@@ -48,9 +48,29 @@ pub struct Report {
     /// Rows left out under `--skip-bad`: line, id and reason.
     #[serde(default)]
     pub skipped: Vec<(usize, String, String)>,
+    /// split → target → rows it was scored on, for the splits where a target is measured on
+    /// fewer rows than the split has (`--mask-missing`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub target_rows: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
 impl Report {
+    /// Records a split's metrics and, for targets measured on fewer than its `rows`, their row
+    /// counts.
+    pub fn add(
+        &mut self,
+        split: &str,
+        rows: usize,
+        metrics: BTreeMap<String, TaskMetrics>,
+        values: &BTreeMap<String, Predictions>,
+    ) {
+        if !crate::fit::scoring::target_rows(rows, values).is_empty() {
+            let counts = values.iter().map(|(t, p)| (t.clone(), p.measured.len())).collect();
+            self.target_rows.insert(split.to_string(), counts);
+        }
+        self.metrics.insert(split.to_string(), metrics);
+    }
+
     /// Writes `report.json` and `report.html` into `dir`, atomically.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec_pretty(self).expect("a report always serialises");
@@ -77,11 +97,19 @@ impl Report {
         for (split, tasks) in &self.metrics {
             let names: Vec<&String> =
                 tasks.values().flat_map(|m| m.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            // Targets measured on fewer rows than the split has show their own count.
+            let counts = self.target_rows.get(split);
             let _ = write!(h, "<h3>{}</h3><table><tr><th>task</th>", esc(split));
+            if counts.is_some() {
+                h += "<th>rows</th>";
+            }
             names.iter().for_each(|n| h += &format!("<th>{}</th>", esc(n)));
             h += "</tr>";
             for (task, m) in tasks {
                 let _ = write!(h, "<tr><td>{}</td>", esc(task));
+                if let Some(counts) = counts {
+                    let _ = write!(h, "<td>{}</td>", counts.get(task).map_or("—".to_string(), ToString::to_string));
+                }
                 for n in &names {
                     let _ = write!(h, "<td>{}</td>", m.get(*n).map_or("—".into(), |v| format!("{v:.4}")));
                 }

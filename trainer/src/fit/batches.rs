@@ -161,7 +161,11 @@ impl BatchPlan<'_> {
         Prepared {
             x: training_inputs(self.data, rows, self.augment, self.seed, epoch, b),
             y: crate::data::targets::normalised(self.data, rows, self.normalisation),
-            w: rows.iter().flat_map(|_| self.weights_row.iter().copied()).collect(),
+            // A missing target weighs 0: the loss (Σ w·ℓ / Σ w) counts only measured cells.
+            w: crate::data::targets::measured(self.data, rows)
+                .chunks(self.weights_row.len())
+                .flat_map(|m| m.iter().zip(self.weights_row).map(|(m, w)| m * w))
+                .collect(),
             n: rows.len(),
         }
     }
@@ -260,6 +264,25 @@ mod tests {
             }
         }
         assert!(shifted_seen);
+    }
+
+    #[test]
+    fn a_missing_target_weighs_nothing_and_is_never_nan() {
+        let mut d = data();
+        d.target_names = vec!["a".into(), "b".into()];
+        d.examples[0].targets = vec![2.0, f64::NAN];
+        d.examples[1].targets = vec![f64::NAN, 4.0];
+        let normalisation = vec![regula_core::manifest::Normalisation::default(); 2];
+        let plan = BatchPlan {
+            data: &d,
+            augment: &Augment::default(),
+            seed: 1,
+            normalisation: &normalisation,
+            weights_row: &[0.5, 2.0],
+        };
+        let b = plan.prepare(&[0, 1], 1, 0);
+        assert_eq!(b.y, vec![2.0, 0.0, 0.0, 4.0]);
+        assert_eq!(b.w, vec![0.5, 0.0, 0.0, 2.0]);
     }
 
     #[test]

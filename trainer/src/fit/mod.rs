@@ -5,6 +5,7 @@ pub mod batches;
 pub mod checkpoint;
 pub mod distill;
 pub mod error;
+pub mod join;
 pub mod model;
 pub mod plan;
 pub mod run;

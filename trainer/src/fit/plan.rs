@@ -137,6 +137,7 @@ impl Plan {
             targets: o.target_columns.clone().unwrap_or_default(),
             chrom: o.chrom_column.clone(),
             split: o.split_column.clone(),
+            mask_missing: o.mask_missing.unwrap_or(false),
         };
         if columns.targets.is_empty() {
             return Err("name the target columns with --target-columns (or `target_columns` in the config)".into());

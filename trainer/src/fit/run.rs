@@ -25,7 +25,7 @@ use super::scoring::{
 use super::validate::Validator;
 use crate::data::dataset::{DataError, Dataset, Source, load};
 use crate::data::split::{RowInfo, Split, k_fold, split};
-use crate::data::targets::normalised;
+use crate::data::targets::{measured, normalised};
 use crate::eval::metrics::TaskKind;
 use crate::eval::report::{EpochRecord, Report};
 use crate::export::{self, Predictor};
@@ -146,6 +146,7 @@ pub fn fit_until(
         weights_row: &weights_row,
     };
     let valid_targets = normalised(&data, &split.valid, &normalisation);
+    let valid_measured = measured(&data, &split.valid);
 
     // One train-step session and one validation session for the whole run: the trainer keeps
     // its session across epochs unless the graph changes (a per-epoch dropout seed), and the
@@ -211,7 +212,7 @@ pub fn fit_until(
             None => validator.insert(Validator::new(trainer.model(), &store, &runtime)?),
         };
         let raw = validator.predict_rows(&store, &data, &split.valid, t.rc_average)?;
-        let valid_loss = mean_loss(plan.task, &raw, &valid_targets);
+        let valid_loss = mean_loss(plan.task, &raw, &valid_targets, &valid_measured);
         let (metrics, _) = score(plan.task, &data, &split.valid, &in_measured_units(plan.task, &raw, &normalisation));
         let metric = if t.metric == "loss" { valid_loss } else { metrics["overall"][&t.metric] };
         let improved = match state.best_metric {
@@ -318,19 +319,26 @@ fn export_run(run: &Finished, options_toml: &str, seconds: f64, out: &std::path:
         let raw = predict_rows(&mut predictor, data, rows, plan.train.rc_average)?;
         let predicted = in_measured_units(plan.task, &raw, normalisation);
         for (k, q) in quantiles.iter_mut().enumerate() {
+            // Over the rows that measure the target (all of them unless `--mask-missing`).
+            let own: Vec<f64> = predicted[k]
+                .iter()
+                .zip(rows.iter())
+                .filter(|(_, i)| !data.examples[**i].targets[k].is_nan())
+                .map(|(z, _)| *z)
+                .collect();
             if name == "test" || q.is_none() {
-                *q = reported_quantiles(plan.task, name, &predicted[k]);
+                *q = reported_quantiles(plan.task, name, &own);
             }
         }
         let (metrics, values) = score(plan.task, data, rows, &predicted);
-        manifest_metrics.insert(name.to_string(), split_metrics(rows.len(), &metrics));
-        report.metrics.insert(name.to_string(), metrics);
+        manifest_metrics.insert(name.to_string(), split_metrics(rows.len(), &metrics, &values));
+        report.add(name, rows.len(), metrics, &values);
         report.predictions.insert(name.to_string(), values);
         // The same predictions per row class (promoters, candidate enhancers, controls), as
         // `"validation: promoters (ENSG*)"` beside `"validation"`.
-        for (key, n, metrics) in class_metrics(plan.task, data, name, rows, &predicted) {
-            manifest_metrics.insert(key.clone(), split_metrics(n, &metrics));
-            report.metrics.insert(key, metrics);
+        for c in class_metrics(plan.task, data, name, rows, &predicted) {
+            manifest_metrics.insert(c.key.clone(), split_metrics(c.rows, &c.metrics, &c.values));
+            report.add(&c.key, c.rows, c.metrics, &c.values);
         }
     }
     let mut manifest = manifest(run, manifest_metrics, seconds)?;
@@ -490,7 +498,7 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
 fn check_labels(data: &Dataset, plan: &Plan) -> Result<(), FitError> {
     for e in &data.examples {
         for (name, &v) in data.target_names.iter().zip(&e.targets) {
-            if v != 0.0 && v != 1.0 {
+            if v != 0.0 && v != 1.0 && !v.is_nan() {
                 return Err(FitError::Data(DataError::Row {
                     path: describe_source(&plan.source),
                     line: e.line,

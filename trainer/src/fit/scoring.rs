@@ -20,21 +20,22 @@ pub fn predict_rows(
     predictor.predict_items(rows, rc_average, |batch, reverse| encode_rows(data, batch, |_| reverse, |_| 0))
 }
 
-/// Mean loss of raw outputs against training-space targets (MSE, or BCE with logits).
-pub fn mean_loss(task: TaskKind, raw: &[f32], targets: &[f32]) -> f64 {
-    let total: f64 = raw
-        .iter()
-        .zip(targets)
-        .map(|(&p, &y)| {
+/// Mean loss of raw outputs against training-space targets (MSE, or BCE with logits), over the
+/// cells `measured` marks (1; 0 for a missing target, whose target value is ignored).
+pub fn mean_loss(task: TaskKind, raw: &[f32], targets: &[f32], measured: &[f32]) -> f64 {
+    let (total, count) = raw.iter().zip(targets).zip(measured).filter(|(_, m)| **m > 0.0).fold(
+        (0.0, 0usize),
+        |(total, count), ((&p, &y), _)| {
             let (p, y) = (p as f64, y as f64);
-            match task {
+            let loss = match task {
                 TaskKind::Regression => (p - y) * (p - y),
                 // max(p, 0) − p·y + log(1 + e^−|p|): stable for large |p|.
                 TaskKind::Classification => p.max(0.0) - p * y + (-p.abs()).exp().ln_1p(),
-            }
-        })
-        .sum();
-    total / raw.len().max(1) as f64
+            };
+            (total + loss, count + 1)
+        },
+    );
+    total / count.max(1) as f64
 }
 
 /// Per-task predictions in measured units (regression) or logits (classification).
@@ -65,15 +66,26 @@ pub fn reported_quantiles(task: TaskKind, split: &str, predicted: &[f64]) -> Opt
 }
 
 /// The metrics of a split as the manifest records them: undefined ones (NaN, e.g. MCC when every
-/// prediction falls in one class) are left out rather than written as JSON `null`.
-pub fn split_metrics(rows: usize, metrics: &BTreeMap<String, TaskMetrics>) -> regula_core::manifest::SplitMetrics {
+/// prediction falls in one class) are left out rather than written as JSON `null`. `values` are
+/// the predictions behind them: a target measured on fewer than `rows` rows (`--mask-missing`)
+/// has its own row count recorded.
+pub fn split_metrics(
+    rows: usize,
+    metrics: &BTreeMap<String, TaskMetrics>,
+    values: &BTreeMap<String, Predictions>,
+) -> regula_core::manifest::SplitMetrics {
     let per_target = metrics
         .iter()
         .map(|(task, m)| {
             (task.clone(), m.iter().filter(|(_, v)| v.is_finite()).map(|(k, v)| (k.clone(), *v)).collect())
         })
         .collect();
-    regula_core::manifest::SplitMetrics { rows, per_target }
+    regula_core::manifest::SplitMetrics { rows, per_target, target_rows: target_rows(rows, values) }
+}
+
+/// Rows each target was scored on, for the targets measured on fewer than all `rows`.
+pub fn target_rows(rows: usize, values: &BTreeMap<String, Predictions>) -> BTreeMap<String, usize> {
+    values.iter().filter(|(_, p)| p.measured.len() < rows).map(|(t, p)| (t.clone(), p.measured.len())).collect()
 }
 
 /// The class of a lentiMPRA row, read from its id: promoters (`ENSG…`), candidate enhancers
@@ -112,6 +124,15 @@ pub fn rows_by_class(data: &Dataset, rows: &[usize]) -> Vec<(&'static str, Vec<u
     classes
 }
 
+/// A split's metrics and the values behind them, for one set of rows.
+pub struct Scored {
+    /// `"{split}"` or `"{split}: {class}"`.
+    pub key: String,
+    pub rows: usize,
+    pub metrics: BTreeMap<String, TaskMetrics>,
+    pub values: BTreeMap<String, Predictions>,
+}
+
 /// Metrics of `rows` per row class ([`rows_by_class`]), named `"{split}: {class}"`, from the
 /// split's per-task predictions `predicted` (in the order of `rows`).
 pub fn class_metrics(
@@ -120,33 +141,50 @@ pub fn class_metrics(
     split: &str,
     rows: &[usize],
     predicted: &[Vec<f64>],
-) -> Vec<(String, usize, BTreeMap<String, TaskMetrics>)> {
+) -> Vec<Scored> {
     let position: BTreeMap<usize, usize> = rows.iter().enumerate().map(|(p, &i)| (i, p)).collect();
     rows_by_class(data, rows)
         .into_iter()
         .map(|(class, members)| {
             let sub: Vec<Vec<f64>> =
                 predicted.iter().map(|task| members.iter().map(|i| task[position[i]]).collect()).collect();
-            (format!("{split}: {class}"), members.len(), score(task, data, &members, &sub).0)
+            let (metrics, values) = score(task, data, &members, &sub);
+            Scored { key: format!("{split}: {class}"), rows: members.len(), metrics, values }
         })
         .collect()
 }
 
-/// Metrics (per task and overall) and the values behind them.
+/// Metrics (per task and overall) and the values behind them. Each target is scored on the rows
+/// of `rows` that measure it (all of them unless `--mask-missing` let some miss it); a target
+/// that misses some of `rows` and is measured on fewer than two of them defines no correlation
+/// there and is left out. `overall` is the mean of the scored targets' metrics.
 pub fn score(
     task: TaskKind,
     data: &Dataset,
     rows: &[usize],
     predicted: &[Vec<f64>],
 ) -> (BTreeMap<String, TaskMetrics>, BTreeMap<String, Predictions>) {
-    let measured: Vec<Vec<f64>> =
-        (0..data.target_names.len()).map(|k| rows.iter().map(|&i| data.examples[i].targets[k]).collect()).collect();
-    let metrics = evaluate(task, &data.target_names, predicted, &measured);
-    let values = data
-        .target_names
-        .iter()
-        .zip(measured.into_iter().zip(predicted))
-        .map(|(name, (m, p))| (name.clone(), Predictions { measured: m, predicted: p.clone() }))
+    let mut names = Vec::new();
+    let (mut measured, mut kept): (Vec<Vec<f64>>, Vec<Vec<f64>>) = (Vec::new(), Vec::new());
+    for (k, name) in data.target_names.iter().enumerate() {
+        let (m, p): (Vec<f64>, Vec<f64>) = rows
+            .iter()
+            .zip(&predicted[k])
+            .map(|(&i, &p)| (data.examples[i].targets[k], p))
+            .filter(|(m, _)| !m.is_nan())
+            .unzip();
+        if m.len() < rows.len() && m.len() < 2 {
+            continue;
+        }
+        names.push(name.clone());
+        measured.push(m);
+        kept.push(p);
+    }
+    let metrics = evaluate(task, &names, &kept, &measured);
+    let values = names
+        .into_iter()
+        .zip(measured.into_iter().zip(kept))
+        .map(|(name, (measured, predicted))| (name, Predictions { measured, predicted }))
         .collect();
     (metrics, values)
 }
@@ -160,9 +198,13 @@ mod tests {
     fn bce_matches_the_textbook_formula() {
         let p: f32 = 0.3;
         let sigmoid = 1.0 / (1.0 + (-p as f64).exp());
-        assert_relative_eq!(mean_loss(TaskKind::Classification, &[p], &[1.0]), -sigmoid.ln(), epsilon = 1e-7);
-        assert_relative_eq!(mean_loss(TaskKind::Classification, &[p], &[0.0]), -(1.0 - sigmoid).ln(), epsilon = 1e-7);
-        assert!(mean_loss(TaskKind::Classification, &[200.0], &[1.0]).is_finite());
+        assert_relative_eq!(mean_loss(TaskKind::Classification, &[p], &[1.0], &[1.0]), -sigmoid.ln(), epsilon = 1e-7);
+        assert_relative_eq!(
+            mean_loss(TaskKind::Classification, &[p], &[0.0], &[1.0]),
+            -(1.0 - sigmoid).ln(),
+            epsilon = 1e-7
+        );
+        assert!(mean_loss(TaskKind::Classification, &[200.0], &[1.0], &[1.0]).is_finite());
     }
 
     #[test]
@@ -171,7 +213,7 @@ mod tests {
             "y".to_string(),
             TaskMetrics::from([("auroc".to_string(), 0.7), ("mcc".to_string(), f64::NAN)]),
         )]);
-        let s = split_metrics(5, &m);
+        let s = split_metrics(5, &m, &BTreeMap::new());
         assert_eq!(s.per_target["y"].keys().collect::<Vec<_>>(), vec!["auroc"]);
     }
 

@@ -34,7 +34,8 @@ fn render(data: &Dataset, split: &Split) -> String {
         debug_assert!(!set.is_empty(), "row {} is in no set", e.id);
         let mut fields = vec![e.id.clone(), set.to_string()];
         fields.extend(e.sequences.iter().map(|s| String::from_utf8_lossy(s).into_owned()));
-        fields.extend(e.targets.iter().map(|t| t.to_string()));
+        // A missing target (`--mask-missing`) is an empty cell, as it was read.
+        fields.extend(e.targets.iter().map(|t| if t.is_nan() { String::new() } else { t.to_string() }));
         out += &fields.join("\t");
         out.push('\n');
     }
