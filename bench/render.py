@@ -572,9 +572,15 @@ def render_joint(w, j):
           f"{b['groups']:,} groups ({b['resamples']:,} resamples): 95 % interval [{b['delta_pearson_2.5%']:+.4f}, {b['delta_pearson_97.5%']:+.4f}], joint ahead in "
           f"{b['share_joint_ahead']:.1%} of them.")
     w("")
-    verdict = ("**The joint model beats both single-task models on their own test rows.**" if j["joint_better_on_both"] else
-               "**The joint model does not beat both single-task models on their own test rows**, so it is not shipped: "
-               "the single-task models stay (evidence in `bench/tried/hepg2.json`, `bench/tried/wtc11.json`).")
+    shipped = os.path.exists(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models", j["joint_model"], "manifest.json"))
+    if j["joint_better_on_both"]:
+        verdict = "**The joint model beats both single-task models on their own test rows.**"
+    else:
+        ahead = [c["cell_line"] for c in j["cell_lines"] if c["test_bootstrap"]["delta_pearson_2.5%"] > 0]
+        verdict = (f"**The joint model does not beat both single-task models on their own test rows**: it is ahead beyond the bootstrap's "
+                   f"95 % interval for {', '.join(ahead) or 'neither cell line'} only.")
+    verdict += (f" It ships as `{j['joint_model']}` beside the single-task models, which stay." if shipped
+                else " It is not shipped (evidence in `bench/tried/hepg2.json`, `bench/tried/wtc11.json`).")
     w(verdict)
     w("<!-- joint: end -->")
     w("")

@@ -214,11 +214,18 @@ def record_tried(folder, joint_dir, manifest, report):
             "epochs_run": int(run),
             "best_epoch": int(best),
             "minutes": round((manifest["training"].get("seconds") or 0) / 60, 1),
-            "shipped_as": manifest["name"] if report["joint_better_on_both"] else None,
+            # Shipped when it is a folder of the repository's models/ (the decision is the README's and
+            # the cards': it ties one single-task model and beats the other).
+            "shipped_as": manifest["name"] if shipped(joint_dir) else None,
         }
         tried["runs"] = [r for r in tried["runs"] if r["candidate"] != CANDIDATE] + [row]
         write_json(path, tried)
         print(f"{path}: the joint model's row written")
+
+
+def shipped(joint_dir):
+    models = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "models")
+    return os.path.dirname(os.path.abspath(joint_dir)) == models and os.path.exists(os.path.join(joint_dir, "manifest.json"))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ three-way split, its validation number (which chose it) and its test number (whi
 in the records' "metric" (default pearson).
 
     python3 bench/tried/tried.py bench/tried/hepg2.json --card models/hepg2-mpra/MODEL_CARD.md
+    python3 bench/tried/tried.py bench/tried/hepg2.json bench/tried/wtc11.json --card models/lentimpra-joint/MODEL_CARD.md
 """
 import argparse
 import json
@@ -22,9 +23,9 @@ def num(v) -> str:
     return "—" if v is None else f"{v:.4f}"
 
 
-def section(runs: dict, model: str) -> str:
+def section(runs: dict, model: str, heading: str = SECTION) -> str:
     metric = runs.get("metric", "pearson")  # the runs' `validation_METRIC` and `test_METRIC` keys
-    lines = [SECTION, "", runs["about"], "",
+    lines = [heading, "", runs["about"], "",
              f"| candidate | recipe | weights | validation {metric} | **test** {metric} | epochs (best) | training time | shipped as |",
              "|---|---|---|---|---|---|---|---|"]
     for r in runs["runs"]:
@@ -37,13 +38,17 @@ def section(runs: dict, model: str) -> str:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("runs")
+    ap.add_argument("runs", nargs="+", help="one record, or several (a model of several tables): one table each")
     ap.add_argument("--card", required=True, action="append")
     a = ap.parse_args()
-    runs = json.load(open(a.runs))
+    records = [(os.path.splitext(os.path.basename(p))[0], json.load(open(p))) for p in a.runs]
     for card in a.card:
         model = os.path.basename(os.path.dirname(os.path.abspath(card)))
-        write_card_section(card, SECTION, section(runs, model))
+        if len(records) == 1:
+            text = section(records[0][1], model)
+        else:
+            text = "\n".join([SECTION, ""] + [section(r, model, f"### On the {name} split") for name, r in records])
+        write_card_section(card, SECTION, text)
 
 
 if __name__ == "__main__":
