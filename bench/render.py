@@ -479,9 +479,15 @@ def render_accuracy_scan(w, b, models_dir):
             continue
         m = json.load(open(path))
         split = "test" if "test" in m.get("metrics", {}) else "validation"
-        overall = m.get("metrics", {}).get(split, {}).get("per_target", {}).get("overall", {})
+        per_target = m.get("metrics", {}).get(split, {}).get("per_target", {})
+        overall = per_target.get("overall", {})
         name = "pearson" if "pearson" in overall else "auroc" if "auroc" in overall else next(iter(overall), None)
-        metric = f"{name} {overall[name]:.3f} ({split})" if name else "—"
+        targets = [t for t in per_target if t != "overall"]
+        if name and len(targets) > 1:
+            # one number per output: a pooled correlation over outputs in different units means little
+            metric = f"{name} " + ", ".join(f"{t} {per_target[t][name]:.3f}" for t in targets if name in per_target[t]) + f" ({split})"
+        else:
+            metric = f"{name} {overall[name]:.3f} ({split})" if name else "—"
         how = r["method"] + (f" ({r['fallbackReason']})" if r.get("fallbackReason") else "")
         ms = r["fast"]["medianMs"]
         w(f"| {r['model']} | {m.get('training', {}).get('parameters', 0):,} | {metric} | {how} | {ms:,.0f} ms | {'yes' if ms <= 1000 else '**no**'} |")
