@@ -24,7 +24,6 @@ import os
 import platform
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,38 +32,11 @@ import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from files import write_json  # noqa: E402
+from stats import pearson, spearman  # noqa: E402
 
 CLASSES = [("promoters (ENSG*)", lambda i: i.startswith("ENSG")),
            ("candidate enhancers (DNasePeakNoPromoter*)", lambda i: i.startswith("DNasePeakNoPromoter")),
            ("others", lambda i: not i.startswith("ENSG") and not i.startswith("DNasePeakNoPromoter"))]
-
-
-def pearson(x, y):
-    if len(x) < 2:
-        return None
-    mx, my = statistics.fmean(x), statistics.fmean(y)
-    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
-    sxx = sum((a - mx) ** 2 for a in x)
-    syy = sum((b - my) ** 2 for b in y)
-    return sxy / (sxx * syy) ** 0.5 if sxx > 0 and syy > 0 else None
-
-
-def ranks(v):
-    order = sorted(range(len(v)), key=lambda i: v[i])
-    r = [0.0] * len(v)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and v[order[j + 1]] == v[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            r[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return r
-
-
-def spearman(x, y):
-    return pearson(ranks(x), ranks(y)) if len(x) >= 2 else None
 
 
 def tsv(text):
