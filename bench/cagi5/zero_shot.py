@@ -39,6 +39,8 @@ TILE = 200
 
 
 def tile_starts(length, stride):
+    if length <= TILE:  # one window: the element itself, padded with the model's flanks
+        return [0]
     starts = list(range(0, length - TILE + 1, stride))
     if starts[-1] != length - TILE:
         starts.append(length - TILE)
@@ -50,7 +52,9 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--cagi5", required=True, help="folder with train_release.tsv, reference_sequences.csv, replicate_correlation.tsv")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--elements", default="F9,LDLR,SORT1")
+    ap.add_argument("--elements", default="all",
+                    help="comma-separated CAGI5 element names (train_release.tsv's `element`), or all: the HepG2 ones "
+                         "(F9, LDLR, SORT1) and, reported apart, those measured in other cell types")
     ap.add_argument("--stride", type=int, default=10)
     ap.add_argument("--card", help="model card whose CAGI5 section to write")
     ap.add_argument("--regula-train", default="target/release/regula-train")
@@ -69,17 +73,39 @@ def main():
     with open(os.path.join(args.cagi5, "train_release.tsv")) as f:
         variants = list(csv.DictReader(f, delimiter="\t"))
     with open(os.path.join(args.cagi5, "replicate_correlation.tsv")) as f:
-        ceiling = {r["Name"]: float(r["Replicate correlation"]) for r in csv.DictReader(f, delimiter="\t")}
+        # "TERT (GBM)" is element TERT-GBM, "MYC (rs6983267)" is MYCrs6983267
+        ceiling = {}
+        for r in csv.DictReader(f, delimiter="\t"):
+            name, value = r["Name"], float(r["Replicate correlation"])
+            ceiling[name] = ceiling[name.replace(" (", "-").rstrip(")")] = ceiling[name.replace(" (", "").rstrip(")")] = value
+    # element -> (its reference sequence's name, the cell type it was measured in)
+    with open(os.path.join(args.cagi5, "elements.tsv")) as f:
+        where = {r["elem"]: (r["region"], r["cell_line"]) for r in csv.DictReader(f, delimiter="\t")}
+    names = sorted({v["element"] for v in variants}, key=lambda e: (where.get(e, ("", ""))[1] != "HepG2", e)) \
+        if args.elements == "all" else args.elements.split(",")
 
     results = []
-    for element in args.elements.split(","):
-        ref = refs[element]
-        seq, start = ref["ref_sequence"].upper(), int(ref["start_pos"])
+    for element in names:
+        region, cell_line = where.get(element, (element, None))
         rows = [v for v in variants if v["element"] == element]
-        for v in rows:
-            i = int(v["pos_1based"]) - 1 - start
-            if not (0 <= i < len(seq)) or seq[i] != v["ref"]:
-                sys.exit(f"{element}: variant {v['chrom_hg19']}:{v['pos_1based']} {v['ref']}>{v['alt']} does not match the element sequence")
+
+        def mismatch(ref):
+            """The first variant whose reference base is not the sequence's, or None."""
+            seq, start = ref["ref_sequence"].upper(), int(ref["start_pos"])
+            for v in rows:
+                i = int(v["pos_1based"]) - 1 - start
+                if not (0 <= i < len(seq)) or seq[i] != v["ref"]:
+                    return f"{v['chrom_hg19']}:{v['pos_1based']} {v['ref']}>{v['alt']}"
+            return None
+
+        # Some elements were assayed as a modified construct (reference_sequences.csv's NAMEMOD):
+        # the one whose bases the variants name is the one measured.
+        candidates = [refs[r] for r in (region, region + "MOD") if r in refs]
+        ref = next((r for r in candidates if mismatch(r) is None), None)
+        if ref is None:
+            sys.exit(f"{element}: variant {mismatch(candidates[0])} does not match the element sequence "
+                     f"({' or '.join(r['regulatory_element'] for r in candidates)})")
+        seq, start = ref["ref_sequence"].upper(), int(ref["start_pos"])
         starts = tile_starts(len(seq), args.stride)
         with tempfile.TemporaryDirectory() as tmp:
             fasta = os.path.join(tmp, "tiles.fa")
@@ -129,6 +155,7 @@ def main():
             "tile_mean": {"pearson": pearson(tile_mean, measured), "spearman": spearman(tile_mean, measured)},
             "centred_tile": {"pearson": pearson(centred, measured), "spearman": spearman(centred, measured)},
             "replicate_correlation": ceiling.get(element),
+            "cell_line": cell_line,
         })
         r = results[-1]
         print(f"{element}: {len(rows)} variants, {len(starts)} tiles; tile mean r {r['tile_mean']['pearson']:.3f} (rho {r['tile_mean']['spearman']:.3f}), centred tile r {r['centred_tile']['pearson']:.3f}; replicate r {r['replicate_correlation']}")
@@ -155,11 +182,12 @@ def card_section(report):
     lines = [
         SECTION,
         "",
-        f"Measured effects of every single-nucleotide substitution in the HepG2 elements of the CAGI5 "
+        f"Measured effects of every single-nucleotide substitution in the elements of the CAGI5 "
         f"regulation-saturation challenge ({report['data']}; never seen in training) against the "
         f"model's predicted effect, alternate minus reference. "
         f"Tiling: {report['tiling']}. Aggregation: {report['aggregation']}. The replicate correlation "
-        f"of the measurements is the ceiling. Made by `bench/cagi5/zero_shot.py` ({report['date']})."
+        f"of the measurements is the ceiling. Made by `bench/cagi5/zero_shot.py` ({report['date']}). The first table holds "
+        f"the elements measured in HepG2 cells."
         + ("" if "hepg2" in (report["model"] + " " + report.get("target", "")).lower() else
            " The elements were measured in HepG2 cells and this model was trained on another cell type, so this is a cross-cell-type test.")
         + (f" Scored at the model's `{report['target']}` output." if report.get("target") and len(report.get("outputs", [])) > 1 else ""),
@@ -167,11 +195,25 @@ def card_section(report):
         "| element | length (bp) | variants | tiles | Pearson r, tile mean | Spearman, tile mean | Pearson r, centred tile | replicate r |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for e in report["elements"]:
-        lines.append(
-            f"| {e['element']} | {e['length']} | {e['variants']} | {e['tiles']} | {e['tile_mean']['pearson']:.3f} | "
-            f"{e['tile_mean']['spearman']:.3f} | {e['centred_tile']['pearson']:.3f} | {e['replicate_correlation']} |"
-        )
+    row = lambda e: (f"| {e['element']} | {e['length']} | {e['variants']} | {e['tiles']} | {e['tile_mean']['pearson']:.3f} | "
+                     f"{e['tile_mean']['spearman']:.3f} | {e['centred_tile']['pearson']:.3f} | {e['replicate_correlation']} |")
+    hepg2 = [e for e in report["elements"] if e.get("cell_line", "HepG2") == "HepG2"]
+    others = [e for e in report["elements"] if e.get("cell_line", "HepG2") != "HepG2"]
+    lines += [row(e) for e in hepg2]
+    if hepg2:
+        lines += ["", f"Mean over the HepG2 elements: Pearson r {statistics.fmean(e['tile_mean']['pearson'] for e in hepg2):.3f} (tile mean)."]
+    if others:
+        lines += [
+            "",
+            "### Cross-cell-type: elements measured in other cells",
+            "",
+            "The same scores for the CAGI5 elements measured in other cell types: the model was not trained on "
+            "those cells, so these test how far its sequence rules carry, not its accuracy in its own cells.",
+            "",
+            "| element | cell type | length (bp) | variants | tiles | Pearson r, tile mean | Spearman, tile mean | Pearson r, centred tile | replicate r |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        lines += [row(e).replace(f"| {e['element']} |", f"| {e['element']} | {e['cell_line']} |", 1) for e in others]
     return "\n".join(lines) + "\n"
 
 
