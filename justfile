@@ -112,7 +112,7 @@ train name: ort
     [ ! -f models/{{name}}/prepare.py ] || python3 models/{{name}}/prepare.py
     target/release/regula-train fit --config models/{{name}}/train.toml --force
 
-# Zero-shot CAGI5 variant effects of an MPRA model (F9, LDLR, SORT1), written into its card.
+# Zero-shot CAGI5 variant effects of an MPRA model, written into its card: the HepG2 elements (F9, LDLR, SORT1), and the others apart as a cross-cell-type test.
 cagi5 name: ort
     cargo build --release -p regula-train
     python3 bench/cagi5/zero_shot.py --model models/{{name}} --cagi5 ../shared/data/cagi5 --out bench/results/cagi5-{{name}}.json --card models/{{name}}/MODEL_CARD.md

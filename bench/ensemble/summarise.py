@@ -59,7 +59,9 @@ def main():
     cagi5 = {}
     for pair in args.cagi5:
         name, path = pair.split("=", 1)
-        cagi5[name] = {e["element"]: e["tile_mean"]["pearson"] for e in json.load(open(path))["elements"]}
+        # the HepG2 elements only: the models were trained in HepG2
+        cagi5[name] = {e["element"]: e["tile_mean"]["pearson"] for e in json.load(open(path))["elements"]
+                       if e.get("cell_line", "HepG2") == "HepG2"}
     run = json.load(open(args.browser))
     ensemble = summary(args.ensemble)
     members = [summary(m) for m in args.member]
