@@ -256,10 +256,8 @@ pub fn build(plan: &EnsemblePlan, runtime: &RuntimeConfig) -> Result<Manifest, F
         let Some(values) = report.predictions.get(split) else { continue };
         for target in &mut manifest.targets {
             if let Some(p) = values.get(&target.name) {
-                // Over the rows that measure the target (all of them unless `--mask-missing`).
-                let own: Vec<f64> =
-                    p.predicted.iter().zip(&p.measured).filter(|(_, m)| !m.is_nan()).map(|(z, _)| *z).collect();
-                target.prediction_quantiles = crate::fit::scoring::reported_quantiles(task, split, &own);
+                // `score` keeps only the rows that measure the target (all of them unless `--mask-missing`).
+                target.prediction_quantiles = crate::fit::scoring::reported_quantiles(task, split, &p.predicted);
             }
         }
     }
