@@ -379,7 +379,7 @@ fn run(cli: Cli) -> Result<(), Stop> {
                 return Err("--format vcf annotates a --vcf input; a --table is scored into a TSV".into());
             }
             if let Some(out) = &model.out {
-                regula_train::vcf_io::refuse_existing(std::slice::from_ref(out), force)?;
+                regula_train::vcf_io::refuse_existing("--out", std::slice::from_ref(out), force)?;
             }
             score_allele_table(&model, &table, ref_column, alt_column, id_column)
         }
@@ -397,7 +397,7 @@ fn run(cli: Cli) -> Result<(), Stop> {
         }
         Command::VcfShards { vcf, size, records, out, force } => {
             if let Some(out) = &out {
-                vcf_io::refuse_existing(std::slice::from_ref(out), force)?;
+                vcf_io::refuse_existing("--out", std::slice::from_ref(out), force)?;
             }
             use regula_train::vcf_shards::ShardBy;
             let by = match (size, records) {
@@ -415,7 +415,7 @@ fn run(cli: Cli) -> Result<(), Stop> {
             if vcf_io::bgzipped(&out) {
                 written.extend([vcf_io::with_extension(&out, ".tbi"), vcf_io::with_extension(&out, ".csi")]);
             }
-            vcf_io::refuse_existing(&written, force)?;
+            vcf_io::refuse_existing("--out", &written, force)?;
             let (_, warning) = regula_train::vcf_shards::merge(&shards, &out)?;
             if let Some(w) = warning {
                 eprintln!("regula-train: warning: {w}");
@@ -509,13 +509,7 @@ fn overall_lines(manifest: &regula_core::manifest::Manifest) -> String {
 }
 
 fn join_tables(configs: &[PathBuf], names: Option<Vec<String>>, to: &Path, force: bool) -> Result<(), Stop> {
-    if to.exists() && !force {
-        return Err(format!(
-            "--to: {} already exists; pass --force to replace it, or choose another name",
-            to.display()
-        )
-        .into());
-    }
+    vcf_io::refuse_existing("--to", &[to.to_path_buf()], force)?;
     if let Some(n) = &names
         && n.len() != configs.len()
     {
@@ -766,7 +760,7 @@ fn score_vcf(
         if annotated && vcf_io::bgzipped(p) {
             written.extend([vcf_io::with_extension(p, ".tbi"), vcf_io::with_extension(p, ".csi")]);
         }
-        vcf_io::refuse_existing(&written, force)?;
+        vcf_io::refuse_existing("--out", &written, force)?;
     }
     let regions = selection.read()?;
     let mut input = VcfInput::open(vcf, regions.clone())?;

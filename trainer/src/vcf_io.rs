@@ -336,15 +336,15 @@ pub fn with_extension(path: &Path, ext: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// The files a run may write (`x.vcf.gz` and its index): an existing one is refused unless
-/// `force`, before any work.
-pub fn refuse_existing(paths: &[PathBuf], force: bool) -> Result<(), String> {
+/// The files a run may write (`x.vcf.gz` and its index), named by the option `flag` (`--out`,
+/// `--to`): an existing one is refused unless `force`, before any work.
+pub fn refuse_existing(flag: &str, paths: &[PathBuf], force: bool) -> Result<(), String> {
     if force {
         return Ok(());
     }
     match paths.iter().find(|p| p.exists()) {
         Some(p) => Err(format!(
-            "--out: {} already exists; pass --force to replace it when the run ends (it stays as it is until then), or choose another name",
+            "{flag}: {} already exists; pass --force to replace it when the run ends (it stays as it is until then), or choose another name",
             p.display()
         )),
         None => Ok(()),

@@ -181,7 +181,7 @@ fn joined_tables_keep_every_test_row_held_out_and_a_masked_fit_scores_each_targe
     assert_eq!(code, 1);
     assert_eq!(
         err.trim(),
-        "regula-train: --to: joint.tsv already exists; pass --force to replace it, or choose another name"
+        "regula-train: --to: joint.tsv already exists; pass --force to replace it when the run ends (it stays as it is until then), or choose another name"
     );
     let forced: Vec<&str> = join.iter().copied().chain(["--force"]).collect();
     assert_eq!(run(d, &forced).0, 0);
