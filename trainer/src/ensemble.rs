@@ -19,7 +19,7 @@ use regula_core::manifest::{Manifest, OutputKind};
 use crate::eval::metrics::TaskKind;
 use crate::fit::FitError;
 use crate::fit::plan::Plan;
-use crate::fit::run::{ATTRIBUTION_FILE, CARD_FILE, CONFIG_FILE, MANIFEST_FILE, MODEL_FILE};
+use crate::fit::run::{ATTRIBUTION_FILE, CARD_FILE, CONFIG_FILE, MANIFEST_FILE, MODEL_FILE, training_options};
 use crate::model_folder::{ModelFolder, sha256_hex};
 use crate::model_metrics::{EvalSet, evaluate_model};
 use crate::onnx::proto::{GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto, data_type};
@@ -155,15 +155,12 @@ impl Member {
             }
             None => None,
         };
-        let config_path = dir.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&config_path).map_err(|e| {
+        let config = training_options(dir)?.ok_or_else(|| {
             FitError::Usage(format!(
-                "cannot read {}: {e}; an ensemble member must be a folder written by `regula-train fit` (its config.toml names its split)",
-                config_path.display()
+                "{} has no {CONFIG_FILE}: an ensemble member must be a folder written by `regula-train fit` (its {CONFIG_FILE} names its split)",
+                dir.display()
             ))
         })?;
-        let config =
-            FitOptions::from_toml(&text).map_err(|e| FitError::Usage(format!("{}: {e}", config_path.display())))?;
         Ok(Member { dir: dir.to_path_buf(), manifest, inference: folder.graph, attribution, config })
     }
 

@@ -11,7 +11,7 @@ use crate::eval::metrics::TaskKind;
 use crate::eval::report::{Predictions, Report};
 use crate::fit::FitError;
 use crate::fit::plan::Plan;
-use crate::fit::run::{CONFIG_FILE, load_and_split};
+use crate::fit::run::{load_and_split, training_options};
 use crate::fit::scoring::{class_metrics, in_measured_units, predict_rows, score, split_metrics};
 use crate::model_folder::ModelFolder;
 use crate::options::FitOptions;
@@ -35,13 +35,7 @@ pub fn evaluate_model(
 ) -> Result<(BTreeMap<String, SplitMetrics>, Report), FitError> {
     let mut model = ModelFolder::load(dir, runtime)?;
     let manifest = model.manifest().clone();
-    let config_path = dir.join(CONFIG_FILE);
-    let config = match std::fs::read_to_string(&config_path) {
-        Ok(text) => {
-            FitOptions::from_toml(&text).map_err(|e| FitError::Usage(format!("{}: {e}", config_path.display())))?
-        }
-        Err(_) => FitOptions::default(),
-    };
+    let own_config = training_options(dir)?;
     let other_data = [
         overrides.data.is_some(),
         overrides.fasta.is_some(),
@@ -50,9 +44,8 @@ pub fn evaluate_model(
         overrides.tss.is_some(),
     ]
     .contains(&true);
-    let own_config = config.clone();
     // `out` only matters for training; keep the model folder so resolving succeeds.
-    let merged = FitOptions { out: Some(dir.to_path_buf()), ..overrides.over(config) };
+    let merged = FitOptions { out: Some(dir.to_path_buf()), ..overrides.over(own_config.clone().unwrap_or_default()) };
     let plan = Plan::resolve(merged).map_err(FitError::Usage)?;
     let (data, split) = load_and_split(&plan)?;
     let task = match manifest.output.kind {
@@ -75,7 +68,7 @@ pub fn evaluate_model(
             .map(|(n, r)| (n.to_string(), r))
             .collect(),
     };
-    if other_data && config_path.exists() {
+    if other_data && let Some(own_config) = own_config {
         for warning in training_overlap(dir, own_config, &data, &sets) {
             eprintln!("regula-train: warning: {warning}");
         }

@@ -126,4 +126,15 @@ fn members_of_another_split_are_refused() {
     assert!(!dir.path().join("e").exists(), "nothing is written");
     let plan = EnsemblePlan { members: vec![a.clone()], out: dir.path().join("e"), name: None, force: false };
     assert_eq!(build(&plan, &runtime).unwrap_err().to_string(), "an ensemble needs at least 2 members; 1 given");
+
+    // A folder without the options it was trained with cannot show its split.
+    std::fs::remove_file(b.join("config.toml")).unwrap();
+    let plan = EnsemblePlan { members: vec![a, b.clone()], out: dir.path().join("e"), name: None, force: false };
+    assert_eq!(
+        build(&plan, &runtime).unwrap_err().to_string(),
+        format!(
+            "{} has no config.toml: an ensemble member must be a folder written by `regula-train fit` (its config.toml names its split)",
+            b.display()
+        )
+    );
 }

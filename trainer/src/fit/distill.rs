@@ -16,13 +16,12 @@ use rand::Rng;
 use super::batches::rng_for;
 use super::error::FitError;
 use super::plan::Plan;
-use super::run::{CONFIG_FILE, load_and_split, shared_flanks};
+use super::run::{CONFIG_FILE, load_and_split, shared_flanks, training_options};
 use super::scoring::{in_measured_units, predict_rows};
 use crate::data::dataset::{Dataset, Example};
 use crate::data::split::Split;
 use crate::eval::metrics::TaskKind;
 use crate::model_folder::ModelFolder;
-use crate::options::FitOptions;
 use crate::runtime::RuntimeConfig;
 
 /// `--teacher`, `--teacher-mutants`, `--teacher-mutation-rate`.
@@ -123,13 +122,12 @@ fn check_fits(folder: &ModelFolder, dir: &Path, data: &Dataset) -> Result<(), Fi
 /// An error if the teacher in `dir` trained on a row that is validation or test here.
 fn check_no_leak(data: &Dataset, split: &Split, dir: &Path) -> Result<(), FitError> {
     let path = dir.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let options = training_options(dir)?.ok_or_else(|| {
         FitError::Usage(format!(
-            "--teacher: cannot read {} ({e}): without the teacher's training options there is no telling which rows it trained on",
-            path.display()
+            "--teacher: {} has no {CONFIG_FILE}: without the teacher's training options there is no telling which rows it trained on",
+            dir.display()
         ))
     })?;
-    let options = FitOptions::from_toml(&text).map_err(|e| FitError::Usage(format!("{}: {e}", path.display())))?;
     let plan = Plan::resolve(options).map_err(|e| FitError::Usage(format!("{}: {e}", path.display())))?;
     let (theirs, their_split) = load_and_split(&plan).map_err(|e| {
         FitError::Usage(format!("--teacher: recomputing the teacher's split from {}: {e}", path.display()))

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -42,6 +42,19 @@ pub const ATTRIBUTION_FILE: &str = "model.attribution.onnx";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const CONFIG_FILE: &str = "config.toml";
 pub const CARD_FILE: &str = "MODEL_CARD.md";
+
+/// The options a model folder was trained with: the `config.toml` that `fit` writes into it, or
+/// None for a folder without one (a model exported elsewhere). A file there that cannot be read
+/// or parsed is an error naming it.
+pub fn training_options(dir: &Path) -> Result<Option<FitOptions>, FitError> {
+    let path = dir.join(CONFIG_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(FitError::Usage(format!("cannot read {}: {e}", path.display()))),
+    };
+    FitOptions::from_toml(&text).map(Some).map_err(|e| FitError::Usage(format!("{}: {e}", path.display())))
+}
 
 /// What a finished run produced.
 #[derive(Debug)]
