@@ -16,10 +16,12 @@ import argparse
 import copy
 import csv
 import datetime
+import hashlib
 import json
 import math
 import os
 import platform
+import shutil
 import statistics
 import struct
 import sys
@@ -602,6 +604,70 @@ def read_onnx_initializers(path: Path) -> dict:
     return out
 
 
+def _spans(buf: bytes, base: int = 0):
+    """(field number, start, end) of each length-delimited field of a protobuf message, as
+    offsets into the whole buffer (base: where `buf` starts in it)."""
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            _, i = _varint(buf, i)
+        elif wire in (1, 5):
+            i += 8 if wire == 1 else 4
+        elif wire == 2:
+            n, i = _varint(buf, i)
+            yield field, base + i, base + i + n
+            i += n
+        else:
+            raise ValueError(f"protobuf wire type {wire}")
+
+
+def write_onnx_initializers(src: Path, dst: Path, tensors: dict) -> list:
+    """A copy of the ONNX model `src` at `dst` whose float32 initializers named in `tensors` hold
+    those values instead (written in place: same shapes, so the same bytes count); the names
+    written. Every other byte stays as it was."""
+    buf = bytearray(src.read_bytes())
+    graph = next((a, b) for f, a, b in _spans(bytes(buf)) if f == 7)
+    written = []
+    for f, a, b in _spans(bytes(buf[graph[0] : graph[1]]), graph[0]):
+        if f != 5:
+            continue
+        fields = {tf: (x, y) for tf, x, y in _spans(bytes(buf[a:b]), a)}
+        name = bytes(buf[slice(*fields[8])]).decode() if 8 in fields else None
+        data = fields.get(9) or fields.get(4)
+        if name in tensors and data is not None:
+            values = tensors[name].detach().cpu().numpy().astype("<f4").tobytes()
+            if len(values) != data[1] - data[0]:
+                raise ValueError(f"{src}: initializer {name} holds {data[1] - data[0]} bytes, the twin's {len(values)}")
+            buf[data[0] : data[1]] = values
+            written.append(name)
+    dst.write_bytes(bytes(buf))
+    return written
+
+
+def save_twin_model(model_dir: Path, manifest: dict, model: nn.Module, final: dict, out: Path) -> None:
+    """The trained twin as a Regula model folder: Regula's exported graphs with the twin's weights
+    (the modules carry the trainer's parameter names), so `regula-train` (ism, score-variants,
+    evaluate) and bench/cagi5 score the twin exactly as they score Regula's model."""
+    out.mkdir(parents=True, exist_ok=False)
+    tensors = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+    files = [manifest.get("model_file", "model.onnx")] + [g["file"] for g in manifest.get("graphs", {}).values()]
+    for name in files:
+        written = write_onnx_initializers(model_dir / name, out / name, tensors)
+        if set(written) != set(tensors):
+            raise SystemExit(f"{model_dir / name}: no initializer for {sorted(set(tensors) - set(written))}")
+    twin = copy.deepcopy(manifest)
+    twin["name"] = f"{manifest.get('name', model_dir.name)}-pytorch-twin"
+    twin["description"] = f"PyTorch twin of {manifest.get('name', model_dir.name)} (bench/reference/reference.py): its weights in Regula's exported graph"
+    twin["model_sha256"] = hashlib.sha256((out / files[0]).read_bytes()).hexdigest()
+    twin["metrics"] = final
+    (out / "manifest.json").write_text(json.dumps(twin, indent=1) + "\n")
+    for extra in ("config.toml", "train.toml"):
+        if (model_dir / extra).exists():
+            shutil.copy(model_dir / extra, out / extra)
+
+
 def row_class(row_id: str):
     """trainer/src/fit/evaluate.rs row_class: the class of a lentiMPRA row from its id."""
     if row_id.startswith("ENSG"):
@@ -719,6 +785,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, help="override the recipe's epochs (as `regula-train fit --epochs`)")
     ap.add_argument("--seed", type=int, help="override the recipe's seed")
     ap.add_argument("--bn-recalibration", type=int, help="override the recipe's bn_recalibration (0 for models trained before the option existed)")
+    ap.add_argument("--save-model", type=Path, help="write the trained twin as a Regula model folder here (Regula's graphs, the twin's weights), to score it with regula-train and bench/cagi5")
     ap.add_argument("--check-only", action="store_true", help="no training: load Regula's exported weights into the twin and compare its validation metrics with the manifest's; "
                     "if --out is an earlier result, refresh its Regula side (manifest metrics, report) in place")
     a = ap.parse_args()
@@ -929,6 +996,8 @@ def main() -> None:
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(clean(result), indent=1) + "\n")
     v = final["validation"]["per_target"]["overall"]
+    if a.save_model:
+        save_twin_model(a.model, manifest, model, final, a.save_model)
     print(f"best epoch {best_epoch} of {epoch}; validation {v}; median {result['median_samples_per_s']:.0f} samples/s -> {a.out}", flush=True)
 
 
