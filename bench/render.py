@@ -50,6 +50,7 @@ def main(results):
     joint = load(results, "joint.json")
     package = load(results, "package.json")
     references = sorted(glob.glob(os.path.join(results, "reference-*.json")))
+    seed_files = sorted(glob.glob(os.path.join(results, "seeds-*.json")))
     machine = load(results, "machine.json") or {}
     w("# Benchmarks")
     w("")
@@ -128,6 +129,15 @@ def main(results):
                     w(f"| {ref['model']} ({ref.get('epochs_run')} epochs): **test** {name} (rows that chose nothing), Regula vs PyTorch twin | {t_ours:.4f} vs {t_theirs:.4f} (Δ {t_ours - t_theirs:+.4f}) | (reported) | — |")
             else:
                 w(f"| {ref['model']}: validation {name}, Regula vs PyTorch reference | {ours:.4f} vs {theirs:.4f} | Regula ≥ reference | {'met' if ours >= theirs else f'**missed** by {theirs - ours:.4f}'} |")
+    for path in seed_files:
+        sd = json.load(open(path))
+        v = sd["summary"].get("validation")
+        if v:
+            d = v["difference_of_means"]
+            w(f"| {sd['model']}: validation {sd['metric']}, mean of {len(v['regula']['values'])} Regula seeds vs {len(v['twin']['values'])} twin seeds, same split | {v['regula']['mean']:.4f} vs {v['twin']['mean']:.4f} (Δ {d:+.4f}) | within ±0.01 | {'met' if abs(d) <= 0.01 else f'**missed** by {abs(d) - 0.01:.4f}'} |")
+        t = sd["summary"].get("test")
+        if t:
+            w(f"| {sd['model']}: **test** {sd['metric']}, the same means | {t['regula']['mean']:.4f} vs {t['twin']['mean']:.4f} (Δ {t['difference_of_means']:+.4f}) | above the twin (issue 13) | {'met' if t['difference_of_means'] > 0 else 'missed'} |")
     if variants_1m and "previous" in variants_1m:
         v = variants_1m
         target = 2 * BASELINE_VARIANTS_PER_SECOND
@@ -168,6 +178,8 @@ def main(results):
         render_training(w, training)
     if references:
         render_references(w, [json.load(open(p)) for p in references], results)
+    for path in seed_files:
+        render_seeds(w, json.load(open(path)))
     scans = load(results, "browser-ism-models.json")
     if scans:
         render_accuracy_scan(w, scans, os.path.join(os.path.dirname(os.path.abspath(results)), "..", "models"))
@@ -456,6 +468,35 @@ def render_references(w, refs, results):
     w("")
     w(f"PyTorch {env.get('torch')}, {env.get('threads')} threads, {env.get('interop_threads')} inter-op thread, OMP_WAIT_POLICY={env.get('OMP_WAIT_POLICY')}.")
     w("")
+
+
+def render_seeds(w, sd):
+    w(f"## {sd['model']}: Regula and its PyTorch twin over seeds (issues 12, 13)")
+    w("")
+    w(f"One recipe (`models/{sd['model']}/train.toml`), one split ({sd['split']}), each runtime trained with other seeds")
+    w("(`regula-train fit --seed N --split-seed 1`; `bench/reference/reference.py --seed N` on the rows of `regula-train split`);")
+    w(f"{sd['metric']} of the best epoch by validation. `bench/reference/seeds.py` collects them.")
+    w("")
+    w(f"| runtime | seed | validation {sd['metric']} | **test** {sd['metric']} |")
+    w("|---|---|---|---|")
+    for label, runs in (("Regula", sd["regula"]), ("PyTorch twin", sd["twin"])):
+        for r in runs:
+            w(f"| {label} | {r['seed']} | {r['metrics']['validation'][sd['metric']]:.4f} | {r['metrics']['test'][sd['metric']]:.4f} |")
+    for label, key in (("Regula", "regula"), ("PyTorch twin", "twin")):
+        v, t = sd["summary"]["validation"][key], sd["summary"]["test"][key]
+        sd_text = lambda x: f" (sd {x['sd']:.4f})" if x.get("sd") is not None else ""
+        w(f"| {label}, mean | | {v['mean']:.4f}{sd_text(v)} | {t['mean']:.4f}{sd_text(t)} |")
+    w("")
+    if sd.get("cagi5_hepg2_pearson"):
+        w("Zero-shot CAGI5 (HepG2 elements, Pearson r, the product's windowed effect; the twin scored through the same")
+        w("pipeline, its weights in Regula's exported graph by `reference.py --save-model`):")
+        w("")
+        elements = sorted({e for v in sd["cagi5_hepg2_pearson"].values() for e in v})
+        w("| run | " + " | ".join(elements) + " | mean |")
+        w("|---|" + "---|" * (len(elements) + 1))
+        for label, v in sd["cagi5_hepg2_pearson"].items():
+            w(f"| {label} | " + " | ".join(f"{v[e]:.3f}" for e in elements) + f" | {statistics.fmean(v.values()):.3f} |")
+        w("")
 
 
 def render_accuracy_scan(w, b, models_dir):

@@ -646,7 +646,7 @@ def write_onnx_initializers(src: Path, dst: Path, tensors: dict) -> list:
     return written
 
 
-def save_twin_model(model_dir: Path, manifest: dict, model: nn.Module, final: dict, out: Path) -> None:
+def save_twin_model(model_dir: Path, manifest: dict, model: nn.Module, final: dict, seed: int, out: Path) -> None:
     """The trained twin as a Regula model folder: Regula's exported graphs with the twin's weights
     (the modules carry the trainer's parameter names), so `regula-train` (ism, score-variants,
     evaluate) and bench/cagi5 score the twin exactly as they score Regula's model."""
@@ -662,6 +662,7 @@ def save_twin_model(model_dir: Path, manifest: dict, model: nn.Module, final: di
     twin["description"] = f"PyTorch twin of {manifest.get('name', model_dir.name)} (bench/reference/reference.py): its weights in Regula's exported graph"
     twin["model_sha256"] = hashlib.sha256((out / files[0]).read_bytes()).hexdigest()
     twin["metrics"] = final
+    twin["training"] = {**manifest.get("training", {}), "seed": seed, "trainer": "PyTorch twin (bench/reference/reference.py)"}
     (out / "manifest.json").write_text(json.dumps(twin, indent=1) + "\n")
     for extra in ("config.toml", "train.toml"):
         if (model_dir / extra).exists():
@@ -997,7 +998,7 @@ def main() -> None:
     a.out.write_text(json.dumps(clean(result), indent=1) + "\n")
     v = final["validation"]["per_target"]["overall"]
     if a.save_model:
-        save_twin_model(a.model, manifest, model, final, a.save_model)
+        save_twin_model(a.model, manifest, model, final, r["seed"], a.save_model)
     print(f"best epoch {best_epoch} of {epoch}; validation {v}; median {result['median_samples_per_s']:.0f} samples/s -> {a.out}", flush=True)
 
 
