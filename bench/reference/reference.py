@@ -662,7 +662,7 @@ def save_twin_model(model_dir: Path, manifest: dict, model: nn.Module, final: di
     twin["description"] = f"PyTorch twin of {manifest.get('name', model_dir.name)} (bench/reference/reference.py): its weights in Regula's exported graph"
     twin["model_sha256"] = hashlib.sha256((out / files[0]).read_bytes()).hexdigest()
     twin["metrics"] = final
-    twin["training"] = {**manifest.get("training", {}), "seed": seed, "trainer": "PyTorch twin (bench/reference/reference.py)"}
+    twin["training"] = {**manifest.get("training", {}), "seed": seed}
     (out / "manifest.json").write_text(json.dumps(twin, indent=1) + "\n")
     for extra in ("config.toml", "train.toml"):
         if (model_dir / extra).exists():
