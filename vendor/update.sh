@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Re-creates vendor/tract-onnx and vendor/tract-nnef, the two tract crates that the root Cargo.toml
-# patches ([patch.crates-io]) to shrink the wasm package: each is the crates.io release, unpacked
-# from its .crate file (cargo's download cache, or fetched from static.crates.io) after checking
-# the file's SHA-256 (the checksum crates.io published, which Cargo.lock held before the patch),
-# keeping Cargo.toml, the licences, src/ (and tract-nnef's stdlib.nnef), then applying
-# vendor/CRATE.patch. What the patches change and why: vendor/README.md.
+# Re-creates vendor/tract-data, vendor/tract-core, vendor/tract-onnx and vendor/tract-nnef, the
+# tract crates that the root Cargo.toml patches ([patch.crates-io]) to shrink the wasm package:
+# each is the crates.io release, unpacked from its .crate file (cargo's download cache, or fetched
+# from static.crates.io) after checking the file's SHA-256 (the checksum crates.io published,
+# which Cargo.lock held before the patch), keeping Cargo.toml, the licences, src/ (and
+# tract-nnef's stdlib.nnef), then applying vendor/CRATE.patch. What the patches change and why:
+# vendor/README.md.
 #
-#   vendor/update.sh           # rewrite vendor/tract-onnx and vendor/tract-nnef
+#   vendor/update.sh           # rewrite the four directories
 #   vendor/update.sh --check   # exit 1 if they differ from crates.io + the patches
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 version=0.23.9
 declare -A sha256=(
+  [tract-data]=27082b8906ef417d17a7da29beb6d9b42fdf5bb22bd83b7007f43039747a5121
+  [tract-core]=bb76580817f14ceb9f054d3732c1d09575940e88fa5bbfc85c3eae34482bb089
   [tract-onnx]=43727ce75fcd18908927e6e1b47d043fe5606d8b85c8ea6aa36481406d37b24a
   [tract-nnef]=3bdfc2f17d10eaf04d27f7a2d7b45e3dc41ffd0bc6c1e48d87636d7e960d441d
 )
@@ -20,7 +23,7 @@ check=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
-for crate in tract-onnx tract-nnef; do
+for crate in tract-data tract-core tract-onnx tract-nnef; do
   file="$crate-$version.crate"
   cached=$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"$file" 2>/dev/null | head -1 || true)
   if [ -n "$cached" ]; then

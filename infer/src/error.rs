@@ -11,6 +11,11 @@ pub enum Error {
     NotOnnx(String),
     #[error("the model uses ONNX op{} {} that Regula's predictor does not allow (it must run in the browser too)", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
     OpNotAllowed(Vec<String>),
+    #[error(
+        "the model uses element types that Regula's predictor does not allow (it must run in the browser too): {}; export it with float32 values and int64 shapes and indices",
+        .0.join(", ")
+    )]
+    TypeNotAllowed(Vec<String>),
     #[error("the model does not match its manifest: {0}")]
     Mismatch(String),
     #[error("manifest: {0}")]

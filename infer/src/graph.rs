@@ -120,10 +120,76 @@ pub fn read_model(bytes: &[u8]) -> Result<ModelProto> {
     if !bad.is_empty() {
         return Err(Error::OpNotAllowed(bad));
     }
+    let bad = disallowed_element_types(graph);
+    if !bad.is_empty() {
+        return Err(Error::TypeNotAllowed(bad));
+    }
     if graph.initializer.iter().any(|t| !t.external_data.is_empty() || t.data_location == 1) {
         return Err(Error::NotOnnx("it refers to external data files; export it as one self-contained file".into()));
     }
     Ok(proto)
+}
+
+/// ONNX element types (`TensorProto.DataType`) an exported Regula model may use: float32 values,
+/// int64 shapes and indices, bool masks, and the int32 and int8 that tract's own shape and cast
+/// arithmetic goes through. The browser's tract is compiled for these only (vendor/README.md).
+pub const ALLOWED_ELEMENT_TYPES: &[i32] = &[1, 3, 6, 7, 9];
+
+/// An ONNX element type's name, as `onnx.TensorProto.DataType` spells it, lower-cased.
+fn element_type_name(t: i32) -> String {
+    let name = match t {
+        1 => "float32",
+        2 => "uint8",
+        3 => "int8",
+        4 => "uint16",
+        5 => "int16",
+        6 => "int32",
+        7 => "int64",
+        8 => "string",
+        9 => "bool",
+        10 => "float16",
+        11 => "float64",
+        12 => "uint32",
+        13 => "uint64",
+        14 => "complex64",
+        15 => "complex128",
+        16 => "bfloat16",
+        _ => return format!("element-type-{t}"),
+    };
+    name.to_string()
+}
+
+/// The element types outside [`ALLOWED_ELEMENT_TYPES`] that the graph's initializers, constants,
+/// casts and declared values use, each with the first place it occurs (`float64 (initializer
+/// 'w')`), in the order found.
+fn disallowed_element_types(graph: &pb::GraphProto) -> Vec<String> {
+    use pb::type_proto::Value as T;
+    let mut found: Vec<(i32, String)> = Vec::new();
+    let mut note = |t: i32, place: String| {
+        // 0 is UNDEFINED: a value declared without a type, which says nothing.
+        if t != 0 && !ALLOWED_ELEMENT_TYPES.contains(&t) && !found.iter().any(|(f, _)| *f == t) {
+            found.push((t, place));
+        }
+    };
+    for t in &graph.initializer {
+        note(t.data_type, format!("initializer '{}'", t.name));
+    }
+    for n in &graph.node {
+        for a in &n.attribute {
+            for t in a.t.iter().chain(&a.tensors) {
+                note(t.data_type, format!("{} node '{}'", n.op_type, n.name));
+            }
+            if n.op_type == "Cast" && a.name == "to" {
+                note(a.i as i32, format!("Cast node '{}'", n.name));
+            }
+        }
+    }
+    for v in graph.input.iter().chain(&graph.output).chain(&graph.value_info) {
+        if let Some(T::TensorType(t)) = v.r#type.as_ref().and_then(|t| t.value.as_ref()) {
+            note(t.elem_type, format!("value '{}'", v.name));
+        }
+    }
+    found.into_iter().map(|(t, place)| format!("{} ({place})", element_type_name(t))).collect()
 }
 
 /// Graph inputs that are not initializers.

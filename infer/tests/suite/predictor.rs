@@ -50,6 +50,21 @@ pub fn loading_errors_say_what_is_wrong(b: &dyn Backend) {
         load_err(b, &proto.encode_to_vec(), &manifest),
         "the model uses ONNX op Loop that Regula's predictor does not allow (it must run in the browser too)"
     );
+    // Element types other than float32, int64, int32, int8 and bool (the browser's tract is
+    // compiled for those only), each named with the first place it occurs.
+    let mut proto = graph::read_model(&onnx).unwrap();
+    let g = proto.graph.as_mut().unwrap();
+    g.initializer[0].data_type = 11;
+    let weight = g.initializer[0].name.clone();
+    g.node[0].op_type = "Cast".into();
+    g.node[0].attribute = vec![regula_infer::proto::AttributeProto { name: "to".into(), i: 10, ..Default::default() }];
+    let cast = g.node[0].name.clone();
+    assert_eq!(
+        load_err(b, &proto.encode_to_vec(), &manifest),
+        format!(
+            "the model uses element types that Regula's predictor does not allow (it must run in the browser too): float64 (initializer '{weight}'), float16 (Cast node '{cast}'); export it with float32 values and int64 shapes and indices"
+        )
+    );
     // Manifest length, input name and target count against the graph.
     let m = manifest.replace("\"length\": 230", "\"length\": 200");
     assert_eq!(
