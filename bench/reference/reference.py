@@ -555,12 +555,14 @@ def _varint(buf: bytes, i: int):
             return value, i
 
 
-def _fields(buf: bytes):
-    """(field number, wire type, value) of a protobuf message; length-delimited values as bytes."""
+def _walk(buf: bytes):
+    """(field number, wire type, value, start, end) of each field of a protobuf message; a
+    length-delimited value as bytes, with its offsets in `buf` (start, end; else None)."""
     i = 0
     while i < len(buf):
         key, i = _varint(buf, i)
         field, wire = key >> 3, key & 7
+        start = end = None
         if wire == 0:
             v, i = _varint(buf, i)
         elif wire == 1:
@@ -569,9 +571,16 @@ def _fields(buf: bytes):
             v, i = buf[i : i + 4], i + 4
         elif wire == 2:
             n, i = _varint(buf, i)
-            v, i = buf[i : i + n], i + n
+            start, end = i, i + n
+            v, i = buf[start:end], end
         else:
             raise ValueError(f"protobuf wire type {wire}")
+        yield field, wire, v, start, end
+
+
+def _fields(buf: bytes):
+    """(field number, wire type, value) of a protobuf message; length-delimited values as bytes."""
+    for field, wire, v, _, _ in _walk(buf):
         yield field, wire, v
 
 
@@ -607,20 +616,9 @@ def read_onnx_initializers(path: Path) -> dict:
 def _spans(buf: bytes, base: int = 0):
     """(field number, start, end) of each length-delimited field of a protobuf message, as
     offsets into the whole buffer (base: where `buf` starts in it)."""
-    i = 0
-    while i < len(buf):
-        key, i = _varint(buf, i)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            _, i = _varint(buf, i)
-        elif wire in (1, 5):
-            i += 8 if wire == 1 else 4
-        elif wire == 2:
-            n, i = _varint(buf, i)
-            yield field, base + i, base + i + n
-            i += n
-        else:
-            raise ValueError(f"protobuf wire type {wire}")
+    for field, wire, _, start, end in _walk(buf):
+        if wire == 2:
+            yield field, base + start, base + end
 
 
 def write_onnx_initializers(src: Path, dst: Path, tensors: dict) -> list:
