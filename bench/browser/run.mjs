@@ -236,7 +236,13 @@ try {
     fs.mkdirSync(path.join(tmp, "cold-models"));
     fs.symlinkSync(path.join(opts.models, coldModel), path.join(tmp, "cold-models", coldModel));
     execFileSync("node", [path.join(root, "scripts/web-index.mjs"), path.join(tmp, "cold-models"), path.join(tmp, "web-models")], { stdio: "ignore" });
-    const app = await serve(opts["app-dir"], 0, "127.0.0.1", { "/pkg/": opts.pkg, "/models/": path.join(tmp, "web-models") });
+    // The app's workers load their job loop from pkg/jobs.js, which scripts/build-web.sh copies
+    // beside the wasm package (wasm/js/jobs.js); a package from wasm/build.sh alone lacks it.
+    const appPkg = path.join(tmp, "app-pkg");
+    fs.mkdirSync(appPkg);
+    for (const f of fs.readdirSync(opts.pkg)) fs.symlinkSync(path.resolve(opts.pkg, f), path.join(appPkg, f));
+    if (!fs.existsSync(path.join(appPkg, "jobs.js"))) fs.symlinkSync(path.join(root, "wasm/js/jobs.js"), path.join(appPkg, "jobs.js"));
+    const app = await serve(opts["app-dir"], 0, "127.0.0.1", { "/pkg/": appPkg, "/models/": path.join(tmp, "web-models") });
     const index = JSON.parse(fs.readFileSync(path.join(tmp, "web-models/index.json"), "utf8"));
     const runs = [];
     try {
