@@ -37,6 +37,13 @@ def summary(folder):
     }
 
 
+def cagi5_hepg2(path):
+    """Pearson r per HepG2 element (F9, LDLR, SORT1: the cell line the models were trained in) of
+    a bench/cagi5/zero_shot.py result."""
+    return {e["element"]: e["tile_mean"]["pearson"] for e in json.load(open(path))["elements"]
+            if e.get("cell_line", "HepG2") == "HepG2"}
+
+
 def browser(run, name):
     ism = next((r for r in run.get("ism", []) if r["model"] == name), None)
     tp = next((r for r in run.get("throughput", []) if r["model"] == name), None)
@@ -59,9 +66,7 @@ def main():
     cagi5 = {}
     for pair in args.cagi5:
         name, path = pair.split("=", 1)
-        # the HepG2 elements only: the models were trained in HepG2
-        cagi5[name] = {e["element"]: e["tile_mean"]["pearson"] for e in json.load(open(path))["elements"]
-                       if e.get("cell_line", "HepG2") == "HepG2"}
+        cagi5[name] = cagi5_hepg2(path)
     run = json.load(open(args.browser))
     ensemble = summary(args.ensemble)
     members = [summary(m) for m in args.member]

@@ -20,20 +20,10 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ensemble.summarise import cagi5_hepg2, summary  # noqa: E402
 from files import write_json  # noqa: E402
 
 SPLITS = ("validation", "test")
-
-
-def regula_run(folder):
-    m = json.load(open(os.path.join(folder, "manifest.json")))
-    return {
-        "seed": m["training"]["seed"],
-        "name": m["name"],
-        "split": m["training"]["split"],
-        "metrics": {s: m["metrics"][s]["per_target"]["overall"] for s in SPLITS if s in m["metrics"]},
-        "rows": {s: m["metrics"][s]["rows"] for s in SPLITS if s in m["metrics"]},
-    }
 
 
 def twin_run(path):
@@ -71,7 +61,7 @@ def main():
     ap.add_argument("--metric", default="pearson")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    regula = sorted((regula_run(d) for d in args.regula), key=lambda r: r["seed"])
+    regula = sorted((summary(d) for d in args.regula), key=lambda r: r["seed"])
     twin = sorted((twin_run(p) for p in args.twin), key=lambda r: r["seed"])
     splits = {r["split"] for r in regula}
     if len(splits) != 1:
@@ -79,16 +69,15 @@ def main():
     rows = {json.dumps(r["rows"], sort_keys=True) for r in regula + twin}
     if len(rows) != 1:
         sys.exit(f"the runs evaluate different numbers of rows: {sorted(rows)}")
-    summary = {}
+    by_split = {}
     for split in SPLITS:
         ours, theirs = spread(regula, split, args.metric), spread(twin, split, args.metric)
         if ours and theirs:
-            summary[split] = {"regula": ours, "twin": theirs, "difference_of_means": ours["mean"] - theirs["mean"]}
+            by_split[split] = {"regula": ours, "twin": theirs, "difference_of_means": ours["mean"] - theirs["mean"]}
     cagi5 = {}
     for pair in args.cagi5:
         label, path = pair.split("=", 1)
-        report = json.load(open(path))
-        cagi5[label] = {e["element"]: e["tile_mean"]["pearson"] for e in report["elements"] if e.get("cell_line") == "HepG2"}
+        cagi5[label] = cagi5_hepg2(path)
     write_json(args.out, {
         "model": regula[0]["name"],
         "split": regula[0]["split"],
@@ -96,7 +85,7 @@ def main():
         "metric": args.metric,
         "regula": regula,
         "twin": twin,
-        "summary": summary,
+        "summary": by_split,
         "cagi5_hepg2_pearson": cagi5,
     })
 
