@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use prost::Message;
 
-use crate::proto::{self as pb, ModelProto, NodeProto, ValueInfoProto};
+use crate::proto::{self as pb, ModelProto, NodeProto, ValueInfoProto, data_type};
 
 use crate::error::{Error, Result};
 use crate::geometry::Field;
@@ -133,7 +133,8 @@ pub fn read_model(bytes: &[u8]) -> Result<ModelProto> {
 /// ONNX element types (`TensorProto.DataType`) an exported Regula model may use: float32 values,
 /// int64 shapes and indices, bool masks, and the int32 and int8 that tract's own shape and cast
 /// arithmetic goes through. The browser's tract is compiled for these only (vendor/README.md).
-pub const ALLOWED_ELEMENT_TYPES: &[i32] = &[1, 3, 6, 7, 9];
+pub const ALLOWED_ELEMENT_TYPES: &[i32] =
+    &[data_type::FLOAT, data_type::INT8, data_type::INT32, data_type::INT64, data_type::BOOL];
 
 /// An ONNX element type's name, as `onnx.TensorProto.DataType` spells it, lower-cased.
 fn element_type_name(t: i32) -> String {
@@ -497,15 +498,12 @@ pub fn initializer_f32(proto: &ModelProto, name: &str) -> Option<(Vec<usize>, Ve
     let t = proto.graph.as_ref()?.initializer.iter().find(|t| t.name == name)?;
     let dims: Vec<usize> = t.dims.iter().map(|&d| d as usize).collect();
     let n: usize = dims.iter().product();
+    // float32 only: read_model refuses float64 (and every type outside ALLOWED_ELEMENT_TYPES).
     let data: Vec<f32> = match t.data_type {
-        1 if !t.raw_data.is_empty() => {
+        data_type::FLOAT if !t.raw_data.is_empty() => {
             t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
         }
-        1 => t.float_data.clone(),
-        11 if !t.raw_data.is_empty() => {
-            t.raw_data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect()
-        }
-        11 => t.double_data.iter().map(|&v| v as f32).collect(),
+        data_type::FLOAT => t.float_data.clone(),
         _ => return None,
     };
     (data.len() == n).then_some((dims, data))
