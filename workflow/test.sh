@@ -47,6 +47,10 @@ records = [l for l in merged if not l.startswith("#")]
 failures = []
 if shards < 2:
     failures.append(f"{shards} shard: the test needs several")
+logs = [os.path.join(tmp, "work", "logs", f"{i:05d}.log") for i in range(shards)]
+untimed = [os.path.basename(p) for p in logs if not os.path.exists(p) or "shard time: " not in open(p).read()]
+if untimed:
+    failures.append(f"shard logs without their time: {', '.join(untimed)}")
 if not os.path.exists(os.path.join(tmp, "merged.vcf.gz.tbi")):
     failures.append("the merged VCF has no .tbi")
 if merged != one:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Snakemake workflow (workflow/Snakefile) with 1 and with 2 cores against one unsharded
-`score-variants` run on the same VCF: wall time of each, and the per-shard times Snakemake's
-benchmark files record (what a cluster's time follows from: the longest shard, plus the queue).
+`score-variants` run on the same VCF: wall time of each, and the per-shard times each shard's log
+records (bash's `time`; what a cluster's time follows from: the longest shard, plus the queue).
 
 N SNVs, sorted, evenly spaced over the 1 Mb hg19 chr22 slice of ../shared (REF from it, ALT the
 next letter of ACGT), in shards of --shard-records records (or, with --shard-records 0, of
@@ -16,6 +16,7 @@ so each shard reads only its region; `--vcf-format plain` gives every shard the 
 import argparse
 import glob
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -59,6 +60,7 @@ def main():
     ap.add_argument("--variants", type=int, default=100_000)
     ap.add_argument("--shard-size", type=int, default=100_000)
     ap.add_argument("--shard-records", type=int, default=0)
+    ap.add_argument("--taper", type=int, default=4, help="workflow/config.yaml's taper: the last shard cut into this many")
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--vcf-format", choices=["indexed", "plain"], default="indexed")
     ap.add_argument("--out", required=True)
@@ -83,15 +85,15 @@ def main():
                 t0, wall0 = time.perf_counter(), time.time()
                 subprocess.run([args.snakemake, "-s", os.path.join(ROOT, "workflow", "Snakefile"), "--cores", str(cores),
                                 "--directory", tmp, "--quiet", "all", "--config", f"vcf={vcf}", f"reference={reference}",
-                                f"model={model}", f"out={out}", f"work={work}", f"shard_size={args.shard_size}", f"shard_records={args.shard_records}", "threads=1",
+                                f"model={model}", f"out={out}", f"work={work}", f"shard_size={args.shard_size}", f"shard_records={args.shard_records}", f"taper={args.taper}", "threads=1",
                                 f"regula_train={bin_}"], check=True, stderr=subprocess.DEVNULL)
                 s = time.perf_counter() - t0
                 key = f"workflow_{cores}_core{'s' if cores > 1 else ''}"
                 times[key].append(round(s, 2))
                 parts[key].append(timeline(work, out, wall0, time.time()))
-                for path in sorted(glob.glob(os.path.join(work, "benchmarks", "*.tsv"))):
-                    rows = open(path).read().splitlines()
-                    shard_seconds.append(float(rows[1].split("\t")[0]))
+                for path in sorted(glob.glob(os.path.join(work, "logs", "*.log"))):
+                    times = re.findall(r"^shard time: ([\d.]+) s wall", open(path).read(), re.M)
+                    shard_seconds.append(float(times[-1]))
                 print(f"run {run + 1}: workflow, --cores {cores}: {s:.1f} s")
             one = os.path.join(tmp, f"one-{run}.vcf.gz")
             t0 = time.perf_counter()
@@ -108,6 +110,7 @@ def main():
         "vcf_format": "bgzipped, tabix-indexed" if args.vcf_format == "indexed" else "plain",
         "shard_size": args.shard_size,
         "shard_records": args.shard_records,
+        "taper": args.taper,
         "shards": shards,
         "model": os.path.basename(model),
         "seconds": times,

@@ -224,6 +224,12 @@ enum Command {
         /// shards of equal work, which finish together when run side by side.
         #[arg(long)]
         records: Option<u64>,
+        /// Cut the last --records shard into this many smaller ones, each half the one before
+        /// (the last two equal), so that jobs started in the BED's order finish together: a
+        /// core that frees early takes the next, smaller piece instead of waiting for a whole
+        /// shard (1: no cut).
+        #[arg(long, default_value_t = 1, requires = "records", value_parser = clap::value_parser!(u64).range(1..=16))]
+        taper: u64,
         /// Where to write the BED (standard output if absent).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -395,14 +401,14 @@ fn run(cli: Cli) -> Result<(), Stop> {
                 }
             }
         }
-        Command::VcfShards { vcf, size, records, out, force } => {
+        Command::VcfShards { vcf, size, records, taper, out, force } => {
             if let Some(out) = &out {
                 vcf_io::refuse_existing("--out", std::slice::from_ref(out), force)?;
             }
             use regula_train::vcf_shards::ShardBy;
             let by = match (size, records) {
                 (Some(n), _) => ShardBy::Bases(n),
-                (None, Some(n)) => ShardBy::Records(n),
+                (None, Some(n)) => ShardBy::Records { records: n, taper: taper as usize },
                 (None, None) => ShardBy::Chromosome,
             };
             let shards = regula_train::vcf_shards::shards(&vcf, by)?;

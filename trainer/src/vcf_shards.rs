@@ -34,8 +34,42 @@ pub enum ShardBy {
     Bases(u64),
     /// Runs of at most `n` records of one chromosome (more only where more than `n` records
     /// share one POS, which are never cut apart): shards of equal work, so that `cores` shards
-    /// at a time finish together.
-    Records(u64),
+    /// at a time finish together; with `taper` above 1 the last of them is cut into `taper`
+    /// smaller ones (see [`taper`]), for jobs run in the shards' order.
+    Records { records: u64, taper: usize },
+}
+
+/// Cuts the last shard's records (their positions, in order) into `pieces` runs of halving size
+/// (½, ¼, …, the last two equal), never between records at one position. Jobs started in the
+/// shards' order then finish nearly together: whichever core frees first takes the next, smaller
+/// piece, so the cores wait at most about the smallest piece for the last one, not a whole shard
+/// (shards of equal records are not of equal work: a record whose window holds an unknown base
+/// costs almost nothing).
+fn taper(last: &Shard, positions: &[u64], pieces: usize) -> Vec<Shard> {
+    let m = positions.len();
+    let mut cuts = Vec::new(); // record index where each piece after the first starts
+    let mut at = 0;
+    for k in 1..pieces {
+        // piece k-1 holds m / 2^k records (the last piece what is left: as much as the one before)
+        at += (m >> k).max(1);
+        while at < m && positions[at] == positions[at - 1] {
+            at += 1;
+        }
+        if at >= m {
+            break;
+        }
+        if cuts.last() != Some(&at) {
+            cuts.push(at);
+        }
+    }
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = last.start;
+    for &cut in &cuts {
+        out.push(Shard { chrom: last.chrom.clone(), start, end: positions[cut - 1] });
+        start = positions[cut] - 1;
+    }
+    out.push(Shard { chrom: last.chrom.clone(), start, end: last.end });
+    out
 }
 
 /// The shards of the VCF at `path`, cut `by`, in the VCF's order; a VCF that is not sorted by
@@ -44,7 +78,7 @@ pub enum ShardBy {
 pub fn shards(path: &Path, by: ShardBy) -> Result<Vec<Shard>, String> {
     match by {
         ShardBy::Bases(0) => return Err("--size 0: a shard must hold at least 1 base".into()),
-        ShardBy::Records(0) => return Err("--records 0: a shard must hold at least 1 record".into()),
+        ShardBy::Records { records: 0, .. } => return Err("--records 0: a shard must hold at least 1 record".into()),
         _ => {}
     }
     let mut in_shard = 0u64; // records in the last shard
@@ -52,6 +86,7 @@ pub fn shards(path: &Path, by: ShardBy) -> Result<Vec<Shard>, String> {
     let mut out: Vec<Shard> = Vec::new();
     let mut done: Vec<String> = Vec::new();
     let mut last: Option<(String, u64, usize)> = None;
+    let mut in_last_shard: Vec<u64> = Vec::new(); // positions of the last shard's records (ShardBy::Records)
     while let Some(record) = input.next_record()? {
         let chrom = record.chrom().to_string();
         let Some(pos) = record.pos() else {
@@ -85,23 +120,32 @@ pub fn shards(path: &Path, by: ShardBy) -> Result<Vec<Shard>, String> {
         last = Some((chrom.clone(), pos, record.line));
         let (start, end) = match by {
             ShardBy::Bases(n) => (((pos - 1) / n) * n, ((pos - 1) / n + 1) * n),
-            ShardBy::Chromosome | ShardBy::Records(_) => (pos - 1, pos),
+            ShardBy::Chromosome | ShardBy::Records { .. } => (pos - 1, pos),
         };
         match (out.last_mut(), by) {
             (Some(s), ShardBy::Chromosome) if s.chrom == chrom => s.end = pos,
             (Some(s), ShardBy::Bases(_)) if s.chrom == chrom && s.start == start => {}
-            (Some(s), ShardBy::Records(n)) if s.chrom == chrom && (in_shard < n || same_pos) => {
+            (Some(s), ShardBy::Records { records, .. }) if s.chrom == chrom && (in_shard < records || same_pos) => {
                 s.end = pos;
                 in_shard += 1;
+                in_last_shard.push(pos);
             }
             _ => {
                 out.push(Shard { chrom, start, end });
                 in_shard = 1;
+                if matches!(by, ShardBy::Records { .. }) {
+                    in_last_shard.clear();
+                    in_last_shard.push(pos);
+                }
             }
         }
     }
-    if out.is_empty() {
+    let Some(last_shard) = out.pop() else {
         return Err(format!("{}: no variants (only header or blank lines)", path.display()));
+    };
+    match by {
+        ShardBy::Records { taper: pieces, .. } if pieces > 1 => out.extend(taper(&last_shard, &in_last_shard, pieces)),
+        _ => out.push(last_shard),
     }
     Ok(out)
 }
@@ -179,9 +223,9 @@ mod tests {
         assert_eq!(regions(ShardBy::Chromosome), ["c2:5-3001", "c1:999-1000"]);
         assert_eq!(bed(&shards(&p, ShardBy::Chromosome).unwrap()), "c2\t4\t3001\nc1\t998\t1000\n");
         // two records a shard, a new one at each chromosome
-        assert_eq!(regions(ShardBy::Records(2)), ["c2:5-1500", "c2:3001-3001", "c1:999-1000"]);
+        assert_eq!(regions(ShardBy::Records { records: 2, taper: 1 }), ["c2:5-1500", "c2:3001-3001", "c1:999-1000"]);
         assert_eq!(
-            regions(ShardBy::Records(1)),
+            regions(ShardBy::Records { records: 1, taper: 1 }),
             ["c2:5-5", "c2:1500-1500", "c2:3001-3001", "c1:999-999", "c1:1000-1000"]
         );
     }
@@ -191,8 +235,46 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p =
             vcf(dir.path(), "c1\t10\t.\tA\tG\nc1\t10\t.\tA\tT\nc1\t10\t.\tA\tC\nc1\t12\t.\tA\tG\nc1\t13\t.\tA\tG\n");
-        let regions: Vec<String> = shards(&p, ShardBy::Records(2)).unwrap().iter().map(Shard::region).collect();
+        let regions: Vec<String> =
+            shards(&p, ShardBy::Records { records: 2, taper: 1 }).unwrap().iter().map(Shard::region).collect();
         assert_eq!(regions, ["c1:10-10", "c1:12-13"]);
+    }
+
+    #[test]
+    fn the_last_shard_is_cut_into_halving_pieces() {
+        let dir = tempfile::tempdir().unwrap();
+        // 24 records on c1 (positions 1..=24, two at 9), then 16 on c2 (10, 20, …, 160)
+        let mut body = String::new();
+        for pos in 1..=23 {
+            body += &format!("c1\t{pos}\t.\tA\tG\n");
+            if pos == 9 {
+                body += "c1\t9\t.\tA\tT\n";
+            }
+        }
+        for k in 1..=16 {
+            body += &format!("c2\t{}\t.\tA\tG\n", 10 * k);
+        }
+        let p = vcf(dir.path(), &body);
+        let regions = |records, taper| {
+            shards(&p, ShardBy::Records { records, taper }).unwrap().iter().map(Shard::region).collect::<Vec<_>>()
+        };
+        assert_eq!(regions(16, 1), ["c1:1-15", "c1:16-23", "c2:10-160"]);
+        // only the VCF's last shard (16 records) is cut: 8, 4, 2, 2
+        assert_eq!(regions(16, 4), ["c1:1-15", "c1:16-23", "c2:10-80", "c2:90-120", "c2:130-140", "c2:150-160"]);
+        // 2 pieces: half and half
+        assert_eq!(regions(16, 2), ["c1:1-15", "c1:16-23", "c2:10-80", "c2:90-160"]);
+        // more pieces than records: one record each, no empty shard
+        let n = regions(2, 8).len();
+        assert_eq!(regions(2, 8)[n - 3..], ["c2:130-140", "c2:150-150", "c2:160-160"]);
+
+        // a cut never parts records at one position: half of 8 records ends inside position 4
+        let p = vcf(
+            dir.path(),
+            "c1\t1\t.\tA\tG\nc1\t2\t.\tA\tG\nc1\t3\t.\tA\tG\nc1\t4\t.\tA\tG\nc1\t4\t.\tA\tT\nc1\t5\t.\tA\tG\nc1\t6\t.\tA\tG\nc1\t7\t.\tA\tG\n",
+        );
+        let regions: Vec<String> =
+            shards(&p, ShardBy::Records { records: 100, taper: 2 }).unwrap().iter().map(Shard::region).collect();
+        assert_eq!(regions, ["c1:1-4", "c1:5-7"]);
     }
 
     const HEADER: &str =
@@ -400,6 +482,9 @@ mod tests {
             format!("{}, line 5: chromosome c1 comes again after c2; {tail}", p.display())
         );
         assert_eq!(shards(&p, ShardBy::Bases(0)).unwrap_err(), "--size 0: a shard must hold at least 1 base");
-        assert_eq!(shards(&p, ShardBy::Records(0)).unwrap_err(), "--records 0: a shard must hold at least 1 record");
+        assert_eq!(
+            shards(&p, ShardBy::Records { records: 0, taper: 1 }).unwrap_err(),
+            "--records 0: a shard must hold at least 1 record"
+        );
     }
 }
