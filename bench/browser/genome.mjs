@@ -6,11 +6,16 @@
 // the reference, which the page reads only by region.
 //
 //   scripts/build-web.sh          # web/pkg and web/models
-//   node bench/browser/genome.mjs [--out FILE] [--variants N] [--model ID] [--work DIR] [--repeats N]
+//   node bench/browser/genome.mjs [--out FILE] [--variants N] [--model ID] [--work DIR] [--repeats N,M]
 //
 // Defaults: --out bench/results/browser-genome.json, --variants 10000, --model hepg2-mpra,
-// --work target/bench-genome (the generated references and VCF), --repeats 100 (the large
+// --work target/bench-genome (the generated references and VCF), --repeats 100,1000 (each large
 // reference is the 1 Mb hg19 chr22 slice of ../shared/data/genome repeated this many times).
+//
+// Whether memory is flat in the reference's size is judged between the large references: with
+// 10,000 variants spread over 100 Mb or more, every variant's window lies apart from the others
+// (one range, or one BGZF block, read per variant) in each of them, so they differ only in size;
+// over the 1 Mb reference the windows overlap and a chunk reads one stretch, a different pattern.
 // The references are written once (standard-library Node: BGZF blocks of 65,280 bytes as bgzip
 // writes them, with .fai and .gzi). Env: CHROMIUM (default /usr/bin/chromium).
 import fs from "node:fs";
@@ -24,13 +29,13 @@ import { round } from "./lib.mjs";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(here, "../..");
-const opts = { out: path.join(root, "bench/results/browser-genome.json"), variants: 10000, model: "hepg2-mpra", work: path.join(root, "target/bench-genome"), repeats: 100 };
+const opts = { out: path.join(root, "bench/results/browser-genome.json"), variants: 10000, model: "hepg2-mpra", work: path.join(root, "target/bench-genome"), repeats: "100,1000" };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const key = argv[i].replace(/^--/, "");
   if (!(key in opts) || i + 1 >= argv.length) { console.error(`unknown option or missing value: ${argv[i]}`); process.exit(2); }
   opts[key] = typeof opts[key] === "number" ? Number(argv[i + 1]) : path.resolve(argv[i + 1]);
-  if (key === "model") opts.model = argv[i + 1];
+  if (key === "model" || key === "repeats") opts[key] = argv[i + 1];
 }
 const TARGET = 200; // variants/s, at least
 const SLICE = path.join(root, "../shared/data/genome/hg19_chr22_20-21Mb.fa");
@@ -120,11 +125,14 @@ function makeVcf(file, piece, length, n) {
 fs.mkdirSync(opts.work, { recursive: true });
 const piece = fs.readFileSync(SLICE, "utf8").split("\n").slice(1).join("").toUpperCase();
 const small = makeReference("chr22_1mb.fa", piece, 1);
-const large = makeReference(`chr22_${opts.repeats}mb.fa`, piece, opts.repeats);
 const vcfSmall = path.join(opts.work, `variants_${opts.variants}_1mb.vcf`);
-const vcfLarge = path.join(opts.work, `variants_${opts.variants}_${opts.repeats}mb.vcf`);
 makeVcf(vcfSmall, piece, small.length, opts.variants);
-makeVcf(vcfLarge, piece, large.length, opts.variants);
+const larges = String(opts.repeats).split(",").map(Number).map((repeats) => {
+  const ref = makeReference(`chr22_${repeats}mb.fa`, piece, repeats);
+  const vcf = path.join(opts.work, `variants_${opts.variants}_${repeats}mb.vcf`);
+  makeVcf(vcf, piece, ref.length, opts.variants);
+  return { repeats, ...ref, vcf };
+});
 
 // ---------- memory of the Chromium process tree ----------
 function tree(pid) {
@@ -183,9 +191,11 @@ try {
     { name: "warm-up (1 Mb, plain, 500 variants; not reported)", ref: [small.fa, `${small.fa}.fai`], vcf: null, warmup: true },
     { name: "1 Mb reference, plain", ref: [small.fa, `${small.fa}.fai`], vcf: vcfSmall, bases: small.length, compression: "none" },
     { name: "1 Mb reference, bgzip", ref: [`${small.fa}.bgz`, `${small.fa}.bgz.fai`, `${small.fa}.bgz.gzi`], vcf: vcfSmall, bases: small.length, compression: "bgzf" },
-    { name: `${opts.repeats} Mb reference, plain`, ref: [large.fa, `${large.fa}.fai`], vcf: vcfLarge, bases: large.length, compression: "none" },
-    { name: `${opts.repeats} Mb reference, bgzip`, ref: [`${large.fa}.bgz`, `${large.fa}.bgz.fai`, `${large.fa}.bgz.gzi`], vcf: vcfLarge, bases: large.length, compression: "bgzf" },
-    { name: `${opts.repeats} Mb reference, bgzip, both strands`, ref: [`${large.fa}.bgz`, `${large.fa}.bgz.fai`, `${large.fa}.bgz.gzi`], vcf: vcfLarge, bases: large.length, compression: "bgzf", rc: true },
+    ...larges.flatMap((large, i) => [
+      { name: `${large.repeats} Mb reference, plain`, ref: [large.fa, `${large.fa}.fai`], vcf: large.vcf, bases: large.length, compression: "none", apart: true },
+      { name: `${large.repeats} Mb reference, bgzip`, ref: [`${large.fa}.bgz`, `${large.fa}.bgz.fai`, `${large.fa}.bgz.gzi`], vcf: large.vcf, bases: large.length, compression: "bgzf", apart: true },
+      ...(i === 0 ? [{ name: `${large.repeats} Mb reference, bgzip, both strands`, ref: [`${large.fa}.bgz`, `${large.fa}.bgz.fai`, `${large.fa}.bgz.gzi`], vcf: large.vcf, bases: large.length, compression: "bgzf", rc: true }] : []),
+    ]),
   ];
   const warmVcf = path.join(opts.work, "warmup.vcf");
   fs.writeFileSync(warmVcf, fs.readFileSync(vcfSmall, "utf8").split("\n").slice(0, 502).join("\n") + "\n");
@@ -223,7 +233,7 @@ try {
     if (c.warmup) continue;
     const n = opts.variants;
     results.runs.push({
-      reference: c.name, bases: c.bases, compression: c.compression, fileBytes: fs.statSync(c.ref[0]).size, strands: c.rc ? "both" : "forward",
+      reference: c.name, bases: c.bases, compression: c.compression, windowsApart: !!c.apart, fileBytes: fs.statSync(c.ref[0]).size, strands: c.rc ? "both" : "forward",
       variants: n, notScored: Number(/([\d,]+) could not be scored/.exec(status)?.[1]?.replace(/,/g, "") ?? 0), status, seconds: round(seconds, 2), variantsPerSecond: round(n / seconds, 1),
       rssBaselineMiB: round(baseline, 1), rssPeakMiB: round(peak, 1), rssGrowthMiB: round(peak - baseline, 1), jsHeapPeakMiB: round(heapPeak / 2 ** 20, 1),
       loadAverageBefore: load, met: n / seconds >= TARGET,
@@ -240,7 +250,15 @@ try {
 }
 environment.loadAverageAtEnd = os.loadavg().map((v) => round(v, 2));
 const growth = results.runs.map((r) => r.rssGrowthMiB);
-results.memoryFlat = results.runs.length ? { growthMiB: growth, spreadMiB: round(Math.max(...growth) - Math.min(...growth), 1) } : null;
+// Flat in the reference's size: per compression, the growth over the largest reference against
+// the smallest of the large ones (the same pattern of reads, one window per variant; see the top).
+const bySize = (compression) => results.runs.filter((r) => r.windowsApart && r.compression === compression && r.strands === "forward").sort((a, b) => a.bases - b.bases);
+const pairs = ["none", "bgzf"].map(bySize).filter((rs) => rs.length > 1).map((rs) => ({
+  compression: rs[0].compression, smaller: rs[0].reference, larger: rs.at(-1).reference, sizeRatio: round(rs.at(-1).bases / rs[0].bases, 1),
+  growthMiB: [rs[0].rssGrowthMiB, rs.at(-1).rssGrowthMiB], extraMiB: round(rs.at(-1).rssGrowthMiB - rs[0].rssGrowthMiB, 1),
+  extraBasesMiB: round((rs.at(-1).fileBytes - rs[0].fileBytes) / 2 ** 20, 1),
+}));
+results.memoryFlat = results.runs.length ? { growthMiB: growth, spreadMiB: round(Math.max(...growth) - Math.min(...growth), 1), pairs } : null;
 fs.mkdirSync(path.dirname(opts.out), { recursive: true });
 fs.writeFileSync(opts.out, JSON.stringify(results, null, 2) + "\n");
 log(`wrote ${opts.out}`);

@@ -92,8 +92,8 @@ def main():
                 times[key].append(round(s, 2))
                 parts[key].append(timeline(work, out, wall0, time.time()))
                 for path in sorted(glob.glob(os.path.join(work, "logs", "*.log"))):
-                    times = re.findall(r"^shard time: ([\d.]+) s wall", open(path).read(), re.M)
-                    shard_seconds.append(float(times[-1]))
+                    logged = re.findall(r"^shard time: ([\d.]+) s wall", open(path).read(), re.M)
+                    shard_seconds.append(float(logged[-1]))
                 print(f"run {run + 1}: workflow, --cores {cores}: {s:.1f} s")
             one = os.path.join(tmp, f"one-{run}.vcf.gz")
             t0 = time.perf_counter()
