@@ -58,9 +58,7 @@ fn taper(last: &Shard, positions: &[u64], pieces: usize) -> Vec<Shard> {
         if at >= m {
             break;
         }
-        if cuts.last() != Some(&at) {
-            cuts.push(at);
-        }
+        cuts.push(at); // `at` only grows: each cut is past the one before
     }
     let mut out = Vec::with_capacity(cuts.len() + 1);
     let mut start = last.start;
