@@ -79,12 +79,13 @@ pub fn shards(path: &Path, by: ShardBy) -> Result<Vec<Shard>, String> {
         ShardBy::Records { records: 0, .. } => return Err("--records 0: a shard must hold at least 1 record".into()),
         _ => {}
     }
-    let mut in_shard = 0u64; // records in the last shard
     let mut input = VcfInput::open(path, None)?;
     let mut out: Vec<Shard> = Vec::new();
     let mut done: Vec<String> = Vec::new();
     let mut last: Option<(String, u64, usize)> = None;
-    let mut in_last_shard: Vec<u64> = Vec::new(); // positions of the last shard's records (ShardBy::Records)
+    // Positions of the last shard's records: every one for ShardBy::Records (which counts them and
+    // tapers by them), only the first for the other ways of cutting.
+    let mut in_last_shard: Vec<u64> = Vec::new();
     while let Some(record) = input.next_record()? {
         let chrom = record.chrom().to_string();
         let Some(pos) = record.pos() else {
@@ -123,18 +124,16 @@ pub fn shards(path: &Path, by: ShardBy) -> Result<Vec<Shard>, String> {
         match (out.last_mut(), by) {
             (Some(s), ShardBy::Chromosome) if s.chrom == chrom => s.end = pos,
             (Some(s), ShardBy::Bases(_)) if s.chrom == chrom && s.start == start => {}
-            (Some(s), ShardBy::Records { records, .. }) if s.chrom == chrom && (in_shard < records || same_pos) => {
+            (Some(s), ShardBy::Records { records, .. })
+                if s.chrom == chrom && ((in_last_shard.len() as u64) < records || same_pos) =>
+            {
                 s.end = pos;
-                in_shard += 1;
                 in_last_shard.push(pos);
             }
             _ => {
                 out.push(Shard { chrom, start, end });
-                in_shard = 1;
-                if matches!(by, ShardBy::Records { .. }) {
-                    in_last_shard.clear();
-                    in_last_shard.push(pos);
-                }
+                in_last_shard.clear();
+                in_last_shard.push(pos);
             }
         }
     }
@@ -241,7 +240,7 @@ mod tests {
     #[test]
     fn the_last_shard_is_cut_into_halving_pieces() {
         let dir = tempfile::tempdir().unwrap();
-        // 24 records on c1 (positions 1..=24, two at 9), then 16 on c2 (10, 20, …, 160)
+        // 24 records on c1 (positions 1..=23, two at 9), then 16 on c2 (10, 20, …, 160)
         let mut body = String::new();
         for pos in 1..=23 {
             body += &format!("c1\t{pos}\t.\tA\tG\n");
