@@ -190,18 +190,17 @@ try {
   await page.selectOption("#model-select", opts.model);
   await page.waitForFunction((n) => document.body.dataset.model === n, opts.model, { timeout: 120000 });
   environment.workers = await page.textContent("#pool-info");
+  // One run: reference `r` (as written by makeReference) read plain or bgzip-compressed, with its indexes.
+  const files = (r, compression) => (compression === "bgzf" ? [`${r.fa}.bgz`, `${r.fa}.bgz.fai`, `${r.fa}.bgz.gzi`] : [r.fa, `${r.fa}.fai`]);
+  const run = (name, r, compression, vcf, more = {}) => ({ name, ref: files(r, compression), vcf, bases: r.length, compression, ...more });
+  const label = { none: "plain", bgzf: "bgzip" };
   const cases = [
-    { name: "warm-up (1 Mb, plain, 500 variants; not reported)", ref: [small.fa, `${small.fa}.fai`], vcf: null, warmup: true },
-    { name: "1 Mb reference, plain", ref: [small.fa, `${small.fa}.fai`], vcf: vcfSmall, bases: small.length, compression: "none" },
-    { name: "1 Mb reference, bgzip", ref: [`${small.fa}.bgz`, `${small.fa}.bgz.fai`, `${small.fa}.bgz.gzi`], vcf: vcfSmall, bases: small.length, compression: "bgzf" },
+    { name: "warm-up (1 Mb, plain, 500 variants; not reported)", ref: files(small, "none"), vcf: null, warmup: true },
+    ...["none", "bgzf"].map((c) => run(`1 Mb reference, ${label[c]}`, small, c, vcfSmall)),
     ...larges.flatMap((large, i) => [
-      ...(i > 0 ? [
-        { name: `${large.repeats} Mb reference, plain, the ${larges[0].repeats} Mb VCF`, ref: [large.fa, `${large.fa}.fai`], vcf: larges[0].vcf, bases: large.length, compression: "none", sameVcf: true },
-        { name: `${large.repeats} Mb reference, bgzip, the ${larges[0].repeats} Mb VCF`, ref: [`${large.fa}.bgz`, `${large.fa}.bgz.fai`, `${large.fa}.bgz.gzi`], vcf: larges[0].vcf, bases: large.length, compression: "bgzf", sameVcf: true },
-      ] : []),
-      { name: `${large.repeats} Mb reference, plain`, ref: [large.fa, `${large.fa}.fai`], vcf: large.vcf, bases: large.length, compression: "none", sameVcf: i === 0 },
-      { name: `${large.repeats} Mb reference, bgzip`, ref: [`${large.fa}.bgz`, `${large.fa}.bgz.fai`, `${large.fa}.bgz.gzi`], vcf: large.vcf, bases: large.length, compression: "bgzf", sameVcf: i === 0 },
-      ...(i === 0 ? [{ name: `${large.repeats} Mb reference, bgzip, both strands`, ref: [`${large.fa}.bgz`, `${large.fa}.bgz.fai`, `${large.fa}.bgz.gzi`], vcf: large.vcf, bases: large.length, compression: "bgzf", rc: true }] : []),
+      ...(i > 0 ? ["none", "bgzf"].map((c) => run(`${large.repeats} Mb reference, ${label[c]}, the ${larges[0].repeats} Mb VCF`, large, c, larges[0].vcf, { sameVcf: true })) : []),
+      ...["none", "bgzf"].map((c) => run(`${large.repeats} Mb reference, ${label[c]}`, large, c, large.vcf, { sameVcf: i === 0 })),
+      ...(i === 0 ? [run(`${large.repeats} Mb reference, bgzip, both strands`, large, "bgzf", large.vcf, { rc: true })] : []),
     ]),
   ];
   const warmVcf = path.join(opts.work, "warmup.vcf");
