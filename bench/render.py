@@ -747,8 +747,8 @@ def render_workflow(w, runs, cores):
         if parts:
             w(f"  The `--cores 2` runs (medians, from the files' times): Snakemake's start and the shard plan {parts['start_and_plan']:.1f} s, the shards")
             w(f"  {parts['shards']:.1f} s, the merge after the last shard {parts['merge']:.1f} s, Snakemake's exit after it {parts['exit']:.1f} s.")
-            fixed_parts = parts["start_and_plan"] + parts["merge"] + parts["exit"]
             if m["workflow_2_cores"] > m["unsharded_2_threads"]:
+                fixed_parts = parts["start_and_plan"] + parts["merge"] + parts["exit"]
                 w(f"  Those fixed parts, {fixed_parts:.1f} s, are {100 * fixed_parts / m['unsharded_2_threads']:.0f} % of the unsharded run's time: at this size they decide the"
                   " difference; a larger VCF spreads them over more work.")
         w(f"  Load average (1 min) after each round: {load_text(r['load_average'])}; {load_text(r['load_average_at_end'])} at the end ({r['date']}).")
