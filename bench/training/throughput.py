@@ -17,6 +17,7 @@ OpenMP OMP_WAIT_POLICY=PASSIVE): on a machine shared with other work, spinning t
 each other; on an idle machine the defaults are the fair comparison.
 """
 import argparse
+import json
 import os
 import re
 import statistics
@@ -62,7 +63,9 @@ def main():
         bench_bin = a.regula_bin
     else:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "regula-train", "--example", "bench_train"], check=True, cwd=ROOT)
-        bench_bin = os.path.join(ROOT, "target/release/examples/bench_train")
+        meta = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"], check=True, capture_output=True,
+                              text=True, cwd=ROOT).stdout
+        bench_bin = os.path.join(json.loads(meta)["target_directory"], "release/examples/bench_train")
     env = dict(os.environ, **({"OMP_WAIT_POLICY": "PASSIVE"} if a.no_spin else {}))
     models = a.models.split(",")
     result = {"threads": a.threads, "spinning": not a.no_spin, "load_average_at_start": os.getloadavg()}

@@ -58,11 +58,22 @@ pub fn gradients(g: &mut GraphBuilder, y: Value, seed: Option<Value>, wrt: &[Val
                 });
             }
             let total = match grads.get(&v) {
-                Some(&prev) => g.raw_add(prev, gv)?,
+                Some(&prev) => add_gradients(g, prev, gv)?,
                 None => gv,
             };
             grads.insert(v, total);
         }
     }
     Ok(wrt.iter().map(|v| grads.get(v).copied()).collect())
+}
+
+/// `a + b` for two gradients of one value. One that only broadcasts a smaller value (a mean's
+/// or a broadcast product's gradient) is added as that smaller value: the Add broadcasts it, and
+/// the full-size copy the `Expand` would write is never made.
+fn add_gradients(g: &mut GraphBuilder, a: Value, b: Value) -> Result<Value> {
+    match (g.expanded_from(a), g.expanded_from(b)) {
+        (_, Some(small)) => g.raw_add(a, small),
+        (Some(small), None) => g.raw_add(small, b),
+        (None, None) => g.raw_add(a, b),
+    }
 }

@@ -85,6 +85,13 @@ impl GraphBuilder {
         self.values[v.0].shape.len()
     }
 
+    /// The smaller value `v` broadcasts, if `v` is the output of an `Expand` node.
+    pub fn expanded_from(&self, v: Value) -> Option<Value> {
+        let node = &self.nodes[*self.producer.get(&v.0)?];
+        let source = node.input.first().filter(|_| node.op_type == "Expand")?;
+        self.values.iter().position(|info| &info.name == source).map(Value)
+    }
+
     pub fn tape(&self) -> &[TapeEntry] {
         &self.tape
     }

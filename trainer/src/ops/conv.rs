@@ -3,9 +3,10 @@
 //!
 //! Backward: the input gradient is a Conv of `dy` with the flipped, channel-swapped weights (a
 //! ConvTranspose with the same weights and groups for strides > 1); the
-//! weight gradient is one GEMM of `dy` with the im2col matrix of the input (a batched MatMul,
-//! one per group, when grouped), or for depthwise convolutions `K` elementwise products of `dy`
-//! with shifted input views summed over batch and length, which needs no im2col copy.
+//! weight gradient is one GEMM per kernel tap of `dy` with the shifted input (a batched MatMul
+//! over an im2col matrix, one per group, when grouped), and for depthwise convolutions at stride
+//! 1 one depthwise Conv over the batch laid end to end (else `K` elementwise products of `dy`
+//! with shifted input views summed over batch and length).
 
 use super::{GradCtx, Op, check_arity, check_float, check_rank};
 use crate::error::{Error, Result};
@@ -64,10 +65,10 @@ impl Conv1d {
 }
 
 impl Conv1d {
-    /// `dW[o, i, k] = Σ_{n,t} dy[n, o, t] · x_pad[n, i, t·stride + k·dilation]` as one GEMM of
-    /// `dy` `[Cout, N·Lout]` by the im2col matrix `[K·Cin, N·Lout]`, whose rows are strided
-    /// slices of the padded input. (A Conv with batch and channels swapped computes the same,
-    /// but ORT runs it as one small GEMM per input channel, about 2.5× slower here.)
+    /// `dW[o, i, k] = Σ_{n,t} dy[n, o, t] · x_pad[n, i, t·stride + k·dilation]`: for each tap
+    /// `k` one GEMM of `dy` `[Cout, N·Lout]` by the strided slice `[Cin, N·Lout]` of the padded
+    /// input. (A Conv with batch and channels swapped computes the same, but ORT runs it as one
+    /// small GEMM per input channel, about 2.5× slower here.)
     fn padded(&self, g: &mut GraphBuilder, x: Value) -> Result<Value> {
         if self.pads == [0, 0] {
             return Ok(x);
@@ -79,6 +80,49 @@ impl Conv1d {
         Ok(g.emit1("Pad", &[x, pads], vec![], g.float(), shape))
     }
 
+    /// Depthwise at stride 1: `dW[c, 0, j] = Σ_{n,t} dy[n, c, t] · x_pad[n, c, t + j·dilation]`
+    /// is one depthwise Conv over the batch laid end to end. Channel `c`'s input is its padded
+    /// rows of every sample, `X[c] = x_pad[0, c] ‖ x_pad[1, c] ‖ …` (length `N·Lp`), and its
+    /// kernel is `dy[n, c]` padded with zeros to `Lp` per sample, so output `j` (Conv stride
+    /// `dilation`) pairs `dy[n, c, t]` with `x_pad[n, c, t + j·dilation]` inside each sample: the
+    /// zeros cover every reach into the next sample (`t + j·dilation < Lout + (K − 1)·dilation
+    /// = Lp`). ORT's Conv unfolds that in cache-sized chunks, where `K` shifted copies of the
+    /// input written out in full cost `K` passes through memory (4× the time for LegNet's
+    /// first stage).
+    fn depthwise_weight_grad(
+        &self,
+        g: &mut GraphBuilder,
+        xp: Value,
+        dy: Value,
+        channels: i64,
+        k: i64,
+        lout: i64,
+    ) -> Result<Value> {
+        let float = g.float();
+        let padded_len = self.fixed_dim(g, xp, 2, "length")?;
+        let flat = Dim::Sym("batch_x_padded_length".into());
+        let xt = g.raw_transpose(xp, &[1, 0, 2]);
+        let t = g.const_i64(&[1, channels, -1]);
+        let input =
+            g.emit1("Reshape", &[xt, t], vec![], float, vec![Dim::Fixed(1), Dim::Fixed(channels), flat.clone()]);
+        let dyt = g.raw_transpose(dy, &[1, 0, 2]);
+        let pads = g.const_i64(&[0, 0, 0, 0, 0, padded_len - lout]);
+        let mut shape = g.shape(dyt).clone();
+        shape[2] = Dim::Fixed(padded_len);
+        let dyt = g.emit1("Pad", &[dyt, pads], vec![], float, shape);
+        let t = g.const_i64(&[channels, 1, -1]);
+        let kernel = g.emit1("Reshape", &[dyt, t], vec![], float, vec![Dim::Fixed(channels), Dim::Fixed(1), flat]);
+        // No kernel_shape: the kernel's length, N·Lp, is known only when the batch is.
+        let attrs = vec![
+            attr_ints("strides", &[self.dilation]),
+            attr_ints("pads", &[0, (k - 1) * self.dilation]),
+            attr_int("group", channels),
+        ];
+        let dw =
+            g.emit1("Conv", &[input, kernel], attrs, float, vec![Dim::Fixed(1), Dim::Fixed(channels), Dim::Fixed(k)]);
+        g.raw_reshape(dw, &[channels, 1, k])
+    }
+
     fn weight_grad(&self, g: &mut GraphBuilder, x: Value, w: Value, dy: Value, lout: i64) -> Result<Value> {
         let float = g.float();
         let (cout, cin_g, k) =
@@ -87,6 +131,9 @@ impl Conv1d {
         let cin = cin_g * groups;
         let xp = self.padded(g, x)?;
         let span = (lout - 1) * self.stride + 1;
+        if groups > 1 && cin_g == 1 && cout == groups && self.stride == 1 {
+            return self.depthwise_weight_grad(g, xp, dy, cout, k, lout);
+        }
         if groups > 1 && cin_g == 1 && cout == groups {
             // Depthwise: dW[c, 0, j] = Σ_{n,t} dy[n, c, t] · x_pad[n, c, t·stride + j·dilation].
             let taps: Vec<Value> = (0..k)
@@ -113,29 +160,39 @@ impl Conv1d {
         let cols: Vec<Value> = (0..k)
             .map(|j| g.raw_slice_step(xt, j * self.dilation, j * self.dilation + span, 2, self.stride))
             .collect::<Result<_>>()?;
+        let flat = Dim::Sym("batch_x_length".into());
+        let dyt = g.raw_transpose(dy, &[1, 0, 2]);
+        if groups == 1 {
+            // One GEMM per tap: concatenating the taps' columns first would copy them all again.
+            let t = g.const_i64(&[cout, -1]);
+            let dyt = g.emit1("Reshape", &[dyt, t], vec![], float, vec![Dim::Fixed(cout), flat.clone()]);
+            let taps: Vec<Value> = cols
+                .into_iter()
+                .map(|col| {
+                    let t = g.const_i64(&[cin, -1]);
+                    let col = g.emit1("Reshape", &[col, t], vec![], float, vec![Dim::Fixed(cin), flat.clone()]);
+                    let dw = g.emit1(
+                        "Gemm",
+                        &[dyt, col],
+                        vec![attr_int("transB", 1)],
+                        float,
+                        vec![Dim::Fixed(cout), Dim::Fixed(cin)],
+                    );
+                    g.raw_reshape(dw, &[cout, cin, 1])
+                })
+                .collect::<Result<_>>()?;
+            if taps.len() == 1 {
+                return Ok(taps[0]);
+            }
+            let shape = vec![Dim::Fixed(cout), Dim::Fixed(cin), Dim::Fixed(k)];
+            return Ok(g.emit1("Concat", &taps, vec![attr_int("axis", 2)], float, shape));
+        }
         let n = g.shape(x)[0].clone();
         let cols = if cols.len() == 1 {
             cols[0]
         } else {
             g.emit1("Concat", &cols, vec![attr_int("axis", 0)], float, vec![Dim::Fixed(k * cin), n, Dim::Fixed(lout)])
         };
-        let flat = Dim::Sym("batch_x_length".into());
-        let dyt = g.raw_transpose(dy, &[1, 0, 2]);
-        if groups == 1 {
-            let t = g.const_i64(&[k * cin, -1]);
-            let cols = g.emit1("Reshape", &[cols, t], vec![], float, vec![Dim::Fixed(k * cin), flat.clone()]);
-            let t = g.const_i64(&[cout, -1]);
-            let dyt = g.emit1("Reshape", &[dyt, t], vec![], float, vec![Dim::Fixed(cout), flat]);
-            let dw = g.emit1(
-                "Gemm",
-                &[dyt, cols],
-                vec![attr_int("transB", 1)],
-                float,
-                vec![Dim::Fixed(cout), Dim::Fixed(k * cin)],
-            );
-            let dw = g.raw_reshape(dw, &[cout, k, cin])?;
-            return Ok(g.raw_transpose(dw, &[0, 2, 1]));
-        }
         // Grouped: the im2col rows (j, c) regrouped as [group, K·Cin/group, N·Lout], one GEMM
         // per group as a batched MatMul.
         let cout_g = cout / groups;

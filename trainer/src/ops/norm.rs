@@ -27,6 +27,34 @@ fn channel_layout(g: &GraphBuilder, op: &str, x: Value, param: Value) -> Result<
     Ok((axes, view))
 }
 
+/// `1/n` as a scalar, `n` the count each channel's statistics of `x` `[N, C, ...]` run over
+/// (the batch is symbolic).
+fn per_channel_count_inverse(g: &mut GraphBuilder, x: Value, channels: i64) -> Value {
+    let size = g.emit1("Size", &[x], vec![], DType::I64, vec![]);
+    let size = g.raw_cast(size, g.float());
+    let c = g.scalar(channels as f64);
+    g.raw_binary("Div", c, size).expect("scalars broadcast")
+}
+
+/// `(x − shift)·scale + bias` per channel of `x` `[N, C, ...]` (`scale`, `bias`, `shift`: `[C]`;
+/// absent `bias` or `shift` is 0) in one pass: ONNX's inference-mode `BatchNormalization` with
+/// unit variance and no epsilon, where a `Sub`, a `Mul` and an `Add` would be three passes.
+fn channel_affine(
+    g: &mut GraphBuilder,
+    x: Value,
+    scale: Value,
+    bias: Option<Value>,
+    shift: Option<Value>,
+) -> Result<Value> {
+    let c = g.shape(scale).clone();
+    let c_count = c[0].fixed().expect("per-channel parameters have a known size");
+    let zeros = g.constant(&[c_count], &vec![0.0; c_count as usize]);
+    let ones = g.constant(&[c_count], &vec![1.0; c_count as usize]);
+    let inputs = [x, scale, bias.unwrap_or(zeros), shift.unwrap_or(zeros), ones];
+    let shape = g.shape(x).clone();
+    Ok(g.emit1("BatchNormalization", &inputs, vec![attr_float("epsilon", 0.0)], g.float(), shape))
+}
+
 /// Inference-mode batch norm, inputs `x, scale, bias, running_mean, running_var`.
 #[derive(Clone, Copy, Debug)]
 pub struct BatchNormInference {
@@ -167,19 +195,19 @@ impl Op for BatchNormTraining {
         check_float(g, self, x)?;
         let (axes, view) = channel_layout(g, &self.name(), x[0], x[1])?;
         channel_layout(g, &self.name(), x[0], x[2])?;
+        let c_count = view[1];
         let mean = g.raw_reduce("ReduceMean", x[0], &axes, true)?;
         let xc = g.raw_binary("Sub", x[0], mean)?;
-        let sq = g.raw_mul(xc, xc)?;
-        let var = g.raw_reduce("ReduceMean", sq, &axes, true)?;
+        let ss = g.raw_reduce("ReduceSumSquare", xc, &axes, true)?;
+        let rn = per_channel_count_inverse(g, x[0], c_count);
+        let var = g.raw_mul(ss, rn)?;
         let eps = g.scalar(self.epsilon as f64);
         let ve = g.raw_add(var, eps)?;
         let sd = g.raw_unary("Sqrt", ve);
         let inv = g.raw_unary("Reciprocal", sd);
-        let s = g.raw_reshape(x[1], &view)?;
-        let b = g.raw_reshape(x[2], &view)?;
-        let a = g.raw_mul(s, inv)?;
-        let y = g.raw_mul(xc, a)?;
-        let y = g.raw_add(y, b)?;
+        let inv_c = g.raw_reshape(inv, &[c_count])?;
+        let a = g.raw_mul(x[1], inv_c)?;
+        let y = channel_affine(g, xc, a, Some(x[2]), None)?;
         Ok(vec![y, mean, var, xc, inv])
     }
 
@@ -193,21 +221,21 @@ impl Op for BatchNormTraining {
         let sum_p = g.raw_reduce("ReduceSum", p, &axes, true)?;
         let mut grads = vec![None; 3];
         if c.wants(0) {
-            // 1/n, n = the count each channel's statistics run over (the batch is symbolic).
-            let size = g.emit1("Size", &[dy], vec![], DType::I64, vec![]);
-            let size = g.raw_cast(size, g.float());
-            let c_f = g.scalar(c_count as f64);
-            let rn = g.raw_binary("Div", c_f, size)?;
+            // dx = a·(dy − m1) − a·k·(x − mean), a = scale/σ, k = m2/σ²: the first term is one
+            // pass (`channel_affine`), the second two.
+            let rn = per_channel_count_inverse(g, dy, c_count);
             let m1 = g.raw_mul(sum_dy, rn)?;
             let m2 = g.raw_mul(sum_p, rn)?;
             let inv2 = g.raw_mul(inv, inv)?;
             let k = g.raw_mul(m2, inv2)?;
-            let t = g.raw_mul(xc, k)?;
-            let d = g.raw_binary("Sub", dy, m1)?;
-            let d = g.raw_binary("Sub", d, t)?;
             let s = g.raw_reshape(scale, &view)?;
             let a = g.raw_mul(s, inv)?;
-            grads[0] = Some(g.raw_mul(d, a)?);
+            let ak = g.raw_mul(a, k)?;
+            let t = g.raw_mul(xc, ak)?;
+            let a = g.raw_reshape(a, &[c_count])?;
+            let m1 = g.raw_reshape(m1, &[c_count])?;
+            let d = channel_affine(g, dy, a, None, Some(m1))?;
+            grads[0] = Some(g.raw_binary("Sub", d, t)?);
         }
         if c.wants(1) {
             let ds = g.raw_mul(sum_p, inv)?;
