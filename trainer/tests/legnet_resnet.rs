@@ -46,11 +46,12 @@ fn grouped_and_depthwise_conv1d() {
         });
         assert!(rep.checked > 0);
     }
-    // The depthwise layout LegNet uses: `same` padding, odd and even kernels.
-    for k in [3, 4, 9] {
+    // The depthwise layout LegNet uses: `same` padding, odd and even kernels; and a reach of 12
+    // (kernel 7, dilation 2), past one block of the weight gradient's blocked GEMMs.
+    for (k, dilation) in [(3, 1), (4, 1), (9, 1), (7, 2)] {
         let c = 6;
-        gradcheck(&format!("depthwise-same-{k}"), &[input(&[2, c, 20]), input(&[c, 1, k])], |g, x| {
-            g.conv1d(x[0], x[1], None, Conv1d::same(k as i64, 1).grouped(c as i64))
+        gradcheck(&format!("depthwise-same-{k}-{dilation}"), &[input(&[2, c, 20]), input(&[c, 1, k])], |g, x| {
+            g.conv1d(x[0], x[1], None, Conv1d::same(k as i64, dilation).grouped(c as i64))
         });
     }
 }

@@ -5,8 +5,8 @@
 //! ConvTranspose with the same weights and groups for strides > 1); the
 //! weight gradient is one GEMM per kernel tap of `dy` with the shifted input (a batched MatMul
 //! over an im2col matrix, one per group, when grouped), and for depthwise convolutions at stride
-//! 1 one depthwise Conv over the batch laid end to end (else `K` elementwise products of `dy`
-//! with shifted input views summed over batch and length).
+//! 1 two batched GEMMs over blocks of the batch laid end to end (else `K` elementwise products
+//! of `dy` with shifted input views summed over batch and length).
 
 use super::{GradCtx, Op, check_arity, check_float, check_rank};
 use crate::error::{Error, Result};
@@ -80,46 +80,76 @@ impl Conv1d {
         Ok(g.emit1("Pad", &[x, pads], vec![], g.float(), shape))
     }
 
-    /// Depthwise at stride 1: `dW[c, 0, j] = Σ_{n,t} dy[n, c, t] · x_pad[n, c, t + j·dilation]`
-    /// is one depthwise Conv over the batch laid end to end. Channel `c`'s input is its padded
-    /// rows of every sample, `X[c] = x_pad[0, c] ‖ x_pad[1, c] ‖ …` (length `N·Lp`), and its
-    /// kernel is `dy[n, c]` padded with zeros to `Lp` per sample, so output `j` (Conv stride
-    /// `dilation`) pairs `dy[n, c, t]` with `x_pad[n, c, t + j·dilation]` inside each sample: the
-    /// zeros cover every reach into the next sample (`t + j·dilation < Lout + (K − 1)·dilation
-    /// = Lp`). ORT's Conv unfolds that in cache-sized chunks, where `K` shifted copies of the
-    /// input written out in full cost `K` passes through memory (4× the time for LegNet's
-    /// first stage).
+    /// Depthwise at stride 1: `dW[c, 0, j] = Σ_{n,t} dy[n, c, t] · x_pad[n, c, t + j·d]` (`d` the
+    /// dilation) as two batched GEMMs over blocks of the batch laid end to end.
+    ///
+    /// Per channel, each sample takes a slot of `S` positions (a multiple of the block `B ≥ (K −
+    /// 1)·d`) holding its padded input, `X = x_pad[0] ‖ 0… ‖ x_pad[1] ‖ 0… ‖ …`, cut into blocks of
+    /// `B`; `dy` takes the same slots, once at offset 0 (`W`) and once at offset `B` (`W'`, each
+    /// block of `W` moved one block on). A product `dy[t] · x_pad[t + j·d]` pairs a position of
+    /// `W` with one `j·d` further in `X`, which lies in the same block (`Z = Σ_q W_qᵀ X_q`, entry
+    /// `(r, r + j·d)`) or in the next (`Z' = Σ_q W'_qᵀ X_q`, entry `(r, r + j·d − B)`); so
+    /// `dW[c, j] = Σ_r [Z | Z'][r, r + j·d]`, a diagonal sum of a `B × 2B` matrix. The slots keep
+    /// samples apart: `S ≥ Lout + B`, so `W'` stays in its slot, and every position paired,
+    /// `t + j·d < Lout + (K − 1)·d = Lp ≤ S`, lies in the sample's own slot. This does `2B`
+    /// multiply-adds per input where `K` are needed, but as GEMMs, and copies each tensor once
+    /// or twice: ORT's Conv over the same end-to-end layout (a kernel as long as the batch)
+    /// unfolds `K` copies of it and took 4× as long for LegNet's first stage, and `K` shifted
+    /// products summed, 10×.
     fn depthwise_weight_grad(
         &self,
         g: &mut GraphBuilder,
-        xp: Value,
+        x: Value,
         dy: Value,
         channels: i64,
         k: i64,
         lout: i64,
     ) -> Result<Value> {
         let float = g.float();
-        let padded_len = self.fixed_dim(g, xp, 2, "length")?;
-        let flat = Dim::Sym("batch_x_padded_length".into());
-        let xt = g.raw_transpose(xp, &[1, 0, 2]);
-        let t = g.const_i64(&[1, channels, -1]);
-        let input =
-            g.emit1("Reshape", &[xt, t], vec![], float, vec![Dim::Fixed(1), Dim::Fixed(channels), flat.clone()]);
+        let len = self.fixed_dim(g, x, 2, "length")?;
+        let reach = (k - 1) * self.dilation;
+        let round_up = |n: i64, to: i64| (n + to - 1) / to * to;
+        let block = round_up(reach.max(1), 8);
+        let slot = round_up((len + self.pads[0] + self.pads[1]).max(lout + block), block);
+        // `vt` [C, N, l] as [C, blocks, B]: each sample's row in a slot of `S`, after `before` zeros.
+        let to_blocks = |g: &mut GraphBuilder, vt: Value, l: i64, before: i64| -> Value {
+            let pads = g.const_i64(&[0, 0, before, 0, 0, slot - l - before]);
+            let mut shape = g.shape(vt).clone();
+            shape[2] = Dim::Fixed(slot);
+            let p = g.emit1("Pad", &[vt, pads], vec![], float, shape);
+            let r = g.const_i64(&[channels, -1, block]);
+            let blocks = vec![Dim::Fixed(channels), Dim::Sym("blocks".into()), Dim::Fixed(block)];
+            g.emit1("Reshape", &[p, r], vec![], float, blocks)
+        };
+        let xt = g.raw_transpose(x, &[1, 0, 2]);
+        let xb = to_blocks(g, xt, len, self.pads[0]);
         let dyt = g.raw_transpose(dy, &[1, 0, 2]);
-        let pads = g.const_i64(&[0, 0, 0, 0, 0, padded_len - lout]);
-        let mut shape = g.shape(dyt).clone();
-        shape[2] = Dim::Fixed(padded_len);
-        let dyt = g.emit1("Pad", &[dyt, pads], vec![], float, shape);
-        let t = g.const_i64(&[channels, 1, -1]);
-        let kernel = g.emit1("Reshape", &[dyt, t], vec![], float, vec![Dim::Fixed(channels), Dim::Fixed(1), flat]);
-        // No kernel_shape: the kernel's length, N·Lp, is known only when the batch is.
-        let attrs = vec![
-            attr_ints("strides", &[self.dilation]),
-            attr_ints("pads", &[0, (k - 1) * self.dilation]),
-            attr_int("group", channels),
-        ];
-        let dw =
-            g.emit1("Conv", &[input, kernel], attrs, float, vec![Dim::Fixed(1), Dim::Fixed(channels), Dim::Fixed(k)]);
+        let square = vec![Dim::Fixed(channels), Dim::Fixed(block), Dim::Fixed(block)];
+        let products: Vec<Value> = [0, block]
+            .into_iter()
+            .map(|offset| {
+                let w = to_blocks(g, dyt, lout, offset);
+                // ORT folds this transpose into the MatMul.
+                let w = g.raw_transpose(w, &[0, 2, 1]);
+                g.emit1("MatMul", &[w, xb], vec![], float, square.clone())
+            })
+            .collect();
+        let z = g.emit1(
+            "Concat",
+            &products,
+            vec![attr_int("axis", 2)],
+            float,
+            vec![Dim::Fixed(channels), Dim::Fixed(block), Dim::Fixed(2 * block)],
+        );
+        // Entry (r, r + j·d) of a row-major B × 2B matrix sits at r·(2B + 1) + j·d: with B more
+        // zeros, rows of 2B + 1 put every diagonal in one column.
+        let flat = g.raw_reshape(z, &[channels, 2 * block * block])?;
+        let pads = g.const_i64(&[0, 0, 0, block]);
+        let shape = vec![Dim::Fixed(channels), Dim::Fixed(block * (2 * block + 1))];
+        let flat = g.emit1("Pad", &[flat, pads], vec![], float, shape);
+        let diagonals = g.raw_reshape(flat, &[channels, block, 2 * block + 1])?;
+        let taps = g.raw_slice_step(diagonals, 0, reach + 1, 2, self.dilation)?;
+        let dw = g.raw_reduce("ReduceSum", taps, &[1], false)?;
         g.raw_reshape(dw, &[channels, 1, k])
     }
 
@@ -129,11 +159,12 @@ impl Conv1d {
             (self.fixed_dim(g, w, 0, "size")?, self.fixed_dim(g, w, 1, "size")?, self.fixed_dim(g, w, 2, "size")?);
         let groups = self.group;
         let cin = cin_g * groups;
+        if groups > 1 && cin_g == 1 && cout == groups && self.stride == 1 {
+            return self.depthwise_weight_grad(g, x, dy, cout, k, lout);
+        }
         let xp = self.padded(g, x)?;
         let span = (lout - 1) * self.stride + 1;
-        if groups > 1 && cin_g == 1 && cout == groups && self.stride == 1 {
-            return self.depthwise_weight_grad(g, xp, dy, cout, k, lout);
-        }
+
         if groups > 1 && cin_g == 1 && cout == groups {
             // Depthwise: dW[c, 0, j] = Σ_{n,t} dy[n, c, t] · x_pad[n, c, t·stride + j·dilation].
             let taps: Vec<Value> = (0..k)
