@@ -6,11 +6,13 @@ after warm-up; peak resident memory of each run from GNU time (/usr/bin/time).
 
     bench/training/throughput.py --python PYTHON_WITH_TORCH --out RESULT.json [--rounds 3]
         [--threads 2] [--steps 100] [--no-spin] [--models cnn,legnet]
-        [--legnet-batch 128] [--legnet-steps 6]
+        [--legnet-batches 1024,128]
 
 legnet: the published sizes (stem 64 kernel 11, stages 80/96/112/128 kernel 9), gradient-norm
-clipping at 1 as in its recipe; its batch is smaller than the recipe's 1024 so that two runtimes'
-activations fit beside the other work on a small shared machine.
+clipping at 1 as in its recipe, at each of `--legnet-batches`: the recipe's 1024 (what
+`just train-*-legnet` trains with; about 7 GB per process, one process at a time) and a small
+batch of 128 (where per-step costs weigh most). Each batch times max(3, 768 / batch) steps after
+max(1, 256 / batch) warm-up steps.
 
 --no-spin stops idle worker threads from spinning in both runtimes (ORT allow_spinning=0,
 OpenMP OMP_WAIT_POLICY=PASSIVE): on a machine shared with other work, spinning threads starve
@@ -54,9 +56,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--no-spin", action="store_true")
     ap.add_argument("--models", default="cnn,legnet")
-    ap.add_argument("--legnet-batch", type=int, default=128)
-    ap.add_argument("--legnet-steps", type=int, default=6)
-    ap.add_argument("--legnet-warmup", type=int, default=2)
+    ap.add_argument("--legnet-batches", default="1024,128")
     ap.add_argument("--regula-bin", help="a prebuilt bench_train example (default: build it)")
     a = ap.parse_args()
     if a.regula_bin:
@@ -99,10 +99,14 @@ def main():
         result["model"] = "reference CNN (Cnn::reference(230, 1)): conv 4→64 k15, BN, ReLU, max-pool 4, conv 64→64 k5, BN, ReLU, global average pool, dense 64→1; MSE; AdamW lr 1e-3, weight decay 0.01"
         print(f"cnn median samples/s: regula-train {result['regula_median']:.1f}, pytorch {result['pytorch_median']:.1f}, ratio {result['ratio']:.2f}x")
     if "legnet" in models:
-        lg = compare(["--model", "legnet", "--stem-kernel", "11", "--kernel", "9", "--clip", "1.0"], a.legnet_batch, a.legnet_steps, a.legnet_warmup)
-        lg["model"] = "legnet, published sizes (LegNet::published(230, 1): stem 64 k11, stages 80/96/112/128 k9, expansion 4, SE reduction 4; 1,322,465 weights); MSE; AdamW lr 1e-3, weight decay 0.01; gradient norm clipped at 1"
-        result["legnet"] = lg
-        print(f"legnet median samples/s: regula-train {lg['regula_median']:.1f}, pytorch {lg['pytorch_median']:.1f}, ratio {lg['ratio']:.2f}x")
+        result["legnet"] = []
+        for batch in (int(b) for b in a.legnet_batches.split(",")):
+            lg = compare(["--model", "legnet", "--stem-kernel", "11", "--kernel", "9", "--clip", "1.0"], batch,
+                         max(3, 768 // batch), max(1, 256 // batch))
+            lg["model"] = "legnet, published sizes (LegNet::published(230, 1): stem 64 k11, stages 80/96/112/128 k9, expansion 4, SE reduction 4; 1,322,465 weights); MSE; AdamW lr 1e-3, weight decay 0.01; gradient norm clipped at 1"
+            lg["recipe_batch"] = batch == 1024
+            result["legnet"].append(lg)
+            print(f"legnet batch {batch} median samples/s: regula-train {lg['regula_median']:.1f}, pytorch {lg['pytorch_median']:.1f}, ratio {lg['ratio']:.2f}x")
     result.update(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load_average_at_end=os.getloadavg())
     write_json(a.out, result)
 
