@@ -238,9 +238,12 @@ def render_misses(w, training=None):
         w("  convolutions (MLAS Conv and the weight gradients' GEMMs); the rest is what PyTorch runs as single fused kernels —")
         w("  training batch norm and its backward, SiLU's backward, the weight gradients' im2col copies, max-pool's backward —")
         w("  written as chains of full-size standard-ONNX passes in the train-step graph, several of which ORT runs on one")
-        w("  thread (Pad, Slice, BatchNormalization). PyTorch's step time grows faster than linearly with the batch, ORT's does")
-        w("  not, so the ratio rises with the batch. `cargo run --release -p regula-train --example profile_step -- --model")
+        w("  thread (Pad, Slice, BatchNormalization). `cargo run --release -p regula-train --example profile_step -- --model")
         w("  legnet --batch 128` and `bench/reference/profile_step.py` list both sides by part and op.")
+    if training and training.get("ratio", 1) < 1:
+        w(f"- **reference CNN training throughput** ({training['ratio']:.2f}×): a step of this small model takes a few milliseconds,")
+        w("  so both runtimes' fixed costs per step (ORT runs 270 nodes, 115 of them Reshapes) weigh about as much as the")
+        w("  convolutions; single runs of either side vary by ±20 % on this shared machine.")
     w("- **In-browser inference vs onnxruntime-web**: tract's convolution kernels in wasm are slower than onnxruntime-web's")
     w("  (MLAS) on these 128-channel CNNs with one thread, and Regula's timed `predict` also encodes the sequences and maps")
     w("  the outputs, which the onnxruntime-web side does not. The outputs agree to 1e-5.")
@@ -367,6 +370,10 @@ def render_training(w, t):
     w("")
     w(f"Random one-hot batches, L = 230; timed steps after warm-up steps; {t['threads']} threads each (PyTorch: `torch.set_num_threads`, one")
     w(f"inter-op thread), idle threads {'spinning (both defaults)' if t['spinning'] else 'passive (ORT allow_spinning=0, OMP_WAIT_POLICY=PASSIVE)'}; runs interleaved.")
+    if t.get("malloc"):
+        w(f"Both processes run with glibc's malloc kept from returning freed memory to the system ({', '.join(f'`{k}={v}`' for k, v in t['malloc'].items())}):")
+        w("PyTorch allocates each step's activations anew, and without these settings it faults them all in again every step")
+        w("(at batch 1024: 125 instead of 317 samples/s, half its run in system time); ONNX Runtime keeps its own arena.")
     w("`regula-train` builds the train step as an ONNX graph and runs it as an ORT session (`trainer/examples/bench_train.rs`);")
     w("PyTorch: `bench/reference/bench_train.py`. Command: `just bench training` (`bench/training/throughput.py`).")
     if t.get("load_average_at_start"):

@@ -41,6 +41,7 @@ for part in $parts; do
       "$python" bench/training/throughput.py --python "$python" --threads "$threads" --rounds 3 --out "$results/training.json"
       ;;
     reference)
+      keep_heap=(MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1000000000000)
       dirs=(models/*/)
       if [ -n "${BENCH_MODELS:-}" ]; then dirs=(); for m in $BENCH_MODELS; do dirs+=("models/$m/"); done; fi
       for dir in "${dirs[@]}"; do
@@ -48,9 +49,10 @@ for part in $parts; do
         [ ! -f "$dir/prepare.py" ] || python3 "$dir/prepare.py"
         target/release/regula-train split --config "$dir/train.toml" --to "$work/$name.split.tsv"
         # Regula's throughput on the same recipe (two epochs; its metrics are the shipped model's).
-        target/release/regula-train fit --config "$dir/train.toml" --epochs 2 --threads "$threads" --out "$work/regula-$name" --force --quiet >/dev/null
+        # glibc's malloc kept from returning freed memory, for both (bench/training/throughput.py says why).
+        env "${keep_heap[@]}" target/release/regula-train fit --config "$dir/train.toml" --epochs 2 --threads "$threads" --out "$work/regula-$name" --force --quiet >/dev/null
         cp "$work/regula-$name/report.json" "$results/regula-$name.report.json"
-        OMP_WAIT_POLICY=PASSIVE "$python" bench/reference/reference.py --model "$dir" --split "$work/$name.split.tsv" \
+        env "${keep_heap[@]}" OMP_WAIT_POLICY=PASSIVE "$python" bench/reference/reference.py --model "$dir" --split "$work/$name.split.tsv" \
           --threads "$threads" --out "$results/reference-$name.json"
       done
       ;;
