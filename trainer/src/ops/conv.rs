@@ -71,10 +71,7 @@ impl Conv1d {
 }
 
 impl Conv1d {
-    /// `dW[o, i, k] = Σ_{n,t} dy[n, o, t] · x_pad[n, i, t·stride + k·dilation]`: for each tap
-    /// `k` one GEMM of `dy` `[Cout, N·Lout]` by the strided slice `[Cin, N·Lout]` of the padded
-    /// input. (A Conv with batch and channels swapped computes the same, but ORT runs it as one
-    /// small GEMM per input channel, about 2.5× slower here.)
+    /// `x` zero-padded at both ends of its length by `pads`.
     fn padded(&self, g: &mut GraphBuilder, x: Value) -> Result<Value> {
         if self.pads == [0, 0] {
             return Ok(x);
@@ -159,6 +156,11 @@ impl Conv1d {
         g.raw_reshape(dw, &[channels, 1, k])
     }
 
+    /// `dW[o, i, k] = Σ_{n,t} dy[n, o, t] · x_pad[n, i, t·stride + k·dilation]`: for each tap
+    /// `k` one GEMM of `dy` `[Cout, N·Lout]` by the strided slice `[Cin, N·Lout]` of the padded
+    /// input (below [`PER_TAP_GEMM_MIN_CHANNELS`], one GEMM by the slices concatenated, the
+    /// im2col matrix). (A Conv with batch and channels swapped computes the same, but ORT runs it
+    /// as one small GEMM per input channel, about 2.5× slower here.)
     fn weight_grad(&self, g: &mut GraphBuilder, x: Value, w: Value, dy: Value, lout: i64) -> Result<Value> {
         let float = g.float();
         let (cout, cin_g, k) =
@@ -170,7 +172,6 @@ impl Conv1d {
         }
         let xp = self.padded(g, x)?;
         let span = (lout - 1) * self.stride + 1;
-
         if groups > 1 && cin_g == 1 && cout == groups {
             // Depthwise: dW[c, 0, j] = Σ_{n,t} dy[n, c, t] · x_pad[n, c, t·stride + j·dilation].
             let taps: Vec<Value> = (0..k)
