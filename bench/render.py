@@ -448,6 +448,16 @@ def render_references(w, refs, results):
             name, ours, theirs = m
             w(f"| {ref['model']} | {ref['rows']['train']:,} / {ref['rows']['valid']:,} | {name} | **{ours:.4f}** | {theirs:.4f} | {fmt(ours_rate, 0)} | {fmt(theirs_rate, 0)} | **{ratio}** |")
     w("")
+    # Runs from before the bench kept glibc's freed memory mapped, at batches whose activations
+    # glibc serves by mmap: PyTorch re-faulted them every step (see the training throughput part).
+    unfair = [ref["model"] for ref in refs if (ref.get("recipe", {}).get("batch_size") or 0) >= 512
+              and ref.get("median_samples_per_s") and "MALLOC_MMAP_MAX_" not in ref.get("environment", {})]
+    if unfair:
+        w(f"**The PyTorch samples/s of {', '.join(unfair)} understate it**: they were measured before `just bench` kept glibc's")
+        w("freed memory mapped, and at batch 1024 PyTorch then spent most of each step faulting its activations in again")
+        w("(the legnet of `just bench training` at batch 1024: 125 samples/s so, 317 with the settings). Those ratios overstate")
+        w("Regula; `just bench reference` reruns them with the settings.")
+        w("")
     w("All validation metrics:")
     w("")
     w("| model | runtime | metrics | epochs run (best) | load average at start |")

@@ -767,6 +767,9 @@ def environment(threads: int) -> dict:
         "interop_threads": torch.get_num_interop_threads(),
         "requested_threads": threads,
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY"),
+        # glibc's malloc: set by bench/run.sh so freed activations stay mapped (throughput.py says why)
+        "MALLOC_MMAP_MAX_": os.environ.get("MALLOC_MMAP_MAX_"),
+        "MALLOC_TRIM_THRESHOLD_": os.environ.get("MALLOC_TRIM_THRESHOLD_"),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "device": "cpu",
