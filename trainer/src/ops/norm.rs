@@ -7,7 +7,7 @@
 
 use super::{GradCtx, Op, check_arity, check_float};
 use crate::error::{Result, graph_err};
-use crate::graph::{DType, Dim, GraphBuilder, Value, shape::show};
+use crate::graph::{Dim, GraphBuilder, Value, shape::show};
 use crate::onnx::{attr_float, attr_int};
 
 /// Axes a per-channel statistic reduces over for `[N, C, ...]`, and the shape `[1, C, 1, ...]`
@@ -30,8 +30,7 @@ fn channel_layout(g: &GraphBuilder, op: &str, x: Value, param: Value) -> Result<
 /// `1/n` as a scalar, `n` the count each channel's statistics of `x` `[N, C, ...]` run over
 /// (the batch is symbolic).
 fn per_channel_count_inverse(g: &mut GraphBuilder, x: Value, channels: i64) -> Value {
-    let size = g.emit1("Size", &[x], vec![], DType::I64, vec![]);
-    let size = g.raw_cast(size, g.float());
+    let size = g.raw_element_count(x);
     let c = g.scalar(channels as f64);
     g.raw_binary("Div", c, size).expect("scalars broadcast")
 }
@@ -298,8 +297,7 @@ impl GraphBuilder {
         let c = self.shape(scale)[0].fixed().expect("checked by the op");
         let mean_c = self.raw_reshape(mean, &[c])?;
         let var_c = self.raw_reshape(var, &[c])?;
-        let size = self.emit1("Size", &[x], vec![], DType::I64, vec![]);
-        let n = self.raw_cast(size, self.float());
+        let n = self.raw_element_count(x);
         let n = self.raw_scale(n, 1.0 / c as f64)?;
         let one = self.scalar(1.0);
         let nm1 = self.raw_binary("Sub", n, one)?;

@@ -31,6 +31,13 @@ impl GraphBuilder {
         self.raw_binary("Mul", x, c)
     }
 
+    /// The number of elements of `x` as a float scalar, computed at run time (a batch axis is
+    /// symbolic).
+    pub fn raw_element_count(&mut self, x: Value) -> Value {
+        let size = self.emit1("Size", &[x], vec![], DType::I64, vec![]);
+        self.raw_cast(size, self.float())
+    }
+
     /// `Shape(x)` as an int64 vector.
     pub fn raw_shape_of(&mut self, x: Value) -> Value {
         let r = self.rank(x) as i64;

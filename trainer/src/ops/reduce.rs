@@ -2,7 +2,7 @@
 
 use super::{GradCtx, Op, check_arity, check_float};
 use crate::error::Result;
-use crate::graph::{DType, GraphBuilder, Value, normalize_axis};
+use crate::graph::{GraphBuilder, Value, normalize_axis};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReduceKind {
@@ -56,9 +56,7 @@ impl Op for Reduce {
                 Some(n) => g.raw_scale(dy, 1.0 / n as f64)?,
                 None => {
                     // A symbolic (batch) axis: divide by the element-count ratio at run time.
-                    let sx = g.emit1("Size", &[x], vec![], DType::I64, vec![]);
-                    let sy = g.emit1("Size", &[y], vec![], DType::I64, vec![]);
-                    let (sx, sy) = (g.raw_cast(sx, g.float()), g.raw_cast(sy, g.float()));
+                    let (sx, sy) = (g.raw_element_count(x), g.raw_element_count(y));
                     let n = g.raw_binary("Div", sx, sy)?;
                     g.raw_binary("Div", dy, n)?
                 }
