@@ -88,3 +88,47 @@ fn models_round_trip_through_protobuf_and_resume_from_exported_parameters() {
     assert_eq!(a, b);
     assert_eq!(model.input_shape(), vec![4, 60]);
 }
+
+/// A reduction over the last axis and others is written as two nodes (last axis first, for
+/// ORT's faster kernel) and must still give the one-node result, with and without `keepdims`.
+#[test]
+fn multi_axis_reductions_split_at_the_last_axis_and_keep_their_values() {
+    let (n, c, l) = (3usize, 4usize, 5usize);
+    let data: Vec<f64> = (0..n * c * l).map(|i| ((i * 37 % 23) as f64 - 11.0) / 7.0).collect();
+    let at = |b: usize, ch: usize, t: usize| data[(b * c + ch) * l + t];
+    type Fold = fn(&[f64]) -> f64;
+    let cases: [(&str, Fold); 5] = [
+        ("ReduceSum", |v| v.iter().sum()),
+        ("ReduceMean", |v| v.iter().sum::<f64>() / v.len() as f64),
+        ("ReduceSumSquare", |v| v.iter().map(|x| x * x).sum()),
+        ("ReduceMax", |v| v.iter().cloned().fold(f64::MIN, f64::max)),
+        ("ReduceMin", |v| v.iter().cloned().fold(f64::MAX, f64::min)),
+    ];
+    for (op, fold) in cases {
+        for keepdims in [true, false] {
+            let mut g = GraphBuilder::new(DType::F32);
+            let x = g.input("x", DType::F32, fixed(&[n as i64, c as i64, l as i64])).unwrap();
+            let r = g.raw_reduce(op, x, &[2, 0], keepdims).unwrap();
+            let want_shape: Vec<i64> = if keepdims { vec![1, c as i64, 1] } else { vec![c as i64] };
+            assert_eq!(g.shape(r), &fixed(&want_shape), "{op} keepdims={keepdims}");
+            let model = g.model(&[("r", r)]).unwrap();
+            let reduces =
+                model.graph.as_ref().unwrap().node.iter().filter(|nd| nd.op_type.starts_with("Reduce")).count();
+            assert_eq!(reduces, 2, "{op}: the last axis first, then the rest");
+            let mut sess = common::session(&model).unwrap();
+            let out = common::run(&mut sess, DType::F32, &[("x".into(), vec![n, c, l], data.clone())], &["r".into()])
+                .unwrap();
+            assert_eq!(out[0].0, want_shape, "{op} keepdims={keepdims}");
+            for ch in 0..c {
+                let values: Vec<f64> =
+                    (0..n).flat_map(|b| (0..l).map(move |t| (b, t))).map(|(b, t)| at(b, ch, t)).collect();
+                let want = fold(&values);
+                assert!(
+                    (out[0].1[ch] - want).abs() <= 1e-5 * (1.0 + want.abs()),
+                    "{op} channel {ch}: {} vs {want}",
+                    out[0].1[ch]
+                );
+            }
+        }
+    }
+}

@@ -199,13 +199,7 @@ impl Op for BatchNormTraining {
         let c_count = view[1];
         let mean = g.raw_reduce("ReduceMean", x[0], &axes, true)?;
         let xc = g.raw_binary("Sub", x[0], mean)?;
-        // Over the contiguous last axis first: ORT's ReduceSumSquare has a parallel kernel for
-        // that and runs [N, C, L] → [1, C, 1] on one thread, twice as long.
-        let (rest, last) = axes.split_at(axes.len() - 1);
-        let mut ss = g.raw_reduce("ReduceSumSquare", xc, last, true)?;
-        if !rest.is_empty() {
-            ss = g.raw_reduce("ReduceSum", ss, rest, true)?;
-        }
+        let ss = g.raw_reduce("ReduceSumSquare", xc, &axes, true)?;
         let rn = per_channel_count_inverse(g, x[0], c_count);
         let var = g.raw_mul(ss, rn)?;
         let eps = g.scalar(self.epsilon as f64);

@@ -73,13 +73,42 @@ impl GraphBuilder {
     }
 
     /// `ReduceSum`/`ReduceMean`/... over `axes`, not recorded.
+    ///
+    /// A reduction over the last axis and others runs as two nodes, the contiguous last axis
+    /// first: ORT's kernel for a reduce-keep-reduce pattern such as `[N, C, L]` → `[1, C, 1]`
+    /// reads at a third to a half of the speed of the last-axis kernel (`ReduceSum` of
+    /// `[512, 256, 230]` over `[0, 2]`: 4.2 ms; over `[2]`, then `[0]`: 2.6 ms, 2 threads).
     pub fn raw_reduce(&mut self, op_type: &str, x: Value, axes: &[i64], keepdims: bool) -> Result<Value> {
         let rank = self.rank(x);
-        let axes: Vec<usize> = axes.iter().map(|&a| normalize_axis(op_type, a, rank)).collect::<Result<_>>()?;
-        let shape = reduced_shape(self.shape(x), &axes, keepdims);
+        let mut axes: Vec<usize> = axes.iter().map(|&a| normalize_axis(op_type, a, rank)).collect::<Result<_>>()?;
+        axes.sort_unstable();
+        axes.dedup();
+        let then = match op_type {
+            "ReduceSum" | "ReduceSumSquare" => Some("ReduceSum"),
+            "ReduceMean" | "ReduceMax" | "ReduceMin" => Some(op_type),
+            _ => None,
+        };
+        if let Some(then) = then.filter(|_| axes.len() > 1 && axes.last() == Some(&(rank - 1))) {
+            let last = self.raw_reduce_axes(op_type, x, &[rank - 1], true);
+            let rest = self.raw_reduce_axes(then, last, &axes[..axes.len() - 1], true);
+            return Ok(if keepdims { rest } else { self.raw_squeeze_axes(rest, &axes) });
+        }
+        Ok(self.raw_reduce_axes(op_type, x, &axes, keepdims))
+    }
+
+    fn raw_reduce_axes(&mut self, op_type: &str, x: Value, axes: &[usize], keepdims: bool) -> Value {
+        let shape = reduced_shape(self.shape(x), axes, keepdims);
         let ax = self.const_i64(&axes.iter().map(|&a| a as i64).collect::<Vec<_>>());
         let dtype = self.dtype(x);
-        Ok(self.emit1(op_type, &[x, ax], vec![attr_int("keepdims", keepdims as i64)], dtype, shape))
+        self.emit1(op_type, &[x, ax], vec![attr_int("keepdims", keepdims as i64)], dtype, shape)
+    }
+
+    /// `x` without its size-1 `axes`.
+    fn raw_squeeze_axes(&mut self, x: Value, axes: &[usize]) -> Value {
+        let shape = reduced_shape(self.shape(x), axes, false);
+        let ax = self.const_i64(&axes.iter().map(|&a| a as i64).collect::<Vec<_>>());
+        let dtype = self.dtype(x);
+        self.emit1("Squeeze", &[x, ax], vec![], dtype, shape)
     }
 
     pub fn raw_cast(&mut self, x: Value, to: DType) -> Value {
