@@ -53,6 +53,11 @@ fn conv1d() {
             |g, x| g.conv1d(x[0], x[1], Some(x[2]), conv),
         );
     }
+    // 1×1: the weight gradient as one MatMul per sample, summed over the batch.
+    let rep = gradcheck("conv1d-pointwise", &[input(&[3, 5, 7]), input(&[4, 5, 1]), input(&[4])], |g, x| {
+        g.conv1d(x[0], x[1], Some(x[2]), Conv1d::default())
+    });
+    assert!(rep.checked > 0);
     // 64 input channels and more: the weight gradient as one GEMM per tap (strided and dilated too).
     for conv in [Conv1d::same(3, 1), Conv1d { stride: 2, pads: [1, 0], dilation: 2, group: 1 }] {
         let rep = gradcheck(&format!("conv1d-wide-{conv:?}"), &[input(&[2, 64, 9]), input(&[2, 64, 3])], |g, x| {

@@ -4,9 +4,10 @@
 //! Backward: the input gradient is a Conv of `dy` with the flipped, channel-swapped weights (a
 //! ConvTranspose with the same weights and groups for strides > 1); the
 //! weight gradient is one GEMM per kernel tap of `dy` with the shifted input (a batched MatMul
-//! over an im2col matrix, one per group, when grouped), and for depthwise convolutions at stride
-//! 1 two batched GEMMs over blocks of the batch laid end to end (else `K` elementwise products
-//! of `dy` with shifted input views summed over batch and length).
+//! over an im2col matrix, one per group, when grouped), for 1×1 convolutions one MatMul per
+//! sample summed over the batch, and for depthwise convolutions at stride 1 two batched GEMMs
+//! over blocks of the batch laid end to end (else `K` elementwise products of `dy` with shifted
+//! input views summed over batch and length).
 
 use super::{GradCtx, Op, check_arity, check_float, check_rank};
 use crate::error::{Error, Result};
@@ -156,6 +157,18 @@ impl Conv1d {
         g.raw_reshape(dw, &[channels, 1, k])
     }
 
+    /// A 1×1 conv's `dW[o, i] = Σ_n (dy[n] · x[n]ᵀ)[o, i]`: one batched MatMul over the samples
+    /// as they lie (ORT folds the transpose into it) and a sum over the batch. Laying both
+    /// tensors out as `[C, N·L]` for one GEMM copies each once more: LegNet's first 256 → 64
+    /// projection took 5.5 ms that way against 3.5 (2 threads, batch 128).
+    fn pointwise_weight_grad(&self, g: &mut GraphBuilder, x: Value, dy: Value, cout: i64, cin: i64) -> Result<Value> {
+        let n = g.shape(x)[0].clone();
+        let xt = g.raw_transpose(x, &[0, 2, 1]);
+        let per_sample = g.emit1("MatMul", &[dy, xt], vec![], g.float(), vec![n, Dim::Fixed(cout), Dim::Fixed(cin)]);
+        let dw = g.raw_reduce("ReduceSum", per_sample, &[0], false)?;
+        g.raw_reshape(dw, &[cout, cin, 1])
+    }
+
     /// `dW[o, i, k] = Σ_{n,t} dy[n, o, t] · x_pad[n, i, t·stride + k·dilation]`: for each tap
     /// `k` one GEMM of `dy` `[Cout, N·Lout]` by the strided slice `[Cin, N·Lout]` of the padded
     /// input (below [`PER_TAP_GEMM_MIN_CHANNELS`], one GEMM by the slices concatenated, the
@@ -169,6 +182,9 @@ impl Conv1d {
         let cin = cin_g * groups;
         if groups > 1 && cin_g == 1 && cout == groups && self.stride == 1 {
             return self.depthwise_weight_grad(g, x, dy, cout, k, lout);
+        }
+        if groups == 1 && k == 1 && self.stride == 1 && self.pads == [0, 0] {
+            return self.pointwise_weight_grad(g, x, dy, cout, cin);
         }
         let xp = self.padded(g, x)?;
         let span = (lout - 1) * self.stride + 1;

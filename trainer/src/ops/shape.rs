@@ -259,6 +259,10 @@ impl GraphBuilder {
         if e <= s || step < 1 {
             return Err(graph_err("Slice", format!("empty slice {s}..{e} step {step} on axis {ax}")));
         }
+        if (s, e, step) == (0, n, 1) {
+            // The whole axis: ORT would copy it.
+            return Ok(x);
+        }
         let mut shape = self.shape(x).clone();
         shape[ax] = Dim::Fixed((e - s + step - 1) / step);
         let consts: Vec<Value> = [s, e, axis, step].iter().map(|&c| self.const_i64(&[c])).collect();
