@@ -59,10 +59,20 @@ fn conv1d() {
     });
     assert!(rep.checked > 0);
     // 64 input channels and more: the weight gradient as one GEMM per tap (strided and dilated too).
-    for conv in [Conv1d::same(3, 1), Conv1d { stride: 2, pads: [1, 0], dilation: 2, group: 1 }] {
-        let rep = gradcheck(&format!("conv1d-wide-{conv:?}"), &[input(&[2, 64, 9]), input(&[2, 64, 3])], |g, x| {
-            g.conv1d(x[0], x[1], None, conv)
-        });
+    // At stride 1 the shifted copies are of `dy` (fewer output channels), with padding larger
+    // or smaller than the reach, or of the input (as many output channels or more).
+    for (conv, cout) in [
+        (Conv1d::same(3, 1), 2),
+        (Conv1d::same(4, 2), 3),
+        (Conv1d { stride: 1, pads: [0, 3], dilation: 1, group: 1 }, 2),
+        (Conv1d { stride: 1, pads: [4, 1], dilation: 1, group: 1 }, 2),
+        (Conv1d::same(3, 1), 65),
+        (Conv1d { stride: 2, pads: [1, 0], dilation: 2, group: 1 }, 2),
+    ] {
+        let rep =
+            gradcheck(&format!("conv1d-wide-{conv:?}-{cout}"), &[input(&[2, 64, 9]), input(&[cout, 64, 3])], |g, x| {
+                g.conv1d(x[0], x[1], None, conv)
+            });
         assert!(rep.checked > 0);
     }
 }
