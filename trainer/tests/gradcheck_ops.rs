@@ -195,6 +195,25 @@ fn normalization() {
         ],
         |g, x| Ok(g.batch_norm_train(x[0], x[1], x[2], (x[3], x[4]), 0.1, 1e-5)?.y),
     );
+    // A convolution feeding batch norm, one op whose backward folds the scale into the conv:
+    // dense, depthwise, 1×1, and 64 channels narrowed (the weight gradient's shifted-dy path).
+    for (cin, cout, k, group) in [(3, 4, 3, 1), (4, 4, 5, 4), (3, 5, 1, 1), (64, 3, 3, 1)] {
+        let conv = Conv1d::same(k as i64, 1).grouped(group as i64);
+        let (n, l) = (3, 7);
+        let rep = gradcheck(
+            &format!("conv-batch-norm-train-{cin}-{cout}-{k}-{group}"),
+            &[
+                input(&[n, cin, l]),
+                input(&[cout, cin / group, k]),
+                input(&[cout]),
+                input(&[cout]),
+                input_with(&[cout], Dist::Uniform, false),
+                input_with(&[cout], Dist::Positive, false),
+            ],
+            |g, x| Ok(g.conv_batch_norm_train(x[0], x[1], conv, x[2], x[3], (x[4], x[5]), 0.1, 1e-5)?.y),
+        );
+        assert!(rep.checked > 0);
+    }
     gradcheck(
         "batch-norm-inference",
         &[

@@ -1,6 +1,6 @@
 //! A small parameterised CNN: conv–BN–activation–pool blocks, global average pool, dense head.
 
-use super::{Model, batch_norm, dropout};
+use super::{Model, conv_batch_norm, dropout};
 use crate::error::Result;
 use crate::graph::{GraphBuilder, Value};
 use crate::ops::activation::Activation;
@@ -83,8 +83,7 @@ pub fn conv_stack(
                 Init::Uniform { fan_in: cin * b.kernel },
             )?;
             let conv = Conv1d::same(b.kernel as i64, b.dilation as i64);
-            let h = g.conv1d(h, w, None, conv)?;
-            let h = batch_norm(g, p, &format!("{prefix}bn{i}"), h, b.channels)?;
+            let h = conv_batch_norm(g, p, &format!("{prefix}bn{i}"), (h, w, conv), b.channels)?;
             let h = g.activation(activation, h)?;
             match b.pool {
                 Some(k) if k > 1 => g.pool1d(h, Pool1d::max(k as i64)),

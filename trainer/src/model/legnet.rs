@@ -22,7 +22,7 @@
 //! LegNet squeezes to a quarter of the block's *input* width, `se_reduction = 16` here: 1,128,665
 //! weights (664,025 with kernels 5 / 3) — the "1.13M" often quoted.
 
-use super::{Model, batch_norm};
+use super::{Model, batch_norm, conv_batch_norm};
 use crate::error::{Error, Result};
 use crate::graph::{GraphBuilder, Value};
 use crate::ops::conv::Conv1d;
@@ -109,8 +109,8 @@ fn conv_bn_silu(
     (cin, cout, kernel, group): (usize, usize, usize, usize),
 ) -> Result<Value> {
     let w = conv_weight(g, p, &format!("{name}.conv.weight"), [cout, cin / group, kernel])?;
-    let h = g.conv1d(x, w, None, Conv1d::same(kernel as i64, 1).grouped(group as i64))?;
-    let h = batch_norm(g, p, &format!("{name}.bn"), h, cout)?;
+    let conv = Conv1d::same(kernel as i64, 1).grouped(group as i64);
+    let h = conv_batch_norm(g, p, &format!("{name}.bn"), (x, w, conv), cout)?;
     g.silu(h)
 }
 

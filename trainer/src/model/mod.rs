@@ -43,21 +43,65 @@ impl Model for Box<dyn Model> {
     }
 }
 
+const BN_EPS: f32 = 1e-5;
+const BN_MOMENTUM: f64 = 0.1;
+
+/// A batch norm's parameters `name.weight`, `name.bias` and running statistics.
+struct BatchNormParams {
+    scale: Value,
+    bias: Value,
+    mean: Value,
+    var: Value,
+}
+
+impl BatchNormParams {
+    fn new(g: &mut GraphBuilder, p: &mut Params, name: &str, channels: usize) -> Result<Self> {
+        Ok(BatchNormParams {
+            scale: p.param(g, &format!("{name}.weight"), &[channels], Init::Ones)?,
+            bias: p.param(g, &format!("{name}.bias"), &[channels], Init::Zeros)?,
+            mean: p.buffer(g, &format!("{name}.running_mean"), &[channels], Init::Zeros)?,
+            var: p.buffer(g, &format!("{name}.running_var"), &[channels], Init::Ones)?,
+        })
+    }
+
+    fn update(&self, p: &mut Params, bn: crate::ops::norm::BatchNormTrain) -> Result<Value> {
+        p.update_buffer(self.mean, bn.running_mean)?;
+        p.update_buffer(self.var, bn.running_var)?;
+        Ok(bn.y)
+    }
+}
+
 /// Per-channel batch norm with learned scale and shift and running statistics, named `name.*`.
 pub fn batch_norm(g: &mut GraphBuilder, p: &mut Params, name: &str, x: Value, channels: usize) -> Result<Value> {
-    const EPS: f32 = 1e-5;
-    const MOMENTUM: f64 = 0.1;
-    let scale = p.param(g, &format!("{name}.weight"), &[channels], Init::Ones)?;
-    let bias = p.param(g, &format!("{name}.bias"), &[channels], Init::Zeros)?;
-    let mean = p.buffer(g, &format!("{name}.running_mean"), &[channels], Init::Zeros)?;
-    let var = p.buffer(g, &format!("{name}.running_var"), &[channels], Init::Ones)?;
+    let b = BatchNormParams::new(g, p, name, channels)?;
     match p.mode() {
-        Mode::Infer => g.batch_norm(x, scale, bias, mean, var, EPS),
+        Mode::Infer => g.batch_norm(x, b.scale, b.bias, b.mean, b.var, BN_EPS),
         Mode::Train => {
-            let bn = g.batch_norm_train(x, scale, bias, (mean, var), MOMENTUM, EPS)?;
-            p.update_buffer(mean, bn.running_mean)?;
-            p.update_buffer(var, bn.running_var)?;
-            Ok(bn.y)
+            let bn = g.batch_norm_train(x, b.scale, b.bias, (b.mean, b.var), BN_MOMENTUM, BN_EPS)?;
+            b.update(p, bn)
+        }
+    }
+}
+
+/// [`batch_norm`] (named `name.*`) of a convolution without bias of `x` by `w`: the same
+/// graph for inference; in training one op whose backward folds the batch norm's scale into
+/// the convolution's ([`ConvBatchNorm`](crate::ops::norm::ConvBatchNorm)).
+pub fn conv_batch_norm(
+    g: &mut GraphBuilder,
+    p: &mut Params,
+    name: &str,
+    (x, w, conv): (Value, Value, crate::ops::conv::Conv1d),
+    channels: usize,
+) -> Result<Value> {
+    match p.mode() {
+        Mode::Infer => {
+            let h = g.conv1d(x, w, None, conv)?;
+            batch_norm(g, p, name, h, channels)
+        }
+        Mode::Train => {
+            let b = BatchNormParams::new(g, p, name, channels)?;
+            let bn = g.conv_batch_norm_train(x, w, conv, b.scale, b.bias, (b.mean, b.var), BN_MOMENTUM, BN_EPS)?;
+            b.update(p, bn)
         }
     }
 }

@@ -15,7 +15,7 @@
 //! `block{i}.bn{1,2}.*`, `block{i}.skip.*`, `hidden.*`, `dense.*`; conv and dense weights
 //! U(±1/√fan_in) (PyTorch's default).
 
-use super::{Model, batch_norm, dropout};
+use super::{Model, conv_batch_norm, dropout};
 use crate::error::{Error, Result};
 use crate::graph::{GraphBuilder, Value};
 use crate::ops::activation::Activation;
@@ -56,15 +56,16 @@ impl DilatedResNet {
     }
 }
 
-fn conv(
+/// `same`-padded conv without bias (weight `names.0`) and batch norm (`names.1.*`).
+fn conv_bn(
     g: &mut GraphBuilder,
     p: &mut Params,
-    name: &str,
+    (name, bn_name): (&str, &str),
     x: Value,
     (cin, cout, kernel, dilation): (usize, usize, usize, usize),
 ) -> Result<Value> {
     let w = p.param(g, name, &[cout, cin, kernel], Init::Uniform { fan_in: cin * kernel })?;
-    g.conv1d(x, w, None, Conv1d::same(kernel as i64, dilation as i64))
+    conv_batch_norm(g, p, bn_name, (x, w, Conv1d::same(kernel as i64, dilation as i64)), cout)
 }
 
 impl Model for DilatedResNet {
@@ -85,8 +86,7 @@ impl Model for DilatedResNet {
         }
         let act = self.activation;
         let mut h = g.scoped("stem", |g| -> Result<Value> {
-            let h = conv(g, p, "stem.conv.weight", x, (4, self.stem_channels, self.stem_kernel, 1))?;
-            let h = batch_norm(g, p, "stem.bn", h, self.stem_channels)?;
+            let h = conv_bn(g, p, ("stem.conv.weight", "stem.bn"), x, (4, self.stem_channels, self.stem_kernel, 1))?;
             g.activation(act, h)
         })?;
         let mut c = self.stem_channels;
@@ -94,16 +94,13 @@ impl Model for DilatedResNet {
             let (w, k, d) = (self.channels[i], self.kernels[i], self.dilations[i]);
             h = g.scoped(&format!("block{i}"), |g| -> Result<Value> {
                 let pre = format!("block{i}");
-                let r = conv(g, p, &format!("{pre}.conv1.weight"), h, (c, w, k, d))?;
-                let r = batch_norm(g, p, &format!("{pre}.bn1"), r, w)?;
+                let r = conv_bn(g, p, (&format!("{pre}.conv1.weight"), &format!("{pre}.bn1")), h, (c, w, k, d))?;
                 let r = g.activation(act, r)?;
-                let r = conv(g, p, &format!("{pre}.conv2.weight"), r, (w, w, 1, 1))?;
-                let r = batch_norm(g, p, &format!("{pre}.bn2"), r, w)?;
+                let r = conv_bn(g, p, (&format!("{pre}.conv2.weight"), &format!("{pre}.bn2")), r, (w, w, 1, 1))?;
                 let skip = if c == w {
                     h
                 } else {
-                    let s = conv(g, p, &format!("{pre}.skip.weight"), h, (c, w, 1, 1))?;
-                    batch_norm(g, p, &format!("{pre}.skip_bn"), s, w)?
+                    conv_bn(g, p, (&format!("{pre}.skip.weight"), &format!("{pre}.skip_bn")), h, (c, w, 1, 1))?
                 };
                 let y = g.add(skip, r)?;
                 let y = g.activation(act, y)?;

@@ -49,11 +49,11 @@ impl Conv1d {
         Conv1d { group, ..self }
     }
 
-    fn out_len(&self, len: i64, kernel: i64) -> i64 {
+    pub(crate) fn out_len(&self, len: i64, kernel: i64) -> i64 {
         (len + self.pads[0] + self.pads[1] - self.dilation * (kernel - 1) - 1) / self.stride + 1
     }
 
-    fn fixed_dim(&self, g: &GraphBuilder, v: Value, axis: usize, what: &str) -> Result<i64> {
+    pub(crate) fn fixed_dim(&self, g: &GraphBuilder, v: Value, axis: usize, what: &str) -> Result<i64> {
         g.shape(v)[axis].fixed().ok_or_else(|| Error::Graph {
             op: self.name(),
             message: format!("{what} of `{}` must be known", g.name(v)),
@@ -246,7 +246,7 @@ impl Conv1d {
     /// [`PER_TAP_GEMM_MIN_CHANNELS`], one GEMM of `dy` `[Cout, N·Lout]` by the strided slices of
     /// the padded input concatenated, the im2col matrix `[K·Cin, N·Lout]`. (A Conv with batch and channels swapped computes the same, but ORT runs it
     /// as one small GEMM per input channel, about 2.5× slower here.)
-    fn weight_grad(&self, g: &mut GraphBuilder, x: Value, w: Value, dy: Value, lout: i64) -> Result<Value> {
+    pub(crate) fn weight_grad(&self, g: &mut GraphBuilder, x: Value, w: Value, dy: Value, lout: i64) -> Result<Value> {
         let float = g.float();
         let (cout, cin_g, k) =
             (self.fixed_dim(g, w, 0, "size")?, self.fixed_dim(g, w, 1, "size")?, self.fixed_dim(g, w, 2, "size")?);
@@ -352,7 +352,15 @@ impl Conv1d {
     /// input and output channels swapped within each group, padded `(K − 1)·dilation − pad` at
     /// each end: ORT's Conv kernels run it several times faster than the ConvTranspose that
     /// states it directly (which is kept for strides > 1).
-    fn input_grad(&self, g: &mut GraphBuilder, x: Value, w: Value, dy: Value, len: i64, lout: i64) -> Result<Value> {
+    pub(crate) fn input_grad(
+        &self,
+        g: &mut GraphBuilder,
+        x: Value,
+        w: Value,
+        dy: Value,
+        len: i64,
+        lout: i64,
+    ) -> Result<Value> {
         let float = g.float();
         let (cout, cin_g, k) =
             (self.fixed_dim(g, w, 0, "size")?, self.fixed_dim(g, w, 1, "size")?, self.fixed_dim(g, w, 2, "size")?);

@@ -5,6 +5,7 @@
 //! `BatchNormalization` node with those running statistics. Layer norm is the native
 //! `LayerNormalization` node in both, with its backward rule written out.
 
+use super::conv::Conv1d;
 use super::{GradCtx, Op, check_arity, check_float};
 use crate::error::{Result, graph_err};
 use crate::graph::{Dim, GraphBuilder, Value, shape::show};
@@ -213,36 +214,113 @@ impl Op for BatchNormTraining {
     }
 
     fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
-        let (x, scale, dy) = (c.inputs[0], c.inputs[1], c.dy());
-        let (xc, inv) = (c.outputs[3], c.outputs[4]);
+        let parts = self.backward_parts(g, c.inputs, c.outputs, c.dy(), c.wants(0))?;
+        let dx = match parts.unscaled {
+            Some(u) => Some(g.raw_mul(u, parts.factor)?),
+            None => None,
+        };
+        Ok(vec![dx, parts.dscale.filter(|_| c.wants(1)), parts.dbias.filter(|_| c.wants(2))])
+    }
+}
+
+/// Batch norm's backward up to its per-channel factor: `dx = a·u`, `a = scale/σ`.
+pub(crate) struct BatchNormGrads {
+    /// `u = dy − mean(dy) − (x − mean)·mean(dy·x̂)/σ`, when the input's gradient is wanted.
+    pub unscaled: Option<Value>,
+    /// `a` as `[1, C, 1, ...]`.
+    pub factor: Value,
+    pub dscale: Option<Value>,
+    pub dbias: Option<Value>,
+}
+
+impl BatchNormTraining {
+    /// With the two sums `Σ dy`, `Σ dy·(x − mean)`: `u = dy − (k·(x − mean) + m1)`, `m1 =
+    /// Σdy/n`, `k = Σdy·(x − mean)/(n·σ²)`, two full-size passes (the per-channel affine as one
+    /// node, then the difference). `inputs`, `outputs` as [`BatchNormTraining`]'s forward.
+    pub(crate) fn backward_parts(
+        &self,
+        g: &mut GraphBuilder,
+        inputs: &[Value],
+        outputs: &[Value],
+        dy: Value,
+        wants_input: bool,
+    ) -> Result<BatchNormGrads> {
+        let (x, scale) = (inputs[0], inputs[1]);
+        let (xc, inv) = (outputs[3], outputs[4]);
         let (axes, view) = channel_layout(g, &self.name(), x, scale)?;
         let c_count = view[1];
         let p = g.raw_mul(dy, xc)?;
         let sum_dy = g.raw_reduce("ReduceSum", dy, &axes, true)?; // [1, C, 1, ...]
         let sum_p = g.raw_reduce("ReduceSum", p, &axes, true)?;
-        let mut grads = vec![None; 3];
-        if c.wants(0) {
-            // dx = a·(dy − m1) − a·k·(x − mean), a = scale/σ, k = m2/σ².
+        let s = g.raw_reshape(scale, &view)?;
+        let factor = g.raw_mul(s, inv)?;
+        let unscaled = if wants_input {
             let rn = per_channel_count_inverse(g, dy, c_count);
             let m1 = g.raw_mul(sum_dy, rn)?;
             let m2 = g.raw_mul(sum_p, rn)?;
             let inv2 = g.raw_mul(inv, inv)?;
             let k = g.raw_mul(m2, inv2)?;
-            let s = g.raw_reshape(scale, &view)?;
-            let a = g.raw_mul(s, inv)?;
-            let ak = g.raw_mul(a, k)?;
-            let t = g.raw_mul(xc, ak)?;
-            let a = g.raw_reshape(a, &[c_count])?;
+            let k = g.raw_reshape(k, &[c_count])?;
             let m1 = g.raw_reshape(m1, &[c_count])?;
-            let d = channel_affine(g, dy, a, None, Some(m1))?;
-            grads[0] = Some(g.raw_binary("Sub", d, t)?);
-        }
-        if c.wants(1) {
-            let ds = g.raw_mul(sum_p, inv)?;
-            grads[1] = Some(g.raw_reshape(ds, &[c_count])?);
-        }
-        if c.wants(2) {
-            grads[2] = Some(g.raw_reshape(sum_dy, &[c_count])?);
+            let fit = channel_affine(g, xc, k, Some(m1), None)?;
+            Some(g.raw_binary("Sub", dy, fit)?)
+        } else {
+            None
+        };
+        let ds = g.raw_mul(sum_p, inv)?;
+        Ok(BatchNormGrads {
+            unscaled,
+            factor,
+            dscale: Some(g.raw_reshape(ds, &[c_count])?),
+            dbias: Some(g.raw_reshape(sum_dy, &[c_count])?),
+        })
+    }
+}
+
+/// A convolution without bias feeding a training-mode batch norm, inputs `x, w, scale, bias`,
+/// outputs those of [`BatchNormTraining`] (the batch norm's input is the convolution's output).
+///
+/// One op so that the backward can fold batch norm's per-channel factor `a = scale/σ` into the
+/// convolution: with `dy_conv = a·u` ([`BatchNormGrads`]), the input gradient is the
+/// convolution's with weights `a·w` (per output channel, a `[Cout, Cin/G, K]` product) and the
+/// weight gradient `a` times the one for `u`. That saves batch norm's last full-size pass, `a·u`.
+#[derive(Clone, Copy, Debug)]
+pub struct ConvBatchNorm {
+    pub conv: Conv1d,
+    pub bn: BatchNormTraining,
+}
+
+impl Op for ConvBatchNorm {
+    fn name(&self) -> String {
+        format!("{} + {}", self.conv.name(), self.bn.name())
+    }
+
+    fn forward(&self, g: &mut GraphBuilder, x: &[Value]) -> Result<Vec<Value>> {
+        check_arity(self, x, 4..=4)?;
+        let h = self.conv.forward(g, &x[..2])?[0];
+        self.bn.forward(g, &[h, x[2], x[3]])
+    }
+
+    fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
+        let (x, w, dy) = (c.inputs[0], c.inputs[1], c.dy());
+        let h = c.outputs[3]; // any value of the convolution's output shape will do
+        let bn_inputs = [h, c.inputs[2], c.inputs[3]];
+        let parts = self.bn.backward_parts(g, &bn_inputs, c.outputs, dy, c.wants(0) || c.wants(1))?;
+        let mut grads = vec![None, None, parts.dscale.filter(|_| c.wants(2)), parts.dbias.filter(|_| c.wants(3))];
+        if let Some(u) = parts.unscaled {
+            let len = self.conv.fixed_dim(g, x, 2, "length")?;
+            let k = self.conv.fixed_dim(g, w, 2, "size")?;
+            let lout = self.conv.out_len(len, k);
+            let cout = self.conv.fixed_dim(g, w, 0, "size")?;
+            let a = g.raw_reshape(parts.factor, &[cout, 1, 1])?;
+            if c.wants(0) {
+                let wa = g.raw_mul(w, a)?;
+                grads[0] = Some(self.conv.input_grad(g, x, wa, u, len, lout)?);
+            }
+            if c.wants(1) {
+                let dw = self.conv.weight_grad(g, x, w, u, lout)?;
+                grads[1] = Some(g.raw_mul(dw, a)?);
+            }
         }
         Ok(grads)
     }
@@ -286,8 +364,42 @@ impl GraphBuilder {
             channel_layout(self, &op.name(), x, p)?;
         }
         let outs = self.apply(op, &[x, scale, bias])?;
-        let (y, mean, var) = (outs[0], outs[1], outs[2]);
+        self.running_statistics(x, scale, &outs, running, momentum)
+    }
 
+    /// [`batch_norm_train`](Self::batch_norm_train) of the output of a convolution without bias
+    /// of `x` by `w`, as one op ([`ConvBatchNorm`]: a full-size pass fewer in the backward).
+    #[allow(clippy::too_many_arguments)]
+    pub fn conv_batch_norm_train(
+        &mut self,
+        x: Value,
+        w: Value,
+        conv: Conv1d,
+        scale: Value,
+        bias: Value,
+        running: (Value, Value),
+        momentum: f64,
+        epsilon: f32,
+    ) -> Result<BatchNormTrain> {
+        let op = ConvBatchNorm { conv, bn: BatchNormTraining { epsilon } };
+        let outs = self.apply(op, &[x, w, scale, bias])?;
+        for p in [running.0, running.1] {
+            channel_layout(self, &op.name(), outs[0], p)?;
+        }
+        self.running_statistics(outs[0], scale, &outs, running, momentum)
+    }
+
+    /// The normalised output and the running statistics updated from a training-mode batch
+    /// norm's outputs (`x`: its input, or a value of that shape).
+    fn running_statistics(
+        &mut self,
+        x: Value,
+        scale: Value,
+        outs: &[Value],
+        running: (Value, Value),
+        momentum: f64,
+    ) -> Result<BatchNormTrain> {
+        let (y, mean, var) = (outs[0], outs[1], outs[2]);
         let c = self.shape(scale)[0].fixed().expect("checked by the op");
         let mean_c = self.raw_reshape(mean, &[c])?;
         let var_c = self.raw_reshape(var, &[c])?;
