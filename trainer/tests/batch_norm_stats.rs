@@ -6,15 +6,18 @@ mod common;
 use regula_train::Result;
 use regula_train::graph::{GraphBuilder, Value};
 use regula_train::loss::Loss;
-use regula_train::model::{Model, batch_norm};
+use regula_train::model::{Model, batch_norm, conv_batch_norm};
+use regula_train::ops::conv::Conv1d;
 use regula_train::optim::Optimizer;
 use regula_train::params::{Init, Params};
 use regula_train::runtime::RuntimeConfig;
 use regula_train::train::{Batch, TrainConfig, Trainer};
 
-/// Batch norm straight on the input, then global average pool and a dense layer.
+/// Batch norm straight on the input (or on an identity depthwise 1×1 conv of it, through the
+/// fused conv + batch norm op), then global average pool and a dense layer.
 struct NormOnly {
     len: usize,
+    after_conv: bool,
 }
 
 impl Model for NormOnly {
@@ -27,7 +30,12 @@ impl Model for NormOnly {
     }
 
     fn forward(&self, g: &mut GraphBuilder, p: &mut Params, x: Value) -> Result<Value> {
-        let h = batch_norm(g, p, "bn", x, 4)?;
+        let h = if self.after_conv {
+            let w = p.param(g, "conv.weight", &[4, 1, 1], Init::Ones)?;
+            conv_batch_norm(g, p, "bn", (x, w, Conv1d::default().grouped(4)), 4)?
+        } else {
+            batch_norm(g, p, "bn", x, 4)?
+        };
         let h = g.global_avg_pool(h)?;
         let h = g.flatten(h, 1)?;
         let w = p.param(g, "dense.weight", &[1, 4], Init::Uniform { fan_in: 4 })?;
@@ -37,6 +45,15 @@ impl Model for NormOnly {
 
 #[test]
 fn running_statistics_follow_the_batches_and_drive_inference() {
+    running_statistics(false);
+}
+
+#[test]
+fn running_statistics_of_a_conv_batch_norm_follow_the_batches() {
+    running_statistics(true);
+}
+
+fn running_statistics(after_conv: bool) {
     let (len, n) = (7, 3);
     let config = TrainConfig {
         loss: Loss::Mse,
@@ -44,7 +61,7 @@ fn running_statistics_follow_the_batches_and_drive_inference() {
         runtime: RuntimeConfig::default(),
         seed: 1,
     };
-    let mut t = Trainer::new(NormOnly { len }, config).unwrap();
+    let mut t = Trainer::new(NormOnly { len, after_conv }, config).unwrap();
     let batches: Vec<Vec<f32>> =
         (0..2).map(|b| (0..n * 4 * len).map(|i| ((i * 13 + b * 5) % 17) as f32 * 0.3 - 2.0).collect()).collect();
     let (mut rm, mut rv) = (vec![0.0f64; 4], vec![1.0f64; 4]);

@@ -174,8 +174,8 @@ impl Op for LayerNorm {
 
 /// Training-mode batch norm over `[N, C, ...]` with inputs `x, scale, bias`, written out in
 /// elementary ONNX ops (ORT's BatchNormalization has no training mode outside training builds).
-/// Outputs `y`, the batch mean and biased variance (`[1, C, 1, ...]`), and `x − mean` and `1/σ`,
-/// which the backward rule reuses. With `x̂ = (x − mean)/σ`:
+/// Outputs `y`, the batch mean and biased variance (`[1, C, 1, ...]`), `x − mean` and `1/σ`,
+/// which the backward rule reuses, and `1/n` (`n` the count each channel's statistics run over). With `x̂ = (x − mean)/σ`:
 /// `dx = (scale/σ)·(dy − mean(dy) − x̂·mean(dy·x̂))`, `dscale = Σ dy·x̂`, `dbias = Σ dy`.
 ///
 /// Each full-size pass costs as much as the next on CPU, so both directions are written to make
@@ -210,7 +210,7 @@ impl Op for BatchNormTraining {
         let inv_c = g.raw_reshape(inv, &[c_count])?;
         let a = g.raw_mul(x[1], inv_c)?;
         let y = channel_affine(g, xc, a, Some(x[2]), None)?;
-        Ok(vec![y, mean, var, xc, inv])
+        Ok(vec![y, mean, var, xc, inv, rn])
     }
 
     fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
@@ -364,7 +364,7 @@ impl GraphBuilder {
             channel_layout(self, &op.name(), x, p)?;
         }
         let outs = self.apply(op, &[x, scale, bias])?;
-        self.running_statistics(x, scale, &outs, running, momentum)
+        self.running_statistics(scale, &outs, running, momentum)
     }
 
     /// [`batch_norm_train`](Self::batch_norm_train) of the output of a convolution without bias
@@ -386,28 +386,28 @@ impl GraphBuilder {
         for p in [running.0, running.1] {
             channel_layout(self, &op.name(), outs[0], p)?;
         }
-        self.running_statistics(outs[0], scale, &outs, running, momentum)
+        self.running_statistics(scale, &outs, running, momentum)
     }
 
     /// The normalised output and the running statistics updated from a training-mode batch
-    /// norm's outputs (`x`: its input, or a value of that shape).
+    /// norm's outputs.
     fn running_statistics(
         &mut self,
-        x: Value,
         scale: Value,
         outs: &[Value],
         running: (Value, Value),
         momentum: f64,
     ) -> Result<BatchNormTrain> {
-        let (y, mean, var) = (outs[0], outs[1], outs[2]);
+        let (y, mean, var, rn) = (outs[0], outs[1], outs[2], outs[5]);
         let c = self.shape(scale)[0].fixed().expect("checked by the op");
         let mean_c = self.raw_reshape(mean, &[c])?;
         let var_c = self.raw_reshape(var, &[c])?;
-        let n = self.raw_element_count(x);
-        let n = self.raw_scale(n, 1.0 / c as f64)?;
+        // n/(n − 1) = 1/(1 − 1/n), from the forward's count: a `Size` of a full-size tensor here
+        // would keep that tensor alive until ORT gets round to these nodes (legnet, batch 128:
+        // +280 MB peak when it was the normalised output).
         let one = self.scalar(1.0);
-        let nm1 = self.raw_binary("Sub", n, one)?;
-        let bessel = self.raw_binary("Div", n, nm1)?;
+        let rest = self.raw_binary("Sub", one, rn)?;
+        let bessel = self.raw_binary("Div", one, rest)?;
         let var_unbiased = self.raw_mul(var_c, bessel)?;
         let update = |g: &mut Self, old: Value, new: Value| -> Result<Value> {
             let a = g.raw_scale(old, 1.0 - momentum)?;
