@@ -132,3 +132,29 @@ fn multi_axis_reductions_split_at_the_last_axis_and_keep_their_values() {
         }
     }
 }
+
+/// Zeros at the ends of the last axis, made at run time for a symbolic batch.
+#[test]
+fn padding_the_last_axis_puts_zeros_at_its_ends() {
+    let (n, c, l) = (2usize, 3usize, 4usize);
+    let data: Vec<f64> = (0..n * c * l).map(|i| i as f64 + 1.0).collect();
+    for (before, after) in [(1, 2), (0, 3), (2, 0)] {
+        let mut g = GraphBuilder::new(DType::F32);
+        let x = batch_input(&mut g, c as i64, l as i64);
+        let y = g.raw_pad_last_axis(x, before, after).unwrap();
+        let width = l + (before + after) as usize;
+        assert_eq!(g.shape(y)[2], Dim::Fixed(width as i64));
+        let model = g.model(&[("y", y)]).unwrap();
+        let mut sess = common::session(&model).unwrap();
+        let out =
+            common::run(&mut sess, DType::F32, &[("x".into(), vec![n, c, l], data.clone())], &["y".into()]).unwrap();
+        assert_eq!(out[0].0, vec![n as i64, c as i64, width as i64]);
+        for row in 0..n * c {
+            let want: Vec<f64> = std::iter::repeat_n(0.0, before as usize)
+                .chain(data[row * l..(row + 1) * l].iter().copied())
+                .chain(std::iter::repeat_n(0.0, after as usize))
+                .collect();
+            assert_eq!(&out[0].1[row * width..(row + 1) * width], &want[..], "({before}, {after}) row {row}");
+        }
+    }
+}

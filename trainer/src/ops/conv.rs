@@ -74,14 +74,7 @@ impl Conv1d {
 impl Conv1d {
     /// `x` zero-padded at both ends of its length by `pads`.
     fn padded(&self, g: &mut GraphBuilder, x: Value) -> Result<Value> {
-        if self.pads == [0, 0] {
-            return Ok(x);
-        }
-        let pads = g.const_i64(&[0, 0, self.pads[0], 0, 0, self.pads[1]]);
-        let mut shape = g.shape(x).clone();
-        let len = self.fixed_dim(g, x, 2, "length")?;
-        shape[2] = Dim::Fixed(len + self.pads[0] + self.pads[1]);
-        Ok(g.emit1("Pad", &[x, pads], vec![], g.float(), shape))
+        g.raw_pad_last_axis(x, self.pads[0], self.pads[1])
     }
 
     /// Depthwise at stride 1: `dW[c, 0, j] = Σ_{n,t} dy[n, c, t] · x_pad[n, c, t + j·d]` (`d` the
@@ -116,28 +109,25 @@ impl Conv1d {
         let block = round_up(reach.max(1), 8);
         let slot = round_up((len + self.pads[0] + self.pads[1]).max(lout + block), block);
         // `vt` [C, N, l] as [C, blocks, B]: each sample's row in a slot of `S`, after `before` zeros.
-        let to_blocks = |g: &mut GraphBuilder, vt: Value, l: i64, before: i64| -> Value {
-            let pads = g.const_i64(&[0, 0, before, 0, 0, slot - l - before]);
-            let mut shape = g.shape(vt).clone();
-            shape[2] = Dim::Fixed(slot);
-            let p = g.emit1("Pad", &[vt, pads], vec![], float, shape);
+        let to_blocks = |g: &mut GraphBuilder, vt: Value, l: i64, before: i64| -> Result<Value> {
+            let p = g.raw_pad_last_axis(vt, before, slot - l - before)?;
             let r = g.const_i64(&[channels, -1, block]);
             let blocks = vec![Dim::Fixed(channels), Dim::Sym("blocks".into()), Dim::Fixed(block)];
-            g.emit1("Reshape", &[p, r], vec![], float, blocks)
+            Ok(g.emit1("Reshape", &[p, r], vec![], float, blocks))
         };
         let xt = g.raw_transpose(x, &[1, 0, 2]);
-        let xb = to_blocks(g, xt, len, self.pads[0]);
+        let xb = to_blocks(g, xt, len, self.pads[0])?;
         let dyt = g.raw_transpose(dy, &[1, 0, 2]);
         let square = vec![Dim::Fixed(channels), Dim::Fixed(block), Dim::Fixed(block)];
         let products: Vec<Value> = [0, block]
             .into_iter()
-            .map(|offset| {
-                let w = to_blocks(g, dyt, lout, offset);
+            .map(|offset| -> Result<Value> {
+                let w = to_blocks(g, dyt, lout, offset)?;
                 // ORT folds this transpose into the MatMul.
                 let w = g.raw_transpose(w, &[0, 2, 1]);
-                g.emit1("MatMul", &[w, xb], vec![], float, square.clone())
+                Ok(g.emit1("MatMul", &[w, xb], vec![], float, square.clone()))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let z = g.emit1(
             "Concat",
             &products,

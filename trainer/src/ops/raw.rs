@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::graph::{DType, Dim, GraphBuilder, Shape, Value, broadcast_shapes, normalize_axis};
-use crate::onnx::{attr_int, attr_ints};
+use crate::onnx::{attr_int, attr_ints, attr_tensor, tensor_f32, tensor_f64};
 
 impl GraphBuilder {
     /// Broadcasting binary op (`Add`, `Sub`, `Mul`, `Div`, `Pow`), not recorded.
@@ -42,6 +42,51 @@ impl GraphBuilder {
     pub fn raw_shape_of(&mut self, x: Value) -> Value {
         let r = self.rank(x) as i64;
         self.emit1("Shape", &[x], vec![], DType::I64, vec![Dim::Fixed(r)])
+    }
+
+    /// `x` with `before` and `after` zeros at the ends of its last axis (of known size), as a
+    /// Concat with zeros made at run time: ORT's Pad copies on one thread, and took 2.1 ms for
+    /// a `[256, 128, 230]` tensor where this takes 1.4 (2 threads, LegNet's first stage).
+    pub fn raw_pad_last_axis(&mut self, x: Value, before: i64, after: i64) -> Result<Value> {
+        if before == 0 && after == 0 {
+            return Ok(x);
+        }
+        let rank = self.rank(x);
+        let last = self.shape(x)[rank - 1]
+            .fixed()
+            .ok_or_else(|| crate::error::graph_err("Pad", "cannot pad a symbolic axis"))?;
+        let float = self.dtype(x);
+        let shape = self.raw_shape_of(x);
+        let (from, to) = (self.const_i64(&[0]), self.const_i64(&[-1]));
+        let lead = self.emit1("Slice", &[shape, from, to], vec![], DType::I64, vec![Dim::Fixed(rank as i64 - 1)]);
+        let mut parts = Vec::new();
+        for (at, n) in [(0, before), (1, after)] {
+            if n == 0 {
+                continue;
+            }
+            let size = self.const_i64(&[n]);
+            let dims = self.emit1(
+                "Concat",
+                &[lead, size],
+                vec![attr_int("axis", 0)],
+                DType::I64,
+                vec![Dim::Fixed(rank as i64)],
+            );
+            let zero = match float {
+                DType::F64 => tensor_f64("zero", &[1], &[0.0]),
+                _ => tensor_f32("zero", &[1], &[0.0]),
+            };
+            let mut zshape = self.shape(x).clone();
+            zshape[rank - 1] = Dim::Fixed(n);
+            let zeros = self.emit1("ConstantOfShape", &[dims], vec![attr_tensor("value", zero)], float, zshape);
+            parts.push((at, zeros));
+        }
+        let mut inputs: Vec<Value> = parts.iter().filter(|(at, _)| *at == 0).map(|&(_, z)| z).collect();
+        inputs.push(x);
+        inputs.extend(parts.iter().filter(|(at, _)| *at == 1).map(|&(_, z)| z));
+        let mut out = self.shape(x).clone();
+        out[rank - 1] = Dim::Fixed(last + before + after);
+        Ok(self.emit1("Concat", &inputs, vec![attr_int("axis", rank as i64 - 1)], float, out))
     }
 
     /// `x` reshaped to the runtime shape of `like`.
