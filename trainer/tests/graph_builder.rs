@@ -133,10 +133,17 @@ fn multi_axis_reductions_split_at_the_last_axis_and_keep_their_values() {
     }
 }
 
-/// Zeros at the ends of the last axis, made at run time for a symbolic batch.
+/// Zeros at the ends of the last axis, by ORT's Pad for small samples and by a Concat with zeros
+/// made at run time for a symbolic batch for large ones.
 #[test]
 fn padding_the_last_axis_puts_zeros_at_its_ends() {
-    let (n, c, l) = (2usize, 3usize, 4usize);
+    for (c, l, op) in [(3usize, 4usize, "Pad"), (3, 4000, "Concat")] {
+        padding_case(c, l, op);
+    }
+}
+
+fn padding_case(c: usize, l: usize, op: &str) {
+    let n = 2usize;
     let data: Vec<f64> = (0..n * c * l).map(|i| i as f64 + 1.0).collect();
     for (before, after) in [(1, 2), (0, 3), (2, 0)] {
         let mut g = GraphBuilder::new(DType::F32);
@@ -145,6 +152,8 @@ fn padding_the_last_axis_puts_zeros_at_its_ends() {
         let width = l + (before + after) as usize;
         assert_eq!(g.shape(y)[2], Dim::Fixed(width as i64));
         let model = g.model(&[("y", y)]).unwrap();
+        let last = &model.graph.as_ref().unwrap().node.last().unwrap().op_type;
+        assert_eq!(last, op, "{c} × {l} per sample");
         let mut sess = common::session(&model).unwrap();
         let out =
             common::run(&mut sess, DType::F32, &[("x".into(), vec![n, c, l], data.clone())], &["y".into()]).unwrap();

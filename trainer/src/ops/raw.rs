@@ -4,6 +4,10 @@ use crate::error::Result;
 use crate::graph::{DType, Dim, GraphBuilder, Shape, Value, broadcast_shapes, normalize_axis};
 use crate::onnx::{attr_int, attr_ints, attr_tensor, tensor_f32, tensor_f64};
 
+/// Elements per sample (the product of a tensor's known dimensions) from which
+/// [`GraphBuilder::raw_pad_last_axis`] pads by a Concat instead of ORT's Pad.
+pub const PAD_BY_CONCAT_MIN_ELEMENTS: i64 = 8192;
+
 impl GraphBuilder {
     /// Broadcasting binary op (`Add`, `Sub`, `Mul`, `Div`, `Pow`), not recorded.
     pub fn raw_binary(&mut self, op_type: &str, a: Value, b: Value) -> Result<Value> {
@@ -44,9 +48,11 @@ impl GraphBuilder {
         self.emit1("Shape", &[x], vec![], DType::I64, vec![Dim::Fixed(r)])
     }
 
-    /// `x` with `before` and `after` zeros at the ends of its last axis (of known size), as a
-    /// Concat with zeros made at run time: ORT's Pad copies on one thread, and took 2.1 ms for
-    /// a `[256, 128, 230]` tensor where this takes 1.4 (2 threads, LegNet's first stage).
+    /// `x` with `before` and `after` zeros at the ends of its last axis (of known size). Large
+    /// tensors take a Concat with zeros made at run time: ORT's Pad copies on one thread, and
+    /// took 2.1 ms for a `[256, 128, 230]` tensor where this takes 1.4 (2 threads, LegNet's
+    /// first stage). The zeros cost four small nodes, some 30 µs a step, which outweighs the
+    /// gain below [`PAD_BY_CONCAT_MIN_ELEMENTS`] per sample (the reference CNN's pads).
     pub fn raw_pad_last_axis(&mut self, x: Value, before: i64, after: i64) -> Result<Value> {
         if before == 0 && after == 0 {
             return Ok(x);
@@ -56,6 +62,15 @@ impl GraphBuilder {
             .fixed()
             .ok_or_else(|| crate::error::graph_err("Pad", "cannot pad a symbolic axis"))?;
         let float = self.dtype(x);
+        let per_sample: i64 = self.shape(x).iter().filter_map(Dim::fixed).product();
+        if per_sample < PAD_BY_CONCAT_MIN_ELEMENTS {
+            let mut pads = vec![0; 2 * rank];
+            (pads[rank - 1], pads[2 * rank - 1]) = (before, after);
+            let pads = self.const_i64(&pads);
+            let mut shape = self.shape(x).clone();
+            shape[rank - 1] = Dim::Fixed(last + before + after);
+            return Ok(self.emit1("Pad", &[x, pads], vec![], float, shape));
+        }
         let shape = self.raw_shape_of(x);
         let (from, to) = (self.const_i64(&[0]), self.const_i64(&[-1]));
         let lead = self.emit1("Slice", &[shape, from, to], vec![], DType::I64, vec![Dim::Fixed(rank as i64 - 1)]);
