@@ -360,11 +360,8 @@ impl GraphBuilder {
         epsilon: f32,
     ) -> Result<BatchNormTrain> {
         let op = BatchNormTraining { epsilon };
-        for p in [running.0, running.1] {
-            channel_layout(self, &op.name(), x, p)?;
-        }
         let outs = self.apply(op, &[x, scale, bias])?;
-        self.running_statistics(scale, &outs, running, momentum)
+        self.running_statistics(&op.name(), scale, &outs, running, momentum)
     }
 
     /// [`batch_norm_train`](Self::batch_norm_train) of the output of a convolution without bias
@@ -383,22 +380,23 @@ impl GraphBuilder {
     ) -> Result<BatchNormTrain> {
         let op = ConvBatchNorm { conv, bn: BatchNormTraining { epsilon } };
         let outs = self.apply(op, &[x, w, scale, bias])?;
-        for p in [running.0, running.1] {
-            channel_layout(self, &op.name(), outs[0], p)?;
-        }
-        self.running_statistics(scale, &outs, running, momentum)
+        self.running_statistics(&op.name(), scale, &outs, running, momentum)
     }
 
-    /// The normalised output and the running statistics updated from a training-mode batch
-    /// norm's outputs.
+    /// The normalised output and the running statistics (checked to be per channel) updated
+    /// from a training-mode batch norm's outputs.
     fn running_statistics(
         &mut self,
+        op: &str,
         scale: Value,
         outs: &[Value],
         running: (Value, Value),
         momentum: f64,
     ) -> Result<BatchNormTrain> {
         let (y, mean, var, rn) = (outs[0], outs[1], outs[2], outs[5]);
+        for p in [running.0, running.1] {
+            channel_layout(self, op, y, p)?;
+        }
         let c = self.shape(scale)[0].fixed().expect("checked by the op");
         let mean_c = self.raw_reshape(mean, &[c])?;
         let var_c = self.raw_reshape(var, &[c])?;
