@@ -56,7 +56,7 @@ impl DilatedResNet {
     }
 }
 
-/// `same`-padded conv without bias (weight `names.0`) and batch norm (`names.1.*`).
+/// `same`-padded conv without bias (weight `name`) and batch norm (`bn_name.*`).
 fn conv_bn(
     g: &mut GraphBuilder,
     p: &mut Params,
