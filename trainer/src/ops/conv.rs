@@ -3,8 +3,9 @@
 //!
 //! Backward: the input gradient is a Conv of `dy` with the flipped, channel-swapped weights (a
 //! ConvTranspose with the same weights and groups for strides > 1); the
-//! weight gradient is one GEMM per kernel tap of `dy` with the shifted input (a batched MatMul
-//! over an im2col matrix, one per group, when grouped), for 1×1 convolutions one MatMul per
+//! weight gradient is one GEMM per kernel tap of `dy` with the shifted input (or, at stride 1
+//! when the conv narrows the channels, of the input with the shifted `dy`; a batched MatMul over
+//! an im2col matrix, one per group, when grouped), for 1×1 convolutions one MatMul per
 //! sample summed over the batch, and for depthwise convolutions at stride 1 two batched GEMMs
 //! over blocks of the batch laid end to end (else `K` elementwise products of `dy` with shifted
 //! input views summed over batch and length).
