@@ -7,7 +7,7 @@
 use super::{GradCtx, Op, check_arity, check_float, check_rank};
 use crate::error::{Error, Result};
 use crate::graph::{DType, Dim, GraphBuilder, Value};
-use crate::onnx::{attr_int, attr_ints, attr_string, attr_tensor, tensor_f32, tensor_f64};
+use crate::onnx::{attr_int, attr_ints, attr_string};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PoolKind {
@@ -101,18 +101,8 @@ impl Op for Pool1d {
                 let flat_dy = g.raw_reshape(dy, &[-1])?;
                 let size = g.emit1("Size", &[x], vec![], DType::I64, vec![]);
                 let size = g.raw_reshape(size, &[1])?;
-                let zero = match float {
-                    DType::F64 => tensor_f64("zero", &[1], &[0.0]),
-                    _ => tensor_f32("zero", &[1], &[0.0]),
-                };
                 let flat_len = Dim::Sym("numel".into());
-                let zeros = g.emit1(
-                    "ConstantOfShape",
-                    &[size],
-                    vec![attr_tensor("value", zero)],
-                    float,
-                    vec![flat_len.clone()],
-                );
+                let zeros = g.raw_zeros(size, vec![flat_len.clone()]);
                 // Windows that cannot overlap never send two gradients to one input, and the
                 // plain scatter is faster than the accumulating one.
                 let mut attrs = vec![attr_int("axis", 0)];

@@ -74,34 +74,37 @@ impl GraphBuilder {
         let shape = self.raw_shape_of(x);
         let (from, to) = (self.const_i64(&[0]), self.const_i64(&[-1]));
         let lead = self.emit1("Slice", &[shape, from, to], vec![], DType::I64, vec![Dim::Fixed(rank as i64 - 1)]);
-        let mut parts = Vec::new();
-        for (at, n) in [(0, before), (1, after)] {
-            if n == 0 {
-                continue;
-            }
-            let size = self.const_i64(&[n]);
-            let dims = self.emit1(
-                "Concat",
-                &[lead, size],
-                vec![attr_int("axis", 0)],
-                DType::I64,
-                vec![Dim::Fixed(rank as i64)],
-            );
-            let zero = match float {
-                DType::F64 => tensor_f64("zero", &[1], &[0.0]),
-                _ => tensor_f32("zero", &[1], &[0.0]),
-            };
-            let mut zshape = self.shape(x).clone();
+        // Zeros shaped as `x` but `n` long on the last axis.
+        let zeros = |g: &mut Self, n: i64| -> Value {
+            let size = g.const_i64(&[n]);
+            let dims =
+                g.emit1("Concat", &[lead, size], vec![attr_int("axis", 0)], DType::I64, vec![Dim::Fixed(rank as i64)]);
+            let mut zshape = g.shape(x).clone();
             zshape[rank - 1] = Dim::Fixed(n);
-            let zeros = self.emit1("ConstantOfShape", &[dims], vec![attr_tensor("value", zero)], float, zshape);
-            parts.push((at, zeros));
+            g.raw_zeros(dims, zshape)
+        };
+        let mut inputs = Vec::new();
+        if before > 0 {
+            inputs.push(zeros(self, before));
         }
-        let mut inputs: Vec<Value> = parts.iter().filter(|(at, _)| *at == 0).map(|&(_, z)| z).collect();
         inputs.push(x);
-        inputs.extend(parts.iter().filter(|(at, _)| *at == 1).map(|&(_, z)| z));
+        if after > 0 {
+            inputs.push(zeros(self, after));
+        }
         let mut out = self.shape(x).clone();
         out[rank - 1] = Dim::Fixed(last + before + after);
         Ok(self.emit1("Concat", &inputs, vec![attr_int("axis", rank as i64 - 1)], float, out))
+    }
+
+    /// Zeros of the graph's float type, shaped by the int64 vector `dims` at run time (`shape`
+    /// as far as it is known here).
+    pub fn raw_zeros(&mut self, dims: Value, shape: Shape) -> Value {
+        let float = self.float();
+        let zero = match float {
+            DType::F64 => tensor_f64("zero", &[1], &[0.0]),
+            _ => tensor_f32("zero", &[1], &[0.0]),
+        };
+        self.emit1("ConstantOfShape", &[dims], vec![attr_tensor("value", zero)], float, shape)
     }
 
     /// `x` reshaped to the runtime shape of `like`.
