@@ -36,23 +36,17 @@ fn per_channel_count_inverse(g: &mut GraphBuilder, x: Value, channels: i64) -> V
     g.raw_binary("Div", c, size).expect("scalars broadcast")
 }
 
-/// `(x − shift)·scale + bias` per channel of `x` `[N, C, ...]` (`scale`, `bias`, `shift`: `[C]`;
-/// absent `bias` or `shift` is 0) in one node: ONNX's inference-mode `BatchNormalization` with
-/// unit variance and no epsilon. ORT runs it on one thread, in about the time of the two
-/// two-thread passes (`Mul`, then `Add` or `Sub`) it replaces, and without their intermediate
-/// tensor (`examples/profile_step`, LegNet's first stage: 1.5 ms each way).
-fn channel_affine(
-    g: &mut GraphBuilder,
-    x: Value,
-    scale: Value,
-    bias: Option<Value>,
-    shift: Option<Value>,
-) -> Result<Value> {
+/// `x·scale + bias` per channel of `x` `[N, C, ...]` (`scale`, `bias`: `[C]`) in one node:
+/// ONNX's inference-mode `BatchNormalization` with zero mean, unit variance and no epsilon. ORT
+/// runs it on one thread, in about the time of the two two-thread passes (`Mul`, then `Add`) it
+/// replaces, and without their intermediate tensor (`examples/profile_step`, LegNet's first
+/// stage: 1.5 ms each way).
+fn channel_affine(g: &mut GraphBuilder, x: Value, scale: Value, bias: Value) -> Result<Value> {
     let c = g.shape(scale).clone();
     let c_count = c[0].fixed().expect("per-channel parameters have a known size");
     let zeros = g.constant(&[c_count], &vec![0.0; c_count as usize]);
     let ones = g.constant(&[c_count], &vec![1.0; c_count as usize]);
-    let inputs = [x, scale, bias.unwrap_or(zeros), shift.unwrap_or(zeros), ones];
+    let inputs = [x, scale, bias, zeros, ones];
     let shape = g.shape(x).clone();
     Ok(g.emit1("BatchNormalization", &inputs, vec![attr_float("epsilon", 0.0)], g.float(), shape))
 }
@@ -174,8 +168,9 @@ impl Op for LayerNorm {
 
 /// Training-mode batch norm over `[N, C, ...]` with inputs `x, scale, bias`, written out in
 /// elementary ONNX ops (ORT's BatchNormalization has no training mode outside training builds).
-/// Outputs `y`, the batch mean and biased variance (`[1, C, 1, ...]`), `x − mean` and `1/σ`,
-/// which the backward rule reuses, and `1/n` (`n` the count each channel's statistics run over). With `x̂ = (x − mean)/σ`:
+/// Outputs `y`, the batch mean and biased variance (`[1, C, 1, ...]`), and `x − mean`, `1/σ` and
+/// `1/n` (`n` the count each channel's statistics run over), which the backward rule and the
+/// running statistics reuse. With `x̂ = (x − mean)/σ`:
 /// `dx = (scale/σ)·(dy − mean(dy) − x̂·mean(dy·x̂))`, `dscale = Σ dy·x̂`, `dbias = Σ dy`.
 ///
 /// Each full-size pass costs as much as the next on CPU, so both directions are written to make
@@ -209,7 +204,7 @@ impl Op for BatchNormTraining {
         let inv = g.raw_unary("Reciprocal", sd);
         let inv_c = g.raw_reshape(inv, &[c_count])?;
         let a = g.raw_mul(x[1], inv_c)?;
-        let y = channel_affine(g, xc, a, Some(x[2]), None)?;
+        let y = channel_affine(g, xc, a, x[2])?;
         Ok(vec![y, mean, var, xc, inv, rn])
     }
 
@@ -219,7 +214,7 @@ impl Op for BatchNormTraining {
             Some(u) => Some(g.raw_mul(u, parts.factor)?),
             None => None,
         };
-        Ok(vec![dx, parts.dscale.filter(|_| c.wants(1)), parts.dbias.filter(|_| c.wants(2))])
+        Ok(vec![dx, c.wants(1).then_some(parts.dscale), c.wants(2).then_some(parts.dbias)])
     }
 }
 
@@ -229,8 +224,8 @@ pub(crate) struct BatchNormGrads {
     pub unscaled: Option<Value>,
     /// `a` as `[1, C, 1, ...]`.
     pub factor: Value,
-    pub dscale: Option<Value>,
-    pub dbias: Option<Value>,
+    pub dscale: Value,
+    pub dbias: Value,
 }
 
 impl BatchNormTraining {
@@ -255,14 +250,14 @@ impl BatchNormTraining {
         let s = g.raw_reshape(scale, &view)?;
         let factor = g.raw_mul(s, inv)?;
         let unscaled = if wants_input {
-            let rn = per_channel_count_inverse(g, dy, c_count);
+            let rn = outputs[5];
             let m1 = g.raw_mul(sum_dy, rn)?;
             let m2 = g.raw_mul(sum_p, rn)?;
             let inv2 = g.raw_mul(inv, inv)?;
             let k = g.raw_mul(m2, inv2)?;
             let k = g.raw_reshape(k, &[c_count])?;
             let m1 = g.raw_reshape(m1, &[c_count])?;
-            let fit = channel_affine(g, xc, k, Some(m1), None)?;
+            let fit = channel_affine(g, xc, k, m1)?;
             Some(g.raw_binary("Sub", dy, fit)?)
         } else {
             None
@@ -271,8 +266,8 @@ impl BatchNormTraining {
         Ok(BatchNormGrads {
             unscaled,
             factor,
-            dscale: Some(g.raw_reshape(ds, &[c_count])?),
-            dbias: Some(g.raw_reshape(sum_dy, &[c_count])?),
+            dscale: g.raw_reshape(ds, &[c_count])?,
+            dbias: g.raw_reshape(sum_dy, &[c_count])?,
         })
     }
 }
@@ -306,7 +301,7 @@ impl Op for ConvBatchNorm {
         let h = c.outputs[3]; // any value of the convolution's output shape will do
         let bn_inputs = [h, c.inputs[2], c.inputs[3]];
         let parts = self.bn.backward_parts(g, &bn_inputs, c.outputs, dy, c.wants(0) || c.wants(1))?;
-        let mut grads = vec![None, None, parts.dscale.filter(|_| c.wants(2)), parts.dbias.filter(|_| c.wants(3))];
+        let mut grads = vec![None, None, c.wants(2).then_some(parts.dscale), c.wants(3).then_some(parts.dbias)];
         if let Some(u) = parts.unscaled {
             let len = self.conv.fixed_dim(g, x, 2, "length")?;
             let k = self.conv.fixed_dim(g, w, 2, "size")?;
