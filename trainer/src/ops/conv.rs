@@ -176,9 +176,8 @@ impl Conv1d {
     ) -> Result<Value> {
         let float = g.float();
         let flat = Dim::Sym("batch_x_length".into());
-        // [N, C, T] as the rows [C, N·T].
-        let rows = |g: &mut GraphBuilder, v: Value, c: i64| -> Value {
-            let vt = g.raw_transpose(v, &[1, 0, 2]);
+        // [C, N, T] (a transposed [N, C, T]) as the rows [C, N·T].
+        let as_rows = |g: &mut GraphBuilder, vt: Value, c: i64| -> Value {
             let t = g.const_i64(&[c, -1]);
             g.emit1("Reshape", &[vt, t], vec![], float, vec![Dim::Fixed(c), flat.clone()])
         };
@@ -187,29 +186,27 @@ impl Conv1d {
             let len = self.fixed_dim(g, x, 2, "length")?;
             let reach = (k - 1) * d;
             let (front, back) = ((reach - self.pads[0]).max(0), (reach - self.pads[1]).max(0));
-            let dy_pad = Conv1d { pads: [front, back], ..*self }.padded(g, dy)?;
+            let dy_pad = g.raw_pad_last_axis(dy, front, back)?;
             let dyt = g.raw_transpose(dy_pad, &[1, 0, 2]);
-            let xs = rows(g, x, cin);
+            let xt = g.raw_transpose(x, &[1, 0, 2]);
+            let xs = as_rows(g, xt, cin);
             (0..k)
                 .map(|j| -> Result<(Value, Value)> {
                     let start = self.pads[0] - j * d + front;
                     let shifted = g.raw_slice_step(dyt, start, start + len, 2, 1)?;
-                    let t = g.const_i64(&[cout, -1]);
-                    let shifted =
-                        g.emit1("Reshape", &[shifted, t], vec![], float, vec![Dim::Fixed(cout), flat.clone()]);
-                    Ok((shifted, xs))
+                    Ok((as_rows(g, shifted, cout), xs))
                 })
                 .collect::<Result<_>>()?
         } else {
             let span = (lout - 1) * self.stride + 1;
             let xp = self.padded(g, x)?;
             let xt = g.raw_transpose(xp, &[1, 0, 2]);
-            let dys = rows(g, dy, cout);
+            let dyt = g.raw_transpose(dy, &[1, 0, 2]);
+            let dys = as_rows(g, dyt, cout);
             (0..k)
                 .map(|j| -> Result<(Value, Value)> {
                     let col = g.raw_slice_step(xt, j * d, j * d + span, 2, self.stride)?;
-                    let t = g.const_i64(&[cin, -1]);
-                    Ok((dys, g.emit1("Reshape", &[col, t], vec![], float, vec![Dim::Fixed(cin), flat.clone()])))
+                    Ok((dys, as_rows(g, col, cin)))
                 })
                 .collect::<Result<_>>()?
         };
@@ -235,8 +232,9 @@ impl Conv1d {
 
     /// `dW[o, i, k] = Σ_{n,t} dy[n, o, t] · x_pad[n, i, t·stride + k·dilation]`: below
     /// [`PER_TAP_GEMM_MIN_CHANNELS`], one GEMM of `dy` `[Cout, N·Lout]` by the strided slices of
-    /// the padded input concatenated, the im2col matrix `[K·Cin, N·Lout]`. (A Conv with batch and channels swapped computes the same, but ORT runs it
-    /// as one small GEMM per input channel, about 2.5× slower here.)
+    /// the padded input concatenated, the im2col matrix `[K·Cin, N·Lout]`. (A Conv with batch and
+    /// channels swapped computes the same, but ORT runs it as one small GEMM per input channel,
+    /// about 2.5× slower here.)
     pub(crate) fn weight_grad(&self, g: &mut GraphBuilder, x: Value, w: Value, dy: Value, lout: i64) -> Result<Value> {
         let float = g.float();
         let (cout, cin_g, k) =
