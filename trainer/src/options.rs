@@ -216,7 +216,9 @@ pub struct FitOptions {
     #[arg(long, help_heading = "Model")]
     pub expand: Option<usize>,
     /// legnet: squeeze-excitation hidden width = expanded width / this [default: 4, as
-    /// human_legnet; 16 is the original LegNet's quarter of the block input].
+    /// human_legnet; 16 is the original LegNet's quarter of the block input]. 0: no
+    /// squeeze-excitation, so no op before the final pool looks at the whole sequence and
+    /// saturation scans can recompute only what a substitution changes.
     #[arg(long, help_heading = "Model")]
     pub se_reduction: Option<usize>,
 

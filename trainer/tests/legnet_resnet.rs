@@ -136,6 +136,10 @@ fn legnet_has_the_published_size() {
     // The original LegNet's squeeze to a quarter of the block input: the quoted 1.13M / 664k.
     assert_eq!(parameter_count(&LegNet { se_reduction: 16, ..LegNet::published(L, 1) }), 1_128_665);
     assert_eq!(parameter_count(&LegNet { se_reduction: 16, ..small }), 664_025);
+    // Without squeeze-excitation: less each stage's two dense layers, 8c² + 5c weights for input
+    // width c = 64, 80, 96, 112.
+    let se: usize = [64, 80, 96, 112].iter().map(|c| 8 * c * c + 5 * c).sum();
+    assert_eq!(parameter_count(&LegNet { se_reduction: 0, ..small }), 857_825 - se);
 }
 
 /// Gradients of an MSE loss with respect to every parameter of `model` in its training graph
@@ -205,6 +209,11 @@ fn whole_model_gradcheck(name: &str, model: &dyn Model) {
 #[test]
 fn legnet_weight_gradients_match_finite_differences() {
     whole_model_gradcheck("legnet", &tiny_legnet(2));
+}
+
+#[test]
+fn legnet_without_squeeze_excitation_weight_gradients_match_finite_differences() {
+    whole_model_gradcheck("legnet, no squeeze-excitation", &LegNet { se_reduction: 0, ..tiny_legnet(1) });
 }
 
 #[test]

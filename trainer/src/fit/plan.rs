@@ -308,8 +308,8 @@ impl Plan {
             expand: o.expand.unwrap_or(4),
             se_reduction: o.se_reduction.unwrap_or(4),
         };
-        if [model.stem_channels, model.stem_kernel, model.expand, model.se_reduction].contains(&0) {
-            return Err("--stem-channels, --stem-kernel, --expand and --se-reduction must be at least 1".into());
+        if [model.stem_channels, model.stem_kernel, model.expand].contains(&0) {
+            return Err("--stem-channels, --stem-kernel and --expand must be at least 1".into());
         }
         if legnet && o.dilations.is_some() {
             return Err("the legnet preset has no dilations; drop --dilations".into());

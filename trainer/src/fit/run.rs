@@ -660,14 +660,17 @@ fn describe_model(plan: &Plan) -> String {
     let t = &plan.train;
     let model = match m.preset {
         Preset::Legnet => format!(
-            "Legnet: stem {} channels kernel {}, stages {:?} with kernels {:?} and max-pools {:?}, expansion {}, squeeze-excitation reduction {}, SiLU, mapper to {} channels, global average pool, dense head",
+            "Legnet: stem {} channels kernel {}, stages {:?} with kernels {:?} and max-pools {:?}, expansion {}, {}, SiLU, mapper to {} channels, global average pool, dense head",
             m.stem_channels,
             m.stem_kernel,
             m.channels,
             m.kernels,
             m.pools,
             m.expand,
-            m.se_reduction,
+            match m.se_reduction {
+                0 => "no squeeze-excitation".to_string(),
+                r => format!("squeeze-excitation reduction {r}"),
+            },
             2 * m.channels.last().copied().unwrap_or(0)
         ),
         Preset::DilatedResnet => format!(

@@ -5,7 +5,7 @@
 //! - per stage `i` with input width `c` and output width `stages[i]`: an inverted-bottleneck
 //!   block — 1×1 conv to `expand·c`, BN, SiLU; depthwise conv (kernel `kernels[i]`), BN, SiLU;
 //!   squeeze-excitation (mean over length → dense to `expand·c / se_reduction` → SiLU → dense
-//!   back → sigmoid → scale the channels); 1×1 conv back to `c`, BN, SiLU — whose output is
+//!   back → sigmoid → scale the channels; none when `se_reduction` is 0); 1×1 conv back to `c`, BN, SiLU — whose output is
 //!   concatenated in front of its input (`2c` channels), then conv to `stages[i]` (kernel
 //!   `kernels[i]`), BN, SiLU, and max-pool `pools[i]`;
 //! - mapper: BN, 1×1 conv (with bias) to `2·stages[last]`; mean over length;
@@ -42,7 +42,9 @@ pub struct LegNet {
     pub pools: Vec<usize>,
     /// Expansion of the inverted bottleneck.
     pub expand: usize,
-    /// The squeeze-excitation's hidden width is the expanded width divided by this.
+    /// The squeeze-excitation's hidden width is the expanded width divided by this; 0: no
+    /// squeeze-excitation. Without it every op before the final pool sees a bounded window, so a
+    /// substitution changes a bounded span of each layer and scans can be incremental.
     pub se_reduction: usize,
     pub outputs: usize,
 }
@@ -73,7 +75,7 @@ impl LegNet {
                 self.pools.len()
             )));
         }
-        if self.expand == 0 || self.se_reduction == 0 || self.stem_channels == 0 || self.stem_kernel == 0 {
+        if self.expand == 0 || self.stem_channels == 0 || self.stem_kernel == 0 {
             return Err(Error::Invalid("legnet sizes must be at least 1".into()));
         }
         Ok(())
@@ -155,8 +157,10 @@ impl Model for LegNet {
                 let inner = c * e;
                 let b = conv_bn_silu(g, p, &format!("{pre}.expand"), h, (c, inner, 1, 1))?;
                 let b = conv_bn_silu(g, p, &format!("{pre}.depthwise"), b, (inner, inner, k, inner))?;
-                let hidden = (inner / self.se_reduction).max(1);
-                let b = squeeze_excitation(g, p, &format!("{pre}.se"), b, inner, hidden)?;
+                let b = match self.se_reduction {
+                    0 => b,
+                    r => squeeze_excitation(g, p, &format!("{pre}.se"), b, inner, (inner / r).max(1))?,
+                };
                 let b = conv_bn_silu(g, p, &format!("{pre}.project"), b, (inner, c, 1, 1))?;
                 let cat = g.concat(&[b, h], 1)?;
                 let h = conv_bn_silu(g, p, &format!("{pre}.local"), cat, (2 * c, out, k, 1))?;
