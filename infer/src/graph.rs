@@ -447,6 +447,22 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
                 }
             }
             f
+        } else if op == "Concat" {
+            // Along the channels only: the joined tensors must be position-aligned.
+            if !matches!(attr_int(n, "axis"), Some(1 | -2)) {
+                return Err(format!("Concat node '{}' joins along an axis other than the channels", n.name));
+            }
+            let mut f: Option<Field> = None;
+            for fi in &ins {
+                let fi = fi.ok_or_else(|| format!("Concat node '{}' joins a constant to the sequence", n.name))?;
+                f = Some(match f {
+                    None => fi,
+                    Some(prev) => prev
+                        .union(fi)
+                        .ok_or_else(|| format!("Concat node '{}' joins tensors of different strides", n.name))?,
+                });
+            }
+            f
         } else if matches!(op, "Conv" | "MaxPool" | "AveragePool") {
             if ins[1..].iter().any(Option::is_some) {
                 return Err(format!("{op} node '{}' has sequence-dependent weights", n.name));

@@ -1,29 +1,44 @@
 //! Incremental saturation mutagenesis (as fastISM, Nair et al. 2022): the trunk is cut into
-//! *stages*, each one sliding layer (convolution or pool) and the position-wise ops after it.
-//! Every stage's output is kept for the reference sequence; for a substitution, each stage is
-//! recomputed only over the outputs whose inputs changed, and those changed values are the next
-//! stage's changed input. Where a substitution's window spans the whole input (the windowed path
-//! of [`crate::geometry`] then saves nothing, as for the 230 bp MPRA models), this still skips most
-//! of the work: the first layer runs on a kernel's width, each later one on a few outputs more.
+//! *stages*, each one sliding layer (convolution or pool) and the position-wise ops after it, or
+//! a *join* (a `Concat` along the channels, a residual `Add`: a position-wise op that reads the
+//! outputs of several stages) and the position-wise ops after it. Every tensor a stage hands on is
+//! kept for the reference sequence; for a substitution, each stage is recomputed only over the
+//! outputs whose inputs changed, and those changed values are what later stages read. Where a
+//! substitution's window spans the whole input (the windowed path of [`crate::geometry`] then
+//! saves nothing, as for the 230 bp MPRA models), this still skips most of the work: the first
+//! layer runs on a kernel's width, each later one on a few outputs more.
 //!
-//! **Exactness.** A stage is run without its pads on an input window that this module pads
-//! itself (zeros for a convolution, −∞ for a max pool), so output `t` of a window is output
+//! **Exactness.** A sliding stage is run without its pads on an input window that this module
+//! pads itself (zeros for a convolution, −∞ for a max pool), so output `t` of a window is output
 //! `t0 + t` of the whole sequence whenever the window starts at `t0·stride − pad` and spans the
-//! kernel — the single-layer case of the window lemma. A runtime self-check compares sampled
-//! substitutions with full forward passes, as the windowed path does.
+//! kernel — the single-layer case of the window lemma. A join reads its inputs at the same
+//! positions (the graph splitter checks they share a stride; the reference pass, that they share
+//! a length), so it is recomputed over the union of its inputs' changed spans, each input taken
+//! from its changed values there and from the reference elsewhere. A runtime self-check compares
+//! sampled substitutions with full forward passes, as the windowed path does.
 //!
-//! Applies to trunks that are a chain (each stage reads only the previous stage's output): a
-//! residual `Add`, a concatenation or a squeeze-excitation makes the trunk a DAG, and
-//! [`cut_stages`] says so.
+//! A stage's graph has one input: a join's inputs travel joined along the channels and are
+//! sliced apart again at the head of its graph, so every runtime runs stages through
+//! [`Graph::run`]. A trunk with an op that looks at the whole sequence (a squeeze-excitation's
+//! mean) is not cut: [`cut_stages`] says which node, and scans fall back.
 
 use std::collections::{HashMap, HashSet};
 
+use crate::error::{Error, Result};
+use crate::model::Stage;
 use crate::proto::{self as pb, ModelProto, NodeProto};
 
-/// One stage, as cut from the trunk: its graph without pads, and its sliding geometry.
+/// One stage, as cut from the trunk: its graph without pads, what it reads and hands on, and its
+/// sliding geometry (a join: kernel 1, stride 1, no pads).
 #[derive(Clone, Debug)]
 pub struct StageProto {
     pub graph: ModelProto,
+    /// The tensors it reads (one for a sliding stage), joined along the channels in this order
+    /// as its graph's one input, and each one's channels.
+    pub inputs: Vec<(String, usize)>,
+    /// The tensors it computes that later stages or the trunk output read: its graph's outputs,
+    /// in this order.
+    pub outputs: Vec<String>,
     pub kernel: usize,
     pub stride: usize,
     pub dilation: usize,
@@ -56,94 +71,408 @@ impl StageProto {
         let start = (t0 * self.stride) as isize - self.pad_left as isize;
         (start, (t1 - t0) * self.stride + (self.kernel - 1) * self.dilation + 1)
     }
+
+    /// Channels of the graph's one input.
+    pub fn input_channels(&self) -> usize {
+        self.inputs.iter().map(|(_, c)| c).sum()
+    }
 }
 
-/// Position-wise ops (as the graph splitter counts them), which join the stage before them.
+/// Position-wise ops (as the graph splitter counts them), which join the stage of their inputs.
 fn pointwise(op: &str) -> bool {
     crate::graph::POINTWISE_UNARY.contains(&op)
         || crate::graph::POINTWISE_BINARY.contains(&op)
-        || matches!(op, "BatchNormalization" | "Clip")
+        || matches!(op, "BatchNormalization" | "Clip" | "Concat")
 }
 
-/// Cuts `trunk` (input `input` → output `output`, as [`crate::graph::split`] made it) into stages,
-/// or says why it cannot.
-pub fn cut_stages(trunk: &ModelProto, input: &str, output: &str) -> Result<Vec<StageProto>, String> {
+/// Stage being cut: its nodes, the tensors it reads, and whether it starts with a join.
+struct Cut {
+    nodes: Vec<usize>,
+    inputs: Vec<String>,
+    join: bool,
+}
+
+/// Cuts `trunk` (input `input` → output `output`, as [`crate::graph::split`] made it) into stages
+/// in an order where each reads only earlier ones, or says why it cannot.
+pub fn cut_stages(trunk: &ModelProto, input: &str, output: &str) -> std::result::Result<Vec<StageProto>, String> {
     let g = trunk.graph.as_ref().ok_or("no graph")?;
-    let inits: HashSet<&str> = g.initializer.iter().map(|t| t.name.as_str()).collect();
+    let by_name: HashMap<&str, &pb::TensorProto> = g.initializer.iter().map(|t| (t.name.as_str(), t)).collect();
     let constants: HashSet<&str> =
         g.node.iter().filter(|n| n.op_type == "Constant").flat_map(|n| n.output.iter().map(String::as_str)).collect();
-    let is_const = |name: &str| name.is_empty() || inits.contains(name) || constants.contains(name);
-    let mut stages: Vec<(Vec<usize>, String)> = Vec::new(); // nodes, stage input
-    let mut current = input.to_string();
+    let is_const = |name: &str| name.is_empty() || by_name.contains_key(name) || constants.contains(name);
+    let channels = channels_of(g, input, &by_name)?;
+    let mut cuts: Vec<Cut> = Vec::new();
+    // The stage that computes each tensor.
+    let mut stage_of: HashMap<&str, usize> = HashMap::new();
     for (i, n) in g.node.iter().enumerate() {
-        if n.op_type == "Constant" {
+        let op = n.op_type.as_str();
+        if op == "Constant" {
             continue;
         }
-        let data: Vec<&String> = n.input.iter().filter(|x| !is_const(x)).collect();
-        if data.len() != 1 || *data[0] != current {
-            return Err(format!(
-                "the trunk is not a chain: {} node '{}' reads {:?} (incremental mutagenesis follows one tensor from layer to layer)",
-                n.op_type, n.name, data
-            ));
+        let mut data: Vec<&str> = Vec::new();
+        for x in n.input.iter().map(String::as_str).filter(|x| !is_const(x)) {
+            if !data.contains(&x) {
+                data.push(x);
+            }
         }
-        let op = n.op_type.as_str();
-        if matches!(op, "Conv" | "MaxPool" | "AveragePool") {
-            stages.push((vec![i], current.clone()));
+        let stage = if matches!(op, "Conv" | "MaxPool" | "AveragePool") {
+            let [x] = data[..] else {
+                return Err(format!("{op} node '{}' reads {} sequence-dependent tensors", n.name, data.len()));
+            };
+            cuts.push(Cut { nodes: vec![i], inputs: vec![x.to_string()], join: false });
+            cuts.len() - 1
         } else if pointwise(op) {
-            match stages.last_mut() {
-                Some((nodes, _)) => nodes.push(i),
-                None => return Err(format!("the trunk starts with a {op} node before any convolution")),
+            let mut sources: Vec<usize> = Vec::new();
+            for x in &data {
+                let s = *stage_of
+                    .get(x)
+                    .ok_or_else(|| format!("the trunk has a {op} node ('{}') before any convolution", n.name))?;
+                if !sources.contains(&s) {
+                    sources.push(s);
+                }
+            }
+            match sources[..] {
+                [s] => {
+                    cuts[s].nodes.push(i);
+                    s
+                }
+                [] => return Err(format!("{op} node '{}' reads no sequence-dependent tensor", n.name)),
+                _ => {
+                    cuts.push(Cut { nodes: vec![i], inputs: data.iter().map(|x| x.to_string()).collect(), join: true });
+                    cuts.len() - 1
+                }
             }
         } else {
-            return Err(format!("the trunk has a {op} node ('{}')", n.name));
+            return Err(format!("the trunk has a {op} node ('{}'), which is not position-wise", n.name));
+        };
+        for o in &n.output {
+            stage_of.insert(o.as_str(), stage);
         }
-        current = n.output.first().cloned().ok_or("a node without output")?;
     }
-    if current != output {
-        return Err(format!("the chain ends at '{current}', not at the trunk output '{output}'"));
+    if !stage_of.contains_key(output) {
+        return Err(format!("no stage computes the trunk output '{output}'"));
     }
-    let by_name: HashMap<&str, &pb::TensorProto> = g.initializer.iter().map(|t| (t.name.as_str(), t)).collect();
-    stages
-        .into_iter()
-        .map(|(nodes, stage_input)| {
-            let first = &g.node[nodes[0]];
-            let op = first.op_type.as_str();
-            let crate::graph::Sliding { kernel, stride, dilation, pad_left, pad_right } =
-                crate::graph::sliding(first, |name| by_name.get(name).map(|t| t.dims.clone()))?;
-            if op == "AveragePool" && (pad_left, pad_right) != (0, 0) {
-                return Err(format!("AveragePool node '{}' has pads", first.name));
+    // What each stage hands on: the tensors other stages read, and the trunk output.
+    let mut handed: Vec<Vec<String>> = vec![Vec::new(); cuts.len()];
+    for (s, cut) in cuts.iter().enumerate() {
+        for x in &cut.inputs {
+            if let Some(&from) = stage_of.get(x.as_str()) {
+                if from >= s {
+                    return Err(format!("stage {s} reads '{x}' before it is computed"));
+                }
+                if !handed[from].contains(x) {
+                    handed[from].push(x.clone());
+                }
+            } else if x != input {
+                return Err(format!("tensor '{x}' is read but not computed"));
             }
-            let last = g.node[*nodes.last().expect("one node at least")].output[0].clone();
-            let mut node_protos: Vec<NodeProto> = nodes.iter().map(|&i| g.node[i].clone()).collect();
-            node_protos[0].attribute.retain(|a| a.name != "pads" && a.name != "auto_pad");
-            let used: HashSet<String> = node_protos.iter().flat_map(|n| n.input.iter().cloned()).collect();
-            // Constants the stage reads travel with it.
-            let mut consts: Vec<NodeProto> = g
-                .node
+        }
+    }
+    let last = stage_of[output];
+    if !handed[last].iter().any(|o| o == output) {
+        handed[last].push(output.to_string());
+    }
+    cuts.into_iter()
+        .zip(handed)
+        .enumerate()
+        .map(|(s, (cut, outputs))| {
+            let inputs: Vec<(String, usize)> = cut
+                .inputs
                 .iter()
-                .filter(|n| n.op_type == "Constant" && n.output.iter().any(|o| used.contains(o)))
-                .cloned()
-                .collect();
-            consts.append(&mut node_protos);
-            let graph = pb::GraphProto {
-                node: consts,
-                name: format!("{}-stage", g.name),
-                initializer: g.initializer.iter().filter(|t| used.contains(&t.name)).cloned().collect(),
-                input: vec![crate::graph::named(&stage_input)],
-                output: vec![crate::graph::named(&last)],
-                ..Default::default()
-            };
-            let as_usize =
-                |v: i64| usize::try_from(v).map_err(|_| format!("{op} node '{}': negative size", first.name));
-            Ok(StageProto {
-                graph: ModelProto { graph: Some(graph), ..trunk.clone() },
-                kernel: as_usize(kernel)?,
-                stride: as_usize(stride)?,
-                dilation: as_usize(dilation)?,
-                pad_left: as_usize(pad_left)?,
-                pad_right: as_usize(pad_right)?,
-                pad_value: if op == "MaxPool" { f32::NEG_INFINITY } else { 0.0 },
-            })
+                .map(|x| {
+                    let c = channels
+                        .get(x.as_str())
+                        .copied()
+                        .ok_or_else(|| format!("the channels of '{x}' are unknown"))?;
+                    Ok((x.clone(), c))
+                })
+                .collect::<std::result::Result<_, String>>()?;
+            stage_proto(trunk, g, s, &cut, inputs, outputs, &by_name)
         })
         .collect()
+}
+
+/// The graph of one stage and its geometry.
+fn stage_proto(
+    trunk: &ModelProto,
+    g: &pb::GraphProto,
+    index: usize,
+    cut: &Cut,
+    inputs: Vec<(String, usize)>,
+    outputs: Vec<String>,
+    by_name: &HashMap<&str, &pb::TensorProto>,
+) -> std::result::Result<StageProto, String> {
+    let first = &g.node[cut.nodes[0]];
+    let op = first.op_type.as_str();
+    let mut nodes: Vec<NodeProto> = cut.nodes.iter().map(|&i| g.node[i].clone()).collect();
+    let mut initializer: Vec<pb::TensorProto> = Vec::new();
+    let (geometry, graph_input) = if cut.join {
+        // One input, the joined tensors, sliced apart along the channels under their own names.
+        let joined = format!("stage{index}_joined");
+        let mut slices = Vec::new();
+        let mut at = 0i64;
+        for (k, (name, c)) in inputs.iter().enumerate() {
+            let ints = |suffix: &str, v: i64| pb::TensorProto {
+                dims: vec![1],
+                data_type: pb::data_type::INT64,
+                int64_data: vec![v],
+                name: format!("{joined}_{k}_{suffix}"),
+                ..Default::default()
+            };
+            let parts = [ints("start", at), ints("end", at + *c as i64), ints("axis", 1)];
+            slices.push(NodeProto {
+                input: std::iter::once(joined.clone()).chain(parts.iter().map(|t| t.name.clone())).collect(),
+                output: vec![name.clone()],
+                name: format!("{joined}_slice{k}"),
+                op_type: "Slice".into(),
+                ..Default::default()
+            });
+            initializer.extend(parts);
+            at += *c as i64;
+        }
+        slices.append(&mut nodes);
+        nodes = slices;
+        (crate::graph::Sliding { kernel: 1, stride: 1, dilation: 1, pad_left: 0, pad_right: 0 }, joined)
+    } else {
+        let geometry = crate::graph::sliding(first, |name| by_name.get(name).map(|t| t.dims.clone()))?;
+        if op == "AveragePool" && (geometry.pad_left, geometry.pad_right) != (0, 0) {
+            return Err(format!("AveragePool node '{}' has pads", first.name));
+        }
+        nodes[0].attribute.retain(|a| a.name != "pads" && a.name != "auto_pad");
+        (geometry, inputs[0].0.clone())
+    };
+    let used: HashSet<String> = nodes.iter().flat_map(|n| n.input.iter().cloned()).collect();
+    // Constants the stage reads travel with it.
+    let mut all: Vec<NodeProto> = g
+        .node
+        .iter()
+        .filter(|n| n.op_type == "Constant" && n.output.iter().any(|o| used.contains(o)))
+        .cloned()
+        .collect();
+    all.append(&mut nodes);
+    initializer.extend(g.initializer.iter().filter(|t| used.contains(&t.name)).cloned());
+    let graph = pb::GraphProto {
+        node: all,
+        name: format!("{}-stage{index}", g.name),
+        initializer,
+        input: vec![crate::graph::named(&graph_input)],
+        output: outputs.iter().map(|o| crate::graph::named(o)).collect(),
+        ..Default::default()
+    };
+    let as_usize = |v: i64| usize::try_from(v).map_err(|_| format!("{op} node '{}': negative size", first.name));
+    Ok(StageProto {
+        graph: ModelProto { graph: Some(graph), ..trunk.clone() },
+        inputs,
+        outputs,
+        kernel: as_usize(geometry.kernel)?,
+        stride: as_usize(geometry.stride)?,
+        dilation: as_usize(geometry.dilation)?,
+        pad_left: as_usize(geometry.pad_left)?,
+        pad_right: as_usize(geometry.pad_right)?,
+        pad_value: if op == "MaxPool" && !cut.join { f32::NEG_INFINITY } else { 0.0 },
+    })
+}
+
+/// Channels of every trunk tensor, from the input's declared shape and the convolutions'
+/// weights (pools and position-wise ops keep them; a channel `Concat` adds them up).
+fn channels_of<'a>(
+    g: &'a pb::GraphProto,
+    input: &'a str,
+    by_name: &HashMap<&str, &pb::TensorProto>,
+) -> std::result::Result<HashMap<&'a str, usize>, String> {
+    let declared = g.input.iter().find(|i| i.name == input).and_then(|i| match i.r#type.as_ref()?.value.as_ref()? {
+        pb::type_proto::Value::TensorType(t) => match t.shape.as_ref()?.dim.get(1)?.value.as_ref()? {
+            pb::tensor_shape_proto::dimension::Value::DimValue(v) => usize::try_from(*v).ok(),
+            _ => None,
+        },
+    });
+    let mut channels: HashMap<&str, usize> = HashMap::new();
+    channels.insert(input, declared.unwrap_or(4));
+    for n in &g.node {
+        let known: Vec<usize> = n.input.iter().filter_map(|x| channels.get(x.as_str()).copied()).collect();
+        let c = match n.op_type.as_str() {
+            "Constant" => continue,
+            "Conv" => by_name
+                .get(n.input.get(1).map_or("", String::as_str))
+                .and_then(|w| usize::try_from(*w.dims.first()?).ok()),
+            "Concat" => (known.len() == n.input.len()).then(|| known.iter().sum()),
+            _ => known.iter().copied().max(),
+        };
+        if let Some(c) = c {
+            for o in &n.output {
+                channels.insert(o.as_str(), c);
+            }
+        }
+    }
+    Ok(channels)
+}
+
+/// A tensor of one sequence: `[channels, len]`, row-major.
+#[derive(Clone, Debug)]
+pub struct Activation {
+    pub channels: usize,
+    pub len: usize,
+    pub data: Vec<f32>,
+}
+
+/// Every tensor the stages hand on, for one sequence, by name (the trunk input too).
+pub type Activations = HashMap<String, Activation>;
+
+/// The stages' reference activations for `x` `[4, l]` (under the trunk input's name `input`), or
+/// `None` when a stage's output has a length this module does not model (the caller keeps its
+/// other path).
+pub fn reference_activations(stages: &[Stage], input: &str, x: &[f32], l: usize) -> Result<Option<Activations>> {
+    let mut acts = Activations::new();
+    acts.insert(input.to_string(), Activation { channels: x.len() / l, len: l, data: x.to_vec() });
+    for (stage, graph) in stages {
+        let ins: Vec<&Activation> = stage.inputs.iter().map(|(name, _)| &acts[name]).collect();
+        let t = ins[0].len;
+        if ins.iter().zip(&stage.inputs).any(|(a, (_, c))| a.len != t || a.channels != *c) {
+            return Ok(None);
+        }
+        let c = stage.input_channels();
+        let padded_len = stage.pad_left + t + stage.pad_right;
+        let mut padded = vec![stage.pad_value; c * padded_len];
+        let mut ch = 0;
+        for a in &ins {
+            for row in a.data.chunks(t) {
+                padded[ch * padded_len + stage.pad_left..][..t].copy_from_slice(row);
+                ch += 1;
+            }
+        }
+        let outs = graph.run(&padded, 1, &[c, padded_len])?;
+        for (name, out) in stage.outputs.iter().zip(outs) {
+            if out.shape.len() != 3 || out.shape[2] != stage.output_len(t) {
+                return Ok(None);
+            }
+            acts.insert(name.clone(), Activation { channels: out.shape[1], len: out.shape[2], data: out.data });
+        }
+    }
+    Ok(Some(acts))
+}
+
+/// A substitution's changed span of one tensor: first and last position, and the new values
+/// `[channels, last − first + 1]`.
+pub type Changed = (usize, usize, Vec<f32>);
+
+/// The changed span of tensor `output` for each substitution `(position, base)` of the trunk
+/// input `input`, recomputing each stage over what changed; also the stage runs made and the
+/// input positions they read.
+pub fn propagate(
+    stages: &[Stage],
+    acts: &Activations,
+    input: &str,
+    output: &str,
+    jobs: &[(usize, usize)],
+    batch: usize,
+) -> Result<(Vec<Changed>, usize, usize)> {
+    let mut changed: HashMap<&str, Vec<Changed>> = HashMap::new();
+    changed.insert(
+        input,
+        jobs.iter().map(|&(p, b)| (p, p, (0..4).map(|ch| if ch == b { 1.0 } else { 0.0 }).collect())).collect(),
+    );
+    // The last stage that reads each tensor: after it, its changed values are dropped.
+    let mut last_read: HashMap<&str, usize> = HashMap::new();
+    for (s, (stage, _)) in stages.iter().enumerate() {
+        for (name, _) in &stage.inputs {
+            last_read.insert(name.as_str(), s);
+        }
+    }
+    let (mut passes, mut bases) = (0, 0);
+    for (s, (stage, graph)) in stages.iter().enumerate() {
+        let ins: Vec<(&Activation, &Vec<Changed>)> =
+            stage.inputs.iter().map(|(name, _)| (&acts[name], &changed[name.as_str()])).collect();
+        let t_in = ins[0].0.len;
+        let t_out = stage.output_len(t_in);
+        let c_in = stage.input_channels();
+        // Each substitution's outputs to recompute and the input window they read.
+        let plans: Vec<(usize, usize, isize, usize)> = (0..jobs.len())
+            .map(|j| {
+                let lo = ins.iter().map(|(_, ch)| ch[j].0).min().expect("one input at least");
+                let hi = ins.iter().map(|(_, ch)| ch[j].1).max().expect("one input at least");
+                let (t0, t1) = stage.affected(lo, hi, t_out);
+                let (start, w) = stage.window(t0, t1);
+                (t0, t1, start, w)
+            })
+            .collect();
+        // Substitutions with windows of the same length run together.
+        let mut by_len: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (j, plan) in plans.iter().enumerate() {
+            by_len.entry(plan.3).or_default().push(j);
+        }
+        let mut next: Vec<Vec<Changed>> = vec![vec![(0, 0, Vec::new()); jobs.len()]; stage.outputs.len()];
+        for (w, members) in by_len {
+            for group in members.chunks(batch) {
+                let mut x = vec![0.0f32; group.len() * c_in * w];
+                for (r, &j) in group.iter().enumerate() {
+                    let start = plans[j].2;
+                    let mut rows = x[r * c_in * w..(r + 1) * c_in * w].chunks_mut(w);
+                    for (reference, changes) in &ins {
+                        let (lo, hi, values) = &changes[j];
+                        let span = hi - lo + 1;
+                        for ch in 0..reference.channels {
+                            let row = rows.next().expect("c_in rows");
+                            for (i, v) in row.iter_mut().enumerate() {
+                                let pos = start + i as isize;
+                                *v = if pos < 0 || pos >= t_in as isize {
+                                    stage.pad_value
+                                } else if (*lo..=*hi).contains(&(pos as usize)) {
+                                    values[ch * span + pos as usize - lo]
+                                } else {
+                                    reference.data[ch * t_in + pos as usize]
+                                };
+                            }
+                        }
+                    }
+                }
+                let outs = graph.run(&x, group.len(), &[c_in, w])?;
+                for (k, out) in outs.into_iter().enumerate().take(stage.outputs.len()) {
+                    let (c_out, got) = (out.shape[1], out.shape[2]);
+                    for (r, &j) in group.iter().enumerate() {
+                        let (t0, t1) = (plans[j].0, plans[j].1);
+                        if got != t1 - t0 + 1 {
+                            return Err(Error::Mismatch(format!(
+                                "incremental mutagenesis: stage {s} gave {got} outputs for a window meant for {}",
+                                t1 - t0 + 1
+                            )));
+                        }
+                        next[k][j] = (t0, t1, out.data[r * c_out * got..(r + 1) * c_out * got].to_vec());
+                    }
+                }
+                passes += group.len();
+                bases += group.len() * w;
+            }
+        }
+        changed.retain(|name, _| last_read.get(name).is_some_and(|&last| last > s) || *name == output);
+        for (name, values) in stage.outputs.iter().zip(next) {
+            changed.insert(name.as_str(), values);
+        }
+    }
+    let out = changed.remove(output).ok_or_else(|| Error::Mismatch(format!("no stage computed '{output}'")))?;
+    Ok((out, passes, bases))
+}
+
+/// Multiply-adds per position of each path for a substitution at position `p` of an input of
+/// `l` positions: incremental (each stage over the window its changed outputs read) and a
+/// trunk window `width` positions wide, as a cost to compare them by.
+pub fn work(stages: &[Stage], acts: &Activations, input: &str, p: usize, width: usize) -> (f64, f64) {
+    let mut spans: HashMap<&str, (usize, usize)> = HashMap::from([(input, (p, p))]);
+    let mut widths: HashMap<&str, usize> = HashMap::from([(input, width)]);
+    let (mut incremental, mut windowed) = (0.0, 0.0);
+    for (stage, _) in stages {
+        let weight = (stage.input_channels()
+            * stage.outputs.iter().map(|o| acts[o].channels).sum::<usize>()
+            * stage.kernel) as f64;
+        let lo = stage.inputs.iter().map(|(x, _)| spans[x.as_str()].0).min().expect("an input");
+        let hi = stage.inputs.iter().map(|(x, _)| spans[x.as_str()].1).max().expect("an input");
+        let (t0, t1) = stage.affected(lo, hi, acts[&stage.outputs[0]].len);
+        incremental += stage.window(t0, t1).1 as f64 * weight;
+        let w = stage.inputs.iter().map(|(x, _)| widths[x.as_str()]).max().expect("an input");
+        windowed += w as f64 * weight;
+        for o in &stage.outputs {
+            spans.insert(o, (t0, t1));
+            widths.insert(o, stage.output_len(w).max(1));
+        }
+    }
+    (incremental, windowed)
 }

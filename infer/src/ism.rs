@@ -14,14 +14,13 @@
 //! Work proceeds in chunks of positions ([`IsmRun::step`]) so a Web Worker can report progress
 //! and stop between chunks.
 
-use std::collections::HashMap;
-
 use regula_core::encode::channel;
 use regula_core::length::{Fitting, LengthPolicy, Window, fit};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::geometry::{IsmWindow, plan_valid_windows, plan_windows};
+use crate::incremental;
 use crate::model::Model;
 use crate::segments::{self, SegmentFit};
 
@@ -70,10 +69,10 @@ pub struct IsmResult {
 
 #[derive(Clone)]
 struct Fast {
-    /// Incremental mutagenesis ([`crate::incremental`]): every stage boundary's reference
-    /// activations `(channels, positions, [C, T])`, the first the one-hot input. When set, the
-    /// trunk values below are the last of them.
-    incremental: Option<Vec<(usize, usize, Vec<f32>)>>,
+    /// Incremental mutagenesis ([`crate::incremental`]): the reference activations of every
+    /// tensor the stages hand on, the one-hot input among them. When set, the trunk values below
+    /// are the trunk output's.
+    incremental: Option<incremental::Activations>,
     windows: Vec<Option<IsmWindow>>,
     /// Reference trunk output `[C, T]`.
     trunk: Vec<f32>,
@@ -574,9 +573,9 @@ impl IsmRun {
 /// Adds incremental mutagenesis to a checked windowed plan where it does less work: the
 /// multiply-adds of every stage over the positions each path recomputes, for a substitution in
 /// the middle (windows as wide as a short input favour incremental; narrow receptive fields on a
-/// long input favour windows), provided the trunk cuts into a chain of stages. The stages'
-/// reference activations are computed once; sampled substitutions are checked against full
-/// forward passes, and on any difference the windowed plan stays, exact as before.
+/// long input favour windows), provided the trunk cuts into stages. The stages' reference
+/// activations are computed once; sampled substitutions are checked against full forward passes,
+/// and on any difference the windowed plan stays, exact as before.
 fn with_incremental(
     model: &Model,
     split: &crate::model::SplitGraphs,
@@ -588,46 +587,22 @@ fn with_incremental(
     if model.fast_path == Some(FastPath::Windowed) {
         return Ok(fast);
     }
-    let mut acts = vec![(4usize, l, x.to_vec())];
-    for (stage, graph) in stages {
-        let (c, t, input) = acts.last().expect("the input at least");
-        let (c, t) = (*c, *t);
-        let padded_len = stage.pad_left + t + stage.pad_right;
-        let mut padded = vec![stage.pad_value; c * padded_len];
-        for ch in 0..c {
-            padded[ch * padded_len + stage.pad_left..ch * padded_len + stage.pad_left + t]
-                .copy_from_slice(&input[ch * t..(ch + 1) * t]);
-        }
-        let out = graph.run(&padded, 1, &[c, padded_len])?.remove(0);
-        if out.shape.len() != 3 || out.shape[2] != stage.output_len(t) {
-            return Ok(fast); // a geometry this module does not model: keep the windowed plan
-        }
-        acts.push((out.shape[1], out.shape[2], out.data));
-    }
-    // Work of each path for the middle position, in multiply-adds per stage position.
-    let weight = |s: usize| (acts[s].0 * acts[s + 1].0 * stages[s].0.kernel) as f64;
-    let (mut incremental, mut windowed) = (0.0, 0.0);
-    let (mut lo, mut hi) = (l / 2, l / 2);
-    for (s, (stage, _)) in stages.iter().enumerate() {
-        let (t0, t1) = stage.affected(lo, hi, acts[s + 1].1);
-        incremental += stage.window(t0, t1).1 as f64 * weight(s);
-        (lo, hi) = (t0, t1);
-    }
-    let mut width = fast.windows[l / 2].map_or(l, |w| w.len);
-    for (s, (stage, _)) in stages.iter().enumerate() {
-        windowed += width as f64 * weight(s);
-        width = stage.output_len(width).max(1);
-    }
+    let Some(acts) = incremental::reference_activations(stages, &split.trunk_input, x, l)? else {
+        return Ok(fast); // a geometry this module does not model: keep the windowed plan
+    };
+    let width = fast.windows[l / 2].map_or(l, |w| w.len);
+    let (incremental, windowed) = incremental::work(stages, &acts, &split.trunk_input, l / 2, width);
     if incremental >= 0.8 * windowed && model.fast_path != Some(FastPath::Incremental) {
         return Ok(fast);
     }
-    let (channels, t_len, trunk) = acts.last().cloned().expect("stages");
-    if (channels, t_len) != (fast.channels, fast.t_len) {
+    let trunk = &acts[&split.trunk_output];
+    if (trunk.channels, trunk.len) != (fast.channels, fast.t_len) {
         return Ok(fast);
     }
     let windowed_fast = fast.clone();
-    fast.sum = trunk.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
-    fast.trunk = trunk;
+    let (channels, t_len) = (trunk.channels, trunk.len);
+    fast.sum = trunk.data.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
+    fast.trunk = trunk.data.clone();
     let pooled: Vec<f32> = fast.sum.iter().map(|&s| (s / t_len as f64) as f32).collect();
     fast.head_ref = split.head.run(&pooled, 1, &[channels, 1])?.remove(0).data;
     fast.incremental = Some(acts);
@@ -656,68 +631,8 @@ fn incremental_pooled(model: &Model, fast: &Fast, jobs: &[(usize, usize)]) -> Re
     let split = model.split.as_ref().expect("split");
     let stages = split.stages.as_ref().expect("incremental needs stages");
     let acts = fast.incremental.as_ref().expect("incremental");
-    // Each substitution's changed span of the current stage input: first position, and the new
-    // values `[C, span]`.
-    let mut changed: Vec<(usize, usize, Vec<f32>)> =
-        jobs.iter().map(|&(p, b)| (p, p, (0..4).map(|ch| if ch == b { 1.0 } else { 0.0 }).collect())).collect();
-    let (mut passes, mut bases) = (0, 0);
-    for (s, (stage, graph)) in stages.iter().enumerate() {
-        let (c_in, t_in, reference) = &acts[s];
-        let (c_in, t_in) = (*c_in, *t_in);
-        let t_out = acts[s + 1].1;
-        let plans: Vec<(usize, usize, isize, usize)> = changed
-            .iter()
-            .map(|(lo, hi, _)| {
-                let (t0, t1) = stage.affected(*lo, *hi, t_out);
-                let (start, w) = stage.window(t0, t1);
-                (t0, t1, start, w)
-            })
-            .collect();
-        // Substitutions with windows of the same length run together.
-        let mut by_len: HashMap<usize, Vec<usize>> = HashMap::new();
-        for (j, plan) in plans.iter().enumerate() {
-            by_len.entry(plan.3).or_default().push(j);
-        }
-        let mut next: Vec<(usize, usize, Vec<f32>)> = vec![(0, 0, Vec::new()); changed.len()];
-        for (w, members) in by_len {
-            for batch in members.chunks(TRUNK_BATCH) {
-                let mut x = vec![0.0f32; batch.len() * c_in * w];
-                for (r, &j) in batch.iter().enumerate() {
-                    let (lo, hi, values) = &changed[j];
-                    let span = hi - lo + 1;
-                    let start = plans[j].2;
-                    let row = &mut x[r * c_in * w..(r + 1) * c_in * w];
-                    for ch in 0..c_in {
-                        for i in 0..w {
-                            let pos = start + i as isize;
-                            row[ch * w + i] = if pos < 0 || pos >= t_in as isize {
-                                stage.pad_value
-                            } else if (*lo..=*hi).contains(&(pos as usize)) {
-                                values[ch * span + pos as usize - lo]
-                            } else {
-                                reference[ch * t_in + pos as usize]
-                            };
-                        }
-                    }
-                }
-                let out = graph.run(&x, batch.len(), &[c_in, w])?.remove(0);
-                let (c_out, got) = (out.shape[1], out.shape[2]);
-                for (r, &j) in batch.iter().enumerate() {
-                    let (t0, t1) = (plans[j].0, plans[j].1);
-                    if got != t1 - t0 + 1 {
-                        return Err(Error::Mismatch(format!(
-                            "incremental mutagenesis: stage {s} gave {got} outputs for a window meant for {}",
-                            t1 - t0 + 1
-                        )));
-                    }
-                    next[j] = (t0, t1, out.data[r * c_out * got..(r + 1) * c_out * got].to_vec());
-                }
-                passes += batch.len();
-                bases += batch.len() * w;
-            }
-        }
-        changed = next;
-    }
+    let (changed, passes, bases) =
+        incremental::propagate(stages, acts, &split.trunk_input, &split.trunk_output, jobs, TRUNK_BATCH)?;
     let (c, tl) = (fast.channels, fast.t_len);
     let mut pooled = Vec::with_capacity(jobs.len() * c);
     for (t0, t1, values) in &changed {

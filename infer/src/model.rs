@@ -45,6 +45,10 @@ pub struct SplitGraphs {
     /// The trunk cut into stages for incremental mutagenesis ([`crate::incremental`]), each with
     /// its graph, or why it cannot be cut.
     pub stages: std::result::Result<Vec<Stage>, String>,
+    /// The names of the trunk's input (the one-hot sequence) and output (what the pool reads),
+    /// as the stages read and hand them on.
+    pub trunk_input: String,
+    pub trunk_output: String,
     /// The trunk with every pad removed, for interior windows.
     pub trunk_valid: Option<Box<dyn Graph>>,
     pub head: Box<dyn Graph>,
@@ -115,6 +119,8 @@ impl Model {
                             .collect::<Result<Vec<_>>>()?),
                         Err(reason) => Err(reason),
                     },
+                    trunk_input: input.name.clone(),
+                    trunk_output: s.trunk_output.clone(),
                     trunk: backend.graph(s.trunk, true)?,
                     trunk_valid: Some(backend.graph(s.trunk_valid, true)?),
                     head: backend.graph(s.head, true)?,

@@ -25,7 +25,7 @@ use regula_core::manifest::{
     TrainingSummary,
 };
 use regula_train::loss::Loss;
-use regula_train::model::{Cnn, CnnAttention, ConvBlock, Model};
+use regula_train::model::{Cnn, CnnAttention, ConvBlock, LegNet, Model};
 use regula_train::ops::activation::Activation;
 use regula_train::optim::Optimizer;
 use regula_train::runtime::RuntimeConfig;
@@ -37,6 +37,8 @@ struct Spec {
     model: Cnn,
     /// Attention heads: the `cnn-attention` preset's model over `model`'s trunk.
     attention_heads: Option<usize>,
+    /// A LegNet instead of `model` (whose length and outputs it must share).
+    legnet: Option<LegNet>,
     policy: LengthPolicy,
     steps: usize,
     seed: u64,
@@ -79,6 +81,7 @@ fn main() {
             seed: 1,
             real_data: true,
             attention_heads: None,
+            legnet: None,
         },
         Spec {
             name: "mpra3",
@@ -99,6 +102,7 @@ fn main() {
             seed: 2,
             real_data: true,
             attention_heads: None,
+            legnet: None,
         },
         Spec {
             name: "reference1000",
@@ -109,6 +113,7 @@ fn main() {
             seed: 3,
             real_data: false,
             attention_heads: None,
+            legnet: None,
         },
         Spec {
             name: "attn1",
@@ -128,6 +133,28 @@ fn main() {
             seed: 4,
             real_data: true,
             attention_heads: Some(2),
+            legnet: None,
+        },
+        Spec {
+            name: "legnet1",
+            description: "test model: the legnet preset without squeeze-excitation — stem 8 k5; stages 8, 12 with kernels 3, 4, pools 2, expansion 2, each block concatenated to its input; SiLU, 1 output, 40 steps on 512 lentiMPRA rows",
+            model: Cnn { seq_len: 230, blocks: Vec::new(), activation: Activation::Silu, dropout: 0.0, outputs: 1 },
+            policy: LengthPolicy::PadOrCrop { padding: Padding::N },
+            steps: 40,
+            seed: 6,
+            real_data: true,
+            attention_heads: None,
+            legnet: Some(LegNet {
+                seq_len: 230,
+                stem_channels: 8,
+                stem_kernel: 5,
+                stages: vec![8, 12],
+                kernels: vec![3, 4],
+                pools: vec![2, 2],
+                expand: 2,
+                se_reduction: 0,
+                outputs: 1,
+            }),
         },
     ];
     let only: Vec<String> = std::env::args().skip(2).collect();
@@ -143,9 +170,10 @@ fn main() {
             runtime: RuntimeConfig { threads: 2, ..Default::default() },
             seed: spec.seed,
         };
-        let model: Box<dyn Model> = match spec.attention_heads {
-            Some(heads) => Box::new(CnnAttention { cnn: spec.model.clone(), heads }),
-            None => Box::new(spec.model.clone()),
+        let model: Box<dyn Model> = match (&spec.legnet, spec.attention_heads) {
+            (Some(legnet), _) => Box::new(legnet.clone()),
+            (None, Some(heads)) => Box::new(CnnAttention { cnn: spec.model.clone(), heads }),
+            (None, None) => Box::new(spec.model.clone()),
         };
         let mut trainer = Trainer::new(model, config).expect("trainer");
         let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
@@ -217,9 +245,10 @@ fn main() {
                     licence: "see tests/data/README.md".into(),
                 }],
                 split: "none (test fixture)".into(),
-                architecture: match spec.attention_heads {
-                    Some(heads) => format!("{:?}, then attention with {heads} heads", spec.model.blocks),
-                    None => format!("{:?}", spec.model.blocks),
+                architecture: match (&spec.legnet, spec.attention_heads) {
+                    (Some(legnet), _) => format!("{legnet:?}"),
+                    (None, Some(heads)) => format!("{:?}, then attention with {heads} heads", spec.model.blocks),
+                    (None, None) => format!("{:?}", spec.model.blocks),
                 },
                 parameters,
                 epochs: 0,

@@ -335,6 +335,31 @@ pub fn short_inputs_use_incremental_mutagenesis_which_reads_less_and_equals_naiv
     }
 }
 
+pub fn a_legnet_without_squeeze_excitation_scans_incrementally_through_its_joins(b: &dyn Backend) {
+    // Each LegNet block's output is concatenated to its input: the trunk is a DAG, cut into
+    // sliding stages and joins (legnet1: stem, then per stage expand, depthwise, project, the
+    // concatenation, the local conv and the pool).
+    let m = model(b, "legnet1");
+    let split = m.split.as_ref().unwrap_or_else(|| panic!("{:?}", m.split_error));
+    let stages = split.stages.as_ref().unwrap_or_else(|e| panic!("{e}"));
+    let joins: Vec<usize> = stages.iter().map(|(s, _)| s.inputs.len()).filter(|&n| n > 1).collect();
+    assert_eq!(joins, [2, 2], "one concatenation per LegNet stage");
+    assert_eq!(stages.len(), 1 + 2 * 6 + 1, "and the mapper's 1×1 conv before the pool");
+    for s in lentimpra().iter().take(3) {
+        let fast = saturation_mutagenesis(&m, s, &LengthPolicy::Exact, Method::Fast).unwrap();
+        let naive = saturation_mutagenesis(&m, s, &LengthPolicy::Exact, Method::Naive).unwrap();
+        assert_eq!(fast.fast_path, Some(regula_infer::ism::FastPath::Incremental), "{:?}", fast.fallback_reason);
+        let d = max_abs_diff(&fast.effects, &naive.effects);
+        let scale = naive.effects.iter().fold(0f32, |a, &e| a.max(e.abs()));
+        eprintln!(
+            "legnet1 incremental vs naive: max |diff| {d:.2e} (largest effect {scale:.2e}); input positions read {} vs {}",
+            fast.bases_computed, naive.bases_computed
+        );
+        assert!(d <= TOL, "{d}");
+        assert!(scale > 100.0 * TOL, "effects too small to tell paths apart: {scale}");
+    }
+}
+
 pub fn a_scan_shared_by_position_ranges_equals_the_whole_scan(b: &dyn Backend) {
     // Three parts, as three workers would run them, merged by position: exactly the whole scan,
     // for a model window and for a tiled sequence (whose parts cut across tiles).

@@ -28,6 +28,7 @@ macro_rules! backend_suite {
                 self_check_catches_a_wrong_receptive_field,
                 flanked_tiles_read_each_tile_as_a_construct,
                 short_inputs_use_incremental_mutagenesis_which_reads_less_and_equals_naive,
+                a_legnet_without_squeeze_excitation_scans_incrementally_through_its_joins,
                 a_scan_shared_by_position_ranges_equals_the_whole_scan,
             ],
             dual: [

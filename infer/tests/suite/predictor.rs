@@ -19,7 +19,7 @@ fn load_err(b: &dyn Backend, onnx: &[u8], manifest: &str) -> String {
 }
 
 pub fn every_fixture_uses_only_allowed_ops(_b: &dyn Backend) {
-    for name in ["mpra1", "mpra3", "reference1000"] {
+    for name in ["mpra1", "mpra3", "reference1000", "attn1", "dual", "legnet1"] {
         for file in [format!("{name}.onnx"), format!("{name}.attribution.onnx")] {
             let proto = graph::read_model(&bytes(&file)).unwrap();
             let ops: std::collections::BTreeSet<String> =
