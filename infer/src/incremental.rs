@@ -100,7 +100,7 @@ pub fn cut_stages(trunk: &ModelProto, input: &str, output: &str) -> std::result:
     let constants: HashSet<&str> =
         g.node.iter().filter(|n| n.op_type == "Constant").flat_map(|n| n.output.iter().map(String::as_str)).collect();
     let is_const = |name: &str| name.is_empty() || by_name.contains_key(name) || constants.contains(name);
-    let channels = channels_of(g, input, &by_name)?;
+    let channels = channels_of(g, input, &by_name);
     let mut cuts: Vec<Cut> = Vec::new();
     // The stage that computes each tensor.
     let mut stage_of: HashMap<&str, usize> = HashMap::new();
@@ -279,7 +279,7 @@ fn channels_of<'a>(
     g: &'a pb::GraphProto,
     input: &'a str,
     by_name: &HashMap<&str, &pb::TensorProto>,
-) -> std::result::Result<HashMap<&'a str, usize>, String> {
+) -> HashMap<&'a str, usize> {
     let declared = g.input.iter().find(|i| i.name == input).and_then(|i| match i.r#type.as_ref()?.value.as_ref()? {
         pb::type_proto::Value::TensorType(t) => match t.shape.as_ref()?.dim.get(1)?.value.as_ref()? {
             pb::tensor_shape_proto::dimension::Value::DimValue(v) => usize::try_from(*v).ok(),
@@ -304,7 +304,7 @@ fn channels_of<'a>(
             }
         }
     }
-    Ok(channels)
+    channels
 }
 
 /// A tensor of one sequence: `[channels, len]`, row-major.
@@ -452,9 +452,9 @@ pub fn propagate(
     Ok((out, passes, bases))
 }
 
-/// Multiply-adds per position of each path for a substitution at position `p` of an input of
-/// `l` positions: incremental (each stage over the window its changed outputs read) and a
-/// trunk window `width` positions wide, as a cost to compare them by.
+/// The multiply-adds of each path for a substitution at input position `p`, as costs to compare
+/// them by: incremental (each stage over the window its changed outputs read) and the whole
+/// trunk over a window `width` positions wide.
 pub fn work(stages: &[Stage], acts: &Activations, input: &str, p: usize, width: usize) -> (f64, f64) {
     let mut spans: HashMap<&str, (usize, usize)> = HashMap::from([(input, (p, p))]);
     let mut widths: HashMap<&str, usize> = HashMap::from([(input, width)]);
