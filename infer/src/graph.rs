@@ -336,11 +336,11 @@ fn attr<'a>(n: &'a NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
     n.attribute.iter().find(|a| a.name == name)
 }
 
-fn attr_ints(n: &NodeProto, name: &str) -> Option<Vec<i64>> {
+pub(crate) fn attr_ints(n: &NodeProto, name: &str) -> Option<Vec<i64>> {
     attr(n, name).map(|a| a.ints.clone())
 }
 
-fn attr_int(n: &NodeProto, name: &str) -> Option<i64> {
+pub(crate) fn attr_int(n: &NodeProto, name: &str) -> Option<i64> {
     attr(n, name).map(|a| a.i)
 }
 
@@ -514,15 +514,20 @@ pub fn initializer_f32(proto: &ModelProto, name: &str) -> Option<(Vec<usize>, Ve
     let t = proto.graph.as_ref()?.initializer.iter().find(|t| t.name == name)?;
     let dims: Vec<usize> = t.dims.iter().map(|&d| d as usize).collect();
     let n: usize = dims.iter().product();
-    // float32 only: read_model refuses float64 (and every type outside ALLOWED_ELEMENT_TYPES).
-    let data: Vec<f32> = match t.data_type {
-        data_type::FLOAT if !t.raw_data.is_empty() => {
-            t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-        }
-        data_type::FLOAT => t.float_data.clone(),
-        _ => return None,
-    };
+    let data = tensor_f32(t)?;
     (data.len() == n).then_some((dims, data))
+}
+
+/// A float32 tensor's values (None for other types: read_model refuses float64 and every type
+/// outside ALLOWED_ELEMENT_TYPES).
+pub(crate) fn tensor_f32(t: &pb::TensorProto) -> Option<Vec<f32>> {
+    match t.data_type {
+        data_type::FLOAT if !t.raw_data.is_empty() => {
+            Some(t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        }
+        data_type::FLOAT => Some(t.float_data.clone()),
+        _ => None,
+    }
 }
 
 /// The first convolution the input (or a slice of it, for a two-segment model) feeds, as its effective weights `[filters, 4, k]`: when a

@@ -587,8 +587,10 @@ fn with_incremental(
     if model.fast_path == Some(FastPath::Windowed) {
         return Ok(fast);
     }
-    let Some(acts) = incremental::reference_activations(stages, &split.trunk_input, x, l)? else {
-        return Ok(fast); // a geometry this module does not model: keep the windowed plan
+    // A geometry this module does not model, or a stage graph the runtime refuses: keep the
+    // windowed plan.
+    let Ok(Some(acts)) = incremental::reference_activations(stages, &split.trunk_input, x, l) else {
+        return Ok(fast);
     };
     let width = fast.windows[l / 2].map_or(l, |w| w.len);
     let (incremental, windowed) = incremental::work(stages, &acts, &split.trunk_input, l / 2, width);
@@ -608,7 +610,7 @@ fn with_incremental(
     fast.incremental = Some(acts);
     // Self-check: the first, middle and last positions against full forward passes.
     let jobs: Vec<(usize, usize)> = [0, l / 2, l - 1].iter().map(|&p| (p, if x[p] == 1.0 { 1 } else { 0 })).collect();
-    let (pooled, _, _) = incremental_pooled(model, &fast, &jobs)?;
+    let Ok((pooled, _, _)) = incremental_pooled(model, &fast, &jobs) else { return Ok(windowed_fast) };
     let head = split.head.run(&pooled, jobs.len(), &[channels, 1])?.remove(0).data;
     let t = model.outputs;
     for (j, &(p, b)) in jobs.iter().enumerate() {

@@ -345,6 +345,11 @@ pub fn a_legnet_without_squeeze_excitation_scans_incrementally_through_its_joins
     let joins: Vec<usize> = stages.iter().map(|(s, _)| s.inputs.len()).filter(|&n| n > 1).collect();
     assert_eq!(joins, [2, 2], "one concatenation per LegNet stage");
     assert_eq!(stages.len(), 1 + 2 * 6 + 1, "and the mapper's 1×1 conv before the pool");
+    // The depthwise convolutions run as their taps (Slice, Mul, Add).
+    let grouped = |n: &regula_infer::proto::NodeProto| n.attribute.iter().any(|a| a.name == "group" && a.i > 1);
+    let stage_nodes = || stages.iter().flat_map(|(s, _)| s.graph.graph.as_ref().unwrap().node.iter());
+    assert_eq!(stage_nodes().filter(|n| n.op_type == "Conv" && grouped(n)).count(), 0);
+    assert_eq!(stage_nodes().filter(|n| n.name.ends_with("_slice") && n.name.contains("_tap")).count(), 3 + 4);
     for s in lentimpra().iter().take(3) {
         let fast = saturation_mutagenesis(&m, s, &LengthPolicy::Exact, Method::Fast).unwrap();
         let naive = saturation_mutagenesis(&m, s, &LengthPolicy::Exact, Method::Naive).unwrap();
