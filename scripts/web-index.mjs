@@ -2,8 +2,9 @@
 // Scans MODELS_DIR/*/manifest.json (default models/), copies each model's manifest, inference
 // graph and attribution graph into OUT_DIR/<name>/ (default web/models/) and writes
 // OUT_DIR/index.json: the list of shipped models the web app offers, and the one it opens with
-// (`default`: REGULA_DEFAULT_MODEL, else hepg2-mpra — whose scans take under a second — when it
-// is there, else the first model that reads one sequence).
+// (`default`: REGULA_DEFAULT_MODEL, else the first of hepg2-legnet-fast — a LegNet as accurate as
+// hepg2-legnet whose scans take under a second — and hepg2-mpra that is there, else the first
+// model that reads one sequence).
 //
 //   node scripts/web-index.mjs [MODELS_DIR] [OUT_DIR]
 import fs from "node:fs";
@@ -63,8 +64,8 @@ for (const dir of dirs) {
     files,
   });
 }
-const wanted = process.env.REGULA_DEFAULT_MODEL ?? "hepg2-mpra";
+const wanted = process.env.REGULA_DEFAULT_MODEL ? [process.env.REGULA_DEFAULT_MODEL] : ["hepg2-legnet-fast", "hepg2-mpra"];
 const single = models.find((m) => m.lengths.length === 1) ?? models[0];
-const def = models.some((m) => m.id === wanted) ? wanted : single?.id;
+const def = wanted.find((id) => models.some((m) => m.id === id)) ?? single?.id;
 fs.writeFileSync(path.join(outDir, "index.json"), JSON.stringify({ default: def, models }, null, 1) + "\n");
 console.log(`web model index: ${models.length} model(s) from ${modelsDir} -> ${path.relative(root, outDir) || outDir}/index.json${models.length ? ` (${models.map((m) => m.id).join(", ")})` : ""}`);
