@@ -135,7 +135,7 @@ fn legnet_has_the_published_size() {
     assert_eq!(parameter_count(&small), 857_825);
     // The original LegNet's squeeze to a quarter of the block input: the quoted 1.13M / 664k.
     assert_eq!(parameter_count(&LegNet { se_reduction: 16, ..LegNet::published(L, 1) }), 1_128_665);
-    assert_eq!(parameter_count(&LegNet { se_reduction: 16, ..small }), 664_025);
+    assert_eq!(parameter_count(&LegNet { se_reduction: 16, ..small.clone() }), 664_025);
     // Without squeeze-excitation: less each stage's two dense layers, 8c² + 5c weights for input
     // width c = 64, 80, 96, 112.
     let se: usize = [64, 80, 96, 112].iter().map(|c| 8 * c * c + 5 * c).sum();
