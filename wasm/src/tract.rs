@@ -1,7 +1,7 @@
 //! The tract backend of the inference layer: each [`regula_infer::runtime::Graph`] is planned by
 //! tract once per input shape (or once per sample shape with a symbolic batch) and cached.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -51,6 +51,8 @@ pub struct TractGraph {
     /// per concrete batch size.
     symbolic_batch: bool,
     plans: RefCell<HashMap<(usize, Vec<usize>), Plan>>,
+    /// Set once planning with a symbolic length failed: plan per length from then on.
+    fixed_length_only: Cell<bool>,
 }
 
 /// Plans kept per graph before the cache is cleared.
@@ -59,30 +61,67 @@ const MAX_PLANS: usize = 16;
 impl TractGraph {
     /// A graph planned per concrete batch size.
     pub fn new(onnx: Vec<u8>) -> Self {
-        TractGraph { onnx, symbolic_batch: false, plans: RefCell::new(HashMap::new()) }
+        TractGraph {
+            onnx,
+            symbolic_batch: false,
+            plans: RefCell::new(HashMap::new()),
+            fixed_length_only: Cell::new(false),
+        }
     }
 
     /// A graph planned once per sample shape with a symbolic batch size (for graphs run on
     /// many batch sizes, like the trunk during mutagenesis).
     pub fn with_symbolic_batch(onnx: Vec<u8>) -> Self {
-        TractGraph { onnx, symbolic_batch: true, plans: RefCell::new(HashMap::new()) }
+        TractGraph {
+            onnx,
+            symbolic_batch: true,
+            plans: RefCell::new(HashMap::new()),
+            fixed_length_only: Cell::new(false),
+        }
     }
 
-    /// Builds (or fetches) the plan for `[n, ..sample]`.
+    /// Builds (or fetches) the plan for `[n, ..sample]`. With a symbolic batch the last axis (the
+    /// sequence) is symbolic too where it is longer than 1, so one plan serves every window length
+    /// of a mutagenesis stage: planning is what a scan's first run spends most on in wasm (each
+    /// stage of a LegNet at each window length). A graph tract cannot plan so (a Flatten of the
+    /// symbolic length, say) is planned per length.
     pub fn plan(&self, n: usize, sample: &[usize]) -> Result<Plan> {
+        let any_len = self.symbolic_batch && sample.last().is_some_and(|&l| l > 1);
+        if any_len {
+            let key = (0, sample[..sample.len() - 1].to_vec());
+            if let Some(p) = self.plans.borrow().get(&key) {
+                return Ok(p.clone());
+            }
+            if !self.fixed_length_only.get()
+                && let Ok(plan) = self.build(n, sample, true)
+            {
+                return Ok(self.keep(key, plan));
+            }
+            self.fixed_length_only.set(true);
+        }
         let key = (if self.symbolic_batch { 0 } else { n }, sample.to_vec());
         if let Some(p) = self.plans.borrow().get(&key) {
             return Ok(p.clone());
         }
+        let plan = self.build(n, sample, false)?;
+        Ok(self.keep(key, plan))
+    }
+
+    /// Optimises the graph for `[n, ..sample]`: the batch symbolic where the graph is planned so,
+    /// and the last axis too when `any_len`.
+    fn build(&self, n: usize, sample: &[usize], any_len: bool) -> Result<Plan> {
         let mut shape = vec![n];
         shape.extend_from_slice(sample);
         let symbolic = self.symbolic_batch;
-        let plan = crate::tract_ops::onnx()
+        crate::tract_ops::onnx()
             .model_for_read(&mut &self.onnx[..])
             .and_then(|m| {
                 let fact: InferenceFact = if symbolic {
-                    let batch: TDim = m.symbols.sym("N").into();
-                    let dims: Vec<TDim> = std::iter::once(batch).chain(sample.iter().map(|&d| d.to_dim())).collect();
+                    let mut dims: Vec<TDim> =
+                        std::iter::once(m.symbols.sym("N").into()).chain(sample.iter().map(|&d| d.to_dim())).collect();
+                    if any_len {
+                        *dims.last_mut().expect("a sample axis") = m.symbols.sym("L").into();
+                    }
                     f32::fact(dims).into()
                 } else {
                     f32::fact(&shape).into()
@@ -91,13 +130,16 @@ impl TractGraph {
             })
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
-            .map_err(|e| Error::Runtime(format!("preparing the model for input {shape:?}: {e:#}")))?;
+            .map_err(|e| Error::Runtime(format!("preparing the model for input {shape:?}: {e:#}")))
+    }
+
+    fn keep(&self, key: (usize, Vec<usize>), plan: Plan) -> Plan {
         let mut plans = self.plans.borrow_mut();
         if plans.len() >= MAX_PLANS {
             plans.clear();
         }
         plans.insert(key, plan.clone());
-        Ok(plan)
+        plan
     }
 }
 
