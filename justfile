@@ -151,6 +151,7 @@ compare-joint: ort
     python3 bench/joint/compare.py --joint models/lentimpra-joint --out bench/results/joint.json --tried bench/tried
     python3 bench/tried/tried.py bench/tried/hepg2.json --card models/hepg2-legnet/MODEL_CARD.md --card models/hepg2-mpra/MODEL_CARD.md --card models/hepg2-legnet-fast/MODEL_CARD.md
     python3 bench/tried/tried.py bench/tried/wtc11.json --card models/wtc11-legnet/MODEL_CARD.md --card models/wtc11-mpra/MODEL_CARD.md
+    python3 bench/tried/tried.py bench/tried/hepg2.json bench/tried/wtc11.json --card models/lentimpra-joint/MODEL_CARD.md
     python3 bench/render.py bench/results > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
 
 # The shipped TATA promoter classifier (GUE prom_300_tata): LegNet 5 / 3, about 16 minutes.
