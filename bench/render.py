@@ -195,6 +195,14 @@ def main(results):
     scans = load(results, "browser-ism-models.json")
     if scans:
         render_accuracy_scan(w, scans, os.path.join(os.path.dirname(os.path.abspath(results)), "..", "models"))
+    cold = load(results, "browser-cold-default.json")
+    if cold:
+        runs = [(r["coldStart"]["model"], r["coldStart"]["app"]["medianMs"]) for r in cold["runs"]]
+        env = cold["runs"][0]["environment"]
+        w("Cold start of the web app (navigation to first prediction, fresh browser each, median of "
+          f"{env['options']['cold-runs']}) with its default model and with hepg2-mpra, one after the other on {env['cpu']} "
+          f"({env['date']}): " + ", ".join(f"{m} {ms:,.0f} ms" for m, ms in runs) + " (target ≤ 1,500 ms).")
+        w("")
     for path in sorted(glob.glob(os.path.join(results, "ensemble-*.json"))):
         render_ensemble(w, json.load(open(path)))
     if variants:
