@@ -420,46 +420,31 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
                 return Err(format!("{op} node '{}' takes a sequence-dependent parameter", n.name));
             }
             ins[0]
-        } else if POINTWISE_BINARY.contains(&op) {
-            let mut f: Option<Field> = None;
-            for (name, fi) in n.input.iter().zip(&ins) {
-                match fi {
-                    Some(fi) => {
-                        f = Some(match f {
-                            None => *fi,
-                            Some(prev) => prev.union(*fi).ok_or_else(|| {
-                                format!("{op} node '{}' combines tensors of different strides", n.name)
-                            })?,
-                        })
-                    }
-                    None => {
-                        // A constant operand must not vary along the sequence axis.
-                        let dims = inits.get(name.as_str()).map(|t| t.dims.clone()).ok_or_else(|| {
-                            format!("{op} node '{}' has a computed constant operand '{name}' of unknown shape", n.name)
-                        })?;
-                        if dims.last().is_some_and(|&d| d != 1) {
-                            return Err(format!(
-                                "{op} node '{}' broadcasts '{name}' {dims:?} along the sequence",
-                                n.name
-                            ));
-                        }
-                    }
-                }
-            }
-            f
-        } else if op == "Concat" {
-            // Along the channels only: the joined tensors must be position-aligned.
-            if !matches!(attr_int(n, "axis"), Some(1 | -2)) {
+        } else if POINTWISE_BINARY.contains(&op) || op == "Concat" {
+            // A Concat joins along the channels only, so the tensors it joins stay position-aligned.
+            if op == "Concat" && !matches!(attr_int(n, "axis"), Some(1 | -2)) {
                 return Err(format!("Concat node '{}' joins along an axis other than the channels", n.name));
             }
+            for (name, _) in n.input.iter().zip(&ins).filter(|(_, fi)| fi.is_none()) {
+                if op == "Concat" {
+                    return Err(format!("Concat node '{}' joins a constant to the sequence", n.name));
+                }
+                // A constant operand must not vary along the sequence axis.
+                let dims = inits.get(name.as_str()).map(|t| t.dims.clone()).ok_or_else(|| {
+                    format!("{op} node '{}' has a computed constant operand '{name}' of unknown shape", n.name)
+                })?;
+                if dims.last().is_some_and(|&d| d != 1) {
+                    return Err(format!("{op} node '{}' broadcasts '{name}' {dims:?} along the sequence", n.name));
+                }
+            }
+            // Each output position reads what each operand's position reads.
             let mut f: Option<Field> = None;
-            for fi in &ins {
-                let fi = fi.ok_or_else(|| format!("Concat node '{}' joins a constant to the sequence", n.name))?;
+            for &fi in ins.iter().flatten() {
                 f = Some(match f {
                     None => fi,
                     Some(prev) => prev
                         .union(fi)
-                        .ok_or_else(|| format!("Concat node '{}' joins tensors of different strides", n.name))?,
+                        .ok_or_else(|| format!("{op} node '{}' combines tensors of different strides", n.name))?,
                 });
             }
             f
