@@ -218,21 +218,8 @@ fn stage_proto(
         let mut slices = Vec::new();
         let mut at = 0i64;
         for (k, (name, c)) in inputs.iter().enumerate() {
-            let ints = |suffix: &str, v: i64| pb::TensorProto {
-                dims: vec![1],
-                data_type: pb::data_type::INT64,
-                int64_data: vec![v],
-                name: format!("{joined}_{k}_{suffix}"),
-                ..Default::default()
-            };
-            let parts = [ints("start", at), ints("end", at + *c as i64), ints("axis", 1)];
-            slices.push(NodeProto {
-                input: std::iter::once(joined.clone()).chain(parts.iter().map(|t| t.name.clone())).collect(),
-                output: vec![name.clone()],
-                name: format!("{joined}_slice{k}"),
-                op_type: "Slice".into(),
-                ..Default::default()
-            });
+            let (node, parts) = slice(&format!("{joined}_{k}"), &joined, name, at, at + *c as i64, 1);
+            slices.push(node);
             initializer.extend(parts);
             at += *c as i64;
         }
@@ -319,59 +306,70 @@ fn depthwise_as_taps(
         None => None,
     };
     let (x, y, name) = (&n.input[0], &n.output[0], &n.name);
-    let tensor = |suffix: &str, dims: Vec<i64>, data_type, floats: Vec<f32>, ints: Vec<i64>| pb::TensorProto {
-        dims,
-        data_type,
-        float_data: floats,
-        int64_data: ints,
-        name: format!("{name}_{suffix}"),
-        ..Default::default()
-    };
-    let node = |op: &str, node_name: String, input: Vec<String>, output: String| NodeProto {
-        input,
-        output: vec![output],
-        name: node_name,
-        op_type: op.into(),
-        ..Default::default()
-    };
     let (mut nodes, mut init) = (Vec::new(), Vec::new());
     let reach = (kernel as i64 - 1) * dilation;
     let mut sum: Option<String> = None;
     for j in 0..kernel {
+        let tap = format!("{name}_tap{j}");
         let start = j as i64 * dilation;
         // Output t reads input t + j·d: from j·d up to reach − j·d before the end.
         let end = if start == reach { i64::MAX } else { start - reach };
-        let w: Vec<f32> = (0..channels).map(|c| values[c * kernel + j]).collect();
-        let parts = [
-            tensor(&format!("tap{j}_start"), vec![1], pb::data_type::INT64, vec![], vec![start]),
-            tensor(&format!("tap{j}_end"), vec![1], pb::data_type::INT64, vec![], vec![end]),
-            tensor(&format!("tap{j}_axis"), vec![1], pb::data_type::INT64, vec![], vec![2]),
-            tensor(&format!("tap{j}_weight"), vec![channels as i64, 1], pb::data_type::FLOAT, w, vec![]),
-        ];
-        let shifted = format!("{name}_tap{j}_x");
-        let slice_inputs = std::iter::once(x.clone()).chain(parts[..3].iter().map(|t| t.name.clone())).collect();
-        nodes.push(node("Slice", format!("{name}_tap{j}_slice"), slice_inputs, shifted.clone()));
-        let product = format!("{name}_tap{j}");
-        nodes.push(node("Mul", format!("{name}_tap{j}_mul"), vec![shifted, parts[3].name.clone()], product.clone()));
+        let (shift, parts) = slice(&tap, x, &format!("{tap}_x"), start, end, 2);
+        let w = channel_column(&format!("{tap}_weight"), (0..channels).map(|c| values[c * kernel + j]).collect());
+        let shifted = shift.output[0].clone();
+        nodes.push(shift);
+        nodes.push(node("Mul", &format!("{tap}_mul"), vec![shifted, w.name.clone()], &tap));
         init.extend(parts);
+        init.push(w);
         sum = Some(match sum {
-            None => product,
+            None => tap,
             Some(prev) => {
                 let out = format!("{name}_taps{j}");
-                nodes.push(node("Add", format!("{name}_tap{j}_add"), vec![prev, product], out.clone()));
+                nodes.push(node("Add", &format!("{tap}_add"), vec![prev, tap], &out));
                 out
             }
         });
     }
     if let Some(b) = bias {
-        let t = tensor("bias", vec![channels as i64, 1], pb::data_type::FLOAT, b, vec![]);
+        let t = channel_column(&format!("{name}_bias"), b);
         let last = sum.expect("one tap at least");
-        nodes.push(node("Add", format!("{name}_bias_add"), vec![last, t.name.clone()], format!("{name}_biased")));
+        nodes.push(node("Add", &format!("{name}_bias_add"), vec![last, t.name.clone()], &format!("{name}_biased")));
         init.push(t);
     }
     // The last node writes the convolution's output.
     nodes.last_mut().expect("one tap at least").output[0] = y.clone();
     Some((nodes, init))
+}
+
+/// A node of one output.
+fn node(op: &str, name: &str, input: Vec<String>, output: &str) -> NodeProto {
+    NodeProto { input, output: vec![output.into()], name: name.into(), op_type: op.into(), ..Default::default() }
+}
+
+/// `output = input[start..end]` along `axis`, in Slice's input form: the node (`{name}_slice`) and
+/// its three int64 initializers (`{name}_start`, `_end`, `_axis`).
+fn slice(name: &str, input: &str, output: &str, start: i64, end: i64, axis: i64) -> (NodeProto, [pb::TensorProto; 3]) {
+    let int = |suffix: &str, v: i64| pb::TensorProto {
+        dims: vec![1],
+        data_type: pb::data_type::INT64,
+        int64_data: vec![v],
+        name: format!("{name}_{suffix}"),
+        ..Default::default()
+    };
+    let parts = [int("start", start), int("end", end), int("axis", axis)];
+    let inputs = std::iter::once(input.to_string()).chain(parts.iter().map(|t| t.name.clone())).collect();
+    (node("Slice", &format!("{name}_slice"), inputs, output), parts)
+}
+
+/// A float initializer `[C, 1]`: one value per channel, broadcast along the sequence.
+fn channel_column(name: &str, values: Vec<f32>) -> pb::TensorProto {
+    pb::TensorProto {
+        dims: vec![values.len() as i64, 1],
+        data_type: pb::data_type::FLOAT,
+        float_data: values,
+        name: name.into(),
+        ..Default::default()
+    }
 }
 
 /// Channels of every trunk tensor, from the input's declared shape and the convolutions'
