@@ -1,5 +1,6 @@
 //! The tract backend of the inference layer: each [`regula_infer::runtime::Graph`] is planned by
-//! tract once per input shape (or once per sample shape with a symbolic batch) and cached.
+//! tract once per input shape (or, with a symbolic batch, once per sample shape, the sequence
+//! length symbolic too where tract can plan so) and cached.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -61,23 +62,17 @@ const MAX_PLANS: usize = 16;
 impl TractGraph {
     /// A graph planned per concrete batch size.
     pub fn new(onnx: Vec<u8>) -> Self {
-        TractGraph {
-            onnx,
-            symbolic_batch: false,
-            plans: RefCell::new(HashMap::new()),
-            fixed_length_only: Cell::new(false),
-        }
+        Self::planned(onnx, false)
     }
 
     /// A graph planned once per sample shape with a symbolic batch size (for graphs run on
     /// many batch sizes, like the trunk during mutagenesis).
     pub fn with_symbolic_batch(onnx: Vec<u8>) -> Self {
-        TractGraph {
-            onnx,
-            symbolic_batch: true,
-            plans: RefCell::new(HashMap::new()),
-            fixed_length_only: Cell::new(false),
-        }
+        Self::planned(onnx, true)
+    }
+
+    fn planned(onnx: Vec<u8>, symbolic_batch: bool) -> Self {
+        TractGraph { onnx, symbolic_batch, plans: RefCell::new(HashMap::new()), fixed_length_only: Cell::new(false) }
     }
 
     /// Builds (or fetches) the plan for `[n, ..sample]`. With a symbolic batch the last axis (the
