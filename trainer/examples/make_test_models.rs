@@ -31,14 +31,37 @@ use regula_train::optim::Optimizer;
 use regula_train::runtime::RuntimeConfig;
 use regula_train::train::{Batch, TrainConfig, Trainer};
 
+/// The architecture of a test model.
+enum Arch {
+    Cnn(Cnn),
+    /// The `cnn-attention` preset's model: attention with this many heads over the CNN's trunk.
+    Attention(Cnn, usize),
+    LegNet(LegNet),
+}
+
+impl Arch {
+    fn model(&self) -> Box<dyn Model> {
+        match self {
+            Arch::Cnn(cnn) => Box::new(cnn.clone()),
+            Arch::Attention(cnn, heads) => Box::new(CnnAttention { cnn: cnn.clone(), heads: *heads }),
+            Arch::LegNet(legnet) => Box::new(legnet.clone()),
+        }
+    }
+
+    /// As the manifest states it.
+    fn describe(&self) -> String {
+        match self {
+            Arch::Cnn(cnn) => format!("{:?}", cnn.blocks),
+            Arch::Attention(cnn, heads) => format!("{:?}, then attention with {heads} heads", cnn.blocks),
+            Arch::LegNet(legnet) => format!("{legnet:?}"),
+        }
+    }
+}
+
 struct Spec {
     name: &'static str,
     description: &'static str,
-    model: Cnn,
-    /// Attention heads: the `cnn-attention` preset's model over `model`'s trunk.
-    attention_heads: Option<usize>,
-    /// A LegNet instead of `model` (whose length and outputs it must share).
-    legnet: Option<LegNet>,
+    model: Arch,
     policy: LengthPolicy,
     steps: usize,
     seed: u64,
@@ -66,7 +89,7 @@ fn main() {
         Spec {
             name: "mpra1",
             description: "test model: 2 conv blocks (16 ch, k11 pool 4; k5 dilation 2), ReLU, 1 output, 40 steps on 512 lentiMPRA rows",
-            model: Cnn {
+            model: Arch::Cnn(Cnn {
                 seq_len: 230,
                 blocks: vec![
                     ConvBlock { channels: 16, kernel: 11, dilation: 1, pool: Some(4) },
@@ -75,18 +98,16 @@ fn main() {
                 activation: Activation::Relu,
                 dropout: 0.0,
                 outputs: 1,
-            },
+            }),
             policy: LengthPolicy::PadOrCrop { padding: Padding::N },
             steps: 40,
             seed: 1,
             real_data: true,
-            attention_heads: None,
-            legnet: None,
         },
         Spec {
             name: "mpra3",
             description: "test model: 3 conv blocks (8 ch, k9 pool 3; k3 dilation 2 pool 2; k4), GELU, 3 outputs, 40 steps on 512 lentiMPRA rows",
-            model: Cnn {
+            model: Arch::Cnn(Cnn {
                 seq_len: 230,
                 blocks: vec![
                     ConvBlock { channels: 8, kernel: 9, dilation: 1, pool: Some(3) },
@@ -96,55 +117,46 @@ fn main() {
                 activation: Activation::Gelu,
                 dropout: 0.0,
                 outputs: 3,
-            },
+            }),
             policy: LengthPolicy::Tile { stride: 100, padding: Padding::N },
             steps: 40,
             seed: 2,
             real_data: true,
-            attention_heads: None,
-            legnet: None,
         },
         Spec {
             name: "reference1000",
             description: "benchmark model: Cnn::reference(1000, 1) (conv 64 k15, BN, ReLU, max-pool 4, conv 64 k5, BN, ReLU, GAP, dense), 5 steps on random sequences",
-            model: Cnn::reference(1000, 1),
+            model: Arch::Cnn(Cnn::reference(1000, 1)),
             policy: LengthPolicy::Tile { stride: 500, padding: Padding::N },
             steps: 5,
             seed: 3,
             real_data: false,
-            attention_heads: None,
-            legnet: None,
         },
         Spec {
             name: "attn1",
             description: "test model: the cnn-attention preset — 2 conv blocks (16 ch, k11 pool 4; k5 pool 2), ReLU, a 2-head transformer block over the 28 positions, 1 output, 40 steps on 512 lentiMPRA rows",
-            model: Cnn {
-                seq_len: 230,
-                blocks: vec![
-                    ConvBlock { channels: 16, kernel: 11, dilation: 1, pool: Some(4) },
-                    ConvBlock { channels: 16, kernel: 5, dilation: 1, pool: Some(2) },
-                ],
-                activation: Activation::Relu,
-                dropout: 0.0,
-                outputs: 1,
-            },
+            model: Arch::Attention(
+                Cnn {
+                    seq_len: 230,
+                    blocks: vec![
+                        ConvBlock { channels: 16, kernel: 11, dilation: 1, pool: Some(4) },
+                        ConvBlock { channels: 16, kernel: 5, dilation: 1, pool: Some(2) },
+                    ],
+                    activation: Activation::Relu,
+                    dropout: 0.0,
+                    outputs: 1,
+                },
+                2,
+            ),
             policy: LengthPolicy::PadOrCrop { padding: Padding::N },
             steps: 40,
             seed: 4,
             real_data: true,
-            attention_heads: Some(2),
-            legnet: None,
         },
         Spec {
             name: "legnet1",
             description: "test model: the legnet preset without squeeze-excitation — stem 8 k5; stages 8, 12 with kernels 3, 4, pools 2, expansion 2, each block concatenated to its input; SiLU, 1 output, 40 steps on 512 lentiMPRA rows",
-            model: Cnn { seq_len: 230, blocks: Vec::new(), activation: Activation::Silu, dropout: 0.0, outputs: 1 },
-            policy: LengthPolicy::PadOrCrop { padding: Padding::N },
-            steps: 40,
-            seed: 6,
-            real_data: true,
-            attention_heads: None,
-            legnet: Some(LegNet {
+            model: Arch::LegNet(LegNet {
                 seq_len: 230,
                 stem_channels: 8,
                 stem_kernel: 5,
@@ -155,6 +167,10 @@ fn main() {
                 se_reduction: 0,
                 outputs: 1,
             }),
+            policy: LengthPolicy::PadOrCrop { padding: Padding::N },
+            steps: 40,
+            seed: 6,
+            real_data: true,
         },
     ];
     let only: Vec<String> = std::env::args().skip(2).collect();
@@ -162,18 +178,13 @@ fn main() {
     let (mx, my, mn) = lentimpra(&root);
     let my = &my;
     for spec in specs {
-        let l = spec.model.seq_len;
-        let t = spec.model.outputs;
+        let model = spec.model.model();
+        let (l, t) = (model.input_shape()[1], model.outputs());
         let config = TrainConfig {
             loss: Loss::Mse,
             optimizer: Optimizer::adamw(3e-3),
             runtime: RuntimeConfig { threads: 2, ..Default::default() },
             seed: spec.seed,
-        };
-        let model: Box<dyn Model> = match (&spec.legnet, spec.attention_heads) {
-            (Some(legnet), _) => Box::new(legnet.clone()),
-            (None, Some(heads)) => Box::new(CnnAttention { cnn: spec.model.clone(), heads }),
-            (None, None) => Box::new(spec.model.clone()),
         };
         let mut trainer = Trainer::new(model, config).expect("trainer");
         let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
@@ -245,11 +256,7 @@ fn main() {
                     licence: "see tests/data/README.md".into(),
                 }],
                 split: "none (test fixture)".into(),
-                architecture: match (&spec.legnet, spec.attention_heads) {
-                    (Some(legnet), _) => format!("{legnet:?}"),
-                    (None, Some(heads)) => format!("{:?}, then attention with {heads} heads", spec.model.blocks),
-                    (None, None) => format!("{:?}", spec.model.blocks),
-                },
+                architecture: spec.model.describe(),
                 parameters,
                 epochs: 0,
                 seed: spec.seed,
@@ -262,11 +269,10 @@ fn main() {
         std::fs::write(out.join(&model_file), &inference).expect("write");
         std::fs::write(out.join(&attribution_file), &attribution).expect("write");
         std::fs::write(out.join(format!("{}.manifest.json", spec.name)), manifest.to_json()).expect("write");
-        if spec.attention_heads.is_some() {
+        if matches!(spec.model, Arch::Attention(..)) {
             let expected = attention_weights(&root, trainer.inference_graph().expect("inference graph"), l);
             std::fs::write(out.join(format!("{}.expected.json", spec.name)), expected).expect("write");
         }
-        let _ = spec.model.input_shape();
         eprintln!(
             "{}: {} parameters, inference {} bytes, attribution {} bytes",
             spec.name,
