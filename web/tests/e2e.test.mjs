@@ -251,6 +251,14 @@ test("many FASTA records: a table, all predicted in the worker pool, equal to na
   await page.click("#records tbody tr:first-child");
 });
 
+test("once a model is ready, each worker is prepared for scans in the background, and nothing of it shows", async () => {
+  // js/scan-view.js prepareScans: a one-position scan per worker when the pool is idle; its result is dropped
+  await page.waitForFunction(() => document.body.dataset.scansPrepared === "mpra1", null, { timeout: 30000 });
+  assert.equal(await page.textContent("#scan-info"), "");
+  assert.equal(await page.isHidden("#scan-progress"), true);
+  assert.doesNotMatch(await page.textContent("#status"), /scan/i);
+});
+
 test("full saturation-mutagenesis scan, shared by the workers: heatmap cells equal the native ISM values", async () => {
   await paste(page, seqA);
   await predictionValues(page);
@@ -392,6 +400,8 @@ test("a two-segment (promoter + distal) model: two boxes, prediction, scan of bo
   // (trainer/examples/make_dual_fixture.rs; regula-train predict takes one sequence per record)
   const exp = JSON.parse(fs.readFileSync(path.join(root, "infer/tests/fixtures/dual.expected.json"), "utf8"));
   await useModel(page, "dual");
+  // a two-segment model scans naive: no workers to prepare (the mark of the previous model is gone)
+  assert.equal(await page.evaluate(() => document.body.dataset.scansPrepared), undefined);
   await page.click("#tab-input");
   assert.equal(await page.isVisible("#distal-input"), true, "a second box for the distal sequence");
   assert.match(await page.textContent('label[for="sequence-input"]'), /Promoter/);
