@@ -10,7 +10,8 @@
 // (fresh browsers per cold-start page), --seqs 128 (sequences per throughput run), --batch 32
 // (onnxruntime-web batch for throughput), --ism-batch 64, --cold-model ID, --no-app (skip the web
 // app cold start), --no-minimal (skip the minimal page's cold start), --no-tiled (skip the tiled 1,000 bp ISM of the shipped models), --only PARTS
-// (a comma list of throughput, ism, attribution, worker, cold: run only those; e.g. `--only cold`),
+// (a comma list of throughput, ism, attribution, worker, cold, pool: run only those; e.g. `--only cold`;
+// pool: scans in the web app with its Web Workers, app-scan.mjs), --later-scans 3 (pool: scans after the first),
 // --app-dir DIR (the web app served for the app cold start; default web, e.g. a copy of an older
 // web/ to compare).
 // Env: CHROMIUM (default /usr/bin/chromium).
@@ -21,6 +22,7 @@ import zlib from "node:zlib";
 import { execFileSync, spawnSync } from "node:child_process";
 import { chromium } from "playwright-core";
 import { serve } from "../../web/tests/server.mjs";
+import { appScans } from "./app-scan.mjs";
 import { median, round } from "./lib.mjs";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -30,7 +32,7 @@ const root = path.resolve(here, "../..");
 const opts = {
   pkg: path.join(root, "web/pkg"), models: path.join(root, "models"), out: path.join(here, "results/browser-bench.json"),
   runs: 5, "naive-runs": 2, "regula-naive-runs": 1, "cold-runs": 5, seqs: 128, batch: 32, "ism-batch": 64, "cold-model": null, app: true, minimal: true, tiled: true,
-  only: "throughput,ism,attribution,worker,cold", "app-dir": path.join(root, "web"),
+  only: "throughput,ism,attribution,worker,cold,pool", "app-dir": path.join(root, "web"), "later-scans": 3,
 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -50,7 +52,7 @@ for (let i = 0; i < argv.length; i++) {
   const v = argv[++i];
   opts[key] = typeof opts[key] === "number" ? Number(v) : ["pkg", "models", "out", "app-dir"].includes(key) ? path.resolve(v) : v;
 }
-const PARTS = ["throughput", "ism", "attribution", "worker", "cold"];
+const PARTS = ["throughput", "ism", "attribution", "worker", "cold", "pool"];
 const only = new Set(opts.only.split(",").map((s) => s.trim()).filter(Boolean));
 for (const p of only) if (!PARTS.includes(p)) { console.error(`--only: unknown part ${p} (${PARTS.join(", ")})`); process.exit(2); }
 const wasmFile = path.join(opts.pkg, "regula_wasm_bg.wasm");
@@ -132,6 +134,24 @@ async function freshContext(allowed, ownBrowser = false) {
     return route.continue();
   });
   return ctx;
+}
+
+/** The web app as `just serve` serves it, with --pkg and a model index (scripts/web-index.mjs) of
+ * `models` (ids under --models; the first one the app opens with is the index's default).
+ * Resolves with {url, index, server}. */
+async function serveApp(models) {
+  const dir = fs.mkdtempSync(path.join(tmp, "app-"));
+  fs.mkdirSync(path.join(dir, "models"));
+  for (const m of models) fs.symlinkSync(path.join(opts.models, m), path.join(dir, "models", m));
+  execFileSync("node", [path.join(root, "scripts/web-index.mjs"), path.join(dir, "models"), path.join(dir, "web-models")], { stdio: "ignore" });
+  // The app's workers load their job loop from pkg/jobs.js, which scripts/build-web.sh copies
+  // beside the wasm package (wasm/js/jobs.js); a package from wasm/build.sh alone lacks it.
+  const appPkg = path.join(dir, "pkg");
+  fs.mkdirSync(appPkg);
+  for (const f of fs.readdirSync(opts.pkg)) fs.symlinkSync(path.resolve(opts.pkg, f), path.join(appPkg, f));
+  if (!fs.existsSync(path.join(appPkg, "jobs.js"))) fs.symlinkSync(path.join(root, "wasm/js/jobs.js"), path.join(appPkg, "jobs.js"));
+  const app = await serve(opts["app-dir"], 0, "127.0.0.1", { "/pkg/": appPkg, "/models/": path.join(dir, "web-models") });
+  return { ...app, index: JSON.parse(fs.readFileSync(path.join(dir, "web-models/index.json"), "utf8")) };
 }
 
 const result = { environment, targets: TARGETS, size };
@@ -231,19 +251,9 @@ try {
   }
   if (opts.app) {
     log(`cold start, web app (${coldModel})`);
-    // The app as `just serve` serves it, with --pkg and a model index (scripts/web-index.mjs) of
-    // just the cold-start model, so that it is the model the app loads first.
-    fs.mkdirSync(path.join(tmp, "cold-models"));
-    fs.symlinkSync(path.join(opts.models, coldModel), path.join(tmp, "cold-models", coldModel));
-    execFileSync("node", [path.join(root, "scripts/web-index.mjs"), path.join(tmp, "cold-models"), path.join(tmp, "web-models")], { stdio: "ignore" });
-    // The app's workers load their job loop from pkg/jobs.js, which scripts/build-web.sh copies
-    // beside the wasm package (wasm/js/jobs.js); a package from wasm/build.sh alone lacks it.
-    const appPkg = path.join(tmp, "app-pkg");
-    fs.mkdirSync(appPkg);
-    for (const f of fs.readdirSync(opts.pkg)) fs.symlinkSync(path.resolve(opts.pkg, f), path.join(appPkg, f));
-    if (!fs.existsSync(path.join(appPkg, "jobs.js"))) fs.symlinkSync(path.join(root, "wasm/js/jobs.js"), path.join(appPkg, "jobs.js"));
-    const app = await serve(opts["app-dir"], 0, "127.0.0.1", { "/pkg/": appPkg, "/models/": path.join(tmp, "web-models") });
-    const index = JSON.parse(fs.readFileSync(path.join(tmp, "web-models/index.json"), "utf8"));
+    // just the cold-start model, so that it is the model the app loads first
+    const app = await serveApp([coldModel]);
+    const index = app.index;
     const runs = [];
     try {
       for (let i = 0; i < opts["cold-runs"]; i++) {
@@ -298,6 +308,25 @@ try {
     else failed = true;
   }
   result.coldStart.target = { medianMsAtMost: TARGETS.coldStartMs };
+  }
+
+  // ----- scans in the web app, with its pool of workers -----
+  if (only.has("pool")) {
+    const app = await serveApp(oneInput);
+    const manifestOf = (id) => JSON.parse(fs.readFileSync(path.join(opts.models, id, "manifest.json"), "utf8"));
+    try {
+      const models = app.index.models.map((m) => ({ id: m.id, name: m.name, length: manifestOf(m.id).inputs[0].length }));
+      result.appScans = await appScans({ url: app.url, models, context: () => freshContext(app.url, true), later: opts["later-scans"], log });
+    } finally {
+      app.server.close();
+    }
+    // against one worker: part "ism"'s fast scan of the same sequence in this run
+    for (const r of result.appScans) {
+      const one = result.ism?.find((i) => i.model === r.model && i.fast);
+      if (!one || !r.prepared) continue;
+      r.oneWorkerMs = one.fast.medianMs;
+      r.speedupOverOneWorker = round(one.fast.medianMs / median(r.prepared.laterMs), 2);
+    }
   }
 } catch (e) {
   failed = true;
@@ -364,6 +393,12 @@ out.push(table(["page", "median ms", "≤ 1.5 s", "phases (median ms since navig
   ...(cs.minimal ? [["minimal page", fmt(cs.minimal.medianMs), yes(cs.minimal.met), Object.entries(cs.minimal.medianPhasesMs).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(", ")]] : []),
 ]));
 if (cs.app && Object.keys(cs.app.medianMarksMs ?? {}).length) out.push(`   web app's own marks (median ms): ${Object.entries(cs.app.medianMarksMs).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(", ")}`);
+}
+if (result.appScans) {
+  out.push("", `5. Full scans in the web app with its pool of workers (the sequence of part 2; at once: clicked as soon as the model is ready; prepared: once the app has prepared its workers, then the median of ${opts["later-scans"]} more)`);
+  out.push(table(["model", "L", "workers", "method", "at once ms", "prepared: first ms", "later ms (median)", "one worker ms", "speed-up"],
+    result.appScans.map((r) => (r.error ? [r.model, r.length, "—", `error: ${r.error}`, "—", "—", "—", "—", "—"]
+      : [r.model, r.length, r.prepared.workers, r.prepared.method, fmt(r.atOnce.firstMs, 0), fmt(r.prepared.firstMs, 0), fmt(median(r.prepared.laterMs), 0), fmt(r.oneWorkerMs, 0), r.speedupOverOneWorker ? `${fmt(r.speedupOverOneWorker, 2)}×` : "—"]))));
 }
 out.push("", `Wasm size (${size.file}): ${size.rawBytes.toLocaleString("en-US")} bytes raw, ${size.gzipBytes.toLocaleString("en-US")} bytes ${size.gzipTool}; ≤ 1.5 MB gzip: ${yes(size.met)}`);
 if (result.workerCheck) out.push(`ISM Web Worker check (wasm/js/ism-worker.js: progress, result, cancel): ${result.workerCheck.ok ? "ok" : `FAILED ${JSON.stringify(result.workerCheck)}`}`);

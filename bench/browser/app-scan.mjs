@@ -1,0 +1,68 @@
+// Part "pool" of the browser benchmark: full saturation scans in the web app itself, with its pool
+// of Web Workers (js/pool.js: the scan's positions split across the workers), as a user runs them:
+// paste a sequence, click "Run full scan", read the time the app reports (#scan-info's data-ms,
+// from the click's handler to the merged result). Per model with one sequence input, on the
+// sequence of part "ism" (randomDna(L, 7000 + L)), in two fresh browser contexts:
+// - at once: the scan clicked as soon as the model is ready, while the app may still be preparing
+//   its workers (js/scan-view.js prepareScans: a one-position scan per worker that makes tract's plans);
+// - prepared: the scan clicked once the app says its workers are prepared (body[data-scans-prepared]),
+//   then `later` more scans of the same sequence.
+import { randomDna } from "./lib.mjs";
+
+/** Scans of each of `models` ([{id, name, length}]) in the app at `url`; `context()` gives a fresh
+ * browser context. Resolves with one row per model. */
+export async function appScans({ url, models, context, later = 3, log }) {
+  const rows = [];
+  for (const m of models) {
+    log(`app scans ${m.id}`);
+    const seq = randomDna(m.length, 7000 + m.length);
+    const row = { model: m.id, length: m.length };
+    try {
+      row.atOnce = await session(url, m, seq, { prepared: false, scans: 1 });
+      const prepared = await session(url, m, seq, { prepared: true, scans: 1 + later });
+      row.prepared = { ...prepared, scans: undefined, firstMs: prepared.scans[0], laterMs: prepared.scans.slice(1) };
+      row.atOnce = { ...row.atOnce, firstMs: row.atOnce.scans[0], scans: undefined };
+    } catch (e) {
+      row.error = String(e?.message ?? e).split("\n")[0];
+    }
+    rows.push(row);
+  }
+  return rows;
+
+  async function session(url, m, seq, { prepared, scans }) {
+    const ctx = await context();
+    try {
+      const p = await ctx.newPage();
+      p.on("pageerror", (e) => log(`[app error] ${e.message}`));
+      await p.goto(url);
+      await p.waitForSelector("body[data-ready=true]", { timeout: 60_000, state: "attached" });
+      // the model the app opens with first (a choice made while it loads would race with it)
+      await p.waitForFunction(() => document.body.dataset.model, null, { timeout: 60_000 });
+      if ((await p.inputValue("#model-select")) !== m.id) {
+        await p.click("#tab-model");
+        await p.selectOption("#model-select", m.id);
+      }
+      await p.waitForFunction((n) => document.body.dataset.model === n, m.name, { timeout: 60_000 });
+      await p.click("#tab-input");
+      await p.fill("#sequence-input", `>bench\n${seq}\n`);
+      await p.waitForFunction(() => document.querySelector("#records tbody tr td")?.textContent === "bench", null, { timeout: 30_000 });
+      await p.click("#tab-results");
+      await p.waitForSelector("#prediction .value", { state: "attached", timeout: 60_000 });
+      if (prepared) await p.waitForFunction((n) => document.body.dataset.scansPrepared === n, m.name, { timeout: 120_000 });
+      const times = [];
+      let info;
+      for (let i = 0; i < scans; i++) {
+        await p.evaluate(() => { document.getElementById("status").textContent = ""; });
+        await p.click("#scan-run");
+        await p.waitForFunction(() => /Scan (finished|failed)/.test(document.getElementById("status").textContent), null, { timeout: 300_000 });
+        const status = await p.textContent("#status");
+        if (!/finished/.test(status)) throw new Error(`${m.id}: ${status}`);
+        info = await p.$eval("#scan-info", (e) => ({ ms: Number(e.dataset.ms), workers: Number(e.dataset.workers), text: e.textContent }));
+        times.push(Math.round(info.ms));
+      }
+      return { scans: times, workers: info.workers, method: info.text.replace(/: \d+ positions[^]*$/, ""), pool: await p.textContent("#pool-info") };
+    } finally {
+      await ctx.closeAll();
+    }
+  }
+}
