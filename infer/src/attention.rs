@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::geometry::Field;
-use crate::graph::{POINTWISE_BINARY, POINTWISE_UNARY, sliding};
+use crate::graph::{POINTWISE_BINARY, per_position, sliding};
 use crate::model::Model;
 use crate::proto::{ModelProto, NodeProto};
 use crate::runtime::{Backend, Graph};
@@ -110,8 +110,7 @@ fn positions_field(proto: &ModelProto, input: &str, nodes: &[usize]) -> std::res
             continue;
         }
         let weights_constant = ins[1..].iter().all(Option::is_none);
-        let out = if (POINTWISE_UNARY.contains(&op) || matches!(op, "BatchNormalization" | "Clip")) && weights_constant
-        {
+        let out = if per_position(op) && weights_constant {
             ins[0]
         } else if POINTWISE_BINARY.contains(&op)
             && n.input.iter().zip(&ins).all(|(name, f)| {

@@ -81,7 +81,7 @@ pub const ALLOWED_OPS: &[&str] = &[
 ];
 
 /// Ops that act on each position independently (given constant parameters broadcast along channels).
-pub(crate) const POINTWISE_UNARY: &[&str] = &[
+const POINTWISE_UNARY: &[&str] = &[
     "Abs",
     "Cast",
     "Elu",
@@ -101,6 +101,17 @@ pub(crate) const POINTWISE_UNARY: &[&str] = &[
     "Tanh",
 ];
 pub(crate) const POINTWISE_BINARY: &[&str] = &["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum"];
+
+/// One sequence input, per-channel constants: each output position reads its own input position.
+pub(crate) fn per_position(op: &str) -> bool {
+    POINTWISE_UNARY.contains(&op) || matches!(op, "BatchNormalization" | "Clip")
+}
+
+/// Several inputs joined position by position: elementwise (constants broadcast along the
+/// channels only) or a channel `Concat`.
+pub(crate) fn position_join(op: &str) -> bool {
+    POINTWISE_BINARY.contains(&op) || op == "Concat"
+}
 
 /// Parses ONNX bytes, with the size limit and op allow-list applied.
 pub fn read_model(bytes: &[u8]) -> Result<ModelProto> {
@@ -415,12 +426,12 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
         let op = n.op_type.as_str();
         let out = if ins.iter().all(Option::is_none) {
             None
-        } else if POINTWISE_UNARY.contains(&op) || op == "BatchNormalization" || op == "Clip" {
+        } else if per_position(op) {
             if ins[1..].iter().any(Option::is_some) {
                 return Err(format!("{op} node '{}' takes a sequence-dependent parameter", n.name));
             }
             ins[0]
-        } else if POINTWISE_BINARY.contains(&op) || op == "Concat" {
+        } else if position_join(op) {
             // A Concat joins along the channels only, so the tensors it joins stay position-aligned.
             if op == "Concat" && !matches!(attr_int(n, "axis"), Some(1 | -2)) {
                 return Err(format!("Concat node '{}' joins along an axis other than the channels", n.name));

@@ -80,9 +80,7 @@ impl StageProto {
 
 /// Position-wise ops (as the graph splitter counts them), which join the stage of their inputs.
 fn pointwise(op: &str) -> bool {
-    crate::graph::POINTWISE_UNARY.contains(&op)
-        || crate::graph::POINTWISE_BINARY.contains(&op)
-        || matches!(op, "BatchNormalization" | "Clip" | "Concat")
+    crate::graph::per_position(op) || crate::graph::position_join(op)
 }
 
 /// Stage being cut: its nodes, the tensors it reads, and whether it starts with a join.
