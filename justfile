@@ -156,6 +156,7 @@ compare-joint: ort
 
 # The shipped TATA promoter classifier (GUE prom_300_tata): LegNet 5 / 3, about 16 minutes.
 train-promoter-tata: (train "promoter-tata")
+    python3 bench/tried/tried.py bench/tried/tata.json --card models/promoter-tata/MODEL_CARD.md
 
 # The shipped two-branch (promoter + distal) demonstration model, on constructed lentiMPRA pairs.
 train-dual-branch-demo: (train "dual-branch-demo")
