@@ -372,30 +372,9 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
         ));
     };
     let (trunk_output, head_input) = (pool.input[0].clone(), pool.output[0].clone());
-    let producer: HashMap<&str, usize> =
-        g.node.iter().enumerate().flat_map(|(i, n)| n.output.iter().map(move |o| (o.as_str(), i))).collect();
     let inits: HashMap<&str, &pb::TensorProto> = g.initializer.iter().map(|t| (t.name.as_str(), t)).collect();
-
-    // Nodes needed for `target` given `stop` tensors, in graph order.
-    let ancestors = |targets: &[&str], stop: &str| -> Vec<usize> {
-        let mut seen = HashSet::new();
-        let mut stack: Vec<&str> = targets.to_vec();
-        while let Some(t) = stack.pop() {
-            if t == stop || t.is_empty() {
-                continue;
-            }
-            if let Some(&i) = producer.get(t)
-                && seen.insert(i)
-            {
-                stack.extend(g.node[i].input.iter().map(String::as_str));
-            }
-        }
-        let mut v: Vec<usize> = seen.into_iter().collect();
-        v.sort_unstable();
-        v
-    };
-    let trunk_nodes = ancestors(&[trunk_output.as_str()], "");
-    let head_nodes = ancestors(&[output], &head_input);
+    let trunk_nodes = ancestors(g, &[trunk_output.as_str()]);
+    let head_nodes = ancestors_until(g, &[output], &head_input);
     for &i in &head_nodes {
         for inp in &g.node[i].input {
             if inp == input
@@ -563,11 +542,20 @@ pub fn first_conv(proto: &ModelProto, input: &str) -> Option<(Vec<usize>, Vec<f3
 
 /// Nodes of `g` (indices, in graph order) that the tensors `targets` depend on.
 pub(crate) fn ancestors(g: &pb::GraphProto, targets: &[&str]) -> Vec<usize> {
+    ancestors_until(g, targets, "")
+}
+
+/// Nodes of `g` (indices, in graph order) that the tensors `targets` depend on, given the tensor
+/// `stop` (its producer and what that depends on are left out).
+pub(crate) fn ancestors_until(g: &pb::GraphProto, targets: &[&str], stop: &str) -> Vec<usize> {
     let producer: HashMap<&str, usize> =
         g.node.iter().enumerate().flat_map(|(i, n)| n.output.iter().map(move |o| (o.as_str(), i))).collect();
     let mut seen = HashSet::new();
     let mut stack: Vec<&str> = targets.to_vec();
     while let Some(t) = stack.pop() {
+        if t == stop || t.is_empty() {
+            continue;
+        }
         if let Some(&i) = producer.get(t)
             && seen.insert(i)
         {

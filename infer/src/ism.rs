@@ -372,6 +372,9 @@ pub struct IsmRun {
     strands: usize,
     current: usize,
     segments: Option<Vec<SegmentFit>>,
+    /// A two-segment model scanned fast: window `i` (segment `i`) steps on this single-trunk
+    /// model ([`crate::segment_trunks::segment_model`]) instead of the model itself.
+    segment_models: Vec<Model>,
 }
 
 impl IsmRun {
@@ -407,13 +410,22 @@ impl IsmRun {
                 run.todo.retain(|p| view.contains(p));
             }
         }
-        Ok(IsmRun { seq: seq.to_vec(), fitting, windows: runs, strands, current: 0, segments: None })
+        Ok(IsmRun {
+            seq: seq.to_vec(),
+            fitting,
+            windows: runs,
+            strands,
+            current: 0,
+            segments: None,
+            segment_models: Vec::new(),
+        })
     }
 
     /// Prepares mutagenesis of an item (one sequence per model segment, each fitted by its
     /// policy). A two-segment model is mutated over its joined window, every base of both
-    /// segments; fast mutagenesis does not apply (two trunks), so each substitution is an exact
-    /// forward pass, batched.
+    /// segments: fast, each segment through its own trunk with the other segment fixed
+    /// ([`crate::segment_trunks`]), else (naive, or a graph that cannot be cut per segment) an
+    /// exact forward pass per substitution, batched.
     pub fn new_item(model: &Model, item: &[Vec<u8>], policies: &[LengthPolicy], method: Method) -> Result<Self> {
         segments::check_count(&model.segments, item.len(), "the input")?;
         if model.segments.len() == 1 {
@@ -421,9 +433,24 @@ impl IsmRun {
         }
         let (joined, fits) = segments::fit_item(&model.segments, item, policies)?;
         let fitting = segments::summary(&fits);
-        let window = Window { bases: joined.clone(), start: 0, view: 0..joined.len() };
-        let window = WindowRun::new(model, window, fitting.clone(), method)?;
-        Ok(IsmRun { seq: joined, fitting, windows: vec![window], strands: 1, current: 0, segments: Some(fits) })
+        let (mut windows, mut segment_models) = (Vec::new(), Vec::new());
+        match (&model.segment_trunks, method) {
+            (Some(trunks), Method::Fast) => {
+                let x = model.encode(&joined);
+                for (s, seg) in model.segments.iter().enumerate() {
+                    let part = crate::segment_trunks::segment_model(model, trunks, s, &x)?;
+                    let bases = joined[seg.offset..seg.offset + seg.length].to_vec();
+                    let window = Window { bases, start: seg.offset as isize, view: 0..seg.length };
+                    windows.push(WindowRun::new(&part, window, fitting.clone(), method)?);
+                    segment_models.push(part);
+                }
+            }
+            _ => {
+                let window = Window { bases: joined.clone(), start: 0, view: 0..joined.len() };
+                windows.push(WindowRun::new(model, window, fitting.clone(), method)?);
+            }
+        }
+        Ok(IsmRun { seq: joined, fitting, windows, strands: 1, current: 0, segments: Some(fits), segment_models })
     }
 
     /// Mutates only the bases at `range` of the result's bases (the model window, or the whole
@@ -474,7 +501,8 @@ impl IsmRun {
     pub fn step(&mut self, model: &Model, positions: usize) -> Result<bool> {
         let mut left = positions.max(1);
         while left > 0 && self.current < self.windows.len() {
-            left -= self.windows[self.current].step(model, left)?;
+            let m = self.segment_models.get(self.current).unwrap_or(model);
+            left -= self.windows[self.current].step(m, left)?;
             if self.windows[self.current].is_done() {
                 self.current += 1;
             }
@@ -565,7 +593,8 @@ impl IsmRun {
             effects,
             passes,
             bases_computed,
-            segments: None,
+            // a two-segment model's scan, one window per segment
+            segments: self.segments,
         })
     }
 }

@@ -30,6 +30,7 @@ pub mod predict;
 pub mod proto;
 pub mod reference_windows;
 pub mod runtime;
+pub mod segment_trunks;
 pub mod segments;
 pub mod variants;
 pub mod vcf;

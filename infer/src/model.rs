@@ -1,6 +1,8 @@
 //! A loaded model: its manifest, the inference graph, the trunk/head split for fast
 //! mutagenesis and the optional attribution graph, each behind [`Graph`].
 
+use std::rc::Rc;
+
 use regula_core::manifest::{Encoding, Manifest};
 
 use crate::error::{Error, Result};
@@ -22,10 +24,13 @@ pub struct Model {
     /// Number of outputs (targets).
     pub outputs: usize,
     pub n_value: f32,
-    pub inference: Box<dyn Graph>,
+    pub inference: Rc<dyn Graph>,
     pub split: Option<SplitGraphs>,
     /// Why fast mutagenesis is not available, if it is not.
     pub split_error: Option<String>,
+    /// A two-segment model's trunks, one per segment, for fast mutagenesis of each
+    /// ([`crate::segment_trunks`]).
+    pub segment_trunks: Option<Rc<crate::segment_trunks::SegmentTrunks>>,
     pub attribution: Option<Box<dyn Graph>>,
     /// How fast mutagenesis runs: windowed or incremental; `None` (the default) chooses per
     /// input by the work each would do.
@@ -53,6 +58,27 @@ pub struct SplitGraphs {
     pub trunk_valid: Option<Box<dyn Graph>>,
     pub head: Box<dyn Graph>,
     pub field: Field,
+}
+
+impl SplitGraphs {
+    /// The graphs of a trunk/head split of a graph whose input is `input`, each run by `backend`.
+    pub fn load(s: graph::Split, input: &str, backend: &dyn Backend) -> Result<SplitGraphs> {
+        Ok(SplitGraphs {
+            stages: match crate::incremental::cut_stages(&s.trunk, input, &s.trunk_output) {
+                Ok(stages) => Ok(stages
+                    .into_iter()
+                    .map(|st| Ok((st.clone(), backend.graph(st.graph, true)?)))
+                    .collect::<Result<Vec<_>>>()?),
+                Err(reason) => Err(reason),
+            },
+            trunk_input: input.to_string(),
+            trunk_output: s.trunk_output.clone(),
+            trunk: backend.graph(s.trunk, true)?,
+            trunk_valid: Some(backend.graph(s.trunk_valid, true)?),
+            head: backend.graph(s.head, true)?,
+            field: s.field,
+        })
+    }
 }
 
 impl Model {
@@ -102,34 +128,25 @@ impl Model {
         let Encoding::OneHot { n_value } = input.encoding;
         let proto = graph::read_model(onnx)?;
         graph::check_io(&proto, &input.name, length, &manifest.output.name, "inference")?;
-        let split = if segments.len() > 1 {
-            // Two trunks over two parts of the input: the receptive-field windows of fast
-            // mutagenesis assume one trunk over one sequence.
-            Err("a two-segment model (promoter and distal, each through its own trunk): exact forward passes per substitution".to_string())
+        let (mut split, mut split_error, mut segment_trunks) = (None, None, None);
+        if segments.len() > 1 {
+            // One trunk per segment: each segment is scanned through its own.
+            match crate::segment_trunks::SegmentTrunks::load(
+                &proto,
+                &input.name,
+                &manifest.output.name,
+                &segments,
+                backend,
+            )? {
+                Ok(trunks) => segment_trunks = Some(Rc::new(trunks)),
+                Err(reason) => split_error = Some(reason),
+            }
         } else {
-            graph::split(&proto, &input.name, &manifest.output.name)
-        };
-        let (split, split_error) = match split {
-            Ok(s) => (
-                Some(SplitGraphs {
-                    stages: match crate::incremental::cut_stages(&s.trunk, &input.name, &s.trunk_output) {
-                        Ok(stages) => Ok(stages
-                            .into_iter()
-                            .map(|st| Ok((st.clone(), backend.graph(st.graph, true)?)))
-                            .collect::<Result<Vec<_>>>()?),
-                        Err(reason) => Err(reason),
-                    },
-                    trunk_input: input.name.clone(),
-                    trunk_output: s.trunk_output.clone(),
-                    trunk: backend.graph(s.trunk, true)?,
-                    trunk_valid: Some(backend.graph(s.trunk_valid, true)?),
-                    head: backend.graph(s.head, true)?,
-                    field: s.field,
-                }),
-                None,
-            ),
-            Err(reason) => (None, Some(reason)),
-        };
+            match graph::split(&proto, &input.name, &manifest.output.name) {
+                Ok(s) => split = Some(SplitGraphs::load(s, &input.name, backend)?),
+                Err(reason) => split_error = Some(reason),
+            }
+        }
         let attribution = match attribution {
             None => None,
             Some(bytes) => {
@@ -162,9 +179,10 @@ impl Model {
             outputs: manifest.targets.len(),
             n_value,
             manifest,
-            inference: backend.graph(proto, false)?,
+            inference: Rc::from(backend.graph(proto, false)?),
             split,
             split_error,
+            segment_trunks,
             attribution,
             fast_path: None,
             first_conv,

@@ -164,6 +164,10 @@ impl ModelFolder {
             .collect::<Vec<_>>();
         let fast = match (&self.model.split, &self.model.split_error) {
             (Some(s), _) => format!("fast (receptive field {} bp)", s.field.width()),
+            (None, None) if let Some(trunks) = &self.model.segment_trunks => format!(
+                "fast, each segment through its own trunk (receptive fields {} bp)",
+                trunks.parts.iter().map(|p| p.field.width().to_string()).collect::<Vec<_>>().join(", ")
+            ),
             (None, Some(reason)) => format!("naive: {reason}"),
             (None, None) => "naive".into(),
         };

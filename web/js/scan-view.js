@@ -35,13 +35,18 @@ export function modelChanged() {
 async function prepareScans() {
   const model = current();
   delete document.body.dataset.scansPrepared;
-  if (!model || paired()) return; // a two-segment model scans naive: its plans are the prediction's
+  if (!model) return;
   await pool.whenIdle();
   if (current() !== model) return;
+  const bases = (n) => Array.from({ length: n }, (_, i) => "ACGT"[(i * 7 + (i >> 3)) % 4]).join("");
+  const [first, second] = model.info.segments; // a two-segment model: {name, length, offset} each
+  const sequence = paired() ? { name: "scan warm-up", promoter: bases(first.length), distal: bases(second.length) }
+    : { name: "scan warm-up", sequence: bases(model.info.length) };
+  // one position in the middle of each segment's half of the parts (both trunks' plans)
   const L = model.info.length;
-  const sequence = { name: "scan warm-up", sequence: Array.from({ length: L }, (_, i) => "ACGT"[(i * 7 + (i >> 3)) % 4]).join("") };
+  const at = (i) => (paired() ? (i % 2 ? second.offset + (second.length >> 1) : first.length >> 1) + (i >> 1) : (L >> 1) + i);
   const jobs = pool.workers.map((_, i) =>
-    pool.run({ type: "ism", sequence, options: { ...policyOptions(), part: [Math.floor(L / 2) + i, L] }, chunk: 1 }).promise);
+    pool.run({ type: "ism", sequence, options: { ...policyOptions(), part: [at(i), L] }, chunk: 1 }).promise);
   await Promise.all(jobs).catch((e) => console.warn("scan warm-up:", e));
   if (current() === model) document.body.dataset.scansPrepared = model.name;
 }

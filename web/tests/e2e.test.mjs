@@ -400,8 +400,8 @@ test("a two-segment (promoter + distal) model: two boxes, prediction, scan of bo
   // (trainer/examples/make_dual_fixture.rs; regula-train predict takes one sequence per record)
   const exp = JSON.parse(fs.readFileSync(path.join(root, "infer/tests/fixtures/dual.expected.json"), "utf8"));
   await useModel(page, "dual");
-  // a two-segment model scans naive: no workers to prepare (the mark of the previous model is gone)
-  assert.equal(await page.evaluate(() => document.body.dataset.scansPrepared), undefined);
+  // its workers are prepared for scans too (each segment's trunk)
+  await page.waitForFunction(() => document.body.dataset.scansPrepared === "dual", null, { timeout: 30000 });
   await page.click("#tab-input");
   assert.equal(await page.isVisible("#distal-input"), true, "a second box for the distal sequence");
   assert.match(await page.textContent('label[for="sequence-input"]'), /Promoter/);
@@ -424,7 +424,8 @@ test("a two-segment (promoter + distal) model: two boxes, prediction, scan of bo
   // the scan covers both segments; cells are labelled by segment and position
   await page.click("#scan-run");
   await waitStatus(page, "Scan finished");
-  assert.match(await page.textContent("#scan-info"), /^naive mutagenesis \(a two-segment model/);
+  // each segment through its own trunk, the other segment fixed
+  assert.match(await page.textContent("#scan-info"), /^fast \((windowed|incremental)\) mutagenesis/);
   assert.match(await page.textContent("#scan-info"), /promoter 120 bp \+ distal 80 bp/);
   await page.$eval("#zoom", (z) => { z.value = "4"; z.dispatchEvent(new Event("input")); });
   const box = await page.locator("#heatmap").boundingBox();
