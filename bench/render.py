@@ -607,8 +607,8 @@ def render_accuracy_scan(w, b, models_dir):
     if pool:
         n = next(iter(pool.values()))["prepared"]["workers"]
         w(f"With the pool: the same scan in the web app, shared by its {n} workers (`--only ism,pool`, `bench/browser/app-scan.mjs`): the first scan")
-        w("clicked as soon as the model is ready, the first once the app has prepared its workers (a one-position scan in each, which")
-        w("makes tract's plans), and the median of 3 later ones; the speed-up is the one-worker time ÷ that median.")
+        w("clicked as soon as the model is ready, the first once the app has prepared its workers (a 32-position scan in each, which")
+        w("makes tract's plans and lets the engine optimise the hot code), and the median of 3 later ones; the speed-up is the one-worker time ÷ that median.")
         w("")
     pool_head = " | app: first scan at once / prepared | app: later scans | speed-up" if pool else ""
     w(f"| model | weights | metric (rows) | scan method | scan time (one worker) | ≤ 1 s{pool_head} |")

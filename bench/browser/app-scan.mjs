@@ -4,7 +4,7 @@
 // from the click's handler to the merged result). Per model with one sequence input, on the
 // sequence of part "ism" (randomDna(L, 7000 + L)), in two fresh browser contexts:
 // - at once: the scan clicked as soon as the model is ready, while the app may still be preparing
-//   its workers (js/scan-view.js prepareScans: a one-position scan per worker that makes tract's plans);
+//   its workers (js/scan-view.js prepareScans: a short scan in each worker, which makes tract's plans);
 // - prepared: the scan clicked once the app says its workers are prepared (body[data-scans-prepared]),
 //   then `later` more scans of the same sequence.
 import { randomDna } from "./lib.mjs";

@@ -199,6 +199,13 @@ export class Pool {
       this.warmWhenIdle();
     });
   }
+  // Runs `msgOf(i)` on every worker i (after the current model), each its own request.
+  runOnEach(msgOf) {
+    return this.workers.map((slot, i) => {
+      this.ensureModel(slot);
+      return this.send(slot, msgOf(i));
+    });
+  }
   // Runs a request on the least busy worker (the one that already has the model, on a tie).
   run(msg, onProgress) {
     const cost = (s) => s.busy + (this.model && s.modelGen !== this.model.gen ? 0.5 : 0);

@@ -252,7 +252,7 @@ test("many FASTA records: a table, all predicted in the worker pool, equal to na
 });
 
 test("once a model is ready, each worker is prepared for scans in the background, and nothing of it shows", async () => {
-  // js/scan-view.js prepareScans: a one-position scan per worker when the pool is idle; its result is dropped
+  // js/scan-view.js prepareScans: a short scan in each worker when the pool is idle; its result is dropped
   await page.waitForFunction(() => document.body.dataset.scansPrepared === "mpra1", null, { timeout: 30000 });
   assert.equal(await page.textContent("#scan-info"), "");
   assert.equal(await page.isHidden("#scan-progress"), true);
