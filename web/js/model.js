@@ -206,7 +206,7 @@ function renderModelCard() {
     ].filter(Boolean).join(", ") || "—"),
     el("dt", {}, "Licence"), el("dd", {}, m.licence ?? "—"),
     ...(limits ? [el("dt", {}, "Known limits"), el("dd", {}, limits)] : []),
-    el("dt", {}, "Mutagenesis"), el("dd", {}, model.info.fastMutagenesisUnavailable ? `naive (${model.info.fastMutagenesisUnavailable})` : "fast exact (receptive-field windows)"),
+    el("dt", {}, "Mutagenesis"), el("dd", {}, model.info.fastMutagenesisUnavailable ? `naive (${model.info.fastMutagenesisUnavailable})` : "fast exact (only what a substitution changes is recomputed)"),
   );
   // metrics: {split: {rows, per_target: {target: {metric: value}}}} -> one row per split and target
   const metrics = m.metrics ?? {};

@@ -38,6 +38,11 @@ async function prepareScans() {
   const model = current();
   delete document.body.dataset.scansPrepared;
   if (!model) return;
+  if (model.info.fastMutagenesisUnavailable) {
+    // it scans naive, through its prediction's plans: a warm-up would only hold up requests
+    document.body.dataset.scansPrepared = model.name;
+    return;
+  }
   await pool.whenIdle();
   if (current() !== model) return;
   const bases = (n) => Array.from({ length: n }, (_, i) => "ACGT"[(i * 7 + (i >> 3)) % 4]).join("");
