@@ -453,17 +453,8 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
     }
     let field = field_of(&fields, &trunk_output)?.ok_or("the pooled tensor does not depend on the sequence")?;
 
-    let sub = |nodes: &[usize], inputs: Vec<ValueInfoProto>, outputs: Vec<ValueInfoProto>| -> ModelProto {
-        let used: HashSet<&str> = nodes.iter().flat_map(|&i| g.node[i].input.iter().map(String::as_str)).collect();
-        let graph = pb::GraphProto {
-            node: nodes.iter().map(|&i| g.node[i].clone()).collect(),
-            name: g.name.clone(),
-            initializer: g.initializer.iter().filter(|t| used.contains(t.name.as_str())).cloned().collect(),
-            input: inputs,
-            output: outputs,
-            ..Default::default()
-        };
-        ModelProto { graph: Some(graph), ..proto.clone() }
+    let sub = |nodes: &[usize], inputs, outputs| {
+        model_of(proto, nodes.iter().map(|&i| g.node[i].clone()).collect(), inputs, outputs)
     };
     let x = g.input.iter().find(|i| i.name == input).cloned().ok_or_else(|| format!("no input '{input}'"))?;
     let out = g.output.iter().find(|o| o.name == output).cloned().ok_or_else(|| format!("no output '{output}'"))?;
@@ -501,6 +492,17 @@ pub(crate) fn tensor_f32(t: &pb::TensorProto) -> Option<Vec<f32>> {
             Some(t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
         }
         data_type::FLOAT => Some(t.float_data.clone()),
+        _ => None,
+    }
+}
+
+/// An int64 initializer's values (raw or typed), or `None` for another type.
+pub(crate) fn tensor_i64(t: &pb::TensorProto) -> Option<Vec<i64>> {
+    match t.data_type {
+        data_type::INT64 if !t.raw_data.is_empty() => {
+            Some(t.raw_data.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
+        }
+        data_type::INT64 => Some(t.int64_data.clone()),
         _ => None,
     }
 }
@@ -578,14 +580,26 @@ pub(crate) fn subgraph(
 ) -> std::result::Result<ModelProto, String> {
     let g = proto.graph.as_ref().ok_or("no graph")?;
     let x = g.input.iter().find(|i| i.name == input).cloned().ok_or_else(|| format!("no input '{input}'"))?;
-    let used: HashSet<&str> = nodes.iter().flat_map(|&i| g.node[i].input.iter().map(String::as_str)).collect();
+    let nodes = nodes.iter().map(|&i| g.node[i].clone()).collect();
+    Ok(model_of(proto, nodes, vec![x], outputs.iter().map(|o| named(o)).collect()))
+}
+
+/// `proto` with only `nodes` (and the initializers they read) between `inputs` and `outputs`.
+pub(crate) fn model_of(
+    proto: &ModelProto,
+    nodes: Vec<NodeProto>,
+    inputs: Vec<ValueInfoProto>,
+    outputs: Vec<ValueInfoProto>,
+) -> ModelProto {
+    let g = proto.graph.as_ref().expect("a model with a graph");
+    let used: HashSet<&str> = nodes.iter().flat_map(|n| n.input.iter().map(String::as_str)).collect();
     let graph = pb::GraphProto {
-        node: nodes.iter().map(|&i| g.node[i].clone()).collect(),
-        name: g.name.clone(),
         initializer: g.initializer.iter().filter(|t| used.contains(t.name.as_str())).cloned().collect(),
-        input: vec![x],
-        output: outputs.iter().map(|o| named(o)).collect(),
+        node: nodes,
+        name: g.name.clone(),
+        input: inputs,
+        output: outputs,
         ..Default::default()
     };
-    Ok(ModelProto { graph: Some(graph), ..proto.clone() })
+    ModelProto { graph: Some(graph), ..proto.clone() }
 }

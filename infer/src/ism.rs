@@ -121,9 +121,7 @@ impl WindowRun {
                     )));
                 }
                 let (channels, t_len) = (out.shape[1], out.shape[2]);
-                let sum: Vec<f64> = out.data.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
-                let pooled: Vec<f32> = sum.iter().map(|&s| (s / t_len as f64) as f32).collect();
-                let head_ref = split.head.run(&pooled, 1, &[channels, 1])?.remove(0).data;
+                let (sum, head_ref) = pool_and_head(split, &out.data, channels, t_len)?;
                 let windows = if split.trunk_valid.is_some() {
                     plan_valid_windows(split.field, l, t_len)
                 } else {
@@ -599,6 +597,20 @@ impl IsmRun {
     }
 }
 
+/// Per-channel sums over the positions of a trunk output `[C, T]` (in f64: the fast path updates
+/// them by what a substitution changes), and the head's output at their means, the pooled features.
+pub(crate) fn pool_and_head(
+    split: &crate::model::SplitGraphs,
+    trunk: &[f32],
+    channels: usize,
+    t_len: usize,
+) -> Result<(Vec<f64>, Vec<f32>)> {
+    let sum: Vec<f64> = trunk.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
+    let pooled: Vec<f32> = sum.iter().map(|&s| (s / t_len as f64) as f32).collect();
+    let head = split.head.run(&pooled, 1, &[channels, 1])?.remove(0).data;
+    Ok((sum, head))
+}
+
 /// Adds incremental mutagenesis to a checked windowed plan where it does less work: the
 /// multiply-adds of every stage over the positions each path recomputes, for a substitution in
 /// the middle (windows as wide as a short input favour incremental; narrow receptive fields on a
@@ -632,10 +644,8 @@ fn with_incremental(
     }
     let windowed_fast = fast.clone();
     let (channels, t_len) = (trunk.channels, trunk.len);
-    fast.sum = trunk.data.chunks(t_len).map(|row| row.iter().map(|&v| v as f64).sum()).collect();
+    (fast.sum, fast.head_ref) = pool_and_head(split, &trunk.data, channels, t_len)?;
     fast.trunk = trunk.data.clone();
-    let pooled: Vec<f32> = fast.sum.iter().map(|&s| (s / t_len as f64) as f32).collect();
-    fast.head_ref = split.head.run(&pooled, 1, &[channels, 1])?.remove(0).data;
     fast.incremental = Some(acts);
     // Self-check: the first, middle and last positions against full forward passes.
     let jobs: Vec<(usize, usize)> = [0, l / 2, l - 1].iter().map(|&p| (p, if x[p] == 1.0 { 1 } else { 0 })).collect();

@@ -20,7 +20,7 @@ use std::rc::Rc;
 use crate::error::{Error, Result};
 use crate::graph::{self, named};
 use crate::model::{Model, SplitGraphs};
-use crate::proto::{self as pb, ModelProto, NodeProto, data_type};
+use crate::proto::{self as pb, ModelProto, NodeProto};
 use crate::runtime::{Backend, Graph, HostTensor};
 use crate::segments::Segment;
 
@@ -116,30 +116,15 @@ pub fn cut(proto: &ModelProto, input: &str, output: &str, segments: &[Segment]) 
         }
         let mut x_s = x.clone();
         set_last_dim(&mut x_s, seg.length as i64);
-        parts.push((model_of(proto, nodes, x_s, named(&features)), features));
+        parts.push((graph::model_of(proto, nodes, vec![x_s], vec![named(&features)]), features));
     }
-    let head = model_of(proto, head_nodes.iter().map(|&i| g.node[i].clone()).collect(), named(joined), out.clone());
+    let head = graph::model_of(
+        proto,
+        head_nodes.iter().map(|&i| g.node[i].clone()).collect(),
+        vec![named(joined)],
+        vec![out.clone()],
+    );
     Ok(Cut { segments: parts, head })
-}
-
-/// `proto` with only `nodes` (and the initializers they read), one input and one output.
-fn model_of(
-    proto: &ModelProto,
-    nodes: Vec<NodeProto>,
-    input: pb::ValueInfoProto,
-    output: pb::ValueInfoProto,
-) -> ModelProto {
-    let g = proto.graph.as_ref().expect("graph");
-    let used: std::collections::HashSet<&str> = nodes.iter().flat_map(|n| n.input.iter().map(String::as_str)).collect();
-    let graph = pb::GraphProto {
-        initializer: g.initializer.iter().filter(|t| used.contains(t.name.as_str())).cloned().collect(),
-        node: nodes,
-        name: g.name.clone(),
-        input: vec![input],
-        output: vec![output],
-        ..Default::default()
-    };
-    ModelProto { graph: Some(graph), ..proto.clone() }
 }
 
 fn set_last_dim(v: &mut pb::ValueInfoProto, len: i64) {
@@ -156,24 +141,16 @@ fn slice_range(proto: &ModelProto, node: &NodeProto) -> Option<(i64, i64)> {
     if node.op_type != "Slice" {
         return None;
     }
-    let ints = |k: usize| node.input.get(k).filter(|s| !s.is_empty()).and_then(|name| initializer_i64(proto, name));
+    let inits = &proto.graph.as_ref()?.initializer;
+    let ints = |k: usize| {
+        let name = node.input.get(k).filter(|s| !s.is_empty())?;
+        graph::tensor_i64(inits.iter().find(|t| &t.name == name)?)
+    };
     let (starts, ends) = (ints(1)?, ints(2)?);
     let ([start], [end]) = (starts.as_slice(), ends.as_slice()) else { return None };
     let axes_ok = matches!(ints(3).as_deref(), Some([2] | [-1]));
     let step_ok = node.input.get(4).is_none_or(|s| s.is_empty()) || matches!(ints(4).as_deref(), Some([1]));
     (axes_ok && step_ok).then_some((*start, *end))
-}
-
-/// An int64 initializer's values.
-fn initializer_i64(proto: &ModelProto, name: &str) -> Option<Vec<i64>> {
-    let t = proto.graph.as_ref()?.initializer.iter().find(|t| t.name == name)?;
-    if t.data_type != data_type::INT64 {
-        return None;
-    }
-    if !t.int64_data.is_empty() {
-        return Some(t.int64_data.clone());
-    }
-    Some(t.raw_data.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes"))).collect())
 }
 
 /// A two-segment model's graphs for fast mutagenesis: per segment, its single-trunk split
@@ -213,10 +190,8 @@ impl SegmentTrunks {
     fn features(&self, s: usize, x: &[f32], length: usize) -> Result<Vec<f32>> {
         let split = &self.parts[s];
         let out = split.trunk.run(x, 1, &[4, length])?.remove(0);
-        let (c, t) = (out.shape[1], out.shape[2]);
-        let pooled: Vec<f32> =
-            out.data.chunks(t).map(|row| (row.iter().map(|&v| v as f64).sum::<f64>() / t as f64) as f32).collect();
-        Ok(split.head.run(&pooled, 1, &[c, 1])?.remove(0).data)
+        let (_, features) = crate::ism::pool_and_head(split, &out.data, out.shape[1], out.shape[2])?;
+        Ok(features)
     }
 }
 
