@@ -277,7 +277,7 @@ def render_misses(w, training=None):
     w("  On 1,000 bp (the reference CNN) the scheme meets both targets.")
     w("- **Scans shared by the pool**: each worker computes its reference activations and the fast path's self-checks again,")
     w("  so for the CNNs, whose whole scan takes 0.17 s, two workers are no faster than one; the naive LegNet scans, whose cost")
-    w("  is the substitutions, come within 1.7-1.8× of two workers.")
+    w("  is the substitutions, reach 1.6-1.8× with two workers.")
     w("- **wasm size**: four tract crates are patched in `vendor/` (`vendor/README.md`): tract registers only the ONNX ops the")
     w("  predictor allows, tract-nnef and tract-core keep no model transforms as linker roots, and tract-data's and tract-core's")
     w("  per-type dispatch compiles each op for bool, i8, i32, i64, f32 and TDim only (the predictor refuses models with other")
@@ -572,19 +572,13 @@ def render_seeds(w, sd):
 POOL_SPEEDUP_PER_WORKER = 0.9
 
 
-def app_default(b):
-    """The model the web app opens with (scripts/web-index.mjs over the run's models)."""
-    ids = [r["model"] for r in b.get("appScans", [])]
-    return next((m for m in ("hepg2-legnet-fast", "hepg2-mpra") if m in ids), ids[0] if ids else None)
-
-
 def pool_target_rows(b):
     """Target rows from the web app's scans with its pool (`run.mjs --only ism,pool`): the default
     model's first scan within 1 s, and each model's speed-up over one worker."""
     rows = []
     if not b:
         return rows
-    default = app_default(b)
+    default = b.get("appDefault")  # the model the app opened with in that run
     for r in b.get("appScans", []):
         if "error" in r:
             rows.append(f"| web app scan with the pool, {r['model']} | failed: {r['error']} | — | not measured |")

@@ -316,6 +316,7 @@ try {
     const manifestOf = (id) => JSON.parse(fs.readFileSync(path.join(opts.models, id, "manifest.json"), "utf8"));
     try {
       const models = app.index.models.map((m) => ({ id: m.id, name: m.name, length: manifestOf(m.id).inputs[0].length }));
+      result.appDefault = app.index.default; // the model the app opens with (scripts/web-index.mjs)
       result.appScans = await appScans({ url: app.url, models, context: () => freshContext(app.url, true), later: opts["later-scans"], log });
     } finally {
       app.server.close();
