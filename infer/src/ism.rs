@@ -128,9 +128,17 @@ impl WindowRun {
                     plan_windows(split.field, l, t_len)
                 };
                 let fast = Fast { incremental: None, windows, trunk: out.data, sum, channels, t_len, head_ref };
-                match self_check(split, &fast, &x, l) {
-                    Ok(()) => (Some(with_incremental(model, split, fast, &x, l)?), None),
-                    Err(reason) => (None, Some(reason)),
+                // Incremental first: it checks itself against full forward passes, so the
+                // windows' self-check (a few passes as long as the window) is spent only where
+                // the scan runs windowed.
+                let fast = with_incremental(model, split, fast, &x, l)?;
+                if fast.incremental.is_some() {
+                    (Some(fast), None)
+                } else {
+                    match self_check(split, &fast, &x, l) {
+                        Ok(()) => (Some(fast), None),
+                        Err(reason) => (None, Some(reason)),
+                    }
                 }
             }
         };
