@@ -613,11 +613,14 @@ def render_accuracy_scan(w, b, models_dir):
         n = next(iter(pool.values()))["prepared"]["workers"]
         w(f"With the pool: the same scan in the web app, shared by its {n} workers (`--only ism,pool`, `bench/browser/app-scan.mjs`): the first scan")
         w("clicked as soon as the model is ready, the first once the app has prepared its workers (a 32-position scan in each, which")
-        w("makes tract's plans and lets the engine optimise the hot code), and the median of 3 later ones; the speed-up is the one-worker time ÷ that median.")
+        w("makes tract's plans and lets the engine optimise the hot code), and the median of 3 later ones; the speed-up is the median of")
+        w("the same later scans in the app with its pool held to one worker (`navigator.hardwareConcurrency` 1) ÷ that median. Bare workers:")
+        w("the app's split with no app around it, two module workers (`wasm/js/ism-worker.js`, `bench/browser/pool-ceiling.mjs`), the whole scan")
+        w("in one → both halves at once (medians): what two workers can give this scan on this machine.")
         w("")
-    pool_head = " | app: first scan at once / prepared | app: later scans | speed-up" if pool else ""
+    pool_head = " | app: first scan at once / prepared | app: later scans | app, one worker | speed-up | bare workers: speed-up" if pool else ""
     w(f"| model | weights | metric (rows) | scan method | scan time (one worker) | ≤ 1 s{pool_head} |")
-    w("|---|---|---|---|---|---|" + ("---|---|---|" if pool else ""))
+    w("|---|---|---|---|---|---|" + ("---|---|---|---|---|" if pool else ""))
     for r in b.get("ism", []):
         path = os.path.join(models_dir, r["model"], "manifest.json")
         if not os.path.exists(path):
@@ -638,8 +641,12 @@ def render_accuracy_scan(w, b, models_dir):
         cells = ""
         if pool:
             a = pool.get(r["model"])
+            one = f"{a['oneWorkerMs']:,.0f} ms" if a and "oneWorker" in a else "—"  # runs before the app's one-worker scans had none
+            bare = a.get("bareWorkers", {}) if a else {}
+            bare = (f"{statistics.median(bare['wholeMs']):,.0f} → {statistics.median(bare['splitMs']):,.0f} ms, {bare['speedup']:.2f}×"
+                    if "speedup" in bare else "—")
             cells = (f" | {a['atOnce']['firstMs']:,.0f} / {a['prepared']['firstMs']:,.0f} ms | {statistics.median(a['prepared']['laterMs']):,.0f} ms | "
-                     f"{a.get('speedupOverOneWorker', 0):.2f}×" if a else " | — | — | —")
+                     f"{one} | {a.get('speedupOverOneWorker', 0):.2f}× | {bare}" if a else " | — | — | — | — | —")
         w(f"| {r['model']} | {m.get('training', {}).get('parameters', 0):,} | {metric} | {how} | {ms:,.0f} ms | {'yes' if ms <= 1000 else '**no**'}{cells} |")
     w("")
     # the distilled CNNs against their LegNet teachers and the same CNN on the measurements, from the

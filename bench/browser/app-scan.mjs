@@ -6,7 +6,10 @@
 // - at once: the scan clicked as soon as the model is ready, while the app may still be preparing
 //   its workers (js/scan-view.js prepareScans: a short scan in each worker, which makes tract's plans);
 // - prepared: the scan clicked once the app says its workers are prepared (body[data-scans-prepared]),
-//   then `later` more scans of the same sequence.
+//   then `later` more scans of the same sequence;
+// - one worker: as "prepared", with the pool held to one worker (navigator.hardwareConcurrency
+//   reads 1, as on a one-core device), so that the pool's speed-up is the app's own time over
+//   the app's own time, in the same harness.
 import { randomDna } from "./lib.mjs";
 
 /** Scans of each of `models` ([{id, name, length}]) in the app at `url`; `context()` gives a fresh
@@ -21,6 +24,8 @@ export async function appScans({ url, models, context, later = 3, log }) {
       row.atOnce = await session(url, m, seq, { prepared: false, scans: 1 });
       const prepared = await session(url, m, seq, { prepared: true, scans: 1 + later });
       row.prepared = { ...prepared, scans: undefined, firstMs: prepared.scans[0], laterMs: prepared.scans.slice(1) };
+      const one = await session(url, m, seq, { prepared: true, scans: 1 + later, workers: 1 });
+      row.oneWorker = { ...one, scans: undefined, firstMs: one.scans[0], laterMs: one.scans.slice(1) };
       row.atOnce = { ...row.atOnce, firstMs: row.atOnce.scans[0], scans: undefined };
     } catch (e) {
       row.error = String(e?.message ?? e).split("\n")[0];
@@ -29,9 +34,11 @@ export async function appScans({ url, models, context, later = 3, log }) {
   }
   return rows;
 
-  async function session(url, m, seq, { prepared, scans }) {
+  async function session(url, m, seq, { prepared, scans, workers }) {
     const ctx = await context();
     try {
+      // main.js sizes the pool to navigator.hardwareConcurrency
+      if (workers) await ctx.addInitScript((n) => Object.defineProperty(navigator, "hardwareConcurrency", { get: () => n }), workers);
       const p = await ctx.newPage();
       p.on("pageerror", (e) => log(`[app error] ${e.message}`));
       await p.goto(url);

@@ -11,7 +11,8 @@
 // (onnxruntime-web batch for throughput), --ism-batch 64, --cold-model ID, --no-app (skip the web
 // app cold start), --no-minimal (skip the minimal page's cold start), --no-tiled (skip the tiled 1,000 bp ISM of the shipped models), --only PARTS
 // (a comma list of throughput, ism, attribution, worker, cold, pool: run only those; e.g. `--only cold`;
-// pool: scans in the web app with its Web Workers, app-scan.mjs), --later-scans 3 (pool: scans after the first),
+// pool: scans in the web app with its Web Workers, app-scan.mjs, and the same split in two bare workers,
+// pool-ceiling.mjs), --later-scans 3 (pool: scans after the first),
 // --app-dir DIR (the web app served for the app cold start; default web, e.g. a copy of an older
 // web/ to compare).
 // Env: CHROMIUM (default /usr/bin/chromium).
@@ -321,12 +322,32 @@ try {
     } finally {
       app.server.close();
     }
-    // against one worker: part "ism"'s fast scan of the same sequence in this run
+    // the same split in two bare workers, no app around them (pool-ceiling.mjs)
+    const ctx = await freshContext(origin);
+    try {
+      const page = await ctx.newPage();
+      page.on("pageerror", (e) => log(`[ceiling page error] ${e.message}`));
+      await page.goto(`${origin}bench/pool-ceiling.html`);
+      await page.waitForFunction(() => window.poolCeilingReady, null, { timeout: 60_000 });
+      for (const r of result.appScans) {
+        log(`bare workers ${r.model}`);
+        try {
+          r.bareWorkers = await page.evaluate(([id, length, runs]) => window.poolCeiling(id, length, runs), [r.model, r.length, opts.runs]);
+        } catch (e) {
+          r.bareWorkers = { error: String(e?.message ?? e).split("\n")[0] };
+        }
+      }
+    } finally {
+      await ctx.closeAll();
+    }
+    // against the app held to one worker (its later scans), and part "ism"'s scan of the same
+    // sequence in a bare worker in this run (no page around it)
     for (const r of result.appScans) {
-      const one = result.ism?.find((i) => i.model === r.model && i.fast);
-      if (!one || !r.prepared) continue;
-      r.oneWorkerMs = one.fast.medianMs;
-      r.speedupOverOneWorker = round(one.fast.medianMs / median(r.prepared.laterMs), 2);
+      if (!r.prepared || !r.oneWorker) continue;
+      r.oneWorkerMs = median(r.oneWorker.laterMs);
+      r.speedupOverOneWorker = round(r.oneWorkerMs / median(r.prepared.laterMs), 2);
+      const bare = result.ism?.find((i) => i.model === r.model && i.fast);
+      if (bare) r.bareWorkerMs = bare.fast.medianMs;
     }
   }
 } catch (e) {
@@ -396,10 +417,11 @@ out.push(table(["page", "median ms", "≤ 1.5 s", "phases (median ms since navig
 if (cs.app && Object.keys(cs.app.medianMarksMs ?? {}).length) out.push(`   web app's own marks (median ms): ${Object.entries(cs.app.medianMarksMs).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(", ")}`);
 }
 if (result.appScans) {
-  out.push("", `5. Full scans in the web app with its pool of workers (the sequence of part 2; at once: clicked as soon as the model is ready; prepared: once the app has prepared its workers, then the median of ${opts["later-scans"]} more)`);
-  out.push(table(["model", "L", "workers", "method", "at once ms", "prepared: first ms", "later ms (median)", "one worker ms", "speed-up"],
-    result.appScans.map((r) => (r.error ? [r.model, r.length, "—", `error: ${r.error}`, "—", "—", "—", "—", "—"]
-      : [r.model, r.length, r.prepared.workers, r.prepared.method, fmt(r.atOnce.firstMs, 0), fmt(r.prepared.firstMs, 0), fmt(median(r.prepared.laterMs), 0), fmt(r.oneWorkerMs, 0), r.speedupOverOneWorker ? `${fmt(r.speedupOverOneWorker, 2)}×` : "—"]))));
+  out.push("", `5. Full scans in the web app with its pool of workers (the sequence of part 2; at once: clicked as soon as the model is ready; prepared: once the app has prepared its workers, then the median of ${opts["later-scans"]} more; one worker: the same with the pool held to one worker)`);
+  out.push(table(["model", "L", "workers", "method", "at once ms", "prepared: first ms", "later ms (median)", "app, one worker ms", "speed-up", "bare workers: 1 / 2 ms, speed-up"],
+    result.appScans.map((r) => (r.error ? [r.model, r.length, "—", `error: ${r.error}`, "—", "—", "—", "—", "—", "—"]
+      : [r.model, r.length, r.prepared.workers, r.prepared.method, fmt(r.atOnce.firstMs, 0), fmt(r.prepared.firstMs, 0), fmt(median(r.prepared.laterMs), 0), fmt(r.oneWorkerMs, 0), r.speedupOverOneWorker ? `${fmt(r.speedupOverOneWorker, 2)}×` : "—",
+        r.bareWorkers?.speedup ? `${fmt(median(r.bareWorkers.wholeMs), 0)} / ${fmt(median(r.bareWorkers.splitMs), 0)}, ${fmt(r.bareWorkers.speedup, 2)}×` : `— ${r.bareWorkers?.error ?? ""}`]))));
 }
 out.push("", `Wasm size (${size.file}): ${size.rawBytes.toLocaleString("en-US")} bytes raw, ${size.gzipBytes.toLocaleString("en-US")} bytes ${size.gzipTool}; ≤ 1.5 MB gzip: ${yes(size.met)}`);
 if (result.workerCheck) out.push(`ISM Web Worker check (wasm/js/ism-worker.js: progress, result, cancel): ${result.workerCheck.ok ? "ok" : `FAILED ${JSON.stringify(result.workerCheck)}`}`);

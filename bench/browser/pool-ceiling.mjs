@@ -1,0 +1,75 @@
+// What two workers can do for one scan on this machine, with no app around them: the web app's
+// split (`part: [i, 2]`, each worker its own half of the positions) run by two bare module workers
+// (wasm/js/ism-worker.js), against the whole scan in one of them. The app's own speed-up (part
+// "pool", app-scan.mjs) is measured against this: what the app loses is the page's, what this
+// loses is the machine's (two cores shared with the browser, each worker's own reference pass
+// and self-checks). Fast scans, the same sequence as parts "ism" and "pool".
+import { randomDna } from "/bench/lib.mjs";
+
+function worker() {
+  const w = new Worker("/js/ism-worker.js", { type: "module" });
+  const waiting = [];
+  w.onmessage = (e) => {
+    if (e.data.type === "progress") return;
+    waiting.shift()?.(e.data);
+  };
+  const ask = (msg) => new Promise((resolve) => { waiting.push(resolve); w.postMessage(msg); });
+  return { ask, terminate: () => w.terminate() };
+}
+
+async function scan(w, sequence, part) {
+  const t = performance.now();
+  const m = await w.ask({ type: "ism", sequence, options: { method: "fast", ...(part ? { part } : {}) }, chunk: 1000 });
+  if (m.type !== "result") throw new Error(m.message ?? m.type);
+  return { ms: performance.now() - t, method: m.result.method, fastPath: m.result.fast_path };
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
+
+/** One worker's whole scan and two workers' halves at once, `runs` times each (after a warm-up
+ * of each), interleaved. */
+export async function poolCeiling(id, length, runs) {
+  const [onnx, manifest] = await Promise.all([
+    fetch(`/models/${id}/model.onnx`).then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b)),
+    fetch(`/models/${id}/manifest.json`).then((r) => r.text()),
+  ]);
+  const workers = [worker(), worker()];
+  try {
+    const pkg = new URL("/pkg/regula_wasm.js", location.href).href;
+    for (const w of workers) {
+      const m = await w.ask({ type: "load", pkg, onnx, manifest });
+      if (m.type !== "loaded") throw new Error(m.message ?? m.type);
+    }
+    const sequence = randomDna(length, 7000 + length);
+    const whole = [], split = [], halves = [];
+    let method;
+    for (let i = 0; i <= runs; i++) {
+      const one = await scan(workers[0], sequence);
+      method = `${one.method}${one.fastPath ? ` (${one.fastPath})` : ""}`;
+      const t = performance.now();
+      const both = await Promise.all(workers.map((w, k) => scan(w, sequence, [k, 2])));
+      const wall = performance.now() - t;
+      if (i === 0) continue; // warm-up: plans, the engine's tiers
+      whole.push(one.ms);
+      split.push(wall);
+      halves.push(...both.map((b) => b.ms));
+    }
+    // one half alone, for the cost of running two at once
+    const alone = [];
+    for (let i = 0; i < runs; i++) alone.push((await scan(workers[0], sequence, [0, 2])).ms);
+    const r = (x) => Math.round(x * 10) / 10;
+    return {
+      model: id, length, method,
+      wholeMs: whole.map(r), splitMs: split.map(r), halfAloneMs: alone.map(r), halfTogetherMs: halves.map(r),
+      speedup: r((median(whole) / median(split)) * 100) / 100,
+    };
+  } finally {
+    workers.forEach((w) => w.terminate());
+  }
+}
+
+// run.mjs calls window.poolCeiling(modelId, length, runs)
+if (typeof window !== "undefined") {
+  window.poolCeiling = poolCeiling;
+  window.poolCeilingReady = true;
+}
