@@ -20,6 +20,7 @@ let selected = null; // {p, b}: the heatmap cell read last
 export function clearTracks() {
   scan = null;
   gxi = null;
+  $("scan-info").textContent = "";
 }
 export function modelChanged() {
   clearTracks();
@@ -401,6 +402,8 @@ export function drawTracks() {
   if (!rec || !current() || $("view-results").hidden) { if (!rec) tracks.hidden = true; return; }
   const hm = heatmapData();
   const imp = importanceRow();
+  // what the last scan said (method, time, reference) goes with its heatmap, not to another model or record
+  if (!hm) $("scan-info").textContent = "";
   tracks.hidden = !hm && !imp;
   if (tracks.hidden) return;
   const { L, cw, left, start } = geometry();
@@ -445,7 +448,6 @@ export function drawTracks() {
   $("export-png").disabled = $("export-svg").disabled = $("export-ism-tsv").disabled = !hm;
   $("cell-to-variant").disabled = !hm || !selected;
   for (const id of ["legend", "legend-min", "legend-max"]) $(id).hidden = !hm;
-  if (!hm) $("scan-info").textContent = "";
   // importance logo
   const lc = $("logo");
   lc.width = width;

@@ -527,6 +527,8 @@ test("shipped models (models/*): prediction and ISM equal native", { skip: shipp
       throw new Error(`${e.message}; status: ${await page.textContent("#status")}; prediction: ${await page.textContent("#prediction")}`);
     });
     targets.forEach((t, i) => close(values[i], Number(native[m].predict[0][t]), `${m} ${t}`));
+    // the previous model's scan (method, time, reference prediction) is not shown under this one
+    assert.equal(await page.textContent("#scan-info"), "", `${m}: a scan's summary outlived its model`);
     await shot(page, `desktop-shipped-${m}`);
     if (!native[m].ism || manifest.inputs[0].length !== 230) continue; // then seqA is its own window
     await page.click("#scan-run");
