@@ -61,8 +61,26 @@ for (const dir of dirs) {
     // one per sequence the model reads: two for a promoter + distal (dual-branch) model
     lengths: (manifest.inputs ?? []).map((i) => i.length),
     targets: (manifest.targets ?? []).map((t) => t.name),
+    accuracy: headline(manifest),
     files,
   });
+}
+
+// The number to choose a model by, for the model menu: the test metric (rows that chose nothing),
+// else the validation one, per target when there are several (e.g. "test Pearson 0.645",
+// "test Pearson hepg2 0.671, wtc11 0.687"); null when the manifest has none.
+function headline(manifest) {
+  const split = ["test", "validation"].find((s) => manifest.metrics?.[s]?.per_target?.overall);
+  if (!split) return null;
+  const perTarget = manifest.metrics[split].per_target;
+  const name = ["pearson", "auroc", "spearman"].find((k) => k in perTarget.overall);
+  if (!name) return null;
+  const label = { pearson: "Pearson", auroc: "AUROC", spearman: "Spearman" }[name];
+  const targets = Object.keys(perTarget).filter((t) => t !== "overall" && name in perTarget[t]);
+  const value = (v) => v.toFixed(3);
+  return targets.length > 1
+    ? `${split} ${label} ${targets.map((t) => `${t} ${value(perTarget[t][name])}`).join(", ")}`
+    : `${split} ${label} ${value(perTarget.overall[name])}`;
 }
 const wanted = process.env.REGULA_DEFAULT_MODEL ? [process.env.REGULA_DEFAULT_MODEL] : ["hepg2-legnet-fast", "hepg2-mpra"];
 const single = models.find((m) => m.lengths.length === 1) ?? models[0];

@@ -168,7 +168,7 @@ export function listModels() {
     return;
   }
   const bp = (m) => (m.lengths?.length > 1 ? `promoter ${m.lengths[0]} + distal ${m.lengths[1]} bp` : `${m.length} bp`);
-  select.replaceChildren(...index.models.map((m) => el("option", { value: m.id }, `${m.name} — ${bp(m)}, ${m.targets.join(", ")}`)));
+  select.replaceChildren(...index.models.map((m) => el("option", { value: m.id }, `${m.name} — ${bp(m)}, ${m.targets.join(", ")}${m.accuracy ? ` · ${m.accuracy}` : ""}`)));
 }
 
 // How to read this model's numbers, for the card.

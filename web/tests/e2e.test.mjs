@@ -515,6 +515,14 @@ test("shipped models (models/*): prediction and ISM equal native", { skip: shipp
     const manifest = JSON.parse(fs.readFileSync(path.join(shippedDir, m, "manifest.json"), "utf8"));
     if (manifest.inputs.length > 1) continue; // two-segment models: in the test of their own below
     assert.ok(native[m].predict, `the native trainer could not predict the example with ${m}: ${native[m].error}`);
+    // the menu names the number to choose a model by: its test metric (else validation), from its manifest
+    const split = manifest.metrics?.test ? "test" : "validation";
+    const overall = manifest.metrics?.[split]?.per_target?.overall;
+    if (overall && Object.keys(manifest.metrics[split].per_target).length === 2) {
+      const [name, label] = "pearson" in overall ? ["pearson", "Pearson"] : ["auroc", "AUROC"];
+      const option = await page.$eval(`#model-select option[value="${m}"]`, (o) => o.textContent);
+      assert.ok(option.endsWith(` · ${split} ${label} ${overall[name].toFixed(3)}`), `${m}'s menu entry: ${option}`);
+    }
     await useModel(page, m, manifest.name ?? m);
     await paste(page, seqA);
     await page.click("#tab-results");
