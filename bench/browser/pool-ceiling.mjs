@@ -61,7 +61,7 @@ export async function poolCeiling(id, length, runs) {
     return {
       model: id, length, method,
       wholeMs: whole.map(r), splitMs: split.map(r), halfAloneMs: alone.map(r), halfTogetherMs: halves.map(r),
-      speedup: r((median(whole) / median(split)) * 100) / 100,
+      speedup: Math.round((median(whole) / median(split)) * 100) / 100,
     };
   } finally {
     workers.forEach((w) => w.terminate());
