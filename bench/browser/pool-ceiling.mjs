@@ -4,7 +4,7 @@
 // "pool", app-scan.mjs) is measured against this: what the app loses is the page's, what this
 // loses is the machine's (two cores shared with the browser, each worker's own reference pass
 // and self-checks). Fast scans, the same sequence as parts "ism" and "pool".
-import { randomDna } from "/bench/lib.mjs";
+import { median, randomDna, round } from "/bench/lib.mjs";
 
 function worker() {
   const w = new Worker("/js/ism-worker.js", { type: "module" });
@@ -23,8 +23,6 @@ async function scan(w, sequence, part) {
   if (m.type !== "result") throw new Error(m.message ?? m.type);
   return { ms: performance.now() - t, method: m.result.method, fastPath: m.result.fast_path };
 }
-
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 
 /** One worker's whole scan and two workers' halves at once, `runs` times each (after a warm-up
  * of each), interleaved. */
@@ -57,11 +55,11 @@ export async function poolCeiling(id, length, runs) {
     // one half alone, for the cost of running two at once
     const alone = [];
     for (let i = 0; i < runs; i++) alone.push((await scan(workers[0], sequence, [0, 2])).ms);
-    const r = (x) => Math.round(x * 10) / 10;
+    const r = (x) => round(x, 1);
     return {
       model: id, length, method,
       wholeMs: whole.map(r), splitMs: split.map(r), halfAloneMs: alone.map(r), halfTogetherMs: halves.map(r),
-      speedup: Math.round((median(whole) / median(split)) * 100) / 100,
+      speedup: round(median(whole) / median(split), 2),
     };
   } finally {
     workers.forEach((w) => w.terminate());
