@@ -475,9 +475,14 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
     })
 }
 
+/// The initializer named `name`.
+pub(crate) fn initializer<'a>(proto: &'a ModelProto, name: &str) -> Option<&'a pb::TensorProto> {
+    proto.graph.as_ref()?.initializer.iter().find(|t| t.name == name)
+}
+
 /// An initializer as f32 values with its dims.
 pub fn initializer_f32(proto: &ModelProto, name: &str) -> Option<(Vec<usize>, Vec<f32>)> {
-    let t = proto.graph.as_ref()?.initializer.iter().find(|t| t.name == name)?;
+    let t = initializer(proto, name)?;
     let dims: Vec<usize> = t.dims.iter().map(|&d| d as usize).collect();
     let n: usize = dims.iter().product();
     let data = tensor_f32(t)?;

@@ -619,12 +619,13 @@ pub(crate) fn pool_and_head(
     Ok((sum, head))
 }
 
-/// Adds incremental mutagenesis to a checked windowed plan where it does less work: the
+/// Adds incremental mutagenesis to a windowed plan where it does less work: the
 /// multiply-adds of every stage over the positions each path recomputes, for a substitution in
 /// the middle (windows as wide as a short input favour incremental; narrow receptive fields on a
 /// long input favour windows), provided the trunk cuts into stages. The stages' reference
 /// activations are computed once; sampled substitutions are checked against full forward passes,
-/// and on any difference the windowed plan stays, exact as before.
+/// and on any difference the windowed plan stays. The windowed plan is not self-checked yet: the
+/// caller checks it where it is kept.
 fn with_incremental(
     model: &Model,
     split: &crate::model::SplitGraphs,

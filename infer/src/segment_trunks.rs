@@ -141,11 +141,7 @@ fn slice_range(proto: &ModelProto, node: &NodeProto) -> Option<(i64, i64)> {
     if node.op_type != "Slice" {
         return None;
     }
-    let inits = &proto.graph.as_ref()?.initializer;
-    let ints = |k: usize| {
-        let name = node.input.get(k).filter(|s| !s.is_empty())?;
-        graph::tensor_i64(inits.iter().find(|t| &t.name == name)?)
-    };
+    let ints = |k: usize| graph::tensor_i64(graph::initializer(proto, node.input.get(k).filter(|s| !s.is_empty())?)?);
     let (starts, ends) = (ints(1)?, ints(2)?);
     let ([start], [end]) = (starts.as_slice(), ends.as_slice()) else { return None };
     let axes_ok = matches!(ints(3).as_deref(), Some([2] | [-1]));
