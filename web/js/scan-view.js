@@ -20,7 +20,6 @@ let selected = null; // {p, b}: the heatmap cell read last
 export function clearTracks() {
   scan = null;
   gxi = null;
-  $("scan-info").textContent = "";
 }
 export function modelChanged() {
   clearTracks();
