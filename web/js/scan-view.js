@@ -33,29 +33,36 @@ export function modelChanged() {
 // is idle, each scans WARM_POSITIONS positions of a model-length sequence (in headless Chromium,
 // hepg2-legnet-fast on 2 workers: a user's first scan 633 ms after it, later ones 582 ms; with
 // one position each the first took 894 ms). A request sent meanwhile waits for that small job.
+// Each worker also computes gradient × input of that sequence once: the first one plans the
+// attribution graph (370-450 ms for a LegNet in Node, later ones 15-40 ms), and the one the
+// results view asks for after a prediction held up the half of a scan clicked just after it
+// (lentimpra-joint-fast chosen from the menu, then a sequence pasted: the first scan 0.8-0.9 s
+// against 0.6 s later).
 const WARM_POSITIONS = 32;
 async function prepareScans() {
   const model = current();
   delete document.body.dataset.scansPrepared;
   if (!model) return;
-  if (model.info.fastMutagenesisUnavailable) {
-    // it scans naive, through its prediction's plans: a warm-up would only hold up requests
-    document.body.dataset.scansPrepared = model.name;
-    return;
-  }
   await pool.whenIdle();
   if (current() !== model) return;
   const bases = (n) => Array.from({ length: n }, (_, i) => "ACGT"[(i * 7 + (i >> 3)) % 4]).join("");
   const [first, second] = model.info.segments; // a two-segment model: {name, length, offset} each
   const sequence = paired() ? { name: "scan warm-up", promoter: bases(first.length), distal: bases(second.length) }
     : { name: "scan warm-up", sequence: bases(model.info.length) };
-  // WARM_POSITIONS positions in each worker, in the middle of a segment (a two-segment model's
-  // workers take turns: both trunks)
-  const L = model.info.length;
-  const parts = Math.max(1, Math.floor(L / WARM_POSITIONS));
-  const middle = (s) => Math.min(parts - 1, Math.floor(((s.offset ?? 0) + s.length / 2) / (L / parts)));
-  const at = (i) => (paired() ? middle(i % 2 ? second : first) : Math.min(parts - 1, (parts >> 1) + i));
-  const jobs = pool.runOnEach((i) => ({ type: "ism", sequence, options: { ...policyOptions(), part: [at(i), parts] }, chunk: WARM_POSITIONS }));
+  const jobs = [];
+  // a model that scans naive scans through its prediction's plans: nothing to warm there
+  if (!model.info.fastMutagenesisUnavailable) {
+    // WARM_POSITIONS positions in each worker, in the middle of a segment (a two-segment model's
+    // workers take turns: both trunks)
+    const L = model.info.length;
+    const parts = Math.max(1, Math.floor(L / WARM_POSITIONS));
+    const middle = (s) => Math.min(parts - 1, Math.floor(((s.offset ?? 0) + s.length / 2) / (L / parts)));
+    const at = (i) => (paired() ? middle(i % 2 ? second : first) : Math.min(parts - 1, (parts >> 1) + i));
+    jobs.push(...pool.runOnEach((i) => ({ type: "ism", sequence, options: { ...policyOptions(), part: [at(i), parts] }, chunk: WARM_POSITIONS })));
+  }
+  if (model.info.hasAttributionGraph) {
+    jobs.push(...pool.runOnEach(() => ({ type: "attribution", sequence, options: policyOptions() })));
+  }
   await Promise.all(jobs.map((j) => j.promise)).catch((e) => console.warn("scan warm-up:", e));
   if (current() === model) document.body.dataset.scansPrepared = model.name;
 }
