@@ -2,9 +2,9 @@
 // Scans MODELS_DIR/*/manifest.json (default models/), copies each model's manifest, inference
 // graph and attribution graph into OUT_DIR/<name>/ (default web/models/) and writes
 // OUT_DIR/index.json: the list of shipped models the web app offers, and the one it opens with
-// (`default`: REGULA_DEFAULT_MODEL, else the first of hepg2-legnet-fast — a LegNet as accurate as
-// hepg2-legnet whose scans take under a second — and hepg2-mpra that is there, else the first
-// model that reads one sequence).
+// (`default`: REGULA_DEFAULT_MODEL, else the first of lentimpra-joint-fast — the most accurate
+// HepG2 model whose scans take under a second, with a WTC11 output beside — hepg2-legnet-fast and
+// hepg2-mpra that is there, else the first model that reads one sequence).
 //
 //   node scripts/web-index.mjs [MODELS_DIR] [OUT_DIR]
 import fs from "node:fs";
@@ -82,7 +82,7 @@ function headline(manifest) {
     ? `${split} ${label} ${targets.map((t) => `${t} ${value(perTarget[t][name])}`).join(", ")}`
     : `${split} ${label} ${value(perTarget.overall[name])}`;
 }
-const wanted = process.env.REGULA_DEFAULT_MODEL ? [process.env.REGULA_DEFAULT_MODEL] : ["hepg2-legnet-fast", "hepg2-mpra"];
+const wanted = process.env.REGULA_DEFAULT_MODEL ? [process.env.REGULA_DEFAULT_MODEL] : ["lentimpra-joint-fast", "hepg2-legnet-fast", "hepg2-mpra"];
 const single = models.find((m) => m.lengths.length === 1) ?? models[0];
 const def = wanted.find((id) => models.some((m) => m.id === id)) ?? single?.id;
 fs.writeFileSync(path.join(outDir, "index.json"), JSON.stringify({ default: def, models }, null, 1) + "\n");
