@@ -97,7 +97,8 @@ fn pools() {
             g.pool1d(x[0], pool)
         });
     }
-    // Non-overlapping windows without padding take the ArgMax route, with and without a tail.
+    // Non-overlapping windows without padding take the plain (not accumulating) scatter, with and
+    // without a tail.
     for len in [12, 14] {
         gradcheck(&format!("max-pool-tiled-{len}"), &[input_with(&[2, 3, len], Dist::AwayFromZero, true)], |g, x| {
             g.pool1d(x[0], Pool1d::max(4))
