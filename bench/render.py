@@ -197,7 +197,7 @@ def main(results):
     w("")
 
     if browser:
-        render_misses(w, training)
+        render_misses(w, training, scans)
         render_browser(w, browser)
     if training:
         render_training(w, training)
@@ -249,7 +249,7 @@ def legnet_runs(training):
     return lg if isinstance(lg, list) else [lg]
 
 
-def render_misses(w, training=None):
+def render_misses(w, training=None, scans=None):
     w("### Where targets are missed, and why")
     w("")
     slow = [lg for lg in legnet_runs(training) if lg["ratio"] < 1]
@@ -278,16 +278,8 @@ def render_misses(w, training=None):
     w("  run. A two-segment model (dual-branch-demo) is scanned through each segment's own trunk, the other segment fixed")
     w("  (`infer/src/segment_trunks.rs`): 5.2× naive onnxruntime-web, each 230 bp trunk's scan again spanning its whole segment.")
     w("  On 1,000 bp (the reference CNN) the scheme meets both targets.")
-    w("- **Scans shared by the pool** (the app against the app held to one worker, 2026-11-30): 1.46-1.60× for the fast scans,")
-    w("  1.66-1.84× for the naive ones. The same split in two bare workers with no page around them reaches 1.53-1.79× and")
-    w("  1.89-2.01× (the accuracy-against-scan-time table). There a half scan alone takes 0.52-0.54 of the whole for the fast")
-    w("  scans (each worker computes the reference activations and the fast path's self-checks again: 44 ms of hepg2-legnet-fast's")
-    w("  0.87 s in Node), and 0.94-1.12× as long with the other half running beside it as alone (`halfAloneMs`, `halfTogetherMs`).")
-    w("  The app's two workers are as fast as the bare ones (hepg2-legnet-fast 516 against 510 ms), but its one worker is")
-    w("  faster than a bare one (826 against 892 ms), so its ratios are the lower. Until 2026-11-30 the")
-    w("  app also idled between a scan's chunks: its workers yielded through `setTimeout(0)`, which browsers delay by 4 ms once")
-    w("  nested five deep, about 80 ms per scan; they now yield through a `MessageChannel`, and the progress bar waits 250 ms")
-    w("  before it shows (hepg2-mpra's scan in the app with two workers: 182 ms before, 119 ms now).")
+    for line in pool_paragraph(scans):
+        w(line)
     w("- **wasm size**: four tract crates are patched in `vendor/` (`vendor/README.md`): tract registers only the ONNX ops the")
     w("  predictor allows, tract-nnef and tract-core keep no model transforms as linker roots, and tract-data's and tract-core's")
     w("  per-type dispatch compiles each op for bool, i8, i32, i64, f32 and TDim only (the predictor refuses models with other")
@@ -602,6 +594,43 @@ def pool_target_rows(b):
             want = POOL_SPEEDUP_PER_WORKER * n
             rows.append(f"| web app scan with the pool, {r['model']}: one worker ÷ {n} workers | {sp:.2f}× | ≥ {want:.1f}× | {verdict(sp >= want, sp, want, False, '×')} |")
     return rows
+
+
+def pool_paragraph(b):
+    """Why the pool's speed-ups fall short, in the numbers of the `--only ism,pool` run `b`."""
+    rows = [r for r in (b or {}).get("appScans", []) if "error" not in r and r.get("speedupOverOneWorker")]
+    if not rows:
+        return []
+    naive = lambda r: not r["prepared"]["method"].startswith("fast")  # noqa: E731
+    span = lambda xs, f="{:.2f}": f"{f.format(min(xs))}-{f.format(max(xs))}" if xs else "—"  # noqa: E731
+    app = {k: [r["speedupOverOneWorker"] for r in rows if naive(r) == k] for k in (False, True)}
+    bare = {k: [r["bareWorkers"]["speedup"] for r in rows if naive(r) == k and r.get("bareWorkers", {}).get("speedup")] for k in (False, True)}
+    fast_bare = [r["bareWorkers"] for r in rows if not naive(r) and r.get("bareWorkers", {}).get("halfAloneMs")]
+    half = [statistics.median(x["halfAloneMs"]) / statistics.median(x["wholeMs"]) for x in fast_bare]
+    together = [statistics.median(x["halfTogetherMs"]) / statistics.median(x["halfAloneMs"]) for x in fast_bare]
+    date = b.get("environment", {}).get("date", "")[:10]
+    out = [
+        f"- **Scans shared by the pool** (the app against the app held to one worker, run of {date}): {span(app[False])}× for the fast scans,",
+        f"  {span(app[True])}× for the naive ones. The same split in two bare workers with no page around them reaches {span(bare[False])}× and",
+        f"  {span(bare[True])}× (the accuracy-against-scan-time table). There a half scan alone takes {span(half)} of the whole for the fast",
+        "  scans (each worker computes the reference activations and the fast path's self-checks again: 44 ms of hepg2-legnet-fast's",
+        f"  0.87 s in Node), and {span(together)}× as long with the other half running beside it as alone (`halfAloneMs`, `halfTogetherMs`).",
+    ]
+    d = next((r for r in rows if r["model"] == b.get("appDefault") and r.get("bareWorkers", {}).get("splitMs")), None)
+    if d:
+        bw = d["bareWorkers"]
+        two, bare_two = statistics.median(d["prepared"]["laterMs"]), statistics.median(bw["splitMs"])
+        one, bare_one = d["oneWorkerMs"], statistics.median(bw["wholeMs"])
+        out += [f"  The app's two workers against the bare ones, {d['model']}: {two:,.0f} against {bare_two:,.0f} ms; its one worker against a bare one:",
+                f"  {one:,.0f} against {bare_one:,.0f} ms."]
+    out += [
+        "  Until 2026-11-30 the app also idled between a scan's chunks: its workers yielded through `setTimeout(0)`, which browsers",
+        "  delay by 4 ms once nested five deep, about 80 ms per scan; they now yield through a `MessageChannel`, and the progress bar",
+        "  waits 250 ms before it shows (hepg2-mpra's scan in the app with two workers: 182 ms before, 119 ms after). Since then, too,",
+        "  preparing a model's scans plans its attribution graph in each worker, which had held up the first scan after a model was",
+        "  chosen from the menu by 0.2-0.3 s (the gradient × input the results view asks for after a prediction).",
+    ]
+    return out
 
 
 def render_accuracy_scan(w, b, models_dir):
