@@ -166,6 +166,7 @@ pub fn fit_until(
     // validation graph takes its weights as inputs.
     let mut trainer: Option<Trainer<Box<dyn crate::model::Model>>> = None;
     let mut validator: Option<Validator> = None;
+    let resumed_at = state.history.len();
     while state.epochs_done < t.epochs && state.epochs_since_best < t.patience.max(1) {
         let epoch = state.epochs_done + 1;
         let epoch_started = Instant::now();
@@ -279,6 +280,9 @@ pub fn fit_until(
     if best.is_empty() {
         return Err(FitError::Usage("no epoch produced a finite validation metric; check the data and --lr".into()));
     }
+    // A resumed run's training time counts the epochs that earlier runs checkpointed, not only
+    // this process's part (which may be just the export).
+    let earlier_epochs: f64 = state.history[..resumed_at].iter().map(|e| e.seconds).sum();
     let run = Finished {
         plan: &plan,
         data: &data,
@@ -288,7 +292,7 @@ pub fn fit_until(
         state: &state,
         distilled: distilled.as_ref(),
     };
-    let outcome = export_run(&run, &options_toml, started.elapsed().as_secs_f64(), out_dir.work())?;
+    let outcome = export_run(&run, &options_toml, earlier_epochs + started.elapsed().as_secs_f64(), out_dir.work())?;
     out_dir.commit().map(|()| Some(outcome))
 }
 
