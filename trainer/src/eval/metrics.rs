@@ -4,15 +4,16 @@
 //! negative), MSE. Binary classification on scores (logits or probabilities, any monotone scale):
 //! AUROC (Mann–Whitney with ties counted half), AUPRC as average precision (the step-wise area
 //! scikit-learn reports), and MCC at a threshold. Undefined values (a constant vector, a class
-//! missing) are NaN, never a made-up number.
+//! missing, a correlation of fewer than three values) are NaN, never a made-up number.
 
 use std::collections::BTreeMap;
 
-/// Pearson correlation; NaN when either side is constant or shorter than 2.
+/// Pearson correlation; NaN when either side is constant or has fewer than 3 values (two points
+/// always lie on a line: their correlation is ±1 whatever the model).
 pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
     assert_eq!(x.len(), y.len(), "pearson: {} predictions vs {} measurements", x.len(), y.len());
     let n = x.len() as f64;
-    if x.len() < 2 {
+    if x.len() < 3 {
         return f64::NAN;
     }
     let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
@@ -194,6 +195,9 @@ mod tests {
         // x = [1,2,3,4], y = [2,1,4,3]: Sxy = 3, Sxx = Syy = 5 → 0.6
         assert_relative_eq!(pearson(&[1.0, 2.0, 3.0, 4.0], &[2.0, 1.0, 4.0, 3.0]), 0.6, epsilon = 1e-12);
         assert!(pearson(&[1.0, 1.0], &[1.0, 2.0]).is_nan());
+        // Two points: ±1 whatever they are, so no correlation is reported.
+        assert!(pearson(&[1.0, 2.0], &[3.0, 1.0]).is_nan());
+        assert!(spearman(&[1.0, 2.0], &[3.0, 1.0]).is_nan());
     }
 
     #[test]

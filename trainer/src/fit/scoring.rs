@@ -102,7 +102,7 @@ pub fn row_class(id: &str) -> Option<&'static str> {
     (lower.contains("shuffled") || lower.contains("control")).then_some("controls")
 }
 
-/// `rows` by [`row_class`], each class with at least two rows (fewer define no correlation), in
+/// `rows` by [`row_class`], each class with at least three rows (fewer define no correlation), in
 /// the order promoters, candidate enhancers, controls. Empty when the classes would only repeat
 /// the split's own metrics: no row has a class, or every row has the same one.
 pub fn rows_by_class(data: &Dataset, rows: &[usize]) -> Vec<(&'static str, Vec<usize>)> {
@@ -120,7 +120,7 @@ pub fn rows_by_class(data: &Dataset, rows: &[usize]) -> Vec<(&'static str, Vec<u
     }
     let order = |c: &str| ["promoters", "candidate", "controls"].iter().position(|p| c.starts_with(p));
     classes.sort_by_key(|(c, _)| order(c));
-    classes.retain(|(_, members)| members.len() >= 2);
+    classes.retain(|(_, members)| members.len() >= 3);
     classes
 }
 
@@ -247,19 +247,23 @@ mod tests {
             "DNasePeakNoPromoter2",
             "seq2_F",
             "seq3_shuffled_0",
+            "ENSG02",
+            "DNasePeakNoPromoter3",
+            "seq4_shuffled_0",
         ]);
-        let classes = rows_by_class(&data, &[0, 1, 2, 3, 4, 5, 6]);
+        let classes = rows_by_class(&data, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
         assert_eq!(
             classes,
             vec![
-                ("promoters (ENSG*)", vec![1, 2]),
-                ("candidate enhancers (DNasePeakNoPromoter*)", vec![0, 4]),
-                ("controls", vec![3, 6])
+                ("promoters (ENSG*)", vec![1, 2, 7]),
+                ("candidate enhancers (DNasePeakNoPromoter*)", vec![0, 4, 8]),
+                ("controls", vec![3, 6, 9])
             ]
         );
-        // A class of one row defines no correlation; one class covering every row repeats the split.
-        assert_eq!(rows_by_class(&data, &[0, 1, 2]), vec![("promoters (ENSG*)", vec![1, 2])]);
-        assert!(rows_by_class(&data, &[0, 4]).is_empty());
+        // Classes of fewer than three rows define no correlation (two rows: ±1 whatever the
+        // model); one class covering every row repeats the split.
+        assert_eq!(rows_by_class(&data, &[0, 1, 2, 7, 3, 6]), vec![("promoters (ENSG*)", vec![1, 2, 7])]);
+        assert!(rows_by_class(&data, &[0, 4, 8]).is_empty());
         assert!(rows_by_class(&data, &[5]).is_empty());
     }
 
