@@ -47,7 +47,8 @@ pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> Strin
     }
     if manifest.metrics.keys().any(|k| k.contains(": ")) {
         md += "Sections named `SPLIT: CLASS` hold the same split's rows of one class, read from the row ids \
-               (promoters `ENSG*`, candidate enhancers `DNasePeakNoPromoter*`, controls).\n\n";
+               (promoters `ENSG*`, candidate enhancers `DNasePeakNoPromoter*`, controls); a class with fewer than 3 \
+               rows in a split gets no section (two points give a correlation of ±1 whatever the model).\n\n";
     }
     for (split, m) in &manifest.metrics {
         let _ = writeln!(md, "### {split} ({} rows)\n", m.rows);
