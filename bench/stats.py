@@ -1,11 +1,11 @@
 """Correlations for the bench scripts (pure Python, no numpy): Pearson r, and Spearman ρ as the
 Pearson r of average ranks (ties share their mean rank). `None` where a correlation is undefined
-(fewer than 2 values, or a constant side)."""
+(fewer than 3 values: two points give ±1 whatever the model; or a constant side)."""
 import statistics
 
 
 def pearson(x, y):
-    if len(x) < 2:
+    if len(x) < 3:
         return None
     mx, my = statistics.fmean(x), statistics.fmean(y)
     sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
@@ -29,4 +29,4 @@ def ranks(v):
 
 
 def spearman(x, y):
-    return pearson(ranks(x), ranks(y)) if len(x) >= 2 else None
+    return pearson(ranks(x), ranks(y)) if len(x) >= 3 else None
