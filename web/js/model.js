@@ -208,26 +208,37 @@ function renderModelCard() {
     ...(limits ? [el("dt", {}, "Known limits"), el("dd", {}, limits)] : []),
     el("dt", {}, "Mutagenesis"), el("dd", {}, model.info.fastMutagenesisUnavailable ? `naive (${model.info.fastMutagenesisUnavailable})` : "fast exact (only what a substitution changes is recomputed)"),
   );
-  // metrics: {split: {rows, per_target: {target: {metric: value}}}} -> one row per split and target
-  const metrics = m.metrics ?? {};
-  const rows = [];
-  const names = new Set();
-  for (const [split, v] of Object.entries(metrics)) {
-    for (const [target, ms] of Object.entries(v?.per_target ?? {})) {
-      Object.keys(ms).forEach((k) => names.add(k));
-      rows.push({ split, n: v.rows, target, ms });
-    }
-  }
-  const cols = [...names];
+  const rows = metricRows(m.metrics);
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r.ms)))];
+  const splitCell = (r) => el("td", {}, r.split, r.rowClass ? [el("br"), el("span", { class: "muted small" }, r.rowClass)] : null);
   const metricsEl = rows.length
     ? el("table", { class: "metrics" },
+      el("caption", {}, "The test rows chose nothing (the numbers to quote); the validation rows chose the epoch, which flatters them. Rows: those measured for that target."),
       el("thead", {}, el("tr", {}, ...["split", "rows", "target", ...cols].map((h) => el("th", { scope: "col" }, h)))),
-      el("tbody", {}, ...rows.map((r) => el("tr", {}, el("td", {}, r.split), el("td", { class: "num" }, String(r.n ?? "")), el("td", {}, r.target),
+      el("tbody", {}, ...rows.map((r) => el("tr", {}, splitCell(r), el("td", { class: "num" }, String(r.n ?? "")), el("td", {}, r.target),
         ...cols.map((c) => el("td", { class: "num" }, typeof r.ms[c] === "number" ? fmt(r.ms[c], 4) : "—"))))))
     : el("p", { class: "muted" }, "No metrics recorded in the manifest.");
   const reportUrl = assets.reportUrl(entryOf(model.id));
   const report = reportUrl ? el("p", {}, el("a", { href: reportUrl, target: "_blank", rel: "noopener" }, "Training report")) : null;
   card.replaceChildren(el("h3", {}, m.name ?? model.name), el("p", {}, m.description ?? ""), dl, el("h4", {}, "Metrics"), el("div", { class: "table-wrap" }, metricsEl), ...(report ? [report] : []));
+}
+
+/**
+ * A manifest's metrics ({split: {rows, target_rows?, per_target: {target: {metric: value}}}}) as one
+ * row per split and target, for the Model tab and the printable report. A split named
+ * "SPLIT: CLASS" (rows of one class) is split into `split` and `rowClass`. `n` is the number of rows
+ * that measure the target: a model trained with masked targets has fewer for each target than the
+ * split has rows (`target_rows`); "overall" and fully measured targets count every row.
+ */
+export function metricRows(metrics) {
+  const rows = [];
+  for (const [name, v] of Object.entries(metrics ?? {})) {
+    const [split, rowClass] = name.includes(": ") ? [name.slice(0, name.indexOf(": ")), name.slice(name.indexOf(": ") + 2)] : [name, null];
+    for (const [target, ms] of Object.entries(v?.per_target ?? {})) {
+      rows.push({ split, rowClass, target, n: v.target_rows?.[target] ?? v.rows, ms });
+    }
+  }
+  return rows;
 }
 
 const flankedTile = (L, flanks) => L - (flanks.left?.length ?? 0) - (flanks.right?.length ?? 0);

@@ -5,7 +5,7 @@
 // (style.css has its @media print rules).
 import { $, el, fmt } from "./dom.js";
 import { activeRecord, coordinates, genomicPosition } from "./input.js";
-import { current, currentPolicyText, describePercentile, labelOf, targets, unitOf } from "./model.js";
+import { current, currentPolicyText, describePercentile, labelOf, metricRows, targets, unitOf } from "./model.js";
 import { lastMotifs } from "./motifs.js";
 import { provenance } from "./provenance.js";
 import { pngCanvas, scanOfActive, topSubstitutions } from "./scan-view.js";
@@ -37,17 +37,13 @@ export function renderReport() {
     el("p", { class: "report-seq" }, rec.bases.length > 2400 ? `${rec.bases.slice(0, 2400)}… (${rec.length - 2400} more bases)` : rec.bases)));
 
   // model and metrics
-  const metricRows = [];
-  for (const [split, v] of Object.entries(m.metrics ?? {})) {
-    for (const [target, ms] of Object.entries(v?.per_target ?? {})) {
-      metricRows.push([split, v.rows ?? "", target, Object.entries(ms).map(([k, x]) => `${k} ${typeof x === "number" ? fmt(x, 3) : x}`).join(", ")]);
-    }
-  }
+  const metricsTable = metricRows(m.metrics).map((r) => [r.rowClass ? `${r.split}: ${r.rowClass}` : r.split, r.n ?? "", r.target,
+    Object.entries(r.ms).map(([k, x]) => `${k} ${typeof x === "number" ? fmt(x, 3) : x}`).join(", ")]);
   parts.push(section("Model",
     kv([["name", `${m.name ?? model.name}${m.description ? ` — ${m.description}` : ""}`], ["input", `${model.info.length} bp; length policy: ${currentPolicyText()}`],
       ["targets", targets().map((t, i) => `${t} (${unitOf(i)})`).join(", ")], ["training data", (m.training?.data ?? []).map((d) => `${d.name} (${d.rows} rows)`).join("; ") || "—"],
       ["manifest SHA-256", model.hash]]),
-    metricRows.length ? table(["split", "rows", "target", "metrics"], metricRows) : el("p", { class: "muted" }, "No metrics in the manifest.")));
+    metricsTable.length ? table(["split", "rows", "target", "metrics"], metricsTable) : el("p", { class: "muted" }, "No metrics in the manifest.")));
 
   // prediction
   const values = rec.prediction?.values;

@@ -564,7 +564,11 @@ test("load your own model from disk (ONNX + manifest): model card with metrics, 
   fs.mkdirSync(dir, { recursive: true });
   const manifest = JSON.parse(fs.readFileSync(path.join(root, "infer/tests/fixtures/mpra3.manifest.json"), "utf8"));
   manifest.name = "my-model";
-  manifest.metrics = { test: { rows: 51, per_target: { task0: { pearson: 0.5123, spearman: 0.48 }, task1: { pearson: 0.4 } } } };
+  // task1 measured on 37 of the 51 rows (a masked target); a class section of the same split
+  manifest.metrics = {
+    test: { rows: 51, target_rows: { task0: 51, task1: 37 }, per_target: { task0: { pearson: 0.5123, spearman: 0.48 }, task1: { pearson: 0.4 } } },
+    "test: promoters (ENSG*)": { rows: 12, per_target: { task0: { pearson: 0.61 } } },
+  };
   fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest));
   for (const f of ["mpra3.onnx", "mpra3.attribution.onnx"]) fs.copyFileSync(path.join(root, "infer/tests/fixtures", f), path.join(dir, f));
   await page.click("#tab-model");
@@ -574,6 +578,10 @@ test("load your own model from disk (ONNX + manifest): model card with metrics, 
   assert.match(card, /my-model/);
   assert.match(card, /pearson/);
   assert.match(card, /0\.5123/);
+  const cells = await page.$$eval("#model-card table.metrics tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.innerText.replace(/\s+/g, " ").trim())));
+  assert.deepEqual(cells.map((r) => r.slice(0, 4)), [
+    ["test", "51", "task0", "0.5123"], ["test", "37", "task1", "0.4000"], ["test promoters (ENSG*)", "12", "task0", "0.6100"],
+  ]);
   await shot(page, "desktop-model-own");
   await paste(page, seqA);
   const values = await page.waitForFunction(() => {
