@@ -103,7 +103,7 @@ pub fn how_to_read(manifest: &regula_core::manifest::Manifest) -> String {
     for t in &manifest.targets {
         let what = match manifest.output.kind {
             OutputKind::Classification => {
-                format!("the probability (0 to 1) that the sequence is a {}: {}", t.name, t.unit)
+                format!("a probability from 0 to 1 that `{}` is 1 ({})", t.name, t.unit)
             }
             OutputKind::Regression => format!("an estimate of {} in {}", t.name, t.unit),
         };
