@@ -246,3 +246,93 @@ fn batch_norm_recalibration_moves_only_the_running_statistics_and_lowers_the_val
         "validation loss {recalibrated_loss} with re-estimated statistics, {lagging_loss} without"
     );
 }
+
+/// Issue 13's rule: no validation or test row's sequence is, in either orientation, a training
+/// row's. GUE's tables repeat sequences (prom_300_tata: 10 of its test rows and 12 dev rows are
+/// training sequences), so rows that do are left out of the metrics, and the split says how many.
+#[test]
+fn held_out_rows_that_repeat_a_training_sequence_are_left_out() {
+    use regula_core::encode::reverse_complement;
+    let dir = tempfile::tempdir().unwrap();
+    let rows = |name: &str| -> Vec<(String, String)> {
+        let text = std::fs::read_to_string(data(name)).unwrap();
+        text.lines().skip(1).map(|l| l.split_once(',').map(|(s, y)| (s.to_string(), y.to_string())).unwrap()).collect()
+    };
+    let rc = |s: &str| String::from_utf8(reverse_complement(s.as_bytes())).unwrap();
+    let write = |name: &str, rows: &[(String, String)]| {
+        let path = dir.path().join(name);
+        let body: String = rows.iter().map(|(s, y)| format!("{s},{y}\n")).collect();
+        std::fs::write(&path, format!("sequence,label\n{body}")).unwrap();
+        path
+    };
+    // The training table repeats every fourth sequence, reverse-complemented, as another row; two
+    // dev rows become training sequences (one in lower case, one reverse-complemented).
+    let mut train = rows("gue_prom_300_tata_train160.csv");
+    let repeats: Vec<_> = train.iter().step_by(4).map(|(s, y)| (rc(s), y.clone())).collect();
+    train.extend(repeats);
+    let mut dev = rows("gue_prom_300_tata_dev60.csv");
+    let mut options = FitOptions {
+        data: Some(write("train.csv", &train)),
+        valid_data: Some(write("dev.csv", &dev)),
+        test_fraction: Some(0.25),
+        sequence_column: Some("sequence".into()),
+        target_columns: Some(vec!["label".into()]),
+        task: Some(regula_train::options::Task::Classification),
+        channels: Some(vec![8]),
+        kernels: Some(vec![9]),
+        pools: Some(vec![4]),
+        epochs: Some(1),
+        out: Some(dir.path().join("out")),
+        ..Default::default()
+    };
+    let split_table = |options: &FitOptions| {
+        regula_train::fit::split_table::split_table(&regula_train::fit::plan::Plan::resolve(options.clone()).unwrap())
+            .unwrap()
+    };
+    // The training table's rows come first, and the dev table does not move them.
+    let in_training: Vec<usize> = split_table(&options)
+        .lines()
+        .skip(1)
+        .enumerate()
+        .filter(|(_, l)| l.contains("\ttrain\t"))
+        .map(|(i, _)| i)
+        .collect();
+    dev[0].0 = train[in_training[0]].0.to_lowercase();
+    dev[1].0 = rc(&train[in_training[1]].0);
+    options.valid_data = Some(write("dev.csv", &dev));
+    let table = split_table(&options);
+    let parts: Vec<(String, String)> = table
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let s = f[2].to_ascii_uppercase();
+            (f[1].to_string(), s.clone().min(rc(&s)))
+        })
+        .collect();
+    let trained: std::collections::HashSet<&str> =
+        parts.iter().filter(|(set, _)| set == "train").map(|(_, s)| s.as_str()).collect();
+    let count = |want: &str| parts.iter().filter(|(set, _)| set == want).count();
+    for (set, s) in &parts {
+        assert!(set == "train" || set == "left_out" || !trained.contains(s.as_str()), "a {set} row is trained on");
+    }
+    let left_out = count("left_out");
+    assert!(left_out > 2, "the repeats that fell into the test part are left out too ({left_out})");
+    let m = fit(options.clone(), false, false).unwrap().manifest;
+    assert_eq!(m.metrics["validation"].rows, 58);
+    assert_eq!(m.metrics["test"].rows, count("test"));
+    let test_left_out = left_out - 2;
+    assert!(
+        m.training.split.ends_with(&format!(
+            "{} train / 58 validation / {} test rows (2 validation and {test_left_out} test rows left out: \
+             a training row has the same sequence, in either orientation)",
+            count("train"),
+            count("test")
+        )),
+        "{}",
+        m.training.split
+    );
+    let (metrics, _) =
+        evaluate_model(&dir.path().join("out"), FitOptions::default(), EvalSet::Split, &Default::default()).unwrap();
+    assert_eq!(metrics, m.metrics, "evaluate leaves out the same rows");
+}

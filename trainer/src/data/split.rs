@@ -19,6 +19,17 @@ pub struct Split {
     pub train: Vec<usize>,
     pub valid: Vec<usize>,
     pub test: Vec<usize>,
+    /// Rows the split held out but no metric reads: a training row has their sequence.
+    pub left_out: LeftOut,
+}
+
+/// Held-out rows left out of validation and test because a training row has the same sequence
+/// (in either orientation): the model was trained on them, so they would flatter the epoch choice
+/// and the reported numbers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LeftOut {
+    pub valid: Vec<usize>,
+    pub test: Vec<usize>,
 }
 
 /// How to split.
@@ -242,7 +253,7 @@ mod tests {
         }
         let s =
             split(&r, &SplitStrategy::Chromosome { valid: vec!["chr8".into()], test: vec!["chr9".into()] }).unwrap();
-        assert_eq!(s, Split { train: vec![0, 3], valid: vec![1], test: vec![2] });
+        assert_eq!(s, Split { train: vec![0, 3], valid: vec![1], test: vec![2], ..Split::default() });
         for (row, v) in r.iter_mut().zip(["train", "Validation", "test", "bogus"]) {
             row.split_value = Some(v);
         }

@@ -223,7 +223,8 @@ mod tests {
                 .collect(),
             skipped: vec![],
         };
-        let mut split = Split { train: (0..30).collect(), valid: (30..35).collect(), test: (35..40).collect() };
+        let mut split =
+            Split { train: (0..30).collect(), valid: (30..35).collect(), test: (35..40).collect(), ..Split::default() };
         let plan = TeacherPlan { dirs: vec![], mutants: 2, rate: 0.1 };
         assert_eq!(add_mutants(&mut data, &mut split, &plan, 1).unwrap(), 60);
         assert_eq!((split.train.len(), data.examples.len()), (90, 100));
@@ -252,7 +253,7 @@ mod tests {
             examples: vec![Example { sequences: vec![b"ACGT".to_vec(), b"ACGT".to_vec()], ..example("a", "ACGT") }],
             skipped: vec![],
         };
-        let mut split = Split { train: vec![0], valid: vec![], test: vec![] };
+        let mut split = Split { train: vec![0], valid: vec![], test: vec![], ..Split::default() };
         let plan = TeacherPlan { dirs: vec![], mutants: 1, rate: 0.1 };
         let e = add_mutants(&mut data, &mut split, &plan, 1).unwrap_err();
         assert_eq!(e.to_string(), "--teacher-mutants mutates one sequence per row; this data has a partner column");

@@ -12,11 +12,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use regula_core::encode::reverse_complement;
-
 use super::error::FitError;
 use super::plan::{Plan, SplitPlan};
-use super::run::{load_and_split, shared_flanks};
+use super::run::{canonical_element, load_and_split, shared_flanks};
 use crate::data::dataset::Dataset;
 use crate::data::split::{Grouping, Split, SplitStrategy};
 
@@ -118,11 +116,7 @@ pub fn join(runs: &[Run]) -> Result<Joined, FitError> {
         Some(Some(f)) if flanks.iter().all(|g| g.as_ref() == Some(f)) => (f.left.len(), f.right.len()),
         _ => (0, 0),
     };
-    let element = |s: &[u8]| {
-        let core = s[left.min(s.len())..s.len().saturating_sub(right).max(left.min(s.len()))].to_ascii_uppercase();
-        let rc = reverse_complement(&core);
-        core.min(rc)
-    };
+    let element = |s: &[u8]| canonical_element(s, left, right);
 
     // Nodes: every row of every run, run by run.
     let offsets: Vec<usize> = loaded

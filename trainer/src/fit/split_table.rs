@@ -7,9 +7,10 @@ use super::run::load_and_split;
 use crate::data::dataset::Dataset;
 use crate::data::split::Split;
 
-/// Tab-separated table, one row per example in dataset order: `id`, `set` (train, valid or
-/// test), `sequence`, `partner` (dual-branch only) and the measured targets as read (before
-/// any log transform or standardisation).
+/// Tab-separated table, one row per example in dataset order: `id`, `set` (train, valid, test, or
+/// left_out: held out, but a training row has its sequence, so no metric reads it), `sequence`,
+/// `partner` (dual-branch only) and the measured targets as read (before any log transform or
+/// standardisation).
 pub fn split_table(plan: &Plan) -> Result<String, FitError> {
     let (data, split) = load_and_split(plan)?;
     Ok(render(&data, &split))
@@ -17,7 +18,14 @@ pub fn split_table(plan: &Plan) -> Result<String, FitError> {
 
 fn render(data: &Dataset, split: &Split) -> String {
     let mut set = vec![""; data.examples.len()];
-    for (name, rows) in [("train", &split.train), ("valid", &split.valid), ("test", &split.test)] {
+    let sets = [
+        ("train", &split.train),
+        ("valid", &split.valid),
+        ("test", &split.test),
+        ("left_out", &split.left_out.valid),
+        ("left_out", &split.left_out.test),
+    ];
+    for (name, rows) in sets {
         for &r in rows {
             set[r] = name;
         }
@@ -30,7 +38,7 @@ fn render(data: &Dataset, split: &Split) -> String {
     header.extend(data.target_names.iter().map(String::as_str));
     let mut out = header.join("\t") + "\n";
     for (e, set) in data.examples.iter().zip(set) {
-        // Rows outside every set (none today) would be silently trained on by a reader.
+        // A row outside every set would be silently trained on by a reader.
         debug_assert!(!set.is_empty(), "row {} is in no set", e.id);
         let mut fields = vec![e.id.clone(), set.to_string()];
         fields.extend(e.sequences.iter().map(|s| String::from_utf8_lossy(s).into_owned()));
@@ -65,7 +73,7 @@ mod tests {
             examples: vec![example("a", &["ACGT"], -0.5), example("b", &["GGCC"], 1.25), example("c", &["TTAA"], 2.0)],
             skipped: vec![],
         };
-        let split = Split { train: vec![0, 2], valid: vec![1], test: vec![] };
+        let split = Split { train: vec![0, 2], valid: vec![1], test: vec![], ..Split::default() };
         assert_eq!(
             render(&data, &split),
             "id\tset\tsequence\tmean_value\na\ttrain\tACGT\t-0.5\nb\tvalid\tGGCC\t1.25\nc\ttrain\tTTAA\t2\n"
@@ -79,7 +87,7 @@ mod tests {
             examples: vec![example("p|e", &["AC", "GT"], 3.0)],
             skipped: vec![],
         };
-        let split = Split { train: vec![], valid: vec![], test: vec![0] };
+        let split = Split { train: vec![], valid: vec![], test: vec![0], ..Split::default() };
         assert_eq!(render(&data, &split), "id\tset\tsequence\tpartner\ty\np|e\ttest\tAC\tGT\t3\n");
     }
 }
