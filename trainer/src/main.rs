@@ -452,10 +452,11 @@ fn fit(options: FitOptions, resume: bool, force: bool, quiet: bool) -> Result<()
     }
     let outcome = regula_train::fit::fit(options, resume, !quiet).map_err(|e| e.to_string())?;
     let mut text = format!(
-        "best epoch {} of {} run; model written to {}\n",
+        "best epoch {} of {} run; model written to {}\nsplit: {}\n",
         outcome.best_epoch,
         outcome.epochs_run,
-        outcome.out.display()
+        outcome.out.display(),
+        outcome.manifest.training.split
     );
     if outcome.skipped > 0 {
         text += &format!("{} bad rows skipped (listed in the report)\n", outcome.skipped);
