@@ -679,9 +679,9 @@ def row_class(row_id: str):
 
 
 def rows_by_class(ids: list) -> list:
-    """trainer/src/fit/evaluate.rs rows_by_class: positions in `ids` per class (promoters,
-    candidate enhancers, controls; classes of at least two rows), none when every row has the
-    same class or none has one."""
+    """trainer/src/fit/scoring.rs rows_by_class: positions in `ids` per class (promoters,
+    candidate enhancers, controls; classes of at least three rows: two points always give a
+    correlation of ±1), none when every row has the same class or none has one."""
     classes: dict = {}
     for p, i in enumerate(ids):
         c = row_class(i)
@@ -691,7 +691,7 @@ def rows_by_class(ids: list) -> list:
         return []
     order = ["promoters", "candidate", "controls"]
     ranked = sorted(classes.items(), key=lambda kv: [kv[0].startswith(o) for o in order].index(True))
-    return [(c, np.array(m)) for c, m in ranked if len(m) >= 2]
+    return [(c, np.array(m)) for c, m in ranked if len(m) >= 3]
 
 
 def check_shipped(model_dir: Path, model: nn.Module, data: Data, r: dict, norms: list, manifest: dict) -> dict:
