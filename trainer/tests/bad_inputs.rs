@@ -45,7 +45,14 @@ impl Case {
 }
 
 fn good_rows(n: usize) -> String {
-    (0..n).map(|i| format!("r{i}\t{}\t{}\n", ["ACGTACGT", "TTGCAACG", "GGGCATCA"][i % 3], i as f64 / 10.0)).collect()
+    // Distinct sequences (the last three bases count the row), so that no held-out row is a
+    // training sequence and left out.
+    let seq = |i: usize| {
+        let base = ["ACGTA", "TTGCA", "GGGCA"][i % 3];
+        let code: String = [i / 16 % 4, i / 4 % 4, i % 4].iter().map(|&d| b"ACGT"[d] as char).collect();
+        format!("{base}{code}")
+    };
+    (0..n).map(|i| format!("r{i}\t{}\t{}\n", seq(i), i as f64 / 10.0)).collect()
 }
 
 fn assert_error(case: &Case, options: FitOptions, expected: &str) {
@@ -228,6 +235,21 @@ fn a_split_with_no_validation_rows() {
     let c = Case::new();
     let o = FitOptions { valid_fraction: Some(0.01), ..c.table(&format!("id\tseq\ty\n{}", good_rows(8))) };
     assert_error(&c, o, "the split leaves no validation rows; use more data or a larger validation fraction");
+}
+
+#[test]
+fn a_split_whose_validation_rows_are_all_training_sequences() {
+    // Two sequences repeated under 12 ids: every held-out row is a training sequence.
+    let c = Case::new();
+    let rows: String = (0..12).map(|i| format!("r{i}\t{}\t{i}\n", ["ACGTACGT", "TTGCAACG"][i % 2])).collect();
+    let o = FitOptions { valid_fraction: Some(0.25), ..c.table(&format!("id\tseq\ty\n{rows}")) };
+    assert_error(
+        &c,
+        o,
+        "each of the 3 validation rows has the sequence of a training row (in either orientation), so none can score \
+         the model; hold out sequences the training rows do not have (e.g. a --group-pattern that keeps repeats of an \
+         element together, or a validation table of other sequences)",
+    );
 }
 
 #[test]

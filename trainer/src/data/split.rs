@@ -72,6 +72,12 @@ pub enum SplitError {
     NoTraining,
     #[error("the split leaves no validation rows; use more data or a larger validation fraction")]
     NoValidation,
+    #[error(
+        "each of the {0} validation rows has the sequence of a training row (in either orientation), so none can \
+         score the model; hold out sequences the training rows do not have (e.g. a --group-pattern that keeps \
+         repeats of an element together, or a validation table of other sequences)"
+    )]
+    ValidationAllTrained(usize),
     #[error("{k}-fold cross-validation needs k ≥ 2 and at least k groups; there are {groups} groups")]
     Folds { k: usize, groups: usize },
 }

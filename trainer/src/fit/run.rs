@@ -25,7 +25,7 @@ use super::scoring::{
 };
 use super::validate::Validator;
 use crate::data::dataset::{DataError, Dataset, Source, load};
-use crate::data::split::{RowInfo, Split, k_fold, split};
+use crate::data::split::{RowInfo, Split, SplitError, k_fold, split};
 use crate::data::targets::{measured, normalised};
 use crate::eval::metrics::TaskKind;
 use crate::eval::report::{EpochRecord, Report};
@@ -552,11 +552,11 @@ pub fn load_and_split(plan: &Plan) -> Result<(Dataset, Split), FitError> {
         data.skipped.extend(valid.skipped);
         let mut split =
             Split { train: own.train, valid: (n..data.examples.len()).collect(), test: own.test, ..Split::default() };
-        leave_out_trained_sequences(&data, &mut split);
+        leave_out_trained_sequences(&data, &mut split)?;
         return Ok((data, split));
     }
     let mut split = make_split(&data, plan)?;
-    leave_out_trained_sequences(&data, &mut split);
+    leave_out_trained_sequences(&data, &mut split)?;
     Ok((data, split))
 }
 
@@ -574,7 +574,7 @@ pub(crate) fn canonical_element(s: &[u8], left: usize, right: usize) -> Vec<u8> 
 /// its epoch choice and its reported numbers. Groups keep both orientations of one element
 /// together, but a table can repeat a sequence under another id, and a given validation table can
 /// repeat the training table's (GUE's prom_300_tata: 10 of 490 test rows, 12 of its 613 dev rows).
-fn leave_out_trained_sequences(data: &Dataset, split: &mut Split) {
+fn leave_out_trained_sequences(data: &Dataset, split: &mut Split) -> Result<(), SplitError> {
     use std::collections::HashMap;
     use std::hash::{BuildHasher, RandomState};
     let (left, right) = match data.lengths().len() {
@@ -605,6 +605,10 @@ fn leave_out_trained_sequences(data: &Dataset, split: &mut Split) {
         *held = keep;
         *left_out = out;
     }
+    if split.valid.is_empty() && !split.left_out.valid.is_empty() {
+        return Err(SplitError::ValidationAllTrained(split.left_out.valid.len()));
+    }
+    Ok(())
 }
 
 fn row_infos(data: &Dataset) -> Vec<RowInfo<'_>> {
