@@ -49,27 +49,22 @@ fn a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one() {
     let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
     fit(options(&whole), false, false).unwrap();
 
-    assert!(fit_until(options(&split), false, false, Some(1)).unwrap().is_none(), "stopped after epoch 1");
+    assert!(fit_until(options(&split), false, false, Some(2)).unwrap().is_none(), "stopped after epoch 2");
     assert!(!split.join("manifest.json").exists(), "nothing exported before the end");
     let e = fit(FitOptions { lr: Some(0.5), ..options(&split) }, true, false).unwrap_err();
     assert_eq!(
         e.to_string(),
         "cannot resume: the checkpoint was made with other options; resume with the same command (or config)"
     );
-    let resume_started = std::time::Instant::now();
     let resumed = fit(options(&split), true, false).unwrap();
-    let resume_seconds = resume_started.elapsed().as_secs_f64();
-    // The card's training time counts the epochs the stopped run checkpointed, not only the part
-    // of the run that resumed them.
+    // The card's training time (to 0.1 s) counts the two epochs the stopped run checkpointed, not
+    // only the one epoch of the run that resumed them.
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(split.join("report.json")).unwrap()).unwrap();
     let epochs: Vec<f64> =
         report["history"].as_array().unwrap().iter().map(|e| e["seconds"].as_f64().unwrap()).collect();
     let seconds = resumed.manifest.training.seconds.unwrap();
-    assert!(
-        seconds >= epochs.iter().sum::<f64>() - 0.05 && seconds > resume_seconds + 0.05,
-        "training time {seconds} s: the epochs took {epochs:?} s, the resumed part {resume_seconds} s"
-    );
+    assert!(seconds + 0.05 >= epochs.iter().sum::<f64>(), "training time {seconds} s: the epochs took {epochs:?} s");
 
     for file in ["checkpoint/state.safetensors", "checkpoint/best.safetensors", "model.onnx", "model.attribution.onnx"]
     {
