@@ -129,23 +129,31 @@ fn the_exported_model_predicts_the_same_in_tract_and_ort_and_matches_its_manifes
     assert_eq!(p[0].values, p[1].values);
 }
 
-#[test]
-fn a_classifier_on_an_id_less_table_with_its_own_validation_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("tata");
-    let options = FitOptions {
-        data: Some(data("gue_prom_300_tata_train160.csv")),
-        valid_data: Some(data("gue_prom_300_tata_dev60.csv")),
+/// A small CNN classifier of a GUE-style table (`sequence,label`, no ids) with its own validation
+/// table.
+fn tata_classifier(train: PathBuf, valid: PathBuf, out: &Path) -> FitOptions {
+    FitOptions {
+        data: Some(train),
+        valid_data: Some(valid),
         sequence_column: Some("sequence".into()),
         target_columns: Some(vec!["label".into()]),
         task: Some(regula_train::options::Task::Classification),
         channels: Some(vec![8]),
         kernels: Some(vec![9]),
         pools: Some(vec![4]),
-        epochs: Some(2),
-        out: Some(out.clone()),
-        units: Some(vec!["probability of promoter".into()]),
+        out: Some(out.to_path_buf()),
         ..Default::default()
+    }
+}
+
+#[test]
+fn a_classifier_on_an_id_less_table_with_its_own_validation_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tata");
+    let options = FitOptions {
+        epochs: Some(2),
+        units: Some(vec!["probability of promoter".into()]),
+        ..tata_classifier(data("gue_prom_300_tata_train160.csv"), data("gue_prom_300_tata_dev60.csv"), &out)
     };
     let outcome = fit(options.clone(), false, false).unwrap();
     let m = &outcome.manifest;
@@ -267,18 +275,9 @@ fn held_out_rows_that_repeat_a_training_sequence_are_left_out() {
     train.extend(repeats);
     let mut dev = rows("gue_prom_300_tata_dev60.csv");
     let mut options = FitOptions {
-        data: Some(write("train.csv", &train)),
-        valid_data: Some(write("dev.csv", &dev)),
         test_fraction: Some(0.25),
-        sequence_column: Some("sequence".into()),
-        target_columns: Some(vec!["label".into()]),
-        task: Some(regula_train::options::Task::Classification),
-        channels: Some(vec![8]),
-        kernels: Some(vec![9]),
-        pools: Some(vec![4]),
         epochs: Some(1),
-        out: Some(dir.path().join("out")),
-        ..Default::default()
+        ..tata_classifier(write("train.csv", &train), write("dev.csv", &dev), &dir.path().join("out"))
     };
     let split_table = |options: &FitOptions| {
         regula_train::fit::split_table::split_table(&regula_train::fit::plan::Plan::resolve(options.clone()).unwrap())
