@@ -233,7 +233,8 @@ function renderModelCard() {
 export function metricRows(metrics) {
   const rows = [];
   for (const [name, v] of Object.entries(metrics ?? {})) {
-    const [split, rowClass] = name.includes(": ") ? [name.slice(0, name.indexOf(": ")), name.slice(name.indexOf(": ") + 2)] : [name, null];
+    const at = name.indexOf(": ");
+    const [split, rowClass] = at < 0 ? [name, null] : [name.slice(0, at), name.slice(at + 2)];
     for (const [target, ms] of Object.entries(v?.per_target ?? {})) {
       rows.push({ split, rowClass, target, n: v.target_rows?.[target] ?? v.rows, ms });
     }
