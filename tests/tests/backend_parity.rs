@@ -140,3 +140,41 @@ fn onnx_runtime_and_tract_agree_on_every_model() {
         eprintln!("{name}: {} comparisons agree", a.len());
     }
 }
+
+/// MaxPool over `[N, C, L]` as the trainer exports it, on both backends and against the
+/// definition, for kernels, strides and paddings the shipped models do not all use: tract's
+/// Regula build pools 1-D inputs on its own row-span path (vendor/tract-core.patch), which must
+/// pick exactly the values ONNX Runtime's does, padding never winning.
+#[test]
+fn max_pool_1d_picks_the_same_values_on_both_backends() {
+    use regula_train::graph::{DType, GraphBuilder, fixed};
+    use regula_train::ops::pool::{Pool1d, PoolKind};
+    let ort = OnnxRuntime::new(regula_train::runtime::RuntimeConfig { threads: 1, ..Default::default() });
+    let (n, c, len) = (3usize, 5usize, 23usize);
+    // Distinct values, all negative, so a padded zero or an unwritten output would be seen.
+    let x: Vec<f32> = (0..n * c * len).map(|i| -1.0 - ((i * 7919) % 1009) as f32 / 100.0).collect();
+    for (kernel, stride, pads) in [(4, 4, [0, 0]), (2, 2, [0, 1]), (3, 1, [1, 1]), (5, 2, [2, 2]), (3, 2, [0, 0])] {
+        let pool = Pool1d { kind: PoolKind::Max, kernel, stride, pads };
+        let mut g = GraphBuilder::new(DType::F32);
+        let input = g.input("x", DType::F32, fixed(&[n as i64, c as i64, len as i64])).unwrap();
+        let y = g.pool1d(input, pool).unwrap();
+        let bytes = regula_train::onnx::encode_model(&g.model(&[("y", y)]).unwrap());
+        let out_len = (len as i64 + pads[0] + pads[1] - kernel) / stride + 1;
+        let expected: Vec<f32> = (0..n * c)
+            .flat_map(|row| {
+                let x = &x[row * len..][..len];
+                (0..out_len).map(move |t| {
+                    let taps =
+                        (t * stride - pads[0]..t * stride - pads[0] + kernel).filter(|&s| s >= 0 && s < len as i64);
+                    taps.map(|s| x[s as usize]).fold(f32::MIN, f32::max)
+                })
+            })
+            .collect();
+        for backend in [&ort as &dyn Backend, &Tract] {
+            let graph = backend.graph(regula_infer::graph::read_model(&bytes).unwrap(), false).unwrap();
+            let out = graph.run(&x, n, &[c, len]).unwrap();
+            assert_eq!(out[0].shape, [n, c, out_len as usize], "{}, {pool:?}", backend.name());
+            assert_eq!(out[0].data, expected, "{}, {pool:?}", backend.name());
+        }
+    }
+}

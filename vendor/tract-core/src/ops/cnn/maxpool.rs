@@ -240,7 +240,8 @@ impl OptMaxPool {
         Ok(Some(values))
     }
 
-    /// Any 2D pool, walked one output row at a time over images of contiguous pixels: a
+    /// Any 1D or 2D pool (a 1D pool as a 2D one over images one row high), walked one output
+    /// row at a time over images of contiguous pixels: a
     /// channel plane of 1-element pixels when channels come first, a whole image of
     /// C-element pixels when they come last. Each kernel tap folds into the row over the
     /// span of pixels where it lands in bounds, so a stride-1 tap reduces two contiguous
@@ -253,25 +254,30 @@ impl OptMaxPool {
     ) -> TractResult<Option<Tensor>> {
         let patch = &geo.patch;
         let ish = &geo.input_shape;
-        if patch.rank() != 2 {
-            return Ok(None);
-        }
-        let (h, w, c) = (ish.hw_dims()[0], ish.hw_dims()[1], *ish.c());
+        // (row axis, column axis) of the patch; a 1D pool has no row axis: one row of height 1.
+        let (y, x) = match patch.rank() {
+            1 => (None, 0),
+            2 => (Some(0), 1),
+            _ => return Ok(None),
+        };
+        let on_rows = |v: &[usize], one: usize| y.map_or(one, |y| v[y]);
+        let (h, w, c) = (y.map_or(1, |y| ish.hw_dims()[y]), ish.hw_dims()[x], *ish.c());
         let px = if self.pool_spec.data_format.c_is_last() { c } else { 1 };
+        let h_stride = y.map_or(w * px, |y| ish.hw_strides()[y]);
         let contiguous = if px == 1 {
-            *ish.w_stride() == 1 && *ish.h_stride() == w && *ish.c_stride() == h * w
+            *ish.w_stride() == 1 && h_stride == w && *ish.c_stride() == h * w
         } else {
-            *ish.c_stride() == 1 && *ish.w_stride() == c && *ish.h_stride() == w * c
+            *ish.c_stride() == 1 && *ish.w_stride() == c && h_stride == w * c
         };
         if !contiguous {
             return Ok(None);
         }
-        let (oh, ow) = (patch.output_shape[0], patch.output_shape[1]);
         let spec = &patch.spec;
-        let (kh, kw) = (spec.kernel_shape[0], spec.kernel_shape[1]);
-        let (sh, sw) = (spec.strides[0], spec.strides[1]);
-        let (dh, dw) = (spec.dilations[0], spec.dilations[1]);
-        let (pt, pl) = (patch.pad_before[0] as isize, patch.pad_before[1] as isize);
+        let (oh, ow) = (on_rows(&patch.output_shape, 1), patch.output_shape[x]);
+        let (kh, kw) = (on_rows(&spec.kernel_shape, 1), spec.kernel_shape[x]);
+        let (sh, sw) = (on_rows(&spec.strides, 1), spec.strides[x]);
+        let (dh, dw) = (on_rows(&spec.dilations, 1), spec.dilations[x]);
+        let (pt, pl) = (on_rows(&patch.pad_before, 0) as isize, patch.pad_before[x] as isize);
         let mut output = Tensor::zero_dt(input.datum_type(), &geo.output_shape.shape)?;
         let mut output_plain = output.try_as_plain_ram_mut()?;
         let output_slice = output_plain.as_slice_mut::<T>()?;
