@@ -71,7 +71,7 @@ test-package: setup-test web
     cargo build --release -p regula-train
     node --test wasm/tests/package.test.mjs
 
-# Build the web app: wasm package (SIMD) into web/pkg, model index + copies of models/ into web/models, web/dist/regula.html.
+# Build the web app: wasm package (SIMD, and relaxed SIMD beside it) into web/pkg, model index + copies of models/ into web/models, web/dist/regula.html.
 web:
     scripts/build-web.sh
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the static web app in web/: the wasm package (wasm/build.sh, SIMD, into web/pkg, plus
-# wasm/js/jobs.js, the chunked-job loop the workers share), the model index and copies of the
+# Builds the static web app in web/: the wasm package (wasm/build.sh, SIMD and relaxed SIMD, into web/pkg,
+# plus wasm/js/jobs.js, the chunked-job loop the workers share, and wasm/js/simd.js, which picks the build), the model index and copies of the
 # shipped models (web/models/), and the single-file build (web/dist/regula.html, bundled with
 # esbuild, which `npm ci` installs into scripts/node_modules the first time). All outputs are
 # gitignored. The served app needs no bundling: the browser loads web/js/*.js as ES modules.
@@ -12,9 +12,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 if [ "${SKIP_WASM:-0}" != 1 ] || [ ! -f web/pkg/regula_wasm_bg.wasm ]; then
-  wasm/build.sh web/pkg
+  RELAXED=1 wasm/build.sh web/pkg
 fi
 cp wasm/js/jobs.js web/pkg/jobs.js
+cp wasm/js/simd.js web/pkg/simd.js
 if [ ! -f scripts/node_modules/esbuild/package.json ] \
   || [ "$(node -p 'require("./scripts/node_modules/esbuild/package.json").version')" != "$(node -p 'require("./scripts/package.json").devDependencies.esbuild')" ]; then
   (cd scripts && npm ci --no-audit --no-fund --loglevel=error)

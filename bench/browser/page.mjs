@@ -2,6 +2,7 @@
 // calls them one at a time through page.evaluate and gets plain JSON back. Times are
 // performance.now() differences in ms.
 import init, * as regula from "/pkg/regula_wasm.js";
+import { wasmUrl } from "/js/simd.js";
 import * as ort from "/ort/ort.wasm.min.mjs";
 import { randomDna, oneHotBatch, oneHotInto, graphLength, regulaItem, reportedValue, rawManifest, median, round, maxAbsDiff, SEED_1KB } from "/bench/lib.mjs";
 
@@ -57,8 +58,11 @@ async function ortForward(session, x, n, l, batch, name) {
 let ready = null;
 export function start() {
   ready ??= (async () => {
-    await init({ module_or_path: "/pkg/regula_wasm_bg.wasm" });
-    return { regula: regula.version(), ort: ort.env.versions?.web ?? ort.env.versions?.common ?? null, userAgent: navigator.userAgent, crossOriginIsolated: globalThis.crossOriginIsolated ?? false };
+    // the build the web app runs here: the relaxed-SIMD one where the engine has it and the
+    // package carries it (wasm/build.sh with RELAXED=1)
+    const wasm = await wasmUrl(new URL("/pkg/", location.href));
+    await init({ module_or_path: wasm });
+    return { regula: regula.version(), wasm: wasm.split("/").pop(), ort: ort.env.versions?.web ?? ort.env.versions?.common ?? null, userAgent: navigator.userAgent, crossOriginIsolated: globalThis.crossOriginIsolated ?? false };
   })();
   return ready;
 }

@@ -5,6 +5,7 @@
 // loses is the machine's (two cores shared with the browser, each worker's own reference pass
 // and self-checks). Fast scans, the same sequence as parts "ism" and "pool".
 import { median, randomDna, round } from "/bench/lib.mjs";
+import { wasmUrl } from "/js/simd.js";
 
 function worker() {
   const w = new Worker("/js/ism-worker.js", { type: "module" });
@@ -34,8 +35,10 @@ export async function poolCeiling(id, length, runs) {
   const workers = [worker(), worker()];
   try {
     const pkg = new URL("/pkg/regula_wasm.js", location.href).href;
+    // the build the app would run (page.mjs's choice)
+    const wasm = await wasmUrl(new URL("/pkg/", location.href));
     for (const w of workers) {
-      const m = await w.ask({ type: "load", pkg, onnx, manifest });
+      const m = await w.ask({ type: "load", pkg, wasm, onnx, manifest });
       if (m.type !== "loaded") throw new Error(m.message ?? m.type);
     }
     const sequence = randomDna(length, 7000 + length);

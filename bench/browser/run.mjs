@@ -150,7 +150,9 @@ async function serveApp(models) {
   const appPkg = path.join(dir, "pkg");
   fs.mkdirSync(appPkg);
   for (const f of fs.readdirSync(opts.pkg)) fs.symlinkSync(path.resolve(opts.pkg, f), path.join(appPkg, f));
-  if (!fs.existsSync(path.join(appPkg, "jobs.js"))) fs.symlinkSync(path.join(root, "wasm/js/jobs.js"), path.join(appPkg, "jobs.js"));
+  for (const f of ["jobs.js", "simd.js"]) {
+    if (!fs.existsSync(path.join(appPkg, f))) fs.symlinkSync(path.join(root, "wasm/js", f), path.join(appPkg, f));
+  }
   const app = await serve(opts["app-dir"], 0, "127.0.0.1", { "/pkg/": appPkg, "/models/": path.join(dir, "web-models") });
   return { ...app, index: JSON.parse(fs.readFileSync(path.join(dir, "web-models/index.json"), "utf8")) };
 }

@@ -2,6 +2,8 @@
 // single-file build (scripts/build-single-file.mjs) carries them in the page itself, in
 // globalThis.REGULA_INLINE = {worker, wasm, motifs, examples, model}. This module is the one
 // place that knows the difference: the rest of the page asks `assets` and gets bytes.
+import { WASM_FILES, wasmFile } from "../pkg/simd.js";
+
 const INLINE = globalThis.REGULA_INLINE ?? null;
 const DEFAULT_EXAMPLES = "examples/lentimpra_hepg2.fa";
 const DEFAULT_LABEL = "Example sequences (lentiMPRA HepG2)";
@@ -43,9 +45,15 @@ const served = {
     try { return { text: text(await getBytes(DEFAULT_EXAMPLES)), label: DEFAULT_LABEL }; } catch { return { text: "", label: DEFAULT_LABEL }; }
   },
   motifs: () => getBytes("motifs/jaspar2024_core_vertebrates.meme"),
+  // The relaxed-SIMD build where the engine runs it (and the server has it), else the SIMD one.
   async wasmModule() {
-    const path = "pkg/regula_wasm_bg.wasm";
-    return WebAssembly.compileStreaming(fetch(path)).catch(async () => WebAssembly.compile(await (await fetch(path)).arrayBuffer()));
+    const compile = (path) => WebAssembly.compileStreaming(fetch(path))
+      .catch(async () => WebAssembly.compile(await getBytes(path)));
+    const file = wasmFile();
+    if (file === WASM_FILES.relaxed) {
+      try { return { module: await compile(`pkg/${file}`), relaxedSimd: true }; } catch (e) { console.warn("relaxed-SIMD build:", e); }
+    }
+    return { module: await compile(`pkg/${WASM_FILES.simd}`), relaxedSimd: false };
   },
   // The compute worker: a module worker (worker.js imports the wasm glue and js/compute.js).
   worker: () => ({ url: new URL("worker.js", location.href), type: "module" }),
@@ -67,7 +75,8 @@ const inline = (data) => ({
   }),
   examples: async () => ({ text: data.examples ?? "", label: DEFAULT_LABEL }),
   motifs: async () => b64decode(data.motifs),
-  wasmModule: () => WebAssembly.compile(b64decode(data.wasm)),
+  // Only the SIMD build: the page must run in any browser it is carried to.
+  wasmModule: async () => ({ module: await WebAssembly.compile(b64decode(data.wasm)), relaxedSimd: false }),
   // Under file:// a module worker cannot load from a blob: URL, so the worker is a classic
   // script: worker.js bundled with everything it imports.
   worker: () => ({ url: URL.createObjectURL(new Blob([data.worker], { type: "text/javascript" })), type: "classic" }),

@@ -116,7 +116,7 @@ async function main() {
   const size = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 2));
   const pool = createPool(size, assets.worker(), async (post) => (await import("./compute.js")).createHandler(post));
   pool.spawn();
-  const wasmModule = await assets.wasmModule();
+  const { module: wasmModule, relaxedSimd } = await assets.wasmModule();
   performance.mark("regula:compiled");
   const started = pool.start({ type: "init", wasmModule });
   // the first model goes to a worker as soon as its files are here (queued behind the init), while
@@ -127,7 +127,8 @@ async function main() {
   input.enable();
   $("version").textContent = version();
   await started;
-  $("pool-info").textContent = pool.mode === "workers" ? `${pool.workers.length} Web Worker${pool.workers.length > 1 ? "s" : ""}` : "running on the page (Web Workers unavailable)";
+  $("pool-info").textContent = (pool.mode === "workers" ? `${pool.workers.length} Web Worker${pool.workers.length > 1 ? "s" : ""}` : "running on the page (Web Workers unavailable)")
+    + (relaxedSimd ? ", relaxed SIMD" : ", SIMD");
   document.body.dataset.ready = "true";
   performance.mark("regula:ready");
 

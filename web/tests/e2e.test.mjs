@@ -228,6 +228,8 @@ test("prediction of a real lentiMPRA sequence equals the native ORT prediction (
   await paste(page, seqA);
   const values = await predictionValues(page);
   close(values[0], Number(native.predict1[0].task0), "mpra1 prediction");
+  // Chromium runs relaxed SIMD: the page compiled that build (wasm/js/simd.js) and says so
+  assert.match(await page.textContent("#pool-info"), /Web Workers?, relaxed SIMD$/);
   await shot(page, "desktop-input");
   await page.click("#tab-model");
   assert.match(await page.textContent("#model-card"), /Input length/);
@@ -259,6 +261,25 @@ test("once a model is ready, each worker is prepared for scans in the background
   assert.doesNotMatch(await page.textContent("#status"), /scan/i);
 });
 
+// mpra1's scan of seqA in the heatmap: cells at both ends and inside (read from the tooltip at
+// zoom 4) equal native ISM. Returns the heatmap's box.
+async function assertHeatmapCells(p, what) {
+  await p.$eval("#zoom", (z) => { z.value = "4"; z.dispatchEvent(new Event("input")); });
+  const box = await p.locator("#heatmap").boundingBox();
+  const byKey = new Map(native.ism1.map((r) => [`${r.position}${r.alt}`, Number(r.effect)]));
+  for (const [pos, alt] of [[1, "C"], [57, "T"], [115, "A"], [230, "G"]]) {
+    const b = "ACGT".indexOf(alt);
+    await p.mouse.move(box.x + 18 + (pos - 1) * 4 + 2, box.y + b * 16 + 8);
+    await p.waitForSelector("#tooltip:not([hidden])");
+    const tip = await p.$eval("#tooltip", (t) => ({ ...t.dataset, text: t.textContent }));
+    assert.equal(Number(tip.position), pos);
+    if (!byKey.has(`${pos}${alt}`)) continue; // reference base
+    close(Number(tip.effect), byKey.get(`${pos}${alt}`), `${what} ${pos} ${alt}`);
+    assert.match(tip.text, new RegExp(`position ${pos} .>${alt}: effect`));
+  }
+  return box;
+}
+
 test("full saturation-mutagenesis scan, shared by the workers: heatmap cells equal the native ISM values", async () => {
   await paste(page, seqA);
   await predictionValues(page);
@@ -269,19 +290,7 @@ test("full saturation-mutagenesis scan, shared by the workers: heatmap cells equ
   // one part per worker, merged by position (the cells below, at both ends and inside, are checked)
   const workers = await page.evaluate(() => Math.max(1, Math.min(8, navigator.hardwareConcurrency || 2)));
   if (workers > 1) assert.match(await page.textContent("#scan-info"), new RegExp(`positions in [0-9.]+ s on ${workers} workers`));
-  await page.$eval("#zoom", (z) => { z.value = "4"; z.dispatchEvent(new Event("input")); });
-  const box = await page.locator("#heatmap").boundingBox();
-  const byKey = new Map(native.ism1.map((r) => [`${r.position}${r.alt}`, Number(r.effect)]));
-  for (const [pos, alt] of [[1, "C"], [57, "T"], [115, "A"], [230, "G"]]) {
-    const b = "ACGT".indexOf(alt);
-    await page.mouse.move(box.x + 18 + (pos - 1) * 4 + 2, box.y + b * 16 + 8);
-    await page.waitForSelector("#tooltip:not([hidden])");
-    const tip = await page.$eval("#tooltip", (t) => ({ ...t.dataset, text: t.textContent }));
-    assert.equal(Number(tip.position), pos);
-    if (!byKey.has(`${pos}${alt}`)) continue; // reference base
-    close(Number(tip.effect), byKey.get(`${pos}${alt}`), `ISM ${pos} ${alt}`);
-    assert.match(tip.text, new RegExp(`position ${pos} .>${alt}: effect`));
-  }
+  const box = await assertHeatmapCells(page, "ISM");
   // keyboard: the heatmap is reachable and arrow keys move the selected cell
   await page.focus("#heatmap");
   await page.keyboard.press("ArrowRight");
@@ -1390,6 +1399,31 @@ test("no request left the origin during the whole session", async () => {
   assert.ok(requests.length > 5);
 });
 
+test("an engine without relaxed SIMD gets the SIMD build, which predicts and scans as native", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // Such an engine refuses every module that uses relaxed SIMD, the page's probe among them (the
+  // one 36-byte module it validates).
+  await ctx.addInitScript(() => {
+    const validate = WebAssembly.validate;
+    WebAssembly.validate = (bytes) => (bytes.byteLength === 36 ? false : validate(bytes));
+  });
+  try {
+    const p = await ctx.newPage();
+    p.on("pageerror", (e) => console.error("page error (no relaxed SIMD):", e.message));
+    await openApp(p, origin);
+    await useModel(p, "mpra1");
+    assert.match(await p.textContent("#pool-info"), /Web Workers?, SIMD$/);
+    await paste(p, seqA);
+    close((await predictionValues(p))[0], Number(native.predict1[0].task0), "mpra1 prediction, SIMD build");
+    await p.click("#tab-results");
+    await p.click("#scan-run");
+    await waitStatus(p, "Scan finished");
+    await assertHeatmapCells(p, "ISM, SIMD build");
+  } finally {
+    await ctx.close();
+  }
+});
+
 test("single-file build opens from file:// and predicts", async () => {
   const file = path.join(artifacts, "regula-single.html");
   const b = await launch(path.join(tmp, "profile-file"));
@@ -1400,7 +1434,7 @@ test("single-file build opens from file:// and predicts", async () => {
     const p = await ctx.newPage();
     p.on("pageerror", (e) => console.error("single-file page error:", e.message));
     await openApp(p, pathToFileURL(file).href);
-    assert.match(await p.textContent("#pool-info"), /\d Web Worker/, "workers run under file:// too");
+    assert.match(await p.textContent("#pool-info"), /\d Web Workers?, SIMD$/, "workers run under file:// too, on the SIMD build the file carries");
     await paste(p, seqA);
     const values = await predictionValues(p);
     close(values[0], Number(native.predict1[0].task0), "single-file prediction");
