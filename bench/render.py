@@ -272,9 +272,15 @@ def render_misses(w, training=None, scans=None):
         w(f"- **reference CNN training throughput** ({training['ratio']:.2f}×): a step of this small model takes a few milliseconds,")
         w("  so both runtimes' fixed costs per step (ORT runs 270 nodes, 115 of them Reshapes) weigh about as much as the")
         w("  convolutions; single runs of either side vary by ±20 % on this shared machine, at times more (see the runs below).")
-    w("- **In-browser inference vs onnxruntime-web**: tract's convolution kernels in wasm are slower than onnxruntime-web's")
-    w("  (MLAS) on these 128-channel CNNs with one thread, and Regula's timed `predict` also encodes the sequences and maps")
-    w("  the outputs, which the onnxruntime-web side does not. The outputs agree to 1e-5.")
+    w("- **In-browser inference vs onnxruntime-web**: profiled in V8 (Node 20, the same wasm with its function names,")
+    w("  128 sequences per call; 2026-11-30), hepg2-mpra's `predict` spends 66 % of its time in tract's 8×8 f32 GEMM kernel,")
+    w("  7 % building im2col patches and 9 % max-pooling (15 % before tract pooled 1-D inputs on its row-span path, vendor/README.md);")
+    w("  the LegNets (promoter-tata, wtc11-legnet-fast) 45-47 % in the GEMM kernel and 13-15 % in element-wise kernels")
+    w("  (sigmoid, SiLU). The GEMM work is what both runtimes do; onnxruntime-web's MLAS kernels do it faster with one thread.")
+    w("  Since 2026-11-30 the web app loads a relaxed-SIMD build where the browser runs it, whose kernels use fused multiply-adds:")
+    w("  measured one after the other on this machine, Regula ÷ onnxruntime-web went from 0.68× to 0.82× (hepg2-mpra), 0.73× to")
+    w("  0.83× (promoter-tata) and 0.74× to 0.85× (wtc11-legnet-fast); onnxruntime-web ships only its SIMD build. Regula's timed")
+    w("  `predict` also encodes the sequences and maps the outputs, which the onnxruntime-web side does not. The outputs agree to 1e-5.")
     w("- **ISM speed-up on the shipped models**: the fast exact scheme saves the ratio of sequence length to the window a")
     w("  substitution can change. The CNN trunks (hepg2-mpra, wtc11-mpra: kernels 15, 7, 5; max-pools 4, 4) see so far that")
     w("  this window spans all of a 230 bp input; the fast path (the window or each layer over the outputs a substitution")
@@ -328,9 +334,12 @@ def render_browser(w, b):
     env = b["environment"]
     w("## In the browser: Regula (tract-wasm) vs onnxruntime-web")
     w("")
-    w(f"Headless Chromium {env.get('chromium')} (Debian `chromium` via playwright-core {env.get('playwrightCore')}), onnxruntime-web")
+    w(f"Headless Chromium {env.get('chromium')} (Debian `chromium` via playwright-core {env.get('playwrightCore')}) on {env.get('cpu')}, {env.get('cores')} cores, onnxruntime-web")
     w(f"{env.get('onnxruntimeWeb')} (wasm execution provider, SIMD, 1 thread — Regula's tract-wasm is single-threaded), Node {env.get('node')};")
-    w(f"package `{env.get('pkg')}`; commit {env.get('gitCommit', '?')[:10]}{' (dirty tree)' if env.get('gitDirty') else ''}; load average at start")
+    wasm = (env.get("page") or {}).get("wasm")
+    build = {"regula_wasm_bg.relaxed.wasm": "its relaxed-SIMD build, which the web app loads in this browser",
+             "regula_wasm_bg.wasm": "its SIMD build"}.get(wasm, "its SIMD build (runs before the relaxed-SIMD build existed)")
+    w(f"package `{env.get('pkg')}`, {build}; commit {env.get('gitCommit', '?')[:10]}{' (dirty tree)' if env.get('gitDirty') else ''}; load average at start")
     models = sorted({r["model"] for r in b.get("throughput", [])})
     w(f"{env.get('loadAverageAtStart')}, at end {env.get('loadAverageAtEnd')}. Command: `just bench browser` (`bench/browser/run.mjs`), here over the")
     w(f"models {', '.join(models)} (the LegNet models' scans are in the accuracy-against-scan-time section); what each number means:")
@@ -394,7 +403,9 @@ def render_browser(w, b):
     s = b.get("size")
     if s:
         w("")
-        w(f"`{s['file']}`: **{s['rawBytes']:,} bytes raw, {s['gzipBytes']:,} bytes gzip -9**.")
+        w(f"`{s['file']}`: **{s['rawBytes']:,} bytes raw, {s['gzipBytes']:,} bytes gzip -9**."
+          + (f" The relaxed-SIMD build beside it, `{s['relaxed']['file']}`, which the web app loads where the browser runs it:"
+             f" {s['relaxed']['rawBytes']:,} bytes raw, {s['relaxed']['gzipBytes']:,} bytes gzip (zlib level 9)." if s.get("relaxed") else ""))
     w("")
 
 
