@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the static web app in web/: the wasm package (wasm/build.sh, SIMD and relaxed SIMD, into web/pkg,
-# plus wasm/js/jobs.js, the chunked-job loop the workers share, and wasm/js/simd.js, which picks the build), the model index and copies of the
-# shipped models (web/models/), and the single-file build (web/dist/regula.html, bundled with
-# esbuild, which `npm ci` installs into scripts/node_modules the first time). All outputs are
-# gitignored. The served app needs no bundling: the browser loads web/js/*.js as ES modules.
+# Builds the static web app in web/: the wasm package (wasm/build.sh, SIMD and relaxed SIMD, into
+# web/pkg, plus wasm/js/jobs.js, the chunked-job loop the workers share, and wasm/js/simd.js, which
+# picks the build), the model index and copies of the shipped models (web/models/), and the
+# single-file build (web/dist/regula.html, bundled with esbuild, which `npm ci` installs into
+# scripts/node_modules the first time). All outputs are gitignored. The served app needs no
+# bundling: the browser loads web/js/*.js as ES modules.
 #
 #   scripts/build-web.sh                 # models from models/
 #   MODELS_DIR=/tmp/m scripts/build-web.sh
