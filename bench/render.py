@@ -406,7 +406,7 @@ def render_browser(w, b):
         w("")
         w(f"`{s['file']}`: **{s['rawBytes']:,} bytes raw, {s['gzipBytes']:,} bytes gzip -9**."
           + (f" The relaxed-SIMD build beside it, `{s['relaxed']['file']}`, which the web app loads where the browser runs it:"
-             f" {s['relaxed']['rawBytes']:,} bytes raw, {s['relaxed']['gzipBytes']:,} bytes gzip (zlib level 9)." if s.get("relaxed") else ""))
+             f" {s['relaxed']['rawBytes']:,} bytes raw, {s['relaxed']['gzipBytes']:,} bytes gzip -9." if s.get("relaxed") else ""))
     w("")
 
 

@@ -102,22 +102,22 @@ const environment = {
 };
 
 // ---------- wasm size ----------
-const wasmBytes = fs.readFileSync(wasmFile);
-const gz = spawnSync("gzip", ["-9", "-c", wasmFile], { maxBuffer: 1 << 30 });
-const size = {
-  file: path.relative(root, wasmFile),
-  rawBytes: wasmBytes.length,
-  gzipBytes: gz.status === 0 ? gz.stdout.length : zlib.gzipSync(wasmBytes, { level: 9 }).length,
-  gzipTool: gz.status === 0 ? "gzip -9 -c" : "node zlib level 9",
-  target: { gzipBytesAtMost: TARGETS.wasmGzipBytes },
-};
+/** Raw and gzip -9 bytes of a file (gzip itself, else node's zlib at level 9). */
+function fileSize(file) {
+  const bytes = fs.readFileSync(file);
+  const gz = spawnSync("gzip", ["-9", "-c", file], { maxBuffer: 1 << 30 });
+  return {
+    file: path.relative(root, file),
+    rawBytes: bytes.length,
+    gzipBytes: gz.status === 0 ? gz.stdout.length : zlib.gzipSync(bytes, { level: 9 }).length,
+    gzipTool: gz.status === 0 ? "gzip -9 -c" : "node zlib level 9",
+  };
+}
+const size = { ...fileSize(wasmFile), target: { gzipBytesAtMost: TARGETS.wasmGzipBytes } };
 size.met = size.gzipBytes <= TARGETS.wasmGzipBytes;
 // the relaxed-SIMD build beside it (RELAXED=1 wasm/build.sh), which the web app loads where it runs
 const relaxedFile = path.join(opts.pkg, "regula_wasm_bg.relaxed.wasm");
-if (fs.existsSync(relaxedFile)) {
-  const bytes = fs.readFileSync(relaxedFile);
-  size.relaxed = { file: path.relative(root, relaxedFile), rawBytes: bytes.length, gzipBytes: zlib.gzipSync(bytes, { level: 9 }).length };
-}
+if (fs.existsSync(relaxedFile)) size.relaxed = fileSize(relaxedFile);
 
 // ---------- browser ----------
 const log = (s) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`);

@@ -15,9 +15,8 @@ export function relaxedSimd() {
   }
 }
 
-/** The package's wasm file for this engine: the relaxed-SIMD build where it runs, else the SIMD one. */
+/** The package's two wasm files. */
 export const WASM_FILES = { relaxed: "regula_wasm_bg.relaxed.wasm", simd: "regula_wasm_bg.wasm" };
-export const wasmFile = () => (relaxedSimd() ? WASM_FILES.relaxed : WASM_FILES.simd);
 
 /** The URL of the build to load from the package at `base` (a folder URL ending in "/"): the
  * relaxed-SIMD one where the engine runs it and the package carries it, else the SIMD one. */

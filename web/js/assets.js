@@ -2,7 +2,7 @@
 // single-file build (scripts/build-single-file.mjs) carries them in the page itself, in
 // globalThis.REGULA_INLINE = {worker, wasm, motifs, examples, model}. This module is the one
 // place that knows the difference: the rest of the page asks `assets` and gets bytes.
-import { WASM_FILES, wasmFile } from "../pkg/simd.js";
+import { WASM_FILES, relaxedSimd } from "../pkg/simd.js";
 
 const INLINE = globalThis.REGULA_INLINE ?? null;
 const DEFAULT_EXAMPLES = "examples/lentimpra_hepg2.fa";
@@ -49,9 +49,8 @@ const served = {
   async wasmModule() {
     const compile = (path) => WebAssembly.compileStreaming(fetch(path))
       .catch(async () => WebAssembly.compile(await getBytes(path)));
-    const file = wasmFile();
-    if (file === WASM_FILES.relaxed) {
-      try { return { module: await compile(`pkg/${file}`), relaxedSimd: true }; } catch (e) { console.warn("relaxed-SIMD build:", e); }
+    if (relaxedSimd()) {
+      try { return { module: await compile(`pkg/${WASM_FILES.relaxed}`), relaxedSimd: true }; } catch (e) { console.warn("relaxed-SIMD build:", e); }
     }
     return { module: await compile(`pkg/${WASM_FILES.simd}`), relaxedSimd: false };
   },
