@@ -73,6 +73,7 @@ pub struct StepGraph {
 /// Build the train-step graph of `model`, initialising missing parameters in `store`.
 pub fn build_step_graph(model: &dyn Model, store: &mut ParamStore, config: &TrainConfig) -> Result<StepGraph> {
     let mut g = GraphBuilder::new(DType::F32);
+    g.set_ort_only();
     let x = g.input(export::INPUT, DType::F32, export::input_shape(model))?;
     let out_shape = vec![Dim::Sym(export::BATCH.into()), Dim::Fixed(model.outputs() as i64)];
     let y = g.input(TARGET, DType::F32, out_shape.clone())?;

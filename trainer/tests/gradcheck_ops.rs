@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Dist, gradcheck, input, input_with, rng_for};
+use common::{Dist, gradcheck, gradcheck_train_step, input, input_with, rng_for};
 use rand::Rng;
 use regula_train::graph::DType;
 use regula_train::ops::activation::Activation;
@@ -103,6 +103,19 @@ fn pools() {
         gradcheck(&format!("max-pool-tiled-{len}"), &[input_with(&[2, 3, len], Dist::AwayFromZero, true)], |g, x| {
             g.pool1d(x[0], Pool1d::max(4))
         });
+    }
+    // In the train step, non-overlapping windows unpool (`MaxUnpool`, float32 only): tiled, with
+    // a tail, with padding, and with gaps between the windows.
+    for (len, pool) in [
+        (12, Pool1d::max(4)),
+        (14, Pool1d::max(4)),
+        (13, Pool1d { pads: [1, 1], ..Pool1d::max(3) }),
+        (15, Pool1d { stride: 3, ..Pool1d::max(2) }),
+    ] {
+        let name = format!("max-pool-unpooled-{len}-{pool:?}");
+        let report =
+            gradcheck_train_step(&name, &[input_with(&[1, 2, len], Dist::Spread, true)], |g, x| g.pool1d(x[0], pool));
+        assert_eq!(report.dtype, DType::F32);
     }
     let d = dims("gap", 1, 5, 3);
     gradcheck("global-average-pool", &[input(&d)], |g, x| g.global_avg_pool(x[0]));
@@ -282,4 +295,31 @@ fn dropout_gradient_is_its_mask() {
     }
     let frac = dropped as f64 / n as f64;
     assert!((frac - ratio).abs() < 0.05, "dropped fraction {frac}");
+}
+
+/// The unpooling backward is the train step's alone: exported graphs (attribution) run in tract,
+/// which has no `MaxUnpool`, and ORT runs it for float32 only.
+#[test]
+fn max_pool_backward_unpools_only_in_float32_train_steps() {
+    let ops = |float: DType, ort_only: bool| -> Vec<String> {
+        let mut g = regula_train::graph::GraphBuilder::new(float);
+        if ort_only {
+            g.set_ort_only();
+        }
+        let x = g.input("x", float, regula_train::graph::fixed(&[2, 3, 12])).unwrap();
+        let y = g.pool1d(x, Pool1d::max(4)).unwrap();
+        let loss = g.sum_all(y).unwrap();
+        let dx = regula_train::autodiff::gradients(&mut g, loss, None, &[x]).unwrap()[0].unwrap();
+        g.model(&[("dx", dx)]).unwrap().graph.unwrap().node.into_iter().map(|n| n.op_type).collect()
+    };
+    let has = |ops: &[String], op: &str| ops.iter().any(|o| o == op);
+    let step = ops(DType::F32, true);
+    assert!(has(&step, "MaxUnpool") && !has(&step, "ScatterElements"), "{step:?}");
+    for (float, ort_only) in [(DType::F32, false), (DType::F64, true)] {
+        let other = ops(float, ort_only);
+        assert!(
+            has(&other, "ScatterElements") && !has(&other, "MaxUnpool"),
+            "{float:?}, ort_only {ort_only}: {other:?}"
+        );
+    }
 }

@@ -41,6 +41,7 @@ pub struct GraphBuilder {
     names: HashSet<String>,
     scope: Vec<String>,
     counter: usize,
+    ort_only: bool,
 }
 
 impl GraphBuilder {
@@ -58,7 +59,20 @@ impl GraphBuilder {
             names: HashSet::new(),
             scope: Vec::new(),
             counter: 0,
+            ort_only: false,
         }
+    }
+
+    /// Marks the graph as one that only ONNX Runtime runs (the train step), so that backward
+    /// rules may use a faster op tract lacks. Graphs that are exported (inference, attribution)
+    /// must run in tract too and keep the default.
+    pub fn set_ort_only(&mut self) {
+        self.ort_only = true;
+    }
+
+    /// Whether only ONNX Runtime runs this graph (see [`GraphBuilder::set_ort_only`]).
+    pub fn ort_only(&self) -> bool {
+        self.ort_only
     }
 
     pub fn float(&self) -> DType {

@@ -42,6 +42,10 @@ impl Activation {
     fn derivative(self, g: &mut GraphBuilder, x: Value, y: Value) -> Result<Value> {
         Ok(match self {
             Activation::Relu => {
+                // The mask cast to float, which the backward multiplies `dy` by: a pass more than
+                // selecting `dy` (`Where`), but ORT's `Where` takes longer than `Greater`, `Cast`
+                // and `Mul` together ([32, 64, 230], 2 threads: 0.59 against 0.37 ms; [128, 80,
+                // 230]: 3.5 against 1.4 ms).
                 let zero = g.scalar(0.0);
                 let pos = g.raw_binary("Greater", x, zero)?;
                 g.raw_cast(pos, g.float())
@@ -104,13 +108,6 @@ impl Op for Activation {
     fn backward(&self, g: &mut GraphBuilder, c: &GradCtx) -> Result<Vec<Option<Value>>> {
         match self {
             Activation::Neg => return Ok(vec![Some(g.raw_unary("Neg", c.dy()))]),
-            Activation::Relu => {
-                // A select is one pass fewer than multiplying by a cast mask.
-                let zero = g.scalar(0.0);
-                let pos = g.raw_binary("Greater", c.inputs[0], zero)?;
-                let shape = g.shape(c.dy()).clone();
-                return Ok(vec![Some(g.emit1("Where", &[pos, c.dy(), zero], vec![], g.float(), shape))]);
-            }
             Activation::Silu => {
                 // d/dx x·σ(x) = σ + x·σ·(1 − σ) = σ + y·(1 − σ), y = x·σ the forward output:
                 // four full-size passes with the one by dy.

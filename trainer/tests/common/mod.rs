@@ -29,6 +29,9 @@ pub enum Dist {
     Positive,
     /// ±U(0.2, 1), away from the kinks of ReLU and max-pool ties at 0.
     AwayFromZero,
+    /// The grid `±(0.2 + 0.8·k/n)` shuffled: values at least `0.8/n` apart, so that a float32
+    /// step (1e-2) moves no element past another when `n ≤ 40` (max-pool in float32).
+    Spread,
 }
 
 #[derive(Clone, Debug)]
@@ -48,6 +51,17 @@ pub fn input_with(shape: &[usize], dist: Dist, grad: bool) -> Input {
 }
 
 fn draw(rng: &mut ChaCha8Rng, dist: Dist, n: usize) -> Vec<f64> {
+    if let Dist::Spread = dist {
+        use rand::seq::SliceRandom;
+        let mut v: Vec<f64> = (0..n)
+            .map(|k| {
+                let m = 0.2 + 0.8 * k as f64 / n as f64;
+                if rng.random::<bool>() { m } else { -m }
+            })
+            .collect();
+        v.shuffle(rng);
+        return v;
+    }
     (0..n)
         .map(|_| match dist {
             Dist::Uniform => rng.random_range(-1.0..1.0),
@@ -56,6 +70,7 @@ fn draw(rng: &mut ChaCha8Rng, dist: Dist, n: usize) -> Vec<f64> {
                 let m: f64 = rng.random_range(0.2..1.0);
                 if rng.random::<bool>() { m } else { -m }
             }
+            Dist::Spread => unreachable!("drawn above"),
         })
         .collect()
 }
@@ -110,13 +125,23 @@ pub const F32_TOL: (f64, f64, f64) = (1e-2, 1e-3, 1e-3);
 /// `grad`, against central differences, in float64 if ORT's CPU kernels allow, else float32.
 /// Also checks that each gradient ORT returns has its input's shape.
 pub fn gradcheck(name: &str, inputs: &[Input], f: impl Fn(&mut GraphBuilder, &[Value]) -> Result<Value>) -> GradReport {
-    match gradcheck_in(name, DType::F64, inputs, &f) {
+    match gradcheck_in(name, DType::F64, false, inputs, &f) {
         Ok(r) => r,
         Err(e) if is_missing_kernel(&e) => {
-            gradcheck_in(name, DType::F32, inputs, &f).unwrap_or_else(|e| panic!("{name}: {e}"))
+            gradcheck_in(name, DType::F32, false, inputs, &f).unwrap_or_else(|e| panic!("{name}: {e}"))
         }
         Err(e) => panic!("{name}: {e}"),
     }
+}
+
+/// [`gradcheck`] of a graph built as the train step builds its own (in float32, marked for ONNX
+/// Runtime only, [`GraphBuilder::set_ort_only`]): the backward rules the step alone uses.
+pub fn gradcheck_train_step(
+    name: &str,
+    inputs: &[Input],
+    f: impl Fn(&mut GraphBuilder, &[Value]) -> Result<Value>,
+) -> GradReport {
+    gradcheck_in(name, DType::F32, true, inputs, &f).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn is_missing_kernel(e: &regula_train::Error) -> bool {
@@ -127,11 +152,15 @@ fn is_missing_kernel(e: &regula_train::Error) -> bool {
 fn gradcheck_in(
     name: &str,
     float: DType,
+    ort_only: bool,
     inputs: &[Input],
     f: &impl Fn(&mut GraphBuilder, &[Value]) -> Result<Value>,
 ) -> Result<GradReport> {
     let mut rng = rng_for(name);
     let mut g = GraphBuilder::new(float);
+    if ort_only {
+        g.set_ort_only();
+    }
     let mut vals = Vec::new();
     let mut data = Vec::new();
     for (i, inp) in inputs.iter().enumerate() {
