@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""The machine a benchmark run is on, as JSON: CPU, cores, memory, OS, date, load."""
+"""The machine a benchmark run is on, as JSON: CPU, cores, memory, OS, date, load, and the parts the
+run measures (its arguments)."""
 import json
 import os
 import platform
+import sys
 import time
 
 
@@ -34,4 +36,5 @@ print(json.dumps({
     "os": os_name(),
     "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     "load_average": os.getloadavg(),
+    "parts": sys.argv[1:],
 }, indent=1))

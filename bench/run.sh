@@ -28,7 +28,7 @@ mkdir -p "$results" "$work"
 cargo build --release -q -p regula-train
 bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/regula-train"
 threads=2
-python3 bench/machine.py > "$results/machine.json"
+python3 bench/machine.py $parts > "$results/machine.json"
 
 for part in $parts; do
   echo "== $part"
