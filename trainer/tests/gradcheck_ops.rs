@@ -74,6 +74,74 @@ fn conv1d() {
                 g.conv1d(x[0], x[1], None, conv)
             });
         assert!(rep.checked > 0);
+        // In the train step, 64 input channels and short lengths fold the batch into the positions
+        // (a 2-D Conv), forward and, with 65 output channels, for the input's gradient too.
+        let rep = gradcheck_train_step(
+            &format!("conv1d-wide-folded-{conv:?}-{cout}"),
+            &[input(&[2, 64, 9]), input(&[cout, 64, 3]), input(&[cout])],
+            |g, x| g.conv1d(x[0], x[1], Some(x[2]), conv),
+        );
+        assert!(rep.checked > 0);
+    }
+}
+
+/// The batch-folded convolution of the train step computes what the 1-D one does (float32
+/// rounding apart), value and gradients, and only the train step folds.
+#[test]
+fn batch_folded_convolution_matches_the_plain_one() {
+    use regula_train::graph::{GraphBuilder, fixed};
+    let build = |ort_only: bool, conv: Conv1d, cout: i64| {
+        let mut g = GraphBuilder::new(DType::F32);
+        if ort_only {
+            g.set_ort_only();
+        }
+        let x = g.input("x", DType::F32, fixed(&[3, 64, 40])).unwrap();
+        let w = g.input("w", DType::F32, fixed(&[cout, 64, 5])).unwrap();
+        let b = g.input("b", DType::F32, fixed(&[cout])).unwrap();
+        let y = g.conv1d(x, w, Some(b), conv).unwrap();
+        let r = g.input("r", DType::F32, g.shape(y).clone()).unwrap();
+        let p = g.mul(y, r).unwrap();
+        let loss = g.sum_all(p).unwrap();
+        let grads = regula_train::autodiff::gradients(&mut g, loss, None, &[x, w, b]).unwrap();
+        let (dx, dw, db) = (grads[0].unwrap(), grads[1].unwrap(), grads[2].unwrap());
+        g.model(&[("y", y), ("dx", dx), ("dw", dw), ("db", db)]).unwrap()
+    };
+    for (conv, cout) in [
+        (Conv1d { pads: [3, 1], ..Conv1d::default() }, 64),
+        (Conv1d::same(5, 2), 70),
+        (Conv1d { stride: 2, pads: [2, 0], ..Conv1d::default() }, 64),
+    ] {
+        let (plain, folded) = (build(false, conv, cout), build(true, conv, cout));
+        let convs = |m: &regula_train::onnx::proto::ModelProto| -> Vec<usize> {
+            let g = m.graph.as_ref().unwrap();
+            g.node
+                .iter()
+                .filter(|n| n.op_type == "Conv")
+                .map(|n| n.attribute.iter().find(|a| a.name == "kernel_shape").map_or(0, |a| a.ints.len()))
+                .collect()
+        };
+        assert!(convs(&plain).iter().all(|&r| r == 1), "{conv:?}: {:?}", convs(&plain));
+        assert!(convs(&folded).contains(&2), "{conv:?}: {:?}", convs(&folded));
+        let mut rng = rng_for(&format!("folded-{conv:?}"));
+        let l_out = ((40 + conv.pads[0] + conv.pads[1] - 4 * conv.dilation - 1) / conv.stride + 1) as usize;
+        let data = |n: usize, rng: &mut rand_chacha::ChaCha8Rng| -> Vec<f64> {
+            (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
+        };
+        let inputs = vec![
+            ("x".to_string(), vec![3, 64, 40], data(3 * 64 * 40, &mut rng)),
+            ("w".to_string(), vec![cout as usize, 64, 5], data(cout as usize * 64 * 5, &mut rng)),
+            ("b".to_string(), vec![cout as usize], data(cout as usize, &mut rng)),
+            ("r".to_string(), vec![3, cout as usize, l_out], data(3 * cout as usize * l_out, &mut rng)),
+        ];
+        let names: Vec<String> = ["y", "dx", "dw", "db"].iter().map(|s| s.to_string()).collect();
+        let a = common::run(&mut common::session(&plain).unwrap(), DType::F32, &inputs, &names).unwrap();
+        let b = common::run(&mut common::session(&folded).unwrap(), DType::F32, &inputs, &names).unwrap();
+        for ((name, (sa, va)), (sb, vb)) in names.iter().zip(&a).zip(&b) {
+            assert_eq!(sa, sb, "{conv:?} {name}");
+            let scale = va.iter().fold(0f64, |m, v| m.max(v.abs()));
+            let worst = va.iter().zip(vb).map(|(p, q)| (p - q).abs()).fold(0f64, f64::max);
+            assert!(worst <= 1e-5 * scale.max(1.0), "{conv:?} {name}: |plain − folded| {worst:e} at scale {scale}");
+        }
     }
 }
 
