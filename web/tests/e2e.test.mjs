@@ -906,6 +906,24 @@ test("issue 14: a scan over 20 kb asks first; Cancel stops a long job within 1 s
     await page.click("#tab-results");
     const values = await predictionValues(page);
     close(values[0], Number(native["hepg2-mpra"].predict[0].mean_value), "prediction after a cancel");
+    // Two long requests on one worker, the second queued behind the first, both cancelled: the
+    // worker that replaces the stuck one must not run the second (its cancel went to the old one).
+    const queued = await page.evaluate(async (bases) => {
+      const { pool } = await import(new URL("js/pool.js", location.href).href);
+      const { policyOptions } = await import(new URL("js/model.js", location.href).href);
+      const slot = pool.workers[0];
+      pool.ensureModel(slot);
+      const long = { type: "predict", sequences: [0, 1].map((i) => ({ name: `long${i}`, sequence: bases })), options: policyOptions() };
+      const [a, b] = [pool.send(slot, long), pool.send(slot, long)];
+      await new Promise((r) => setTimeout(r, 300));
+      const t = performance.now();
+      a.cancel();
+      b.cancel();
+      const settled = await Promise.allSettled([a.promise, b.promise]);
+      return { ms: performance.now() - t, cancelled: settled.map((r) => r.status === "rejected" && r.reason?.cancelled === true) };
+    }, genome);
+    assert.deepEqual(queued.cancelled, [true, true], "both requests end as cancelled");
+    assert.ok(queued.ms < 1500, `cancelling a request and the one queued behind it took ${queued.ms.toFixed(0)} ms`);
   }
   await useModel(page, "mpra1");
 });
