@@ -51,28 +51,24 @@ pub fn input_with(shape: &[usize], dist: Dist, grad: bool) -> Input {
 }
 
 fn draw(rng: &mut ChaCha8Rng, dist: Dist, n: usize) -> Vec<f64> {
-    if let Dist::Spread = dist {
-        use rand::seq::SliceRandom;
-        let mut v: Vec<f64> = (0..n)
-            .map(|k| {
-                let m = 0.2 + 0.8 * k as f64 / n as f64;
-                if rng.random::<bool>() { m } else { -m }
-            })
-            .collect();
-        v.shuffle(rng);
-        return v;
-    }
-    (0..n)
-        .map(|_| match dist {
+    let mut v: Vec<f64> = (0..n)
+        .map(|k| match dist {
             Dist::Uniform => rng.random_range(-1.0..1.0),
             Dist::Positive => rng.random_range(0.5..1.5),
-            Dist::AwayFromZero => {
-                let m: f64 = rng.random_range(0.2..1.0);
+            Dist::AwayFromZero | Dist::Spread => {
+                let m: f64 = match dist {
+                    Dist::Spread => 0.2 + 0.8 * k as f64 / n as f64,
+                    _ => rng.random_range(0.2..1.0),
+                };
                 if rng.random::<bool>() { m } else { -m }
             }
-            Dist::Spread => unreachable!("drawn above"),
         })
-        .collect()
+        .collect();
+    if let Dist::Spread = dist {
+        use rand::seq::SliceRandom;
+        v.shuffle(rng);
+    }
+    v
 }
 
 pub fn session(model: &ModelProto) -> Result<ort::session::Session> {
