@@ -120,19 +120,18 @@ export class Pool {
     p.cancelRequested = true;
     p.slot.w.postMessage({ type: "cancel", target: id });
     if (this.mode !== "workers") return; // the page's own thread cannot be replaced
-    setTimeout(() => { if (this.pending.get(id) === p) this.replace(p.slot, id); }, CANCEL_GRACE_MS);
+    setTimeout(() => { if (this.pending.get(id) === p) this.replace(p.slot); }, CANCEL_GRACE_MS);
   }
-  // Terminates the worker of `slot` (busy with the cancelled request `id`) and starts a fresh one
-  // in its place; the requests it had that were cancelled (`id`, and any queued behind it, whose
-  // cancel the old worker never read) are rejected as cancelled, the others are sent again to the
-  // new worker (after the wasm module and the current model).
-  replace(slot, id) {
+  // Terminates the worker of `slot` (busy with a cancelled request) and starts a fresh one in its
+  // place; the requests it had that were cancelled (the one it was stuck in, and any queued behind
+  // it, whose cancel the old worker never read) are rejected as cancelled, the others are sent
+  // again to the new worker (after the wasm module and the current model).
+  replace(slot) {
     slot.w.terminate();
     const mine = [...this.pending.entries()].filter(([, p]) => p.slot === slot);
-    const dropped = (k, p) => k === id || p.cancelRequested;
     for (const [k, p] of mine) {
       this.pending.delete(k);
-      if (dropped(k, p)) p.reject(Object.assign(new Error("cancelled"), { cancelled: true, restarted: true }));
+      if (p.cancelRequested) p.reject(Object.assign(new Error("cancelled"), { cancelled: true, restarted: true }));
     }
     const w = new Worker(this.worker.url, { type: this.worker.type, name: `regula-${slot.index}` });
     w.onmessage = (e) => this.onMessage(slot, e.data);
@@ -145,7 +144,7 @@ export class Pool {
     this.ensureModel(slot);
     for (const m of Object.values(this.sticky ?? {})) this.send(slot, m).promise.catch((e) => console.warn("restarted worker:", e));
     for (const [k, p] of mine) {
-      if (dropped(k, p) || p.msg.type === "init" || p.msg.type === "model") continue;
+      if (p.cancelRequested || p.msg.type === "init" || p.msg.type === "model") continue;
       slot.busy++;
       this.pending.set(k, { ...p, slot });
       slot.w.postMessage({ ...p.msg, id: k });
