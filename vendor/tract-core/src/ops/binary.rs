@@ -49,6 +49,10 @@ pub trait BinMiniOp:
         if let Some(tensor) = self.maybe_eval_qbinary_as_float_op(&a, &b, &c_dt)? {
             return Ok(tensor);
         }
+        let (a, b) = match eval_f32_by_linalg(self.as_linalg_binop(), a, b, c_dt)? {
+            Ok(c) => return Ok(c),
+            Err(operands) => operands,
+        };
         // Same-shape fast path: skip `multi_broadcast` allocation when shapes
         // are already equal (very common: residuals, mask application, etc.).
         // Correctness: equal shapes imply broadcast shape == a.shape() and the
@@ -424,6 +428,123 @@ impl TypedOp for TypedBinOp {
         Ok(None)
     }
     as_op!();
+}
+
+/// Regula: a float32 binary op evaluated by tract-linalg's kernels, by the shapes its operands
+/// have at run time. `codegen` rewrites a node into `OptBinByScalar` or `OptBinUnicast` only
+/// where the graph's facts prove the shapes fit, which they cannot with a symbolic dimension (a
+/// plan for any batch or sequence length); such nodes then ran through ndarray's broadcasting
+/// `Zip`, several times slower per element in wasm. The bigger operand (the output's shape) is
+/// computed over in place, the op flipped when it is `b`. Its axes group into runs where the
+/// smaller operand has the same extent or 1 (axes of 1 in both join either); the last run is
+/// what one kernel call covers: a unicast row of the smaller operand where it matches, one of
+/// its scalars where it is broadcast (`[N, C, L]` by `[1, C, 1]`: N·C by-scalar runs of L;
+/// `[N, L, C]` by `[N, 1, C]`: N·L unicast rows of C). Runs of under 8 elements are one plain
+/// pass. Gives the operands back when the types, ranks or strides do not fit.
+fn eval_f32_by_linalg(
+    linalg_op: Option<BinOp>,
+    a: TValue,
+    b: TValue,
+    c_dt: DatumType,
+) -> TractResult<Result<Tensor, (TValue, TValue)>> {
+    // Contiguous in C order: an axis of 1 may carry any stride (`insert_axis` leaves one).
+    let natural = |t: &TValue| {
+        let (shape, strides) = (t.shape(), t.strides());
+        t.len() == shape.iter().product::<usize>()
+            && (0..shape.len()).all(|i| {
+                shape[i] == 1 || strides[i] == shape[i + 1..].iter().product::<usize>() as isize
+            })
+    };
+    let fits = linalg_op.is_some()
+        && c_dt == DatumType::F32
+        && a.datum_type() == DatumType::F32
+        && b.datum_type() == DatumType::F32
+        && a.rank() == b.rank()
+        && a.len() > 0
+        && natural(&a)
+        && natural(&b);
+    let Some(linalg_op) = linalg_op.filter(|_| fits) else { return Ok(Err((a, b))) };
+    let (big, small, swapped) = if a.shape().iter().zip(b.shape()).all(|(x, y)| x == y || *y == 1) {
+        (a, b, false)
+    } else if a.shape().iter().zip(b.shape()).all(|(x, y)| x == y || *x == 1) {
+        (b, a, true)
+    } else {
+        return Ok(Err((a, b)));
+    };
+    let op = if swapped { linalg_op.flip() } else { linalg_op };
+    // (extent, the smaller operand matches) of each run of axes
+    let mut runs: TVec<(usize, bool)> = tvec![];
+    for (&d, &s) in big.shape().iter().zip(small.shape()) {
+        match runs.last_mut() {
+            _ if d == 1 => (),
+            Some((extent, matches)) if *matches == (s == d) => *extent *= d,
+            _ => runs.push((d, s == d)),
+        }
+    }
+    let (inner, unicast) = runs.pop().unwrap_or((1, true));
+    let mut c = big.into_tensor();
+    let rows = c.len() / inner;
+    // The row of `small` that row `q` of `c` reads: its coordinates on the matching runs.
+    let small_row = |mut q: usize| {
+        let (mut row, mut step) = (0, 1);
+        for &(extent, matches) in runs.iter().rev() {
+            if matches {
+                row += q % extent * step;
+                step *= extent;
+            }
+            q /= extent;
+        }
+        row
+    };
+    let small_view = small.view();
+    let small_data = small_view.as_slice::<f32>()?;
+    // The unicast kernels want both rows equally placed against the vector alignment tract
+    // allocates tensors with.
+    let align = vector_size();
+    let placed = |p: *const f32| p as usize % align;
+    let aligned = inner.is_multiple_of(align / 4)
+        && placed(c.as_ptr::<f32>()?) == placed(small_data.as_ptr());
+    let kernel = if inner < 8 || (unicast && !aligned) {
+        None
+    } else if unicast {
+        Func::BinUnicast(op).bin(DatumType::F32)
+    } else {
+        Func::BinByScalar(op).bin(DatumType::F32)
+    };
+    let Some(kernel) = kernel else {
+        let f: fn(f32, f32) -> f32 = match op {
+            BinOp::Add => |x, s| x + s,
+            BinOp::Sub => |x, s| x - s,
+            BinOp::SubF => |x, s| s - x,
+            BinOp::Mul => |x, s| x * s,
+            BinOp::Min => |x, s| if x < s { x } else { s },
+            BinOp::Max => |x, s| if x > s { x } else { s },
+        };
+        let mut c_view = c.view_mut();
+        for (q, row) in c_view.as_slice_mut::<f32>()?.chunks_exact_mut(inner).enumerate() {
+            let r = small_row(q);
+            if unicast {
+                let s = &small_data[r * inner..][..inner];
+                row.iter_mut().zip(s).for_each(|(x, &s)| *x = f(*x, s));
+            } else {
+                let s = small_data[r];
+                row.iter_mut().for_each(|x| *x = f(*x, s));
+            }
+        }
+        return Ok(Ok(c));
+    };
+    static STRIDES: [isize; 1] = [1];
+    let (row_shape, one) = ([inner], [1usize]);
+    let small_shape = if unicast { &row_shape[..] } else { &one[..] };
+    for q in 0..rows {
+        let small_offset = small_row(q) * if unicast { inner } else { 1 } * 4;
+        unsafe {
+            let mut c_row = TensorView::from_bytes(&c, (q * inner * 4) as isize, &row_shape, &STRIDES);
+            let small_row = TensorView::from_bytes(&small, small_offset as isize, small_shape, &STRIDES);
+            kernel(&mut c_row, &small_row)?;
+        }
+    }
+    Ok(Ok(c))
 }
 
 /// `a[i*period + j] = op(a[i*period + j], b[i])` in one pass, for the float types

@@ -201,6 +201,30 @@ impl Reducer {
                     return ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap().into_tensor();
                 }
             }
+            // Regula: an f32 sum over one run of axes that other axes follow (`[outer, reduced,
+            // inner]`, inner > 1) of a C-contiguous input, in plain passes. The additions are
+            // `sum_axis`'s below, in its order (a running sum of the reduced rows, from zero),
+            // without ndarray's per-element `Zip`, which at a small opt-level stays calls.
+            if T::datum_type() == f32::datum_type()
+                && axes.windows(2).all(|w| w[1] == w[0] + 1)
+                && let Some(full) = unsafe { input.to_array_view_unchecked::<f32>() }.as_slice()
+            {
+                let (first, k) = (axes[0], axes.len());
+                let outer: usize = input.shape()[..first].iter().product();
+                let reduced: usize = input.shape()[first..first + k].iter().product();
+                let inner: usize = input.shape()[first + k..].iter().product();
+                if inner > 1 && outer * reduced > 0 {
+                    let mut out = vec![0f32; outer * inner];
+                    for (o, acc) in out.chunks_exact_mut(inner).enumerate() {
+                        for row in full[o * reduced * inner..][..reduced * inner].chunks_exact(inner) {
+                            acc.iter_mut().zip(row).for_each(|(a, v)| *a += *v);
+                        }
+                    }
+                    let mut out_shape = input.shape().to_vec();
+                    axes.iter().for_each(|&a| out_shape[a] = 1);
+                    return ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap().into_tensor();
+                }
+            }
             let mut operative_axes = vec![];
             let mut operative_shape: Vec<usize> = vec![];
             for (ix, dim) in input.shape().iter().enumerate() {
