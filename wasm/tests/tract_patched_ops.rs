@@ -29,32 +29,28 @@ fn definition(f: fn(f32, f32) -> f32, a: &Tensor, b: &Tensor) -> Vec<f32> {
     tract_ndarray::indices(&*shape).into_iter().map(|idx| f(at(&a, idx.slice()), at(&b, idx.slice()))).collect()
 }
 
-/// A plan of the one-input `op` over an input of `shape` (0: the symbol N), run on `input`.
-fn run_unary(op: Box<dyn TypedOp>, shape: &[usize], input: &Tensor) -> Tensor {
+/// A plan of `op` over inputs of the given shapes, an axis given as 0 being the symbol N, run on
+/// `inputs`; its output.
+fn run(op: impl Into<Box<dyn TypedOp>>, shapes: &[&[usize]], inputs: &[&Tensor]) -> Tensor {
     let mut model = TypedModel::default();
     let n = model.symbols.sym("N");
-    let fact = f32::fact(shape.iter().map(|&d| if d == 0 { n.to_dim() } else { d.to_dim() }).collect::<TVec<_>>());
-    let x = model.add_source("x", fact).unwrap();
-    let y = model.wire_node("op", op, &[x]).unwrap();
+    let sources: TVec<OutletId> = shapes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let dims = s.iter().map(|&d| if d == 0 { n.to_dim() } else { d.to_dim() }).collect::<TVec<_>>();
+            model.add_source(format!("x{i}"), f32::fact(dims)).unwrap()
+        })
+        .collect();
+    let y = model.wire_node("op", op, &sources).unwrap();
     model.select_output_outlets(&y).unwrap();
     let plan = model.into_optimized().unwrap().into_runnable().unwrap();
-    plan.run(tvec![input.clone().into_tvalue()]).unwrap().remove(0).into_tensor()
+    plan.run(inputs.iter().map(|t| (*t).clone().into_tvalue()).collect()).unwrap().remove(0).into_tensor()
 }
 
-/// A plan of `op` over inputs of shapes `a` and `b` in which an axis given as 0 is the symbol N,
-/// run on `a_run` and `b_run`.
-fn run(op: TypedBinOp, a: &[usize], b: &[usize], a_run: &Tensor, b_run: &Tensor) -> Vec<f32> {
-    let mut model = TypedModel::default();
-    let n = model.symbols.sym("N");
-    let fact =
-        |s: &[usize]| f32::fact(s.iter().map(|&d| if d == 0 { n.to_dim() } else { d.to_dim() }).collect::<TVec<_>>());
-    let x = model.add_source("a", fact(a)).unwrap();
-    let y = model.add_source("b", fact(b)).unwrap();
-    let z = model.wire_node("op", op, &[x, y]).unwrap();
-    model.select_output_outlets(&z).unwrap();
-    let plan = model.into_optimized().unwrap().into_runnable().unwrap();
-    let out = plan.run(tvec![a_run.clone().into_tvalue(), b_run.clone().into_tvalue()]).unwrap();
-    out[0].to_plain_array_view::<f32>().unwrap().iter().copied().collect()
+/// The values of a float32 tensor, in order.
+fn floats(t: &Tensor) -> Vec<f32> {
+    t.to_plain_array_view::<f32>().unwrap().iter().copied().collect()
 }
 
 /// An op's name, its tract op, and its definition on two numbers.
@@ -77,7 +73,7 @@ fn float32_binary_ops_with_run_time_shapes_equal_the_definition() {
         (&[0, 5, 37], &[0, 5, 37], "equal shapes: one unicast run"),
         (&[0, 4, 16], &[1, 4, 16], "N unicast runs of 64 (256 bytes, aligned)"),
         (&[1, 4, 16], &[0, 4, 16], "the same with the operands swapped"),
-        (&[0, 5, 37], &[1, 5, 37], "runs of 185 floats, not all aligned: the generic op"),
+        (&[0, 5, 37], &[1, 5, 37], "runs of 185 floats, not all aligned: plain passes"),
         (&[0, 5, 37], &[1, 1, 1], "one scalar"),
         (&[0, 5, 7], &[1, 5, 1], "runs of 7 (an incremental scan's span): one plain pass"),
         (&[1, 5, 1], &[0, 5, 3], "runs of 3, the operands swapped"),
@@ -91,7 +87,7 @@ fn float32_binary_ops_with_run_time_shapes_equal_the_definition() {
         for (a, b, what) in cases {
             let concrete = |s: &[usize]| s.iter().map(|&d| if d == 0 { 3 } else { d }).collect::<Vec<_>>();
             let (x, y) = (values(&concrete(a), 0.1), values(&concrete(b), 0.7));
-            let got = run(op(), a, b, &x, &y);
+            let got = floats(&run(op(), &[a, b], &[&x, &y]));
             let want = definition(f, &x, &y);
             let wrong = got.iter().zip(&want).position(|(g, w)| g != w);
             assert!(
@@ -113,7 +109,7 @@ fn an_operand_whose_unit_axes_carry_any_stride_is_read_as_contiguous() {
     assert_eq!((b.shape(), b.strides()), (&[1usize, 5, 1][..], &[1isize, 1, 1][..]), "the strides this test is about");
     for (shape, what) in [(&[3usize, 5, 37][..], "by-scalar kernel runs"), (&[3, 5, 7], "plain pass")] {
         let a = values(shape, 0.1);
-        let got = run(math::sub(), &[0, shape[1], shape[2]], &[1, 5, 1], &a, &b);
+        let got = floats(&run(math::sub(), &[&[0, shape[1], shape[2]], &[1, 5, 1]], &[&a, &b]));
         assert_eq!(got, definition(|x, y| x - y, &a, &b), "{what}");
     }
 }
@@ -130,7 +126,7 @@ fn float32_sums_over_axes_that_others_follow_equal_the_running_sum() {
         let outer: usize = concrete[..first].iter().product();
         let reduced: usize = concrete[first..first + axes.len()].iter().product();
         let inner: usize = concrete[first + axes.len()..].iter().product();
-        let data = x.to_plain_array_view::<f32>().unwrap().iter().copied().collect::<Vec<_>>();
+        let data = floats(&x);
         let mut want = vec![0f32; outer * inner];
         for o in 0..outer {
             for r in 0..reduced {
@@ -140,14 +136,10 @@ fn float32_sums_over_axes_that_others_follow_equal_the_running_sum() {
             }
         }
         let op = Reduce::new(axes.iter().copied().collect(), Reducer::Sum);
-        let got = run_unary(Box::new(op), shape, &x);
+        let got = run(op, &[shape], &[&x]);
         let mut want_shape = concrete.clone();
         axes.iter().for_each(|&a| want_shape[a] = 1);
         assert_eq!(got.shape(), &want_shape[..], "{shape:?} over {axes:?}");
-        assert_eq!(
-            got.to_plain_array_view::<f32>().unwrap().iter().copied().collect::<Vec<_>>(),
-            want,
-            "{shape:?} over {axes:?}"
-        );
+        assert_eq!(floats(&got), want, "{shape:?} over {axes:?}");
     }
 }
