@@ -113,31 +113,25 @@ impl WindowRun {
             (Method::Naive, _) => (None, None),
             (Method::Fast, None) => (None, model.split_error.clone()),
             (Method::Fast, Some(split)) => {
-                let out = split.trunk.run(&x, 1, &[4, l])?.remove(0);
-                if out.shape.len() != 3 {
-                    return Err(Error::Unsupported(format!(
-                        "the trunk output has shape {:?}, expected [1, channels, positions]",
-                        out.shape
-                    )));
-                }
-                let (channels, t_len) = (out.shape[1], out.shape[2]);
-                let (sum, head_ref) = pool_and_head(split, &out.data, channels, t_len)?;
-                let windows = if split.trunk_valid.is_some() {
-                    plan_valid_windows(split.field, l, t_len)
-                } else {
-                    plan_windows(split.field, l, t_len)
+                // The stages' reference activations hold the trunk output too, so where the
+                // incremental path may run, the trunk is run once, stage by stage.
+                let acts = stage_activations(model, split, &x, l);
+                let staged = acts.as_ref().and_then(|a| a.get(&split.trunk_output));
+                let from_stages = staged.is_some();
+                let fast = match staged {
+                    Some(t) => windowed_plan(split, t.data.clone(), t.channels, t.len, l)?,
+                    None => whole_trunk_plan(split, &x, l)?,
                 };
-                let fast = Fast { incremental: None, windows, trunk: out.data, sum, channels, t_len, head_ref };
-                // Incremental first: it checks itself against full forward passes, so the
-                // windows' self-check (a few passes as long as the window) is spent only where
-                // the scan runs windowed.
-                let fast = with_incremental(model, split, fast, &x, l)?;
-                if fast.incremental.is_some() {
-                    (Some(fast), None)
-                } else {
-                    match self_check(split, &fast, &x, l) {
-                        Ok(()) => (Some(fast), None),
-                        Err(reason) => (None, Some(reason)),
+                match acts.map(|acts| with_incremental(model, split, &fast, acts, &x, l)).transpose()?.flatten() {
+                    Some(incremental) => (Some(incremental), None),
+                    None => {
+                        // The windowed plan checks itself against windows of the whole trunk's
+                        // own run, as it would have without the stages.
+                        let fast = if from_stages { whole_trunk_plan(split, &x, l)? } else { fast };
+                        match self_check(split, &fast, &x, l) {
+                            Ok(()) => (Some(fast), None),
+                            Err(reason) => (None, Some(reason)),
+                        }
                     }
                 }
             }
@@ -488,6 +482,19 @@ impl IsmRun {
         self.restrict(index * l / parts..(index + 1) * l / parts);
     }
 
+    /// Positions per [`IsmRun::step`] that keep the engine efficient and a caller responsive:
+    /// the fast paths run substitutions in trunk batches of [`TRUNK_BATCH`], so a step of a
+    /// batch's positions fills one (a worker's step of 6 positions took 5 % longer per scan in
+    /// Node, hepg2-legnet-fast); naive passes gain nothing from larger steps (hepg2-legnet, 4 to
+    /// 32 positions alike), so they step by [`NAIVE_STEP_POSITIONS`], about 0.1 s of a LegNet in a
+    /// browser, which is how soon a cancel or a progress report gets in.
+    pub fn step_positions(&self) -> usize {
+        match self.method() {
+            Method::Fast => TRUNK_BATCH / 3,
+            Method::Naive => NAIVE_STEP_POSITIONS,
+        }
+    }
+
     /// Fast, unless any window fell back to naive.
     pub fn method(&self) -> Method {
         if self.windows.iter().all(|w| w.method() == Method::Fast) { Method::Fast } else { Method::Naive }
@@ -619,47 +626,78 @@ pub(crate) fn pool_and_head(
     Ok((sum, head))
 }
 
-/// Adds incremental mutagenesis to a windowed plan where it does less work: the
+/// The windowed plan over the trunk output `[C, T]` of the reference (not self-checked yet:
+/// the caller checks it where it is kept).
+fn windowed_plan(
+    split: &crate::model::SplitGraphs,
+    trunk: Vec<f32>,
+    channels: usize,
+    t_len: usize,
+    l: usize,
+) -> Result<Fast> {
+    let (sum, head_ref) = pool_and_head(split, &trunk, channels, t_len)?;
+    let windows = if split.trunk_valid.is_some() {
+        plan_valid_windows(split.field, l, t_len)
+    } else {
+        plan_windows(split.field, l, t_len)
+    };
+    Ok(Fast { incremental: None, windows, trunk, sum, channels, t_len, head_ref })
+}
+
+/// [`windowed_plan`] over one run of the whole trunk graph.
+fn whole_trunk_plan(split: &crate::model::SplitGraphs, x: &[f32], l: usize) -> Result<Fast> {
+    let out = split.trunk.run(x, 1, &[4, l])?.remove(0);
+    if out.shape.len() != 3 {
+        return Err(Error::Unsupported(format!(
+            "the trunk output has shape {:?}, expected [1, channels, positions]",
+            out.shape
+        )));
+    }
+    let (channels, t_len) = (out.shape[1], out.shape[2]);
+    windowed_plan(split, out.data, channels, t_len, l)
+}
+
+/// The reference activations of the trunk's stages, where the incremental path may run: the
+/// trunk cuts into stages, the model does not ask for windows, and every stage's graph runs
+/// with the geometry [`crate::incremental`] models.
+fn stage_activations(
+    model: &Model,
+    split: &crate::model::SplitGraphs,
+    x: &[f32],
+    l: usize,
+) -> Option<incremental::Activations> {
+    let Ok(stages) = &split.stages else { return None };
+    if model.fast_path == Some(FastPath::Windowed) {
+        return None;
+    }
+    incremental::reference_activations(stages, &split.trunk_input, x, l).ok().flatten()
+}
+
+/// The incremental plan, where it does less work than the windowed plan `windowed`: the
 /// multiply-adds of every stage over the positions each path recomputes, for a substitution in
 /// the middle (windows as wide as a short input favour incremental; narrow receptive fields on a
-/// long input favour windows), provided the trunk cuts into stages. The stages' reference
-/// activations are computed once; sampled substitutions are checked against full forward passes,
-/// and on any difference the windowed plan stays. The windowed plan is not self-checked yet: the
-/// caller checks it where it is kept.
+/// long input favour windows). Sampled substitutions are checked against full forward passes;
+/// `None` (the windowed plan stays) on any difference.
 fn with_incremental(
     model: &Model,
     split: &crate::model::SplitGraphs,
-    mut fast: Fast,
+    windowed: &Fast,
+    acts: incremental::Activations,
     x: &[f32],
     l: usize,
-) -> Result<Fast> {
-    let Ok(stages) = &split.stages else { return Ok(fast) };
-    if model.fast_path == Some(FastPath::Windowed) {
-        return Ok(fast);
+) -> Result<Option<Fast>> {
+    let Ok(stages) = &split.stages else { return Ok(None) };
+    let width = windowed.windows[l / 2].map_or(l, |w| w.len);
+    let (incremental, windowed_work) = incremental::work(stages, &acts, &split.trunk_input, l / 2, width);
+    if incremental >= 0.8 * windowed_work && model.fast_path != Some(FastPath::Incremental) {
+        return Ok(None);
     }
-    // A geometry this module does not model, or a stage graph the runtime refuses: keep the
-    // windowed plan.
-    let Ok(Some(acts)) = incremental::reference_activations(stages, &split.trunk_input, x, l) else {
-        return Ok(fast);
-    };
-    let width = fast.windows[l / 2].map_or(l, |w| w.len);
-    let (incremental, windowed) = incremental::work(stages, &acts, &split.trunk_input, l / 2, width);
-    if incremental >= 0.8 * windowed && model.fast_path != Some(FastPath::Incremental) {
-        return Ok(fast);
-    }
-    let trunk = &acts[&split.trunk_output];
-    if (trunk.channels, trunk.len) != (fast.channels, fast.t_len) {
-        return Ok(fast);
-    }
-    let windowed_fast = fast.clone();
-    let (channels, t_len) = (trunk.channels, trunk.len);
-    (fast.sum, fast.head_ref) = pool_and_head(split, &trunk.data, channels, t_len)?;
-    fast.trunk = trunk.data.clone();
+    let mut fast = windowed.clone();
     fast.incremental = Some(acts);
     // Self-check: the first, middle and last positions against full forward passes.
     let jobs: Vec<(usize, usize)> = [0, l / 2, l - 1].iter().map(|&p| (p, if x[p] == 1.0 { 1 } else { 0 })).collect();
-    let Ok((pooled, _, _)) = incremental_pooled(model, &fast, &jobs) else { return Ok(windowed_fast) };
-    let head = split.head.run(&pooled, jobs.len(), &[channels, 1])?.remove(0).data;
+    let Ok((pooled, _, _)) = incremental_pooled(model, &fast, &jobs) else { return Ok(None) };
+    let head = split.head.run(&pooled, jobs.len(), &[fast.channels, 1])?.remove(0).data;
     let t = model.outputs;
     for (j, &(p, b)) in jobs.iter().enumerate() {
         let mut xm = x.to_vec();
@@ -668,11 +706,11 @@ fn with_incremental(
         for k in 0..t {
             let (a, want) = (head[j * t + k], full[k]);
             if (a - want).abs() > 1e-4 * (1.0 + want.abs()) {
-                return Ok(windowed_fast);
+                return Ok(None);
             }
         }
     }
-    Ok(fast)
+    Ok(Some(fast))
 }
 
 /// Pooled trunk features `[jobs, C]` of each substitution `(position, base)` by incremental
@@ -700,6 +738,9 @@ fn incremental_pooled(model: &Model, fast: &Fast, jobs: &[(usize, usize)]) -> Re
 
 /// Most windows per trunk run.
 pub const TRUNK_BATCH: usize = 96;
+
+/// Positions per step of a naive scan ([`IsmRun::step_positions`]).
+pub const NAIVE_STEP_POSITIONS: usize = 8;
 
 /// Windows run together: valid or padded trunk, and length.
 type WindowKind = (bool, usize);

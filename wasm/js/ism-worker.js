@@ -5,7 +5,7 @@
 //   const worker = new Worker(new URL("ism-worker.js", import.meta.url), { type: "module" });
 //   worker.postMessage({ type: "load", pkg: new URL("pkg/regula_wasm.js", location.href).href,
 //                        onnx, manifest, attribution });          // -> {type: "loaded", length, targets}
-//   worker.postMessage({ type: "ism", sequence, options: { method: "fast" }, chunk: 50 });
+//   worker.postMessage({ type: "ism", sequence, options: { method: "fast" } });   // chunk: positions per step (default the job's stepPositions)
 //   // -> {type: "progress", done, total} ... then {type: "result", result} (effects transferred)
 //   worker.postMessage({ type: "cancel" });                       // -> {type: "cancelled"}
 // Errors come back as {type: "error", message}.
@@ -21,7 +21,7 @@ async function mutagenesis(msg) {
   running = token;
   try {
     const result = await runJob(job, {
-      chunk: msg.chunk ?? 50,
+      chunk: msg.chunk ?? job.stepPositions,
       onProgress: (done, total) => postMessage({ type: "progress", done, total }),
       cancelled: () => token.cancelled,
     });

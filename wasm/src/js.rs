@@ -451,7 +451,7 @@ impl Predictor {
 
     /// Saturation mutagenesis of one sequence (fitted by the length policy; a tiled sequence
     /// gets the effects on its mean-over-windows prediction at every base). Options: `method` (`"fast"`, default, or
-    /// `"naive"`), `chunk` (positions per progress report, default 50), `onProgress(done, total)`
+    /// `"naive"`), `chunk` (positions per progress report, default the job's `stepPositions`), `onProgress(done, total)`
     /// (return `false` to cancel, which throws "cancelled"), `policy`. Returns
     /// `{effects: Float32Array [targets, L, 4], shape, reference, importance: Float32Array
     /// [targets, L], bases, window_start, fitting, method, fallback_reason, passes, bases_computed}`.
@@ -465,7 +465,8 @@ impl Predictor {
         #[wasm_bindgen(unchecked_optional_param_type = "MutagenesisOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
         let mut job = self.start_mutagenesis(sequence, options.clone())?;
-        let chunk = get(&options, "chunk").and_then(|v| v.as_f64()).map_or(50, |c| c.max(1.0) as usize);
+        let chunk =
+            get(&options, "chunk").and_then(|v| v.as_f64()).map_or(job.step_positions(), |c| c.max(1.0) as usize);
         let callback: Option<Function> = get(&options, "onProgress").and_then(|f| f.dyn_into().ok());
         loop {
             let done = job.run.step(&self.model, chunk).map_err(err)?;
@@ -678,6 +679,13 @@ impl MutagenesisJob {
     #[wasm_bindgen(getter)]
     pub fn total(&self) -> usize {
         self.run.progress().1
+    }
+
+    /// Positions per `step` that fill the engine's batches (fast) or report back about every
+    /// 0.1 s (naive): what a caller's loop should step by unless it has reason not to.
+    #[wasm_bindgen(getter, js_name = stepPositions)]
+    pub fn step_positions(&self) -> usize {
+        self.run.step_positions()
     }
 
     /// `"fast"` or `"naive"` (naive when the model cannot be split; see `fallback_reason`).

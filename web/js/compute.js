@@ -112,7 +112,9 @@ export function createHandler(post) {
           break;
         }
         case "ism": {
-          result = await run(predictor.startMutagenesis(msg.sequence, msg.options ?? {}), msg.chunk ?? 25);
+          // by default in steps that fill the engine's batches (job.stepPositions)
+          const job = predictor.startMutagenesis(msg.sequence, msg.options ?? {});
+          result = await run(job, msg.chunk ?? job.stepPositions);
           transfer = [result.effects.buffer, result.importance.buffer];
           break;
         }

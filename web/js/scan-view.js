@@ -75,12 +75,13 @@ export function setGxi(a, rec) {
 
 // A scan shared by the pool's workers: each computes one of `parts` position ranges (the wasm
 // job's `part` option) and the parts are merged by position, exactly (every effect depends on its
-// position only). One job to the caller: progress summed, cancel reaching every part.
+// position only). One job to the caller: progress summed, cancel reaching every part. Each worker
+// steps by its job's stepPositions: with 20 steps per part instead, a 230 bp scan on two workers
+// stepped by 6 positions, a quarter of the engine's batch, and took 5 % longer.
 function sharedScan(sequence, options, total) {
   const parts = Math.max(1, Math.min(pool.workers.length || 1, Math.floor(total / 20)));
-  const chunk = Math.max(5, Math.min(50, Math.ceil(total / parts / 20)));
   const jobs = Array.from({ length: parts }, (_, i) =>
-    pool.run({ type: "ism", sequence, options: parts > 1 ? { ...options, part: [i, parts] } : options, chunk }));
+    pool.run({ type: "ism", sequence, options: parts > 1 ? { ...options, part: [i, parts] } : options }));
   const progress = jobs.map(() => [0, 0]);
   let listener = null;
   jobs.forEach((j, i) => j.onProgress((d, t) => {

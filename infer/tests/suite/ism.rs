@@ -171,16 +171,30 @@ pub fn short_sequences_are_padded_and_long_ones_tiled(b: &dyn Backend) {
     assert!(max_abs_diff(&fast.effects, &naive.effects) <= 1e-5);
 }
 
-/// Counts the rows and input values each kind of graph is run on.
+/// A graph's first input and its outputs.
+type GraphIo = (String, Vec<String>);
+type RunLog = std::rc::Rc<std::cell::RefCell<Vec<GraphIo>>>;
+
+/// Counts the rows and input values each kind of graph is run on, and logs each run of a split
+/// graph as its (first input, outputs).
 struct Counting<'a> {
     inner: &'a dyn Backend,
     split: std::rc::Rc<std::cell::Cell<(usize, usize)>>,
     whole: std::rc::Rc<std::cell::Cell<(usize, usize)>>,
+    split_runs: RunLog,
+}
+
+impl<'a> Counting<'a> {
+    fn new(inner: &'a dyn Backend) -> Self {
+        Counting { inner, split: Default::default(), whole: Default::default(), split_runs: Default::default() }
+    }
 }
 
 struct CountingGraph {
     inner: Box<dyn regula_infer::runtime::Graph>,
     count: std::rc::Rc<std::cell::Cell<(usize, usize)>>,
+    /// This graph's (first input, outputs) and the log its runs go to (split graphs only).
+    io: Option<(GraphIo, RunLog)>,
 }
 
 impl regula_infer::runtime::Graph for CountingGraph {
@@ -192,6 +206,9 @@ impl regula_infer::runtime::Graph for CountingGraph {
     ) -> regula_infer::error::Result<Vec<regula_infer::runtime::HostTensor>> {
         let (rows, values) = self.count.get();
         self.count.set((rows + n, values + x.len()));
+        if let Some((io, log)) = &self.io {
+            log.borrow_mut().push(io.clone());
+        }
         self.inner.run(x, n, sample)
     }
 }
@@ -203,7 +220,12 @@ impl Backend for Counting<'_> {
         many: bool,
     ) -> regula_infer::Result<Box<dyn regula_infer::runtime::Graph>> {
         let count = if many { self.split.clone() } else { self.whole.clone() };
-        Ok(Box::new(CountingGraph { inner: self.inner.graph(proto, many)?, count }))
+        let io = many.then(|| {
+            let g = proto.graph.as_ref().expect("a graph");
+            let input = g.input.first().map_or(String::new(), |i| i.name.clone());
+            ((input, g.output.iter().map(|o| o.name.clone()).collect()), self.split_runs.clone())
+        });
+        Ok(Box::new(CountingGraph { inner: self.inner.graph(proto, many)?, count, io }))
     }
 
     fn name(&self) -> &'static str {
@@ -212,7 +234,7 @@ impl Backend for Counting<'_> {
 }
 
 pub fn fast_mutagenesis_runs_the_whole_model_once_and_the_trunk_on_windows(b: &dyn Backend) {
-    let counting = Counting { inner: b, split: Default::default(), whole: Default::default() };
+    let counting = Counting::new(b);
     let (split, whole) = (counting.split.clone(), counting.whole.clone());
     let mut m = regula_infer::model::Model::load(
         &common::bytes("reference1000.onnx"),
@@ -396,4 +418,32 @@ pub fn a_scan_shared_by_position_ranges_equals_the_whole_scan(b: &dyn Backend) {
         let d = max_abs_diff(&merged, &whole.effects);
         assert!(d <= 1e-6, "{policy:?}: {d}");
     }
+}
+
+pub fn an_incremental_scan_runs_the_trunk_once_stage_by_stage(b: &dyn Backend) {
+    // The stages' reference activations hold the trunk output, so the start of an incremental
+    // scan does not run the whole trunk graph besides them; the whole model runs for the
+    // reference and for the three self-check substitutions only.
+    let counting = Counting::new(b);
+    let m = regula_infer::model::Model::load(
+        &common::bytes("legnet1.onnx"),
+        &common::text("legnet1.manifest.json"),
+        None,
+        &counting,
+    )
+    .unwrap();
+    let split = m.split.as_ref().unwrap_or_else(|| panic!("{:?}", m.split_error));
+    let (input, output) = (split.trunk_input.clone(), split.trunk_output.clone());
+    let s = random_dna(m.length, 11);
+    counting.whole.set((0, 0));
+    counting.split_runs.borrow_mut().clear();
+    let r = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Fast).unwrap();
+    assert_eq!(r.fast_path, Some(regula_infer::ism::FastPath::Incremental));
+    assert_eq!(counting.whole.get().0, 1 + 3, "the reference and the self-check's three substitutions");
+    let runs = counting.split_runs.borrow();
+    let whole_trunk = runs.iter().filter(|(i, o)| *i == input && o.contains(&output)).count();
+    assert_eq!(whole_trunk, 0, "the whole trunk graph ran {whole_trunk} times");
+    assert!(runs.iter().any(|(_, o)| o.contains(&output)), "a stage computes the trunk output");
+    let naive = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Naive).unwrap();
+    assert!(max_abs_diff(&r.effects, &naive.effects) <= TOL);
 }

@@ -29,6 +29,7 @@ macro_rules! backend_suite {
                 flanked_tiles_read_each_tile_as_a_construct,
                 short_inputs_use_incremental_mutagenesis_which_reads_less_and_equals_naive,
                 a_legnet_without_squeeze_excitation_scans_incrementally_through_its_joins,
+                an_incremental_scan_runs_the_trunk_once_stage_by_stage,
                 a_scan_shared_by_position_ranges_equals_the_whole_scan,
             ],
             dual: [
