@@ -21,9 +21,10 @@ serve: setup-web web
 test: test-rust test-node test-web test-package test-workflow
     @echo "All test suites passed."
 
-# The patched tract crates in vendor/ are crates.io's plus their patches; formatting (rustfmt.toml) and clippy, then Rust unit and integration tests of every crate, and the core crate's wasm32 build.
+# The patched tract crates in vendor/ are crates.io's plus their patches, and tract-linalg's own tests of its wasm GEMM kernels pass on the patched copy (in Node's WASI); formatting (rustfmt.toml) and clippy, then Rust unit and integration tests of every crate, and the core crate's wasm32 build.
 test-rust: setup-test
     vendor/update.sh --check
+    vendor/test-wasm-kernels.sh
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
     cargo test --workspace --all-targets
