@@ -123,7 +123,9 @@ def main(results):
             s = {**shipped, "met": shipped["gzipBytes"] <= t["wasmGzipBytes"]}
         if s:
             w(f"| wasm size, gzip -9 | {s['gzipBytes'] / 1e6:.2f} MB ({s['rawBytes'] / 1e6:.2f} MB raw) | ≤ {t['wasmGzipBytes'] / 1e6:.1f} MB | {verdict(s['met'], s['gzipBytes'] / 1e6, t['wasmGzipBytes'] / 1e6, True, ' MB')} |")
-    scans = load(results, "browser-ism-models.json")
+    # the app's pool scans: of the whole browser run and a later `--only ism,pool` run, the newer
+    runs = [r for r in (browser, load(results, "browser-ism-models.json")) if r and r.get("appScans")]
+    scans = max(runs, key=lambda r: r.get("environment", {}).get("date", ""), default=None)
     for row in pool_target_rows(scans):
         w(row)
     if training and "ratio" in training:
@@ -207,7 +209,7 @@ def main(results):
     w("")
 
     if browser:
-        render_misses(w, training, scans)
+        render_misses(w, training, scans, browser)
         render_browser(w, browser)
     if training:
         render_training(w, training)
@@ -259,7 +261,7 @@ def legnet_runs(training):
     return lg if isinstance(lg, list) else [lg]
 
 
-def render_misses(w, training=None, scans=None):
+def render_misses(w, training=None, scans=None, browser=None):
     w("### Where targets are missed, and why")
     w("")
     slow = [lg for lg in legnet_runs(training) if lg["ratio"] < 1]
@@ -279,29 +281,39 @@ def render_misses(w, training=None, scans=None):
         w("  (`MaxUnpool`) instead of scattering, and the 64-channel convolution over 57 positions runs with the batch folded into")
         w("  the positions (one GEMM instead of 32 per-sample ones); interleaved runs went from 8.1 to 5.7 ms a step, and")
         w("  `just bench training` from 0.87× (the first two changes) to 1.03× (all three).")
-    w("- **In-browser inference vs onnxruntime-web**: profiled in V8 (Node 20, the same wasm with its function names,")
-    w("  128 sequences per call; 2026-11-30), hepg2-mpra's `predict` spends 66 % of its time in tract's 8×8 f32 GEMM kernel,")
-    w("  7 % building im2col patches and 9 % max-pooling (15 % before tract pooled 1-D inputs on its row-span path, vendor/README.md);")
-    w("  the LegNets (promoter-tata, wtc11-legnet-fast) 45-47 % in the GEMM kernel and 13-15 % in element-wise kernels")
-    w("  (sigmoid, SiLU). The GEMM work is what both runtimes do; onnxruntime-web's MLAS kernels do it faster with one thread.")
-    w("  Since 2026-11-30 the web app loads a relaxed-SIMD build where the browser runs it, whose kernels use fused multiply-adds:")
-    w("  measured one after the other on this machine, Regula ÷ onnxruntime-web went from 0.68× to 0.82× (hepg2-mpra), 0.73× to")
-    w("  0.83× (promoter-tata) and 0.74× to 0.85× (wtc11-legnet-fast); onnxruntime-web ships only its SIMD build. Regula's timed")
-    w("  `predict` also encodes the sequences and maps the outputs, which the onnxruntime-web side does not. The outputs agree to 1e-5.")
+    tp = [r for r in (browser or {}).get("throughput", []) if "ratio" in r]
+    if any(not r["met"] for r in tp):
+        ratios = [r["ratio"] for r in tp]
+        w(f"- **In-browser inference vs onnxruntime-web** ({min(ratios):.2f}-{max(ratios):.2f}×): profiled in V8 (Node 20, the same wasm")
+        w("  with its function names, 128 sequences per call; 2026-11-30), hepg2-mpra's `predict` spent 66 % of its time in tract's f32")
+        w("  GEMM kernel, the LegNets 45-47 %, and 13-15 % in element-wise kernels (sigmoid, SiLU). Since 2026-12-01 the GEMM runs")
+        w("  a 4×8 tile instead of tract's 8×8, whose 16 accumulators spilled on x86-64's 16 vector registers (vendor/README.md):")
+        w("  Regula ÷ onnxruntime-web went from 0.83-0.91× to 1.05-1.11× in Chromium on this machine. Regula's timed `predict` also")
+        w("  encodes the sequences and maps the outputs, which the onnxruntime-web side does not.")
+    ism_rows = {r["model"]: r for r in (browser or {}).get("ism", []) if r.get("speedup")}
+    span = lambda xs, f="{:.1f}": f"{f.format(min(xs))}-{f.format(max(xs))}" if xs else "—"  # noqa: E731
+    cnn = [ism_rows[m]["speedup"] for m in ("hepg2-mpra", "wtc11-mpra") if m in ism_rows]
+    se = [r["speedup"] for m, r in ism_rows.items() if r.get("method") == "naive" and m != "reference1000"]
+    fast_legnets = [r["speedup"] for m, r in ism_rows.items() if m.endswith("-fast") and r.get("method") == "fast"]
+    dual = ism_rows.get("dual-branch-demo", {}).get("speedup")
+    date = (browser or {}).get("environment", {}).get("date", "")[:10]
     w("- **ISM speed-up on the shipped models**: the fast exact scheme saves the ratio of sequence length to the window a")
     w("  substitution can change. The CNN trunks (hepg2-mpra, wtc11-mpra: kernels 15, 7, 5; max-pools 4, 4) see so far that")
     w("  this window spans all of a 230 bp input; the fast path (the window or each layer over the outputs a substitution")
-    w("  changes, whichever does less) gives 3.3-3.4× naive onnxruntime-web (run of 2026-11-30, relaxed-SIMD build), short of 10×")
+    w(f"  changes, whichever does less) gives {span(cnn)}× naive onnxruntime-web (run of {date}, relaxed-SIMD build), short of 10×")
     w("  but above the 3× of issue 16 for shipped models without an early global op. The LegNet trunks (promoter-tata and the LegNet models)")
     w("  put squeeze-excitation, a mean over the whole length, in their first stage: every substitution changes every later")
-    w("  value, so they run exact naive ISM (0.8-1.0× onnxruntime-web, seconds per scan). The same LegNets without squeeze-excitation")
-    w("  (the -fast models, as accurate) scan incrementally, 3.7-4.9× naive onnxruntime-web: see the accuracy-against-scan-time section.")
-    w("  A two-segment model (dual-branch-demo) is scanned through each segment's own trunk, the other segment fixed")
-    w("  (`infer/src/segment_trunks.rs`): 5.9× naive onnxruntime-web, each 230 bp trunk's scan again spanning its whole segment.")
-    w("  On 1,000 bp (the reference CNN) the scheme meets both targets.")
+    legnet = ism_rows.get("hepg2-legnet", {}).get("fast", {}).get("medianMs")
+    rate = f": {legnet / 1000:.1f} s in one worker, {28.1 / (legnet / 1000):.1f} billion a second" if legnet else ""
+    w(f"  value, so they run exact naive ISM ({span(se)}× onnxruntime-web; hepg2-legnet's 690 forward passes are 28.1 billion")
+    w(f"  multiply-adds, 40.7 million each by ONNX shape inference{rate}). The same LegNets")
+    w(f"  without squeeze-excitation (the -fast models, as accurate) scan incrementally, {span(fast_legnets)}× naive onnxruntime-web: see")
+    w("  the accuracy-against-scan-time section. A two-segment model (dual-branch-demo) is scanned through each segment's own trunk,")
+    w(f"  the other segment fixed (`infer/src/segment_trunks.rs`): {dual or 0:.1f}× naive onnxruntime-web, each 230 bp trunk's scan again")
+    w("  spanning its whole segment. On 1,000 bp (the reference CNN) the scheme meets the 10× of issue 5.")
     for line in pool_paragraph(scans):
         w(line)
-    w("- **wasm size**: four tract crates are patched in `vendor/` (`vendor/README.md`): tract registers only the ONNX ops the")
+    w("- **wasm size**: four tract crates are patched in `vendor/` for size (`vendor/README.md`): tract registers only the ONNX ops the")
     w("  predictor allows, tract-nnef and tract-core keep no model transforms as linker roots, and tract-data's and tract-core's")
     w("  per-type dispatch compiles each op for bool, i8, i32, i64, f32 and TDim only (the predictor refuses models with other")
     w("  element types, by name); regula-core and regula-wasm are built at opt-level \"z\". That took the package from 3.24 to")
@@ -639,8 +651,10 @@ def pool_paragraph(b):
         f"- **Scans shared by the pool** (the app against the app held to one worker, run of {date}): {span(app[False])}× for the fast scans,",
         f"  {span(app[True])}× for the naive ones. The same split in two bare workers with no page around them reaches {span(bare[False])}× and",
         f"  {span(bare[True])}× (the accuracy-against-scan-time table). There a half scan alone takes {span(half)} of the whole for the fast",
-        "  scans (each worker computes the reference activations and the fast path's self-checks again: 44 ms of hepg2-legnet-fast's",
-        f"  0.87 s in Node), and {span(together)}× as long with the other half running beside it as alone (`halfAloneMs`, `halfTogetherMs`).",
+        "  scans (each worker computes the reference activations and the fast path's self-checks again: 32 ms of hepg2-legnet-fast's",
+        f"  0.7 s in Node, 41-45 ms before the trunk ran once for both), and {span(together)}× as long with the other half running beside it as",
+        "  alone (`halfAloneMs`, `halfTogetherMs`). Since 2026-12-01 each worker steps by a whole trunk batch (32 positions) instead of",
+        "  20 steps per part (6 positions for a 230 bp scan on two workers), which cost 5 % in Node.",
     ]
     d = next((r for r in rows if r["model"] == b.get("appDefault") and r.get("bareWorkers", {}).get("splitMs")), None)
     if d:

@@ -429,8 +429,8 @@ MMMRustKernel!(wasm32; kernel_f32_8x8 => wasm_f32_8x8<f32>(8,8)@(8,8));
 /// Regula's patch (vendor/tract-linalg.patch). The 8x8 kernel's 16 accumulators, with its two A
 /// and two B vectors and the broadcasts, are more values than the 16 vector registers of x86-64,
 /// so the engines spill them in the inner loop; 8 accumulators still cover the FMA latency (two
-/// pipes × four cycles). On a 2-core Intel Xeon, whole-model inference of Regula's shipped CNNs
-/// and LegNets took 0.6-0.67x the time in Node 20 and 0.84-0.87x in Chromium 156 (relaxed SIMD).
+/// pipes × four cycles). On a 2-core AMD EPYC (x86-64), whole-model inference of Regula's shipped CNNs
+/// and LegNets took 0.60-0.67x the time in Node 20 and 0.76-0.82x in Chromium 156 (relaxed SIMD).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 unsafe fn kernel_f32_4x8(mut pnl: *const FusedKerSpec<f32>) -> isize {
     use std::arch::wasm32::*;
