@@ -908,14 +908,15 @@ test("issue 14: a scan over 20 kb asks first; Cancel stops a long job within 1 s
     close(values[0], Number(native["hepg2-mpra"].predict[0].mean_value), "prediction after a cancel");
     // Two long requests on one worker, the second queued behind the first, both cancelled: the
     // worker that replaces the stuck one must not run the second (its cancel went to the old one).
-    // Each is 6 records (2,400 tiles) in one wasm call, well over the 0.3 + 0.7 s after which the
-    // stuck worker is replaced (2 records, 0.5 s since the wasm GEMM's 4x8 tile, finished first).
+    // Each is 16 records (6,400 tiles, 4 s here) in one wasm call, far over the 0.3 + 0.7 s after
+    // which the stuck worker is replaced, also on a faster machine (2 records, 0.5 s since the
+    // wasm GEMM's 4x8 tile, finished first). The replaced worker's work is dropped unfinished.
     const queued = await page.evaluate(async (bases) => {
       const { pool } = await import(new URL("js/pool.js", location.href).href);
       const { policyOptions } = await import(new URL("js/model.js", location.href).href);
       const slot = pool.workers[0];
       pool.ensureModel(slot);
-      const long = { type: "predict", sequences: [0, 1, 2, 3, 4, 5].map((i) => ({ name: `long${i}`, sequence: bases })), options: policyOptions() };
+      const long = { type: "predict", sequences: Array.from({ length: 16 }, (_, i) => ({ name: `long${i}`, sequence: bases })), options: policyOptions() };
       const [a, b] = [pool.send(slot, long), pool.send(slot, long)];
       await new Promise((r) => setTimeout(r, 300));
       const t = performance.now();
