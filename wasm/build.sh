@@ -18,7 +18,8 @@
 #                                        # other as DIR/regula_wasm_bg.relaxed.wasm (the web app's)
 #
 # The relaxed-SIMD build (+simd128,+relaxed-simd) lets tract's kernels use fused multiply-adds
-# (f32x4.relaxed_madd), about 1.2x the inference speed of the SIMD build in Chromium (BENCHMARKS.md); engines
+# (f32x4.relaxed_madd), about 1.05-1.1x the inference speed of the SIMD build in Chromium with the 4x8 GEMM
+# tile of vendor/tract-linalg (1.2x with tract's 8x8); engines
 # without relaxed SIMD (Safari, older browsers, Node 20 without a flag) cannot compile it, so it is
 # an extra file that a page loads only where WebAssembly.validate accepts it (wasm/js/simd.js). Both
 # builds export the same functions, so they share one JS glue: checked here, byte for byte.
