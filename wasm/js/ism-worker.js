@@ -21,7 +21,7 @@ async function mutagenesis(msg) {
   running = token;
   try {
     const result = await runJob(job, {
-      chunk: msg.chunk ?? job.stepPositions,
+      chunk: msg.chunk, // by default the job's stepPositions
       onProgress: (done, total) => postMessage({ type: "progress", done, total }),
       cancelled: () => token.cancelled,
     });

@@ -3,8 +3,9 @@
 // web/pkg/jobs.js, copied there by scripts/build-web.sh) and by ism-worker.js beside it.
 //
 // A job has step(n) (does up to n more units; true when all are done), done, total and
-// finish() (the result), and optionally free(): the wasm package's MutagenesisJob
-// (predictor.startMutagenesis), or listJob() below over a list of items.
+// finish() (the result), and optionally free() and stepPositions (the units per step it runs
+// best in): the wasm package's MutagenesisJob (predictor.startMutagenesis), or listJob() below
+// over a list of items. `chunk` defaults to the job's stepPositions.
 //
 //   const result = await runJob(job, { chunk: 50, onProgress: (done, total) => postMessage(...), cancelled: () => flag });
 // A cancelled job is freed and runJob throws an Error "cancelled" with `cancelled: true`.
@@ -22,12 +23,13 @@ export const tick = typeof MessageChannel === "function"
   : () => new Promise((resolve) => setTimeout(resolve, 0));
 
 export async function runJob(job, { chunk, onProgress, cancelled }) {
+  const n = chunk ?? job.stepPositions;
   for (;;) {
     if (cancelled?.()) {
       job.free?.();
       throw Object.assign(new Error("cancelled"), { cancelled: true });
     }
-    const finished = job.step(chunk);
+    const finished = job.step(n);
     onProgress?.(job.done, job.total);
     if (finished) return job.finish();
     await tick();

@@ -112,9 +112,8 @@ export function createHandler(post) {
           break;
         }
         case "ism": {
-          // by default in steps that fill the engine's batches (job.stepPositions)
-          const job = predictor.startMutagenesis(msg.sequence, msg.options ?? {});
-          result = await run(job, msg.chunk ?? job.stepPositions);
+          // by default in steps that fill the engine's batches (runJob: the job's stepPositions)
+          result = await run(predictor.startMutagenesis(msg.sequence, msg.options ?? {}), msg.chunk);
           transfer = [result.effects.buffer, result.importance.buffer];
           break;
         }
