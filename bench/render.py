@@ -261,6 +261,11 @@ def legnet_runs(training):
     return lg if isinstance(lg, list) else [lg]
 
 
+def span(xs, digits=2):
+    """`min-max` of `xs` with `digits` decimals, or — when there are none."""
+    return f"{min(xs):.{digits}f}-{max(xs):.{digits}f}" if xs else "—"
+
+
 def render_misses(w, training=None, scans=None, browser=None):
     w("### Where targets are missed, and why")
     w("")
@@ -284,14 +289,13 @@ def render_misses(w, training=None, scans=None, browser=None):
     tp = [r for r in (browser or {}).get("throughput", []) if "ratio" in r]
     if any(not r["met"] for r in tp):
         ratios = [r["ratio"] for r in tp]
-        w(f"- **In-browser inference vs onnxruntime-web** ({min(ratios):.2f}-{max(ratios):.2f}×): profiled in V8 (Node 20, the same wasm")
+        w(f"- **In-browser inference vs onnxruntime-web** ({span(ratios)}×): profiled in V8 (Node 20, the same wasm")
         w("  with its function names, 128 sequences per call; 2026-11-30), hepg2-mpra's `predict` spent 66 % of its time in tract's f32")
         w("  GEMM kernel, the LegNets 45-47 %, and 13-15 % in element-wise kernels (sigmoid, SiLU). Since 2026-12-01 the GEMM runs")
         w("  a 4×8 tile instead of tract's 8×8, whose 16 accumulators spilled on x86-64's 16 vector registers (vendor/README.md):")
         w("  Regula ÷ onnxruntime-web went from 0.83-0.91× to 1.05-1.11× in Chromium on this machine. Regula's timed `predict` also")
         w("  encodes the sequences and maps the outputs, which the onnxruntime-web side does not.")
     ism_rows = {r["model"]: r for r in (browser or {}).get("ism", []) if r.get("speedup")}
-    span = lambda xs, f="{:.1f}": f"{f.format(min(xs))}-{f.format(max(xs))}" if xs else "—"  # noqa: E731
     cnn = [ism_rows[m]["speedup"] for m in ("hepg2-mpra", "wtc11-mpra") if m in ism_rows]
     se = [r["speedup"] for m, r in ism_rows.items() if r.get("method") == "naive" and m != "reference1000"]
     fast_legnets = [r["speedup"] for m, r in ism_rows.items() if m.endswith("-fast") and r.get("method") == "fast"]
@@ -300,14 +304,14 @@ def render_misses(w, training=None, scans=None, browser=None):
     w("- **ISM speed-up on the shipped models**: the fast exact scheme saves the ratio of sequence length to the window a")
     w("  substitution can change. The CNN trunks (hepg2-mpra, wtc11-mpra: kernels 15, 7, 5; max-pools 4, 4) see so far that")
     w("  this window spans all of a 230 bp input; the fast path (the window or each layer over the outputs a substitution")
-    w(f"  changes, whichever does less) gives {span(cnn)}× naive onnxruntime-web (run of {date}, relaxed-SIMD build), short of 10×")
+    w(f"  changes, whichever does less) gives {span(cnn, 1)}× naive onnxruntime-web (run of {date}, relaxed-SIMD build), short of 10×")
     w("  but above the 3× of issue 16 for shipped models without an early global op. The LegNet trunks (promoter-tata and the LegNet models)")
     w("  put squeeze-excitation, a mean over the whole length, in their first stage: every substitution changes every later")
     legnet = ism_rows.get("hepg2-legnet", {}).get("fast", {}).get("medianMs")
     rate = f": {legnet / 1000:.1f} s in one worker, {28.1 / (legnet / 1000):.1f} billion a second" if legnet else ""
-    w(f"  value, so they run exact naive ISM ({span(se)}× onnxruntime-web; hepg2-legnet's 690 forward passes are 28.1 billion")
+    w(f"  value, so they run exact naive ISM ({span(se, 1)}× onnxruntime-web; hepg2-legnet's 690 forward passes are 28.1 billion")
     w(f"  multiply-adds, 40.7 million each by ONNX shape inference{rate}). The same LegNets")
-    w(f"  without squeeze-excitation (the -fast models, as accurate) scan incrementally, {span(fast_legnets)}× naive onnxruntime-web: see")
+    w(f"  without squeeze-excitation (the -fast models, as accurate) scan incrementally, {span(fast_legnets, 1)}× naive onnxruntime-web: see")
     w("  the accuracy-against-scan-time section. A two-segment model (dual-branch-demo) is scanned through each segment's own trunk,")
     w(f"  the other segment fixed (`infer/src/segment_trunks.rs`): {dual or 0:.1f}× naive onnxruntime-web, each 230 bp trunk's scan again")
     w("  spanning its whole segment. On 1,000 bp (the reference CNN) the scheme meets the 10× of issue 5.")
@@ -647,7 +651,6 @@ def pool_paragraph(b):
     if not rows:
         return []
     naive = lambda r: not r["prepared"]["method"].startswith("fast")  # noqa: E731
-    span = lambda xs, f="{:.2f}": f"{f.format(min(xs))}-{f.format(max(xs))}" if xs else "—"  # noqa: E731
     app = {k: [r["speedupOverOneWorker"] for r in rows if naive(r) == k] for k in (False, True)}
     bare = {k: [r["bareWorkers"]["speedup"] for r in rows if naive(r) == k and r.get("bareWorkers", {}).get("speedup")] for k in (False, True)}
     fast_bare = [r["bareWorkers"] for r in rows if not naive(r) and r.get("bareWorkers", {}).get("halfAloneMs")]
