@@ -271,13 +271,15 @@ def render_misses(w, training=None, scans=None, browser=None):
     w("")
     slow = [lg for lg in legnet_runs(training) if lg["ratio"] < 1]
     if slow:
-        w(f"- **legnet training throughput at batch {', '.join(str(lg['batch']) for lg in slow)}**: profiled at batch 128 (2026-11-29,")
-        w("  `cargo run --release -p regula-train --example profile_step -- --model legnet --batch 128` against")
-        w("  `bench/reference/profile_step.py`), the convolution work — forward Conv, input-gradient Conv, the weight")
-        w("  gradients' GEMMs and their copies — takes about as long in both, some 250 ms a step. The gap is the rest, which")
-        w("  PyTorch runs as single fused kernels (training batch norm and its backward, SiLU's backward, max-pool's")
-        w("  backward) and the train step writes as chains of full-size standard-ONNX passes: about 165 against 125 ms,")
-        w("  SiLU's backward alone four passes where PyTorch makes one.")
+        w(f"- **legnet training throughput at batch {', '.join(str(lg['batch']) for lg in slow)}**: profiled at batch 128, 2 threads (2026-12-01, AMD EPYC;")
+        w("  `cargo run --release -p regula-train --example profile_step -- --model legnet --batch 128 --threads 2` against")
+        w("  `bench/reference/profile_step.py --batch 128 --threads 2`; each node's median kernel time), a step is forward 126 against")
+        w("  140 ms, backward 280 against 255, optimizer 7 against 5, and ORT idles 11 ms between kernels. The convolution work is")
+        w("  no slower: forward Conv 71 against 70 ms; backward Conv, GEMMs and their copies (Transpose, Concat, Slice) 177 against")
+        w("  PyTorch's `convolution_backward`, 192. The gap is the element-wise backward: SiLU's and batch norm's, written as")
+        w("  full-size standard-ONNX passes (Mul, Sub, Add, ReduceSum, a per-channel affine), take 92 ms where PyTorch's fused")
+        w("  `silu_backward` and `native_batch_norm_backward` take 38; SiLU's backward alone is four passes where PyTorch makes one.")
+        w("  Runs vary by several per cent: two runs of `just bench training` on 2026-12-01 read 1.01× and 0.92× at batch 1024.")
     if training and training.get("ratio", 1) < 1:
         w(f"- **reference CNN training throughput** ({training['ratio']:.2f}×): a step of this small model takes a few milliseconds, and")
         w("  runs of either side vary by several per cent (PyTorch's medians on one 2-core Intel Xeon: 5,404 and 5,206 samples/s in")
