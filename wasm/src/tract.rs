@@ -144,11 +144,14 @@ impl Graph for TractGraph {
         let plan = self.plan(n, sample)?;
         let input = Tensor::from_shape(&shape, x).map_err(Error::runtime)?;
         let out = plan.run(tvec!(input.into_tvalue())).map_err(|e| Error::Runtime(format!("{e:#}")))?;
+        // A tract tensor is dense and row-major, so its slice is the data in order: one copy,
+        // where collecting an ndarray view's iterator went element by element (15 % of a 1 kb
+        // scan's time in V8).
         out.iter()
             .map(|t| {
-                let view =
-                    t.to_plain_array_view::<f32>().map_err(|e| Error::Runtime(format!("non-f32 output: {e:#}")))?;
-                Ok(HostTensor { shape: view.shape().to_vec(), data: view.iter().copied().collect() })
+                let plain = t.try_as_plain_ram().and_then(|v| v.as_slice::<f32>());
+                let data = plain.map_err(|e| Error::Runtime(format!("non-f32 output: {e:#}")))?;
+                Ok(HostTensor { shape: t.shape().to_vec(), data: data.to_vec() })
             })
             .collect()
     }
