@@ -509,16 +509,9 @@ pub fn propagate(
                         let span = hi - lo + 1;
                         for ch in 0..reference.channels {
                             let row = rows.next().expect("c_in rows");
-                            for (i, v) in row.iter_mut().enumerate() {
-                                let pos = start + i as isize;
-                                *v = if pos < 0 || pos >= t_in as isize {
-                                    stage.pad_value
-                                } else if (*lo..=*hi).contains(&(pos as usize)) {
-                                    values[ch * span + pos as usize - lo]
-                                } else {
-                                    reference.data[ch * t_in + pos as usize]
-                                };
-                            }
+                            let reference_row = &reference.data[ch * t_in..(ch + 1) * t_in];
+                            let changed_row = &values[ch * span..(ch + 1) * span];
+                            fill_window(row, start, reference_row, *lo, changed_row, stage.pad_value);
                         }
                     }
                 }
@@ -549,6 +542,29 @@ pub fn propagate(
     Ok((out, passes, bases))
 }
 
+/// One channel of a stage's input window: `row[i]` is the value at position `start + i`, which is
+/// `pad` outside `0..reference.len()`, `changed[pos − lo]` over the changed span `lo..lo +
+/// changed.len()`, and `reference[pos]` elsewhere. Copied span by span: element by element, with
+/// a bounds test and a span test for each, it took 9 % of a 1 kb scan in V8.
+fn fill_window(row: &mut [f32], start: isize, reference: &[f32], lo: usize, changed: &[f32], pad: f32) {
+    let (len, width) = (reference.len() as isize, row.len() as isize);
+    // The row's indices that fall inside the sequence, [first, end).
+    let first = (-start).clamp(0, width) as usize;
+    let end = (len - start).clamp(0, width) as usize;
+    row[..first].fill(pad);
+    row[end.max(first)..].fill(pad);
+    if first >= end {
+        return;
+    }
+    let (from, to) = ((start + first as isize) as usize, (start + end as isize) as usize);
+    row[first..end].copy_from_slice(&reference[from..to]);
+    let (a, b) = (lo.max(from), (lo + changed.len()).min(to));
+    if a < b {
+        let at = (a as isize - start) as usize;
+        row[at..at + b - a].copy_from_slice(&changed[a - lo..b - lo]);
+    }
+}
+
 /// The multiply-adds of each path for a substitution at input position `p`, as costs to compare
 /// them by: incremental (each stage over the window its changed outputs read) and the whole
 /// trunk over a window `width` positions wide.
@@ -572,4 +588,39 @@ pub fn work(stages: &[Stage], acts: &Activations, input: &str, p: usize, width: 
         }
     }
     (incremental, windowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill_window;
+
+    /// `fill_window` against its definition, element by element, over windows that start before
+    /// the sequence, end after it, lie wholly outside it, and changed spans cut by the window.
+    #[test]
+    fn fill_window_copies_the_window_its_docs_define() {
+        let reference: Vec<f32> = (0..12).map(|i| i as f32).collect();
+        let pad = -1.0;
+        for start in -8isize..16 {
+            for width in [1usize, 3, 7, 20] {
+                for (lo, span) in [(0usize, 1usize), (3, 4), (9, 3), (11, 1)] {
+                    let changed: Vec<f32> = (0..span).map(|i| 100.0 + i as f32).collect();
+                    let mut row = vec![f32::NAN; width];
+                    fill_window(&mut row, start, &reference, lo, &changed, pad);
+                    let want: Vec<f32> = (0..width)
+                        .map(|i| {
+                            let pos = start + i as isize;
+                            if pos < 0 || pos >= reference.len() as isize {
+                                pad
+                            } else if (lo..lo + span).contains(&(pos as usize)) {
+                                changed[pos as usize - lo]
+                            } else {
+                                reference[pos as usize]
+                            }
+                        })
+                        .collect();
+                    assert_eq!(row, want, "start {start}, width {width}, changed {lo}..{}", lo + span);
+                }
+            }
+        }
+    }
 }
