@@ -4,7 +4,7 @@ use dyn_clone::clone_box;
 use tract_itertools::Itertools;
 use tract_linalg::WeightType;
 use tract_linalg::block_quant::BlockQuantFact;
-use tract_linalg::mmm::{MMMInputFormat, Query, Suitable, pick_by_shape, retain_best};
+use tract_linalg::mmm::{MMMInputFormat, MatMatMul, Query, Suitable, pick_by_shape, retain_best};
 
 use crate::internal::*;
 use crate::ops::matmul::ModePicker;
@@ -111,12 +111,22 @@ pub fn strategize(model: &TypedModel, node: &TypedNode, op: &EinSumMatMul) -> Tr
         }
         grouped_by_left_packing.push((left_packing, vec![(m, p, pe)]));
     }
+    // The kernel the platform's tiers would run for a matrix (`n` > 1) of this query, where they
+    // have an opinion: the matrix role takes it over the widest tile, and its packing group wins
+    // over the other ideal ones (Regula's patch: on wasm the widest tile of the widest group was
+    // the 8x8, whose 16 accumulators spill, where the tiers pick the 4x8 for every `n` > 1).
+    let matrix_query = Query { n: Some(query.m.unwrap_or(64).max(2)), ..query.clone() };
+    let platform_matrix = tract_linalg::MmmDispatch::native()
+        .preferred(&matrix_query, &suitable)
+        .map(|(m, _, _)| m.name().to_string());
+    let is_platform_matrix = |m: &dyn MatMatMul| platform_matrix.as_deref() == Some(m.name());
     let (p, mmv, mmm) = grouped_by_left_packing
         .iter()
         .map(|(p, group)| {
             let best_for_mmv =
                 group.iter().max_by_key(|(m, _, pe)| (m.nr() == 1, pe.is_none())).unwrap();
-            let best_for_mmm = group.iter().max_by_key(|(m, _, _)| m.nr()).unwrap();
+            let best_for_mmm =
+                group.iter().max_by_key(|(m, _, _)| (is_platform_matrix(&***m), m.nr())).unwrap();
             (p, best_for_mmv, best_for_mmm)
         })
         .max_by_key(|(_, mmv, mmm)| {
@@ -130,6 +140,7 @@ pub fn strategize(model: &TypedModel, node: &TypedNode, op: &EinSumMatMul) -> Tr
             // 32x1/32x3, q40 32x1/32x3), so the first key already decides.
             (
                 mmv.0.nr() == 1 && mmm.0.nr() > 1,
+                is_platform_matrix(&**mmm.0),
                 mmv.2.is_none(),
                 mmm.0.nr() > 1,
                 mmm.0.mr(),
