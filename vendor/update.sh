@@ -12,6 +12,8 @@
 #   vendor/update.sh           # rewrite the five directories
 #   vendor/update.sh --check   # exit 1 if they differ from crates.io + the patches
 #   vendor/update.sh --released CRATE DIR   # only unpack the checked release of CRATE into DIR/CRATE-VERSION
+#   vendor/update.sh --write-patch CRATE    # after editing vendor/CRATE: rewrite vendor/CRATE.patch
+#                                           # as the diff from the release to it
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 version=0.23.9
@@ -38,8 +40,30 @@ unpack() {
   tar -xzf "$dir/$file" -C "$dir"
   rm "$dir/$file"
 }
+# The files of a crate that vendor/ keeps, copied from directory $1 into $2.
+keep() {
+  for f in Cargo.toml LICENSE LICENSE-APACHE LICENSE-MIT src stdlib.nnef build.rs arm32 arm64 x86_64 riscv64; do
+    [ -e "$1/$f" ] && cp -r "$1/$f" "$2/"
+  done
+  return 0
+}
 if [ "${1:-}" = --released ]; then
   unpack "$2" "$3"
+  exit 0
+fi
+if [ "${1:-}" = --write-patch ]; then
+  crate=$2
+  [ -n "${sha256[$crate]:-}" ] || { echo "vendor/update.sh: no crate '$crate' in vendor/" >&2; exit 2; }
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  unpack "$crate" "$tmp"
+  mkdir "$tmp/diff"
+  keep "$tmp/$crate-$version" "$tmp/diff"
+  # git's diff format, as the patches were made: a repository holding the release, then vendor/'s copy.
+  (cd "$tmp/diff" && git init -q && git add -A && git -c user.name=vendor -c user.email=vendor@localhost commit -qm release \
+    && find . -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} + && cp -r "$root/vendor/$crate/." . \
+    && git add -A && git diff --cached) > "$root/vendor/$crate.patch"
+  echo "vendor/$crate.patch: $crate $version → vendor/$crate"
   exit 0
 fi
 check=0
@@ -51,9 +75,7 @@ for crate in tract-data tract-core tract-onnx tract-nnef tract-linalg; do
   unpack "$crate" "$tmp"
   out="$tmp/out/$crate"
   mkdir -p "$out"
-  for f in Cargo.toml LICENSE LICENSE-APACHE LICENSE-MIT src stdlib.nnef build.rs arm32 arm64 x86_64 riscv64; do
-    [ -e "$tmp/$crate-$version/$f" ] && cp -r "$tmp/$crate-$version/$f" "$out/"
-  done
+  keep "$tmp/$crate-$version" "$out"
   (cd "$out" && patch -s -p1 --no-backup-if-mismatch < "$root/vendor/$crate.patch")
   if [ "$check" = 1 ]; then
     if ! diff -r "$out" "$root/vendor/$crate" >/dev/null; then

@@ -440,7 +440,7 @@ impl TypedOp for TypedBinOp {
 /// what one kernel call covers: a unicast row of the smaller operand where it matches, one of
 /// its scalars where it is broadcast (`[N, C, L]` by `[1, C, 1]`: N·C by-scalar runs of L;
 /// `[N, L, C]` by `[N, 1, C]`: N·L unicast rows of C). Runs of under 8 elements are one plain
-/// pass. Gives the operands back when the types, ranks or strides do not fit.
+/// pass, a loop per op. Gives the operands back when the types, ranks or strides do not fit.
 fn eval_f32_by_linalg(
     linalg_op: Option<BinOp>,
     a: TValue,
@@ -484,18 +484,6 @@ fn eval_f32_by_linalg(
     let (inner, unicast) = runs.pop().unwrap_or((1, true));
     let mut c = big.into_tensor();
     let rows = c.len() / inner;
-    // The row of `small` that row `q` of `c` reads: its coordinates on the matching runs.
-    let small_row = |mut q: usize| {
-        let (mut row, mut step) = (0, 1);
-        for &(extent, matches) in runs.iter().rev() {
-            if matches {
-                row += q % extent * step;
-                step *= extent;
-            }
-            q /= extent;
-        }
-        row
-    };
     let small_view = small.view();
     let small_data = small_view.as_slice::<f32>()?;
     // The unicast kernels want both rows equally placed against the vector alignment tract
@@ -504,7 +492,7 @@ fn eval_f32_by_linalg(
     let placed = |p: *const f32| p as usize % align;
     let aligned = inner.is_multiple_of(align / 4)
         && placed(c.as_ptr::<f32>()?) == placed(small_data.as_ptr());
-    let kernel = if inner < 8 || (unicast && !aligned) {
+    let kernel = if inner < PLAIN_RUN || (unicast && !aligned) {
         None
     } else if unicast {
         Func::BinUnicast(op).bin(DatumType::F32)
@@ -512,32 +500,29 @@ fn eval_f32_by_linalg(
         Func::BinByScalar(op).bin(DatumType::F32)
     };
     let Some(kernel) = kernel else {
-        let f: fn(f32, f32) -> f32 = match op {
-            BinOp::Add => |x, s| x + s,
-            BinOp::Sub => |x, s| x - s,
-            BinOp::SubF => |x, s| s - x,
-            BinOp::Mul => |x, s| x * s,
-            BinOp::Min => |x, s| if x < s { x } else { s },
-            BinOp::Max => |x, s| if x > s { x } else { s },
-        };
         let mut c_view = c.view_mut();
-        for (q, row) in c_view.as_slice_mut::<f32>()?.chunks_exact_mut(inner).enumerate() {
-            let r = small_row(q);
-            if unicast {
-                let s = &small_data[r * inner..][..inner];
-                row.iter_mut().zip(s).for_each(|(x, &s)| *x = f(*x, s));
-            } else {
-                let s = small_data[r];
-                row.iter_mut().for_each(|x| *x = f(*x, s));
-            }
+        let c_data = c_view.as_slice_mut::<f32>()?;
+        macro_rules! pass {
+            ($f:expr) => {
+                plain_rows(c_data, inner, small_data, unicast, SmallRows::new(&runs), $f)
+            };
+        }
+        match op {
+            BinOp::Add => pass!(|x, s| x + s),
+            BinOp::Sub => pass!(|x, s| x - s),
+            BinOp::SubF => pass!(|x, s| s - x),
+            BinOp::Mul => pass!(|x, s| x * s),
+            BinOp::Min => pass!(|x, s| if x < s { x } else { s }),
+            BinOp::Max => pass!(|x, s| if x > s { x } else { s }),
         }
         return Ok(Ok(c));
     };
     static STRIDES: [isize; 1] = [1];
     let (row_shape, one) = ([inner], [1usize]);
     let small_shape = if unicast { &row_shape[..] } else { &one[..] };
+    let mut small_rows = SmallRows::new(&runs);
     for q in 0..rows {
-        let small_offset = small_row(q) * if unicast { inner } else { 1 } * 4;
+        let small_offset = small_rows.next_row() * if unicast { inner } else { 1 } * 4;
         unsafe {
             let mut c_row = TensorView::from_bytes(&c, (q * inner * 4) as isize, &row_shape, &STRIDES);
             let small_row = TensorView::from_bytes(&small, small_offset as isize, small_shape, &STRIDES);
@@ -545,6 +530,90 @@ fn eval_f32_by_linalg(
         }
     }
     Ok(Ok(c))
+}
+
+/// Rows shorter than this are one plain pass in [`eval_f32_by_linalg`] instead of a kernel call
+/// each: a call sets up two views and the kernel's alignment, which outweighs its SIMD on the
+/// short rows of an incremental scan's windows.
+const PLAIN_RUN: usize = 8;
+
+/// `f(x, s)` over each row of `inner` elements of `c`, `s` from the row of `small` that `rows`
+/// gives (a unicast row, or one scalar), generic in `f` so that each op inlines its own loop.
+/// Index loops, not iterator adapters: tract-core is built at opt-level "z", where adapters
+/// stay calls (they took 18 % of an incremental scan in V8).
+fn plain_rows(
+    c: &mut [f32],
+    inner: usize,
+    small: &[f32],
+    unicast: bool,
+    mut rows: SmallRows,
+    f: impl Fn(f32, f32) -> f32,
+) {
+    let mut at = 0;
+    while at + inner <= c.len() {
+        let r = rows.next_row();
+        if unicast {
+            let s = &small[r * inner..r * inner + inner];
+            let row = &mut c[at..at + inner];
+            for i in 0..inner {
+                row[i] = f(row[i], s[i]);
+            }
+        } else {
+            let s = small[r];
+            for x in &mut c[at..at + inner] {
+                *x = f(*x, s);
+            }
+        }
+        at += inner;
+    }
+}
+
+/// Most runs of axes [`SmallRows`] takes: one per axis of a tensor tract can hold.
+const MAX_RUNS: usize = 8;
+
+/// The row of the smaller operand that each row of the bigger one reads, in order: an odometer
+/// over the runs of axes but the last (extent, whether the smaller operand matches), which
+/// moves by a run's step where it matches and stays where it is broadcast, with no division
+/// per row.
+struct SmallRows {
+    /// (extent, step in rows of the smaller operand: 0 where it is broadcast), outermost first.
+    runs: [(usize, usize); MAX_RUNS],
+    digits: [usize; MAX_RUNS],
+    len: usize,
+    row: usize,
+}
+
+impl SmallRows {
+    fn new(runs: &[(usize, bool)]) -> SmallRows {
+        assert!(runs.len() <= MAX_RUNS, "{} runs of axes", runs.len());
+        let mut steps = [(1, 0); MAX_RUNS];
+        let mut step = 1;
+        for i in (0..runs.len()).rev() {
+            let (extent, matches) = runs[i];
+            steps[i] = (extent, if matches { step } else { 0 });
+            if matches {
+                step *= extent;
+            }
+        }
+        SmallRows { runs: steps, digits: [0; MAX_RUNS], len: runs.len(), row: 0 }
+    }
+
+    fn next_row(&mut self) -> usize {
+        let current = self.row;
+        let mut i = self.len;
+        while i > 0 {
+            i -= 1;
+            let (extent, step) = self.runs[i];
+            self.digits[i] += 1;
+            self.row += step;
+            if self.digits[i] < extent {
+                return current;
+            }
+            self.digits[i] = 0;
+            self.row -= step * extent;
+        }
+        current
+    }
 }
 
 /// `a[i*period + j] = op(a[i*period + j], b[i])` in one pass, for the float types
