@@ -111,11 +111,12 @@ pub fn strategize(model: &TypedModel, node: &TypedNode, op: &EinSumMatMul) -> Tr
         }
         grouped_by_left_packing.push((left_packing, vec![(m, p, pe)]));
     }
-    // The kernel the platform's tiers would run for a matrix (`n` > 1) of this query, where they
-    // have an opinion: the matrix role takes it over the widest tile, and its packing group wins
-    // over the other ideal ones (Regula's patch: on wasm the widest tile of the widest group was
-    // the 8x8, whose 16 accumulators spill, where the tiers pick the 4x8 for every `n` > 1).
-    let matrix_query = Query { n: Some(query.m.unwrap_or(64).max(2)), ..query.clone() };
+    // The kernel the platform's tiers would run for a matrix of this query (`n` = 64 standing for
+    // any `n` > 1), where they have an opinion: the matrix role takes it over the widest tile, and
+    // its packing group wins over the other ideal ones (Regula's patch: on wasm the widest tile
+    // of the widest group was the 8x8, whose 16 accumulators spill, where the tiers pick the 4x8
+    // for every `n` > 1).
+    let matrix_query = Query { n: Some(64), ..query.clone() };
     let platform_matrix = tract_linalg::MmmDispatch::native()
         .preferred(&matrix_query, &suitable)
         .map(|(m, _, _)| m.name().to_string());
