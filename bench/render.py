@@ -663,8 +663,10 @@ def pool_paragraph(b):
         f"- **Scans shared by the pool** (the app against the app held to one worker, run of {date}): {span(app[False])}× for the fast scans,",
         f"  {span(app[True])}× for the naive ones. The same split in two bare workers with no page around them reaches {span(bare[False])}× and",
         f"  {span(bare[True])}× (the accuracy-against-scan-time table). There a half scan alone takes {span(half)} of the whole for the fast",
-        "  scans (each worker computes the reference activations and the fast path's self-checks again: 32 ms of hepg2-legnet-fast's",
-        f"  0.7 s in Node, 41-45 ms before the trunk ran once for both), and {span(together)}× as long with the other half running beside it as",
+        "  scans (each worker starts the scan again for both strands: the reference activations and the fast path's self-checks, eight",
+        "  forward passes and both strands' stage activations, 22 ms of lentimpra-joint-fast's 0.42 s scan in Node on 2026-12-01;",
+        "  that day the scans themselves took 15-25 % less time and these fixed costs stayed, so the fast scans' speed-ups dropped",
+        f"  from 1.64-1.92× in the morning's run), and {span(together)}× as long with the other half running beside it as",
         "  alone (`halfAloneMs`, `halfTogetherMs`). Since 2026-12-01 each worker steps by a whole trunk batch (32 positions) instead of",
         "  20 steps per part (6 positions for a 230 bp scan on two workers), which cost 5 % in Node.",
     ]
