@@ -66,7 +66,7 @@ fn float32_binary_ops_with_run_time_shapes_equal_the_definition() {
         ("Max", || math::max(), f32::max),
     ];
     // (a's shape, b's shape; 0 is the symbolic batch, run with 3), what the kernels see
-    let cases: [(&[usize], &[usize], &str); 15] = [
+    let cases: [(&[usize], &[usize], &str); 16] = [
         (&[0, 5, 37], &[1, 5, 1], "a per-channel scalar: N·5 by-scalar runs of 37"),
         (&[1, 5, 1], &[0, 5, 37], "the same with the operands swapped"),
         (&[0, 5, 37], &[0, 5, 1], "a per-sample, per-channel scalar"),
@@ -82,6 +82,11 @@ fn float32_binary_ops_with_run_time_shapes_equal_the_definition() {
         (&[0, 7, 5], &[1, 7, 1], "rows of 5 by a scalar each"),
         (&[0, 4, 3, 8], &[0, 1, 3, 1], "two matching runs apart: N·4·3 by-scalar runs of 8"),
         (&[0, 4, 3, 5], &[0, 1, 3, 1], "the same in runs of 5: plain passes"),
+        (
+            &[0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 5],
+            &[1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1],
+            "matching and broadcast axes alternating 10 times before the last: the generic path",
+        ),
     ];
     for (name, op, f) in ops {
         for (a, b, what) in cases {

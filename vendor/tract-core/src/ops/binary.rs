@@ -482,6 +482,9 @@ fn eval_f32_by_linalg(
         }
     }
     let (inner, unicast) = runs.pop().unwrap_or((1, true));
+    if runs.len() > MAX_RUNS {
+        return Ok(Err(if swapped { (small, big) } else { (big, small) }));
+    }
     let mut c = big.into_tensor();
     let rows = c.len() / inner;
     let small_view = small.view();
@@ -568,7 +571,8 @@ fn plain_rows(
     }
 }
 
-/// Most runs of axes [`SmallRows`] takes: one per axis of a tensor tract can hold.
+/// Most runs of axes [`SmallRows`] takes (the operands of an op with more, which alternate
+/// between matching and broadcast axes at least 9 times, run on the generic path).
 const MAX_RUNS: usize = 8;
 
 /// The row of the smaller operand that each row of the bigger one reads, in order: an odometer
@@ -585,7 +589,6 @@ struct SmallRows {
 
 impl SmallRows {
     fn new(runs: &[(usize, bool)]) -> SmallRows {
-        assert!(runs.len() <= MAX_RUNS, "{} runs of axes", runs.len());
         let mut steps = [(1, 0); MAX_RUNS];
         let mut step = 1;
         for i in (0..runs.len()).rev() {
