@@ -262,8 +262,11 @@ def legnet_runs(training):
 
 
 def span(xs, digits=2):
-    """`min-max` of `xs` with `digits` decimals, or — when there are none."""
-    return f"{min(xs):.{digits}f}-{max(xs):.{digits}f}" if xs else "—"
+    """`min-max` of `xs` with `digits` decimals (one number where they agree), or — when there are none."""
+    if not xs:
+        return "—"
+    lo, hi = f"{min(xs):.{digits}f}", f"{max(xs):.{digits}f}"
+    return lo if lo == hi else f"{lo}-{hi}"
 
 
 def render_misses(w, training=None, scans=None, browser=None):
@@ -315,7 +318,7 @@ def render_misses(w, training=None, scans=None, browser=None):
     w(f"  multiply-adds, 40.7 million each by ONNX shape inference{rate}). The same LegNets")
     w(f"  without squeeze-excitation (the -fast models, as accurate) scan incrementally, {span(fast_legnets, 1)}× naive onnxruntime-web: see")
     w("  the accuracy-against-scan-time section. A two-segment model (dual-branch-demo) is scanned through each segment's own trunk,")
-    w(f"  the other segment fixed (`infer/src/segment_trunks.rs`): {dual or 0:.1f}× naive onnxruntime-web, each 230 bp trunk's scan again")
+    w(f"  the other segment fixed (`infer/src/segment_trunks.rs`): {span([dual] if dual else [], 1)}× naive onnxruntime-web, each 230 bp trunk's scan again")
     w("  spanning its whole segment. On 1,000 bp (the reference CNN) the scheme meets the 10× of issue 5.")
     for line in pool_paragraph(scans):
         w(line)
