@@ -1,5 +1,6 @@
 // What two workers can do for one scan on this machine, with no app around them: the web app's
-// split (`part: [i, 2]`, each worker its own half of the positions) run by two bare module workers
+// split (`part: [i, 2]`, each worker half of the substitutions: a strand each where the model
+// averages both, else half of the positions; then one merges) run by two bare module workers
 // (wasm/js/ism-worker.js), against the whole scan in one of them. The app's own speed-up (part
 // "pool", app-scan.mjs) is measured against this: what the app loses is the page's, what this
 // loses is the machine's (two cores shared with the browser, each worker's own reference pass
@@ -22,7 +23,14 @@ async function scan(w, sequence, part) {
   const t = performance.now();
   const m = await w.ask({ type: "ism", sequence, options: { method: "fast", ...(part ? { part } : {}) }, chunk: 1000 });
   if (m.type !== "result") throw new Error(m.message ?? m.type);
-  return { ms: performance.now() - t, method: m.result.method, fastPath: m.result.fast_path };
+  return { ms: performance.now() - t, method: m.result.method, fastPath: m.result.fast_path, result: m.result };
+}
+
+// The parts' raw outputs merged into the scan's result in one worker, as the app does.
+async function merge(w, sequence, parts) {
+  const m = await w.ask({ type: "merge", sequence, options: { method: "fast" }, parts: parts.map((p) => p.result) });
+  if (m.type !== "result") throw new Error(m.message ?? m.type);
+  return m.result;
 }
 
 /** One worker's whole scan and two workers' halves at once, `runs` times each (after a warm-up
@@ -49,6 +57,7 @@ export async function poolCeiling(id, length, runs) {
       method = `${one.method}${one.fastPath ? ` (${one.fastPath})` : ""}`;
       const t = performance.now();
       const both = await Promise.all(workers.map((w, k) => scan(w, sequence, [k, 2])));
+      await merge(workers[0], sequence, both);
       const wall = performance.now() - t;
       if (i === 0) continue; // warm-up: plans, the engine's tiers
       whole.push(one.ms);

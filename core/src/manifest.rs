@@ -39,11 +39,53 @@ pub struct Manifest {
     #[serde(default)]
     pub graphs: BTreeMap<String, GraphRef>,
     pub training: TrainingSummary,
+    /// The strands a prediction is made from: the predictor the metrics (and prediction
+    /// quantiles) were measured on, and so what every predictor computes unless asked otherwise.
+    /// Absent in manifests written before it: the forward strand.
+    #[serde(default, skip_serializing_if = "Strands::is_forward")]
+    pub strands: Strands,
     /// Metrics per evaluation split (`validation`, `test`, ...).
     #[serde(default)]
     pub metrics: BTreeMap<String, SplitMetrics>,
     /// Licence of the model and of the data it was trained on.
     pub licence: String,
+}
+
+/// Which strands a model's prediction is made from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strands {
+    /// The sequence as given.
+    #[default]
+    Forward,
+    /// The mean of the raw outputs for the sequence and for its reverse complement (each
+    /// segment of a two-segment model reverse-complemented in place): a model trained with
+    /// reverse-complement augmentation reads both strands of an element, and their mean is the
+    /// better estimate (regula-train's `--rc-average`, on by default).
+    Both,
+}
+
+impl Strands {
+    pub fn is_forward(&self) -> bool {
+        *self == Strands::Forward
+    }
+
+    pub fn from_average(rc_average: bool) -> Self {
+        if rc_average { Strands::Both } else { Strands::Forward }
+    }
+
+    /// Whether predictions average both strands.
+    pub fn averaged(self) -> bool {
+        self == Strands::Both
+    }
+
+    /// How a report names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Strands::Forward => "forward strand",
+            Strands::Both => "mean of both strands",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -396,6 +438,7 @@ mod tests {
                 GraphRef { file: "hepg2-mpra.attribution.onnx".into(), description: "d(output)/d(input)".into() },
             )]),
             training: TrainingSummary { split: "grouped".into(), architecture: "cnn".into(), ..Default::default() },
+            strands: Strands::Forward,
             metrics: BTreeMap::from([(
                 "validation".into(),
                 SplitMetrics {
@@ -412,6 +455,18 @@ mod tests {
     fn round_trips_through_json() {
         let m = example();
         assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
+    }
+
+    #[test]
+    fn strands_are_written_only_when_both_and_older_manifests_read_the_forward_strand() {
+        let mut m = example();
+        assert!(!m.to_json().contains("strands"), "a forward-strand model keeps its manifest as before");
+        m.strands = Strands::Both;
+        let json = m.to_json();
+        assert!(json.contains("\"strands\": \"both\""), "{json}");
+        assert_eq!(Manifest::from_json(&json).unwrap().strands, Strands::Both);
+        let err = Manifest::from_json(&json.replace("\"both\"", "\"reverse\"")).unwrap_err().to_string();
+        assert!(err.contains("unknown variant `reverse`, expected `forward` or `both`"), "{err}");
     }
 
     #[test]

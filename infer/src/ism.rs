@@ -16,7 +16,8 @@
 
 use regula_core::encode::channel;
 use regula_core::length::{Fitting, LengthPolicy, Window, fit};
-use serde::Serialize;
+use regula_core::manifest::Strands;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::geometry::{IsmWindow, plan_valid_windows, plan_windows};
@@ -24,14 +25,14 @@ use crate::incremental;
 use crate::model::Model;
 use crate::segments::{self, SegmentFit};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     Fast,
     Naive,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FastPath {
     Windowed,
@@ -65,6 +66,8 @@ pub struct IsmResult {
     /// Two-segment models: where each segment lies in `bases` (then `bases` is the joined model
     /// input, `window_start` 0 and `fitting` the summary of the segments' fittings).
     pub segments: Option<Vec<SegmentFit>>,
+    /// The strands every prediction (reference and substitution) is made from.
+    pub strands: Strands,
 }
 
 #[derive(Clone)]
@@ -83,6 +86,43 @@ struct Fast {
     head_ref: Vec<f32>,
 }
 
+/// How much of a scan a run prepares: all of it, one part of a shared scan, or nothing (the
+/// windows a merge fills from the parts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Share {
+    Whole,
+    Part { index: usize, parts: usize },
+    Shells,
+}
+
+/// What one part of a shared scan computed ([`IsmRun::finish_part`]): raw model outputs, not yet
+/// mapped to measured units, so that [`IsmRun::merge`] averages the strands as a whole scan does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IsmPart {
+    pub index: usize,
+    pub parts: usize,
+    /// The windows this part prepared, by their index in the scan.
+    pub windows: Vec<WindowPart>,
+}
+
+/// One window's share of a part.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WindowPart {
+    pub window: usize,
+    /// The window positions this part mutated.
+    pub positions: Vec<usize>,
+    /// `[positions, 4, outputs]`: raw outputs of every base at those positions (the reference
+    /// base's is `base_raw`).
+    pub raw: Vec<f32>,
+    pub base_raw: Vec<f32>,
+    pub reference_raw: Vec<f32>,
+    pub method: Method,
+    pub fast_path: Option<FastPath>,
+    pub fallback_reason: Option<String>,
+    pub passes: usize,
+    pub bases_computed: usize,
+}
+
 /// Mutagenesis of one model window.
 struct WindowRun {
     bases: Vec<u8>,
@@ -93,8 +133,16 @@ struct WindowRun {
     x: Vec<f32>,
     fast: Option<Fast>,
     fallback_reason: Option<String>,
+    /// Whether the reference passes were made ([`WindowRun::prepare`]): a part of a shared scan
+    /// leaves the windows only other parts mutate as shells, and a merge fills them from the parts.
+    prepared: bool,
+    method: Method,
+    fast_path: Option<FastPath>,
     reference_raw: Vec<f32>,
-    /// Raw alt outputs `[L, 4, outputs]`; reference bases hold the reference.
+    /// The raw outputs effects are taken against: the head at the reference pooled features
+    /// (fast) or the full forward pass (naive).
+    base_raw: Vec<f32>,
+    /// Raw alt outputs `[L, 4, outputs]`; reference bases hold `base_raw`.
     raw: Vec<f32>,
     /// The window positions to mutate, in order (all of them unless a range was asked for), and
     /// how many are done.
@@ -105,30 +153,56 @@ struct WindowRun {
 }
 
 impl WindowRun {
-    fn new(model: &Model, w: Window, fitting: Fitting, method: Method) -> Result<Self> {
+    /// The window's bases and encoding, no passes yet.
+    fn shell(model: &Model, w: Window, fitting: Fitting) -> Self {
+        let l = w.bases.len();
+        WindowRun {
+            x: model.encode(&w.bases),
+            bases: w.bases,
+            window_start: w.start,
+            view: w.view,
+            fitting,
+            fast: None,
+            fallback_reason: None,
+            prepared: false,
+            method: Method::Naive,
+            fast_path: None,
+            reference_raw: Vec::new(),
+            base_raw: Vec::new(),
+            raw: Vec::new(),
+            todo: (0..l).collect(),
+            next: 0,
+            passes: 0,
+            bases_computed: 0,
+        }
+    }
+
+    /// The reference passes: the model's prediction, and for the fast method the trunk's
+    /// reference values and the plan (windowed or incremental, self-checked), else the reason.
+    fn prepare(&mut self, model: &Model, method: Method) -> Result<()> {
         let l = model.length;
-        let x = model.encode(&w.bases);
-        let reference_raw = model.forward(&x, 1)?;
+        let x = &self.x;
+        let reference_raw = model.forward(x, 1)?;
         let (fast, fallback_reason) = match (method, &model.split) {
             (Method::Naive, _) => (None, None),
             (Method::Fast, None) => (None, model.split_error.clone()),
             (Method::Fast, Some(split)) => {
                 // The stages' reference activations hold the trunk output too, so where the
                 // incremental path may run, the trunk is run once, stage by stage.
-                let acts = stage_activations(model, split, &x, l);
+                let acts = stage_activations(model, split, x, l);
                 let staged = acts.as_ref().and_then(|a| a.get(&split.trunk_output));
                 let from_stages = staged.is_some();
                 let fast = match staged {
                     Some(t) => windowed_plan(split, t.data.clone(), t.channels, t.len, l)?,
-                    None => whole_trunk_plan(split, &x, l)?,
+                    None => whole_trunk_plan(split, x, l)?,
                 };
-                match acts.map(|acts| with_incremental(model, split, &fast, acts, &x, l)).transpose()?.flatten() {
+                match acts.map(|acts| with_incremental(model, split, &fast, acts, x, l)).transpose()?.flatten() {
                     Some(incremental) => (Some(incremental), None),
                     None => {
                         // The windowed plan checks itself against windows of the whole trunk's
                         // own run, as it would have without the stages.
-                        let fast = if from_stages { whole_trunk_plan(split, &x, l)? } else { fast };
-                        match self_check(split, &fast, &x, l) {
+                        let fast = if from_stages { whole_trunk_plan(split, x, l)? } else { fast };
+                        match self_check(split, &fast, x, l) {
                             Ok(()) => (Some(fast), None),
                             Err(reason) => (None, Some(reason)),
                         }
@@ -137,32 +211,26 @@ impl WindowRun {
             }
         };
         let outputs = model.outputs;
-        let base_ref = fast.as_ref().map_or(&reference_raw, |f| &f.head_ref);
-        let raw = (0..l * 4).flat_map(|_| base_ref.iter().copied()).collect::<Vec<f32>>();
-        debug_assert_eq!(raw.len(), l * 4 * outputs);
-        Ok(WindowRun {
-            bases: w.bases,
-            window_start: w.start,
-            view: w.view,
-            fitting,
-            x,
-            fast,
-            fallback_reason,
-            reference_raw,
-            raw,
-            todo: (0..l).collect(),
-            next: 0,
-            passes: 0,
-            bases_computed: 0,
-        })
+        let base_raw = fast.as_ref().map_or_else(|| reference_raw.clone(), |f| f.head_ref.clone());
+        self.raw = (0..l * 4).flat_map(|_| base_raw.iter().copied()).collect();
+        debug_assert_eq!(self.raw.len(), l * 4 * outputs);
+        self.method = if fast.is_some() { Method::Fast } else { Method::Naive };
+        self.fast_path =
+            fast.as_ref().map(|f| if f.incremental.is_some() { FastPath::Incremental } else { FastPath::Windowed });
+        self.fast = fast;
+        self.fallback_reason = fallback_reason;
+        self.reference_raw = reference_raw;
+        self.base_raw = base_raw;
+        self.prepared = true;
+        Ok(())
     }
 
     fn method(&self) -> Method {
-        if self.fast.is_some() { Method::Fast } else { Method::Naive }
+        self.method
     }
 
     fn fast_path(&self) -> Option<FastPath> {
-        self.fast.as_ref().map(|f| if f.incremental.is_some() { FastPath::Incremental } else { FastPath::Windowed })
+        self.fast_path
     }
 
     fn is_done(&self) -> bool {
@@ -291,18 +359,12 @@ impl WindowRun {
         Ok(())
     }
 
-    /// The raw outputs this run's effects are taken against: the head at the reference pooled
-    /// features (fast) or the full forward pass (naive).
-    fn base_raw(&self) -> Vec<f32> {
-        self.fast.as_ref().map_or(self.reference_raw.clone(), |f| f.head_ref.clone())
-    }
-
     /// The result; with `reverse` (the same window's reverse-complement strand, run to the end),
     /// every raw output is the mean of the two strands' before it is mapped to measured units,
     /// as strand-averaged prediction does: substitution `(p, b)` here is `(L − 1 − p, 3 − b)` there.
     fn finish(self, model: &Model, reverse: Option<WindowRun>) -> Result<IsmResult> {
         let (l, t) = (self.bases.len(), model.outputs);
-        let mut base_raw = self.base_raw();
+        let mut base_raw = self.base_raw.clone();
         let mut raw = self.raw.clone();
         let mut reference_raw = self.reference_raw.clone();
         let (mut passes, mut bases_computed) = (self.passes, self.bases_computed);
@@ -311,7 +373,7 @@ impl WindowRun {
         let mut fast_path = self.fast_path();
         if let Some(r) = &reverse {
             let mean = |a: &mut [f32], b: &[f32]| a.iter_mut().zip(b).for_each(|(x, y)| *x = 0.5 * (*x + y));
-            mean(&mut base_raw, &r.base_raw());
+            mean(&mut base_raw, &r.base_raw);
             mean(&mut reference_raw, &r.reference_raw);
             for p in 0..l {
                 for b in 0..4 {
@@ -354,6 +416,7 @@ impl WindowRun {
             passes,
             bases_computed,
             segments: None,
+            strands: if reverse.is_some() { Strands::Both } else { Strands::Forward },
         })
     }
 }
@@ -374,7 +437,7 @@ pub struct IsmRun {
     segments: Option<Vec<SegmentFit>>,
     /// A two-segment model scanned fast: window `i` (segment `i`) steps on this single-trunk
     /// model ([`crate::segment_trunks::segment_model`]) instead of the model itself.
-    segment_models: Vec<Model>,
+    segment_models: Vec<Option<Model>>,
 }
 
 impl IsmRun {
@@ -393,32 +456,40 @@ impl IsmRun {
         method: Method,
         rc_average: bool,
     ) -> Result<Self> {
-        segments::check_count(&model.segments, 1, "the input")?;
-        let (windows, fitting) = fit(seq, model.length, policy).map_err(|e| Error::Input(e.to_string()))?;
-        let mut runs: Vec<WindowRun> =
-            windows.iter().map(|w| WindowRun::new(model, w.clone(), fitting.clone(), method)).collect::<Result<_>>()?;
-        if rc_average {
-            for w in &windows {
-                runs.push(WindowRun::new(model, w.reverse_complement(), fitting.clone(), method)?);
-            }
+        Self::build(model, &[seq.to_vec()], std::slice::from_ref(policy), method, rc_average, Share::Whole)
+    }
+
+    /// [`IsmRun::new_item`], and with `rc_average` the mean over both strands for a one-segment
+    /// model ([`IsmRun::with_strands`]). A two-segment model's scan reads the forward strand
+    /// (its result's `strands` says so).
+    pub fn new_item_strands(
+        model: &Model,
+        item: &[Vec<u8>],
+        policies: &[LengthPolicy],
+        method: Method,
+        rc_average: bool,
+    ) -> Result<Self> {
+        Self::build(model, item, policies, method, rc_average, Share::Whole)
+    }
+
+    /// Part `index` of `parts` of [`IsmRun::new_item_strands`]'s scan, for workers that share it:
+    /// the scan's substitutions, window by window (the forward strand's windows, then the
+    /// reverse strand's), cut into `parts` runs of equal length. A part prepares only the
+    /// windows it mutates (the reference passes and self-checks), so two parts of a
+    /// strand-averaged scan of one window each prepare one strand. [`IsmRun::finish_part`] gives
+    /// what it computed, and [`IsmRun::merge`] joins the parts into the scan's result, exactly.
+    pub fn part_of(
+        model: &Model,
+        item: &[Vec<u8>],
+        policies: &[LengthPolicy],
+        method: Method,
+        rc_average: bool,
+        (index, parts): (usize, usize),
+    ) -> Result<Self> {
+        if parts == 0 || index >= parts {
+            return Err(Error::Input(format!("part {index} of {parts}: expected 0 <= index < parts")));
         }
-        let strands = if rc_average { 2 } else { 1 };
-        if windows.len() > 1 {
-            // Tiled: only the bases of the sequence count (not the flanks around a flanked tile).
-            for run in &mut runs {
-                let view = run.view.clone();
-                run.todo.retain(|p| view.contains(p));
-            }
-        }
-        Ok(IsmRun {
-            seq: seq.to_vec(),
-            fitting,
-            windows: runs,
-            strands,
-            current: 0,
-            segments: None,
-            segment_models: Vec::new(),
-        })
+        Self::build(model, item, policies, method, rc_average, Share::Part { index, parts })
     }
 
     /// Prepares mutagenesis of an item (one sequence per model segment, each fitted by its
@@ -427,59 +498,114 @@ impl IsmRun {
     /// ([`crate::segment_trunks`]), else (naive, or a graph that cannot be cut per segment) an
     /// exact forward pass per substitution, batched.
     pub fn new_item(model: &Model, item: &[Vec<u8>], policies: &[LengthPolicy], method: Method) -> Result<Self> {
+        Self::build(model, item, policies, method, false, Share::Whole)
+    }
+
+    /// The windows of the scan (shells), their positions to mutate, then the preparation of
+    /// those `share` asks for.
+    fn build(
+        model: &Model,
+        item: &[Vec<u8>],
+        policies: &[LengthPolicy],
+        method: Method,
+        rc_average: bool,
+        share: Share,
+    ) -> Result<Self> {
         segments::check_count(&model.segments, item.len(), "the input")?;
-        if model.segments.len() == 1 {
-            return Self::new(model, &item[0], &policies[0], method);
-        }
-        let (joined, fits) = segments::fit_item(&model.segments, item, policies)?;
-        let fitting = segments::summary(&fits);
-        let (mut windows, mut segment_models) = (Vec::new(), Vec::new());
-        match (&model.segment_trunks, method) {
-            (Some(trunks), Method::Fast) => {
-                let x = model.encode(&joined);
-                for (s, seg) in model.segments.iter().enumerate() {
-                    let part = crate::segment_trunks::segment_model(model, trunks, s, &x)?;
-                    let bases = joined[seg.offset..seg.offset + seg.length].to_vec();
-                    let window = Window { bases, start: seg.offset as isize, view: 0..seg.length };
-                    windows.push(WindowRun::new(&part, window, fitting.clone(), method)?);
-                    segment_models.push(part);
+        let mut run = if model.segments.len() == 1 {
+            let seq = &item[0];
+            let (windows, fitting) = fit(seq, model.length, &policies[0]).map_err(|e| Error::Input(e.to_string()))?;
+            let mut runs: Vec<WindowRun> =
+                windows.iter().map(|w| WindowRun::shell(model, w.clone(), fitting.clone())).collect();
+            if rc_average {
+                runs.extend(windows.iter().map(|w| WindowRun::shell(model, w.reverse_complement(), fitting.clone())));
+            }
+            if windows.len() > 1 {
+                // Tiled: only the bases of the sequence count (not the flanks around a flanked tile).
+                for run in &mut runs {
+                    let view = run.view.clone();
+                    run.todo.retain(|p| view.contains(p));
                 }
             }
-            _ => {
-                let window = Window { bases: joined.clone(), start: 0, view: 0..joined.len() };
-                windows.push(WindowRun::new(model, window, fitting.clone(), method)?);
+            IsmRun {
+                seq: seq.to_vec(),
+                fitting,
+                windows: runs,
+                strands: if rc_average { 2 } else { 1 },
+                current: 0,
+                segments: None,
+                segment_models: Vec::new(),
+            }
+        } else {
+            let (joined, fits) = segments::fit_item(&model.segments, item, policies)?;
+            let fitting = segments::summary(&fits);
+            let windows = match (&model.segment_trunks, method) {
+                (Some(_), Method::Fast) => model
+                    .segments
+                    .iter()
+                    .map(|seg| {
+                        let bases = joined[seg.offset..seg.offset + seg.length].to_vec();
+                        let window = Window { bases, start: seg.offset as isize, view: 0..seg.length };
+                        WindowRun::shell(model, window, fitting.clone())
+                    })
+                    .collect(),
+                _ => {
+                    let window = Window { bases: joined.clone(), start: 0, view: 0..joined.len() };
+                    vec![WindowRun::shell(model, window, fitting.clone())]
+                }
+            };
+            IsmRun {
+                seq: joined,
+                fitting,
+                windows,
+                strands: 1,
+                current: 0,
+                segments: Some(fits),
+                segment_models: Vec::new(),
+            }
+        };
+        if let Share::Part { index, parts } = share {
+            run.keep_part(index, parts);
+        }
+        if share != Share::Shells {
+            run.prepare(model, method, share == Share::Whole)?;
+        }
+        Ok(run)
+    }
+
+    /// Keeps part `index` of `parts` of the substitutions to make, in window order.
+    fn keep_part(&mut self, index: usize, parts: usize) {
+        let total: usize = self.windows.iter().map(|w| w.todo.len()).sum();
+        let (from, to) = (index * total / parts, (index + 1) * total / parts);
+        let mut at = 0;
+        for w in &mut self.windows {
+            let n = w.todo.len();
+            let (a, b) = (from.clamp(at, at + n) - at, to.clamp(at, at + n) - at);
+            w.todo = w.todo[a..b].to_vec();
+            at += n;
+        }
+    }
+
+    /// Prepares every window with substitutions to make (every window of a whole scan).
+    fn prepare(&mut self, model: &Model, method: Method, whole: bool) -> Result<()> {
+        let x = (self.segments.is_some() && model.segment_trunks.is_some() && method == Method::Fast)
+            .then(|| model.encode(&self.seq));
+        for (i, w) in self.windows.iter_mut().enumerate() {
+            if !whole && w.todo.is_empty() {
+                continue;
+            }
+            match (&x, &model.segment_trunks) {
+                (Some(x), Some(trunks)) => {
+                    // a two-segment model scanned fast: each segment on its own trunk
+                    let part = crate::segment_trunks::segment_model(model, trunks, i, x)?;
+                    w.prepare(&part, method)?;
+                    self.segment_models.resize_with(i + 1, || None);
+                    self.segment_models[i] = Some(part);
+                }
+                _ => w.prepare(model, method)?,
             }
         }
-        Ok(IsmRun { seq: joined, fitting, windows, strands: 1, current: 0, segments: Some(fits), segment_models })
-    }
-
-    /// Mutates only the bases at `range` of the result's bases (the model window, or the whole
-    /// sequence when tiled), so that workers can share a scan: the effects there equal those of
-    /// a full run, exactly; elsewhere they stay 0 and belong to another part. Call before stepping.
-    pub fn restrict(&mut self, range: std::ops::Range<usize>) {
-        let tiled = self.windows.len() / self.strands > 1;
-        let n = self.windows.len() / self.strands;
-        for (i, w) in self.windows.iter_mut().enumerate() {
-            let l = w.bases.len();
-            // Result position of window position p: p itself, or (tiled) its sequence position;
-            // a reverse-strand run's position p is the forward window's l − 1 − p.
-            let reverse = i >= n;
-            let start = if tiled { w.window_start } else { 0 };
-            w.todo.retain(|&p| {
-                let forward = if reverse { l - 1 - p } else { p };
-                let at = start + forward as isize;
-                at >= 0 && range.contains(&(at as usize))
-            });
-        }
-    }
-
-    /// Part `index` of `parts` equal position ranges of the result ([`IsmRun::restrict`]).
-    pub fn part(&mut self, index: usize, parts: usize) {
-        let tiled = self.windows.len() / self.strands > 1;
-        let l = if tiled { self.seq.len() } else { self.windows[0].bases.len() };
-        let parts = parts.max(1);
-        let index = index.min(parts - 1);
-        self.restrict(index * l / parts..(index + 1) * l / parts);
+        Ok(())
     }
 
     /// Positions per [`IsmRun::step`] that keep the engine efficient and a caller responsive:
@@ -495,9 +621,10 @@ impl IsmRun {
         }
     }
 
-    /// Fast, unless any window fell back to naive.
+    /// Fast, unless any (prepared) window fell back to naive.
     pub fn method(&self) -> Method {
-        if self.windows.iter().all(|w| w.method() == Method::Fast) { Method::Fast } else { Method::Naive }
+        let fast = self.windows.iter().filter(|w| w.prepared).all(|w| w.method() == Method::Fast);
+        if fast { Method::Fast } else { Method::Naive }
     }
 
     /// Window positions done and in all (both strands when strand-averaged).
@@ -514,7 +641,12 @@ impl IsmRun {
     pub fn step(&mut self, model: &Model, positions: usize) -> Result<bool> {
         let mut left = positions.max(1);
         while left > 0 && self.current < self.windows.len() {
-            let m = self.segment_models.get(self.current).unwrap_or(model);
+            if self.windows[self.current].is_done() {
+                // nothing to mutate here (a window another part of a shared scan mutates)
+                self.current += 1;
+                continue;
+            }
+            let m = self.segment_models.get(self.current).and_then(Option::as_ref).unwrap_or(model);
             left -= self.windows[self.current].step(m, left)?;
             if self.windows[self.current].is_done() {
                 self.current += 1;
@@ -540,6 +672,114 @@ impl IsmRun {
         let (done, total) = self.progress();
         progress(done, total);
         self.finish(model)
+    }
+
+    /// What this part of a shared scan computed ([`IsmRun::part_of`]), for [`IsmRun::merge`];
+    /// an error if positions remain.
+    pub fn finish_part(self, (index, parts): (usize, usize)) -> Result<IsmPart> {
+        let (done, total) = self.progress();
+        if done < total {
+            return Err(Error::Input(format!("mutagenesis has {} of {total} positions left", total - done)));
+        }
+        let windows = self
+            .windows
+            .into_iter()
+            .enumerate()
+            .filter(|(_, w)| w.prepared)
+            .map(|(window, w)| {
+                let t = w.base_raw.len();
+                let raw = w.todo.iter().flat_map(|&p| w.raw[p * 4 * t..(p + 1) * 4 * t].iter().copied()).collect();
+                WindowPart {
+                    window,
+                    positions: w.todo,
+                    raw,
+                    base_raw: w.base_raw,
+                    reference_raw: w.reference_raw,
+                    method: w.method,
+                    fast_path: w.fast_path,
+                    fallback_reason: w.fallback_reason,
+                    passes: w.passes,
+                    bases_computed: w.bases_computed,
+                }
+            })
+            .collect();
+        Ok(IsmPart { index, parts, windows })
+    }
+
+    /// The result of a scan shared by parts ([`IsmRun::part_of`] with the same arguments, each
+    /// [`IsmRun::finish_part`]): exactly what the whole scan in one run gives, the two strands'
+    /// raw outputs averaged before they are mapped to measured units. An error says which part or
+    /// position is missing.
+    pub fn merge(
+        model: &Model,
+        item: &[Vec<u8>],
+        policies: &[LengthPolicy],
+        method: Method,
+        rc_average: bool,
+        parts: Vec<IsmPart>,
+    ) -> Result<IsmResult> {
+        let mut run = Self::build(model, item, policies, method, rc_average, Share::Shells)?;
+        let n = parts.first().map_or(0, |p| p.parts);
+        let mut seen = vec![false; n];
+        for part in &parts {
+            if part.parts != n || part.index >= n || std::mem::replace(&mut seen[part.index], true) {
+                return Err(Error::Input(format!(
+                    "part {} of {}: the parts of a shared scan are 0 to {} of {n}, each once",
+                    part.index,
+                    part.parts,
+                    n.max(1) - 1
+                )));
+            }
+        }
+        if let Some(missing) = seen.iter().position(|s| !s) {
+            return Err(Error::Input(format!("part {missing} of {n} of the shared scan is missing")));
+        }
+        let t = model.outputs;
+        let mut covered: Vec<Vec<bool>> = run.windows.iter().map(|w| vec![false; w.bases.len()]).collect();
+        for part in parts {
+            for wp in part.windows {
+                let Some(w) = run.windows.get_mut(wp.window) else {
+                    return Err(Error::Input(format!("part {}: the scan has no window {}", part.index, wp.window)));
+                };
+                let l = w.bases.len();
+                if wp.base_raw.len() != t || wp.raw.len() != wp.positions.len() * 4 * t {
+                    return Err(Error::Input(format!(
+                        "part {}, window {}: {} raw outputs for {} positions of {t} targets",
+                        part.index,
+                        wp.window,
+                        wp.raw.len(),
+                        wp.positions.len()
+                    )));
+                }
+                if !w.prepared {
+                    w.raw = (0..l * 4).flat_map(|_| wp.base_raw.iter().copied()).collect();
+                    w.base_raw = wp.base_raw;
+                    w.reference_raw = wp.reference_raw;
+                    w.method = wp.method;
+                    w.fast_path = wp.fast_path;
+                    w.fallback_reason = wp.fallback_reason;
+                    w.prepared = true;
+                }
+                for (k, &p) in wp.positions.iter().enumerate() {
+                    if p >= l || std::mem::replace(&mut covered[wp.window][p], true) {
+                        return Err(Error::Input(format!(
+                            "part {}, window {}: position {p} is outside the window or in another part too",
+                            part.index, wp.window
+                        )));
+                    }
+                    w.raw[p * 4 * t..(p + 1) * 4 * t].copy_from_slice(&wp.raw[k * 4 * t..(k + 1) * 4 * t]);
+                }
+                w.passes += wp.passes;
+                w.bases_computed += wp.bases_computed;
+            }
+        }
+        for (i, w) in run.windows.iter_mut().enumerate() {
+            if let Some(p) = w.todo.iter().find(|&&p| !covered[i][p]) {
+                return Err(Error::Input(format!("no part of the shared scan mutated window {i} at position {p}")));
+            }
+            w.next = w.todo.len();
+        }
+        run.finish(model)
     }
 
     /// The result; an error if positions remain.
@@ -608,6 +848,7 @@ impl IsmRun {
             bases_computed,
             // a two-segment model's scan, one window per segment
             segments: self.segments,
+            strands: if self.strands == 2 { Strands::Both } else { Strands::Forward },
         })
     }
 }

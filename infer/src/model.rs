@@ -82,6 +82,13 @@ impl SplitGraphs {
 }
 
 impl Model {
+    /// Whether a prediction averages both strands: as `asked`, else as the manifest says its
+    /// metrics were measured ([`regula_core::manifest::Strands`]), so that every predictor
+    /// computes by default the numbers the model card reports.
+    pub fn averages_strands(&self, asked: Option<bool>) -> bool {
+        asked.unwrap_or(self.manifest.strands.averaged())
+    }
+
     /// Loads and checks a model: the inference ONNX bytes, its manifest, and optionally the
     /// attribution graph's bytes (the manifest's `graphs.attribution`), each graph run by `backend`.
     pub fn load(onnx: &[u8], manifest_json: &str, attribution: Option<&[u8]>, backend: &dyn Backend) -> Result<Model> {

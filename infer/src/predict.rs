@@ -109,13 +109,30 @@ pub fn reverse_strand(item: &[Vec<u8>]) -> Vec<Vec<u8>> {
     segments::reverse_complement_each(item)
 }
 
+/// A model input `[4, L]` (one-hot, channels in ACGT order) of the reverse strand: each segment
+/// reverse-complemented in place (promoter still first), flanks and padding with it: the input
+/// the trainer's reverse-complement augmentation and strand-averaged evaluation give the model.
+pub fn reverse_input(model: &Model, x: &[f32]) -> Vec<f32> {
+    let l = model.length;
+    let mut out = vec![0.0; x.len()];
+    for seg in &model.segments {
+        for c in 0..4 {
+            for i in 0..seg.length {
+                out[c * l + seg.offset + i] = x[(3 - c) * l + seg.offset + seg.length - 1 - i];
+            }
+        }
+    }
+    out
+}
+
 /// Values per item (per target, measured units), averaged with the reverse strand when `rc`.
 pub fn predict_values(model: &Model, items: Vec<Item>, policies: &[LengthPolicy], rc: bool) -> Result<Vec<Vec<f64>>> {
     Ok(predict_averaged(model, items, policies, rc)?.into_iter().map(|p| p.values).collect())
 }
 
 /// Predictions per item; with `rc`, `values` comes from the mean raw output over the windows of
-/// both strands ([`reverse_strand`]); the other fields describe the forward strand.
+/// both strands (each fitted window and its [`reverse_input`]); the other fields describe the
+/// forward strand.
 pub fn predict_averaged(
     model: &Model,
     items: Vec<Item>,
@@ -125,25 +142,28 @@ pub fn predict_averaged(
     let t = model.outputs;
     let mut x = Vec::new();
     let forward = fit_items(model, &items, policies, &mut x)?;
-    let reverse = if rc {
-        let rcs: Vec<Item> =
-            items.iter().map(|(name, s)| (format!("{name} (reverse complement)"), reverse_strand(s))).collect();
-        fit_items(model, &rcs, policies, &mut x)?
-    } else {
-        Vec::new()
-    };
-    let raw = model.forward(&x, x.len() / (4 * model.length))?;
+    let size = 4 * model.length;
+    let windows = x.len() / size;
+    if rc {
+        // Every fitted window turned over ([`reverse_input`]), as the trainer's strand-averaged
+        // evaluation and saturation mutagenesis read the reverse strand.
+        for w in 0..windows {
+            let turned = reverse_input(model, &x[w * size..(w + 1) * size]);
+            x.extend_from_slice(&turned);
+        }
+    }
+    let raw = model.forward(&x, x.len() / size)?;
     // Each item's windows, in `raw` order: the forward strands of all items, then the reverse.
     let mut row = 0;
-    let mut take = |fits: &[Fitted]| -> Vec<std::ops::Range<usize>> {
-        fits.iter()
-            .map(|f| {
-                row += f.windows;
-                row - f.windows..row
-            })
-            .collect()
-    };
-    let (fwd_rows, rev_rows) = (take(&forward), take(&reverse));
+    let fwd_rows: Vec<std::ops::Range<usize>> = forward
+        .iter()
+        .map(|f| {
+            row += f.windows;
+            row - f.windows..row
+        })
+        .collect();
+    let rev_rows: Vec<std::ops::Range<usize>> =
+        if rc { fwd_rows.iter().map(|r| r.start + windows..r.end + windows).collect() } else { Vec::new() };
     Ok(items
         .into_iter()
         .zip(forward)
@@ -151,8 +171,7 @@ pub fn predict_averaged(
         .map(|(i, ((name, _), f))| {
             let mut strands = vec![fwd_rows[i].clone()];
             strands.extend(rev_rows.get(i).cloned());
-            // Mean over windows per strand, then over strands: each strand weighs the same even
-            // when tiling gives the two strands different window counts.
+            // Mean over windows per strand, then over strands.
             let mean_raw: Vec<f64> = (0..t)
                 .map(|k| {
                     let per_strand = strands

@@ -163,7 +163,8 @@ fn main() {
             machine: None,
             seconds: None,
         },
-        metrics: BTreeMap::new(),
+        strands: Default::default(),
+            metrics: BTreeMap::new(),
         licence: "test fixture, MIT OR Apache-2.0".into(),
     };
     std::fs::write(out.join("dual.onnx"), &inference).expect("write");

@@ -263,6 +263,7 @@ fn main() {
                 machine: None,
                 seconds: None,
             },
+            strands: Default::default(),
             metrics: BTreeMap::new(),
             licence: "test fixture, MIT OR Apache-2.0".into(),
         };

@@ -324,9 +324,11 @@ struct ModelArgs {
     /// beside it and renamed into place when complete.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Average forward and reverse-complement predictions.
-    #[arg(long)]
-    rc_average: bool,
+    /// Average forward and reverse-complement predictions (`--rc-average` or `--rc-average
+    /// true`), or read the forward strand only (`--rc-average false`); by default as the model's
+    /// manifest says (`strands`): the predictor its card's metrics were measured on.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    rc_average: Option<bool>,
     /// cpu or cuda[:N].
     #[arg(long, default_value = "cpu")]
     device: String,
@@ -609,8 +611,14 @@ fn ism(
             "--partner-input is for two-segment (promoter + distal) models; this one reads one sequence".into()
         });
     }
-    if paired && args.rc_average {
+    if paired && args.rc_average == Some(true) {
         return Err("--rc-average applies to one-sequence models in ism".into());
+    }
+    let rc = m.model.averages_strands(args.rc_average);
+    if paired && rc {
+        eprintln!(
+            "regula-train: note: the scans of a two-segment model read the forward strand; its predictions (`predict`) average both, as its manifest says"
+        );
     }
     let (method, path) = match method {
         IsmMethod::Fast => (Method::Fast, None),
@@ -622,12 +630,7 @@ fn ism(
     let mut done = 0;
     while let Some((name, item)) = items.next_item()? {
         let located = |e: regula_infer::Error| format!("sequence '{name}': {e}");
-        let run = if paired {
-            IsmRun::new_item(&m.model, &item, &policies, method)
-        } else {
-            IsmRun::with_strands(&m.model, &item[0], &policies[0], method, args.rc_average)
-        }
-        .map_err(located)?;
+        let run = IsmRun::new_item_strands(&m.model, &item, &policies, method, rc).map_err(located)?;
         let result = run.run_to_end(&m.model, usize::MAX, |_, _| true).map_err(located)?;
         if let Some(reason) = result.fallback_reason.as_ref().filter(|_| !paired) {
             eprintln!("regula-train: sequence '{name}': naive mutagenesis: {reason}");
@@ -650,7 +653,7 @@ fn attention(args: &ModelArgs, input: &Path, policy_args: &PolicyArgs, window: u
     if window == 0 {
         return Err("--window counts from 1".into());
     }
-    if args.rc_average {
+    if args.rc_average == Some(true) {
         return Err("--rc-average does not apply to attention maps (they are of one strand)".into());
     }
     let mut records = Records::open(input)?;
@@ -692,10 +695,11 @@ fn score_allele_table(
     let mut out = Output::new(args.out.as_deref())?;
     let m = args.load()?;
     out.write(tables::ALLELE_HEADER)?;
+    let rc = m.model.averages_strands(args.rc_average);
     while !chunk.is_empty() {
         let rows: Vec<(usize, String)> = chunk.iter().map(|r| (r.line, r.id.clone())).collect();
         let pairs = chunk.iter().map(|r| (vec![r.sequences[0].clone()], vec![r.sequences[1].clone()])).collect();
-        let scores = regula_infer::variants::score_pairs(&m.model, pairs, &m.default_policies(), args.rc_average)
+        let scores = regula_infer::variants::score_pairs(&m.model, pairs, &m.default_policies(), rc)
             .map_err(|e| e.to_string())?;
         out.write(&tables::allele_rows(m.manifest(), &rows, &scores))?;
         chunk = rows_in.next_chunk()?;
@@ -784,14 +788,10 @@ fn score_vcf(
     };
     let folder = ModelFolder::load(&args.model, &runtime).map_err(|e| e.to_string())?;
     let windows = ReferenceWindows::for_model(&folder.model).map_err(|e| e.to_string())?;
+    let rc = folder.model.averages_strands(args.rc_average);
     let mut out = if annotated {
-        let annotation = VcfAnnotation::new(
-            folder.manifest(),
-            &windows,
-            args.rc_average,
-            &folder.model_sha256,
-            env!("CARGO_PKG_VERSION"),
-        );
+        let annotation =
+            VcfAnnotation::new(folder.manifest(), &windows, rc, &folder.model_sha256, env!("CARGO_PKG_VERSION"));
         let header = annotation.edit_header(&input.header);
         VcfOut::Annotated(Box::new(VcfOutput::create(out_path, &header, vcf)?), annotation)
     } else {
@@ -801,7 +801,7 @@ fn score_vcf(
     };
     let dir = args.model.clone();
     let load = move || ModelFolder::load(&dir, &runtime).map(|f| f.model).map_err(|e| e.to_string());
-    let workers = Workers::start(sessions - 1, load, args.rc_average)?;
+    let workers = Workers::start(sessions - 1, load, rc)?;
     let mut predict = |b: &regula_infer::reference_windows::WindowBatch| workers.predict(&folder.model, b);
     let (mut total, mut failed, mut records, mut first_error) = (0usize, 0usize, 0usize, None);
     loop {
@@ -896,6 +896,7 @@ fn predict(args: &ModelArgs, mut items: Items, policy: &PolicyArgs) -> Result<()
     let mut out = Output::new(args.out.as_deref())?;
     let m = args.load()?;
     let policies = policy.resolve(&m)?;
+    let rc = m.model.averages_strands(args.rc_average);
     let mut done = 0;
     loop {
         let mut chunk = Vec::with_capacity(CHUNK);
@@ -908,8 +909,8 @@ fn predict(args: &ModelArgs, mut items: Items, policy: &PolicyArgs) -> Result<()
         if chunk.is_empty() {
             break;
         }
-        let predictions = regula_infer::predict::predict_averaged(&m.model, chunk, &policies, args.rc_average)
-            .map_err(|e| e.to_string())?;
+        let predictions =
+            regula_infer::predict::predict_averaged(&m.model, chunk, &policies, rc).map_err(|e| e.to_string())?;
         if done == 0 {
             out.write(&tables::prediction_header(m.manifest()))?;
         }

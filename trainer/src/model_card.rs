@@ -26,6 +26,7 @@ pub fn render(manifest: &Manifest, limits: Option<&str>, command: &str) -> Strin
         row("flanks", format!("{} … {} (shorter sequences are padded with them)", f.left, f.right));
     }
     row("default length policy", describe_policy(&manifest.inputs[0].default_length_policy));
+    row("strands", describe_strands(manifest.strands).into());
     let targets: Vec<String> = manifest.targets.iter().map(|t| format!("{} ({})", t.name, t.unit)).collect();
     row("targets", targets.join(", "));
     row("epochs run", format!("{} (seed {})", t.epochs, t.seed));
@@ -130,6 +131,19 @@ pub fn how_to_read(manifest: &regula_core::manifest::Manifest) -> String {
 }
 
 /// A length policy in words, for the card's table.
+/// What a prediction reads, as the card's table says it.
+pub fn describe_strands(strands: regula_core::manifest::Strands) -> &'static str {
+    match strands {
+        regula_core::manifest::Strands::Both => {
+            "each prediction is the mean of the model's outputs for the sequence and for its reverse complement (each \
+             segment turned in place, flanks and padding with it): the metrics below, and what `regula-train`, the \
+             browser and the npm package compute unless told otherwise (`--rc-average false`, `reverseComplement: \
+             false`)"
+        }
+        regula_core::manifest::Strands::Forward => "each prediction reads the sequence as given (the forward strand)",
+    }
+}
+
 pub fn describe_policy(policy: &regula_core::length::LengthPolicy) -> String {
     use regula_core::length::{LengthPolicy::*, Padding};
     let padding = |p: &Padding| match p {

@@ -206,3 +206,32 @@ fn flanked_tiles_with_a_stride_is_accepted_by_predict_and_ism() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(out.lines().filter(|l| !l.starts_with('#')).count(), 1 + 3 * 300, "a row per substitution");
 }
+
+#[test]
+fn a_model_predicts_by_default_on_the_strands_its_metrics_were_measured_on() {
+    // `fit` evaluates on the mean of both strands unless told otherwise, and its manifest says
+    // so; `predict`, `ism` and `score-variants` then average both strands by default, exactly
+    // as `--rc-average` does, and `--rc-average false` reads the forward strand only.
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(dir.path(), &strs(&fit_args("m")));
+    assert_eq!(code, 0, "{stderr}");
+    let manifest = Manifest::from_json(&std::fs::read_to_string(dir.path().join("m/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest.strands, regula_core::manifest::Strands::Both);
+    let element: String = (0..180).map(|i| ['A', 'C', 'G', 'T'][(i * 7 + i / 3) % 4]).collect();
+    std::fs::write(dir.path().join("e.fa"), format!(">e\n{element}\n")).unwrap();
+    for command in ["predict", "ism"] {
+        let out = |extra: &[&str]| {
+            let (code, out, stderr) =
+                run(dir.path(), &[&[command, "--model", "m", "--input", "e.fa"][..], extra].concat());
+            assert_eq!(code, 0, "{command} {extra:?}: {stderr}");
+            out
+        };
+        let default = out(&[]);
+        assert_eq!(default, out(&["--rc-average"]), "{command}");
+        assert_eq!(default, out(&["--rc-average", "true"]), "{command}");
+        assert_ne!(default, out(&["--rc-average", "false"]), "{command}");
+    }
+    let (code, _, stderr) = run(dir.path(), &["predict", "--model", "m", "--input", "e.fa", "--rc-average", "both"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("invalid value 'both' for '--rc-average [<BOOL>]'"), "{stderr}");
+}

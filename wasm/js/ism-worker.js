@@ -8,6 +8,8 @@
 //   worker.postMessage({ type: "ism", sequence, options: { method: "fast" } });   // chunk: positions per step (default the job's stepPositions)
 //   // -> {type: "progress", done, total} ... then {type: "result", result} (effects transferred)
 //   worker.postMessage({ type: "cancel" });                       // -> {type: "cancelled"}
+//   // a scan shared by n workers: {type: "ism", options: {part: [i, n]}} in each gives a part;
+//   worker.postMessage({ type: "merge", sequence, options, parts }); // -> {type: "result", result}
 // Errors come back as {type: "error", message}.
 import { runJob } from "./jobs.js";
 
@@ -25,7 +27,8 @@ async function mutagenesis(msg) {
       onProgress: (done, total) => postMessage({ type: "progress", done, total }),
       cancelled: () => token.cancelled,
     });
-    postMessage({ type: "result", result }, [result.effects.buffer, result.importance.buffer]);
+    // a part of a shared scan (options.part) gives raw outputs for "merge"
+    postMessage({ type: "result", result }, result.effects ? [result.effects.buffer, result.importance.buffer] : []);
   } catch (e) {
     if (!e.cancelled) throw e;
     postMessage({ type: "cancelled" });
@@ -45,6 +48,9 @@ onmessage = async (event) => {
       postMessage({ type: "loaded", length: predictor.length, targets: predictor.targets });
     } else if (msg.type === "ism") {
       await mutagenesis(msg);
+    } else if (msg.type === "merge") {
+      const result = predictor.mergeMutagenesis(msg.sequence, msg.parts, msg.options ?? {});
+      postMessage({ type: "result", result }, [result.effects.buffer, result.importance.buffer]);
     } else if (msg.type === "cancel") {
       if (running) running.cancelled = true;
     }

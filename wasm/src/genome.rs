@@ -334,7 +334,7 @@ impl Predictor {
     /// `ReferenceIndex.regions` gives them; `index`: the same `.fai`), exactly as
     /// `regula-train score-variants --vcf --reference` scores them: one model window centred on
     /// each variant (`GenomeWindows` of this model's manifest), `options.reverseComplement`
-    /// averaging both strands. Returns one
+    /// averaging both strands (absent: as the manifest's `strands` says). Returns one
     /// row per variant: `{line, chrom, pos, id, ref, alt, ref_prediction, alt_prediction, error}`.
     #[wasm_bindgen(
         js_name = scoreGenomeVariants,
@@ -351,8 +351,7 @@ impl Predictor {
     ) -> Result<JsValue, JsError> {
         let chunk = numbered(text, lines)?;
         let genome = index.genome(regions, bases)?;
-        let rc = options.is_object()
-            && js_sys::Reflect::get(&options, &JsValue::from_str("reverseComplement")).is_ok_and(|v| v.is_truthy());
+        let rc = crate::js::strands_option(&self.model, &options)?;
         let scores = regula_infer::vcf::score_lines(&self.model, &genome, &chunk, rc)
             .map_err(|e| JsError::new(&e.to_string()))?;
         let rows: Vec<GenomeVariant> = scores

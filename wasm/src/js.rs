@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::attribution::{self, Attribution};
 use crate::error::Error;
-use crate::ism::{IsmResult, IsmRun, Method};
+use crate::ism::{IsmPart, IsmResult, IsmRun, Method};
 use crate::model::Model;
 use crate::{motifs, predict, variants};
 
@@ -34,6 +34,28 @@ fn get(options: &JsValue, key: &str) -> Option<JsValue> {
         return None;
     }
     Reflect::get(options, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// `options.reverseComplement`: true for the mean of both strands' predictions, false for the
+/// forward strand; absent, the manifest's `strands` (how the model's metrics were measured).
+pub(crate) fn strands_option(model: &Model, options: &JsValue) -> Result<bool, JsError> {
+    match get(options, "reverseComplement") {
+        None => Ok(model.averages_strands(None)),
+        Some(v) => v.as_bool().map(|asked| model.averages_strands(Some(asked))).ok_or_else(|| {
+            JsError::new(
+                "options.reverseComplement: expected true (the mean of both strands) or false (the forward strand)",
+            )
+        }),
+    }
+}
+
+/// `options.method`: `"fast"` (the default) or `"naive"`.
+fn method_option(options: &JsValue) -> Result<Method, JsError> {
+    match get(options, "method").and_then(|v| v.as_string()).as_deref() {
+        None | Some("fast") => Ok(Method::Fast),
+        Some("naive") => Ok(Method::Naive),
+        Some(other) => Err(JsError::new(&format!("options.method '{other}': expected \"fast\" or \"naive\""))),
+    }
 }
 
 fn f32s(v: &[f32]) -> Float32Array {
@@ -224,6 +246,8 @@ export interface SequencePrediction {
 }
 export interface MutagenesisOptions {
   method?: "fast" | "naive"; chunk?: number; policy?: Policies; part?: [number, number];
+  /** true: every prediction the mean of both strands; false: the forward strand; absent: the manifest's `strands`. */
+  reverseComplement?: boolean;
   /** Called after each chunk; return false to cancel (the call then throws "cancelled"). */
   onProgress?: (done: number, total: number) => boolean | void;
 }
@@ -237,6 +261,13 @@ export interface MutagenesisResult {
   fast_path?: "windowed" | "incremental"; fallback_reason?: string; passes: number; bases_computed: number;
   /** Two-segment models: where each segment lies in `bases` (the joined input). */
   segments?: SegmentFit[];
+  /** What every prediction (reference and substitution) is made from: the forward strand, or the mean of both. */
+  strands: "forward" | "both";
+}
+/** What one part of a shared scan computed (`job.finish()` of a job made with `options.part`): raw model outputs, for `Predictor.mergeMutagenesis`. */
+export interface MutagenesisPart {
+  index: number; parts: number;
+  windows: { window: number; positions: number[]; raw: number[]; base_raw: number[]; reference_raw: number[]; method: "fast" | "naive"; fast_path?: "windowed" | "incremental"; fallback_reason?: string; passes: number; bases_computed: number }[];
 }
 export interface VariantOptions { reverseComplement?: boolean; chrom?: string; offset?: number; policy?: Policies; segment?: string | number }
 export interface VariantScore {
@@ -389,8 +420,9 @@ impl Predictor {
     /// `{name, promoter, distal}` or `[promoter, distal]`, and FASTA text pairs its records
     /// (promoter, distal, promoter, distal, …; the pair is named after the promoter record).
     /// `options.policy` overrides the manifest's length policies (one for all segments, one per
-    /// segment as an array, or `{promoter, distal}`); `options.reverseComplement` averages each
-    /// value over both strands (two segments: each reverse-complemented in place). Returns one
+    /// segment as an array, or `{promoter, distal}`); `options.reverseComplement` (true: the mean
+    /// of both strands, each segment reverse-complemented in place; false: the forward strand;
+    /// absent: the manifest's `strands`, how the model's metrics were measured). Returns one
     /// object per item: `{name, length, fitting, values, window_starts, window_values, segments?}`.
     #[wasm_bindgen(unchecked_return_type = "SequencePrediction[]")]
     pub fn predict(
@@ -444,7 +476,7 @@ impl Predictor {
         } else {
             return Err(JsError::new("predict(sequences): pass FASTA/plain text or an array of sequence strings"));
         };
-        let rc = get(&options, "reverseComplement").is_some_and(|v| v.is_truthy());
+        let rc = strands_option(model, &options)?;
         let p = predict::predict_averaged(model, items, &policies(model, &options)?, rc).map_err(err)?;
         to_js(&p)
     }
@@ -452,12 +484,13 @@ impl Predictor {
     /// Saturation mutagenesis of one sequence (fitted by the length policy; a tiled sequence
     /// gets the effects on its mean-over-windows prediction at every base). Options: `method` (`"fast"`, default, or
     /// `"naive"`), `chunk` (positions per progress report, default the job's `stepPositions`), `onProgress(done, total)`
-    /// (return `false` to cancel, which throws "cancelled"), `policy`. Returns
-    /// `{effects: Float32Array [targets, L, 4], shape, reference, importance: Float32Array
-    /// [targets, L], bases, window_start, fitting, method, fallback_reason, passes, bases_computed}`.
-    /// A two-segment model takes `{promoter, distal}` (or `[promoter, distal]`, or two FASTA
-    /// records): both segments are mutated, `bases` is their joined window and `segments` says
-    /// where each lies; it runs naive (exact forward passes; `fallback_reason` says why).
+    /// (return `false` to cancel, which throws "cancelled"), `policy`, `reverseComplement` (every
+    /// prediction the mean of both strands, as `predict`; absent: the manifest's `strands`).
+    /// Returns `{effects: Float32Array [targets, L, 4], shape, reference, importance: Float32Array
+    /// [targets, L], bases, window_start, fitting, method, fallback_reason, passes, bases_computed,
+    /// strands}`. A two-segment model takes `{promoter, distal}` (or `[promoter, distal]`, or two
+    /// FASTA records): both segments are mutated, `bases` is their joined window and `segments`
+    /// says where each lies; its scans read the forward strand (`strands` says so).
     #[wasm_bindgen(js_name = saturationMutagenesis, unchecked_return_type = "MutagenesisResult")]
     pub fn saturation_mutagenesis(
         &self,
@@ -496,28 +529,51 @@ impl Predictor {
         #[wasm_bindgen(unchecked_optional_param_type = "MutagenesisOptions")] options: JsValue,
     ) -> Result<MutagenesisJob, JsError> {
         let item = one_item(&self.model, &sequence)?;
-        let method = match get(&options, "method").and_then(|v| v.as_string()).as_deref() {
-            None | Some("fast") => Method::Fast,
-            Some("naive") => Method::Naive,
-            Some(other) => {
-                return Err(JsError::new(&format!("options.method '{other}': expected \"fast\" or \"naive\"")));
+        let method = method_option(&options)?;
+        let rc = strands_option(&self.model, &options)?;
+        let policies = policies(&self.model, &options)?;
+        // `part: [i, n]`: this job computes part i of n of the scan's substitutions (a scan shared
+        // by workers: the forward strand's, then the reverse strand's, cut into n runs) and
+        // `finish` gives them for `mergeMutagenesis`.
+        let part = match get(&options, "part") {
+            None => None,
+            Some(part) => {
+                let at = |k: u32| Reflect::get(&part, &k.into()).ok().and_then(|v| v.as_f64());
+                match (at(0), at(1)) {
+                    (Some(i), Some(n)) if n >= 1.0 && i >= 0.0 && i < n => Some((i as usize, n as usize)),
+                    _ => return Err(JsError::new("options.part: expected [index, parts] with 0 <= index < parts")),
+                }
             }
         };
-        let mut run = IsmRun::new_item(&self.model, &item, &policies(&self.model, &options)?, method).map_err(err)?;
-        // `part: [i, n]`: this job computes part i of n equal position ranges (a scan shared by
-        // workers; the page merges the parts by position, exactly).
-        if let Some(part) = get(&options, "part") {
-            let at = |k: u32| Reflect::get(&part, &k.into()).ok().and_then(|v| v.as_f64());
-            match (at(0), at(1)) {
-                (Some(i), Some(n)) if n >= 1.0 && i >= 0.0 && i < n => run.part(i as usize, n as usize),
-                _ => return Err(JsError::new("options.part: expected [index, parts] with 0 <= index < parts")),
-            }
+        let run = match part {
+            Some(part) => IsmRun::part_of(&self.model, &item, &policies, method, rc, part),
+            None => IsmRun::new_item_strands(&self.model, &item, &policies, method, rc),
         }
-        Ok(MutagenesisJob { model: self.model.clone(), run })
+        .map_err(err)?;
+        Ok(MutagenesisJob { model: self.model.clone(), run, part })
+    }
+
+    /// The result of a scan shared by workers: `parts` are the `finish()` values of the jobs
+    /// `startMutagenesis(sequence, {...options, part: [i, n]})` made for i = 0 … n − 1 (any
+    /// order), `sequence` and `options` the same as theirs. Exactly the whole scan's result; an
+    /// error names a part or position that is missing.
+    #[wasm_bindgen(js_name = mergeMutagenesis, unchecked_return_type = "MutagenesisResult")]
+    pub fn merge_mutagenesis(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | SegmentedSequence | [string, string]")] sequence: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "MutagenesisPart[]")] parts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "MutagenesisOptions")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let item = one_item(&self.model, &sequence)?;
+        let parts: Vec<IsmPart> = serde_wasm_bindgen::from_value(parts)
+            .map_err(|e| JsError::new(&format!("mergeMutagenesis(parts): {e}")))?;
+        let (method, rc) = (method_option(&options)?, strands_option(&self.model, &options)?);
+        let r = IsmRun::merge(&self.model, &item, &policies(&self.model, &options)?, method, rc, parts).map_err(err)?;
+        Ok(ism_js(&r)?.into())
     }
 
     /// Scores variants (VCF lines or `pos REF>ALT`, 1-based) against `sequence`. Options:
-    /// `reverseComplement` (average both strands), `chrom` and `offset` (VCF POS − offset =
+    /// `reverseComplement` (both strands averaged or not; absent: the manifest's `strands`), `chrom` and `offset` (VCF POS − offset =
     /// position in the sequence), `policy`. Every variant gets a row; problems are in its `error`.
     /// A two-segment model takes `{promoter, distal}`; `options.segment` (`"promoter"`, default,
     /// or `"distal"`) says which one the variants are in; strand averaging reverse-complements
@@ -551,7 +607,7 @@ impl Predictor {
             chrom: get(&options, "chrom").and_then(|v| v.as_string()),
             offset: get(&options, "offset").and_then(|v| v.as_f64()).map_or(0, |o| o as u64),
         };
-        let rc = get(&options, "reverseComplement").is_some_and(|v| v.is_truthy());
+        let rc = strands_option(&self.model, &options)?;
         let report = variants::score_variants_in(
             &self.model,
             &item,
@@ -662,6 +718,8 @@ fn attribution_js((a, bases, start, fitting, segments): Found) -> Result<JsValue
 pub struct MutagenesisJob {
     model: Rc<Model>,
     run: IsmRun,
+    /// `[index, parts]` of a shared scan.
+    part: Option<(usize, usize)>,
 }
 
 #[wasm_bindgen]
@@ -697,11 +755,14 @@ impl MutagenesisJob {
         }
     }
 
-    /// The result (throws if positions remain).
-    #[wasm_bindgen(unchecked_return_type = "MutagenesisResult")]
+    /// The result (throws if positions remain); for a part of a shared scan (`options.part`),
+    /// what it computed, for `Predictor.mergeMutagenesis`.
+    #[wasm_bindgen(unchecked_return_type = "MutagenesisResult | MutagenesisPart")]
     pub fn finish(self) -> Result<JsValue, JsError> {
-        let r = self.run.finish(&self.model).map_err(err)?;
-        Ok(ism_js(&r)?.into())
+        match self.part {
+            Some(part) => to_js(&self.run.finish_part(part).map_err(err)?),
+            None => Ok(ism_js(&self.run.finish(&self.model).map_err(err)?)?.into()),
+        }
     }
 }
 
@@ -722,6 +783,7 @@ fn ism_js(r: &IsmResult) -> Result<Object, JsError> {
     if let Some(reason) = &r.fallback_reason {
         set(&o, "fallback_reason", reason.clone());
     }
+    set(&o, "strands", to_js(&r.strands)?);
     set(&o, "passes", r.passes as f64);
     set(&o, "bases_computed", r.bases_computed as f64);
     if let Some(s) = &r.segments {

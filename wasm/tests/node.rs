@@ -373,3 +373,42 @@ fn attention_map_in_node_equals_native() {
     let err = message(plain.attention_map(JsValue::from_str(SEQ), JsValue::UNDEFINED).unwrap_err());
     assert_eq!(err, why);
 }
+
+#[wasm_bindgen_test]
+fn a_model_measured_on_both_strands_predicts_scans_and_scores_on_both_by_default() {
+    // The manifest's `strands: both` (how a model's metrics were measured) is what every call
+    // computes unless `reverseComplement` says otherwise.
+    let manifest = MANIFEST.replacen("\n  \"metrics\":", "\n  \"strands\": \"both\",\n  \"metrics\":", 1);
+    assert_ne!(manifest, MANIFEST, "the fixture's manifest has a metrics field to put strands before");
+    let p = Predictor::new(ONNX, &manifest, None).map_err(JsValue::from).unwrap();
+    let seq = || JsValue::from_str(&SEQ[..200]);
+    let first = |v: JsValue| Array::from(&get(&Array::from(&v).get(0), "values")).get(0).as_f64().unwrap();
+    let with = |rc: Option<bool>| match rc {
+        None => JsValue::UNDEFINED,
+        Some(b) => options(&[("reverseComplement", JsValue::from_bool(b))]),
+    };
+    let predict = |rc| first(p.predict(Array::of1(&seq()).into(), with(rc)).map_err(JsValue::from).unwrap());
+    assert_eq!(predict(None), predict(Some(true)));
+    assert_ne!(predict(None), predict(Some(false)));
+    let scan = |rc| p.saturation_mutagenesis(seq(), with(rc)).map_err(JsValue::from).unwrap();
+    let (default, both, forward) = (scan(None), scan(Some(true)), scan(Some(false)));
+    assert_eq!(get(&default, "strands").as_string().unwrap(), "both");
+    assert_eq!(get(&forward, "strands").as_string().unwrap(), "forward");
+    assert_eq!(floats(&default, "effects"), floats(&both, "effects"));
+    assert_ne!(floats(&default, "effects"), floats(&forward, "effects"));
+    let reference = Array::from(&get(&default, "reference")).get(0).as_f64().unwrap();
+    assert!((reference - predict(None)).abs() < 1e-5, "scan reference {reference} vs prediction {}", predict(None));
+    let score = |rc| {
+        let r = p.score_variants(seq(), "5 C>G\n", with(rc)).map_err(JsValue::from).unwrap();
+        let row = Array::from(&get(&r, "scores")).get(0);
+        let difference: Vec<f64> = Array::from(&get(&row, "difference")).iter().map(|v| v.as_f64().unwrap()).collect();
+        (get(&r, "reverse_complement_averaged").as_bool().unwrap(), difference)
+    };
+    assert_eq!(score(None), score(Some(true)));
+    assert!(score(None).0 && !score(Some(false)).0);
+    let bad = p.predict(Array::of1(&seq()).into(), options(&[("reverseComplement", JsValue::from_str("yes"))]));
+    assert_eq!(
+        message(bad.err().unwrap()),
+        "options.reverseComplement: expected true (the mean of both strands) or false (the forward strand)"
+    );
+}

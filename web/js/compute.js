@@ -112,8 +112,14 @@ export function createHandler(post) {
           break;
         }
         case "ism": {
-          // by default in steps that fill the engine's batches (runJob: the job's stepPositions)
+          // by default in steps that fill the engine's batches (runJob: the job's stepPositions);
+          // a part of a shared scan gives raw outputs for "ism-merge"
           result = await run(predictor.startMutagenesis(msg.sequence, msg.options ?? {}), msg.chunk);
+          if (result.effects) transfer = [result.effects.buffer, result.importance.buffer];
+          break;
+        }
+        case "ism-merge": {
+          result = predictor.mergeMutagenesis(msg.sequence, msg.parts, msg.options ?? {});
           transfer = [result.effects.buffer, result.importance.buffer];
           break;
         }

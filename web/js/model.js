@@ -22,6 +22,9 @@ export const entryOf = (id) => index.models.find((m) => m.id === id);
 // reads one sequence.
 export const firstOf = (i) =>
   i.models.find((m) => m.id === i.default) ?? i.models.find((m) => (m.lengths?.length ?? 1) === 1) ?? i.models[0];
+// Whether the model's predictions average both strands (the manifest's `strands`, how its
+// metrics were measured): the app's predictions, scans and variant scores do by default.
+export const bothStrands = () => model?.manifest?.strands === "both";
 export const isClassifier = () => model?.manifest?.output?.kind === "classification";
 // The unit of target i's values, as the manifest states it. A classifier's output is a
 // probability: of the class the unit names ("probability of promoter"), else of label 1.
@@ -114,6 +117,8 @@ async function useModel({ id, name, manifestText, onnx, attribution, loading }) 
       // a two-segment model reads each segment as one window: no tiling
       ...(two ? [] : [el("option", { value: "tile" }, `tile: ${info.length} bp windows ${Math.floor(info.length / 2)} bp apart`)]),
       el("option", { value: "crop" }, two ? "pad or crop each segment to its centre" : "pad or crop to the centre"));
+    // variants are scored as the model's metrics were measured unless the user unticks it
+    $("variant-rc").checked = $("genome-rc").checked = bothStrands();
     emit("model");
     performance.mark("regula:model");
     document.body.dataset.model = name;
@@ -179,6 +184,9 @@ function readingNote() {
   else parts.push(`Values are in ${unitOf(0)}${m.targets.length > 1 ? " (each target its own unit, as listed)" : ""}; a variant's effect is the difference alt − ref in the same units${/log/i.test(m.targets?.[0]?.unit ?? "") ? " (already a log ratio, so no fold change is taken)" : ""}.`);
   const q = m.targets?.[0]?.prediction_quantiles;
   parts.push(q ? `Each prediction is placed among the model's own predictions on its ${q.split} rows (${q.rows}).` : "The manifest has no table of the model's test predictions, so no percentile is shown.");
+  parts.push(bothStrands()
+    ? "Each prediction is the mean of the model's outputs for the sequence and for its reverse complement, as the model's metrics were measured (the manifest's strands: both); scans, variants and genome variants read both strands too, and attributions (gradient × input) the forward strand."
+    : "Each prediction reads the sequence as given (the forward strand), as the model's metrics were measured.");
   parts.push("A sequence longer than the model is read in windows; a variant's effect is the mean over the windows that contain it, and bases no window reads are marked, never shown as 0.");
   return parts.join(" ");
 }

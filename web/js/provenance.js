@@ -15,6 +15,7 @@ export function provenance(rec, extra = []) {
     ["model", m ? m.name : "—"],
     ["manifest_sha256", m?.hash ?? "—"],
     ["length_policy", currentPolicyText() || "—"],
+    ["strands", m ? (m.manifest?.strands === "both" ? "predictions, scans and variant effects: the mean of both strands (the manifest's strands); gradient × input: the forward strand" : "forward strand") : "—"],
     ["app", `Regula ${version()}`],
     ["date", new Date().toISOString()],
   ];

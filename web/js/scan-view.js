@@ -4,7 +4,7 @@
 // It owns the scan result, the record's gradient × input and the selected cell.
 import { $, BASES, download, el, fmt, LOGO_COLOURS, setStatus, xml } from "./dom.js";
 import { activeRecord, flushInput, genomicPosition } from "./input.js";
-import { current, itemOf, keyOf, labelOf, paired, policyOptions, segmentAt, targets, unitOf } from "./model.js";
+import { bothStrands, current, itemOf, keyOf, labelOf, paired, policyOptions, segmentAt, targets, unitOf } from "./model.js";
 import { pool } from "./pool.js";
 import { headerLines, provenance, provenanceText } from "./provenance.js";
 import { addVariant } from "./variants.js";
@@ -52,12 +52,12 @@ async function prepareScans() {
   const jobs = [];
   // a model that scans naive scans through its prediction's plans: nothing to warm there
   if (!model.info.fastMutagenesisUnavailable) {
-    // WARM_POSITIONS positions in each worker, in the middle of a segment (a two-segment model's
-    // workers take turns: both trunks)
-    const L = model.info.length;
-    const parts = Math.max(1, Math.floor(L / WARM_POSITIONS));
-    const middle = (s) => Math.min(parts - 1, Math.floor(((s.offset ?? 0) + s.length / 2) / (L / parts)));
-    const at = (i) => (paired() ? middle(i % 2 ? second : first) : Math.min(parts - 1, (parts >> 1) + i));
+    // WARM_POSITIONS positions in each worker, in the middle of the share a scan gives it
+    // (sharedScan: with two workers a strand each, or a two-segment model's segments)
+    const total = model.info.length * (!paired() && bothStrands() ? 2 : 1);
+    const parts = Math.max(1, Math.floor(total / WARM_POSITIONS));
+    const workers = Math.max(1, pool.workers.length);
+    const at = (i) => Math.min(parts - 1, Math.floor((((i % workers) + 0.5) * parts) / workers));
     jobs.push(...pool.runOnEach((i) => ({ type: "ism", sequence, options: { ...policyOptions(), part: [at(i), parts] }, chunk: WARM_POSITIONS })));
   }
   if (model.info.hasAttributionGraph) {
@@ -73,53 +73,34 @@ export function setGxi(a, rec) {
   drawTracks();
 }
 
-// A scan shared by the pool's workers: each computes one of `parts` position ranges (the wasm
-// job's `part` option) and the parts are merged by position, exactly (every effect depends on its
-// position only). One job to the caller: progress summed, cancel reaching every part. Each worker
-// steps by its job's stepPositions: with 20 steps per part instead, a 230 bp scan on two workers
-// stepped by 6 positions, a quarter of the engine's batch, and took 5 % longer.
+// A scan shared by the pool's workers: each computes one of `parts` runs of the scan's
+// substitutions (the wasm job's `part` option: the forward strand's, then the reverse strand's,
+// so two workers take a strand each and each prepares only its own), and one worker merges what
+// they computed (`mergeMutagenesis`: the strands' raw outputs averaged, exactly the whole scan).
+// One job to the caller: progress summed, cancel reaching every part. Each worker steps by its
+// job's stepPositions: with 20 steps per part instead, a 230 bp scan on two workers stepped by 6
+// positions, a quarter of the engine's batch, and took 5 % longer.
 function sharedScan(sequence, options, total) {
   const parts = Math.max(1, Math.min(pool.workers.length || 1, Math.floor(total / 20)));
   const jobs = Array.from({ length: parts }, (_, i) =>
     pool.run({ type: "ism", sequence, options: parts > 1 ? { ...options, part: [i, parts] } : options }));
   const progress = jobs.map(() => [0, 0]);
   let listener = null;
+  let merging = null;
   jobs.forEach((j, i) => j.onProgress((d, t) => {
     progress[i] = [d, t];
     listener?.(progress.reduce((a, p) => a + p[0], 0), progress.reduce((a, p) => a + p[1], 0));
   }));
-  const promise = Promise.all(jobs.map((j) => j.promise)).then((results) => mergeParts(results), (e) => {
-    jobs.forEach((j) => j.cancel?.());
+  const cancel = () => { jobs.forEach((j) => j.cancel?.()); merging?.cancel?.(); };
+  const promise = Promise.all(jobs.map((j) => j.promise)).then((results) => {
+    if (parts === 1) return results[0];
+    merging = pool.run({ type: "ism-merge", sequence, options, parts: results });
+    return merging.promise.then((r) => ({ ...r, workers: parts }));
+  }, (e) => {
+    cancel();
     throw e;
   });
-  return { promise, parts, cancel: () => jobs.forEach((j) => j.cancel?.()), onProgress: (f) => { listener = f; } };
-}
-
-// The parts of a shared scan as one result: part i holds positions [i·L/n, (i+1)·L/n).
-function mergeParts(results) {
-  if (results.length === 1) return results[0];
-  const [T, L] = results[0].shape;
-  const n = results.length;
-  const effects = new Float32Array(results[0].effects.length);
-  const importance = new Float32Array(results[0].importance.length);
-  results.forEach((r, i) => {
-    const [a, b] = [Math.floor((i * L) / n), Math.floor(((i + 1) * L) / n)];
-    for (let t = 0; t < T; t++) {
-      effects.set(r.effects.subarray((t * L + a) * 4, (t * L + b) * 4), (t * L + a) * 4);
-      importance.set(r.importance.subarray(t * L + a, t * L + b), t * L + a);
-    }
-  });
-  const naive = results.find((r) => r.method === "naive");
-  return {
-    ...results[0],
-    effects,
-    importance,
-    method: naive ? "naive" : results[0].method,
-    fallback_reason: naive?.fallback_reason ?? results[0].fallback_reason,
-    passes: results.reduce((a, r) => a + r.passes, 0),
-    bases_computed: results.reduce((a, r) => a + r.bases_computed, 0),
-    workers: n,
-  };
+  return { promise, parts, cancel, onProgress: (f) => { listener = f; } };
 }
 
 // A progress bar with a cancel button for a pool job. It shows only once the job has run for
@@ -304,7 +285,7 @@ export async function runScan() {
     const how = `${result.method}${result.fast_path ? ` (${result.fast_path})` : ""} mutagenesis${result.fallback_reason ? ` (${result.fallback_reason})` : ""}`;
     const ms = performance.now() - t0;
     Object.assign($("scan-info").dataset, { ms: ms.toFixed(1), workers: String(result.workers ?? 1) }); // read by just bench browser
-    $("scan-info").textContent = `${how}: ${result.shape[1]} positions in ${(ms / 1000).toFixed(2)} s${result.workers > 1 ? ` on ${result.workers} workers` : ""}. Reference prediction ${result.reference.map((v, i) => `${fmt(v)} ${unitOf(i)}`).join(", ").replace(/\.?$/, ".")}${fitText}${unseenText}`;
+    $("scan-info").textContent = `${how}: ${result.shape[1]} positions in ${(ms / 1000).toFixed(2)} s${result.workers > 1 ? ` on ${result.workers} workers` : ""}. Reference prediction (${result.strands === "both" ? "mean of both strands" : "forward strand"}) ${result.reference.map((v, i) => `${fmt(v)} ${unitOf(i)}`).join(", ").replace(/\.?$/, ".")}${fitText}${unseenText}`;
     setStatus("Scan finished.", "ok");
     drawTracks();
   } catch (e) {

@@ -677,7 +677,7 @@ test("issue 14: CAGI5 F9 (304 bp) predicts on first use with hepg2-mpra's flanke
   // exports carry the model, its manifest's SHA-256, the policy, the app version, the date and the coordinates
   const [tsvDl] = await Promise.all([page.waitForEvent("download"), page.click("#variant-tsv")]);
   const tsv = fs.readFileSync(await tsvDl.path(), "utf8");
-  assert.match(tsv, new RegExp(`^# model: hepg2-mpra\\n# manifest_sha256: ${native.f9.manifestSha}\\n# length_policy: flanked tiles .*\\(the model's default\\)\\n# app: Regula \\d+\\.\\d+\\.\\d+\\n# date: 20\\d\\d-`));
+  assert.match(tsv, new RegExp(`^# model: hepg2-mpra\\n# manifest_sha256: ${native.f9.manifestSha}\\n# length_policy: flanked tiles .*\\(the model's default\\)\\n# strands: predictions, scans and variant effects: the mean of both strands \\(the manifest's strands\\); gradient × input: the forward strand\\n# app: Regula \\d+\\.\\d+\\.\\d+\\n# date: 20\\d\\d-`));
   assert.match(tsv, /# coordinates: X:138612621 = position 1/);
   const [csvDl] = await Promise.all([page.waitForEvent("download"), page.click("#variant-csv")]);
   assert.match(fs.readFileSync(await csvDl.path(), "utf8"), new RegExp(`# manifest_sha256: ${native.f9.manifestSha}`));
@@ -1196,7 +1196,7 @@ function genomeFixtures() {
   return genomeFiles;
 }
 // Native score-variants rows (line, chrom, pos, id, ref, alt, target, ref_prediction, alt_prediction, difference, error).
-const nativeScores = (model, vcf, reference, rc) => nativeTsv(["score-variants", "--model", model, "--vcf", vcf, "--reference", reference, ...(rc ? ["--rc-average"] : [])]);
+const nativeScores = (model, vcf, reference, rc) => nativeTsv(["score-variants", "--model", model, "--vcf", vcf, "--reference", reference, "--rc-average", String(rc)]);
 // Picks the files on the Genome variants view and scores them; returns the table's rows.
 async function scoreGenome(p, reference, vcf, { rc = false } = {}) {
   await p.click("#tab-genome");

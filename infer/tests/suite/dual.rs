@@ -242,25 +242,19 @@ pub fn fast_mutagenesis_scans_each_segment_through_its_own_trunk_and_equals_naiv
         assert!(d <= 1e-5, "pair {i}: fast vs naive max |diff| {d}");
         // Each segment's trunk reads its own bases only: fewer than one joined pass per substitution.
         assert!(fast.bases_computed < naive.bases_computed, "{} vs {}", fast.bases_computed, naive.bases_computed);
-        // Stepped in chunks, and shared by position ranges as workers share it (0..66, 66..133
-        // crossing from the promoter into the distal sequence, 133..200): the same numbers.
+        // Stepped in chunks, and shared by three parts as workers share it (the second crossing
+        // from the promoter into the distal sequence), merged: the same numbers.
         let mut run = IsmRun::new_item(&m, &item, &defaults(&m), Method::Fast).unwrap();
         while !run.step(&m, 23).unwrap() {}
         assert_eq!(run.finish(&m).unwrap().effects, fast.effects);
-        let mut merged = vec![0.0f32; fast.effects.len()];
-        for (k, range) in [0..66, 66..133, 133..200].into_iter().enumerate() {
-            let mut run = IsmRun::new_item(&m, &item, &defaults(&m), Method::Fast).unwrap();
-            run.part(k, 3);
-            let part = run.run_to_end(&m, 40, |_, _| true).unwrap();
-            for t in 0..part.outputs {
-                for p in range.clone() {
-                    for base in 0..4 {
-                        let at = t * 200 * 4 + p * 4 + base;
-                        merged[at] = part.effects[at];
-                    }
-                }
-            }
-        }
+        let parts: Vec<_> = (0..3)
+            .map(|k| {
+                let mut run = IsmRun::part_of(&m, &item, &defaults(&m), Method::Fast, false, (k, 3)).unwrap();
+                while !run.step(&m, 40).unwrap() {}
+                run.finish_part((k, 3)).unwrap()
+            })
+            .collect();
+        let merged = IsmRun::merge(&m, &item, &defaults(&m), Method::Fast, false, parts).unwrap().effects;
         assert!(
             merged == fast.effects,
             "the parts differ from the whole scan by {}",

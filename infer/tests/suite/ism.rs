@@ -387,36 +387,56 @@ pub fn a_legnet_without_squeeze_excitation_scans_incrementally_through_its_joins
     }
 }
 
-pub fn a_scan_shared_by_position_ranges_equals_the_whole_scan(b: &dyn Backend) {
-    // Three parts, as three workers would run them, merged by position: exactly the whole scan,
-    // for a model window and for a tiled sequence (whose parts cut across tiles).
+pub fn a_scan_shared_by_parts_and_merged_equals_the_whole_scan(b: &dyn Backend) {
+    // Parts, as workers would run them, merged: bit for bit the whole scan, for a model window
+    // and a tiled sequence (whose parts cut across tiles), on one strand or both (where two
+    // parts take a strand each and prepare only their own).
     let m = model(b, "mpra3");
     for (s, policy) in [
         (lentimpra()[7].clone(), LengthPolicy::Exact),
         (random_dna(520, 17), LengthPolicy::Tile { stride: 100, padding: regula_core::length::Padding::N }),
     ] {
-        let whole = saturation_mutagenesis(&m, &s, &policy, Method::Fast).unwrap();
-        let l = whole.bases.len();
-        let mut merged = vec![f32::NAN; whole.effects.len()];
-        let cuts = [0, l / 3, 2 * l / 3 + 5, l];
-        let mut steps = 0;
-        for part in cuts.windows(2) {
-            let mut run = IsmRun::new(&m, &s, &policy, Method::Fast).unwrap();
-            run.restrict(part[0]..part[1]);
-            steps += run.progress().1;
-            let r = run.run_to_end(&m, 40, |_, _| true).unwrap();
-            assert_eq!(r.reference, whole.reference);
-            for k in 0..m.outputs {
-                for p in part[0]..part[1] {
-                    for x in 0..4 {
-                        merged[k * l * 4 + p * 4 + x] = r.effects[k * l * 4 + p * 4 + x];
-                    }
+        for rc in [false, true] {
+            let item = [s.clone()];
+            let policies = std::slice::from_ref(&policy);
+            let whole = IsmRun::with_strands(&m, &s, &policy, Method::Fast, rc).unwrap();
+            let work = whole.progress().1;
+            let whole = whole.run_to_end(&m, 40, |_, _| true).unwrap();
+            for n in [2, 3] {
+                let mut steps = 0;
+                let mut parts = Vec::new();
+                for i in 0..n {
+                    let mut run = IsmRun::part_of(&m, &item, policies, Method::Fast, rc, (i, n)).unwrap();
+                    steps += run.progress().1;
+                    while !run.step(&m, 40).unwrap() {}
+                    parts.push(run.finish_part((i, n)).unwrap());
                 }
+                assert_eq!(steps, work, "the parts share the work");
+                if rc && n == 2 && policy == LengthPolicy::Exact {
+                    // a strand each: the forward window in one part, its reverse in the other
+                    assert_eq!(parts.iter().map(|p| p.windows.len()).collect::<Vec<_>>(), [1, 1]);
+                    assert_eq!((parts[0].windows[0].window, parts[1].windows[0].window), (0, 1));
+                }
+                let merged = IsmRun::merge(&m, &item, policies, Method::Fast, rc, parts.clone()).unwrap();
+                assert_eq!(merged.reference, whole.reference, "{policy:?} rc {rc} in {n}");
+                assert!(
+                    merged.effects == whole.effects,
+                    "{policy:?} rc {rc} in {n}: {}",
+                    max_abs_diff(&merged.effects, &whole.effects)
+                );
+                assert_eq!((merged.passes, merged.strands, merged.method), (whole.passes, whole.strands, whole.method));
+                // a part missing, or given twice, is an error that says so
+                let err =
+                    IsmRun::merge(&m, &item, policies, Method::Fast, rc, parts[1..].to_vec()).unwrap_err().to_string();
+                assert!(err.contains("part 0 of") && err.contains("missing") || err.contains("each once"), "{err}");
+                let twice = [parts.clone(), vec![parts[0].clone()]].concat();
+                let err = IsmRun::merge(&m, &item, policies, Method::Fast, rc, twice).unwrap_err().to_string();
+                assert!(
+                    err.ends_with(&format!("the parts of a shared scan are 0 to {} of {n}, each once", n - 1)),
+                    "{err}"
+                );
             }
         }
-        assert_eq!(steps, IsmRun::new(&m, &s, &policy, Method::Fast).unwrap().progress().1, "the parts share the work");
-        let d = max_abs_diff(&merged, &whole.effects);
-        assert!(d <= 1e-6, "{policy:?}: {d}");
     }
 }
 
@@ -446,4 +466,54 @@ pub fn an_incremental_scan_runs_the_trunk_once_stage_by_stage(b: &dyn Backend) {
     assert!(runs.iter().any(|(_, o)| o.contains(&output)), "a stage computes the trunk output");
     let naive = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Naive).unwrap();
     assert!(max_abs_diff(&r.effects, &naive.effects) <= TOL);
+}
+
+pub fn a_strand_averaged_scan_is_the_difference_of_strand_averaged_predictions(b: &dyn Backend) {
+    // A model whose manifest says `strands: both` is read on both strands by every predictor;
+    // a scan's reference and each effect must then be what two predictions give, for an input
+    // that is padded unevenly (so the reverse strand's window is the forward window turned over,
+    // padding with it, as the trainer's strand-averaged evaluation reads it).
+    use regula_core::length::Padding;
+    use regula_infer::predict::{predict_averaged, reverse_input};
+    let m = model(b, "mpra3");
+    let s = random_dna(m.length - 7, 41);
+    let policy = LengthPolicy::Pad { padding: Padding::N };
+    let item = vec![("s".to_string(), vec![s.clone()])];
+    let both = predict_averaged(&m, item.clone(), std::slice::from_ref(&policy), true).unwrap();
+    // by hand: the mean raw output of the fitted window and of its reverse input
+    let (windows, _) = regula_core::length::fit(&s, m.length, &policy).unwrap();
+    let x = m.encode(&windows[0].bases);
+    let mut pair = x.clone();
+    pair.extend(reverse_input(&m, &x));
+    let raw = m.forward(&pair, 2).unwrap();
+    for k in 0..m.outputs {
+        let want = m.manifest.reported_value(k, (raw[k] as f64 + raw[m.outputs + k] as f64) / 2.0);
+        assert!((both[0].values[k] - want).abs() < 1e-5, "target {k}: {} vs {want}", both[0].values[k]);
+    }
+    let forward = predict_averaged(&m, item, std::slice::from_ref(&policy), false).unwrap();
+    assert!((forward[0].values[0] - both[0].values[0]).abs() > 1e-4, "the strands must differ for this test to tell");
+    let scan =
+        IsmRun::with_strands(&m, &s, &policy, Method::Fast, true).unwrap().run_to_end(&m, 64, |_, _| true).unwrap();
+    assert_eq!(scan.strands, regula_core::manifest::Strands::Both);
+    for k in 0..m.outputs {
+        assert!((scan.reference[k] - both[0].values[k]).abs() < 1e-5, "reference {k}");
+    }
+    let l = scan.bases.len();
+    let start = scan.window_start;
+    for (i, alt) in [(0usize, b'A'), (50, b'C'), (s.len() - 1, b'G'), (s.len() / 2, b'T')] {
+        if s[i] == alt {
+            continue;
+        }
+        let mut mutant = s.clone();
+        mutant[i] = alt;
+        let after =
+            predict_averaged(&m, vec![("m".into(), vec![mutant])], std::slice::from_ref(&policy), true).unwrap();
+        let p = (i as isize - start) as usize;
+        let base = regula_core::encode::channel(alt).unwrap();
+        for k in 0..m.outputs {
+            let effect = scan.effects[k * l * 4 + p * 4 + base] as f64;
+            let want = after[0].values[k] - both[0].values[k];
+            assert!((effect - want).abs() < 1e-5, "position {i} {} target {k}: {effect} vs {want}", alt as char);
+        }
+    }
 }

@@ -30,7 +30,8 @@ macro_rules! backend_suite {
                 short_inputs_use_incremental_mutagenesis_which_reads_less_and_equals_naive,
                 a_legnet_without_squeeze_excitation_scans_incrementally_through_its_joins,
                 an_incremental_scan_runs_the_trunk_once_stage_by_stage,
-                a_scan_shared_by_position_ranges_equals_the_whole_scan,
+                a_scan_shared_by_parts_and_merged_equals_the_whole_scan,
+                a_strand_averaged_scan_is_the_difference_of_strand_averaged_predictions,
             ],
             dual: [
                 loads_with_two_segments_and_one_trunk_per_segment,

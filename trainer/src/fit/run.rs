@@ -10,7 +10,7 @@ use regula_core::encode::reverse_complement;
 use regula_core::length::{LengthPolicy, Padding};
 use regula_core::manifest::{
     DataSource, Encoding, Flanks, GraphRef, InputSpec, Manifest, Normalisation, OutputKind, OutputSpec,
-    PredictionQuantiles, SCHEMA_VERSION, SplitMetrics, Target, TrainingSummary,
+    PredictionQuantiles, SCHEMA_VERSION, SplitMetrics, Strands, Target, TrainingSummary,
 };
 
 use super::batches::{Augment, BatchPlan, epoch_order};
@@ -508,6 +508,9 @@ fn manifest(run: &Finished, metrics: BTreeMap<String, SplitMetrics>, seconds: f6
             machine: Some(machine()),
             seconds: Some((seconds * 10.0).round() / 10.0),
         },
+        // the strands the metrics below were measured on, so that every predictor predicts as
+        // they were measured
+        strands: Strands::from_average(plan.train.rc_average),
         metrics,
         licence: plan.licence.clone(),
     })
