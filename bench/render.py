@@ -126,7 +126,7 @@ def main(results):
     # the app's pool scans: of the whole browser run and a later `--only ism,pool` run, the newer
     runs = [r for r in (browser, load(results, "browser-ism-models.json")) if r and r.get("appScans")]
     scans = max(runs, key=lambda r: r.get("environment", {}).get("date", ""), default=None)
-    for row in pool_target_rows(scans):
+    for row in pool_target_rows(scans, models_dir):
         w(row)
     if training and "ratio" in training:
         w(f"| training throughput, reference CNN: regula-train ÷ PyTorch (CPU, {training['threads']} threads) | {training['ratio']:.2f}× | ≥ 1.0× | {verdict(training['ratio'] >= 1.0, training['ratio'], 1.0, False, '×')} |")
@@ -628,7 +628,15 @@ def render_seeds(w, sd):
 POOL_SPEEDUP_PER_WORKER = 0.9
 
 
-def pool_target_rows(b):
+def strands_note(models_dir, model):
+    """", both strands" where the model's manifest says its predictions (and so the app's scans)
+    average both strands."""
+    path = os.path.join(models_dir, model, "manifest.json")
+    both = os.path.exists(path) and json.load(open(path)).get("strands") == "both"
+    return ", both strands" if both else ""
+
+
+def pool_target_rows(b, models_dir):
     """Target rows from the web app's scans with its pool (`run.mjs --only ism,pool`): the default
     model's first scan within 1 s, and each model's speed-up over one worker."""
     rows = []
@@ -642,11 +650,11 @@ def pool_target_rows(b):
         n = r["prepared"]["workers"]
         if r["model"] == default:
             for what, ms in (("first scan, clicked at once", r["atOnce"]["firstMs"]), ("first scan, workers prepared", r["prepared"]["firstMs"])):
-                rows.append(f"| web app scan of {r['length']} bp with the pool ({n} workers), {r['model']} (the app's default): {what} | {ms:,.0f} ms | ≤ 1,000 ms | {verdict(ms <= 1000, ms, 1000, True, ' ms')} |")
+                rows.append(f"| web app scan of {r['length']} bp with the pool ({n} workers{strands_note(models_dir, r['model'])}), {r['model']} (the app's default): {what} | {ms:,.0f} ms | ≤ 1,000 ms | {verdict(ms <= 1000, ms, 1000, True, ' ms')} |")
         sp = r.get("speedupOverOneWorker")
         if sp is not None:
             want = POOL_SPEEDUP_PER_WORKER * n
-            rows.append(f"| web app scan with the pool, {r['model']}: one worker ÷ {n} workers | {sp:.2f}× | ≥ {want:.1f}× | {verdict(sp >= want, sp, want, False, '×')} |")
+            rows.append(f"| web app scan with the pool{strands_note(models_dir, r['model'])}, {r['model']}: one worker ÷ {n} workers | {sp:.2f}× | ≥ {want:.1f}× | {verdict(sp >= want, sp, want, False, '×')} |")
     return rows
 
 
@@ -665,13 +673,18 @@ def pool_paragraph(b):
     out = [
         f"- **Scans shared by the pool** (the app against the app held to one worker, run of {date}): {span(app[False])}× for the fast scans,",
         f"  {span(app[True])}× for the naive ones. The same split in two bare workers with no page around them reaches {span(bare[False])}× and",
-        f"  {span(bare[True])}× (the accuracy-against-scan-time table). There a half scan alone takes {span(half)} of the whole for the fast",
-        "  scans (each worker starts the scan again for both strands: the reference activations and the fast path's self-checks, eight",
-        "  forward passes and both strands' stage activations, 22 ms of lentimpra-joint-fast's 0.42 s scan in Node on 2026-12-01;",
-        "  that day the scans themselves took 15-25 % less time and these fixed costs stayed, so the fast scans' speed-ups dropped",
-        f"  from 1.64-1.92× in the morning's run), and {span(together)}× as long with the other half running beside it as",
-        "  alone (`halfAloneMs`, `halfTogetherMs`). Since 2026-12-01 each worker steps by a whole trunk batch (32 positions) instead of",
-        "  20 steps per part (6 positions for a 230 bp scan on two workers), which cost 5 % in Node.",
+        f"  {span(bare[True])}× (the accuracy-against-scan-time table). There a part alone takes {span(half)} of the whole for the fast",
+        f"  scans, and {span(together)}× as long with the other part running beside it as alone (`halfAloneMs`, `halfTogetherMs`).",
+        "  The run of 2026-12-01 11:28 went on a machine about 2.3× slower than the morning's (lentimpra-joint-fast, one strand,",
+        "  one worker: 810 against 344 ms) and unsteady (bare whole scans of promoter-tata-fast 1.7-3.1 s): its speed-ups swing",
+        "  both ways (2.79× is not a speed-up two cores can give) and are no measure of the split; in Node on the same machine each",
+        "  part of a strand-averaged scan took 0.500-0.528 of the whole scan (lentimpra-joint-fast, hepg2-legnet-fast, hepg2-mpra).",
+        "  Since 2026-12-01 a scan averages both strands where the manifest says so (every shipped model), and the pool cuts its",
+        "  substitutions strand by strand: with two workers each prepares (reference passes, the fast path's self-checks) and scans",
+        "  one strand, and one of them merges the parts' raw outputs (`mergeMutagenesis`, 9-17 ms in Node for a 230 bp scan), exactly",
+        "  the whole scan. Cut by positions instead, each worker would prepare both strands. Since 2026-12-01, too, each worker steps",
+        "  by a whole trunk batch (32 positions) instead of 20 steps per part (6 positions for a 230 bp scan on two workers), which",
+        "  cost 5 % in Node.",
     ]
     d = next((r for r in rows if r["model"] == b.get("appDefault") and r.get("bareWorkers", {}).get("splitMs")), None)
     if d:
@@ -710,7 +723,8 @@ def render_accuracy_scan(w, b, models_dir):
     w("")
     env = b.get("environment", {})
     cpu = f" on {env['cpu']}, {env.get('cores', '?')} cores" if env.get("cpu") else ""
-    w(f"Full saturation scan (all 3·L substitutions) of one sequence at the model's length in headless Chromium{cpu}, one worker, Regula's")
+    w(f"Full saturation scan (all 3·L substitutions) of one sequence at the model's length in headless Chromium{cpu}, one worker, the forward")
+    w("strand (`reverseComplement: false`: the work of the naive onnxruntime-web scan it is compared with), Regula's")
     w(f"fast path where it applies (`node bench/browser/run.mjs --only ism`; {env.get('date', env.get('startedAt', ''))}, load average at start")
     w(f"{', '.join(f'{x:.1f}' for x in env.get('loadAverageAtStart', []) or [])}). Accuracy: the manifest's test metric (rows that chose nothing), else its validation metric.")
     for model, again in sorted(b.get("remeasured", {}).items()):
@@ -720,12 +734,14 @@ def render_accuracy_scan(w, b, models_dir):
     pool = {r["model"]: r for r in b.get("appScans", []) if "error" not in r}
     if pool:
         n = next(iter(pool.values()))["prepared"]["workers"]
-        w(f"With the pool: the same scan in the web app, shared by its {n} workers (`--only ism,pool`, `bench/browser/app-scan.mjs`): the first scan")
+        w(f"With the pool: the scan a user gets in the web app, shared by its {n} workers (`--only ism,pool`, `bench/browser/app-scan.mjs`): since")
+        w("2026-12-01 every prediction of a scan is the mean of both strands where the manifest says the model's metrics were measured so")
+        w("(`strands: both`, every shipped model), twice the forward passes of the column before, and two workers take a strand each; the first scan")
         w("clicked as soon as the model is ready, the first once the app has prepared its workers (a 32-position scan in each, which")
         w("makes tract's plans and lets the engine optimise the hot code), and the median of 3 later ones; the speed-up is the median of")
         w("the same later scans in the app with its pool held to one worker (`navigator.hardwareConcurrency` 1) ÷ that median. Bare workers:")
         w("the app's split with no app around it, two module workers (`wasm/js/ism-worker.js`, `bench/browser/pool-ceiling.mjs`), the whole scan")
-        w("in one → both halves at once (medians): what two workers can give this scan on this machine.")
+        w("in one → both parts at once and their merge (medians): what two workers can give this scan on this machine.")
         w("")
     pool_head = " | app: first scan at once / prepared | app: later scans | app, one worker | speed-up | bare workers: speed-up" if pool else ""
     w(f"| model | weights | metric (rows) | scan method | scan time (one worker) | ≤ 1 s{pool_head} |")
