@@ -15,7 +15,7 @@
 //! A record none of whose alleles was scored has only `P_unscored`; one without an ALT allele
 //! (`.`) gets no entry. Values have six decimals, as the TSV output.
 
-use regula_core::manifest::Manifest;
+use regula_core::manifest::{Manifest, Strands};
 
 use crate::reference_windows::{ReferenceWindows, Unscorable};
 
@@ -74,7 +74,7 @@ impl VcfAnnotation {
     ) -> Self {
         let prefix = info_key(&manifest.name);
         let name = &manifest.name;
-        let strands = if rc_average { "mean of both strands" } else { "forward strand" };
+        let strands = Strands::from_average(rc_average).describe();
         let window = windows.describe();
         let mut header = Vec::new();
         let mut stems = Vec::new();
