@@ -112,6 +112,9 @@ function renderPrediction() {
   const model = current();
   const rec = activeRecord();
   const values = rec?.prediction?.values;
+  // which model the values shown are of: a reader (the e2e tests) checks it in the same step
+  if (values && model) box.dataset.model = model.name;
+  else delete box.dataset.model;
   if (!values || !model) {
     box.replaceChildren(el("p", { class: "muted" }, model ? (getRecords().length ? "Predicting…" : "Paste a sequence on the Sequence tab.") : "Choose a model on the Model tab."));
     return;

@@ -97,9 +97,14 @@ async function variantRows(p) {
   return p.$$eval("#variant-table tbody tr", (trs) => trs.map((tr) => Object.fromEntries([["cls", tr.className],
     ...[...tr.cells].map((c) => [c.dataset.key, c.dataset.value ?? c.textContent])])));
 }
+// The prediction's values, read in the same step that sees them shown for the model now chosen:
+// the box is drawn again ("Predicting…") when the boxes are read again after a model switch.
 async function predictionValues(p) {
-  await p.waitForSelector("#prediction .value", { state: "attached", timeout: 30000 });
-  return p.$$eval("#prediction .value", (els) => els.map((e) => Number(e.dataset.value)));
+  return p.waitForFunction(() => {
+    const box = document.getElementById("prediction");
+    const v = [...box.querySelectorAll(".value")].map((e) => Number(e.dataset.value));
+    return v.length && box.dataset.model === document.body.dataset.model ? v : null;
+  }, null, { timeout: 30000 }).then((h) => h.jsonValue());
 }
 
 before(async () => {
