@@ -6,6 +6,7 @@
 Every number in the output comes from those files; a part that has not been run says so.
 """
 import glob
+import math
 import json
 import re
 import os
@@ -217,6 +218,9 @@ def main(results):
         render_references(w, [json.load(open(p)) for p in references], results)
     for path in seed_files:
         render_seeds(w, json.load(open(path)))
+    cagi5 = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(results, "cagi5-*.json")))]
+    if cagi5:
+        render_cagi5(w, cagi5)
     if scans:
         render_accuracy_scan(w, scans, models_dir)
     cold = load(results, "browser-cold-default.json")
@@ -621,6 +625,47 @@ def render_seeds(w, sd):
             w("less (standard deviation 0.19 log2 units, against 0.46 and 0.68); its replicate correlation, the ceiling, is 0.61")
             w("(LDLR 0.99, SORT1 0.98). Every shipped model (its card) and the PyTorch twin reach 0.07-0.14 on F9.")
             w("")
+
+
+def render_cagi5(w, reports):
+    """Zero-shot CAGI5 of every shipped model side by side, HepG2 elements only (each card has
+    all elements): Pearson r over all variants (the headline) and over the confident ones."""
+    hepg2 = lambda r: [e for e in r["elements"] if e.get("cell_line", "HepG2") == "HepG2"]
+    elements = sorted({e["element"] for r in reports for e in hepg2(r)})
+    if not elements:
+        return
+    w("## Zero-shot CAGI5 variant effects per shipped model (issue 13)")
+    w("")
+    w("Pearson r of the predicted effect (tile mean, both strands, `bench/cagi5/zero_shot.py`) against the measured effect")
+    w("of every released single-nucleotide variant of the elements measured in HepG2 cells; then over the variants whose")
+    w("measured effect has a confidence of at least 0.1 alone (the others are mostly measurement noise), and how often")
+    w("the predicted effect has the measured sign there (½ is chance). The headline, and issue 13's target of a mean of")
+    w("0.50, is over all variants. Each model's card holds every element, with the cross-cell-type ones.")
+    w("")
+    w("| model (output) | date | " + " | ".join(elements) + " | **mean** | " + " | ".join(f"{e}, confident" for e in elements)
+      + " | mean, confident | sign agreement, confident |")
+    w("|---|---|" + "---|" * (2 * len(elements) + 3))
+    for r in sorted(reports, key=lambda r: r["model"]):
+        by = {e["element"]: e for e in hepg2(r)}
+        cell = lambda x, d=3: "—" if x is None else f"{x:.{d}f}"
+        allv = [by[e]["tile_mean"]["pearson"] if e in by else None for e in elements]
+        sure = [((by.get(e) or {}).get("confident") or {}) for e in elements]
+        sure_r = [c.get("pearson") for c in sure]
+        signs = [c.get("sign_agreement") for c in sure]
+        mean = lambda xs: statistics.fmean(xs) if xs and None not in xs else None
+        label = r["model"] + (f" ({r['target']})" if r.get("target") and len(r.get("outputs", [])) > 1 else "")
+        w(f"| {label} | {r.get('date', '—')} | " + " | ".join(cell(x) for x in allv) + f" | **{cell(mean(allv))}** | "
+          + " | ".join(cell(x) for x in sure_r) + f" | {cell(mean(sure_r))} | {cell(mean(signs), 2)} |")
+    w("")
+    counts = {}
+    for r in reports:
+        for e in hepg2(r):
+            counts.setdefault(e["element"], (e.get("confident") or {}).get("variants"))
+    if all(counts.get(e) and counts[e] > 3 for e in elements):
+        # Fisher's z: an r near 0 over n pairs has a 95 % interval of about ±tanh(1.96 / √(n − 3))
+        w("Few variants are confident, so these numbers move on noise alone: over n of them an r near 0 has a 95 % interval")
+        w("of about ±tanh(1.96 / √(n − 3)), " + ", ".join(f"±{math.tanh(1.96 / math.sqrt(counts[e] - 3)):.2f} for {e}'s {counts[e]}" for e in elements) + ".")
+        w("")
 
 
 # Issue 16: a scan shared by the app's pool is at least this many times faster than one worker,

@@ -36,6 +36,21 @@ from files import write_card_section as write_section, write_json  # noqa: E402
 from stats import pearson, spearman  # noqa: E402
 
 TILE = 200
+# Variants whose measured effect the assay is sure of: train_release.tsv's `confidence` (0-1).
+# Most of F9's are below it, i.e. within measurement noise (BENCHMARKS.md).
+CONFIDENT = 0.1
+
+
+def confident_scores(predicted, measured, keep):
+    """Pearson r of the tile-mean effects over the confident variants alone, and how often
+    the predicted effect has the measured one's sign there (a variant that raises or lowers
+    expression). None where fewer than three are confident."""
+    pairs = [(p, m) for p, m, k in zip(predicted, measured, keep) if k]
+    if len(pairs) < 3:
+        return {"variants": len(pairs), "pearson": None, "sign_agreement": None}
+    p, m = zip(*pairs)
+    same = sum((a > 0) == (b > 0) for a, b in pairs if b != 0) / sum(b != 0 for _, b in pairs)
+    return {"variants": len(pairs), "pearson": pearson(list(p), list(m)), "sign_agreement": same}
 
 
 def tile_starts(length, stride):
@@ -135,11 +150,12 @@ def main():
                 for r in csv.DictReader(f, delimiter="\t"):
                     if r["target"] == args.target:
                         product[(int(r["position"]) - 1, r["alt"])] = float(r["effect"])
-        measured, tile_mean, centred = [], [], []
+        measured, tile_mean, centred, confident = [], [], [], []
         for v in rows:
             i = int(v["pos_1based"]) - 1 - start
             e = effects[(i, v["alt"])]
             measured.append(float(v["value"]))
+            confident.append(float(v["confidence"]) >= CONFIDENT)
             mean_of_tiles = statistics.fmean(x for _, x in e)
             if abs(mean_of_tiles - product[(i, v["alt"])]) > 2e-5:
                 sys.exit(f"{element} {i + 1} {v['alt']}: regula-train's windowed effect {product[(i, v['alt'])]} "
@@ -154,6 +170,7 @@ def main():
             "ism_seconds": round(seconds, 2),
             "tile_mean": {"pearson": pearson(tile_mean, measured), "spearman": spearman(tile_mean, measured)},
             "centred_tile": {"pearson": pearson(centred, measured), "spearman": spearman(centred, measured)},
+            "confident": confident_scores(tile_mean, measured, confident),
             "replicate_correlation": ceiling.get(element),
             "cell_line": cell_line,
         })
@@ -186,22 +203,30 @@ def card_section(report):
         f"regulation-saturation challenge ({report['data']}; never seen in training) against the "
         f"model's predicted effect, alternate minus reference. "
         f"Tiling: {report['tiling']}. Aggregation: {report['aggregation']}. The replicate correlation "
-        f"of the measurements is the ceiling. Made by `bench/cagi5/zero_shot.py` ({report['date']}). The first table holds "
+        f"of the measurements is the ceiling. The last three columns keep only the variants whose measured effect has a "
+        f"confidence of at least {CONFIDENT} (train_release.tsv's `confidence`: the others are mostly within measurement "
+        f"noise); sign agreement is the share of them whose predicted effect has the measured effect's sign (½ is chance). "
+        f"Made by `bench/cagi5/zero_shot.py` ({report['date']}). The first table holds "
         f"the elements measured in HepG2 cells."
         + ("" if "hepg2" in (report["model"] + " " + report.get("target", "")).lower() else
            " The elements were measured in HepG2 cells and this model was trained on another cell type, so this is a cross-cell-type test.")
         + (f" Scored at the model's `{report['target']}` output." if report.get("target") and len(report.get("outputs", [])) > 1 else ""),
         "",
-        "| element | length (bp) | variants | tiles | Pearson r, tile mean | Spearman, tile mean | Pearson r, centred tile | replicate r |",
-        "|---|---|---|---|---|---|---|---|",
+        "| element | length (bp) | variants | tiles | Pearson r, tile mean | Spearman, tile mean | Pearson r, centred tile | replicate r | confident variants | Pearson r, confident | sign agreement, confident |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     row = lambda e: (f"| {e['element']} | {e['length']} | {e['variants']} | {e['tiles']} | {e['tile_mean']['pearson']:.3f} | "
-                     f"{e['tile_mean']['spearman']:.3f} | {e['centred_tile']['pearson']:.3f} | {e['replicate_correlation']} |")
+                     f"{e['tile_mean']['spearman']:.3f} | {e['centred_tile']['pearson']:.3f} | {e['replicate_correlation']} | "
+                     + confident_cells(e.get("confident")) + " |")
     hepg2 = [e for e in report["elements"] if e.get("cell_line", "HepG2") == "HepG2"]
     others = [e for e in report["elements"] if e.get("cell_line", "HepG2") != "HepG2"]
     lines += [row(e) for e in hepg2]
     if hepg2:
-        lines += ["", f"Mean over the HepG2 elements: Pearson r {statistics.fmean(e['tile_mean']['pearson'] for e in hepg2):.3f} (tile mean)."]
+        mean = f"Mean over the HepG2 elements: Pearson r {statistics.fmean(e['tile_mean']['pearson'] for e in hepg2):.3f} (tile mean)"
+        sure = [e["confident"]["pearson"] for e in hepg2 if (e.get("confident") or {}).get("pearson") is not None]
+        if len(sure) == len(hepg2):
+            mean += f"; over their confident variants alone, {statistics.fmean(sure):.3f}"
+        lines += ["", mean + "."]
     if others:
         lines += [
             "",
@@ -210,11 +235,21 @@ def card_section(report):
             "The same scores for the CAGI5 elements measured in other cell types: the model was not trained on "
             "those cells, so these test how far its sequence rules carry, not its accuracy in its own cells.",
             "",
-            "| element | cell type | length (bp) | variants | tiles | Pearson r, tile mean | Spearman, tile mean | Pearson r, centred tile | replicate r |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| element | cell type | length (bp) | variants | tiles | Pearson r, tile mean | Spearman, tile mean | Pearson r, centred tile | replicate r | confident variants | Pearson r, confident | sign agreement, confident |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         lines += [row(e).replace(f"| {e['element']} |", f"| {e['element']} | {e['cell_line']} |", 1) for e in others]
     return "\n".join(lines) + "\n"
+
+
+def confident_cells(c):
+    """The confident-variant columns; a dash where the report predates them or too few are
+    confident to correlate (never a number the script did not compute)."""
+    if not c:
+        return "— | — | —"
+    if c["pearson"] is None:
+        return f"{c['variants']} | — | —"
+    return f"{c['variants']} | {c['pearson']:.3f} | {c['sign_agreement']:.2f}"
 
 
 def write_card_section(card, report):
