@@ -618,6 +618,8 @@ test("load your own model from disk (ONNX + manifest): model card with metrics, 
 // the width) and returns the tooltip.
 async function hoverCell(p, framePos, alt) {
   await p.$eval("#zoom", (z) => { z.value = "2"; z.dispatchEvent(new Event("input")); });
+  // the mouse reaches only what the viewport shows
+  await p.locator("#heatmap").scrollIntoViewIfNeeded();
   const box = await p.locator("#heatmap").boundingBox();
   await p.mouse.move(box.x + 18 + (framePos - 1) * 2 + 1, box.y + "ACGT".indexOf(alt) * 16 + 8);
   await p.waitForSelector("#tooltip:not([hidden])");
@@ -952,6 +954,8 @@ test("issue 14: numbers with meaning — units, a percentile against the manifes
   assert.equal(text, pct >= 100 ? "above all of the model's test elements (12)" : pct <= 0 ? "below all of the model's test elements (12)" : `above ${pct} % of the model's test elements (12)`);
   close(Number(await page.getAttribute("#prediction .percentile", "data-fraction")), fraction, "percentile");
   assert.match(await page.textContent("#prediction .unit"), /log2 RNA\/DNA, test fixture/);
+  // the fixture's manifest names no strands: the forward strand, as its metrics were measured
+  assert.equal(await page.textContent("#prediction .strands"), "forward strand");
   await page.click("#tab-model");
   assert.match(await page.textContent("#model-card"), /placed among the model's own predictions on its test rows \(12\)/);
   if (shipped.includes("promoter-tata")) {
@@ -961,6 +965,7 @@ test("issue 14: numbers with meaning — units, a percentile against the manifes
     await predictionValues(page);
     assert.match(await page.textContent("#prediction .label"), /probability of promoter/);
     assert.match(await page.textContent("#prediction .unit"), /^probability of promoter$/);
+    assert.equal(await page.textContent("#prediction .strands"), "mean of both strands");
   }
   await useModel(page, "mpra1");
 });
