@@ -13,6 +13,9 @@ import os
 import statistics
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "cagi5"))
+from zero_shot import CONFIDENT, in_hepg2  # noqa: E402
+
 
 def load(results, name):
     path = os.path.join(results, name)
@@ -630,37 +633,35 @@ def render_seeds(w, sd):
 def render_cagi5(w, reports):
     """Zero-shot CAGI5 of every shipped model side by side, HepG2 elements only (each card has
     all elements): Pearson r over all variants (the headline) and over the confident ones."""
-    hepg2 = lambda r: [e for e in r["elements"] if e.get("cell_line", "HepG2") == "HepG2"]
-    elements = sorted({e["element"] for r in reports for e in hepg2(r)})
+    by_report = [(r, {e["element"]: e for e in r["elements"] if in_hepg2(e)}) for r in reports]
+    elements = sorted({name for _, by in by_report for name in by})
     if not elements:
         return
+    cell = lambda x, d=3: "—" if x is None else f"{x:.{d}f}"
+    mean = lambda xs: statistics.fmean(xs) if xs and None not in xs else None
     w("## Zero-shot CAGI5 variant effects per shipped model (issue 13)")
     w("")
     w("Pearson r of the predicted effect (tile mean, both strands, `bench/cagi5/zero_shot.py`) against the measured effect")
     w("of every released single-nucleotide variant of the elements measured in HepG2 cells; then over the variants whose")
-    w("measured effect has a confidence of at least 0.1 alone (the others are mostly measurement noise), and how often")
+    w(f"measured effect has a confidence of at least {CONFIDENT} alone (the others are mostly measurement noise), and how often")
     w("the predicted effect has the measured sign there (½ is chance). The headline, and issue 13's target of a mean of")
     w("0.50, is over all variants. Each model's card holds every element, with the cross-cell-type ones.")
     w("")
     w("| model (output) | date | " + " | ".join(elements) + " | **mean** | " + " | ".join(f"{e}, confident" for e in elements)
       + " | mean, confident | sign agreement, confident |")
     w("|---|---|" + "---|" * (2 * len(elements) + 3))
-    for r in sorted(reports, key=lambda r: r["model"]):
-        by = {e["element"]: e for e in hepg2(r)}
-        cell = lambda x, d=3: "—" if x is None else f"{x:.{d}f}"
+    counts = {}
+    for r, by in sorted(by_report, key=lambda rb: rb[0]["model"]):
         allv = [by[e]["tile_mean"]["pearson"] if e in by else None for e in elements]
         sure = [((by.get(e) or {}).get("confident") or {}) for e in elements]
         sure_r = [c.get("pearson") for c in sure]
         signs = [c.get("sign_agreement") for c in sure]
-        mean = lambda xs: statistics.fmean(xs) if xs and None not in xs else None
+        for e, c in zip(elements, sure):
+            counts.setdefault(e, c.get("variants"))
         label = r["model"] + (f" ({r['target']})" if r.get("target") and len(r.get("outputs", [])) > 1 else "")
         w(f"| {label} | {r.get('date', '—')} | " + " | ".join(cell(x) for x in allv) + f" | **{cell(mean(allv))}** | "
           + " | ".join(cell(x) for x in sure_r) + f" | {cell(mean(sure_r))} | {cell(mean(signs), 2)} |")
     w("")
-    counts = {}
-    for r in reports:
-        for e in hepg2(r):
-            counts.setdefault(e["element"], (e.get("confident") or {}).get("variants"))
     if all(counts.get(e) and counts[e] > 3 for e in elements):
         # Fisher's z: an r near 0 over n pairs has a 95 % interval of about ±tanh(1.96 / √(n − 3))
         w("Few variants are confident, so these numbers move on noise alone: over n of them an r near 0 has a 95 % interval")

@@ -53,6 +53,11 @@ def confident_scores(predicted, measured, keep):
     return {"variants": len(pairs), "pearson": pearson(list(p), list(m)), "sign_agreement": same}
 
 
+def in_hepg2(element):
+    """Whether an element of a report was measured in HepG2 cells (the cells of the target)."""
+    return element.get("cell_line", "HepG2") == "HepG2"
+
+
 def tile_starts(length, stride):
     if length <= TILE:  # one window: the element itself, padded with the model's flanks
         return [0]
@@ -218,8 +223,8 @@ def card_section(report):
     row = lambda e: (f"| {e['element']} | {e['length']} | {e['variants']} | {e['tiles']} | {e['tile_mean']['pearson']:.3f} | "
                      f"{e['tile_mean']['spearman']:.3f} | {e['centred_tile']['pearson']:.3f} | {e['replicate_correlation']} | "
                      + confident_cells(e.get("confident")) + " |")
-    hepg2 = [e for e in report["elements"] if e.get("cell_line", "HepG2") == "HepG2"]
-    others = [e for e in report["elements"] if e.get("cell_line", "HepG2") != "HepG2"]
+    hepg2 = [e for e in report["elements"] if in_hepg2(e)]
+    others = [e for e in report["elements"] if not in_hepg2(e)]
     lines += [row(e) for e in hepg2]
     if hepg2:
         mean = f"Mean over the HepG2 elements: Pearson r {statistics.fmean(e['tile_mean']['pearson'] for e in hepg2):.3f} (tile mean)"

@@ -25,6 +25,8 @@ export const firstOf = (i) =>
 // Whether the model's predictions average both strands (the manifest's `strands`, how its
 // metrics were measured): the app's predictions, scans and variant scores do by default.
 export const bothStrands = () => model?.manifest?.strands === "both";
+// The strands a prediction reads, in the words of the manifest and cards (Strands::describe).
+export const strandsLabel = () => (bothStrands() ? "mean of both strands" : "forward strand");
 export const isClassifier = () => model?.manifest?.output?.kind === "classification";
 // The unit of target i's values, as the manifest states it. A classifier's output is a
 // probability: of the class the unit names ("probability of promoter"), else of label 1.

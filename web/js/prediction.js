@@ -4,7 +4,7 @@
 import { $, download, el, fmt, setStatus, settleStatus } from "./dom.js";
 import { headerLines } from "./provenance.js";
 import { activeRecord, flushInput, getRecords, renderRecords, setPrediction } from "./input.js";
-import { bothStrands, current, describePercentile, itemOf, percentileOf, labelOf, paired, policyOptions, unitOf } from "./model.js";
+import { current, describePercentile, itemOf, percentileOf, labelOf, paired, policyOptions, strandsLabel, unitOf } from "./model.js";
 import { pool } from "./pool.js";
 import { drawTracks, needsGxi, setGxi } from "./scan-view.js";
 import { renderTeach } from "./teach.js";
@@ -129,8 +129,7 @@ function renderPrediction() {
       el("span", { class: "label" }, labelOf(i) === model.info.targets[i] ? model.info.targets[i] : `${model.info.targets[i]}: ${labelOf(i)}`),
       el("span", { class: "value", dataset: { target: model.info.targets[i], value: String(v) } }, fmt(v, 5)),
       el("span", { class: "unit" }, unitOf(i)),
-      // how it was computed, in the words of the manifest's strands (Strands::describe)
-      el("span", { class: "strands" }, bothStrands() ? "mean of both strands" : "forward strand"),
+      el("span", { class: "strands" }, strandsLabel()),
       ...(percentileOf(i, v) ? [el("span", { class: "percentile", dataset: { fraction: String(percentileOf(i, v).fraction) } }, describePercentile(i, v))] : []))),
     ...(fitText ? [el("p", { class: "help" }, Array.isArray(fit) ? `${fitText}.` : `Length ${rec.length} bp vs model ${model.info.length} bp: ${fitText}.`)] : []));
 }

@@ -5,7 +5,7 @@
 // picture, and the printable report lists them.
 import { version } from "../pkg/regula_wasm.js";
 import { coordinates } from "./input.js";
-import { current, currentPolicyText } from "./model.js";
+import { bothStrands, current, currentPolicyText, strandsLabel } from "./model.js";
 
 // [[key, value], …] for `rec` (the record the numbers are of).
 export function provenance(rec, extra = []) {
@@ -15,7 +15,7 @@ export function provenance(rec, extra = []) {
     ["model", m ? m.name : "—"],
     ["manifest_sha256", m?.hash ?? "—"],
     ["length_policy", currentPolicyText() || "—"],
-    ["strands", m ? (m.manifest?.strands === "both" ? "predictions, scans and variant effects: the mean of both strands (the manifest's strands); gradient × input: the forward strand" : "forward strand") : "—"],
+    ["strands", m ? (bothStrands() ? "predictions, scans and variant effects: the mean of both strands (the manifest's strands); gradient × input: the forward strand" : strandsLabel()) : "—"],
     ["app", `Regula ${version()}`],
     ["date", new Date().toISOString()],
   ];
