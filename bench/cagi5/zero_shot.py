@@ -49,7 +49,8 @@ def confident_scores(predicted, measured, keep):
     if len(pairs) < 3:
         return {"variants": len(pairs), "pearson": None, "sign_agreement": None}
     p, m = zip(*pairs)
-    same = sum((a > 0) == (b > 0) for a, b in pairs if b != 0) / sum(b != 0 for _, b in pairs)
+    signed = [(a, b) for a, b in pairs if b != 0]  # a measured 0 has no sign to agree with
+    same = sum((a > 0) == (b > 0) for a, b in signed) / len(signed) if signed else None
     return {"variants": len(pairs), "pearson": pearson(list(p), list(m)), "sign_agreement": same}
 
 
@@ -254,7 +255,8 @@ def confident_cells(c):
         return "— | — | —"
     if c["pearson"] is None:
         return f"{c['variants']} | — | —"
-    return f"{c['variants']} | {c['pearson']:.3f} | {c['sign_agreement']:.2f}"
+    sign = "—" if c["sign_agreement"] is None else f"{c['sign_agreement']:.2f}"
+    return f"{c['variants']} | {c['pearson']:.3f} | {sign}"
 
 
 def write_card_section(card, report):
