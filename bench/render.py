@@ -784,10 +784,17 @@ def render_accuracy_scan(w, b, models_dir):
         w("2026-12-01 every prediction of a scan is the mean of both strands where the manifest says the model's metrics were measured so")
         w("(`strands: both`, every shipped model), twice the forward passes of the column before, and two workers take a strand each; the first scan")
         w("clicked as soon as the model is ready, the first once the app has prepared its workers (a 32-position scan in each, which")
-        w("makes tract's plans and lets the engine optimise the hot code), and the median of 3 later ones; the speed-up is the median of")
-        w("the same later scans in the app with its pool held to one worker (`navigator.hardwareConcurrency` 1) ÷ that median. Bare workers:")
-        w("the app's split with no app around it, two module workers (`wasm/js/ism-worker.js`, `bench/browser/pool-ceiling.mjs`), the whole scan")
-        w("in one → both parts at once and their merge (medians): what two workers can give this scan on this machine.")
+        later = len(next(iter(pool.values()))["prepared"]["laterMs"])
+        w(f"makes tract's plans and lets the engine optimise the hot code), and the median of {later} later ones; the speed-up is the median of")
+        w("the same later scans in the app with its pool held to one worker (`navigator.hardwareConcurrency` 1) ÷ that median.")
+        if any(r.get("oneWorker", {}).get("interleaved") for r in pool.values()):
+            w("The two pages were open side by side and scanned in turns (pool, one worker, one worker, pool, …), since this machine's")
+            w("speed drifts between sessions a minute apart by more than the target's margin.")
+        w("Bare workers: the app's split with no app around it, two module workers (`wasm/js/ism-worker.js`, `bench/browser/pool-ceiling.mjs`),")
+        stepped = any(r.get("bareWorkers", {}).get("stepping") for r in pool.values())
+        how = "stepped as the app's workers step" if stepped else "each scan in one step (the app's workers step by a trunk batch)"
+        w(f"{how}, the whole scan in one → both parts at once and their merge (medians): what two workers can give")
+        w("this scan on this machine.")
         w("")
     pool_head = " | app: first scan at once / prepared | app: later scans | app, one worker | speed-up | bare workers: speed-up" if pool else ""
     w(f"| model | weights | metric (rows) | scan method | scan time (one worker) | ≤ 1 s{pool_head} |")

@@ -12,7 +12,7 @@
 // app cold start), --no-minimal (skip the minimal page's cold start), --no-tiled (skip the tiled 1,000 bp ISM of the shipped models), --only PARTS
 // (a comma list of throughput, ism, attribution, worker, cold, pool: run only those; e.g. `--only cold`;
 // pool: scans in the web app with its Web Workers, app-scan.mjs, and the same split in two bare workers,
-// pool-ceiling.mjs), --later-scans 3 (pool: scans after the first),
+// pool-ceiling.mjs), --later-scans 5 (pool: scans after the first, in each page),
 // --app-dir DIR (the web app served for the app cold start; default web, e.g. a copy of an older
 // web/ to compare).
 // Env: CHROMIUM (default /usr/bin/chromium).
@@ -33,7 +33,7 @@ const root = path.resolve(here, "../..");
 const opts = {
   pkg: path.join(root, "web/pkg"), models: path.join(root, "models"), out: path.join(here, "results/browser-bench.json"),
   runs: 5, "naive-runs": 2, "regula-naive-runs": 1, "cold-runs": 5, seqs: 128, batch: 32, "ism-batch": 64, "cold-model": null, app: true, minimal: true, tiled: true,
-  only: "throughput,ism,attribution,worker,cold,pool", "app-dir": path.join(root, "web"), "later-scans": 3,
+  only: "throughput,ism,attribution,worker,cold,pool", "app-dir": path.join(root, "web"), "later-scans": 5,
 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {

@@ -104,18 +104,22 @@ function sharedScan(sequence, options, total) {
 }
 
 // A progress bar with a cancel button for a pool job. It shows only once the job has run for
-// PROGRESS_DELAY_MS, and redraws at most once a frame: a short scan would only flash it, and
-// repainting it after every chunk took CPU from the workers (about 18 ms of a 140 ms scan on two
-// cores, measured in headless Chromium).
+// PROGRESS_DELAY_MS, and then redraws every PROGRESS_REDRAW_MS at most: a short scan would only
+// flash it, and every redraw (style, layout, paint and raster of the page, in the renderer's
+// threads) takes CPU from the workers, which a 2-worker scan on 2 cores has none to spare of
+// (hepg2-legnet-fast in headless Chromium, 2026-12-02: the renderer's threads used 142-178 ms of
+// CPU during a scan redrawn once a frame, 113-132 ms with the bar never shown; the pool's speed-up
+// over one worker read 1.46 and 1.66x against 1.76 and 1.78x, within this machine's noise).
 const PROGRESS_DELAY_MS = 250;
+const PROGRESS_REDRAW_MS = 250;
 function progressUI(containerId, job, label) {
   const box = $(containerId);
   const bar = box.querySelector("progress");
   const text = box.querySelector(".progress-text");
   let latest = null;
-  let frame = 0;
+  let timer = 0;
   const draw = () => {
-    frame = 0;
+    timer = 0;
     if (box.hidden || !latest) return;
     const [done, total] = latest;
     bar.max = total;
@@ -129,11 +133,11 @@ function progressUI(containerId, job, label) {
   return {
     update(done, total) {
       latest = [done, total];
-      if (!box.hidden && !frame) frame = requestAnimationFrame(draw);
+      if (!box.hidden && !timer) timer = setTimeout(draw, PROGRESS_REDRAW_MS);
     },
     done() {
       clearTimeout(show);
-      cancelAnimationFrame(frame);
+      clearTimeout(timer);
       box.hidden = true;
     },
   };
