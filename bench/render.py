@@ -727,7 +727,10 @@ def pool_paragraph(b):
         "  compositor, raster) used 113-178 ms. The parts themselves are even (preparation 47-78 ms and merge 8-16 ms per scan, from",
         "  the workers' own clocks). So what the app loses is mostly the two cores running two workers at once beside the browser",
         "  (in Node, without a browser, the same two halves on two threads reach 1.80-1.93× a whole scan), and the rest the page:",
-        "  since 2026-12-02 the progress bar redraws every 250 ms instead of once a frame. The same app and machine give a spread of",
+        "  since 2026-12-02 the progress bar redraws every 250 ms instead of once a frame, and the harness waits for a scan's end",
+        "  through a MutationObserver (Playwright's `waitForFunction` polled on every animation frame, so the page drew 60 frames a",
+        "  second through each scan: the page's threads used 100-120 ms of CPU per scan with that polling, 82-90 ms without).",
+        "  The same app and machine give a spread of",
         "  ±0.15× from run to run (hepg2-legnet-fast 1.46-1.82× over nine runs of the pool part that day, its bar redrawn once a\n"
         f"  frame, never or every 250 ms; this run started at load average {(b.get('environment', {}).get('loadAverageAtStart') or [0])[0]:.1f}). The one-worker and two-worker pages now scan in",
         "  turns, so the machine's drift no longer lands on one side of the ratio.",
