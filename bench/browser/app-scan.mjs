@@ -17,7 +17,7 @@ import { randomDna } from "./lib.mjs";
 
 /** Scans of each of `models` ([{id, name, length}]) in the app at `url`; `context()` gives a fresh
  * browser context. Resolves with one row per model. */
-export async function appScans({ url, models, context, later = 3, log }) {
+export async function appScans({ url, models, context, later = 5, log }) {
   const rows = [];
   for (const m of models) {
     log(`app scans ${m.id}`);
