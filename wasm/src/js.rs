@@ -3,16 +3,16 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Float32Array, Function, Object, Reflect};
+use js_sys::{Array, Float32Array, Function, Object, Reflect, Uint32Array};
 use regula_core::length::LengthPolicy;
 use regula_core::motif::MotifSet as CoreMotifSet;
 use regula_core::variant::Coordinates;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::attribution::{self, Attribution};
 use crate::error::Error;
-use crate::ism::{IsmPart, IsmResult, IsmRun, Method};
+use crate::ism::{FastPath, IsmPart, IsmResult, IsmRun, Method, WindowPart};
 use crate::model::Model;
 use crate::{motifs, predict, variants};
 
@@ -267,7 +267,7 @@ export interface MutagenesisResult {
 /** What one part of a shared scan computed (`job.finish()` of a job made with `options.part`): raw model outputs, for `Predictor.mergeMutagenesis`. */
 export interface MutagenesisPart {
   index: number; parts: number;
-  windows: { window: number; positions: number[]; raw: number[]; base_raw: number[]; reference_raw: number[]; method: "fast" | "naive"; fast_path?: "windowed" | "incremental"; fallback_reason?: string; passes: number; bases_computed: number }[];
+  windows: { window: number; positions: Uint32Array; raw: Float32Array; base_raw: Float32Array; reference_raw: Float32Array; method: "fast" | "naive"; fast_path?: "windowed" | "incremental"; fallback_reason?: string; passes: number; bases_computed: number }[];
 }
 export interface VariantOptions { reverseComplement?: boolean; chrom?: string; offset?: number; policy?: Policies; segment?: string | number }
 export interface VariantScore {
@@ -565,8 +565,10 @@ impl Predictor {
         #[wasm_bindgen(unchecked_optional_param_type = "MutagenesisOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
         let item = one_item(&self.model, &sequence)?;
-        let parts: Vec<IsmPart> = serde_wasm_bindgen::from_value(parts)
-            .map_err(|e| JsError::new(&format!("mergeMutagenesis(parts): {e}")))?;
+        let parts = parts.dyn_into::<Array>().map_err(|_| {
+            JsError::new("mergeMutagenesis(parts): expected an array of the parts' job.finish() values")
+        })?;
+        let parts = parts.iter().enumerate().map(|(k, part)| part_from_js(&part, k)).collect::<Result<Vec<_>, _>>()?;
         let (method, rc) = (method_option(&options)?, strands_option(&self.model, &options)?);
         let r = IsmRun::merge(&self.model, &item, &policies(&self.model, &options)?, method, rc, parts).map_err(err)?;
         Ok(ism_js(&r)?.into())
@@ -760,10 +762,106 @@ impl MutagenesisJob {
     #[wasm_bindgen(unchecked_return_type = "MutagenesisResult | MutagenesisPart")]
     pub fn finish(self) -> Result<JsValue, JsError> {
         match self.part {
-            Some(part) => to_js(&self.run.finish_part(part).map_err(err)?),
+            Some(part) => part_js(self.run.finish_part(part).map_err(err)?),
             None => Ok(ism_js(&self.run.finish(&self.model).map_err(err)?)?.into()),
         }
     }
+}
+
+/// A part of a shared scan crosses workers as a plain object (structured clone copies it) whose
+/// number arrays are typed arrays, each copied whole into and out of wasm: serde_wasm_bindgen
+/// reads a plain array number by number, which took 6 ms of each merge of a 230 bp scan's two
+/// parts (Node), on the path of every shared scan. These are the fields besides those arrays.
+#[derive(Serialize, Deserialize)]
+struct PartFields {
+    index: usize,
+    parts: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WindowPartFields {
+    window: usize,
+    method: Method,
+    fast_path: Option<FastPath>,
+    fallback_reason: Option<String>,
+    passes: usize,
+    bases_computed: usize,
+}
+
+fn part_js(part: IsmPart) -> Result<JsValue, JsError> {
+    let windows = Array::new();
+    for w in part.windows {
+        let fields = WindowPartFields {
+            window: w.window,
+            method: w.method,
+            fast_path: w.fast_path,
+            fallback_reason: w.fallback_reason,
+            passes: w.passes,
+            bases_computed: w.bases_computed,
+        };
+        let o: Object = to_js(&fields)?.unchecked_into();
+        let positions: Vec<u32> = w.positions.iter().map(|&p| p as u32).collect();
+        set(&o, "positions", Uint32Array::from(&positions[..]));
+        set(&o, "raw", f32s(&w.raw));
+        set(&o, "base_raw", f32s(&w.base_raw));
+        set(&o, "reference_raw", f32s(&w.reference_raw));
+        windows.push(&o);
+    }
+    let o: Object = to_js(&PartFields { index: part.index, parts: part.parts })?.unchecked_into();
+    set(&o, "windows", windows);
+    Ok(o.into())
+}
+
+/// `parts[k]` of `mergeMutagenesis`, as [`part_js`] made it; an error names the part, window and
+/// field.
+fn part_from_js(part: &JsValue, k: usize) -> Result<IsmPart, JsError> {
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        JsError::new(&format!("mergeMutagenesis(parts): parts[{k}]{what}: {e}"))
+    };
+    if !part.is_object() {
+        return Err(bad("", &"expected an object, as the part's job.finish() gave it"));
+    }
+    let fields: PartFields = serde_wasm_bindgen::from_value(part.clone()).map_err(|e| bad("", &e))?;
+    let windows = get(part, "windows")
+        .and_then(|w| w.dyn_into::<Array>().ok())
+        .ok_or_else(|| bad(".windows", &"expected an array, as the part's job.finish() gave it"))?;
+    let windows = windows
+        .iter()
+        .enumerate()
+        .map(|(j, w)| {
+            let at = format!(".windows[{j}]");
+            let f: WindowPartFields = serde_wasm_bindgen::from_value(w.clone()).map_err(|e| bad(&at, &e))?;
+            let typed = |key: &str| {
+                get(&w, key).ok_or_else(|| {
+                    bad(&format!("{at}.{key}"), &"missing; pass the parts as their job.finish() gave them")
+                })
+            };
+            let floats = |key: &str| {
+                typed(key)?.dyn_into::<Float32Array>().map(|a| a.to_vec()).map_err(|_| {
+                    bad(&format!("{at}.{key}"), &"expected a Float32Array, as the part's job.finish() gave it")
+                })
+            };
+            let positions = typed("positions")?
+                .dyn_into::<Uint32Array>()
+                .map_err(|_| {
+                    bad(&format!("{at}.positions"), &"expected a Uint32Array, as the part's job.finish() gave it")
+                })?
+                .to_vec();
+            Ok(WindowPart {
+                window: f.window,
+                positions: positions.into_iter().map(|p| p as usize).collect(),
+                raw: floats("raw")?,
+                base_raw: floats("base_raw")?,
+                reference_raw: floats("reference_raw")?,
+                method: f.method,
+                fast_path: f.fast_path,
+                fallback_reason: f.fallback_reason,
+                passes: f.passes,
+                bases_computed: f.bases_computed,
+            })
+        })
+        .collect::<Result<Vec<_>, JsError>>()?;
+    Ok(IsmPart { index: fields.index, parts: fields.parts, windows })
 }
 
 fn ism_js(r: &IsmResult) -> Result<Object, JsError> {

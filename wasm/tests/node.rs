@@ -9,7 +9,7 @@
 
 use js_sys::{Array, Float32Array, Function, Reflect};
 use regula_wasm::js::{MotifSet, Predictor};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 // Every allocation starts as NaN bytes: reading memory never written shows up here.
@@ -410,5 +410,56 @@ fn a_model_measured_on_both_strands_predicts_scans_and_scores_on_both_by_default
     assert_eq!(
         message(bad.err().unwrap()),
         "options.reverseComplement: expected true (the mean of both strands) or false (the forward strand)"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_shared_scan_crosses_workers_as_typed_arrays_and_merges_to_the_whole_scan() {
+    // Two parts (a strand each), each cloned as postMessage would, merged in either order: the
+    // whole scan's numbers exactly. A part's number arrays are typed arrays (copied whole), and a
+    // part that lost them says which field of which part.
+    let manifest = MANIFEST.replacen("\n  \"metrics\":", "\n  \"strands\": \"both\",\n  \"metrics\":", 1);
+    let p = Predictor::new(ONNX, &manifest, None).map_err(JsValue::from).unwrap();
+    let seq = || JsValue::from_str(&SEQ[..200]);
+    let clone = Function::from(get(&js_sys::global(), "structuredClone"));
+    let part = |i: u32| {
+        let part = Array::of2(&JsValue::from(i), &JsValue::from(2u32));
+        let mut job = p.start_mutagenesis(seq(), options(&[("part", part.into())])).map_err(JsValue::from).unwrap();
+        while !job.step(job.step_positions()).map_err(JsValue::from).unwrap() {}
+        clone.call1(&JsValue::NULL, &job.finish().map_err(JsValue::from).unwrap()).unwrap()
+    };
+    let parts = [part(0), part(1)];
+    let window = Array::from(&get(&parts[1], "windows")).get(0);
+    assert!(get(&window, "raw").is_instance_of::<Float32Array>());
+    assert!(get(&window, "positions").is_instance_of::<js_sys::Uint32Array>());
+    let positions = js_sys::Uint32Array::from(get(&window, "positions")).length();
+    assert!(positions >= 200, "one strand's part mutates every position of its window: {positions}");
+    let outputs = Float32Array::from(get(&window, "base_raw")).length();
+    assert_eq!(outputs, 3, "the fixture's outputs");
+    assert_eq!(Float32Array::from(get(&window, "raw")).length(), positions * 4 * outputs, "4 bases a position");
+    let whole = p.saturation_mutagenesis(seq(), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+    for order in [Array::of2(&parts[0], &parts[1]), Array::of2(&parts[1], &parts[0])] {
+        let merged = p.merge_mutagenesis(seq(), order.into(), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+        assert_eq!(floats(&merged, "effects"), floats(&whole, "effects"));
+        assert_eq!(get(&merged, "strands").as_string().unwrap(), "both");
+        let reference = |r: &JsValue| Array::from(&get(r, "reference")).get(0).as_f64().unwrap();
+        assert_eq!(reference(&merged), reference(&whole));
+    }
+    let merge = |parts: Array| message(p.merge_mutagenesis(seq(), parts.into(), JsValue::UNDEFINED).err().unwrap());
+    assert_eq!(merge(Array::of1(&parts[0])), "part 1 of 2 of the shared scan is missing");
+    assert_eq!(
+        message(p.merge_mutagenesis(seq(), parts[0].clone(), JsValue::UNDEFINED).err().unwrap()),
+        "mergeMutagenesis(parts): expected an array of the parts' job.finish() values"
+    );
+    let plain = clone.call1(&JsValue::NULL, &parts[1]).unwrap();
+    let window = Array::from(&get(&plain, "windows")).get(0);
+    Reflect::set(&window, &"raw".into(), &Array::from(&get(&window, "raw"))).unwrap();
+    assert_eq!(
+        merge(Array::of2(&parts[0], &plain)),
+        "mergeMutagenesis(parts): parts[1].windows[0].raw: expected a Float32Array, as the part's job.finish() gave it"
+    );
+    assert_eq!(
+        merge(Array::of1(&JsValue::from_str("part"))),
+        "mergeMutagenesis(parts): parts[0]: expected an object, as the part's job.finish() gave it"
     );
 }
