@@ -1,10 +1,10 @@
 // Service worker: keeps the app usable offline after the first visit. Same-origin GET requests
 // go to the network and refresh the cache; offline, the cache answers. Nothing else is touched.
-const CACHE = "regula-v4";
+const CACHE = "regula-v5";
 // The page, its modules (js/, index.html's module graph), the worker and the wasm package; the
 // e2e test checks that every file under js/ is listed.
 const MODULES = ["main.js", "assets.js", "dom.js", "events.js", "pool.js", "compute.js", "model.js", "input.js",
-  "prediction.js", "scan-view.js", "motifs.js", "variants.js", "genome.js", "teach.js", "provenance.js", "report.js"].map((m) => `js/${m}`);
+  "prediction.js", "scan-view.js", "motifs.js", "variants.js", "genome.js", "teach.js", "provenance.js", "report.js", "progress.js"].map((m) => `js/${m}`);
 const SHELL = ["./", "index.html", "style.css", "worker.js", ...MODULES, "pkg/regula_wasm.js", "pkg/regula_wasm_bg.wasm",
   "pkg/regula_wasm_bg.relaxed.wasm", "pkg/simd.js", "pkg/jobs.js", "models/index.json", "motifs/jaspar2024_core_vertebrates.meme", "examples/lentimpra_hepg2.fa"];
 

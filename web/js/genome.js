@@ -12,6 +12,7 @@ import { GenomeWindows, ReferenceIndex, VcfReader } from "../pkg/regula_wasm.js"
 import { $, download, el, fmt, setStatus } from "./dom.js";
 import { current, labelOf, paired, targets, unitOf } from "./model.js";
 import { pool } from "./pool.js";
+import { progressBar } from "./progress.js";
 import { provenance } from "./provenance.js";
 
 const CHUNK = 128; // variants per worker request (progress and Cancel between them)
@@ -108,17 +109,12 @@ export async function runGenome() {
   $("genome-table").hidden = true;
   $("genome-tsv").disabled = true;
   $("genome-summary").textContent = "";
-  const box = $("genome-progress");
-  const bar = box.querySelector("progress");
-  const text = box.querySelector(".progress-text");
-  bar.max = vcf.size || 1;
-  bar.value = 0;
-  text.textContent = "";
-  box.hidden = false;
-  box.querySelector(".cancel").onclick = () => {
-    me.cancelled = true;
-    me.jobs.forEach((j) => j.cancel());
-  };
+  const ui = progressBar("genome-progress", {
+    onCancel: () => {
+      me.cancelled = true;
+      me.jobs.forEach((j) => j.cancel());
+    },
+  });
   setStatus(`Scoring the variants of ${vcf.name} against ${fasta.name}…`);
   performance.mark("regula:genome-start");
   const started = performance.now();
@@ -173,8 +169,7 @@ export async function runGenome() {
         chunks[k] = rows;
         scored += rows.length;
         readUpTo = Math.max(readUpTo, at);
-        bar.value = readUpTo;
-        text.textContent = `${scored.toLocaleString("en")} variants scored (${Math.round((100 * readUpTo) / (vcf.size || 1))} % of ${vcf.name} read)`;
+        ui.update(readUpTo, vcf.size || 1, `${scored.toLocaleString("en")} variants scored (${Math.round((100 * readUpTo) / (vcf.size || 1))} % of ${vcf.name} read)`);
       }).finally(() => { inflight.delete(done); me.jobs.delete(job); });
       done.catch(() => null); // awaited below (a failure ends the run there)
       inflight.add(done);
@@ -207,7 +202,7 @@ export async function runGenome() {
     index?.free();
     reader?.free();
     windows?.free();
-    box.hidden = true;
+    ui.end();
     run = null;
     updateButton();
     document.body.dataset.genomeRuns = String(++finished); // runs ended (the tests wait for it)

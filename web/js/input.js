@@ -7,6 +7,7 @@ import { $, el, fmt, setStatus, settleStatus } from "./dom.js";
 import { emit } from "./events.js";
 import { current, paired, targets, unitOf } from "./model.js";
 import { pool } from "./pool.js";
+import { progressBar } from "./progress.js";
 
 // Files larger than this are read and checked in a worker, with progress, and not copied into
 // the text box (the page stays responsive); smaller ones go into the box as typed text would.
@@ -146,14 +147,11 @@ function read() {
 let largeCheck = 0;
 async function checkLargeText(text) {
   const mine = ++largeCheck;
-  const box = $("input-progress");
-  const bar = box.querySelector("progress");
-  box.hidden = false;
-  bar.max = 1; bar.value = 0;
+  let job = null;
+  const ui = progressBar("input-progress", { onCancel: () => job?.cancel() });
   const mb = (text.length / 1e6).toFixed(1);
   setStatus(`Checking the pasted ${mb} MB in a worker…`);
-  const job = pool.run({ type: "check", text }, (d, t) => { bar.max = t; bar.value = d; box.querySelector(".progress-text").textContent = `checking ${Math.floor((100 * d) / t)} %`; });
-  box.querySelector(".cancel").onclick = () => job.cancel();
+  job = pool.run({ type: "check", text }, (d, t) => ui.update(d, t, `checking ${Math.floor((100 * d) / t)} %`));
   try {
     const recs = await job.promise;
     if (mine !== largeCheck) return;
@@ -169,7 +167,7 @@ async function checkLargeText(text) {
     if (e.cancelled) setStatus("Checking the pasted text cancelled.", "");
     else { showError(`Not a valid sequence: ${e.message ?? e}`, "sequence-input", e.location); setStatus("The pasted text is not a valid sequence.", "bad"); }
   } finally {
-    if (mine === largeCheck) box.hidden = true;
+    if (mine === largeCheck) ui.end();
   }
 }
 
@@ -242,22 +240,17 @@ export async function loadFile(file) {
     return;
   }
   // A large file: read with progress, checked in a worker in pieces, kept out of the text box.
-  const box = $("input-progress");
-  const bar = box.querySelector("progress");
-  const label = box.querySelector(".progress-text");
-  box.hidden = false;
-  bar.max = 1; bar.value = 0;
   const mb = (file.size / 1e6).toFixed(1);
   let job = null, cancelled = false;
-  box.querySelector(".cancel").onclick = () => { cancelled = true; reader?.abort(); job?.cancel(); };
+  const ui = progressBar("input-progress", { onCancel: () => { cancelled = true; reader?.abort(); job?.cancel(); } });
   try {
     setStatus(`Reading ${file.name} (${mb} MB)…`);
-    const text = await readText(file, (d, t) => { bar.max = 2 * t; bar.value = d; label.textContent = `reading ${Math.floor((50 * d) / t)} %`; });
+    const text = await readText(file, (d, t) => ui.update(d, 2 * t, `reading ${Math.floor((50 * d) / t)} %`));
     if (cancelled) throw Object.assign(new Error("cancelled"), { cancelled: true });
     if (!text.trim()) return fileProblem(`${file.name} holds only blank space: no sequence was read${keep}`);
     if (looksBinary(text)) return fileProblem(`${file.name} is not a text file (FASTA, plain sequence or a table)${keep}`);
     setStatus(`Checking ${file.name} (${mb} MB) in a worker…`);
-    job = pool.run({ type: "check", text }, (d, t) => { bar.max = 2 * t; bar.value = t + d; label.textContent = `checking ${50 + Math.floor((50 * d) / t)} %`; });
+    job = pool.run({ type: "check", text }, (d, t) => ui.update(t + d, 2 * t, `checking ${50 + Math.floor((50 * d) / t)} %`));
     const recs = await job.promise;
     fileRecords = { name: file.name, size: file.size, records: recs.map((r) => ({ ...r, bases: r.bases.toUpperCase() })) };
     $("sequence-input").value = "";
@@ -269,7 +262,7 @@ export async function loadFile(file) {
     if (e.cancelled) setStatus(`Reading ${file.name} cancelled; the sequence box keeps what it had.`, "");
     else fileProblem(`${file.name}: not a valid sequence: ${e.message ?? e}${keep}`);
   } finally {
-    box.hidden = true;
+    ui.end();
   }
 }
 

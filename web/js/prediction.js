@@ -6,6 +6,7 @@ import { headerLines } from "./provenance.js";
 import { activeRecord, flushInput, getRecords, renderRecords, setPrediction } from "./input.js";
 import { current, describePercentile, itemOf, percentileOf, labelOf, paired, policyOptions, strandsLabel, unitOf } from "./model.js";
 import { pool } from "./pool.js";
+import { progressBar } from "./progress.js";
 import { drawTracks, needsGxi, setGxi } from "./scan-view.js";
 import { renderTeach } from "./teach.js";
 
@@ -17,19 +18,14 @@ export async function predictAll() {
   const per = Math.ceil(n / pool.workers.length);
   const jobs = [];
   let done = 0;
-  const box = $("predict-progress");
-  box.hidden = false;
-  const bar = box.querySelector("progress");
-  bar.max = n;
-  bar.value = 0;
+  const ui = progressBar("predict-progress", { onCancel: () => jobs.forEach((j) => j.job.cancel()) });
   for (let start = 0; start < n; start += per) {
     const part = records.slice(start, start + per);
     const job = pool.run({ type: "predict", sequences: part.map(itemOf), options: policyOptions() });
     let last = 0;
     jobs.push({ part, job });
-    job.onProgress((d) => { done += d - last; last = d; bar.value = done; });
+    job.onProgress((d) => { done += d - last; last = d; ui.update(done, n, `predicted ${done} of ${n}`); });
   }
-  box.querySelector(".cancel").onclick = () => jobs.forEach((j) => j.job.cancel());
   setStatus(`Predicting ${n} record${n > 1 ? "s" : ""}…`);
   // each record is predicted on its own: one that cannot be gets its own error on its row
   const settled = await Promise.allSettled(jobs.map((j) => j.job.promise));
@@ -48,7 +44,7 @@ export async function predictAll() {
   if (cancelled) setStatus("Prediction cancelled.", "");
   else if (!failed) setStatus(`Predicted ${n} record${n > 1 ? "s" : ""}.`, "ok");
   else setStatus(`Predicted ${ok} of ${n} records; ${failed} could not be predicted (the reason is on ${failed === 1 ? "its row" : "their rows"}${problems.length ? `; first: ${problems[0]}` : ""}).`, "warn");
-  box.hidden = true;
+  ui.end();
   renderRecords();
   renderPrediction();
 }

@@ -6,6 +6,7 @@ import { $, BASES, download, el, fmt, LOGO_COLOURS, setStatus, xml } from "./dom
 import { activeRecord, flushInput, genomicPosition } from "./input.js";
 import { bothStrands, current, itemOf, keyOf, labelOf, paired, policyOptions, segmentAt, targets, unitOf } from "./model.js";
 import { pool } from "./pool.js";
+import { progressBar } from "./progress.js";
 import { headerLines, provenance, provenanceText } from "./provenance.js";
 import { addVariant } from "./variants.js";
 
@@ -101,46 +102,6 @@ function sharedScan(sequence, options, total) {
     throw e;
   });
   return { promise, parts, cancel, onProgress: (f) => { listener = f; } };
-}
-
-// A progress bar with a cancel button for a pool job. It shows only once the job has run for
-// PROGRESS_DELAY_MS, and then redraws every PROGRESS_REDRAW_MS at most: a short scan would only
-// flash it, and every redraw (style, layout, paint and raster of the page, in the renderer's
-// threads) takes CPU from the workers, which a 2-worker scan on 2 cores has none to spare of
-// (hepg2-legnet-fast in headless Chromium, 2026-12-02: the renderer's threads used 142-178 ms of
-// CPU during a scan redrawn once a frame, 113-132 ms with the bar never shown; the pool's speed-up
-// over one worker read 1.46 and 1.66x against 1.76 and 1.78x, within this machine's noise).
-const PROGRESS_DELAY_MS = 250;
-const PROGRESS_REDRAW_MS = 250;
-function progressUI(containerId, job, label) {
-  const box = $(containerId);
-  const bar = box.querySelector("progress");
-  const text = box.querySelector(".progress-text");
-  let latest = null;
-  let timer = 0;
-  const draw = () => {
-    timer = 0;
-    if (box.hidden || !latest) return;
-    const [done, total] = latest;
-    bar.max = total;
-    bar.value = done;
-    if (text) text.textContent = `${label} ${Math.floor((100 * done) / total)} %`;
-  };
-  bar.value = 0;
-  if (text) text.textContent = "";
-  box.querySelector(".cancel").onclick = () => job.cancel?.();
-  const show = setTimeout(() => { box.hidden = false; draw(); }, PROGRESS_DELAY_MS);
-  return {
-    update(done, total) {
-      latest = [done, total];
-      if (!box.hidden && !timer) timer = setTimeout(draw, PROGRESS_REDRAW_MS);
-    },
-    done() {
-      clearTimeout(show);
-      clearTimeout(timer);
-      box.hidden = true;
-    },
-  };
 }
 
 // Why a base of the sequence has no effect in a scan: the model never reads it.
@@ -269,8 +230,9 @@ export async function runScan() {
     return;
   }
   const job = sharedScan(itemOf(rec), policyOptions(), total);
-  const ui = progressUI("scan-progress", job, "scanned");
-  job.onProgress((d, t) => ui.update(d, t));
+  // shown only once the scan has run for 250 ms: a short scan would only flash it
+  const ui = progressBar("scan-progress", { onCancel: () => job.cancel(), delayMs: 250 });
+  job.onProgress((d, t) => ui.update(d, t, `scanned ${Math.floor((100 * d) / t)} %`));
   $("scan-run").disabled = true;
   setStatus(`Scanning ${total} positions × 3 substitutions…`);
   const t0 = performance.now();
@@ -295,7 +257,7 @@ export async function runScan() {
   } catch (e) {
     setStatus(e.cancelled ? "Scan cancelled." : `Scan failed: ${e.message}`, e.cancelled ? "" : "bad");
   } finally {
-    ui.done();
+    ui.end();
     $("scan-run").disabled = false;
   }
 }
