@@ -736,11 +736,19 @@ def pool_paragraph(b):
         "  longer lands on one side of the ratio.",
         "  Since 2026-12-01 a scan averages both strands where the manifest says so (every shipped model), and the pool cuts its",
         "  substitutions strand by strand: with two workers each prepares (reference passes, the fast path's self-checks) and scans",
-        "  one strand, and one of them merges the parts' raw outputs (`mergeMutagenesis`, 9-17 ms in Node for a 230 bp scan), exactly",
-        "  the whole scan. Cut by positions instead, each worker would prepare both strands. Since 2026-12-01, too, each worker steps",
+        "  one strand, and one of them merges the parts' raw outputs (`mergeMutagenesis`), exactly the whole scan: 0.5 ms in Node for",
+        "  a 230 bp scan since the parts cross as typed arrays (2026-12-02; read number by number through serde, 6-13 ms, and",
+        "  `finish()` of a part 3 ms). Cut by positions instead, each worker would prepare both strands. Since 2026-12-01, too, each worker steps",
         "  by a whole trunk batch (32 positions) instead of 20 steps per part (6 positions for a 230 bp scan on two workers), which",
         "  cost 5 % in Node.",
     ]
+    m = b.get("machineCeiling")
+    if m and m.get("speedup"):
+        out += [f"  What the machine gives any two threads beside the browser, in the same run: two workers spinning a pure integer loop",
+                f"  (registers only, no memory traffic; `machineCeiling` in pool-ceiling.mjs) at once took {statistics.median(m['togetherMs']):,.0f} ms against",
+                f"  {statistics.median(m['aloneMs']):,.0f} ms for one alone, {m['speedup']:.2f}× one worker's throughput. Where a scan's two parts reach less, two",
+                "  scans at once slow each other more than two loops do, most likely through their memory traffic (each worker packs its",
+                "  own GEMM panels and allocates each stage's tensors, sharing the L3 cache and memory with the other), not the page or the split."]
     d = next((r for r in rows if r["model"] == b.get("appDefault") and r.get("bareWorkers", {}).get("splitMs")), None)
     if d:
         bw = d["bareWorkers"]

@@ -337,6 +337,8 @@ try {
       page.on("pageerror", (e) => log(`[ceiling page error] ${e.message}`));
       await page.goto(`${origin}bench/pool-ceiling.html`);
       await page.waitForFunction(() => window.poolCeilingReady, null, { timeout: 60_000 });
+      log("machine ceiling: two spinning workers against one");
+      result.machineCeiling = await page.evaluate((runs) => window.machineCeiling(runs), Math.max(opts.runs, 7));
       for (const r of result.appScans) {
         log(`bare workers ${r.model}`);
         try {
