@@ -307,6 +307,11 @@ def render_misses(w, training=None, scans=None, browser=None):
         w("  a 4×8 tile instead of tract's 8×8, whose 16 accumulators spilled on x86-64's 16 vector registers (vendor/README.md):")
         w("  Regula ÷ onnxruntime-web went from 0.83-0.91× to 1.05-1.11× in Chromium on this machine. Regula's timed `predict` also")
         w("  encodes the sequences and maps the outputs, which the onnxruntime-web side does not.")
+        for r in (r for r in tp if not r["met"]):
+            lo_r, hi_r = min(r["regula"]["runsMs"]), max(r["regula"]["runsMs"])
+            lo_o, hi_o = min(r["ort"]["runsMs"]), max(r["ort"]["runsMs"])
+            overlap = " (the two ranges overlap)" if lo_r <= hi_o and lo_o <= hi_r else ""
+            w(f"  {r['model']} ({r['ratio']:.2f}×): Regula's runs took {lo_r:,.0f}-{hi_r:,.0f} ms, onnxruntime-web's {lo_o:,.0f}-{hi_o:,.0f} ms{overlap}.")
     ism_rows = {r["model"]: r for r in (browser or {}).get("ism", []) if r.get("speedup")}
     cnn = [ism_rows[m]["speedup"] for m in ("hepg2-mpra", "wtc11-mpra") if m in ism_rows]
     se = [r["speedup"] for m, r in ism_rows.items() if r.get("method") == "naive" and m != "reference1000"]
