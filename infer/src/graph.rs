@@ -445,7 +445,7 @@ pub fn split(proto: &ModelProto, input: &str, output: &str) -> std::result::Resu
             let g = sliding(n, |name| inits.get(name).map(|t| t.dims.clone()))?;
             Some(ins[0].ok_or("a sliding layer reads a constant")?.slide(g.kernel, g.stride, g.dilation, g.pad_left))
         } else {
-            return Err(format!("the trunk has a {op} node ('{}'), which is not position-wise", n.name));
+            return Err(not_position_wise(n, &inits));
         };
         for o in &n.output {
             fields.insert(o.clone(), out);
@@ -499,6 +499,32 @@ pub(crate) fn tensor_f32(t: &pb::TensorProto) -> Option<Vec<f32>> {
         data_type::FLOAT => Some(t.float_data.clone()),
         _ => None,
     }
+}
+
+/// Why a trunk cannot be split at node `n` (`inits`: the graph's initializers by name): it is not
+/// position-wise. For a mean, sum or max over the sequence axis (squeeze-excitation's mean, the
+/// reason users of the shipped LegNets meet), also what that means for a scan, in words a reader
+/// of the model card or of a scan's method can follow.
+pub(crate) fn not_position_wise(n: &NodeProto, inits: &HashMap<&str, &pb::TensorProto>) -> String {
+    let op = n.op_type.as_str();
+    let axes =
+        attr_ints(n, "axes").or_else(|| n.input.get(1).and_then(|a| inits.get(a.as_str())).and_then(|t| tensor_i64(t)));
+    let over_sequence = axes.is_some_and(|a| a.iter().any(|&x| x == 2 || x == -1));
+    let what = match op {
+        "ReduceMean" if over_sequence => Some("a mean"),
+        "ReduceSum" if over_sequence => Some("a sum"),
+        "ReduceMax" if over_sequence => Some("a maximum"),
+        "GlobalAveragePool" => Some("a mean"),
+        "GlobalMaxPool" => Some("a maximum"),
+        _ => None,
+    };
+    let why = what.map_or(String::new(), |w| {
+        format!(
+            ": it takes {w} over the whole sequence (as squeeze-excitation does), so a substitution changes every \
+             value after it, and each one takes a full forward pass"
+        )
+    });
+    format!("the trunk has a {op} node ('{}'), which is not position-wise{why}", n.name)
 }
 
 /// An int64 initializer's values (raw or typed), or `None` for another type.

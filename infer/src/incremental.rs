@@ -153,7 +153,7 @@ pub fn cut_stages(trunk: &ModelProto, input: &str, output: &str) -> std::result:
                 }
             }
         } else {
-            return Err(format!("the trunk has a {op} node ('{}'), which is not position-wise", n.name));
+            return Err(crate::graph::not_position_wise(n, &by_name));
         };
         for o in &n.output {
             stage_of.insert(o.as_str(), stage);

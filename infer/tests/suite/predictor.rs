@@ -398,6 +398,63 @@ pub fn graphs_that_are_not_position_wise_fall_back_to_naive_with_the_reason(b: &
     let r = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Fast).unwrap();
     assert_eq!(r.method, Method::Naive);
     assert_eq!(r.fallback_reason, m.split_error);
+
+    // A squeeze-excitation-like scale by the mean over the sequence (the shipped LegNets'
+    // reason): the reason also says what it means for a scan.
+    use regula_infer::proto::{self as pb, AttributeProto, NodeProto, TensorProto};
+    let mut proto = graph::read_model(&bytes("mpra1.onnx")).unwrap();
+    let opset = proto.opset_import.iter().find(|o| o.domain.is_empty()).map_or(0, |o| o.version);
+    let g = proto.graph.as_mut().unwrap();
+    let at = g.node.iter().position(|n| n.op_type == "Relu").unwrap();
+    let out = std::mem::replace(&mut g.node[at].output[0], "relu_before_scale".into());
+    let int = |name: &str, i: i64| AttributeProto {
+        name: name.into(),
+        r#type: pb::attribute_type::INT,
+        i,
+        ..Default::default()
+    };
+    let mut mean = NodeProto {
+        op_type: "ReduceMean".into(),
+        name: "scale_mean".into(),
+        input: vec!["relu_before_scale".into()],
+        output: vec!["scale_mean_out".into()],
+        attribute: vec![int("keepdims", 1)],
+        ..Default::default()
+    };
+    if opset >= 18 {
+        mean.input.push("scale_axes".into());
+        g.initializer.push(TensorProto {
+            name: "scale_axes".into(),
+            dims: vec![1],
+            data_type: pb::data_type::INT64,
+            int64_data: vec![2],
+            ..Default::default()
+        });
+    } else {
+        mean.attribute.push(AttributeProto {
+            name: "axes".into(),
+            r#type: pb::attribute_type::INTS,
+            ints: vec![2],
+            ..Default::default()
+        });
+    }
+    let scale = NodeProto {
+        op_type: "Mul".into(),
+        name: "scale_mul".into(),
+        input: vec!["relu_before_scale".into(), "scale_mean_out".into()],
+        output: vec![out],
+        ..Default::default()
+    };
+    g.node.splice(at + 1..at + 1, [mean, scale]);
+    let m = Model::load(&proto.encode_to_vec(), &text("mpra1.manifest.json"), None, b).unwrap();
+    assert_eq!(
+        m.split_error.as_deref().unwrap(),
+        "the trunk has a ReduceMean node ('scale_mean'), which is not position-wise: it takes a mean over the whole \
+         sequence (as squeeze-excitation does), so a substitution changes every value after it, and each one takes a \
+         full forward pass"
+    );
+    let r = saturation_mutagenesis(&m, &s, &LengthPolicy::Exact, Method::Fast).unwrap();
+    assert_eq!((r.method, r.fallback_reason), (Method::Naive, m.split_error));
 }
 
 pub fn tiled_attributions_are_those_of_the_mean_over_windows(b: &dyn Backend) {
