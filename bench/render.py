@@ -413,11 +413,23 @@ def render_browser(w, b):
         w("")
         w("The shipped models have a fixed input length, so the 1,000 bp case uses the issue-5 reference CNN")
         w("(`wasm/tests/fixtures/reference1000`); a 1,000 bp sequence with a shipped model goes through the web")
-        w("app's tiling instead:")
+        w("app's tiling instead (one run, forward strand, plans warm; each effect is the mean over the windows")
+        w("that contain the base):")
         w("")
+        tiled_of = {r["model"]: r.get("tiled") for r in b.get("ism", [])}
         for s in shipped:
-            t = s.get("regulaIsmTiled") or {}
-            w(f"- {s['model']} (graph input {s.get('graphInput')}): tiled ISM of 1,000 bp {fmt(t.get('ms'), 0)} ms ({t.get('fitting', t.get('error', ''))}).")
+            accepts = "accepts" if s.get("graphAccepts") else "rejects"
+            shape = ", ".join(str(d) for d in s.get("graphInput") or [])
+            t = tiled_of.get(s["model"])
+            if not t:
+                how = "tiled ISM of 1,000 bp not run"
+            elif "error" in t:
+                how = f"tiled ISM of 1,000 bp failed: {t['error']}"
+            else:
+                f = t.get("fitting") or {}
+                how = (f"{t['method']} ISM of 1,000 bp tiled into {f.get('windows')} windows (stride {f.get('stride')}) "
+                       f"in **{t['ms']:,.0f} ms**")
+            w(f"- {s['model']} (graph input [{shape}], which {accepts} [1, 4, 1000]): {how}.")
     w("")
     w("### Gradient × input")
     w("")
