@@ -61,7 +61,10 @@ def main():
     a = ap.parse_args()
     exe = a.regula_train
     split = subprocess.run([exe, "split", "--config", f"{MODEL}/config.toml"], check=True, capture_output=True, text=True).stdout
-    valid = [r for r in csv.DictReader(split.splitlines(), delimiter="\t") if r["set"] == "valid"]
+    rows = list(csv.DictReader(split.splitlines(), delimiter="\t"))
+    # the test pairs, which chose nothing (a recipe without a test part: the validation pairs)
+    part = "test" if any(r["set"] == "test" for r in rows) else "valid"
+    valid = [r for r in rows if r["set"] == part]
     with open(PAIRS) as f:
         pairs = {r["pair_id"]: r for r in csv.DictReader(f, delimiter="\t")}
     y = [float(r["activity"]) for r in valid]
@@ -90,7 +93,7 @@ def main():
     lines = [
         SECTION,
         "",
-        f"On the {len(valid)} validation pairs (`models/dual-branch-demo/ablation.py`): Pearson r of the model's prediction",
+        f"On the {len(valid)} {'test pairs (rows that chose nothing)' if part == 'test' else 'validation pairs'} (`models/dual-branch-demo/ablation.py`): Pearson r of the model's prediction",
         "with the target when the pairs are intact and when one branch's sequences are shuffled among the pairs (so",
         "that branch carries no information about the target), and the r a perfect one-branch predictor would reach",
         "(the measured activity of that element alone against the target).",
