@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Does the dual-branch demo use both branches? Evaluates the trained model on its validation
-pairs as they are, with the distal sequences shuffled among the pairs, and with the promoters
-shuffled; and gives the ceiling of a perfect one-branch predictor (the Pearson r between one
+"""Does the dual-branch demo use both branches? Evaluates the trained model on its test pairs
+(its validation pairs where the split has no test part) as they are, with the distal sequences
+shuffled among the pairs, and with the promoters shuffled; and gives the ceiling of a perfect one-branch predictor (the Pearson r between one
 element's measured activity and the pair's target). Writes the card's "Does it use both
 branches?" section. Run from the repository root after training:
 
@@ -64,15 +64,15 @@ def main():
     rows = list(csv.DictReader(split.splitlines(), delimiter="\t"))
     # the test pairs, which chose nothing (a recipe without a test part: the validation pairs)
     part = "test" if any(r["set"] == "test" for r in rows) else "valid"
-    valid = [r for r in rows if r["set"] == part]
+    held_out = [r for r in rows if r["set"] == part]
     with open(PAIRS) as f:
         pairs = {r["pair_id"]: r for r in csv.DictReader(f, delimiter="\t")}
-    y = [float(r["activity"]) for r in valid]
+    y = [float(r["activity"]) for r in held_out]
     ceilings = {
-        "promoter alone": pearson([float(pairs[r["id"]]["promoter_activity"]) for r in valid], y),
-        "distal alone": pearson([float(pairs[r["id"]]["distal_activity"]) for r in valid], y),
+        "promoter alone": pearson([float(pairs[r["id"]]["promoter_activity"]) for r in held_out], y),
+        "distal alone": pearson([float(pairs[r["id"]]["distal_activity"]) for r in held_out], y),
     }
-    promoters, distals = [r["sequence"] for r in valid], [r["partner"] for r in valid]
+    promoters, distals = [r["sequence"] for r in held_out], [r["partner"] for r in held_out]
     variants = {
         "as paired": (promoters, distals),
         "distal sequences shuffled among the pairs": (promoters, shuffled(distals)),
@@ -85,7 +85,7 @@ def main():
             with open(path, "w", newline="") as f:
                 w = csv.writer(f, delimiter="\t", lineterminator="\n")
                 w.writerow(["pair_id", "promoter", "distal", "activity"])
-                for r, ps, ds in zip(valid, p, d):
+                for r, ps, ds in zip(held_out, p, d):
                     w.writerow([r["id"], ps, ds, r["activity"]])
             out = subprocess.run([exe, "evaluate", "--model", MODEL, "--data", path, "--rows", "all"], check=True, capture_output=True, text=True).stdout
             m = json.loads(out)
@@ -93,7 +93,7 @@ def main():
     lines = [
         SECTION,
         "",
-        f"On the {len(valid)} {'test pairs (rows that chose nothing)' if part == 'test' else 'validation pairs'} (`models/dual-branch-demo/ablation.py`): Pearson r of the model's prediction",
+        f"On the {len(held_out)} {'test pairs (rows that chose nothing)' if part == 'test' else 'validation pairs'} (`models/dual-branch-demo/ablation.py`): Pearson r of the model's prediction",
         "with the target when the pairs are intact and when one branch's sequences are shuffled among the pairs (so",
         "that branch carries no information about the target), and the r a perfect one-branch predictor would reach",
         "(the measured activity of that element alone against the target).",
