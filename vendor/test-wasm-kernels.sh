@@ -4,7 +4,8 @@
 # dispatch pick it): built for wasm32-wasip1 with SIMD, then with relaxed SIMD, and run in Node's
 # WASI (vendor/wasi-run.mjs). Every kernel gets tract's generated suite (packed and strided
 # products against a reference, each fused op, stores); the dispatch tests check which kernel
-# serves which shape. The vendored copy has no test targets or dev-dependencies, so they come
+# serves which shape; the patch's own max-pool kernel (src/wasm/max_pool.rs) is checked against
+# tract-core's scalar fold. The vendored copy has no test targets or dev-dependencies, so they come
 # from the checked crates.io release (vendor/update.sh --released). Target dir:
 # target/wasm-kernel-tests.
 #
@@ -26,5 +27,5 @@ for features in +simd128 +simd128,+relaxed-simd; do
   [ "$features" = +simd128 ] || flag=--experimental-wasm-relaxed-simd # Node 20 runs relaxed SIMD behind a flag
   (cd "$crate" && RUSTFLAGS="-C target-feature=$features" CARGO_TARGET_WASM32_WASIP1_RUNNER="node $flag --no-warnings $root/vendor/wasi-run.mjs" \
     cargo test --quiet --release --locked --target wasm32-wasip1 --target-dir "$root/target/wasm-kernel-tests" --lib -- \
-    wasm::mmm_f32_gemm wasm::dispatch_tests)
+    wasm::mmm_f32_gemm wasm::dispatch_tests wasm::max_pool)
 done

@@ -11,6 +11,8 @@ use crate::DatumType;
 
 #[macro_use]
 mod madd;
+mod max_pool;
+pub use max_pool::max_pool_tiling_f32;
 #[macro_use]
 mod fuse;
 

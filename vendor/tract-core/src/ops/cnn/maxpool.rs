@@ -296,6 +296,7 @@ impl OptMaxPool {
                 (lo < hi).then(|| (lo, hi, ((lo * sw) as isize + offset) as usize))
             })
             .collect();
+        let tiling = (px == 1 && sw == kw && dw == 1 && pl == 0 && kw > 1 && ow * kw <= w).then_some(kw);
         for (image, out_image) in
             input_slice.chunks_exact(h * w * px).zip(output_slice.chunks_exact_mut(oh * ow * px))
         {
@@ -306,6 +307,12 @@ impl OptMaxPool {
                         continue;
                     }
                     let irow = &image[iy as usize * w * px..][..w * px];
+                    // Windows that tile the row (kernel = stride, no dilation, no pads) of
+                    // float32 on wasm with SIMD: four outputs at a time, each folding its own
+                    // window in tap order as below (tract-linalg's max_pool_tiling_f32).
+                    if tiling.is_some_and(|k| tiling_f32(row, irow, k)) {
+                        continue;
+                    }
                     for &(lo, hi, start) in &column_spans {
                         let (row, taps) = (&mut row[lo * px..hi * px], &irow[start * px..]);
                         if sw == 1 {
@@ -324,6 +331,24 @@ impl OptMaxPool {
         }
         Ok(Some(output))
     }
+}
+
+/// `row[o]` = the fold of `irow[o·k .. o·k + k]` for float32 rows, by tract-linalg's wasm SIMD
+/// kernel; false where that does not run (another type, kernel or platform).
+fn tiling_f32<T: Datum>(row: &mut [T], irow: &[T], k: usize) -> bool {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    if T::datum_type() == f32::datum_type() {
+        // Safety: T is f32 (checked), so the slices are f32 slices of the same lengths.
+        let (row, irow) = unsafe {
+            (
+                std::slice::from_raw_parts_mut(row.as_mut_ptr() as *mut f32, row.len()),
+                std::slice::from_raw_parts(irow.as_ptr() as *const f32, irow.len()),
+            )
+        };
+        return tract_linalg::wasm::max_pool_tiling_f32(irow, row, k);
+    }
+    let _ = (row, irow, k);
+    false
 }
 
 fn fold_max<'a, T: Copy + PartialOrd + 'a>(row: &mut [T], taps: impl Iterator<Item = &'a T>) {
