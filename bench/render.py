@@ -771,7 +771,7 @@ def pool_paragraph(b):
         "  compositor, raster) used 113-178 ms. The parts themselves are even (preparation 47-78 ms per part, and a merge of 8-16 ms",
         "  per scan before the parts crossed as typed arrays, from the workers' own clocks). So what the app loses is mostly the two cores running two workers at once beside the browser",
         "  (in Node, without a browser, the same two halves on two threads reach 1.80-1.93× a whole scan, and 1.98-2.00× for lentimpra-joint-fast",
-        "  in `worker_threads` on 2026-12-02 at 14:00 UTC), and the rest the page:",
+        "  in `worker_threads` on 2026-12-02), and the rest the page:",
         "  since 2026-12-02 the progress bar redraws every 250 ms instead of once a frame, and the harness waits for a scan's end",
         "  through a MutationObserver (Playwright's `waitForFunction` polled on every animation frame, so the page drew 60 frames a",
         "  second through each scan: the page's threads used 100-120 ms of CPU per scan with that polling, 82-90 ms without).",
