@@ -296,7 +296,8 @@ impl OptMaxPool {
                 (lo < hi).then(|| (lo, hi, ((lo * sw) as isize + offset) as usize))
             })
             .collect();
-        let tiling = (px == 1 && sw == kw && dw == 1 && pl == 0 && kw > 1 && ow * kw <= w).then_some(kw);
+        // one row high (a 1D pool): the kernel writes each output, where a 2D one folds rows into it
+        let tiling = (kh == 1 && px == 1 && sw == kw && dw == 1 && pl == 0 && kw > 1 && ow * kw <= w).then_some(kw);
         for (image, out_image) in
             input_slice.chunks_exact(h * w * px).zip(output_slice.chunks_exact_mut(oh * ow * px))
         {
