@@ -587,9 +587,7 @@ def render_references(w, refs, results):
             w(f"{(env.get('date') or '')[:10]}: different runs, not a speed comparison (the throughput columns above are one).")
         # Regula's epochs: the shipped model's own run where its folder is here (the bench's
         # two-epoch run measures throughput only), else the run the comparison made.
-        shipped_report = os.path.join(ref.get("model_dir", ""), "report.json")
-        report = (json.load(open(shipped_report)) if os.path.isfile(shipped_report) else None) \
-            or load(results, f"regula-{ref['model']}.report.json") or {}
+        report = load(ref.get("model_dir", ""), "report.json") or load(results, f"regula-{ref['model']}.report.json") or {}
         ours_loss = [h.get("train_loss") for h in report.get("history", [])]
         theirs_loss = [e.get("train_loss") for e in ref.get("epochs", [])]
         ours_valid = [h.get("valid_metric") for h in report.get("history", [])]

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Does the dual-branch demo use both branches? Evaluates the trained model on its test pairs
 (its validation pairs where the split has no test part) as they are, with the distal sequences
-shuffled among the pairs, and with the promoters shuffled; and gives the ceiling of a perfect one-branch predictor (the Pearson r between one
-element's measured activity and the pair's target). Writes the card's "Does it use both
+shuffled among the pairs, and with the promoters shuffled; and gives the ceiling of a perfect
+one-branch predictor (the Pearson r between one element's measured activity and the pair's
+target). Writes the card's "Does it use both
 branches?" section. Run from the repository root after training:
 
     python3 models/dual-branch-demo/ablation.py [--regula-train target/release/regula-train]
