@@ -2,7 +2,9 @@
 //!
 //! Every member's graph is copied in whole, its names prefixed `m{i}/` so they cannot collide;
 //! all members read the one shared input, and each graph output becomes the mean of the
-//! members' outputs (`Sum`, then `Mul` by 1/k). The attribution graph is averaged the same way:
+//! members' outputs (`Sum`, then `Mul` by 1/k); where each member pools its trunk with one
+//! `GlobalAveragePool`, the members share one ([`share_pool`]), so that saturation scans cut the
+//! ensemble where they cut each member. The attribution graph is averaged the same way:
 //! a gradient is linear, so the mean of the members' gradients is the gradient of the mean.
 //!
 //! Members must share their training split (train them with one `--split-seed`): otherwise a
@@ -23,7 +25,7 @@ use crate::fit::run::{ATTRIBUTION_FILE, CARD_FILE, CONFIG_FILE, MANIFEST_FILE, M
 use crate::model_folder::{ModelFolder, sha256_hex};
 use crate::model_metrics::{EvalSet, evaluate_model};
 use crate::onnx::proto::{GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto, data_type};
-use crate::onnx::tensor_f32;
+use crate::onnx::{attr_int, tensor_f32, tensor_i64};
 use crate::options::FitOptions;
 use crate::out_dir::OutDir;
 use crate::runtime::RuntimeConfig;
@@ -118,6 +120,113 @@ pub fn average_graphs(members: &[ModelProto]) -> Result<ModelProto, String> {
     Ok(ModelProto { graph: Some(out), doc_string: format!("mean of {k} models"), ..members[0].clone() })
 }
 
+/// The ensemble graph with one `GlobalAveragePool` for all members: each member's pooled tensor
+/// joined along the channels, pooled once and split back. A mean over the sequence is per
+/// channel, so the values do not change; but the graph then has the single global op at which
+/// saturation scans cut the trunk from the head (`regula_infer::graph::split`), so an ensemble of
+/// members whose scans are incremental scans incrementally too, instead of running naive.
+/// Returned unchanged where a member has no pool or several, or where the channels of a pooled
+/// tensor cannot be read back to the convolution that made them.
+pub fn share_pool(model: ModelProto) -> ModelProto {
+    let Some(g) = model.graph.as_ref() else { return model };
+    let pools: Vec<&NodeProto> = g.node.iter().filter(|n| n.op_type == "GlobalAveragePool").collect();
+    let members = g.node.iter().filter_map(member).collect::<HashSet<_>>();
+    let one_each = pools.len() >= 2
+        && pools.len() == members.len()
+        && pools.iter().filter_map(|p| member(p)).collect::<HashSet<_>>().len() == pools.len();
+    if !one_each {
+        return model;
+    }
+    let Some(channels) = pools.iter().map(|p| pooled_channels(g, &p.input[0])).collect::<Option<Vec<i64>>>() else {
+        return model;
+    };
+    // The nodes the pools read from go first, then the shared pool, then the heads: each
+    // member's nodes are in order, but the members' trunks and heads alternate.
+    let producer: std::collections::HashMap<&str, usize> =
+        g.node.iter().enumerate().flat_map(|(i, n)| n.output.iter().map(move |o| (o.as_str(), i))).collect();
+    let mut before = vec![false; g.node.len()];
+    let mut stack: Vec<&str> = pools.iter().map(|p| p.input[0].as_str()).collect();
+    while let Some(t) = stack.pop() {
+        if let Some(&i) = producer.get(t)
+            && !before[i]
+        {
+            before[i] = true;
+            stack.extend(g.node[i].input.iter().map(String::as_str));
+        }
+    }
+    let node = |name: &str, op: &str, input: Vec<String>, output: Vec<String>, attribute| NodeProto {
+        name: name.into(),
+        op_type: op.into(),
+        input,
+        output,
+        attribute,
+        ..Default::default()
+    };
+    let shared = [
+        node(
+            "ensemble/pool/concat",
+            "Concat",
+            pools.iter().map(|p| p.input[0].clone()).collect(),
+            vec!["ensemble/pool/input".into()],
+            vec![attr_int("axis", 1)],
+        ),
+        node(
+            "ensemble/pool",
+            "GlobalAveragePool",
+            vec!["ensemble/pool/input".into()],
+            vec!["ensemble/pool/output".into()],
+            vec![],
+        ),
+        node(
+            "ensemble/pool/split",
+            "Split",
+            vec!["ensemble/pool/output".into(), "ensemble/pool/channels".into()],
+            pools.iter().map(|p| p.output[0].clone()).collect(),
+            vec![attr_int("axis", 1)],
+        ),
+    ];
+    let is_pool = |n: &NodeProto| n.op_type == "GlobalAveragePool";
+    let mut graph = g.clone();
+    graph.node = (g.node.iter().zip(&before).filter(|(_, b)| **b).map(|(n, _)| n.clone()))
+        .chain(shared)
+        .chain(g.node.iter().zip(&before).filter(|(n, b)| !**b && !is_pool(n)).map(|(n, _)| n.clone()))
+        .collect();
+    graph.initializer.push(tensor_i64("ensemble/pool/channels", &[channels.len() as i64], &channels));
+    ModelProto { graph: Some(graph), ..model }
+}
+
+/// The member (`m{i}`) a node of [`average_graphs`]' output belongs to, from its first output's
+/// prefix (node names may be empty; outputs are always prefixed).
+fn member(n: &NodeProto) -> Option<&str> {
+    member_of(n.output.first()?)
+}
+
+/// The member prefix (`m{i}`) of a tensor name in [`average_graphs`]' output.
+fn member_of(name: &str) -> Option<&str> {
+    let (prefix, _) = name.split_once('/')?;
+    (prefix.len() > 1 && prefix.starts_with('m') && prefix[1..].bytes().all(|b| b.is_ascii_digit())).then_some(prefix)
+}
+
+/// The channels of `tensor`, read back through ops that keep them to the convolution that made it.
+fn pooled_channels(g: &GraphProto, tensor: &str) -> Option<i64> {
+    let mut tensor = tensor;
+    loop {
+        let n = g.node.iter().find(|n| n.output.iter().any(|o| o == tensor))?;
+        match n.op_type.as_str() {
+            "Conv" => {
+                let w = g.initializer.iter().find(|t| t.name == n.input[1])?;
+                return w.dims.first().copied();
+            }
+            "BatchNormalization" | "Relu" | "Sigmoid" | "Tanh" | "Softplus" | "Erf" | "Exp" | "Neg" | "Sqrt"
+            | "Identity" | "Mul" | "Add" | "Sub" | "Div" | "MaxPool" | "AveragePool" => {
+                // The operand computed from the sequence (a constant one carries no channels here).
+                tensor = n.input.iter().find(|i| g.node.iter().any(|m| m.output.contains(i)))?;
+            }
+            _ => return None,
+        }
+    }
+}
+
 fn names(values: &[ValueInfoProto]) -> Vec<&str> {
     values.iter().map(|v| v.name.as_str()).collect()
 }
@@ -188,6 +297,7 @@ pub fn build(plan: &EnsemblePlan, runtime: &RuntimeConfig) -> Result<Manifest, F
     let members: Vec<Member> = plan.members.iter().map(|d| Member::load(d, runtime)).collect::<Result<_, _>>()?;
     check_alike(&members)?;
     let inference = average_graphs(&members.iter().map(|m| m.inference.clone()).collect::<Vec<_>>())
+        .map(share_pool)
         .map_err(|e| FitError::Usage(format!("the members' graphs: {e}")))?;
     let attribution = match members.iter().map(|m| m.attribution.clone()).collect::<Option<Vec<_>>>() {
         Some(graphs) => {
@@ -385,6 +495,76 @@ mod tests {
         assert_eq!(g.node[3].op_type, "Sum");
         assert_eq!(g.node[3].input, vec!["m1/pred", "m2/pred", "m3/pred"]);
         assert_eq!(g.node[4].output, vec!["pred"]);
+    }
+
+    /// A member: a convolution, its ReLU, a global pool and a dense layer.
+    fn pooled(channels: i64) -> ModelProto {
+        let node = |op: &str, input: &[&str], output: &str| NodeProto {
+            name: output.into(),
+            op_type: op.into(),
+            input: input.iter().map(|s| s.to_string()).collect(),
+            output: vec![output.into()],
+            ..Default::default()
+        };
+        ModelProto {
+            graph: Some(GraphProto {
+                input: vec![ValueInfoProto { name: "x".into(), ..Default::default() }],
+                output: vec![ValueInfoProto { name: "pred".into(), ..Default::default() }],
+                initializer: vec![
+                    tensor_f32("w", &[channels, 4, 3], &vec![0.1; channels as usize * 12]),
+                    tensor_f32("d", &[channels, 1], &vec![0.5; channels as usize]),
+                ],
+                node: vec![
+                    node("Conv", &["x", "w"], "conv"),
+                    node("Relu", &["conv"], "relu"),
+                    node("GlobalAveragePool", &["relu"], "pooled"),
+                    node("Flatten", &["pooled"], "flat"),
+                    node("MatMul", &["flat", "d"], "pred"),
+                ],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn members_share_one_pool() {
+        let g = share_pool(average_graphs(&[pooled(8), pooled(5)]).unwrap()).graph.unwrap();
+        let ops: Vec<(&str, &str)> = g.node.iter().map(|n| (n.op_type.as_str(), n.name.as_str())).collect();
+        assert_eq!(
+            ops,
+            [
+                ("Conv", "m1/conv"),
+                ("Relu", "m1/relu"),
+                ("Conv", "m2/conv"),
+                ("Relu", "m2/relu"),
+                ("Concat", "ensemble/pool/concat"),
+                ("GlobalAveragePool", "ensemble/pool"),
+                ("Split", "ensemble/pool/split"),
+                ("Flatten", "m1/flat"),
+                ("MatMul", "m1/pred"),
+                ("Flatten", "m2/flat"),
+                ("MatMul", "m2/pred"),
+                ("Sum", "ensemble/pred/sum"),
+                ("Mul", "ensemble/pred/mean"),
+            ]
+        );
+        assert_eq!(g.node[4].input, ["m1/relu", "m2/relu"]);
+        assert_eq!(g.node[6].output, ["m1/pooled", "m2/pooled"]);
+        let channels = g.initializer.iter().find(|t| t.name == "ensemble/pool/channels").unwrap();
+        assert_eq!(channels.raw_data, [8i64, 5].iter().flat_map(|c| c.to_le_bytes()).collect::<Vec<u8>>());
+    }
+
+    #[test]
+    fn members_without_one_pool_each_keep_theirs() {
+        // No pool: nothing to share.
+        let plain = average_graphs(&[graph("pred"), graph("pred")]).unwrap();
+        assert_eq!(share_pool(plain.clone()), plain);
+        // Channels that cannot be read back to a convolution (a pool fed by a MatMul).
+        let mut odd = pooled(4);
+        odd.graph.as_mut().unwrap().node[0].op_type = "MatMul".into();
+        let both = average_graphs(&[odd.clone(), odd]).unwrap();
+        assert_eq!(share_pool(both.clone()), both);
     }
 
     #[test]

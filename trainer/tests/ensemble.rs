@@ -1,10 +1,11 @@
 //! `regula-train ensemble`: the averaged graph predicts the mean of its members (and its
-//! attribution graph their mean gradient), its metrics are those `evaluate` computes on the
+//! attribution graph their mean gradient), scans as fast as they do, its metrics are those `evaluate` computes on the
 //! members' shared split, and members of another split are refused.
 
 mod common;
 
 use regula_core::length::LengthPolicy;
+use regula_infer::ism::{IsmRun, Method};
 use regula_train::ensemble::{EnsemblePlan, build};
 use regula_train::fit::fit;
 use regula_train::model_folder::ModelFolder;
@@ -72,6 +73,27 @@ fn the_ensemble_predicts_its_members_mean_on_their_split() {
     let ort_values = in_ort.predict(&x, 6).unwrap();
     for (t, o) in in_tract[0].iter().zip(&ort_values) {
         assert!((t - o).abs() < 1e-5, "tract {t}, ONNX Runtime {o}");
+    }
+
+    // The members' pools are one in the ensemble's graph, so its saturation scan takes the fast
+    // path as each member's does, and gives the members' mean effects.
+    let pools = graph.graph.as_ref().unwrap().node.iter().filter(|n| n.op_type == "GlobalAveragePool").count();
+    assert_eq!(pools, 1);
+    let scan = |d: &std::path::Path, method: Method| {
+        let folder = ModelFolder::load(d, &runtime).unwrap();
+        let seq = &sequences[0].1[0];
+        let r = IsmRun::with_strands(&folder.model, seq, &LengthPolicy::Exact, method, true)
+            .unwrap()
+            .run_to_end(&folder.model, 64, |_, _| true)
+            .unwrap();
+        assert_eq!((r.method, &r.fallback_reason), (method, &None), "{}", d.display());
+        r.effects
+    };
+    let member_effects: Vec<Vec<f32>> = members.iter().map(|m| scan(m, Method::Fast)).collect();
+    let (fast, naive) = (scan(&out, Method::Fast), scan(&out, Method::Naive));
+    for (i, (f, n)) in fast.iter().zip(&naive).enumerate() {
+        let want = member_effects.iter().map(|m| m[i]).sum::<f32>() / 3.0;
+        assert!((f - n).abs() < 1e-5 && (f - want).abs() < 1e-5, "effect {i}: fast {f}, naive {n}, mean {want}");
     }
 
     // The attribution graph gives the members' mean gradient.
