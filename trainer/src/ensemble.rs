@@ -9,8 +9,10 @@
 //!
 //! Members must share their training split (train them with one `--split-seed`): otherwise a
 //! member's training rows could be the ensemble's test rows, and its test metrics would lie.
-//! Their targets must be normalised alike (the same training rows give the same statistics),
-//! so that averaging in training space is averaging in measured units.
+//! Averaging is done in the first member's training space: a member that standardised its
+//! targets with other statistics (a distilled member: its teachers' predictions set them) has its
+//! outputs mapped there first ([`in_training_space_of`]), which is exact, since standardising is
+//! affine. A log transform must be the same for all (a mean of logs is not a log of means).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -118,6 +120,67 @@ pub fn average_graphs(members: &[ModelProto]) -> Result<ModelProto, String> {
         });
     }
     Ok(ModelProto { graph: Some(out), doc_string: format!("mean of {k} models"), ..members[0].clone() })
+}
+
+/// `graph` (a member's inference or attribution graph) with its outputs moved from the training
+/// space of `own` targets into that of `first`'s: a prediction `p` standardised with mean `m`
+/// and deviation `s` is `p·s/s₁ + (m − m₁)/s₁` in the first member's space, and a gradient of it
+/// is scaled by `s/s₁`. Unchanged where the standardisations are equal.
+pub fn in_training_space_of(
+    graph: &ModelProto,
+    own: &[regula_core::manifest::Target],
+    first: &[regula_core::manifest::Target],
+) -> Result<ModelProto, String> {
+    let standardised = |t: &regula_core::manifest::Target| {
+        t.normalisation.standardise.as_ref().map_or((0.0, 1.0), |s| (s.mean, s.std))
+    };
+    let (scale, shift): (Vec<f32>, Vec<f32>) = own
+        .iter()
+        .zip(first)
+        .map(|(t, t1)| {
+            let ((m, s), (m1, s1)) = (standardised(t), standardised(t1));
+            ((s / s1) as f32, ((m - m1) / s1) as f32)
+        })
+        .unzip();
+    if scale.iter().all(|&k| k == 1.0) && shift.iter().all(|&b| b == 0.0) {
+        return Ok(graph.clone());
+    }
+    let mut model = graph.clone();
+    let g = model.graph.as_mut().ok_or("no graph")?;
+    let targets = scale.len() as i64;
+    g.initializer.push(tensor_f32("to_first_space/scale", &[targets], &scale));
+    g.initializer.push(tensor_f32("to_first_space/shift", &[targets], &shift));
+    for output in g.output.clone() {
+        let name = output.name;
+        let own_name = format!("{name}/own_space");
+        let binary = |op: &str, a: &str, b: &str, out: &str| NodeProto {
+            name: format!("to_first_space/{out}"),
+            op_type: op.into(),
+            input: vec![a.into(), b.into()],
+            output: vec![out.into()],
+            ..Default::default()
+        };
+        // The member's own value is renamed, and whatever read it reads it so still.
+        for n in &mut g.node {
+            for t in n.output.iter_mut().chain(n.input.iter_mut()).filter(|t| **t == name) {
+                t.clone_from(&own_name);
+            }
+        }
+        if name == crate::export::OUTPUT {
+            let scaled = format!("{name}/scaled");
+            g.node.push(binary("Mul", &own_name, "to_first_space/scale", &scaled));
+            g.node.push(binary("Add", &scaled, "to_first_space/shift", &name));
+        } else if let Some(k) = (0..targets).find(|k| name == crate::export::gradient_output(*k as usize)) {
+            let factor = format!("to_first_space/scale_{k}");
+            g.initializer.push(tensor_f32(&factor, &[], &[scale[k as usize]]));
+            g.node.push(binary("Mul", &own_name, &factor, &name));
+        } else {
+            return Err(format!(
+                "its output '{name}' is neither a prediction nor a gradient, so it cannot be rescaled"
+            ));
+        }
+    }
+    Ok(model)
 }
 
 /// The ensemble graph with one `GlobalAveragePool` for all members: each member's pooled tensor
@@ -296,10 +359,20 @@ pub fn build(plan: &EnsemblePlan, runtime: &RuntimeConfig) -> Result<Manifest, F
     crate::out_dir::refuse_existing(&plan.out, false, plan.force).map_err(FitError::Usage)?;
     let members: Vec<Member> = plan.members.iter().map(|d| Member::load(d, runtime)).collect::<Result<_, _>>()?;
     check_alike(&members)?;
-    let inference = average_graphs(&members.iter().map(|m| m.inference.clone()).collect::<Vec<_>>())
-        .map(share_pool)
-        .map_err(|e| FitError::Usage(format!("the members' graphs: {e}")))?;
-    let attribution = match members.iter().map(|m| m.attribution.clone()).collect::<Option<Vec<_>>>() {
+    let first_targets = &members[0].manifest.targets;
+    let in_first_space = |m: &Member, graph: &ModelProto| {
+        in_training_space_of(graph, &m.manifest.targets, first_targets)
+            .map_err(|e| FitError::Usage(format!("{}: {e}", m.dir.display())))
+    };
+    let graphs = members.iter().map(|m| in_first_space(m, &m.inference)).collect::<Result<Vec<_>, _>>()?;
+    let inference =
+        average_graphs(&graphs).map(share_pool).map_err(|e| FitError::Usage(format!("the members' graphs: {e}")))?;
+    let attribution = match members
+        .iter()
+        .map(|m| m.attribution.as_ref().map(|a| in_first_space(m, a)))
+        .collect::<Option<Result<Vec<_>, _>>>()
+        .transpose()?
+    {
         Some(graphs) => {
             Some(average_graphs(&graphs).map_err(|e| FitError::Usage(format!("the attribution graphs: {e}")))?)
         }
@@ -414,12 +487,12 @@ fn check_alike(members: &[Member]) -> Result<(), FitError> {
                 "train every member on one split (the same data, split options and --split-seed), or the ensemble's test rows would be some member's training rows",
             ));
         }
-        let normalised = |x: &Manifest| x.targets.iter().map(|t| t.normalisation.clone()).collect::<Vec<_>>();
-        if normalised(a) != normalised(b) {
+        let logs = |x: &Manifest| x.targets.iter().map(|t| t.normalisation.log.clone()).collect::<Vec<_>>();
+        if logs(a) != logs(b) {
             return Err(differ(
                 m,
-                "their target normalisation",
-                "averaging is done in training space, so members must normalise their targets alike (train them with the same target options)",
+                "their targets' log transform",
+                "a mean of log-transformed predictions is not the log of their mean, so members must transform their targets alike (train them with the same target options)",
             ));
         }
     }

@@ -127,6 +127,66 @@ fn the_ensemble_predicts_its_members_mean_on_their_split() {
 }
 
 #[test]
+fn members_standardised_otherwise_are_averaged_in_measured_units() {
+    // A distilled member standardises its teachers' predictions, not the measurements, so its
+    // statistics differ from its siblings'. Give member b other ones: its predictions in
+    // measured units change, and the ensemble must average those.
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    fit(options(&a, 1, None), false, false).unwrap();
+    fit(options(&b, 2, Some(1)), false, false).unwrap();
+    let manifest_path = b.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    let standardise = &mut manifest["targets"][0]["normalisation"]["standardise"];
+    standardise["mean"] = serde_json::json!(standardise["mean"].as_f64().unwrap() + 0.7);
+    standardise["std"] = serde_json::json!(standardise["std"].as_f64().unwrap() * 1.9);
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+
+    let runtime = RuntimeConfig { threads: 1, ..Default::default() };
+    let out = dir.path().join("ensemble");
+    let plan = EnsemblePlan { members: vec![a.clone(), b.clone()], out: out.clone(), name: None, force: false };
+    build(&plan, &runtime).unwrap();
+    let sequences: Vec<(String, Vec<Vec<u8>>)> = (0..4).map(|i| (format!("s{i}"), vec![dna(230, 10 + i)])).collect();
+    let predict = |d: &std::path::Path| {
+        let folder = ModelFolder::load(d, &runtime).unwrap();
+        regula_infer::predict::predict_values(&folder.model, sequences.clone(), &[LengthPolicy::Exact], true).unwrap()
+    };
+    let (pa, pb, pe) = (predict(&a), predict(&b), predict(&out));
+    for k in 0..sequences.len() {
+        let want = (pa[k][0] + pb[k][0]) / 2.0;
+        assert!((pe[k][0] - want).abs() < 1e-5, "sequence {k}: ensemble {} members' mean {want}", pe[k][0]);
+    }
+    // Gradients, in measured units per base (the graph's are in its training space), likewise.
+    let x: Vec<f32> = regula_core::encode::one_hot(&sequences[0].1[0]);
+    let gradient = |d: &std::path::Path| {
+        let folder = ModelFolder::load_with(d, &runtime, true).unwrap();
+        let std = folder.manifest().targets[0].normalisation.standardise.as_ref().unwrap().std as f32;
+        let raw = regula_infer::attribution::gradients(&folder.model, &x, 1).unwrap().1[0].clone();
+        raw.iter().map(|g| g * std).collect::<Vec<f32>>()
+    };
+    let (ga, gb, ge) = (gradient(&a), gradient(&b), gradient(&out));
+    for i in 0..ge.len() {
+        let want = (ga[i] + gb[i]) / 2.0;
+        assert!((ge[i] - want).abs() < 1e-5, "gradient {i}: {} against {want}", ge[i]);
+    }
+
+    // A log transform cannot be averaged across: refused.
+    manifest["targets"][0]["normalisation"]["log"] = serde_json::json!({"base": 2.0, "pseudocount": 1.0});
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    let plan =
+        EnsemblePlan { members: vec![a.clone(), b.clone()], out: dir.path().join("e2"), name: None, force: false };
+    assert_eq!(
+        build(&plan, &runtime).unwrap_err().to_string(),
+        format!(
+            "{} and {} differ in their targets' log transform; a mean of log-transformed predictions is not the log of their mean, so members must transform their targets alike (train them with the same target options)",
+            b.display(),
+            a.display()
+        )
+    );
+}
+
+#[test]
 fn members_of_another_split_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
