@@ -169,6 +169,20 @@ train-lentimpra-joint-fast: (train "lentimpra-joint-fast")
     python3 bench/joint/compare.py --joint models/lentimpra-joint-fast --out bench/results/joint-fast.json
     python3 bench/tried/tried.py bench/tried/hepg2.json bench/tried/wtc11.json --card models/lentimpra-joint-fast/MODEL_CARD.md
 
+# The mean of lentimpra-joint-fast and its recipe trained with seed 2 (into target/joint-fast-s2, about 20 minutes on 2 cores), as one graph whose members share one pool, so its scans stay incremental (`regula-train ensemble`): the best joint validation Pearson (0.6715); its CAGI5 evaluation at the HepG2 output and its numbers on the single-task models' rows (bench/results/joint-fast-ensemble.json).
+train-lentimpra-joint-fast-ensemble: ort
+    cargo build --release -p regula-train
+    python3 models/lentimpra-joint-fast/prepare.py
+    [ -f target/joint-fast-s2/model.onnx ] || target/release/regula-train fit --config models/lentimpra-joint-fast/train.toml \
+        --seed 2 --out target/joint-fast-s2 --name lentimpra-joint-fast-s2
+    target/release/regula-train ensemble --member models/lentimpra-joint-fast --member target/joint-fast-s2 \
+        --out models/lentimpra-joint-fast-ensemble --name lentimpra-joint-fast-ensemble --force
+    cp models/lentimpra-joint-fast/prepare.py models/lentimpra-joint-fast-ensemble/
+    python3 bench/cagi5/zero_shot.py --model models/lentimpra-joint-fast-ensemble --target hepg2 --cagi5 ../shared/data/cagi5 \
+        --out bench/results/cagi5-lentimpra-joint-fast-ensemble.json --card models/lentimpra-joint-fast-ensemble/MODEL_CARD.md
+    python3 bench/joint/compare.py --joint models/lentimpra-joint-fast-ensemble --out bench/results/joint-fast-ensemble.json
+    python3 bench/tried/tried.py bench/tried/hepg2.json bench/tried/wtc11.json --card models/lentimpra-joint-fast-ensemble/MODEL_CARD.md
+
 # The joint HepG2 + WTC11 model against each single-task LegNet on that model's own validation and test rows, per row class; its row in the HepG2 and WTC11 cards' What was tried.
 compare-joint: ort
     cargo build --release -p regula-train

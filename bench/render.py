@@ -52,8 +52,9 @@ def main(results):
     ism = load(results, "ism-native.json")
     genome = load(results, "browser-genome.json")
     # each joint HepG2 + WTC11 model against the single-task ones (bench/joint/compare.py):
-    # lentimpra-joint (joint.json), lentimpra-joint-fast (joint-fast.json)
-    joints = [(name, j) for name in ("joint", "joint-fast") if (j := load(results, f"{name}.json"))]
+    # lentimpra-joint (joint.json), lentimpra-joint-fast (joint-fast.json), the mean of two of the
+    # latter (joint-fast-ensemble.json)
+    joints = [(name, j) for name in JOINTS if (j := load(results, f"{name}.json"))]
     package = load(results, "package.json")
     references = sorted(glob.glob(os.path.join(results, "reference-*.json")))
     seed_files = sorted(glob.glob(os.path.join(results, "seeds-*.json")))
@@ -922,6 +923,8 @@ def render_ensemble(w, e):
     w("")
     w(f"The mean of {len(members)} LegNets trained with seeds {', '.join(str(m['seed']) for m in members)} on one split ({ens['split']}),")
     w("exported as one ONNX graph by `regula-train ensemble`; metrics on the split's rows (the test rows chose nothing).")
+    if e.get("about"):
+        w(e["about"])
     if student:
         w(f"`{student['name']}`: one model of the members' recipe distilled from them (`fit --teacher`, the members' mean prediction for the training rows and one mutated copy of each).")
     w(f"Browser: {b['what']} ({b['date']}, load average at start {load_text(b.get('load_average_at_start'))}; headless Chromium {b.get('chromium', '')}).")
@@ -945,7 +948,7 @@ def render_ensemble(w, e):
     gain = ens["metrics"]["test"]["pearson"] - max(m["metrics"]["test"]["pearson"] for m in members)
     ratio = b["ensemble"]["scan_ms"] / b["member"]["scan_ms"] if b["ensemble"].get("scan_ms") and b["member"].get("scan_ms") else None
     methods = [x.get("scan_method") for x in (b["ensemble"], b["member"])]
-    how = f" (scans: {methods[0]} against {methods[1]})" if all(methods) else ""
+    how = f" (scans: {methods[0]}, against the member's {methods[1]})" if all(methods) else ""
     weight = "over" if ens["onnx_bytes"] > MODEL_BYTES_LIMIT else "within"
     w(f"The ensemble adds {gain:+.4f} test Pearson over its best member and costs {fmt(ratio, 2)}× its scan time{how} and "
       f"{ens['onnx_bytes'] / members[0]['onnx_bytes']:.1f}× its size ({ens['onnx_bytes'] / 1e6:.1f} MB, {weight} the 5 MB a shipped model may weigh).")
@@ -958,7 +961,8 @@ MODEL_BYTES_LIMIT = 5_000_000
 # 2026-11-21, load average 2.1 at its end); the target is twice this.
 BASELINE_VARIANTS_PER_SECOND = 1856
 # Sections once written between markers by other scripts, now rendered from their JSON here.
-RENDERED_HERE = {"variants-1m", "joint", "joint-fast"}
+JOINTS = ("joint", "joint-fast", "joint-fast-ensemble")
+RENDERED_HERE = {"variants-1m", *JOINTS}
 
 
 def render_joint(w, name, j):

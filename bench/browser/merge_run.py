@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Adds the models of a browser-bench run over a few models (`run.mjs --models DIR`, e.g. a model
-shipped after the main run) to another run's JSON: their rows of parts "ism" and "pool" (`ism`,
-`appScans`) replace or join that run's, and `remeasured[MODEL]` records why, when, at which
+shipped after the main run) to another run's JSON: their rows of parts "throughput", "ism" and
+"pool" (`throughput`, `ism`, `appScans`) replace or join that run's, and `remeasured[MODEL]` records why, when, at which
 commit and load, which BENCHMARKS.md prints beside the table (bench/render.py).
 
     python3 bench/browser/merge_run.py RUN.json INTO.json --why "shipped after this run; measured alone" \
@@ -13,6 +13,9 @@ those added.
 import argparse
 import json
 
+# The parts whose rows are per model.
+PARTS = ("throughput", "ism", "appScans")
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -23,10 +26,10 @@ def main() -> None:
     args = ap.parse_args()
     run, into = json.load(open(args.run)), json.load(open(args.into))
     env = run["environment"]
-    models = sorted({r["model"] for part in ("ism", "appScans") for r in run.get(part, []) if r["model"] != "reference1000"})
+    models = sorted({r["model"] for part in PARTS for r in run.get(part, []) if r["model"] != "reference1000"})
     if not models:
-        raise SystemExit(f"{args.run}: no model rows in parts ism or pool")
-    for part in ("ism", "appScans"):
+        raise SystemExit(f"{args.run}: no model rows in parts throughput, ism or pool")
+    for part in PARTS:
         rows = [r for r in into.get(part, []) if r["model"] not in models]
         added = [r for r in run.get(part, []) if r["model"] in models]
         if added:

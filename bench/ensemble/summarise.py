@@ -9,6 +9,7 @@ one `bench/browser/run.mjs --only ism,throughput` run over the ensemble and its 
 
 --student: a model distilled from the same members (`fit --teacher A,B`), set beside them.
 --cagi5 NAME=JSON (repeatable): a model's zero-shot CAGI5 results (bench/cagi5/zero_shot.py).
+--about TEXT: what the members are, when more than seeds of one recipe (e.g. students of one teacher).
 """
 import argparse
 import json
@@ -61,6 +62,7 @@ def main():
     ap.add_argument("--student")
     ap.add_argument("--browser", required=True)
     ap.add_argument("--cagi5", action="append", default=[])
+    ap.add_argument("--about")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     cagi5 = {}
@@ -77,6 +79,7 @@ def main():
         "ensemble": ensemble,
         "members": members,
         "student": summary(args.student) if args.student else None,
+        "about": args.about,
         "browser": {
             "date": env.get("date") or env.get("startedAt"),
             "load_average_at_start": env.get("loadAverageAtStart"),

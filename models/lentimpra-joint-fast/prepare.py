@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Builds the training table of `lentimpra-joint-fast`: the same joined table as lentimpra-joint's
-(target/lentimpra-joint/joint.tsv), by its prepare.py."""
+"""Builds the table that `lentimpra-joint-fast` and `lentimpra-joint-fast-ensemble` read: the same
+joined table as lentimpra-joint's (target/lentimpra-joint/joint.tsv), by its prepare.py."""
 import runpy
 
 if __name__ == "__main__":
