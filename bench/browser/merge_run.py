@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Adds the models of a browser-bench run over a few models (`run.mjs --models DIR`, e.g. a model
 shipped after the main run) to another run's JSON: their rows of parts "throughput", "ism" and
-"pool" (`throughput`, `ism`, `appScans`) replace or join that run's, and `remeasured[MODEL]` records why, when, at which
-commit and load, which BENCHMARKS.md prints beside the table (bench/render.py).
+"pool" (`throughput`, `ism`, `appScans`) replace or join that run's, and `remeasured[MODEL]`
+records why, when, at which commit and load, which BENCHMARKS.md prints beside the table
+(bench/render.py).
 
     python3 bench/browser/merge_run.py RUN.json INTO.json --why "shipped after this run; measured alone" \
         [--app-default ID]

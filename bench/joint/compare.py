@@ -145,9 +145,7 @@ def main():
         "joint_training_minutes": round((joint_manifest["training"].get("seconds") or 0) / 60, 1),
         "joint_training_machine": joint_manifest["training"].get("machine"),
         "joint_split": joint_manifest["training"]["split"],
-        "question": ("does one LegNet trunk with an output per cell line, trained on the rows of both tables, beat each single-task model on that model's own test rows?"
-                     if not joint_manifest["training"]["architecture"].startswith("mean of") else
-                     f"does the mean of {joint_manifest['training']['architecture'].split()[2]} LegNet trunks (`regula-train ensemble`), each with an output per cell line and trained on the rows of both tables, beat each single-task model on that model's own test rows?"),
+        "question": question(joint_manifest),
         "method": "each single-task model's validation and test rows (its own split, `regula-train split --config`), predicted by it and by the joint model's output of the same cell line (`regula-train predict --rc-average`); Pearson and Spearman r against the measured value; the paired bootstrap resamples the test split's groups",
         "joint_better_on_both": all(r["joint_better_on_test"] for r in results),
         "date": time.strftime("%Y-%m-%d"),
@@ -159,6 +157,18 @@ def main():
     print(f"joint better on both test sets: {report['joint_better_on_both']}; written to {a.out}")
     if a.tried:
         record_tried(a.tried, a.joint, joint_manifest, report)
+
+
+def question(manifest):
+    """What the comparison asks of a joint model, or of an ensemble of them (`regula-train
+    ensemble`, whose architecture reads "mean of K models, each: …")."""
+    architecture = manifest["training"]["architecture"]
+    if architecture.startswith("mean of "):
+        k = architecture.split()[2]
+        return (f"does the mean of {k} LegNet trunks (`regula-train ensemble`), each with an output per cell line and trained "
+                "on the rows of both tables, beat each single-task model on that model's own test rows?")
+    return ("does one LegNet trunk with an output per cell line, trained on the rows of both tables, beat each single-task "
+            "model on that model's own test rows?")
 
 
 CANDIDATE = "legnet, kernels 5 / 3, one trunk for HepG2 and WTC11"
