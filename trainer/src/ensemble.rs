@@ -641,6 +641,38 @@ mod tests {
     }
 
     #[test]
+    fn only_predictions_and_gradients_move_into_another_training_space() {
+        use regula_core::manifest::{Normalisation, Standardise, Target};
+        let target = |mean, std| Target {
+            name: "t".into(),
+            unit: "u".into(),
+            normalisation: Normalisation { log: None, standardise: Some(Standardise { mean, std }) },
+            prediction_quantiles: None,
+        };
+        let (own, first) = ([target(1.0, 2.0)], [target(0.0, 4.0)]);
+        let moved = in_training_space_of(&graph("pred"), &own, &first).unwrap().graph.unwrap();
+        let nodes: Vec<(&str, &[String], &[String])> =
+            moved.node.iter().map(|n| (n.op_type.as_str(), &n.input[..], &n.output[..])).collect();
+        assert_eq!(nodes[0], ("Mul", &["x".to_string(), "w".into()][..], &["pred/own_space".to_string()][..]));
+        assert_eq!(nodes[1].2, ["pred/scaled"]);
+        assert_eq!(
+            nodes[2],
+            ("Add", &["pred/scaled".to_string(), "to_first_space/shift".into()][..], &["pred".to_string()][..])
+        );
+        let values = |name: &str| {
+            crate::onnx::tensor_values_f32(moved.initializer.iter().find(|t| t.name == name).unwrap()).unwrap()
+        };
+        // p·2/4 + (1 − 0)/4
+        assert_eq!((values("to_first_space/scale"), values("to_first_space/shift")), (vec![0.5], vec![0.25]));
+        // Alike: unchanged.
+        assert_eq!(in_training_space_of(&graph("pred"), &first, &first).unwrap(), graph("pred"));
+        assert_eq!(
+            in_training_space_of(&graph("logits"), &own, &first).unwrap_err(),
+            "its output 'logits' is neither a prediction nor a gradient, so it cannot be rescaled"
+        );
+    }
+
+    #[test]
     fn members_must_match() {
         assert_eq!(average_graphs(&[graph("pred")]).unwrap_err(), "an ensemble needs at least 2 members; 1 given");
         assert_eq!(

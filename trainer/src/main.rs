@@ -86,6 +86,10 @@ enum Command {
     /// Average k models trained on one split (e.g. with other --seed and the same --split-seed)
     /// into one model folder: one ONNX graph whose output is the mean of theirs, with the
     /// metrics of the members' validation and test rows and a card comparing it with each member.
+    ///
+    /// Members that pool their trunk once share one pool in it, so its saturation scans take the
+    /// members' fast path (at the sum of their work). A member whose targets were standardised
+    /// with other statistics (a distilled one) is averaged in measured units all the same.
     Ensemble {
         /// A member's model folder (written by `regula-train fit`); give at least two.
         #[arg(long = "member", required = true)]
