@@ -574,7 +574,7 @@ pub fn first_conv(proto: &ModelProto, input: &str) -> Option<(Vec<usize>, Vec<f3
 }
 
 /// Nodes of `g` (indices, in graph order) that the tensors `targets` depend on.
-pub(crate) fn ancestors(g: &pb::GraphProto, targets: &[&str]) -> Vec<usize> {
+pub fn ancestors(g: &pb::GraphProto, targets: &[&str]) -> Vec<usize> {
     ancestors_until(g, targets, "")
 }
 

@@ -205,18 +205,8 @@ pub fn share_pool(model: ModelProto) -> ModelProto {
     };
     // The nodes the pools read from go first, then the shared pool, then the heads: each
     // member's nodes are in order, but the members' trunks and heads alternate.
-    let producer: std::collections::HashMap<&str, usize> =
-        g.node.iter().enumerate().flat_map(|(i, n)| n.output.iter().map(move |o| (o.as_str(), i))).collect();
-    let mut before = vec![false; g.node.len()];
-    let mut stack: Vec<&str> = pools.iter().map(|p| p.input[0].as_str()).collect();
-    while let Some(t) = stack.pop() {
-        if let Some(&i) = producer.get(t)
-            && !before[i]
-        {
-            before[i] = true;
-            stack.extend(g.node[i].input.iter().map(String::as_str));
-        }
-    }
+    let pooled: Vec<&str> = pools.iter().map(|p| p.input[0].as_str()).collect();
+    let trunk: HashSet<usize> = regula_infer::graph::ancestors(g, &pooled).into_iter().collect();
     let node = |name: &str, op: &str, input: Vec<String>, output: Vec<String>, attribute| NodeProto {
         name: name.into(),
         op_type: op.into(),
@@ -248,11 +238,11 @@ pub fn share_pool(model: ModelProto) -> ModelProto {
             vec![attr_int("axis", 1)],
         ),
     ];
-    let is_pool = |n: &NodeProto| n.op_type == "GlobalAveragePool";
+    let (in_trunk, head): (Vec<_>, Vec<_>) = g.node.iter().enumerate().partition(|(i, _)| trunk.contains(i));
     let mut graph = g.clone();
-    graph.node = (g.node.iter().zip(&before).filter(|(_, b)| **b).map(|(n, _)| n.clone()))
+    graph.node = (in_trunk.into_iter().map(|(_, n)| n.clone()))
         .chain(shared)
-        .chain(g.node.iter().zip(&before).filter(|(n, b)| !**b && !is_pool(n)).map(|(n, _)| n.clone()))
+        .chain(head.into_iter().filter(|(_, n)| n.op_type != "GlobalAveragePool").map(|(_, n)| n.clone()))
         .collect();
     graph.initializer.push(tensor_i64("ensemble/pool/channels", &[channels.len() as i64], &channels));
     ModelProto { graph: Some(graph), ..model }
